@@ -1,0 +1,144 @@
+"""Who is asking, and what they may see: roles, scopes and signed tokens.
+
+A `Viewer` travels with every RPC call as a plain dict, so each service scopes its own queries
+(defence in depth: the gateway is not the only gate). Scopes:
+- province / city / county civil-affairs staff and third-party evaluators: a region code prefix;
+- station staff: one station; supervisors: the stations they are assigned to;
+- administrators: everything; the public (no token): disclosed data only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import jwt
+
+from . import clock
+from .errors import PermissionDenied, Unauthenticated
+
+PROVINCE, CITY, COUNTY = "province", "city", "county"
+STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC = "station_staff", "supervisor", "evaluator", "admin", "public"
+REGION_ROLES = (PROVINCE, CITY, COUNTY)
+ROLES = (PROVINCE, CITY, COUNTY, STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC)
+REGION_CODE_LENGTH = {PROVINCE: 2, CITY: 4, COUNTY: 6}
+TOKEN_AUDIENCE = "shegong"
+
+
+def region_prefix(code: str) -> str:
+    """The meaningful prefix of a division code: 320000 → 32, 321100 → 3211, 321102 → 321102."""
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: str
+    role: str
+    region: str | None = None
+    station_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_public(self) -> bool:
+        return self.role == PUBLIC
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in (EVALUATOR, PUBLIC)
+
+    def to_dict(self) -> dict:
+        return {"user_id": self.user_id, "role": self.role, "region": self.region,
+                "station_ids": list(self.station_ids)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Viewer":
+        if not data:
+            return ANONYMOUS
+        role = data.get("role")
+        if role not in ROLES:
+            raise Unauthenticated(f"unknown role {role!r}")
+        return cls(user_id=str(data.get("user_id") or "anonymous"), role=role, region=data.get("region"),
+                   station_ids=tuple(data.get("station_ids") or ()))
+
+    # --- scope checks -------------------------------------------------------------------
+    def sees_region(self, region_code: str) -> bool:
+        if self.role == ADMIN:
+            return True
+        if self.role in (*REGION_ROLES, EVALUATOR) and self.region:
+            return region_code.startswith(region_prefix(self.region))
+        return False
+
+    def sees_station(self, station_id: str, region_code: str) -> bool:
+        if self.role in (STATION_STAFF, SUPERVISOR):
+            return station_id in self.station_ids
+        return self.sees_region(region_code)
+
+    def station_filter(self, region_field: str = "region_code", id_field: str = "_id") -> dict:
+        """A MongoDB filter restricting stations (or records keyed by station) to this viewer."""
+        if self.role == ADMIN:
+            return {}
+        if self.role in (STATION_STAFF, SUPERVISOR):
+            return {id_field: {"$in": list(self.station_ids)}}
+        if self.role in (*REGION_ROLES, EVALUATOR) and self.region:
+            return {region_field: {"$regex": "^" + region_prefix(self.region)}}
+        return {id_field: {"$in": []}}
+
+    def require_write(self, station_id: str | None = None, region_code: str | None = None) -> None:
+        """Writes: administrators anywhere, civil-affairs staff in their region, station staff at home."""
+        if self.role == ADMIN:
+            return
+        if self.read_only or self.role == SUPERVISOR:
+            raise PermissionDenied(f"role {self.role} may not change data")
+        if self.role == STATION_STAFF:
+            if station_id is not None and station_id in self.station_ids:
+                return
+            raise PermissionDenied("station staff may only change their own station")
+        if region_code is not None and self.sees_region(region_code):
+            return
+        raise PermissionDenied(f"{self.role} scope {self.region} does not cover {region_code}")
+
+    def may_reveal_personal_data(self, station_id: str, region_code: str) -> bool:
+        """Who may ask for unmasked personal data (each such read is logged)."""
+        if self.role == ADMIN:
+            return True
+        if self.role == STATION_STAFF:
+            return station_id in self.station_ids
+        if self.role == COUNTY:
+            return self.sees_region(region_code)
+        return False
+
+
+ANONYMOUS = Viewer(user_id="anonymous", role=PUBLIC)
+SYSTEM = Viewer(user_id="system", role=ADMIN)
+
+
+def mint_token(secret: str, *, role: str, user_id: str, region: str | None = None,
+               station_ids: list[str] | None = None, ttl: timedelta = timedelta(hours=12)) -> str:
+    if role not in ROLES or role == PUBLIC:
+        raise ValueError(f"role must be one of {', '.join(r for r in ROLES if r != PUBLIC)}")
+    if role in (*REGION_ROLES, EVALUATOR) and not region:
+        raise ValueError(f"role {role} needs a region code")
+    if role in (STATION_STAFF, SUPERVISOR) and not station_ids:
+        raise ValueError(f"role {role} needs at least one station id")
+    now = clock.utcnow()
+    claims = {"sub": user_id, "role": role, "aud": TOKEN_AUDIENCE, "iat": now, "exp": now + ttl}
+    if region:
+        claims["region"] = region
+    if station_ids:
+        claims["stations"] = list(station_ids)
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(secret: str, token: str) -> Viewer:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE,
+                            options={"require": ["exp", "sub", "role"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("token expired") from None
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from None
+    return Viewer.from_dict({"user_id": claims["sub"], "role": claims["role"], "region": claims.get("region"),
+                             "station_ids": claims.get("stations")})

@@ -1,0 +1,126 @@
+"""Every setting the platform reads, in one place, from the environment.
+
+Local defaults let `make run` work with no configuration. The development secrets below are
+refused when SHEGONG_ENV=production, so a forgotten variable fails loudly instead of shipping
+a publicly known key.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEVELOPMENT_TOKEN_SECRET = "dev-only-token-secret-do-not-use-in-production"
+# A valid Fernet key (32 url-safe base64 bytes) that is public by design: development only.
+DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
+
+SERVICE_PORTS = {"gateway": 8000, "registry": 8001, "casework": 8002, "volunteers": 8003, "funding": 8004}
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def _int(env, name, default):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    environment: str = "development"
+    token_secret: str = DEVELOPMENT_TOKEN_SECRET
+    encryption_keys: tuple[str, ...] = (DEVELOPMENT_ENCRYPTION_KEY,)
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    max_workers: int = 10
+    rpc_timeout_seconds: int = 10
+    amqp_heartbeat: int = 15
+    log_level: str = "INFO"
+    graphql_max_depth: int = 10
+    graphql_max_cost: int = 5000
+    graphql_max_aliases: int = 30
+    max_request_bytes: int = 1_048_576
+    event_max_retries: int = 5
+    event_retry_base_ms: int = 1000
+    database_prefix: str = "shegong"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    def port_for(self, service: str) -> int:
+        return self.http_port or SERVICE_PORTS.get(service, 0)
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}"
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        keys = tuple(k.strip() for k in env.get("SHEGONG_ENCRYPTION_KEY", "").split(",") if k.strip())
+        settings = cls(
+            amqp_uri=env.get("AMQP_URI") or cls.amqp_uri,
+            mongo_uri=env.get("MONGO_URI") or cls.mongo_uri,
+            environment=env.get("SHEGONG_ENV", "development"),
+            token_secret=env.get("SHEGONG_TOKEN_SECRET") or DEVELOPMENT_TOKEN_SECRET,
+            encryption_keys=keys or (DEVELOPMENT_ENCRYPTION_KEY,),
+            http_host=env.get("SHEGONG_HTTP_HOST") or "127.0.0.1",
+            http_port=_int(env, "SHEGONG_HTTP_PORT", None),
+            max_workers=_int(env, "SHEGONG_MAX_WORKERS", 10),
+            rpc_timeout_seconds=_int(env, "SHEGONG_RPC_TIMEOUT_SECONDS", 10),
+            amqp_heartbeat=_int(env, "SHEGONG_AMQP_HEARTBEAT", 15),
+            log_level=env.get("SHEGONG_LOG_LEVEL", "INFO"),
+            graphql_max_depth=_int(env, "SHEGONG_GRAPHQL_MAX_DEPTH", 10),
+            graphql_max_cost=_int(env, "SHEGONG_GRAPHQL_MAX_COST", 5000),
+            graphql_max_aliases=_int(env, "SHEGONG_GRAPHQL_MAX_ALIASES", 30),
+            max_request_bytes=_int(env, "SHEGONG_MAX_REQUEST_BYTES", 1_048_576),
+            event_max_retries=_int(env, "SHEGONG_EVENT_MAX_RETRIES", 5),
+            event_retry_base_ms=_int(env, "SHEGONG_EVENT_RETRY_BASE_MS", 1000),
+            database_prefix=env.get("SHEGONG_DATABASE_PREFIX", "shegong"),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.environment not in ("development", "production"):
+            raise ConfigurationError("SHEGONG_ENV must be 'development' or 'production'")
+        if self.production:
+            if self.token_secret == DEVELOPMENT_TOKEN_SECRET or len(self.token_secret) < 32:
+                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET (32+ characters, not the development default)")
+            if DEVELOPMENT_ENCRYPTION_KEY in self.encryption_keys:
+                raise ConfigurationError("production refuses the development SHEGONG_ENCRYPTION_KEY")
+
+    def nameko_config(self, service: str) -> dict:
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "WEB_SERVER_ADDRESS": f"{self.http_host}:{self.port_for(service)}",
+            "max_workers": self.max_workers,
+            "HEARTBEAT": self.amqp_heartbeat,
+            "serializer": "json",
+            "SHEGONG_SERVICE": service,
+        }
+
+
+_current: Settings | None = None
+
+
+def settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+def override(new: Settings | None) -> None:
+    """Tests and the launcher replace the process settings here, nowhere else."""
+    global _current
+    _current = new

@@ -1,0 +1,178 @@
+"""Event consumption: validated, idempotent, retried with growing delays, then dead-lettered.
+
+nameko's own `event_handler` acks and drops an event whose handler raises. Here:
+- a message that is not a readable event of the declared contract (bad envelope, invalid payload,
+  unknown version) goes straight to the dead-letter queue with the reason;
+- a handler that raises is re-published to `<queue>.retry.<n>`, a wait queue whose TTL grows with
+  n and which dead-letters back to the consumer's queue; after `event_max_retries` attempts the
+  message goes to the dead-letter queue with the error;
+- `Inbox.process_once` records (consumer, event id) under a unique index so a redelivered or
+  duplicated event has no second effect.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from kombu import Queue
+from nameko.amqp.publish import Publisher as AmqpPublisher
+from nameko.messaging import Consumer, decode_from_headers
+from pymongo.errors import DuplicateKeyError
+
+from . import clock
+from .broker import DEAD_LETTER_QUEUE, connection, dead_letter_queue, events_exchange, retry_queue_name, retry_queues
+from .config import settings
+from .events import EventContract, UnreadableEvent, read_event
+from .observability import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED, bind_correlation_id
+from .storage import Index
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-shegong-attempts"
+
+
+class ReliableEventHandler(Consumer):
+    def __init__(self, contract: EventContract, **kwargs):
+        self.contract = contract
+        super().__init__(queue=None, **kwargs)
+
+    @property
+    def queue_name(self) -> str:
+        return f"evt-{self.contract.producer}-{self.contract.name}--{self.container.service_name}.{self.method_name}"
+
+    def setup(self):
+        config = settings()
+        self.max_retries = config.event_max_retries
+        self.retry_base_ms = config.event_retry_base_ms
+        self.queue = Queue(self.queue_name, exchange=events_exchange(self.contract.producer),
+                           routing_key=self.contract.name, durable=True)
+        with connection(config.amqp_uri) as conn:
+            channel = conn.channel()
+            self.queue.exchange.declare(channel=channel)
+            for wait_queue in [*retry_queues(self.queue_name, self.max_retries, self.retry_base_ms), dead_letter_queue()]:
+                wait_queue(channel).declare()
+        self.publisher = AmqpPublisher(config.amqp_uri, serializer="json")
+        super().setup()
+
+    def handle_message(self, body, message):
+        try:
+            envelope = read_event(body, self.contract)
+        except UnreadableEvent as exc:
+            self._dead_letter(body, message, reason="unreadable", error=str(exc))
+            self.consumer.ack_message(message)
+            return
+        message.headers.setdefault("nameko.correlation_id", envelope.correlation_id)
+        context_data = decode_from_headers(message.headers)
+        started = time.perf_counter()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            self._handled(envelope, body, message, exc_info, time.perf_counter() - started)
+            return result, exc_info
+
+        def spawn_worker():
+            from nameko.exceptions import ContainerBeingKilled
+            try:
+                self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
+                                            handle_result=handle_result)
+            except ContainerBeingKilled:
+                self.consumer.requeue_message(message)
+
+        self.container.spawn_managed_thread(spawn_worker, identifier=f"event:{self.queue_name}")
+
+    def _handled(self, envelope, body, message, exc_info, duration):
+        handler = f"{self.container.service_name}.{self.method_name}"
+        if exc_info is None:
+            EVENTS_CONSUMED.labels(envelope.type, handler, "ok").inc()
+            self.consumer.ack_message(message)
+            return
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
+        bind_correlation_id(envelope.correlation_id)
+        if attempts <= self.max_retries:
+            EVENTS_CONSUMED.labels(envelope.type, handler, "retry").inc()
+            EVENTS_RETRIED.labels(self.queue_name).inc()
+            log.warning("handler failed; retry %s of %s scheduled", attempts, self.max_retries,
+                        extra={"event_id": envelope.id, "event_type": envelope.type, "queue": self.queue_name,
+                               "error": error})
+            headers = dict(message.headers)
+            headers[ATTEMPTS_HEADER] = attempts
+            headers["x-shegong-last-error"] = error[:1000]
+            self.publisher.publish(body, exchange="", routing_key=retry_queue_name(self.queue_name, attempts),
+                                   headers=headers, delivery_mode=2, message_id=envelope.id)
+        else:
+            EVENTS_CONSUMED.labels(envelope.type, handler, "dead-lettered").inc()
+            self._dead_letter(body, message, reason="handler-failed", error=error, attempts=attempts - 1)
+        self.consumer.ack_message(message)
+
+    def _dead_letter(self, body, message, reason: str, error: str, attempts: int = 0):
+        EVENTS_DEAD_LETTERED.labels(self.queue_name, reason).inc()
+        log.error("message dead-lettered: %s", error, extra={"queue": self.queue_name, "error": error})
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
+        headers.update({
+            "x-original-queue": self.queue_name,
+            "x-original-exchange": message.delivery_info.get("exchange", ""),
+            "x-original-routing-key": message.delivery_info.get("routing_key", ""),
+            "x-dead-letter-reason": reason,
+            "x-error": error[:4000],
+            "x-attempts": attempts,
+            "x-dead-lettered-at": clock.iso(clock.utcnow()),
+        })
+        self.publisher.publish(body, exchange="", routing_key=DEAD_LETTER_QUEUE, headers=headers,
+                               delivery_mode=2, message_id=str(uuid.uuid4()))
+
+
+event_handler = ReliableEventHandler.decorator
+
+
+class ProcessingInProgress(Exception):
+    """Another worker holds this event right now; the message is retried later."""
+
+
+class Inbox:
+    """Tracking records: (consumer, event id) → processed, under a unique index."""
+
+    COLLECTION = "processed_events"
+    LEASE = timedelta(seconds=60)
+
+    indexes = [Index(COLLECTION, (("consumer", 1), ("event_id", 1)), unique=True)]
+
+    def __init__(self, db, consumer: str):
+        self.collection = db[self.COLLECTION]
+        self.consumer = consumer
+
+    def process_once(self, event_id: str, effect) -> bool:
+        """Run `effect()` unless this consumer already processed `event_id`; True if it ran.
+
+        The claim is written before the effect and marked done after it. Effects must be written so
+        that re-running them after a crash between the two is harmless (upserts keyed by the event).
+        """
+        now = clock.utcnow()
+        key = f"{self.consumer}:{event_id}"
+        try:
+            self.collection.insert_one({"_id": key, "consumer": self.consumer, "event_id": event_id,
+                                        "state": "claimed", "lease_until": now + self.LEASE})
+        except DuplicateKeyError:
+            existing = self.collection.find_one({"_id": key})
+            if existing is None:
+                raise ProcessingInProgress(event_id) from None
+            if existing["state"] == "done":
+                return False
+            lease_until = existing["lease_until"]
+            if lease_until.tzinfo is None:
+                lease_until = lease_until.replace(tzinfo=timezone.utc)
+            if lease_until > now:
+                raise ProcessingInProgress(event_id) from None
+            taken = self.collection.update_one({"_id": key, "state": "claimed", "lease_until": existing["lease_until"]},
+                                               {"$set": {"lease_until": now + self.LEASE}})
+            if taken.matched_count == 0:
+                raise ProcessingInProgress(event_id) from None
+        try:
+            effect()
+        except BaseException:
+            self.collection.delete_one({"_id": key, "state": "claimed"})
+            raise
+        self.collection.update_one({"_id": key}, {"$set": {"state": "done", "done_at": clock.utcnow()}})
+        return True

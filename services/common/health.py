@@ -1,0 +1,50 @@
+"""Liveness, readiness and Prometheus metrics over HTTP, for every service.
+
+Readiness fails when the broker or the document store cannot be reached, so Kubernetes stops
+routing to a pod that cannot do its work.
+"""
+from __future__ import annotations
+
+import json
+
+from nameko.web.handlers import http
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import storage
+from .broker import connection
+from .config import settings
+
+
+def check_dependencies(service: str) -> dict[str, str]:
+    checks = {}
+    try:
+        storage.mongo_client().admin.command("ping")
+        checks["store"] = "ok"
+    except Exception as exc:  # readiness reports any failure, it does not crash
+        checks["store"] = f"unreachable: {type(exc).__name__}"
+    try:
+        with connection(settings().amqp_uri) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"unreachable: {type(exc).__name__}"
+    return checks
+
+
+class OperationalEndpoints:
+    """Mix into a nameko service class to serve /health/live, /health/ready and /metrics."""
+
+    @http("GET", "/health/live")
+    def health_live(self, request):
+        return 200, {"Content-Type": "application/json"}, json.dumps({"status": "alive", "service": self.name})
+
+    @http("GET", "/health/ready")
+    def health_ready(self, request):
+        checks = check_dependencies(self.name)
+        ready = all(v == "ok" for v in checks.values())
+        body = json.dumps({"status": "ready" if ready else "not ready", "service": self.name, "checks": checks})
+        return (200 if ready else 503), {"Content-Type": "application/json"}, body
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        return 200, {"Content-Type": CONTENT_TYPE_LATEST}, generate_latest().decode()

@@ -1,0 +1,184 @@
+"""Repository helpers over pymongo, following the conventions the document store forces on us.
+
+- String ids for every reference, money as integer fen, no `$lookup`, no multi-document transactions.
+- A state change and the events it causes are ONE single-document write: pending events sit in the
+  aggregate's `_outbox` map until the relay has published them (see outbox.py).
+- Every update checks `_version` in its filter (optimistic concurrency): a lost update is impossible.
+- Indexes are declared once per service (`Index(...)` lists) and created at start-up.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Iterable
+
+import pymongo
+from nameko.extensions import DependencyProvider
+from pymongo.errors import DuplicateKeyError
+
+from . import clock
+from .config import settings
+from .errors import ConcurrentModification, Conflict, NotFound
+from .events import Envelope
+
+OUTBOX = "_outbox"
+OUTBOX_PENDING = "_outbox_pending"
+OUTBOX_LEASE = "_outbox_lease"
+VERSION = "_version"
+
+_clients: dict[str, pymongo.MongoClient] = {}
+_clients_lock = threading.Lock()
+
+
+def mongo_client(uri: str | None = None) -> pymongo.MongoClient:
+    uri = uri or settings().mongo_uri
+    with _clients_lock:
+        client = _clients.get(uri)
+        if client is None:
+            client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
+                                         tz_aware=True, uuidRepresentation="standard")
+            _clients[uri] = client
+        return client
+
+
+def database(service: str, uri: str | None = None):
+    return mongo_client(uri)[settings().database_name(service)]
+
+
+def close_clients() -> None:
+    with _clients_lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+@dataclass(frozen=True)
+class Index:
+    collection: str
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        return "ix_" + "_".join(f"{k}{'' if d == 1 else '_desc'}" for k, d in self.keys)
+
+
+def ensure_indexes(db, indexes: Iterable[Index]) -> None:
+    for index in indexes:
+        db[index.collection].create_index(list(index.keys), unique=index.unique, name=index.name)
+
+
+def outbox_indexes(*collections: str) -> list[Index]:
+    return [Index(c, ((OUTBOX_PENDING, 1),)) for c in collections]
+
+
+def _outbox_fields(events: Iterable[Envelope], version: int) -> dict:
+    fields = {}
+    for position, event in enumerate(events):
+        fields[f"{OUTBOX}.{event.id}"] = {"order": version * 1000 + position, "envelope": event.to_dict()}
+    if fields:
+        fields[OUTBOX_PENDING] = True
+        fields[OUTBOX_LEASE] = 0
+    return fields
+
+
+def public(doc: dict | None) -> dict | None:
+    """The aggregate without its bookkeeping (outbox, lease)."""
+    if doc is None:
+        return None
+    return {k: v for k, v in doc.items() if k not in (OUTBOX, OUTBOX_PENDING, OUTBOX_LEASE)}
+
+
+class AggregateStore:
+    """One collection of aggregates with optimistic concurrency and a transactional outbox."""
+
+    def __init__(self, db, collection: str, label: str):
+        self.collection = db[collection]
+        self.label = label  # "station", "household"...: used in error messages
+
+    def insert(self, doc: dict, events: Iterable[Envelope] = (), duplicate_message: str | None = None) -> dict:
+        doc = dict(doc)
+        doc[VERSION] = 1
+        doc["_created_at"] = doc["_updated_at"] = clock.utcnow()
+        doc[OUTBOX] = {}
+        doc[OUTBOX_PENDING] = False
+        doc[OUTBOX_LEASE] = 0
+        for key, value in _outbox_fields(events, 1).items():
+            if key.startswith(OUTBOX + "."):
+                doc[OUTBOX][key.split(".", 1)[1]] = value
+            else:
+                doc[key] = value
+        try:
+            self.collection.insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict(duplicate_message or f"{self.label} {doc.get('_id')} already exists") from None
+        _notify_relay()
+        return public(doc)
+
+    def update(self, doc_id: str, expected_version: int, changes: dict, events: Iterable[Envelope] = (),
+               unset: Iterable[str] = ()) -> int:
+        """Apply `changes` if nobody changed the document since `expected_version`; return the new version."""
+        new_version = expected_version + 1
+        set_fields = dict(changes)
+        set_fields[VERSION] = new_version
+        set_fields["_updated_at"] = clock.utcnow()
+        set_fields.update(_outbox_fields(events, new_version))
+        update = {"$set": set_fields}
+        if unset:
+            update["$unset"] = {name: "" for name in unset}
+        result = self.collection.update_one({"_id": doc_id, VERSION: expected_version}, update)
+        if result.matched_count == 0:
+            if self.collection.count_documents({"_id": doc_id}, limit=1) == 0:
+                raise NotFound(f"unknown {self.label} {doc_id}", {"id": [f"no {self.label} with this id"]})
+            raise ConcurrentModification(
+                f"{self.label} {doc_id} was changed by someone else (expected version {expected_version}); "
+                "read it again and retry")
+        _notify_relay()
+        return new_version
+
+    def get(self, doc_id: str) -> dict | None:
+        return public(self.collection.find_one({"_id": doc_id}, {OUTBOX: 0}))
+
+    def require(self, doc_id: str) -> dict:
+        doc = self.get(doc_id)
+        if doc is None:
+            raise NotFound(f"unknown {self.label} {doc_id}", {"id": [f"no {self.label} with this id"]})
+        return doc
+
+    def find(self, filter: dict, sort=None, limit: int = 0, skip: int = 0) -> list[dict]:
+        cursor = self.collection.find(filter, {OUTBOX: 0})
+        if sort:
+            cursor = cursor.sort(sort)
+        if skip:
+            cursor = cursor.skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        return [public(d) for d in cursor]
+
+
+_relay_wakers: list = []
+
+
+def on_write(callback) -> None:
+    """The in-process outbox relay registers here to be woken as soon as an event is stored."""
+    _relay_wakers.append(callback)
+
+
+def _notify_relay() -> None:
+    for wake in list(_relay_wakers):
+        wake()
+
+
+
+class ServiceDatabase(DependencyProvider):
+    """Injects the service's own database and creates its declared indexes at start-up."""
+
+    def __init__(self, service: str, indexes: Iterable[Index] = ()):
+        self.service = service
+        self.indexes = list(indexes)
+
+    def setup(self):
+        ensure_indexes(database(self.service), self.indexes)
+
+    def get_dependency(self, worker_ctx):
+        return database(self.service)
