@@ -1,0 +1,190 @@
+"""Pure rules of the station registry: building and changing station documents.
+
+No I/O here. A station is one aggregate document: its venue, operator, coordinator, status
+history and its staff (each with qualification and training records). Keeping staff inside the
+station makes every change plus its compliance recomputation plus its events one document write.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from services.common.auth import region_prefix  # noqa: F401 (used by the use cases)
+from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from services.common.protection import mask_id_number, mask_phone
+
+from . import compliance
+from .regions import Region, check_station_name  # noqa: F401 (re-exported for use cases)
+
+STATUS_TRANSITIONS = {
+    "planned": {"operating", "closed"},
+    "operating": {"suspended", "closed"},
+    "suspended": {"operating", "closed"},
+    "closed": {"operating"},
+}
+
+
+def station_id_for(township_code: str) -> str:
+    """One station per township: the township decides the id, so a second one is a duplicate key."""
+    return f"ST{township_code}"
+
+
+def jsonable(value):
+    """Dates become ISO strings: the store keeps them as text so comparisons stay exact."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def new_station(data: dict, township: Region | None, county: Region | None, today: date) -> dict:
+    code = data["township_code"]
+    if township is None or township.level != "township":
+        raise ValidationFailed.field("township_code", f"{code} is not a known township or street code")
+    if county is None:
+        raise ValidationFailed.field("township_code", f"the county of {code} is not known")
+    problem = check_station_name(data["name"], county, township)
+    if problem:
+        raise ValidationFailed.field("name", problem)
+    status_since = data.get("status_since") or today
+    return jsonable({
+        "_id": station_id_for(code),
+        "name": data["name"],
+        "township_code": code,
+        "county_code": code[:6],
+        "city_code": code[:4] + "00",
+        "region_code": code,
+        "venue": data["venue"],
+        "population": data.get("population"),
+        "legal_form": data["legal_form"],
+        "operator": data.get("operator"),
+        "coordinator": data.get("coordinator"),
+        "status": data["status"],
+        "status_since": status_since,
+        "status_history": [{"status": data["status"], "on": status_since}],
+        "staff": [],
+    })
+
+
+def change_status(station: dict, new_status: str, on: date) -> dict:
+    current = station["status"]
+    if new_status == current:
+        raise Conflict(f"station is already {current}", {"status.status": [f"already {current}"]})
+    if new_status not in STATUS_TRANSITIONS[current]:
+        raise RuleViolation(f"a {current} station cannot become {new_status}",
+                            {"status.status": [f"allowed from {current}: {', '.join(sorted(STATUS_TRANSITIONS[current]))}"]})
+    if on.isoformat() < station["status_since"]:
+        raise ValidationFailed.field("status.on", f"cannot be before the current status date {station['status_since']}")
+    return {"status": new_status, "status_since": on.isoformat(),
+            "status_history": [*station.get("status_history", []), {"status": new_status, "on": on.isoformat()}]}
+
+
+def find_staff(station: dict, staff_id: str) -> dict:
+    for member in station.get("staff", []):
+        if member["staff_id"] == staff_id:
+            return member
+    raise NotFound(f"station {station['_id']} has no staff member {staff_id}", {"staff_id": ["unknown staff member"]})
+
+
+def replace_staff(station: dict, updated: dict) -> list[dict]:
+    return [updated if m["staff_id"] == updated["staff_id"] else m for m in station.get("staff", [])]
+
+
+def new_staff_member(station: dict, data: dict, staff_id: str, protected_id: str, id_index: str,
+                     protected_phone: str) -> dict:
+    for member in station.get("staff", []):
+        if member["id_index"] == id_index and member.get("employment_end") is None:
+            raise Conflict("this person is already current staff of the station",
+                           {"id_number": ["already current staff here"]})
+    return jsonable({
+        "staff_id": staff_id,
+        "name": data["name"],
+        "id_number_encrypted": protected_id,
+        "id_index": id_index,
+        "id_number_masked": mask_id_number(data["id_number"]),
+        "phone_encrypted": protected_phone,
+        "phone_masked": mask_phone(data["phone"]),
+        "role": data["role"],
+        "employment_start": data["employment_start"],
+        "employment_end": None,
+        "monthly_salary_fen": data.get("monthly_salary_fen"),
+        "social_insurance": data.get("social_insurance"),
+        "qualification": data.get("qualification"),
+        "training": [],
+    })
+
+
+def end_employment(member: dict, end: date, reason: str | None) -> dict:
+    if member.get("employment_end"):
+        raise Conflict("employment already ended", {"employment_end": [f"ended {member['employment_end']}"]})
+    if end.isoformat() < member["employment_start"]:
+        raise ValidationFailed.field("employment_end", "cannot be before the employment start")
+    return {**member, "employment_end": end.isoformat(), "leaving_reason": reason}
+
+
+def add_training(member: dict, record: dict, record_id: str, today: date) -> dict:
+    if record["date"] > today:
+        raise ValidationFailed.field("date", "training cannot be recorded for a future date")
+    if record["date"].isoformat() < member["employment_start"]:
+        raise ValidationFailed.field("date", "training before the employment start belongs to another employer")
+    entry = jsonable({"id": record_id, "date": record["date"], "hours": record["hours"],
+                      "topic": record["topic"], "provider": record["provider"]})
+    return {**member, "training": [*member.get("training", []), entry]}
+
+
+def training_hours_in_year(member: dict, year: int) -> float:
+    return round(sum(t["hours"] for t in member.get("training", []) if t["date"].startswith(str(year))), 1)
+
+
+def staff_view(member: dict, station_id: str, today: date) -> dict:
+    """What callers see: personal data masked; unmasking is a separate, logged read."""
+    return {
+        "id": member["staff_id"],
+        "station_id": station_id,
+        "name": member["name"],
+        "id_number": member["id_number_masked"],
+        "phone": member["phone_masked"],
+        "role": member["role"],
+        "employment_start": member["employment_start"],
+        "employment_end": member.get("employment_end"),
+        "monthly_salary_fen": member.get("monthly_salary_fen"),
+        "social_insurance": member.get("social_insurance"),
+        "qualification": member.get("qualification"),
+        "professional": compliance.is_professional(member, today),
+        "training_hours_this_year": training_hours_in_year(member, today.year),
+        "training": member.get("training", []),
+    }
+
+
+def station_view(station: dict) -> dict:
+    return {
+        "id": station["_id"],
+        "name": station["name"],
+        "township_code": station["township_code"],
+        "county_code": station["county_code"],
+        "city_code": station["city_code"],
+        "region_code": station["region_code"],
+        "status": station["status"],
+        "status_since": station["status_since"],
+        "venue": station["venue"],
+        "population": station.get("population"),
+        "legal_form": station["legal_form"],
+        "operator": station.get("operator"),
+        "coordinator": station.get("coordinator"),
+        "compliance_status": (station.get("compliance") or {}).get("status", "unknown"),
+        "version": station["_version"],
+    }
+
+
+def wage_for(wages: dict[tuple[str, int], dict], region_code: str, year: int) -> dict | None:
+    """The most local average wage known for the year (county, then city, then province);
+    falls back to the latest earlier year when this year's figure is not published yet."""
+    candidates = [region_code[:6], region_code[:4] + "00", region_code[:2] + "0000"]
+    for wanted_year in range(year, year - 3, -1):
+        for code in candidates:
+            wage = wages.get((code, wanted_year))
+            if wage:
+                return wage
+    return None

@@ -1,0 +1,89 @@
+"""The registry's repository over pymongo: stations (aggregates with outbox), regions, wages,
+policies and the personal-data access log. Index declarations live here, once."""
+from __future__ import annotations
+
+from datetime import date
+
+from services.common import clock
+from services.common.storage import AggregateStore, Index, outbox_indexes
+
+from .compliance import Policy
+from .regions import Region
+
+STATIONS, REGIONS, WAGES, POLICIES, ACCESS_LOG = "stations", "regions", "average_wages", "policies", "access_log"
+
+INDEXES = [
+    Index(STATIONS, (("region_code", 1),)),
+    Index(STATIONS, (("status", 1), ("region_code", 1))),
+    Index(STATIONS, (("compliance.status", 1), ("region_code", 1))),
+    Index(REGIONS, (("parent_code", 1),)),
+    Index(REGIONS, (("level", 1),)),
+    Index(WAGES, (("region_code", 1), ("year", 1)), unique=True),
+    Index(POLICIES, (("region_code", 1), ("effective_from", 1)), unique=True),
+    Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
+    Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
+    *outbox_indexes(STATIONS),
+]
+
+
+class RegistryRepository:
+    def __init__(self, db):
+        self.db = db
+        self.stations = AggregateStore(db, STATIONS, "station")
+
+    # regions ---------------------------------------------------------------------------
+    def region(self, code: str) -> Region | None:
+        doc = self.db[REGIONS].find_one({"_id": code})
+        return _region(doc) if doc else None
+
+    def regions_by_code(self, codes: list[str]) -> dict[str, Region]:
+        return {d["_id"]: _region(d) for d in self.db[REGIONS].find({"_id": {"$in": list(codes)}})}
+
+    def child_regions(self, parent_code: str | None) -> list[Region]:
+        query = {"parent_code": parent_code} if parent_code else {"level": "province"}
+        return [_region(d) for d in self.db[REGIONS].find(query).sort("_id", 1)]
+
+    def regions_under(self, prefix: str) -> list[Region]:
+        return [_region(d) for d in self.db[REGIONS].find({"_id": {"$regex": "^" + prefix}}).sort("_id", 1)]
+
+    def all_regions(self) -> dict[str, Region]:
+        return {d["_id"]: _region(d) for d in self.db[REGIONS].find({})}
+
+    def save_regions(self, regions: list[Region]) -> None:
+        for region in regions:
+            self.db[REGIONS].replace_one({"_id": region.code},
+                                         {"_id": region.code, "name": region.name, "level": region.level,
+                                          "parent_code": region.parent_code}, upsert=True)
+
+    # wages and policies ------------------------------------------------------------------
+    def wages(self) -> dict[tuple[str, int], dict]:
+        return {(d["region_code"], d["year"]): d for d in self.db[WAGES].find({}, {"_id": 0})}
+
+    def save_wage(self, wage: dict) -> None:
+        self.db[WAGES].replace_one({"_id": f"{wage['region_code']}:{wage['year']}"},
+                                   {"_id": f"{wage['region_code']}:{wage['year']}", **wage}, upsert=True)
+
+    def policies(self) -> list[Policy]:
+        return [Policy(region_code=d["region_code"], effective_from=date.fromisoformat(d["effective_from"]),
+                       min_venue_m2=d["min_venue_m2"], min_professional_staff=d["min_professional_staff"],
+                       population_threshold=d["population_threshold"], min_training_hours=d["min_training_hours"],
+                       min_salary_ratio_percent=d["min_salary_ratio_percent"], source=d["source"])
+                for d in self.db[POLICIES].find({})]
+
+    def save_policy(self, policy: dict) -> None:
+        key = f"{policy['region_code']}:{policy['effective_from']}"
+        self.db[POLICIES].replace_one({"_id": key}, {"_id": key, **policy}, upsert=True)
+
+    # access log ---------------------------------------------------------------------------
+    def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
+        self.db[ACCESS_LOG].insert_one({
+            "at": clock.utcnow(), "user_id": viewer.user_id, "role": viewer.role, "subject_type": subject_type,
+            "subject_id": subject_id, "fields": fields, "reason": reason,
+        })
+
+    def access_entries(self, query: dict, limit: int) -> list[dict]:
+        return list(self.db[ACCESS_LOG].find(query, {"_id": 0}).sort("at", -1).limit(limit))
+
+
+def _region(doc: dict) -> Region:
+    return Region(code=doc["_id"], name=doc["name"], level=doc["level"], parent_code=doc.get("parent_code"))

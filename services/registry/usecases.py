@@ -1,0 +1,373 @@
+"""The registry's use cases: validate, apply domain rules, recompute compliance, store with events.
+
+Each write is one single-document change of a station (with its outbox), checked against the
+version the caller read. Nothing here talks to the broker; the outbox relay does.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from marshmallow import ValidationError
+
+from services.common import clock
+from services.common.auth import Viewer
+from services.common.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationFailed
+from services.common.events import Envelope, new_event
+from services.common.ids import new_id
+from services.common.observability import current_correlation_id
+from services.common.protection import FieldCipher
+from services.common.rpc import load
+
+from . import compliance, domain, events, schemas
+from .regions import RegionFileError, load_average_wages, load_demo_townships, load_reference_regions, parse_region_csv
+from .storage import RegistryRepository
+
+
+class Registry:
+    def __init__(self, repository: RegistryRepository, cipher: FieldCipher | None = None):
+        self.repo = repository
+        self.cipher = cipher or FieldCipher()
+
+    # --- helpers ------------------------------------------------------------------------
+    def _event(self, contract, payload: dict, viewer: Viewer) -> Envelope:
+        return new_event(contract, domain.jsonable(payload), correlation_id=current_correlation_id(),
+                         actor={"user_id": viewer.user_id, "role": viewer.role})
+
+    def _visible_station(self, viewer: Viewer, station_id: str) -> dict:
+        station = self.repo.stations.get(station_id)
+        if station is None or not viewer.sees_station(station["_id"], station["region_code"]):
+            # Out-of-scope stations look exactly like unknown ones.
+            raise NotFound(f"unknown station {station_id}", {"station_id": ["no such station in your scope"]})
+        return station
+
+    def evaluate(self, station: dict, on: date | None = None, previous: dict | None = None) -> dict:
+        on = on or clock.today()
+        policy = compliance.policy_in_force(self.repo.policies(), station["region_code"], on)
+        wage = domain.wage_for(self.repo.wages(), station["region_code"], on.year)
+        return compliance.evaluate(station, policy, on, wage, previous)
+
+    def _compliance_change(self, before: dict, after_state: dict, viewer: Viewer) -> tuple[dict, list[Envelope]]:
+        """Recompute the stored compliance snapshot; an event when any status moved."""
+        previous = before.get("compliance")
+        evaluation = self.evaluate(after_state, previous=previous)
+        snapshot = compliance.snapshot(evaluation)
+        if not compliance.changed(previous, evaluation):
+            return snapshot, []
+        return snapshot, [self._event(events.COMPLIANCE_CHANGED, {
+            "station_id": after_state["_id"], "region_code": after_state["region_code"],
+            "status": snapshot["status"], "previous_status": (previous or {}).get("status"),
+            "rules": snapshot["rules"], "as_of": evaluation["as_of"]}, viewer)]
+
+    def _save(self, viewer: Viewer, station: dict, expected_version: int, changes: dict,
+              change_events: list[Envelope]) -> dict:
+        after = {**station, **changes}
+        snapshot, compliance_events = self._compliance_change(station, after, viewer)
+        changes = {**changes, "compliance": snapshot}
+        self.repo.stations.update(station["_id"], expected_version, changes, [*change_events, *compliance_events])
+        return domain.station_view(self.repo.stations.require(station["_id"]))
+
+    # --- stations -----------------------------------------------------------------------
+    def register_station(self, viewer: Viewer, data: dict) -> dict:
+        data = load(schemas.StationInputSchema, data)
+        township_code = data["township_code"]
+        viewer.require_write(region_code=township_code)
+        regions = self.repo.regions_by_code([township_code, township_code[:6]])
+        station = domain.new_station(data, regions.get(township_code), regions.get(township_code[:6]), clock.today())
+        evaluation = self.evaluate(station)
+        station["compliance"] = compliance.snapshot(evaluation)
+        registered = self._event(events.STATION_REGISTERED, {
+            "station_id": station["_id"], "name": station["name"], "township_code": township_code,
+            "county_code": station["county_code"], "city_code": station["city_code"], "status": station["status"],
+            "legal_form": station["legal_form"],
+            "operator_credit_code": (station.get("operator") or {}).get("credit_code")}, viewer)
+        changed = self._event(events.COMPLIANCE_CHANGED, {
+            "station_id": station["_id"], "region_code": township_code, "status": station["compliance"]["status"],
+            "previous_status": None, "rules": station["compliance"]["rules"], "as_of": evaluation["as_of"]}, viewer)
+        self.repo.stations.insert(station, [registered, changed],
+                                  duplicate_message=f"township {township_code} already has a station")
+        return domain.station_view(self.repo.stations.require(station["_id"]))
+
+    def update_station(self, viewer: Viewer, station_id: str, data: dict) -> dict:
+        data = load(schemas.StationUpdateSchema, data)
+        station = self._visible_station(viewer, station_id)
+        viewer.require_write(station_id=station_id, region_code=station["region_code"])
+        expected = data.pop("expected_version")
+        if not data:
+            raise ValidationFailed.field("_schema", "nothing to change")
+        changes = domain.jsonable({k: v for k, v in data.items() if k != "status"})
+        if "name" in data:
+            regions = self.repo.regions_by_code([station["township_code"], station["county_code"]])
+            problem = domain.check_station_name(data["name"], regions[station["county_code"]],
+                                                regions[station["township_code"]])
+            if problem:
+                raise ValidationFailed.field("name", problem)
+        if "legal_form" in data or "operator" in data:
+            legal_form = data.get("legal_form", station["legal_form"])
+            operator = data.get("operator", station.get("operator"))
+            if operator is None:
+                raise ValidationFailed.field("operator", f"a station with legal form {legal_form} names its operator")
+        if "status" in data:
+            changes.update(domain.change_status(station, data["status"]["status"], data["status"]["on"]))
+        updated = {**station, **changes}
+        event = self._event(events.STATION_UPDATED, {
+            "station_id": station_id, "region_code": station["region_code"], "changed": sorted(data.keys()),
+            "status": updated["status"], "operator_credit_code": (updated.get("operator") or {}).get("credit_code")},
+            viewer)
+        return self._save(viewer, station, expected, changes, [event])
+
+    # --- staff --------------------------------------------------------------------------
+    def add_staff(self, viewer: Viewer, station_id: str, data: dict) -> dict:
+        data = load(schemas.StaffInputSchema, data)
+        station = self._visible_station(viewer, station_id)
+        viewer.require_write(station_id=station_id, region_code=station["region_code"])
+        if data["employment_start"] > clock.today().replace(year=clock.today().year + 1):
+            raise ValidationFailed.field("employment_start", "more than a year in the future")
+        member = domain.new_staff_member(
+            station, data, new_id("stf"), self.cipher.encrypt(data["id_number"]),
+            self.cipher.blind_index(data["id_number"]), self.cipher.encrypt(data["phone"]))
+        today = clock.today()
+        joined = self._event(events.STAFF_JOINED, {
+            "staff_id": member["staff_id"], "station_id": station_id, "region_code": station["region_code"],
+            "name": member["name"], "role": member["role"],
+            "professional": compliance.is_professional(member, today),
+            "employment_start": member["employment_start"]}, viewer)
+        change_events = [joined]
+        if member.get("qualification"):
+            change_events.append(self._qualification_event(viewer, station, member))
+        return self._save(viewer, station, station["_version"], {"staff": [*station["staff"], member]}, change_events)
+
+    def _qualification_event(self, viewer, station, member) -> Envelope:
+        return self._event(events.QUALIFICATION_RECORDED, {
+            "staff_id": member["staff_id"], "station_id": station["_id"], "kind": member["qualification"]["kind"],
+            "level": member["qualification"]["level"],
+            "professional": compliance.is_professional(member, clock.today())}, viewer)
+
+    def _staff_write(self, viewer: Viewer, station_id: str, staff_id: str):
+        station = self._visible_station(viewer, station_id)
+        viewer.require_write(station_id=station_id, region_code=station["region_code"])
+        return station, domain.find_staff(station, staff_id)
+
+    def update_staff(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
+        data = load(schemas.StaffUpdateSchema, data)
+        station, member = self._staff_write(viewer, station_id, staff_id)
+        expected = data.pop("expected_version")
+        if "phone" in data:
+            phone = data.pop("phone")
+            data["phone_encrypted"] = self.cipher.encrypt(phone)
+            data["phone_masked"] = domain.mask_phone(phone)
+        updated = {**member, **data}
+        return self._save(viewer, station, expected, {"staff": domain.replace_staff(station, updated)}, [])
+
+    def record_staff_left(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
+        data = load(schemas.StaffLeftSchema, data)
+        station, member = self._staff_write(viewer, station_id, staff_id)
+        updated = domain.end_employment(member, data["employment_end"], data.get("reason"))
+        left = self._event(events.STAFF_LEFT, {"staff_id": staff_id, "station_id": station_id,
+                                               "region_code": station["region_code"],
+                                               "employment_end": updated["employment_end"]}, viewer)
+        return self._save(viewer, station, data["expected_version"],
+                          {"staff": domain.replace_staff(station, updated)}, [left])
+
+    def record_qualification(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
+        data = dict(data or {})
+        expected = data.pop("expected_version", None)
+        if not isinstance(expected, int):
+            raise ValidationFailed.field("expected_version", "required: the station version you read")
+        qualification = domain.jsonable(load(schemas.QualificationSchema, data))
+        station, member = self._staff_write(viewer, station_id, staff_id)
+        updated = {**member, "qualification": qualification}
+        return self._save(viewer, station, expected, {"staff": domain.replace_staff(station, updated)},
+                          [self._qualification_event(viewer, station, updated)])
+
+    def record_training(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
+        data = load(schemas.TrainingSchema, data)
+        station, member = self._staff_write(viewer, station_id, staff_id)
+        updated = domain.add_training(member, data, new_id("trn"), clock.today())
+        recorded = self._event(events.TRAINING_RECORDED, {
+            "staff_id": staff_id, "station_id": station_id, "date": data["date"], "hours": data["hours"],
+            "year_total_hours": domain.training_hours_in_year(updated, data["date"].year)}, viewer)
+        return self._save(viewer, station, data["expected_version"],
+                          {"staff": domain.replace_staff(station, updated)}, [recorded])
+
+    def reveal_staff_identity(self, viewer: Viewer, station_id: str, staff_id: str, reason: str) -> dict:
+        station = self._visible_station(viewer, station_id)
+        if not viewer.may_reveal_personal_data(station_id, station["region_code"]):
+            raise PermissionDenied(f"role {viewer.role} may not see unmasked personal data")
+        if not reason or len(reason.strip()) < 4:
+            raise ValidationFailed.field("reason", "say why you need the unmasked data (at least 4 characters)")
+        member = domain.find_staff(station, staff_id)
+        self.repo.log_access(viewer=viewer, subject_type="staff", subject_id=staff_id,
+                             fields=["id_number", "phone"], reason=reason.strip())
+        return {"id_number": self.cipher.decrypt(member["id_number_encrypted"]),
+                "phone": self.cipher.decrypt(member["phone_encrypted"])}
+
+    def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
+        if viewer.role not in ("admin", "supervisor", "county", "city", "province"):
+            raise PermissionDenied("only supervisors, civil-affairs staff and administrators read the access log")
+        filters = filters or {}
+        query = {k: filters[k] for k in ("subject_id", "user_id") if filters.get(k)}
+        entries = self.repo.access_entries(query, int(filters.get("limit") or 100))
+        return [{**e, "at": clock.iso(e["at"])} for e in entries]
+
+    # --- reads --------------------------------------------------------------------------
+    def list_stations(self, viewer: Viewer, filters: dict | None) -> dict:
+        f = load(schemas.StationFilterSchema, filters or {})
+        query = dict(viewer.station_filter())
+        conditions = [query] if query else []
+        if f["region"]:
+            prefix = domain.region_prefix(f["region"])
+            conditions.append({"region_code": {"$regex": "^" + prefix}})
+        if f["status"]:
+            conditions.append({"status": f["status"]})
+        if f["compliance"]:
+            conditions.append({"compliance.status": f["compliance"]})
+        if f["failing_rule"]:
+            if f["failing_rule"] not in compliance.RULES:
+                raise ValidationFailed.field("failing_rule", f"one of {', '.join(compliance.RULES)}")
+            conditions.append({f"compliance.rules.{f['failing_rule']}.status": {"$in": ["not_met", "at_risk"]}})
+        if f["text"]:
+            conditions.append({"name": {"$regex": re.escape(f["text"])}})
+        base = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
+        total = self.repo.stations.collection.count_documents(base)
+        page_query = base
+        if f["after"]:
+            after = {"_id": {"$gt": f["after"]}}
+            page_query = {"$and": [base, after]} if base else after
+        docs = self.repo.stations.find(page_query, sort=[("_id", 1)], limit=f["limit"] + 1)
+        items = [domain.station_view(d) for d in docs[:f["limit"]]]
+        next_cursor = items[-1]["id"] if len(docs) > f["limit"] else None
+        return {"items": items, "next_cursor": next_cursor, "total": total}
+
+    def _visible_by_id(self, viewer: Viewer, ids: list[str]) -> dict[str, dict]:
+        docs = self.repo.stations.find({"_id": {"$in": list(ids)}})
+        return {d["_id"]: d for d in docs if viewer.sees_station(d["_id"], d["region_code"])}
+
+    def get_stations(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
+        found = self._visible_by_id(viewer, ids)
+        return [domain.station_view(found[i]) if i in found else None for i in ids]
+
+    def staff_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict[str, list[dict]]:
+        found = self._visible_by_id(viewer, station_ids)
+        today = clock.today()
+        return {sid: [domain.staff_view(m, sid, today) for m in found[sid].get("staff", [])] if sid in found else []
+                for sid in station_ids}
+
+    def compliance_for_stations(self, viewer: Viewer, station_ids: list[str], as_of: str | None = None) -> dict:
+        on = _parse_date(as_of, "as_of")
+        found = self._visible_by_id(viewer, station_ids)
+        policies, wages = self.repo.policies(), self.repo.wages()
+        result = {}
+        for sid in station_ids:
+            station = found.get(sid)
+            if station is None:
+                result[sid] = None
+                continue
+            policy = compliance.policy_in_force(policies, station["region_code"], on)
+            wage = domain.wage_for(wages, station["region_code"], on.year)
+            result[sid] = compliance.evaluate(station, policy, on, wage, station.get("compliance"))
+        return result
+
+    def region_rollup(self, viewer: Viewer, region_code: str, as_of: str | None = None) -> dict:
+        on = _parse_date(as_of, "as_of")
+        prefix = domain.region_prefix(region_code)
+        conditions = [{"region_code": {"$regex": "^" + prefix}}]
+        scope = viewer.station_filter()
+        if scope:
+            conditions.append(scope)
+        docs = self.repo.stations.find({"$and": conditions})
+        policies, wages = self.repo.policies(), self.repo.wages()
+        by_status = {s: 0 for s in ("met", "not_met", "at_risk", "unknown")}
+        by_rule = {rule: {} for rule in compliance.RULES}
+        operating = 0
+        for station in docs:
+            operating += station["status"] == "operating"
+            policy = compliance.policy_in_force(policies, station["region_code"], on)
+            evaluation = compliance.evaluate(station, policy, on, domain.wage_for(wages, station["region_code"], on.year))
+            by_status[evaluation["status"]] += 1
+            for rule, result in evaluation["rules"].items():
+                by_rule[rule][result["status"]] = by_rule[rule].get(result["status"], 0) + 1
+        return {"region_code": region_code, "as_of": on.isoformat(), "stations": len(docs), "operating": operating,
+                "by_status": by_status, "by_rule": by_rule}
+
+    # --- reference data -----------------------------------------------------------------
+    def regions(self, viewer: Viewer, parent_code: str | None = None) -> list[dict]:
+        return [_region_view(r) for r in self.repo.child_regions(parent_code)]
+
+    def get_regions(self, viewer: Viewer, codes: list[str]) -> list[dict | None]:
+        found = self.repo.regions_by_code(codes)
+        return [_region_view(found[c]) if c in found else None for c in codes]
+
+    def import_regions(self, viewer: Viewer, csv_text: str) -> dict:
+        if viewer.role not in ("admin", "province"):
+            raise PermissionDenied("only administrators and province staff import regions")
+        try:
+            result = parse_region_csv(csv_text or "", self.repo.all_regions())
+        except RegionFileError as exc:
+            raise ValidationFailed.field("csv", str(exc)) from None
+        self.repo.save_regions(result.accepted)
+        return {"accepted": len(result.accepted), "unchanged": len(result.unchanged),
+                "refused": [{"row": r.row_number, "field": r.field, "reason": r.reason} for r in result.refused]}
+
+    def import_average_wages(self, viewer: Viewer, rows: list[dict]) -> dict:
+        if viewer.role not in ("admin", "province", "city"):
+            raise PermissionDenied("only administrators, province and city staff import average wages")
+        accepted, refused = 0, []
+        schema = schemas.WageSchema()
+        for number, row in enumerate(rows or [], start=1):
+            try:
+                wage = schema.load(row)
+            except ValidationError as exc:
+                for field, reasons in ValidationFailed.from_marshmallow(exc.messages).details.items():
+                    refused.append({"row": number, "field": field, "reason": "; ".join(reasons)})
+                continue
+            if viewer.role == "city" and not viewer.sees_region(wage["region_code"]):
+                refused.append({"row": number, "field": "region_code", "reason": "outside your region"})
+                continue
+            self.repo.save_wage(wage)
+            accepted += 1
+        return {"accepted": accepted, "refused": refused}
+
+    def set_policy(self, viewer: Viewer, data: dict) -> dict:
+        policy = domain.jsonable(load(schemas.PolicySchema, data))
+        if viewer.role != "admin" and not (viewer.role in ("province", "city", "county")
+                                           and policy["region_code"].startswith(domain.region_prefix(viewer.region))):
+            raise PermissionDenied("policies are set by administrators or civil-affairs staff for their own region")
+        self.repo.save_policy(policy)
+        return policy
+
+    def load_reference_data(self) -> dict:
+        regions = load_reference_regions() + load_demo_townships()
+        self.repo.save_regions(regions)
+        wages = load_average_wages()
+        for wage in wages:
+            self.repo.save_wage({"region_code": wage["region_code"], "year": wage["year"],
+                                 "monthly_wage_fen": wage["monthly_wage_fen"], "source": wage["source"]})
+        return {"regions": len(regions), "average_wages": len(wages)}
+
+    def refresh_compliance(self, viewer: Viewer) -> int:
+        """Daily sweep: time alone moves statuses (pro-rata training); publish what changed."""
+        changed = 0
+        for station in self.repo.stations.find({}):
+            snapshot, change_events = self._compliance_change(station, station, viewer)
+            if change_events:
+                try:
+                    self.repo.stations.update(station["_id"], station["_version"], {"compliance": snapshot},
+                                              change_events)
+                    changed += 1
+                except ConcurrentModification:  # a concurrent write recomputed it already
+                    continue
+        return changed
+
+
+def _region_view(region) -> dict:
+    return {"code": region.code, "name": region.name, "level": region.level, "parent_code": region.parent_code}
+
+
+def _parse_date(value: str | None, field: str) -> date:
+    if value in (None, ""):
+        return clock.today()
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed.field(field, "a date like 2026-06-30") from None
