@@ -1,7 +1,8 @@
 """Personal data protection: field encryption, blind indexes and masking.
 
 Encryption uses Fernet with a key list (first encrypts, all decrypt) so keys rotate without
-downtime: add the new key first, run `shegong rotate-keys`, then drop the old one. The blind
+downtime: add the new key first, run `shegong rotate-keys` (which also recomputes the blind
+indexes), then drop the old one. The blind
 index (HMAC) lets a service enforce "one ID number, one record" without storing the number.
 """
 from __future__ import annotations
@@ -19,8 +20,8 @@ class FieldCipher:
     def __init__(self, keys: tuple[str, ...] | None = None):
         keys = keys or settings().encryption_keys
         self._fernet = MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
-        # The blind index key is derived from the OLDEST key so it survives adding a new one.
-        self._index_key = hashlib.sha256(b"shegong-blind-index:" + base64.urlsafe_b64decode(keys[-1])).digest()
+        # Derived from the current (first) key; `shegong rotate-keys` recomputes stored indexes.
+        self._index_key = hashlib.sha256(b"shegong-blind-index:" + base64.urlsafe_b64decode(keys[0])).digest()
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None:

@@ -11,12 +11,28 @@ _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _DIVISION = re.compile(r"^\d{6}(\d{3})?$")
 
 
+_PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
+              "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+
+
 def resident_id_number(value: str) -> None:
-    """GB 11643 resident identity number: 18 characters with a valid check digit."""
+    """GB 11643 resident identity number: 18 characters, a real birth date, a valid check digit.
+
+    python-stdnum's `ric.validate` also looks the birth place up in its own county table, which
+    lags behind division changes (丹徒区 321112, 南京溧水区 320117 … are missing) and would refuse
+    real people's numbers; the province prefix is checked instead.
+    """
+    number = ric.compact(value)
+    if len(number) != 18 or not number[:17].isdigit():
+        raise ValidationError("not a valid resident ID number (18 characters: 17 digits and a check digit)")
+    if number[-1] != ric.calc_check_digit(number):
+        raise ValidationError("not a valid resident ID number (the check digit does not match)")
+    if number[:2] not in _PROVINCES:
+        raise ValidationError("not a valid resident ID number (unknown province code)")
     try:
-        ric.validate(value)
-    except StdnumError as exc:
-        raise ValidationError(f"not a valid resident ID number ({exc})") from None
+        ric.get_birth_date(number)
+    except StdnumError:
+        raise ValidationError("not a valid resident ID number (the birth date is impossible)") from None
 
 
 def credit_code(value: str) -> None:

@@ -1,0 +1,5 @@
+import sys
+
+from shegong.cli import main
+
+sys.exit(main())

@@ -1,0 +1,108 @@
+"""The `shegong` command: run, seed, token, migrate, dead letters, one service."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _patch_eventlet():
+    import eventlet
+    eventlet.monkey_patch()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shegong", description="Shegong social work station platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the whole platform locally (store, services, gateway)")
+    run.add_argument("--no-seed", action="store_true", help="do not load demo data on the first start")
+
+    service = commands.add_parser("service", help="run one service in the foreground")
+    service.add_argument("name")
+
+    migrate = commands.add_parser("migrate", help="create indexes and load reference data (idempotent)")
+    migrate.add_argument("--check", action="store_true", help="exit 0 if migrations are complete, 1 if not")
+
+    seed = commands.add_parser("seed", help="load demo data for 镇江市 (idempotent)")
+    seed.add_argument("--if-empty", action="store_true", help="only when no station exists yet")
+
+    token = commands.add_parser("token", help="print a signed development token")
+    token.add_argument("--role", required=True,
+                       choices=["province", "city", "county", "station_staff", "supervisor", "evaluator", "admin"])
+    token.add_argument("--region", help="region code for province/city/county/evaluator roles, e.g. 321181")
+    token.add_argument("--station", action="append", default=[], help="station id (repeat for supervisors)")
+    token.add_argument("--user", default=None, help="user id (default: the role name)")
+    token.add_argument("--hours", type=float, default=12, help="validity in hours")
+
+    letters = commands.add_parser("dead-letters", help="list or replay dead-lettered messages")
+    letters.add_argument("action", choices=["list", "replay"])
+    letters.add_argument("--id", action="append", default=[], help="replay only these message ids")
+    letters.add_argument("--queue", default=None, help="replay only messages that failed in this queue")
+
+    commands.add_parser("rotate-keys", help="re-encrypt protected fields with the first SHEGONG_ENCRYPTION_KEY")
+
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        from .launcher import run as run_platform
+        return run_platform(seed=not args.no_seed)
+
+    _patch_eventlet()
+    from services.common.config import ConfigurationError, settings
+    try:
+        config = settings()
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "service":
+        from .runner import run_service
+        run_service(args.name)
+        return 0
+    if args.command == "migrate":
+        from .services import migrate as do_migrate, migrations_complete
+        if args.check:
+            complete = migrations_complete()
+            print("migrations complete" if complete else "migrations pending")
+            return 0 if complete else 1
+        print(json.dumps({"migrated": do_migrate()}, ensure_ascii=False))
+        return 0
+    if args.command == "seed":
+        from .demo import seed as do_seed
+        print(json.dumps(do_seed(only_if_empty=args.if_empty), ensure_ascii=False))
+        return 0
+    if args.command == "token":
+        from datetime import timedelta
+        from services.common.auth import mint_token
+        if config.production:
+            print("refusing to mint development tokens in production mode", file=sys.stderr)
+            return 2
+        try:
+            print(mint_token(config.token_secret, role=args.role, user_id=args.user or f"dev-{args.role}",
+                             region=args.region, station_ids=args.station, ttl=timedelta(hours=args.hours)))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "dead-letters":
+        from services.common.deadletters import list_dead_letters, replay_dead_letters
+        if args.action == "list":
+            letters_found = list_dead_letters(config.amqp_uri)
+            for letter in letters_found:
+                letter.pop("body", None)
+                print(json.dumps(letter, ensure_ascii=False))
+            print(f"{len(letters_found)} dead-lettered message(s)", file=sys.stderr)
+        else:
+            replayed = replay_dead_letters(config.amqp_uri, ids=args.id or None, queue=args.queue)
+            print(f"replayed {len(replayed)} message(s)", file=sys.stderr)
+        return 0
+    if args.command == "rotate-keys":
+        from .keys import rotate_keys
+        print(json.dumps(rotate_keys(), ensure_ascii=False))
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
