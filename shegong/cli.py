@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"migrated": do_migrate()}, ensure_ascii=False))
         return 0
     if args.command == "seed":
-        from .demo import seed as do_seed
+        from .services import seed as do_seed
         print(json.dumps(do_seed(only_if_empty=args.if_empty), ensure_ascii=False))
         return 0
     if args.command == "token":

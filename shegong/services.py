@@ -1,13 +1,23 @@
-"""Which services the platform runs, in one place (the launcher, the CLI and migrations read it)."""
+"""Which services the platform runs, in one place: the launcher, the CLI, migrations and the
+demo seed all read this table. Adding a service is one line here.
+
+Each backend service package follows the same layout, which this module relies on:
+`services/<name>/storage.py` declares `INDEXES` (and may define `load_reference_data(db)`),
+and `services/<name>/demo.py` may define `seed(rng)` for demo data.
+"""
 from __future__ import annotations
 
 import importlib
+import random
 
-# name → "module:Class". The gateway starts last so the services it calls are already listening.
+# name → "module:Class", in start order: the gateway last, so what it calls is already listening.
 SERVICES = {
     "registry": "services.registry.service:RegistryService",
     "gateway": "gateway.service:GatewayService",
 }
+BACKENDS = [name for name in SERVICES if name != "gateway"]
+MIGRATION_VERSION = 1
+DEMO_SEED = 2021
 
 
 def service_class(name: str):
@@ -21,21 +31,37 @@ def migrate() -> dict:
     """Create every service's indexes and load reference data; idempotent."""
     from services.common import storage
     from services.common.consumers import Inbox
-    from services.registry.storage import INDEXES as REGISTRY_INDEXES, RegistryRepository
-    from services.registry.usecases import Registry
 
-    registry_db = storage.database("registry")
-    storage.ensure_indexes(registry_db, [*REGISTRY_INDEXES, *Inbox.indexes])
-    loaded = Registry(RegistryRepository(registry_db)).load_reference_data()
-    registry_db.meta.replace_one({"_id": "migrations"}, {"_id": "migrations", "version": MIGRATION_VERSION},
-                                 upsert=True)
+    loaded = {}
+    for name in BACKENDS:
+        module = importlib.import_module(f"services.{name}.storage")
+        db = storage.database(name)
+        storage.ensure_indexes(db, [*module.INDEXES, *Inbox.indexes])
+        if hasattr(module, "load_reference_data"):
+            loaded[name] = module.load_reference_data(db)
+    storage.database("registry").meta.replace_one(
+        {"_id": "migrations"}, {"_id": "migrations", "version": MIGRATION_VERSION}, upsert=True)
     return loaded
-
-
-MIGRATION_VERSION = 1
 
 
 def migrations_complete() -> bool:
     from services.common import storage
     doc = storage.database("registry").meta.find_one({"_id": "migrations"})
     return bool(doc) and doc.get("version", 0) >= MIGRATION_VERSION
+
+
+def seed(only_if_empty: bool = False) -> dict:
+    """Demo data, service by service in table order (later services build on earlier ones)."""
+    from services.common import storage
+    meta = storage.database("registry").meta
+    if only_if_empty and meta.find_one({"_id": "demo_seed"}):
+        return {"seeded": False, "reason": "demo data was loaded before"}
+    results = {}
+    for name in BACKENDS:
+        try:
+            module = importlib.import_module(f"services.{name}.demo")
+        except ModuleNotFoundError:
+            continue
+        results[name] = module.seed(random.Random(f"{DEMO_SEED}-{name}"))
+    meta.replace_one({"_id": "demo_seed"}, {"_id": "demo_seed", "results": results}, upsert=True)
+    return results

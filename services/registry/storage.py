@@ -8,7 +8,7 @@ from services.common import clock
 from services.common.storage import AggregateStore, Index, outbox_indexes
 
 from .compliance import Policy
-from .regions import Region
+from .regions import Region, load_average_wages, load_demo_townships, load_reference_regions
 
 STATIONS, REGIONS, WAGES, POLICIES, ACCESS_LOG = "stations", "regions", "average_wages", "policies", "access_log"
 
@@ -87,3 +87,15 @@ class RegistryRepository:
 
 def _region(doc: dict) -> Region:
     return Region(code=doc["_id"], name=doc["name"], level=doc["level"], parent_code=doc.get("parent_code"))
+
+
+def load_reference_data(db) -> dict:
+    """Jiangsu's divisions, the demo city's townships and the average wage table (idempotent)."""
+    repository = RegistryRepository(db)
+    regions = load_reference_regions() + load_demo_townships()
+    repository.save_regions(regions)
+    wages = load_average_wages()
+    for wage in wages:
+        repository.save_wage({"region_code": wage["region_code"], "year": wage["year"],
+                              "monthly_wage_fen": wage["monthly_wage_fen"], "source": wage["source"]})
+    return {"regions": len(regions), "average_wages": len(wages)}

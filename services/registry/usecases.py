@@ -20,7 +20,7 @@ from services.common.protection import FieldCipher
 from services.common.rpc import load
 
 from . import compliance, domain, events, schemas
-from .regions import RegionFileError, load_average_wages, load_demo_townships, load_reference_regions, parse_region_csv
+from .regions import RegionFileError, parse_region_csv
 from .storage import RegistryRepository
 
 
@@ -335,15 +335,6 @@ class Registry:
             raise PermissionDenied("policies are set by administrators or civil-affairs staff for their own region")
         self.repo.save_policy(policy)
         return policy
-
-    def load_reference_data(self) -> dict:
-        regions = load_reference_regions() + load_demo_townships()
-        self.repo.save_regions(regions)
-        wages = load_average_wages()
-        for wage in wages:
-            self.repo.save_wage({"region_code": wage["region_code"], "year": wage["year"],
-                                 "monthly_wage_fen": wage["monthly_wage_fen"], "source": wage["source"]})
-        return {"regions": len(regions), "average_wages": len(wages)}
 
     def refresh_compliance(self, viewer: Viewer) -> int:
         """Daily sweep: time alone moves statuses (pro-rata training); publish what changed."""

@@ -11,10 +11,10 @@ from faker import Faker
 from services.common import clock, storage
 from services.common.auth import SYSTEM
 from services.common.errors import Conflict
-from services.registry.storage import RegistryRepository
-from services.registry.usecases import Registry
+from .storage import RegistryRepository
+from .usecases import Registry
 
-from .identity import credit_code, resident_id_number
+from shegong.identity import credit_code, resident_id_number
 
 DEMO_CITY = "321100"
 TRAINING_TOPICS = ["个案工作实务", "社会救助政策解读", "儿童保护与儿童督导", "老年社会工作", "家庭暴力危机干预",
@@ -22,11 +22,9 @@ TRAINING_TOPICS = ["个案工作实务", "社会救助政策解读", "儿童保�
 PROVIDERS = ["镇江市民政局", "江苏省社会工作者协会", "江苏大学社会工作系", "镇江市社会工作督导中心"]
 
 
-def seed(only_if_empty: bool = False) -> dict:
+def seed(rng: random.Random) -> dict:
     registry = Registry(RegistryRepository(storage.database("registry")))
-    if only_if_empty and registry.repo.stations.collection.count_documents({}, limit=1):
-        return {"seeded": False, "reason": "stations exist already"}
-    return seed_city(registry, DEMO_CITY, random.Random(2021))
+    return seed_city(registry, DEMO_CITY, rng)
 
 
 def seed_city(registry: Registry, city_code: str, rng: random.Random, townships=None) -> dict:
