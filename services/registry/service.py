@@ -6,9 +6,11 @@ from nameko.timer import timer
 
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
+from services.common.consumers import Inbox, event_handler
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.funding.events import CONTRACT_AWARDED
 
 from .storage import INDEXES, STATIONS, RegistryRepository
 from .usecases import Registry
@@ -20,7 +22,7 @@ class RegistryService(OperationalEndpoints):
     name = SERVICE
 
     observability = Observability()
-    db = storage.ServiceDatabase(SERVICE, INDEXES)
+    db = storage.ServiceDatabase(SERVICE, [*INDEXES, *Inbox.indexes])
     relay = OutboxRelay(SERVICE, [STATIONS])
 
     @property
@@ -104,6 +106,12 @@ class RegistryService(OperationalEndpoints):
     @rpc
     def set_policy(self, viewer, data):
         return self.registry.set_policy(Viewer.from_dict(viewer), data)
+
+    @event_handler(CONTRACT_AWARDED)
+    def on_contract_awarded(self, event):
+        Inbox(self.db, "registry.on_contract_awarded").process_once(
+            event.id, lambda: self.registry.record_contract_award(event.payload, Viewer.from_dict(
+                {"user_id": (event.actor or {}).get("user_id", "funding"), "role": "admin"})))
 
     @timer(interval=6 * 3600)
     def refresh_compliance(self):

@@ -336,6 +336,28 @@ class Registry:
         self.repo.save_policy(policy)
         return policy
 
+    def record_contract_award(self, award: dict, viewer: Viewer) -> list[str]:
+        """A purchase-of-service contract names the operator of its stations.
+
+        Idempotent: a station that already records this contract is left alone, so a redelivered
+        award (or a retry after a partial failure) changes nothing twice.
+        """
+        changed = []
+        for station_id in award["station_ids"]:
+            station = self.repo.stations.get(station_id)
+            if station is None or (station.get("operator") or {}).get("contract_id") == award["contract_id"]:
+                continue
+            operator = {"name": award["operator_name"], "credit_code": award["operator_credit_code"],
+                        "contact_phone": (station.get("operator") or {}).get("contact_phone"),
+                        "contract_id": award["contract_id"], "contract_period": [award["period_start"], award["period_end"]]}
+            event = self._event(events.STATION_UPDATED, {
+                "station_id": station_id, "region_code": station["region_code"], "changed": ["operator"],
+                "status": station["status"], "operator_credit_code": operator["credit_code"]}, viewer)
+            self._save(viewer, station, station["_version"],
+                       {"operator": operator, "legal_form": "operated_by_organisation"}, [event])
+            changed.append(station_id)
+        return changed
+
     def refresh_compliance(self, viewer: Viewer) -> int:
         """Daily sweep: time alone moves statuses (pro-rata training); publish what changed."""
         changed = 0

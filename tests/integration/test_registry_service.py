@@ -178,3 +178,32 @@ def test_region_csv_import_reports_row_by_row(platform):
 
 def _township_name(platform, code):
     return next(r["name"] for r in platform.registry.regions(ADMIN, code[:6]) if r["code"] == code)
+
+
+def test_awarded_contract_records_the_station_operator_once(platform):
+    from services.common.events import new_event
+    from services.common.outbox import EventPublisher
+    from services.funding.events import CONTRACT_AWARDED
+    from shegong.identity import credit_code
+
+    registry = platform.registry
+    station = registry.register_station(ADMIN, station_input())
+    award = new_event(CONTRACT_AWARDED, {
+        "contract_id": "ctr_1", "tender_id": "tdr_1", "operator_name": "丹阳市同心社会工作服务中心",
+        "operator_credit_code": credit_code("321181", 99), "station_ids": [station["id"]], "region_code": "321181",
+        "period_start": "2026-01-01", "period_end": "2026-12-31", "amount_fen": 60_000_000,
+        "promised_professional_staff": 3}, correlation_id="award-1").to_dict()
+    publisher = EventPublisher(platform_settings_uri())
+    publisher.publish(award)
+    publisher.publish(award)  # redelivered
+    publisher.close()
+    updated = wait_for(lambda: (registry.get_stations(ADMIN, [station["id"]])[0]["operator"] or {}).get("contract_id")
+                       and registry.get_stations(ADMIN, [station["id"]])[0])
+    assert updated["operator"]["name"] == "丹阳市同心社会工作服务中心"
+    eventlet.sleep(0.5)
+    assert registry.get_stations(ADMIN, [station["id"]])[0]["version"] == updated["version"]
+
+
+def platform_settings_uri():
+    from services.common.config import settings
+    return settings().amqp_uri
