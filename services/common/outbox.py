@@ -1,8 +1,8 @@
 """The outbox relay: publishes events stored inside aggregates, with publisher confirms.
 
 Writers put events in the aggregate's `_outbox` in the same single-document write as the state
-change (storage.AggregateStore). The relay claims a document with a short lease (so several
-replicas do not publish the same events at once), publishes its events in order and waits for the
+change (storage.AggregateStore). The relay claims a batch of documents with a short lease (so
+several replicas do not publish the same events at once), publishes its events in order and waits for the
 broker's confirm, then removes exactly those events. If the process dies after publishing but
 before removing, the events go out again after restart with the same ids; consumers are idempotent.
 """
@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 import eventlet
 from eventlet.event import Event
 from kombu import Producer
 from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
 
 from . import storage
 from .broker import connection, events_exchange
 from .config import settings
 from .observability import EVENTS_PUBLISHED
-from .storage import OUTBOX, OUTBOX_LEASE, OUTBOX_PENDING, VERSION
+from .storage import OUTBOX, OUTBOX_CLAIM, OUTBOX_LEASE, OUTBOX_PENDING, VERSION
 
 log = logging.getLogger(__name__)
 
@@ -70,35 +72,43 @@ class EventPublisher:
 
 
 def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> int:
-    """Publish every pending event of up to `batch` aggregates; return how many events went out."""
+    """Publish the pending events of up to `batch` aggregates per collection; return how many went out.
+
+    Round trips are per batch, not per aggregate: claim a batch with one lease token, publish its
+    events in order (each confirmed), then clear what was published in one bulk write.
+    """
     sent = 0
-    now = time.time()
     for name in collections:
         collection = db[name]
-        for _ in range(batch):
-            doc = collection.find_one_and_update(
-                {OUTBOX_PENDING: True, OUTBOX_LEASE: {"$lt": now}},
-                {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS}},
-                projection={OUTBOX: 1, VERSION: 1},
-            )
-            if doc is None:
-                break
+        now = time.time()
+        candidates = [d["_id"] for d in collection.find({OUTBOX_PENDING: True, OUTBOX_LEASE: {"$lt": now}},
+                                                         {"_id": 1}).limit(batch)]
+        if not candidates:
+            continue
+        token = uuid.uuid4().hex
+        collection.update_many({"_id": {"$in": candidates}, OUTBOX_LEASE: {"$lt": now}},
+                               {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}})
+        claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1}))
+        clears = []
+        for doc in claimed:
             entries = sorted((doc.get(OUTBOX) or {}).items(), key=lambda item: item[1]["order"])
             for _, entry in entries:
                 publisher.publish(entry["envelope"])
             published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
-            # Clear the pending flag only if no writer added events meanwhile (same version).
-            update = {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}}
-            if published:
-                update["$unset"] = published
-            cleared = collection.update_one({"_id": doc["_id"], VERSION: doc[VERSION]}, update)
-            if cleared.matched_count == 0:
-                follow_up = {"$set": {OUTBOX_LEASE: 0}}
-                if published:
-                    follow_up["$unset"] = published
-                collection.update_one({"_id": doc["_id"]}, follow_up)
+            # Clear the pending flag only if no writer added events meanwhile (same version);
+            # otherwise remove just what went out and leave the rest for the next pass.
+            clears.append(UpdateOne({"_id": doc["_id"], VERSION: doc[VERSION]},
+                                    {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}, **_unset(published)}))
+            clears.append(UpdateOne({"_id": doc["_id"], VERSION: {"$ne": doc[VERSION]}},
+                                    {"$set": {OUTBOX_LEASE: 0}, **_unset(published)}))
             sent += len(entries)
+        if clears:
+            collection.bulk_write(clears, ordered=True)
     return sent
+
+
+def _unset(fields: dict) -> dict:
+    return {"$unset": fields} if fields else {}
 
 
 class OutboxRelay(DependencyProvider):

@@ -24,6 +24,7 @@ from .events import Envelope
 OUTBOX = "_outbox"
 OUTBOX_PENDING = "_outbox_pending"
 OUTBOX_LEASE = "_outbox_lease"
+OUTBOX_CLAIM = "_outbox_claim"
 VERSION = "_version"
 
 _clients: dict[str, pymongo.MongoClient] = {}
@@ -86,7 +87,7 @@ def public(doc: dict | None) -> dict | None:
     """The aggregate without its bookkeeping (outbox, lease)."""
     if doc is None:
         return None
-    return {k: v for k, v in doc.items() if k not in (OUTBOX, OUTBOX_PENDING, OUTBOX_LEASE)}
+    return {k: v for k, v in doc.items() if k not in (OUTBOX, OUTBOX_PENDING, OUTBOX_LEASE, OUTBOX_CLAIM)}
 
 
 class AggregateStore:
