@@ -15,13 +15,16 @@ from .broker import connection
 from .config import settings
 
 
-def check_dependencies(service: str) -> dict[str, str]:
+def check_dependencies(needs: tuple[str, ...] = ("store", "broker")) -> dict[str, str]:
     checks = {}
-    try:
-        storage.mongo_client().admin.command("ping")
-        checks["store"] = "ok"
-    except Exception as exc:  # readiness reports any failure, it does not crash
-        checks["store"] = f"unreachable: {type(exc).__name__}"
+    if "store" in needs:
+        try:
+            storage.mongo_client().admin.command("ping")
+            checks["store"] = "ok"
+        except Exception as exc:  # readiness reports any failure, it does not crash
+            checks["store"] = f"unreachable: {type(exc).__name__}"
+    if "broker" not in needs:
+        return checks
     try:
         with connection(settings().amqp_uri) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -32,7 +35,13 @@ def check_dependencies(service: str) -> dict[str, str]:
 
 
 class OperationalEndpoints:
-    """Mix into a nameko service class to serve /health/live, /health/ready and /metrics."""
+    """Mix into a nameko service class to serve /health/live, /health/ready and /metrics.
+
+    `ready_needs` names what the service cannot work without; the gateway owns no data, so it
+    sets ("broker",) and stays ready when only the store is down.
+    """
+
+    ready_needs: tuple[str, ...] = ("store", "broker")
 
     @http("GET", "/health/live")
     def health_live(self, request):
@@ -40,7 +49,7 @@ class OperationalEndpoints:
 
     @http("GET", "/health/ready")
     def health_ready(self, request):
-        checks = check_dependencies(self.name)
+        checks = check_dependencies(self.ready_needs)
         ready = all(v == "ok" for v in checks.values())
         body = json.dumps({"status": "ready" if ready else "not ready", "service": self.name, "checks": checks})
         return (200 if ready else 503), {"Content-Type": "application/json"}, body
