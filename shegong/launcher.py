@@ -17,9 +17,8 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from services.common.config import SERVICE_PORTS, Settings
+from services.common.config import Settings
 
-LOCAL_STORE_PORT = 27017
 
 
 def _listening(host: str, port: int) -> bool:
@@ -48,8 +47,10 @@ def _ready(port: int) -> bool:
 
 
 class Launcher:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, settings: Settings):
         self.data_dir = data_dir
+        self.settings = settings
+        self.store_port = int(os.environ.get("SHEGONG_LOCAL_STORE_PORT", "27017"))
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.env = dict(os.environ)
 
@@ -57,19 +58,19 @@ class Launcher:
         if os.environ.get("MONGO_URI"):
             print(f"document store: {os.environ['MONGO_URI']} (MONGO_URI)")
             return
-        self.env["MONGO_URI"] = f"mongodb://127.0.0.1:{LOCAL_STORE_PORT}/"
-        if _listening("127.0.0.1", LOCAL_STORE_PORT):
-            print(f"document store: already listening on 127.0.0.1:{LOCAL_STORE_PORT}, using it")
+        self.env["MONGO_URI"] = f"mongodb://127.0.0.1:{self.store_port}/"
+        if _listening("127.0.0.1", self.store_port):
+            print(f"document store: already listening on 127.0.0.1:{self.store_port}, using it")
             return
         store_dir = self.data_dir / "store"
         store_dir.mkdir(parents=True, exist_ok=True)
         exe = Path(sys.executable).with_name("nx-27017")
         command = [str(exe) if exe.exists() else (shutil.which("nx-27017") or "nx-27017"),
-                   "--data-dir", str(store_dir), "--host", "127.0.0.1", "--port", str(LOCAL_STORE_PORT),
+                   "--data-dir", str(store_dir), "--host", "127.0.0.1", "--port", str(self.store_port),
                    "--log-file", str(self.data_dir / "store.log"), "--pid-file", str(self.data_dir / "store.pid")]
         self._spawn("store", command)
-        _wait(lambda: _listening("127.0.0.1", LOCAL_STORE_PORT), 30, "the document store")
-        print(f"document store: nx-27017 on 127.0.0.1:{LOCAL_STORE_PORT}, data in {store_dir}")
+        _wait(lambda: _listening("127.0.0.1", self.store_port), 30, "the document store")
+        print(f"document store: nx-27017 on 127.0.0.1:{self.store_port}, data in {store_dir}")
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(self.data_dir / f"{name}.log", "ab")
@@ -86,7 +87,7 @@ class Launcher:
         for name in SERVICES:
             self._spawn(name, [sys.executable, "-m", "shegong", "service", name])
         for name in SERVICES:
-            port = SERVICE_PORTS[name]
+            port = self.settings.port_for(name)
             _wait(lambda: _ready(port) or self._died(name), 60, f"{name} to become ready")
             if self._died(name):
                 raise SystemExit(f"{name} exited; see {self.data_dir / (name + '.log')}")
@@ -111,7 +112,7 @@ def run(seed: bool = True) -> int:
     settings = Settings.from_env()
     data_dir = Path(os.environ.get("SHEGONG_DATA_DIR", ".data")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    launcher = Launcher(data_dir)
+    launcher = Launcher(data_dir, settings)
     stopping = False
 
     def on_signal(signum, frame):
@@ -129,7 +130,7 @@ def run(seed: bool = True) -> int:
         if seed:
             launcher.run_cli("seed", "--if-empty")
         print()
-        print(f"GraphQL: http://127.0.0.1:{SERVICE_PORTS['gateway']}/graphql"
+        print(f"GraphQL: http://127.0.0.1:{settings.port_for('gateway')}/graphql"
               + ("" if settings.production else "  (open it in a browser for GraphiQL)"))
         print("A token for a county official of 丹阳市:  shegong token --role county --region 321181")
         print("Press Ctrl+C to stop.")

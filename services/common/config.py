@@ -13,7 +13,8 @@ DEVELOPMENT_TOKEN_SECRET = "dev-only-token-secret-do-not-use-in-production"
 # A valid Fernet key (32 url-safe base64 bytes) that is public by design: development only.
 DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
 
-SERVICE_PORTS = {"gateway": 8000, "registry": 8001, "casework": 8002, "volunteers": 8003, "funding": 8004}
+# HTTP port offsets from SHEGONG_PORT_BASE (8000): the gateway on the base port, services after it.
+SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4}
 
 
 class ConfigurationError(RuntimeError):
@@ -39,6 +40,7 @@ class Settings:
     encryption_keys: tuple[str, ...] = (DEVELOPMENT_ENCRYPTION_KEY,)
     http_host: str = "127.0.0.1"
     http_port: int | None = None
+    port_base: int = 8000
     max_workers: int = 10
     rpc_timeout_seconds: int = 10
     amqp_heartbeat: int = 15
@@ -57,7 +59,11 @@ class Settings:
         return self.environment == "production"
 
     def port_for(self, service: str) -> int:
-        return self.http_port or SERVICE_PORTS.get(service, 0)
+        """SHEGONG_HTTP_PORT when set (one process, e.g. a container), else base + the service's offset."""
+        if self.http_port:
+            return self.http_port
+        offset = SERVICE_PORT_OFFSETS.get(service)
+        return 0 if offset is None else self.port_base + offset
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}_{service}"
@@ -74,6 +80,7 @@ class Settings:
             encryption_keys=keys or (DEVELOPMENT_ENCRYPTION_KEY,),
             http_host=env.get("SHEGONG_HTTP_HOST") or "127.0.0.1",
             http_port=_int(env, "SHEGONG_HTTP_PORT", None),
+            port_base=_int(env, "SHEGONG_PORT_BASE", 8000),
             max_workers=_int(env, "SHEGONG_MAX_WORKERS", 10),
             rpc_timeout_seconds=_int(env, "SHEGONG_RPC_TIMEOUT_SECONDS", 10),
             amqp_heartbeat=_int(env, "SHEGONG_AMQP_HEARTBEAT", 15),
