@@ -7,6 +7,7 @@ from nameko.rpc import rpc
 from services.common import storage
 from services.common.consumers import Inbox, event_handler
 from services.common.events import contract, new_event
+from services.common.health import OperationalEndpoints
 from services.common.observability import Observability, current_correlation_id
 from services.common.outbox import OutboxRelay
 
@@ -31,6 +32,19 @@ class ProducerService:
         event = new_event(THING_CREATED, {"thing_id": thing_id, "label": label},
                           correlation_id=current_correlation_id())
         return storage.AggregateStore(db, "things", "thing").insert({"_id": thing_id, "label": label}, [event])
+
+
+class SlowService(OperationalEndpoints):
+    """Answers slowly, to show that stopping a service lets in-flight work finish."""
+
+    name = "kernel_slow"
+    observability = Observability()
+
+    @rpc
+    def slow(self, seconds):
+        import eventlet
+        eventlet.sleep(seconds)
+        return "finished"
 
 
 class ConsumerService:
