@@ -135,7 +135,8 @@ class FakeRegistry:
     def rpc_regions(self, viewer, parent_code=None):
         if parent_code is None:
             return [r for r in self.region_table.values() if r["level"] == "province"]
-        return sorted((r for r in self.region_table.values() if r["parent_code"] == parent_code), key=lambda r: r["code"])
+        children = (r for r in self.region_table.values() if r["parent_code"] == parent_code)
+        return sorted(children, key=lambda r: r["code"])
 
     def rpc_get_regions(self, viewer, codes):
         return [self.region_table.get(code) for code in codes]
@@ -143,7 +144,8 @@ class FakeRegistry:
     def rpc_list_stations(self, viewer, filters):
         visible = [s for s in sorted(self.station_table) if self._visible(viewer, s)]
         if filters.get("region"):
-            visible = [s for s in visible if self.station_table[s]["region_code"].startswith(filters["region"].rstrip("0"))]
+            prefix = filters["region"].rstrip("0")
+            visible = [s for s in visible if self.station_table[s]["region_code"].startswith(prefix)]
         if filters.get("after"):
             visible = [s for s in visible if s > filters["after"]]
         limit = filters.get("limit", 50)

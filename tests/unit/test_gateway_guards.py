@@ -30,10 +30,11 @@ def measure(query: str, cost_model=COST_MODEL):
 
 
 def test_valid_query_passes_and_is_measured():
-    prepared = guard().prepare("{ stations(first: 10) { items { id name } totalCount } }")
+    checked = guard()
+    prepared = checked.prepare("{ stations(first: 10) { items { id name } totalCount } }")
     assert prepared.valid and prepared.errors == ()
-    operation = prepared.document.definitions[0]
-    assert prepared.cost_of(operation) == 1 + 1 + 10 * 2 + 1
+    measure, refusal = checked.measure(prepared, prepared.document.definitions[0], {})
+    assert (measure.cost, measure.depth, measure.aliases, refusal) == (1 + 1 + 10 * 2 + 1, 3, 0, None)
 
 
 def test_spec_rules_still_apply_next_to_ours():
@@ -79,7 +80,7 @@ def test_depth_follows_fragments_and_survives_unknown_or_cyclic_ones():
 
 
 def test_cost_multiplies_lists_by_page_size_hint_or_default():
-    model = CostModel(default_list_size=50, max_page_size=100, list_sizes={"Station.staff": 10})
+    model = CostModel(default_list_size=50, list_sizes={"Station.staff": 10})
     # stations(first: 20): the page passes 20 to its list `items`; staff uses its hint, training the default
     query = "{ stations(first: 20) { totalCount items { id staff { name training { hours } } } } }"
     assert measure(query, model).cost == 1 + 1 + 1 + 20 * (1 + 1 + 10 * (1 + 1 + 50 * 1))
@@ -87,11 +88,27 @@ def test_cost_multiplies_lists_by_page_size_hint_or_default():
     assert measure("{ stations { items { id } } }", model).cost == 1 + 1 + 50 * 1
 
 
-def test_cost_of_variable_page_sizes_uses_their_default_or_the_maximum():
+def test_variable_page_sizes_count_as_a_lower_bound_when_validating_and_exactly_per_request():
     with_default = "query ($n: Int = 5) { stations(first: $n) { items { id } } }"
     without_default = "query ($n: Int) { stations(first: $n) { items { id } } }"
     assert measure(with_default).cost == 1 + 1 + 5
-    assert measure(without_default).cost == 1 + 1 + COST_MODEL.max_page_size
+    assert measure(without_default).cost == 1 + 1 + 1
+    document = parse(without_default)
+    operation = document.definitions[0]
+    assert measure_operation(SCHEMA, operation, {}, COST_MODEL, {"n": 80}).cost == 1 + 1 + 80
+    assert measure_operation(SCHEMA, operation, {}, COST_MODEL, {}).cost == 1 + 1 + 50  # the argument's default
+    assert measure_operation(SCHEMA, operation, {}, COST_MODEL, {"n": None}).cost == 1 + 1 + 50
+
+
+def test_a_page_size_variable_cannot_sneak_past_the_cost_limit():
+    checked = guard()
+    query = "query ($n: Int) { stations(first: $n) { items { staff { training { topic hours date } } } } }"
+    prepared = checked.prepare(query)
+    assert prepared.valid  # n unknown: at least 1 station
+    operation = prepared.document.definitions[0]
+    assert checked.measure(prepared, operation, {"n": 2})[1] is None
+    measure, refusal = checked.measure(prepared, operation, {"n": 100})
+    assert refusal.extensions["code"] == "QUERY_TOO_COSTLY" and refusal.extensions["cost"] == measure.cost > 5000
 
 
 def test_costly_queries_are_refused_with_their_cost():
@@ -160,3 +177,22 @@ def test_settings_limits_are_read(query):
                                                 environment="production"))
     assert limits == GuardLimits(3, 7, 1, True)
     assert guard(limits).prepare(query).valid
+
+
+def test_the_readme_example_costs_what_the_readme_says():
+    assert measure("{ stations(first: 20) { items { name staff { name } } } }").cost == 242
+
+
+def test_fragment_bombs_are_measured_quickly_and_refused():
+    import time
+    fragments = " ".join(f"fragment F{i} on Region {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40))
+    query = '{ region(code: "32") { ...F0 } } ' + fragments + " fragment F40 on Region { code }"
+    started = time.monotonic()
+    prepared = guard().prepare(query)
+    assert time.monotonic() - started < 1.0  # measured once per fragment, not 2^40 times
+    assert codes(prepared) == ["QUERY_TOO_COSTLY"]
+
+
+def test_deeply_nested_documents_are_refused_by_the_parser():
+    query = '{ region(code: "32") ' + "{ children " * 500 + "{ code }" + " }" * 500 + " }"
+    assert codes(guard().prepare(query)) == ["GRAPHQL_PARSE_FAILED"]

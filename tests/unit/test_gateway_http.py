@@ -176,7 +176,8 @@ def test_http_level_refusals_through_the_endpoint():
     registry = FakeRegistry()
     assert gateway_request(ENDPOINT, registry, body=b'{"query": "{ a }"}',
                            headers={"Content-Type": "text/plain"}).status == 415
-    assert gateway_request(ENDPOINT, registry, body=b"{oops", headers={"Content-Type": "application/json"}).status == 400
+    assert gateway_request(ENDPOINT, registry, body=b"{oops",
+                           headers={"Content-Type": "application/json"}).status == 400
     too_big = ENDPOINT.handle(HttpRequest.build("POST", body_too_large=True), clients={"registry": registry},
                               settings=config.Settings())
     assert too_big.status == 413 and too_big.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
@@ -200,3 +201,14 @@ def test_development_responses_report_cost_and_rpc_calls_production_ones_do_not(
     assert development["extensions"]["cost"] == 1 + 1 + 5 * (1 + 1 + 10 * 1)
     production = gateway_request(ENDPOINT, FakeRegistry(), query, settings=config.Settings(environment="production"))
     assert "extensions" not in production.json()
+
+
+def test_too_costly_variables_are_refused_before_anything_runs():
+    query = "query ($n: Int) { stations(first: $n) { items { staff { training { topic hours date } } } } }"
+    registry = FakeRegistry()
+    response = gateway_request(ENDPOINT, registry, query, variables={"n": 100}, token=token_for("admin"),
+                               accept=GRAPHQL_RESPONSE_JSON)
+    assert response.status == 400 and registry.calls == []
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    cheap = gateway_request(ENDPOINT, registry, query, variables={"n": 1}, token=token_for("admin"))
+    assert cheap.status == 200 and "errors" not in cheap.json()

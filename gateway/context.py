@@ -1,0 +1,63 @@
+"""What resolvers see for one request: the viewer, the service clients, the request's loaders."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from services.common.auth import Viewer
+
+from .loaders import RegistryLoaders
+
+
+class ViewerBoundClient:
+    """An RPC client that passes the viewer as the first argument of every call.
+
+    Services scope every read and write by that viewer, so binding it here means a resolver cannot
+    forget it (and cannot pass someone else's).
+    """
+
+    def __init__(self, client: Any, viewer: Viewer):
+        self._client = client
+        self._viewer = viewer.to_dict()
+
+    def __getattr__(self, method: str):
+        if method.startswith("_"):  # not an RPC method (copy, pickle, or a missing attribute of ours)
+            raise AttributeError(method)
+        target = getattr(self._client, method)
+        viewer = self._viewer
+
+        def call(*args, **kwargs):
+            return target(viewer, *args, **kwargs)
+
+        call.__name__ = method
+        return call
+
+    def call_async(self, method: str, *args, **kwargs):
+        """Start a call and return a reply whose `.result()` waits for it (fan-out of many calls)."""
+        target = getattr(self._client, method)
+        start = getattr(target, "call_async", None)
+        if start is not None:
+            return start(self._viewer, *args, **kwargs)
+        return _Immediate(lambda: target(self._viewer, *args, **kwargs))
+
+
+class _Immediate:
+    """For clients without call_async (test fakes): the call happens when the result is asked for."""
+
+    def __init__(self, call):
+        self._call = call
+
+    def result(self):
+        return self._call()
+
+
+class RequestContext:
+    """One per HTTP request. Each service the gateway fronts adds its client and loaders here."""
+
+    def __init__(self, viewer: Viewer, clients: Mapping[str, Any]):
+        self.viewer = viewer
+        self.registry = ViewerBoundClient(clients["registry"], viewer)
+        self.forget_reads()
+
+    def forget_reads(self) -> None:
+        """Fresh loaders, so nothing read before a write is served from a loader cache after it."""
+        self.registry_loaders = RegistryLoaders(self.registry)

@@ -1,0 +1,172 @@
+"""The request pipeline, without nameko: HTTP request in, HTTP response out.
+
+    read params → who is asking → parse/validate (cached, guarded) → pick the operation
+    → (GET may not mutate) → coerce variables → cost with those variables → execute with
+    DataLoaders → format errors
+
+The nameko entrypoint (service.py) only adapts werkzeug to this and supplies the RPC clients.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
+from graphql.pyutils import Path, Undefined
+from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
+
+from services.common.errors import Unauthenticated
+
+from .auth import viewer_from_authorization
+from .context import RequestContext
+from .errors import (
+    BAD_REQUEST, BAD_USER_INPUT, INTERNAL_SERVER_ERROR, MASKED_MESSAGE, client_error, format_error, log_unexpected,
+    request_error,
+)
+from .guards import CostModel, GuardLimits, guard_for
+from .http import (
+    GRAPHQL_RESPONSE_JSON, METHOD_NOT_ALLOWED, HttpRequest, HttpResponse, RequestRejected, graphiql_response,
+    json_response, parse_params, rejection_response, response_media_type, wants_graphiql,
+)
+
+
+class GatewayExecutionContext(DeferredExecutionContext):
+    """DataLoader-aware execution whose mutations really run one after the other.
+
+    DeferredExecutionContext runs loader batches only once the whole operation has been walked.
+    For a mutation that would let the second mutation write before the first one's payload is
+    read. Here each top-level mutation field is completed (its batches run) before the next
+    starts, and the request's loaders are renewed first, so a payload shows the state after its
+    own write and no cached read from before it.
+    """
+
+    def execute_fields_serially(self, parent_type, source_value, path, fields):
+        results = {}
+        for response_name, field_nodes in fields.items():
+            forget_reads = getattr(self.context_value, "forget_reads", None)
+            if forget_reads is not None:
+                forget_reads()
+            result = self.execute_field(parent_type, source_value, field_nodes,
+                                        Path(path, response_name, parent_type.name))
+            self._run_deferred_batches()
+            if isinstance(result, SyncFuture):
+                result = result.result()
+            if result is not Undefined:
+                results[response_name] = result
+        return results
+
+    def handle_field_error(self, error, return_type, path=None):
+        # graphql-sync-dataloaders 0.1.1 calls this with (error, return_type); graphql-core 3.2.14
+        # added `path`, which records where null propagated to. Without a default every resolver
+        # error became a TypeError failing the whole request; with None, the first error would
+        # count as "the root was nulled" and hide all later ones. Rebuild the path from the
+        # error (every call comes through the library, so all rebuilt paths compare alike).
+        if path is None:
+            for key in error.path or ["<unknown>"]:
+                path = Path(path, key, None)
+        return super().handle_field_error(error, return_type, path)
+
+    def _run_deferred_batches(self) -> None:
+        callbacks = self._deferred_callbacks
+        while callbacks:
+            callbacks.pop(0)()
+
+
+ContextFactory = Callable[[Any, Mapping[str, Any]], Any]
+
+
+class GraphQLEndpoint:
+    """Serves GraphQL over HTTP for one schema. Stateless apart from the guards' caches."""
+
+    def __init__(self, schema, cost_model: CostModel, context_factory: ContextFactory = RequestContext):
+        self.schema = getattr(schema, "graphql_schema", schema)
+        self.cost_model = cost_model
+        self.context_factory = context_factory
+
+    def handle(self, request: HttpRequest, *, clients: Mapping[str, Any], settings,
+               correlation_id: str | None = None, rpc_calls: Callable[[], int] = lambda: 0) -> HttpResponse:
+        media_type = response_media_type(request.header("accept"))
+        try:
+            return self._handle(request, media_type, clients, settings, correlation_id, rpc_calls)
+        except Exception as exc:  # the last line of defence: nothing unexpected leaks out
+            log_unexpected(exc, where="graphql endpoint")
+            error = request_error(MASKED_MESSAGE, INTERNAL_SERVER_ERROR)
+            if correlation_id:
+                error["extensions"]["correlationId"] = correlation_id
+            return json_response(500, {"errors": [error]}, media_type)
+
+    def _handle(self, request, media_type, clients, settings, correlation_id, rpc_calls) -> HttpResponse:
+        if wants_graphiql(request) and not settings.production:
+            return graphiql_response()
+        try:
+            params = parse_params(request)
+        except RequestRejected as rejection:
+            return rejection_response(rejection, media_type)
+
+        try:
+            viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret)
+        except Unauthenticated as exc:
+            described = client_error(exc)
+            return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,
+                                 {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+        guard = guard_for(self.schema, GuardLimits.from_settings(settings), self.cost_model)
+        prepared = guard.prepare(params.query)
+        if not prepared.valid:
+            return self._request_errors(prepared.errors, media_type)
+
+        operation = get_operation_ast(prepared.document, params.operation_name)
+        if operation is None:
+            message = (f"no operation named '{params.operation_name}' in the document" if params.operation_name
+                       else "the document has several operations: say which one with operationName")
+            return self._request_errors([GraphQLError(message, extensions={"code": BAD_REQUEST})], media_type)
+        if request.method == "GET" and operation.operation != OperationType.QUERY:
+            return rejection_response(RequestRejected(
+                405, f"a {operation.operation.value} cannot be sent with GET: use POST", METHOD_NOT_ALLOWED,
+                {"Allow": "POST"}), media_type)
+
+        context = self.context_factory(viewer, clients)
+        execution = GatewayExecutionContext.build(
+            self.schema, prepared.document, context_value=context, raw_variable_values=params.variables,
+            operation_name=params.operation_name, hide_suggestions=settings.production)
+        if isinstance(execution, list):  # the variables do not fit the operation
+            errors = [_about_the_request(error, BAD_USER_INPUT) for error in execution]
+            return self._request_errors(errors, media_type)
+        measure, too_costly = guard.measure(prepared, operation, execution.variable_values)
+        if too_costly is not None:  # only the variables made it so: validation already checked the rest
+            return self._request_errors([too_costly], media_type)
+
+        result = self._execute(execution)
+        payload: dict = {}
+        if result.errors:
+            payload["errors"] = [format_error(error, correlation_id) for error in result.errors]
+        payload["data"] = result.data
+        if not settings.production:
+            # For developers checking batching and cost; production does not advertise either.
+            payload["extensions"] = {"cost": measure.cost, "rpcCalls": rpc_calls()}
+        return json_response(200, payload, media_type)
+
+    @staticmethod
+    def _execute(execution: GatewayExecutionContext) -> ExecutionResult:
+        # What graphql.execute does after building its context; built here to see the
+        # variable errors first (they are a request error, not an execution error).
+        errors = execution.collected_errors
+        try:
+            data = execution.execute_operation(execution.operation, None)
+        except GraphQLError as error:
+            errors.add(error, None)
+            return execution.build_response(None, errors.errors)
+        return execution.build_response(data, errors.errors)
+
+    @staticmethod
+    def _request_errors(errors, media_type: str) -> HttpResponse:
+        """The document (or its variables) cannot run: nothing was executed, so no `data` key.
+        The spec's newer media type says so with 400; plain JSON keeps the legacy 200."""
+        status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+        return json_response(status, {"errors": [format_error(error) for error in errors]}, media_type)
+
+
+def _about_the_request(error: GraphQLError, code: str) -> GraphQLError:
+    """A variable coercion error wraps the scalar's own GraphQLError; it is about the client's input,
+    not a failure of ours, so it is shown as it is (errors.client_error masks wrapped errors)."""
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                        extensions={**(error.extensions or {}), "code": code})

@@ -1,0 +1,110 @@
+"""Per-request DataLoaders: resolvers ask for one thing, the loader asks the service for all of them.
+
+With graphql-sync-dataloaders the executor (DeferredExecutionContext) first resolves a whole
+level of the query, collecting `load(key)` calls, then runs each loader's batch once. A list of
+N stations with their staff, compliance and region so costs one RPC call per loader, whatever N.
+
+Loaders live for one request (they cache what they read) and are replaced before each mutation.
+
+Resolve only NULLABLE fields through a loader. graphql-sync-dataloaders completes loader results
+in callbacks; an error there in a non-null field has to propagate to a parent, which the library
+does not manage (the whole response is lost). A nullable field just becomes null with its error.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
+
+
+def batch_or_fail(load_many: Callable[[list], Sequence]) -> Callable[[list], list]:
+    """Make a batch function safe for SyncDataLoader.
+
+    SyncDataLoader runs the batch function outside graphql-core's error handling: an exception
+    there (a service down, a PermissionDenied) would abort the whole request. Here it becomes the
+    result of each key instead, so only the fields that needed it fail, with the mapped error.
+    """
+    def load(keys: list) -> list:
+        try:
+            values = list(load_many(keys))
+        except Exception as exc:  # every key of the batch fails with it, nothing else does
+            return [exc] * len(keys)
+        if len(values) != len(keys):
+            failure = RuntimeError(f"{getattr(load_many, '__name__', 'batch')} returned {len(values)} values "
+                                   f"for {len(keys)} keys")
+            return [failure] * len(keys)
+        return values
+    load.__name__ = getattr(load_many, "__name__", "batch")
+    return load
+
+
+def then(value, transform: Callable):
+    """Apply `transform` to a loader's result, whether it is ready or still waiting for its batch."""
+    if not isinstance(value, SyncFuture):
+        return transform(value)
+    if value.done():
+        return transform(value.result())
+    derived = SyncFuture()
+    # The executor dispatches a loader's batch through the callback of the futures it is handed.
+    derived.deferred_callback = value.deferred_callback
+
+    def settle():
+        try:
+            derived.set_result(transform(value.result()))
+        except Exception as exc:
+            derived.set_exception(exc)
+
+    value.add_done_callback(settle)
+    return derived
+
+
+def _outcome(reply):
+    try:
+        return reply.result()
+    except Exception as exc:
+        return exc
+
+
+class RegistryLoaders:
+    """Batched reads of the registry for one request. Keys are station ids, region codes, or
+    (id, as_of) pairs where the answer depends on the date."""
+
+    def __init__(self, registry):
+        self._registry = registry
+        self.stations = SyncDataLoader(batch_or_fail(self.load_stations))
+        self.regions = SyncDataLoader(batch_or_fail(self.load_regions))
+        self.staff = SyncDataLoader(batch_or_fail(self.load_staff))
+        self.compliance = SyncDataLoader(batch_or_fail(self.load_compliance))
+        self.child_regions = SyncDataLoader(batch_or_fail(self.load_child_regions))
+        self.rollups = SyncDataLoader(batch_or_fail(self.load_rollups))
+
+    def load_stations(self, ids: list[str]) -> list[dict | None]:
+        return self._registry.get_stations(list(ids))
+
+    def load_regions(self, codes: list[str]) -> list[dict | None]:
+        return self._registry.get_regions(list(codes))
+
+    def load_staff(self, station_ids: list[str]) -> list[list[dict]]:
+        by_station = self._registry.staff_for_stations(list(station_ids))
+        return [by_station.get(station_id) or [] for station_id in station_ids]
+
+    def load_compliance(self, keys: list[tuple[str, str | None]]) -> list[dict | None]:
+        """One call per distinct as_of date (normally exactly one), started together."""
+        ids_by_date: dict[str | None, list[str]] = {}
+        for station_id, as_of in keys:
+            ids_by_date.setdefault(as_of, []).append(station_id)
+        replies = {as_of: self._registry.call_async("compliance_for_stations", ids, as_of=as_of)
+                   for as_of, ids in ids_by_date.items()}
+        results = {as_of: _outcome(reply) for as_of, reply in replies.items()}
+        return [results[as_of] if isinstance(results[as_of], Exception) else results[as_of].get(station_id)
+                for station_id, as_of in keys]
+
+    def load_child_regions(self, parent_codes: list[str | None]) -> list:
+        # The registry answers one parent per call; the calls at least run concurrently.
+        replies = [self._registry.call_async("regions", code) for code in parent_codes]
+        return [_outcome(reply) for reply in replies]
+
+    def load_rollups(self, keys: list[tuple[str, str | None]]) -> list:
+        replies = [self._registry.call_async("region_rollup", code, as_of=as_of) for code, as_of in keys]
+        return [_outcome(reply) for reply in replies]
+

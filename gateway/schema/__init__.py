@@ -1,0 +1,28 @@
+"""The gateway's schema: each service the gateway fronts contributes a module with its query
+and mutation fields (an ObjectType to mix in) and its list sizes for the cost estimate.
+
+To add a service: write gateway/schema/<service>.py, add its Query/Mutation classes below, its
+LIST_SIZES to COST_MODEL, and its client and loaders in gateway/context.py. Then regenerate the
+committed SDL: `python -m gateway.sdl > gateway/schema.graphql`.
+"""
+from __future__ import annotations
+
+import graphene
+
+from ..guards import CostModel
+from . import registry
+from .registry import RegistryQuery
+from .registry_mutations import RegistryMutation
+
+
+class Query(RegistryQuery, graphene.ObjectType):
+    pass
+
+
+class Mutation(RegistryMutation, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)
+
+COST_MODEL = CostModel(default_list_size=50, list_sizes={**registry.LIST_SIZES})

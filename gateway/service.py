@@ -1,0 +1,59 @@
+"""The gateway's nameko service: a thin adapter from the HTTP entrypoint to execution.py."""
+from __future__ import annotations
+
+import re
+
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+
+from services.common.config import settings
+from services.common.health import OperationalEndpoints
+from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
+from services.common.rpc import TimedServiceRpc, rpc_calls_made
+
+from .execution import GraphQLEndpoint
+from .http import read_werkzeug_request
+from .schema import COST_MODEL, schema
+
+SERVICE = "gateway"
+CORRELATION_HEADER = "X-Correlation-Id"
+# A caller's correlation id is adopted only if it looks like one: it ends up in every log line.
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$")
+
+ENDPOINT = GraphQLEndpoint(schema, COST_MODEL)
+
+
+class WorkerContext(DependencyProvider):
+    """Gives the entrypoint its own worker context (for the RPC call count and context data)."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx
+
+
+class GatewayService(OperationalEndpoints):
+    name = SERVICE
+    ready_needs = ("broker",)  # the gateway owns no data: it needs the broker to reach the services
+
+    observability = Observability()
+    worker = WorkerContext()
+    registry = TimedServiceRpc("registry")
+
+    @http("GET,POST", "/graphql")
+    def graphql(self, request):
+        correlation_id = self._adopt_correlation_id(request.headers.get(CORRELATION_HEADER))
+        config = settings()
+        response = ENDPOINT.handle(
+            read_werkzeug_request(request, config.max_request_bytes),
+            clients={"registry": self.registry}, settings=config, correlation_id=correlation_id,
+            rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
+        response.headers[CORRELATION_HEADER] = correlation_id
+        return response.for_nameko()
+
+    def _adopt_correlation_id(self, offered: str | None) -> str:
+        """Keep the caller's id when it sent a sane one, so one id follows the request through
+        the caller's logs, ours and every service we call (nameko passes context data on)."""
+        context = self.worker.context_data
+        if offered and _CORRELATION_ID.match(offered):
+            context[CORRELATION_KEY] = offered
+            bind_correlation_id(offered)
+        return context[CORRELATION_KEY]
