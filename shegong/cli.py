@@ -7,6 +7,8 @@ import sys
 
 
 def _patch_eventlet():
+    import warnings
+    warnings.filterwarnings("ignore", message="\nEventlet is deprecated")  # nameko 3 still runs on eventlet
     import eventlet
     eventlet.monkey_patch()
 

@@ -125,7 +125,7 @@ def run(seed: bool = True) -> int:
         launcher.start_store()
         print(f"broker: {settings.amqp_uri.split('@')[-1]}")
         launcher.run_cli("migrate")
-        print("starting services (logs in .data/<service>.log):")
+        print(f"starting services (logs in {data_dir}/<service>.log):")
         launcher.start_services()
         if seed:
             launcher.run_cli("seed", "--if-empty")
@@ -137,7 +137,7 @@ def run(seed: bool = True) -> int:
         while not stopping:
             for name, process in launcher.children:
                 if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping (see .data/{name}.log)")
+                    print(f"{name} exited with {process.returncode}; stopping (see {data_dir}/{name}.log)")
                     stopping = True
             time.sleep(0.5)
         return 0

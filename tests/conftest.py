@@ -5,7 +5,11 @@ that use the broker hang (stack-notes). Unit tests do not need either server; in
 end-to-end tests get a real RabbitMQ vhost of their own and a real MongoDB wire-protocol server
 (nx-27017, or the MongoDB at MONGO_URI when set).
 """
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")  # nameko 3 still runs on eventlet
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
