@@ -76,14 +76,25 @@ class Viewer:
             return station_id in self.station_ids
         return self.sees_region(region_code)
 
-    def station_filter(self, region_field: str = "region_code", id_field: str = "_id") -> dict:
-        """A MongoDB filter restricting stations (or records keyed by station) to this viewer."""
+    def station_filter(self, region_field: str = "region_code", id_field: str = "_id",
+                       within: str | None = None) -> dict:
+        """A MongoDB filter restricting stations (or records keyed by station) to this viewer,
+        optionally narrowed to the region `within`. One condition per field, never `$and` of
+        regexes: the document store scans once instead of once per condition."""
+        wanted = region_prefix(within) if within else None
         if self.role == ADMIN:
-            return {}
+            return {region_field: {"$regex": "^" + wanted}} if wanted else {}
         if self.role in (STATION_STAFF, SUPERVISOR):
-            return {id_field: {"$in": list(self.station_ids)}}
+            narrowed = {id_field: {"$in": list(self.station_ids)}}
+            if wanted:
+                narrowed[region_field] = {"$regex": "^" + wanted}
+            return narrowed
         if self.role in (*REGION_ROLES, EVALUATOR) and self.region:
-            return {region_field: {"$regex": "^" + region_prefix(self.region)}}
+            own = region_prefix(self.region)
+            if wanted is None or wanted.startswith(own):
+                return {region_field: {"$regex": "^" + (wanted or own)}}
+            if own.startswith(wanted):
+                return {region_field: {"$regex": "^" + own}}
         return {id_field: {"$in": []}}
 
     def require_write(self, station_id: str | None = None, region_code: str | None = None) -> None:

@@ -146,6 +146,11 @@ class AggregateStore:
             raise NotFound(f"unknown {self.label} {doc_id}", {"id": [f"no {self.label} with this id"]})
         return doc
 
+    def count(self, filter: dict) -> int:
+        """Matching documents. Counted over an id-only cursor: nx-27017's count command reads whole
+        documents (7x slower on stations with staff); on MongoDB both are index scans."""
+        return sum(1 for _ in self.collection.find(filter, {"_id": 1}, batch_size=5000))
+
     def find(self, filter: dict, sort=None, limit: int = 0, skip: int = 0) -> list[dict]:
         cursor = self.collection.find(filter, {OUTBOX: 0})
         if sort:

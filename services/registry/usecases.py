@@ -213,27 +213,21 @@ class Registry:
     # --- reads --------------------------------------------------------------------------
     def list_stations(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.StationFilterSchema, filters or {})
-        query = dict(viewer.station_filter())
-        conditions = [query] if query else []
-        if f["region"]:
-            prefix = domain.region_prefix(f["region"])
-            conditions.append({"region_code": {"$regex": "^" + prefix}})
+        query = viewer.station_filter(within=f["region"])
         if f["status"]:
-            conditions.append({"status": f["status"]})
+            query["status"] = f["status"]
         if f["compliance"]:
-            conditions.append({"compliance.status": f["compliance"]})
+            query["compliance.status"] = f["compliance"]
         if f["failing_rule"]:
             if f["failing_rule"] not in compliance.RULES:
                 raise ValidationFailed.field("failing_rule", f"one of {', '.join(compliance.RULES)}")
-            conditions.append({f"compliance.rules.{f['failing_rule']}.status": {"$in": ["not_met", "at_risk"]}})
+            query[f"compliance.rules.{f['failing_rule']}.status"] = {"$in": ["not_met", "at_risk"]}
         if f["text"]:
-            conditions.append({"name": {"$regex": re.escape(f["text"])}})
-        base = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-        total = self.repo.stations.collection.count_documents(base)
-        page_query = base
+            query["name"] = {"$regex": re.escape(f["text"])}
+        total = self.repo.stations.count(query)
+        page_query = query
         if f["after"]:
-            after = {"_id": {"$gt": f["after"]}}
-            page_query = {"$and": [base, after]} if base else after
+            page_query = {**query, "_id": {**query.get("_id", {}), "$gt": f["after"]}}
         docs = self.repo.stations.find(page_query, sort=[("_id", 1)], limit=f["limit"] + 1)
         items = [domain.station_view(d) for d in docs[:f["limit"]]]
         next_cursor = items[-1]["id"] if len(docs) > f["limit"] else None
@@ -270,12 +264,7 @@ class Registry:
 
     def region_rollup(self, viewer: Viewer, region_code: str, as_of: str | None = None) -> dict:
         on = _parse_date(as_of, "as_of")
-        prefix = domain.region_prefix(region_code)
-        conditions = [{"region_code": {"$regex": "^" + prefix}}]
-        scope = viewer.station_filter()
-        if scope:
-            conditions.append(scope)
-        docs = self.repo.stations.find({"$and": conditions})
+        docs = self.repo.stations.find(viewer.station_filter(within=region_code))
         policies, wages = self.repo.policies(), self.repo.wages()
         by_status = {s: 0 for s in ("met", "not_met", "at_risk", "unknown")}
         by_rule = {rule: {} for rule in compliance.RULES}

@@ -1,0 +1,133 @@
+"""GraphQL latency (issue 2, item c): "stations in a city with staff and compliance" over a
+province-sized registry (13 cities, every county, ~14 townships each: 1,300+ stations).
+
+The dataset is built with the registry's own domain functions and written in bulk (the benchmark
+measures reads, not the seeding path). Baseline in the same run: the same page asking only for
+station names, so the ratio shows what staff + compliance cost on top.
+
+    python -m bench.bench_gateway [--requests 100] [--page 50]
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+import requests  # noqa: E402
+
+from bench.common import private_platform, summary_ms  # noqa: E402
+from gateway.service import GatewayService  # noqa: E402
+from services.common import clock, config, storage  # noqa: E402
+from services.common.auth import mint_token  # noqa: E402
+from services.common.protection import FieldCipher  # noqa: E402
+from services.registry import compliance, domain  # noqa: E402
+from services.registry.regions import Region, load_reference_regions  # noqa: E402
+from services.registry.service import RegistryService  # noqa: E402
+from services.registry.storage import INDEXES, STATIONS, RegistryRepository, load_reference_data  # noqa: E402
+from shegong.identity import credit_code, resident_id_number  # noqa: E402
+from tests.support.containers import running  # noqa: E402
+from tests.support.infrastructure import free_port  # noqa: E402
+
+TOWNSHIPS_PER_COUNTY = 14
+
+FULL = """query($region: String!, $first: Int) { stations(region: $region, first: $first) { totalCount items {
+  name status venue { officeAreaM2 } staff { name idNumber role professional trainingHoursThisYear }
+  compliance { status rules { rule status since evidence } } } } }"""
+NAMES_ONLY = """query($region: String!, $first: Int) { stations(region: $region, first: $first) { totalCount items { name } } }"""
+
+
+def build_province(rng: random.Random) -> int:
+    db = storage.database("registry")
+    storage.ensure_indexes(db, INDEXES)
+    load_reference_data(db)
+    repo = RegistryRepository(db)
+    cipher = FieldCipher()
+    today = clock.today()
+    counties = [r for r in load_reference_regions() if r.level == "county"]
+    townships, stations = [], []
+    for county in counties:
+        for index in range(1, TOWNSHIPS_PER_COUNTY + 1):
+            township = Region(f"{county.code}{100 + index:03d}", f"第{index}街道", "township", county.code)
+            townships.append(township)
+            station = domain.new_station({
+                "township_code": township.code, "name": f"{county.name}{township.name}社工站",
+                "venue": {"office_area_m2": rng.choice([32.0, 45.0, 60.0, 80.0]), "signboard_hung": rng.random() > 0.1},
+                "population": {"residents": rng.randint(10_000, 80_000), "year": today.year - 1},
+                "legal_form": "operated_by_organisation", "status": "operating",
+                "operator": {"name": f"{county.name}社会工作服务中心", "credit_code": credit_code(county.code, index)},
+            }, township, county, today)
+            staff = []
+            for n in range(rng.randint(2, 5)):
+                id_number = resident_id_number(county.code, date(1985, 1, 1) + timedelta(days=n * 97), index * 10 + n)
+                member = domain.new_staff_member(
+                    {"staff": staff}, {"name": f"社工{n}", "id_number": id_number, "phone": "13800000000",
+                                       "role": "social_worker", "employment_start": date(2022, 1, 1),
+                                       "monthly_salary_fen": rng.randint(900_000, 1_400_000), "social_insurance": True,
+                                       "qualification": {"kind": "certificate", "level": "social_worker",
+                                                         "obtained_on": "2020-01-01", "certificate_number": "SW0001"}},
+                    f"stf_{township.code}_{n}", cipher.encrypt(id_number), cipher.blind_index(id_number),
+                    cipher.encrypt("13800000000"))
+                member["training"] = [{"id": f"trn_{township.code}_{n}_{k}", "date": f"{today.year}-0{k + 1}-10",
+                                       "hours": rng.choice([4, 6, 8]), "topic": "培训", "provider": "市民政局"}
+                                      for k in range(rng.randint(1, 5))]
+                staff.append(member)
+            station["staff"] = staff
+            station["compliance"] = compliance.snapshot(compliance.evaluate(
+                station, compliance.JIANGSU_2021, today, domain.wage_for(repo.wages(), station["region_code"], today.year)))
+            station.update({"_version": 1, "_outbox": {}, "_outbox_pending": False, "_outbox_lease": 0})
+            stations.append(station)
+    repo.save_regions(townships)
+    for start in range(0, len(stations), 500):
+        db[STATIONS].insert_many(stations[start:start + 500])
+    return len(stations)
+
+
+def measure(url: str, token: str, query: str, region: str, page: int, count: int) -> tuple[list[float], dict]:
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"query": query, "variables": {"region": region, "first": page}}
+    last = session.post(url, json=body, headers=headers, timeout=60).json()  # warm caches
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        last = session.post(url, json=body, headers=headers, timeout=60).json()
+        samples.append(time.perf_counter() - started)
+    assert "errors" not in last, last
+    return samples, last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--page", type=int, default=50)
+    args = parser.parse_args()
+    with private_platform() as settings:
+        started = time.perf_counter()
+        total = build_province(random.Random(1300))
+        print(f"dataset: {total} stations written in {time.perf_counter() - started:.1f} s")
+        web = dataclasses.replace(settings, http_port=free_port())
+        config.override(web)
+        registry_settings = dataclasses.replace(settings, http_port=free_port())
+        url = f"http://127.0.0.1:{web.http_port}/graphql"
+        token = mint_token(settings.token_secret, role="province", user_id="bench", region="320000")
+        with running(RegistryService, settings=registry_settings):
+            with running(GatewayService, settings=web):
+                for city in ("320100", "321100"):
+                    full, body = measure(url, token, FULL, city, args.page, args.requests)
+                    names, _ = measure(url, token, NAMES_ONLY, city, args.page, args.requests)
+                    stations = body["data"]["stations"]
+                    print(f"city {city}: {stations['totalCount']} stations, page of {len(stations['items'])}, "
+                          f"{body['extensions']['rpcCalls']} RPC calls per request")
+                    print(f"  stations + staff + compliance: {summary_ms(full)}")
+                    print(f"  baseline, names only:          {summary_ms(names)}")
+                    print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
