@@ -181,3 +181,28 @@ def test_two_concurrent_writers_never_lose_an_update(isolated_settings):
     assert final["value"] == 50
     assert final["_version"] == 51
     assert conflicts, "the writers should have collided at least once"
+
+
+def test_dead_letters_command_lists_and_replays(isolated_settings):
+    import os
+    import subprocess
+    import sys
+
+    bad = new_event(THING_CREATED, {"thing_id": "t10", "label": "x"}, correlation_id="c10").to_dict()
+    bad["payload"] = {"thing_id": 10}
+    with running(ConsumerService, settings=isolated_settings):
+        publisher = EventPublisher(isolated_settings.amqp_uri)
+        publisher.publish(bad)
+        publisher.close()
+        letter = wait_until(lambda: next((d for d in list_dead_letters(isolated_settings.amqp_uri)
+                                          if d["event_id"] == bad["id"]), None))
+    env = {**os.environ, "AMQP_URI": isolated_settings.amqp_uri}
+    listed = subprocess.run([sys.executable, "-m", "shegong", "dead-letters", "list"], env=env, text=True,
+                            capture_output=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert bad["id"] in listed.stdout and "unreadable" in listed.stdout
+    assert "dead-lettered message(s)" in listed.stderr
+    replayed = subprocess.run([sys.executable, "-m", "shegong", "dead-letters", "replay", "--id", letter["id"]],
+                              env=env, text=True, capture_output=True, timeout=60)
+    assert "replayed 1 message(s)" in replayed.stderr
+    assert all(d["id"] != letter["id"] for d in list_dead_letters(isolated_settings.amqp_uri))
