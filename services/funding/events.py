@@ -1,4 +1,9 @@
-"""Event contracts the funding service publishes. Producers and consumers both import these."""
+"""Event contracts the funding service publishes. Producers and consumers both import these.
+
+Names follow the OCDS stages (tender, award, contract, implementation) in the past tense. No
+payload carries personal data: bids name the organisation, never its leaders or contact person.
+Money is integer fen.
+"""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -23,3 +28,192 @@ class ContractAwardedV1(Schema):
 
 CONTRACT_AWARDED = contract("contract.awarded", 1, PRODUCER, ContractAwardedV1,
                             "a purchase-of-service contract was awarded to an operator organisation")
+
+
+class FundingSourceRegisteredV1(Schema):
+    source_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    domain = fields.String(required=True, allow_none=True)
+    year = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    earmark_domains = fields.List(fields.String(), required=True)
+
+
+FUNDING_SOURCE_REGISTERED = contract("funding_source.registered", 1, PRODUCER, FundingSourceRegisteredV1,
+                                     "a funding source (fiscal, purchase of services, lottery, charity) was registered")
+
+
+class BudgetAllocatedV1(Schema):
+    budget_line_id = fields.String(required=True)
+    source_id = fields.String(required=True)
+    source_kind = fields.String(required=True)
+    source_domain = fields.String(required=True, allow_none=True)
+    year = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    station_id = fields.String(required=True, allow_none=True)
+    project_name = fields.String(required=True, allow_none=True)
+    amount_fen = fields.Integer(required=True)
+
+
+BUDGET_ALLOCATED = contract("budget.allocated", 1, PRODUCER, BudgetAllocatedV1,
+                            "part of a funding source was allocated to a station or project (a budget line)")
+
+
+class TenderPublishedV1(Schema):
+    tender_id = fields.String(required=True)
+    ocid = fields.String(required=True)
+    title = fields.String(required=True)
+    region_code = fields.String(required=True)
+    station_ids = fields.List(fields.String(), required=True)
+    service_domains = fields.List(fields.String(), required=True)
+    method = fields.String(required=True)
+    budget_fen = fields.Integer(required=True)
+    deadline = fields.String(required=True)
+    published_at = fields.String(required=True)
+
+
+TENDER_PUBLISHED = contract("tender.published", 1, PRODUCER, TenderPublishedV1,
+                            "a purchase-of-service tender was published with its deadline")
+
+
+class BidReceivedV1(Schema):
+    tender_id = fields.String(required=True)
+    bid_id = fields.String(required=True)
+    operator_name = fields.String(required=True)
+    operator_credit_code = fields.String(required=True)
+    price_fen = fields.Integer(required=True)
+    received_at = fields.String(required=True)
+
+
+BID_RECEIVED = contract("bid.received", 1, PRODUCER, BidReceivedV1,
+                        "an operator organisation's bid was received before the deadline")
+
+
+class BidReviewedV1(Schema):
+    tender_id = fields.String(required=True)
+    bid_id = fields.String(required=True)
+    operator_credit_code = fields.String(required=True)
+    qualified = fields.Boolean(required=True)
+    total_score = fields.Float(required=True, allow_none=True)
+    failed_items = fields.List(fields.String(), required=True)
+
+
+BID_REVIEWED = contract("bid.reviewed", 1, PRODUCER, BidReviewedV1,
+                        "a bid's review checklist, leaders' review and scores were recorded")
+
+
+class TenderAwardedV1(Schema):
+    tender_id = fields.String(required=True)
+    bid_id = fields.String(required=True)
+    operator_name = fields.String(required=True)
+    operator_credit_code = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+
+
+TENDER_AWARDED = contract("tender.awarded", 1, PRODUCER, TenderAwardedV1,
+                          "a tender was awarded to one qualified bid")
+
+
+class ContractAmendedV1(Schema):
+    contract_id = fields.String(required=True)
+    amendment_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    changed = fields.List(fields.String(), required=True)
+    amount_fen = fields.Integer(required=True)
+    period_end = fields.Date(required=True)
+    station_ids = fields.List(fields.String(), required=True)
+
+
+CONTRACT_AMENDED = contract("contract.amended", 1, PRODUCER, ContractAmendedV1,
+                            "a contract was amended (with the reason; the history is kept)")
+
+
+class FundingCommittedV1(Schema):
+    contract_id = fields.String(required=True)
+    commitment_id = fields.String(required=True)
+    budget_line_id = fields.String(required=True)
+    source_id = fields.String(required=True)
+    source_kind = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+
+
+FUNDING_COMMITTED = contract("contract.funding_committed", 1, PRODUCER, FundingCommittedV1,
+                             "part of a budget line was committed to a contract")
+
+
+class DisbursementSchema(Schema):
+    disbursement_id = fields.String(required=True)
+    contract_id = fields.String(required=True)
+    milestone_id = fields.String(required=True)
+    budget_line_id = fields.String(required=True)
+    source_id = fields.String(required=True)
+    source_kind = fields.String(required=True)
+    operator_credit_code = fields.String(required=True)
+    station_ids = fields.List(fields.String(), required=True)
+    region_code = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    paid_on = fields.Date(required=True)
+    voucher_number = fields.String(required=True)
+
+
+class DisbursementMadeV1(DisbursementSchema):
+    pass
+
+
+DISBURSEMENT_MADE = contract("disbursement.made", 1, PRODUCER, DisbursementMadeV1,
+                             "a contract milestone was paid from a budget line")
+
+
+class DisbursementFlaggedV1(DisbursementSchema):
+    reasons = fields.List(fields.String(), required=True)
+
+
+DISBURSEMENT_FLAGGED = contract("disbursement.flagged", 1, PRODUCER, DisbursementFlaggedV1,
+                                "a disbursement was held for review, with the reasons (e.g. staffing promise not met)")
+
+
+class DisbursementFlagResolvedV1(Schema):
+    disbursement_id = fields.String(required=True)
+    contract_id = fields.String(required=True)
+    decision = fields.String(required=True)
+    reason = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+
+
+DISBURSEMENT_FLAG_RESOLVED = contract("disbursement.flag_resolved", 1, PRODUCER, DisbursementFlagResolvedV1,
+                                      "a held disbursement was released (paid) or cancelled, with the reason")
+
+
+class EvaluationCommissionedV1(Schema):
+    evaluation_id = fields.String(required=True)
+    subject_kind = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    evaluator_name = fields.String(required=True)
+    evaluator_credit_code = fields.String(required=True)
+    scheme_id = fields.String(required=True)
+    due_on = fields.Date(required=True)
+
+
+EVALUATION_COMMISSIONED = contract("evaluation.commissioned", 1, PRODUCER, EvaluationCommissionedV1,
+                                   "a county commissioned a third-party evaluation of a station or contract")
+
+
+class EvaluationCompletedV1(Schema):
+    evaluation_id = fields.String(required=True)
+    subject_kind = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    contract_id = fields.String(required=True, allow_none=True)
+    station_ids = fields.List(fields.String(), required=True)
+    region_code = fields.String(required=True)
+    scheme_id = fields.String(required=True)
+    total = fields.Float(required=True)
+    grade = fields.String(required=True)
+    completed_on = fields.Date(required=True)
+
+
+EVALUATION_COMPLETED = contract("evaluation.completed", 1, PRODUCER, EvaluationCompletedV1,
+                                "a third-party evaluation was completed with its total score and grade")

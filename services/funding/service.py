@@ -1,0 +1,415 @@
+"""The funding service's nameko entrypoints: thin wiring from RPC and events to the use cases.
+
+Every RPC takes `viewer` (a dict: user_id, role, region, station_ids; `{}` or role `public` is the
+anonymous viewer) first. Money is integer fen (`..._fen`); dates are ISO strings. Errors are the
+typed errors of services.common.errors (ValidationFailed.details names each field). Out-of-scope
+records look exactly like unknown ones: NotFound for single reads and writes, None (or an empty
+list) in batch reads. Lists return {"items": [...], "next_cursor": str | None, "total": int};
+pass `after=next_cursor` to page. Writes that edit what the caller read take `expected_version`.
+
+Funding sources and budget lines (civil-affairs staff of the region, administrators)
+- create_source(viewer, data{name, kind: fiscal|purchase_of_service|lottery|charity, domain, year, region_code,
+  funder{name, credit_code?}, document_number?, amount_fen, earmark?{domains, region_codes, station_ids}, note?})
+  → Source{id, name, kind, domain, year, region_code, funder, amount_fen, allocated_fen, unallocated_fen, earmark, version}
+- update_source(viewer, source_id, data{expected_version, name?, amount_fen?, document_number?, note?}) → Source
+- allocate_budget(viewer, source_id, data{station_id | project{name, region_code}, domain?, amount_fen, note?})
+  → BudgetLine{id, source_id, source_name, source_kind, source_domain, funder_name, year, region_code, station_id,
+  project, domain, earmark, amount_fen, committed_fen, uncommitted_fen, version}
+- list_sources(viewer, filters{region, year, kind, after, limit}) → page of Source; get_sources(viewer, ids) → [Source|None]
+- list_budget_lines(viewer, filters{region, year, source_id, station_id, after, limit}) → page of BudgetLine
+- get_budget_lines(viewer, ids) → [BudgetLine|None]
+- budget_lines_for_sources(viewer, source_ids) / budget_lines_for_stations(viewer, station_ids) → {id: [BudgetLine]}
+
+Purchase of services
+- create_tender(viewer, data{title, description?, region_code, buyer{name, credit_code?}, project{name, year,
+  rationale?}, station_ids, service_domains, method: open|selective|limited|direct, budget_fen, deadline (aware
+  datetime), contract_period{start, end}, eligibility?, award_criteria?: best_value|lowest_price, documents?})
+  → Tender{id, ocid, ..., status: draft|published|awarded|cancelled, bid_count, award, contract_id, version}
+- update_tender(viewer, tender_id, data{expected_version, ...any create field}) → Tender (drafts only)
+- publish_tender(viewer, tender_id, {expected_version}) → Tender; cancel_tender(viewer, tender_id, {expected_version, reason})
+- record_bid(viewer, tender_id, data{organisation{name, credit_code, qualifications?, charity_recognised?},
+  contact{name, phone}, leaders[{name, role: responsible_person|founder|manager, id_number}], price_fen, proposal?})
+  → Bid{id, tender_id, organisation, contact{name, phone (masked)}, leaders[{id, name, role, id_number (masked)}],
+  price_fen, received_at, review}
+- review_bid(viewer, tender_id, bid_id, data{expected_version, checklist{code: {passed, note?}} (every item of
+  procurement.CHECKLIST), leaders[{leader_id, political_quality, work_experience, professional_ethics, note?}],
+  scores[{criterion, score, max_score}] (max scores add up to 100)}) → Bid (review{qualified, failed_items, total_score})
+- award_tender(viewer, tender_id, data{expected_version, bid_id, reason? (required unless the top score)}) → Tender
+- list_tenders(viewer, filters{region, year, status, after, limit}) → page of Tender; get_tenders(viewer, ids)
+- bids_for_tenders(viewer, tender_ids) → {tender_id: [Bid]} (names masked for read-only roles)
+- reveal_bid_personal_data(viewer, tender_id, bid_id, reason) → {contact{name, phone}, leaders[{id, name, role,
+  id_number}]}: administrators and county staff only, each call logged; access_log(viewer, filters{subject_id,
+  user_id, limit}) → [{at, user_id, role, subject_type, subject_id, fields, reason}]
+
+Contracts and disbursements
+- sign_contract(viewer, tender_id, data{signed_on, staffing_promise{professional_social_workers_per_station,
+  monthly_pay_fen, social_insurance?}, milestones[{id, title, type: staffing_in_place|service_volume|
+  archive_coverage|evaluation_passed|report, domain?, due_on, amount_fen, deliverables?, evidence?{
+  documents_required?, metric?{name, target}, min_grade?}}], title?, station_ids?, period?, amount_fen?,
+  service_domains?}) → Contract{id, tender_id, ocid, title, region_code, buyer, operator{name, credit_code},
+  station_ids, service_domains, period, amount_fen, signed_on, status, staffing_promise, milestones[{..., paid_fen,
+  held_fen, remaining_fen}], funding[{budget_line_id, source_id, source_name, source_kind, year, region_code,
+  station_id, committed_fen, paid_fen, held_fen, ...}], committed_fen, paid_fen, held_fen, remaining_fen,
+  open_flags, amendments[{id, at, by, reason, changes{field: {before, after}}}], version}. Publishes contract.awarded.
+- amend_contract(viewer, contract_id, data{expected_version, reason, amount_fen?, period_end?, station_ids?,
+  milestones?, staffing_promise?}) → Contract
+- commit_funding(viewer, contract_id, data{budget_line_id, amount_fen}) → Contract
+- record_disbursement(viewer, contract_id, data{milestone_id, budget_line_id, amount_fen, paid_on, voucher_number,
+  evidence?{documents[{title, number?, url?}], evaluation_id?}, note?}) → Disbursement{id, voucher_number,
+  milestone_id, budget_line_id, source_id, source_kind, amount_fen, paid_on, status: paid|held|cancelled, evidence,
+  flags[reason], resolution, contract_id, operator, station_ids, ...}. Refused (RuleViolation, with the reason) over
+  the contract, the milestone or the budget line, against the earmark, or without the milestone's evidence; held
+  (status held, flags) when the contract's staffing promise is not kept.
+- resolve_flag(viewer, contract_id, disbursement_id, data{expected_version, decision: release|cancel, reason}) → Disbursement
+- list_contracts(viewer, filters{region, station_id, flagged, after, limit}) → page of Contract
+- get_contracts(viewer, ids); contracts_for_stations(viewer, station_ids); contracts_for_tenders(viewer, tender_ids)
+- disbursements_for_contracts(viewer, contract_ids) → {contract_id: [Disbursement]}
+- list_disbursements(viewer, filters{region, year, status, source_id, after, limit}) → page of Disbursement
+- contract_staffing(viewer, contract_ids, on=None) → [{contract_id, on, kept, problems, promise, stations[{station_id,
+  staff, professional_staff, salary, social_insurance, compliance_as_of}]} | None]
+
+Fund supervision, cost and outcome (officials; not the public)
+- fund_supervision(viewer, filters{region, year?}) → {region_code, rows[{source_id, source_name, source_kind,
+  source_domain, year, source_region_code, allocated_fen, contracted_fen, disbursed_fen, flagged_fen, remaining_fen,
+  unallocated_fen}], by_year[...], by_kind[...], total{...}}
+- cost_outcome(viewer, filters{region, year}) → {region_code, year, outcomes{households_served, households_assessed,
+  services_delivered, volunteer_hours, visits, cases_closed}, by_source[{source_id, source_name, source_kind,
+  disbursed_fen, cost_per_household_fen, cost_per_visit_fen, cost_per_volunteer_hour_fen}], by_kind[...],
+  by_region[{region_code, disbursed_fen, <outcomes>, <costs>}], total{disbursed_fen, <costs>}}
+
+Public disclosure (any viewer, the anonymous one included)
+- disclosure_feed(viewer, filters{region, year, after, limit}) → {items: [OCDS release], next_cursor, total,
+  package{version, publishedDate, publisher, license, publicationPolicy, count}}
+- disclosure_releases(viewer, ocids) → [OCDS release | None]
+- lottery_fund_use(viewer, filters{region?, year?}) → {region_code, year, sources[{source_id, name, domain, year,
+  region_code, amount_fen, allocated_fen, contracted_fen, disbursed_fen, flagged_fen, uses[{contract_id, ocid,
+  operator_name, station_ids, paid_fen}]}]}
+
+Third-party evaluation (counties commission; evaluators score; evaluators are read-only elsewhere)
+- define_indicator_scheme(viewer, data{name, region_code, description?, indicators[{code, title, category, weight,
+  max_score, guidance?}] (weights add up to 100), grades[{name, min_total}] (one starts at 0)}) → Scheme{id, name,
+  region_code, indicators, grades, categories, version}
+- update_indicator_scheme(viewer, scheme_id, data{expected_version, ...}) → Scheme
+- list_indicator_schemes(viewer, filters{after, limit}) → page of Scheme; get_indicator_schemes(viewer, ids)
+- commission_evaluation(viewer, data{subject{kind: station|contract, id}, scheme_id, evaluator{name, credit_code},
+  evaluator_user_ids, period?, due_on}) → Evaluation{id, subject, contract_id, station_ids, region_code, scheme,
+  evaluator, evaluator_user_ids, due_on, status: commissioned|in_progress|completed, scores[{indicator, score,
+  comment, evidence, by, at}], total, grade, summary, completed_on, version}
+- score_evaluation(viewer, evaluation_id, data{expected_version, scores[{indicator, score, comment, evidence?}]})
+- complete_evaluation(viewer, evaluation_id, data{expected_version, summary}) → Evaluation (total and grade)
+- list_evaluations(viewer, filters{region, status, subject_kind, assigned_to_me, after, limit}); get_evaluations;
+  evaluations_for_contracts(viewer, contract_ids); evaluations_for_stations(viewer, station_ids)
+
+Events published: funding_source.registered, budget.allocated, tender.published, bid.received, bid.reviewed,
+tender.awarded, contract.awarded, contract.amended, contract.funding_committed, disbursement.made,
+disbursement.flagged, disbursement.flag_resolved, evaluation.commissioned, evaluation.completed (events.py).
+Events consumed: registry staff.joined, staff.left, staff.qualification_recorded, station.compliance_changed
+(staffing projection); volunteers service.delivered and casework needs.assessed, visit.logged and case.closed
+(platform figures for milestone evidence, cost and outcome);
+its own contract.funding_committed and disbursement.* (to repair the funding positions after a crash).
+"""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
+from services.common import storage
+from services.common.auth import Viewer
+from services.common.consumers import Inbox, event_handler
+from services.common.health import OperationalEndpoints
+from services.common.observability import Observability
+from services.common.outbox import OutboxRelay
+from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
+from services.volunteers.events import SERVICE_DELIVERED
+
+from .events import DISBURSEMENT_FLAG_RESOLVED, DISBURSEMENT_FLAGGED, DISBURSEMENT_MADE, FUNDING_COMMITTED
+
+from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
+from .usecases import Funding
+
+SERVICE = "funding"
+
+
+class FundingService(OperationalEndpoints):
+    name = SERVICE
+
+    observability = Observability()
+    db = storage.ServiceDatabase(SERVICE, [*INDEXES, *Inbox.indexes])
+    relay = OutboxRelay(SERVICE, OUTBOX_COLLECTIONS)
+
+    @property
+    def funding(self) -> Funding:
+        return Funding(FundingRepository(self.db))
+
+    # sources and budget lines
+    @rpc
+    def create_source(self, viewer, data):
+        return self.funding.create_source(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def update_source(self, viewer, source_id, data):
+        return self.funding.update_source(Viewer.from_dict(viewer), source_id, data)
+
+    @rpc
+    def allocate_budget(self, viewer, source_id, data):
+        return self.funding.allocate_budget(Viewer.from_dict(viewer), source_id, data)
+
+    @rpc
+    def list_sources(self, viewer, filters=None):
+        return self.funding.list_sources(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_sources(self, viewer, ids):
+        return self.funding.get_sources(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def list_budget_lines(self, viewer, filters=None):
+        return self.funding.list_budget_lines(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_budget_lines(self, viewer, ids):
+        return self.funding.get_budget_lines(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def budget_lines_for_sources(self, viewer, source_ids):
+        return self.funding.budget_lines_for_sources(Viewer.from_dict(viewer), source_ids)
+
+    @rpc
+    def budget_lines_for_stations(self, viewer, station_ids):
+        return self.funding.budget_lines_for_stations(Viewer.from_dict(viewer), station_ids)
+
+    # purchase of services
+    @rpc
+    def create_tender(self, viewer, data):
+        return self.funding.create_tender(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def update_tender(self, viewer, tender_id, data):
+        return self.funding.update_tender(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc
+    def publish_tender(self, viewer, tender_id, data):
+        return self.funding.publish_tender(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc
+    def cancel_tender(self, viewer, tender_id, data):
+        return self.funding.cancel_tender(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc(sensitive_arguments=("data.contact", "data.leaders"))
+    def record_bid(self, viewer, tender_id, data):
+        return self.funding.record_bid(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc
+    def review_bid(self, viewer, tender_id, bid_id, data):
+        return self.funding.review_bid(Viewer.from_dict(viewer), tender_id, bid_id, data)
+
+    @rpc
+    def award_tender(self, viewer, tender_id, data):
+        return self.funding.award_tender(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc
+    def list_tenders(self, viewer, filters=None):
+        return self.funding.list_tenders(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_tenders(self, viewer, ids):
+        return self.funding.get_tenders(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def bids_for_tenders(self, viewer, tender_ids):
+        return self.funding.bids_for_tenders(Viewer.from_dict(viewer), tender_ids)
+
+    @rpc(sensitive_arguments=("reason",))
+    def reveal_bid_personal_data(self, viewer, tender_id, bid_id, reason):
+        return self.funding.reveal_bid_personal_data(Viewer.from_dict(viewer), tender_id, bid_id, reason)
+
+    @rpc
+    def access_log(self, viewer, filters=None):
+        return self.funding.access_log(Viewer.from_dict(viewer), filters)
+
+    # contracts and disbursements
+    @rpc
+    def sign_contract(self, viewer, tender_id, data):
+        return self.funding.sign_contract(Viewer.from_dict(viewer), tender_id, data)
+
+    @rpc
+    def amend_contract(self, viewer, contract_id, data):
+        return self.funding.amend_contract(Viewer.from_dict(viewer), contract_id, data)
+
+    @rpc
+    def commit_funding(self, viewer, contract_id, data):
+        return self.funding.commit_funding(Viewer.from_dict(viewer), contract_id, data)
+
+    @rpc
+    def record_disbursement(self, viewer, contract_id, data):
+        return self.funding.record_disbursement(Viewer.from_dict(viewer), contract_id, data)
+
+    @rpc
+    def resolve_flag(self, viewer, contract_id, disbursement_id, data):
+        return self.funding.resolve_flag(Viewer.from_dict(viewer), contract_id, disbursement_id, data)
+
+    @rpc
+    def list_contracts(self, viewer, filters=None):
+        return self.funding.list_contracts(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_contracts(self, viewer, ids):
+        return self.funding.get_contracts(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def contracts_for_stations(self, viewer, station_ids):
+        return self.funding.contracts_for_stations(Viewer.from_dict(viewer), station_ids)
+
+    @rpc
+    def contracts_for_tenders(self, viewer, tender_ids):
+        return self.funding.contracts_for_tenders(Viewer.from_dict(viewer), tender_ids)
+
+    @rpc
+    def disbursements_for_contracts(self, viewer, contract_ids):
+        return self.funding.disbursements_for_contracts(Viewer.from_dict(viewer), contract_ids)
+
+    @rpc
+    def list_disbursements(self, viewer, filters=None):
+        return self.funding.list_disbursements(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def contract_staffing(self, viewer, contract_ids, on=None):
+        return self.funding.contract_staffing(Viewer.from_dict(viewer), contract_ids, on)
+
+    # supervision, cost and outcome
+    @rpc
+    def fund_supervision(self, viewer, filters):
+        return self.funding.fund_supervision(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def cost_outcome(self, viewer, filters):
+        return self.funding.cost_outcome(Viewer.from_dict(viewer), filters)
+
+    # public disclosure
+    @rpc
+    def disclosure_feed(self, viewer, filters=None):
+        return self.funding.disclosure_feed(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def disclosure_releases(self, viewer, ocids):
+        return self.funding.disclosure_releases(Viewer.from_dict(viewer), ocids)
+
+    @rpc
+    def lottery_fund_use(self, viewer, filters=None):
+        return self.funding.lottery_fund_use(Viewer.from_dict(viewer), filters)
+
+    # third-party evaluation
+    @rpc
+    def define_indicator_scheme(self, viewer, data):
+        return self.funding.define_indicator_scheme(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def update_indicator_scheme(self, viewer, scheme_id, data):
+        return self.funding.update_indicator_scheme(Viewer.from_dict(viewer), scheme_id, data)
+
+    @rpc
+    def list_indicator_schemes(self, viewer, filters=None):
+        return self.funding.list_indicator_schemes(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_indicator_schemes(self, viewer, ids):
+        return self.funding.get_indicator_schemes(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def commission_evaluation(self, viewer, data):
+        return self.funding.commission_evaluation(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def score_evaluation(self, viewer, evaluation_id, data):
+        return self.funding.score_evaluation(Viewer.from_dict(viewer), evaluation_id, data)
+
+    @rpc
+    def complete_evaluation(self, viewer, evaluation_id, data):
+        return self.funding.complete_evaluation(Viewer.from_dict(viewer), evaluation_id, data)
+
+    @rpc
+    def list_evaluations(self, viewer, filters=None):
+        return self.funding.list_evaluations(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_evaluations(self, viewer, ids):
+        return self.funding.get_evaluations(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def evaluations_for_contracts(self, viewer, contract_ids):
+        return self.funding.evaluations_for_contracts(Viewer.from_dict(viewer), contract_ids)
+
+    @rpc
+    def evaluations_for_stations(self, viewer, station_ids):
+        return self.funding.evaluations_for_stations(Viewer.from_dict(viewer), station_ids)
+
+    # events from the registry: the staffing projection
+    def _once(self, handler: str, event, effect) -> None:
+        Inbox(self.db, f"{SERVICE}.{handler}").process_once(event.id, effect)
+
+    @event_handler(STAFF_JOINED)
+    def on_staff_joined(self, event):
+        self._once("on_staff_joined", event, lambda: self.funding.project_staff_joined(event))
+
+    @event_handler(STAFF_LEFT)
+    def on_staff_left(self, event):
+        self._once("on_staff_left", event, lambda: self.funding.project_staff_left(event))
+
+    @event_handler(QUALIFICATION_RECORDED)
+    def on_qualification_recorded(self, event):
+        self._once("on_qualification_recorded", event, lambda: self.funding.project_qualification(event))
+
+    @event_handler(COMPLIANCE_CHANGED)
+    def on_compliance_changed(self, event):
+        self._once("on_compliance_changed", event, lambda: self.funding.project_compliance(event))
+
+    # events from volunteers and casework: platform figures for evidence and cost/outcome
+    @event_handler(SERVICE_DELIVERED)
+    def on_service_delivered(self, event):
+        payload = event.payload
+        self._once("on_service_delivered", event, lambda: self.funding.project_activity(
+            event.id, "service_delivered", payload, payload["delivered_on"], payload["hours"],
+            payload["delivered_by"]["kind"] == "volunteer"))
+
+    @event_handler(NEEDS_ASSESSED)
+    def on_needs_assessed(self, event):
+        payload = event.payload
+        self._once("on_needs_assessed", event, lambda: self.funding.project_activity(
+            event.id, "needs_assessed", payload, payload["assessed_on"]))
+
+    @event_handler(VISIT_LOGGED)
+    def on_visit_logged(self, event):
+        payload = event.payload
+        self._once("on_visit_logged", event, lambda: self.funding.project_activity(
+            event.id, "visit_logged", payload, payload["visited_on"]))
+
+    @event_handler(CASE_CLOSED)
+    def on_case_closed(self, event):
+        payload = event.payload
+        self._once("on_case_closed", event, lambda: self.funding.project_activity(
+            event.id, "case_closed", payload, payload["closed_on"]))
+
+    # its own events: the funding positions the supervision view sums (repaired after a crash)
+    def _sync_positions(self, handler: str, event) -> None:
+        self._once(handler, event, lambda: self.funding.sync_positions(event.payload["contract_id"]))
+
+    @event_handler(FUNDING_COMMITTED)
+    def on_funding_committed(self, event):
+        self._sync_positions("on_funding_committed", event)
+
+    @event_handler(DISBURSEMENT_MADE)
+    def on_disbursement_made(self, event):
+        self._sync_positions("on_disbursement_made", event)
+
+    @event_handler(DISBURSEMENT_FLAGGED)
+    def on_disbursement_flagged(self, event):
+        self._sync_positions("on_disbursement_flagged", event)
+
+    @event_handler(DISBURSEMENT_FLAG_RESOLVED)
+    def on_disbursement_flag_resolved(self, event):
+        self._sync_positions("on_disbursement_flag_resolved", event)
+
+    @timer(interval=60)
+    def settle_reservations(self):
+        self.funding.settle_reservations()

@@ -1,0 +1,98 @@
+"""The funding service's own copy of station staffing, built from the registry's events, and the
+check of a contract's staffing promise against it.
+
+The projection is one document per station. Every merge below is order-insensitive: each fact
+carries the time of the event that stated it and an older event never overwrites a newer fact, so
+redelivered or reordered events leave the same document (the Inbox makes them run once; this makes
+a re-run after a crash harmless too).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from .domain import township_of
+
+
+def empty(station_id: str, region_code: str | None = None) -> dict:
+    return {"_id": station_id, "region_code": region_code or township_of(station_id), "staff": {}, "compliance": None}
+
+
+def _member(doc: dict, staff_id: str) -> dict:
+    return dict(doc["staff"].get(staff_id) or {})
+
+
+def _newer(member: dict, key: str, at: str) -> bool:
+    return member.get(key) is None or member[key] <= at
+
+
+def staff_joined(doc: dict, payload: dict, at: str) -> dict:
+    member = _member(doc, payload["staff_id"])
+    member.update({"role": payload["role"], "employment_start": payload["employment_start"]})
+    if _newer(member, "professional_at", at):
+        member.update({"professional": bool(payload["professional"]), "professional_at": at})
+    return {**doc, "region_code": payload["region_code"], "staff": {**doc["staff"], payload["staff_id"]: member}}
+
+
+def staff_left(doc: dict, payload: dict, at: str) -> dict:
+    member = _member(doc, payload["staff_id"])
+    member["employment_end"] = payload["employment_end"]
+    return {**doc, "region_code": payload["region_code"], "staff": {**doc["staff"], payload["staff_id"]: member}}
+
+
+def qualification_recorded(doc: dict, payload: dict, at: str) -> dict:
+    member = _member(doc, payload["staff_id"])
+    if _newer(member, "professional_at", at):
+        member.update({"professional": bool(payload["professional"]), "professional_at": at})
+    return {**doc, "staff": {**doc["staff"], payload["staff_id"]: member}}
+
+
+def compliance_changed(doc: dict, payload: dict, at: str) -> dict:
+    current = doc.get("compliance")
+    if current is not None and current["at"] > at:
+        return doc
+    rules = {rule: result["status"] for rule, result in payload["rules"].items()}
+    return {**doc, "region_code": payload["region_code"],
+            "compliance": {"status": payload["status"], "rules": rules, "as_of": payload["as_of"], "at": at}}
+
+
+def current_staff(doc: dict, on: date) -> list[dict]:
+    day = on.isoformat()
+    return [m for m in doc["staff"].values()
+            if m.get("employment_start") and m["employment_start"] <= day
+            and (m.get("employment_end") is None or m["employment_end"] >= day)]
+
+
+def station_figures(doc: dict | None, on: date) -> dict | None:
+    if doc is None:
+        return None
+    staff = current_staff(doc, on)
+    compliance = doc.get("compliance") or {}
+    return {"station_id": doc["_id"], "staff": len(staff),
+            "professional_staff": sum(1 for m in staff if m.get("professional")),
+            "salary": (compliance.get("rules") or {}).get("salary", "unknown"),
+            "social_insurance": (compliance.get("rules") or {}).get("social_insurance", "unknown"),
+            "compliance_as_of": compliance.get("as_of")}
+
+
+def promise_problems(promise: dict, station_ids: list[str], projections: dict[str, dict | None], on: date) -> list[str]:
+    """Where the operator does not keep its staffing promise on `on`, one reason per station and rule.
+
+    Pay is judged by the registry's salary rule (pay not below the local average wage) because the
+    registry, not funding, holds each worker's pay; funding only learns the rule's outcome.
+    """
+    problems = []
+    wanted = promise["professional_social_workers_per_station"]
+    for station_id in station_ids:
+        figures = station_figures(projections.get(station_id), on)
+        if figures is None:
+            problems.append(f"{station_id}: the registry has reported no staff for this station")
+            continue
+        if figures["professional_staff"] < wanted:
+            problems.append(f"{station_id}: {figures['professional_staff']} professional social workers in post; "
+                            f"the contract promises {wanted}")
+        if figures["salary"] == "not_met":
+            problems.append(f"{station_id}: staff pay below the local average wage (registry, {figures['compliance_as_of']})")
+        if promise.get("social_insurance") and figures["social_insurance"] == "not_met":
+            problems.append(f"{station_id}: social insurance (五险一金) missing for some staff "
+                            f"(registry, {figures['compliance_as_of']})")
+    return problems
