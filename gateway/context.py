@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from services.common.auth import Viewer
+from services.common.errors import UpstreamUnavailable
 
-from .loaders import RegistryLoaders
+from .loaders import FundingLoaders, RegistryLoaders
 
 
 class ViewerBoundClient:
@@ -50,14 +51,38 @@ class _Immediate:
         return self._call()
 
 
+class _Unavailable:
+    """Stands in for a service client the caller did not supply: every call fails with
+    SERVICE_UNAVAILABLE, so only the fields that need that service fail."""
+
+    def __init__(self, service: str):
+        self._service = service
+
+    def __getattr__(self, method: str):
+        if method.startswith("_"):
+            raise AttributeError(method)
+        service = self._service
+
+        def call(*_args, **_kwargs):
+            raise UpstreamUnavailable(f"the {service} service is not available; try again shortly")
+        return call
+
+
+def _client(clients: Mapping[str, Any], service: str) -> Any:
+    client = clients.get(service)
+    return _Unavailable(service) if client is None else client
+
+
 class RequestContext:
     """One per HTTP request. Each service the gateway fronts adds its client and loaders here."""
 
     def __init__(self, viewer: Viewer, clients: Mapping[str, Any]):
         self.viewer = viewer
         self.registry = ViewerBoundClient(clients["registry"], viewer)
+        self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
         self.forget_reads()
 
     def forget_reads(self) -> None:
         """Fresh loaders, so nothing read before a write is served from a loader cache after it."""
         self.registry_loaders = RegistryLoaders(self.registry)
+        self.funding_loaders = FundingLoaders(self.funding)

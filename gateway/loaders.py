@@ -108,3 +108,116 @@ class RegistryLoaders:
         replies = [self._registry.call_async("region_rollup", code, as_of=as_of) for code, as_of in keys]
         return [_outcome(reply) for reply in replies]
 
+
+
+def gather(values: list, transform: Callable = lambda results: results):
+    """Combine several loader results (ready or waiting) into one, like `then` for a list.
+
+    Only the first key queued on a loader carries the loader's dispatch (`deferred_callback`); the
+    executor registers it from whichever future it is handed, so the combined future passes on
+    the first one it finds among the pending values.
+    """
+    pending = [v for v in values if isinstance(v, SyncFuture) and not v.done()]
+
+    def settled():
+        return transform([v.result() if isinstance(v, SyncFuture) else v for v in values])
+
+    if not pending:
+        return settled()
+    derived = SyncFuture()
+    derived.deferred_callback = next((v.deferred_callback for v in pending if v.deferred_callback), None)
+    remaining = len(pending)
+
+    def settle():
+        nonlocal remaining
+        remaining -= 1
+        if remaining:
+            return
+        try:
+            derived.set_result(settled())
+        except Exception as exc:
+            derived.set_exception(exc)
+
+    for value in pending:
+        value.add_done_callback(settle)
+    return derived
+
+
+class FundingLoaders:
+    """Batched reads of the funding service for one request. Keys are ids (contracts, tenders,
+    sources, budget lines, evaluations, indicator schemes), station ids, OCDS ocids, or
+    (contract id, on) pairs for the staffing check on a date.
+
+    Every loader maps to one batch RPC of the funding service (services/funding/service.py), so a
+    page of N contracts with their disbursements, evaluations and staffing costs one call per kind
+    of data, not one per contract.
+    """
+
+    def __init__(self, funding):
+        self._funding = funding
+        self.sources = SyncDataLoader(batch_or_fail(self.load_sources))
+        self.budget_lines = SyncDataLoader(batch_or_fail(self.load_budget_lines))
+        self.lines_for_sources = SyncDataLoader(batch_or_fail(self.load_lines_for_sources))
+        self.tenders = SyncDataLoader(batch_or_fail(self.load_tenders))
+        self.bids = SyncDataLoader(batch_or_fail(self.load_bids))
+        self.contracts = SyncDataLoader(batch_or_fail(self.load_contracts))
+        self.contracts_for_stations = SyncDataLoader(batch_or_fail(self.load_contracts_for_stations))
+        self.disbursements = SyncDataLoader(batch_or_fail(self.load_disbursements))
+        self.evaluations = SyncDataLoader(batch_or_fail(self.load_evaluations))
+        self.evaluations_for_contracts = SyncDataLoader(batch_or_fail(self.load_evaluations_for_contracts))
+        self.staffing = SyncDataLoader(batch_or_fail(self.load_staffing))
+        self.schemes = SyncDataLoader(batch_or_fail(self.load_schemes))
+        self.releases = SyncDataLoader(batch_or_fail(self.load_releases))
+
+    @staticmethod
+    def _grouped(by_key: dict, keys: list) -> list[list[dict]]:
+        return [by_key.get(key) or [] for key in keys]
+
+    def load_sources(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_sources(list(ids))
+
+    def load_budget_lines(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_budget_lines(list(ids))
+
+    def load_lines_for_sources(self, source_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._funding.budget_lines_for_sources(list(source_ids)), source_ids)
+
+    def load_tenders(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_tenders(list(ids))
+
+    def load_bids(self, tender_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._funding.bids_for_tenders(list(tender_ids)), tender_ids)
+
+    def load_contracts(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_contracts(list(ids))
+
+    def load_contracts_for_stations(self, station_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._funding.contracts_for_stations(list(station_ids)), station_ids)
+
+    def load_disbursements(self, contract_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._funding.disbursements_for_contracts(list(contract_ids)), contract_ids)
+
+    def load_evaluations(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_evaluations(list(ids))
+
+    def load_evaluations_for_contracts(self, contract_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._funding.evaluations_for_contracts(list(contract_ids)), contract_ids)
+
+    def load_staffing(self, keys: list[tuple[str, str | None]]) -> list[dict | None]:
+        """One call per distinct date (normally exactly one), started together."""
+        ids_by_date: dict[str | None, list[str]] = {}
+        for contract_id, on in keys:
+            ids_by_date.setdefault(on, []).append(contract_id)
+        replies = {on: self._funding.call_async("contract_staffing", ids, on=on) for on, ids in ids_by_date.items()}
+        results = {}
+        for on, reply in replies.items():
+            outcome = _outcome(reply)
+            results[on] = outcome if isinstance(outcome, Exception) else dict(zip(ids_by_date[on], outcome))
+        return [results[on] if isinstance(results[on], Exception) else results[on].get(contract_id)
+                for contract_id, on in keys]
+
+    def load_schemes(self, ids: list[str]) -> list[dict | None]:
+        return self._funding.get_indicator_schemes(list(ids))
+
+    def load_releases(self, ocids: list[str]) -> list[dict | None]:
+        return self._funding.disclosure_releases(list(ocids))

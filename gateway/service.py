@@ -37,6 +37,7 @@ class GatewayService(OperationalEndpoints):
     observability = Observability()
     worker = WorkerContext()
     registry = TimedServiceRpc("registry")
+    funding = TimedServiceRpc("funding")
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -44,8 +45,8 @@ class GatewayService(OperationalEndpoints):
         config = settings()
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
-            clients={"registry": self.registry}, settings=config, correlation_id=correlation_id,
-            rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
+            clients={"registry": self.registry, "funding": self.funding}, settings=config,
+            correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
 

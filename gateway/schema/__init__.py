@@ -10,19 +10,23 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import registry
+from . import funding, registry
+from .funding import FundingQuery
+from .funding_mutations import FundingMutation
 from .registry import RegistryQuery
 from .registry_mutations import RegistryMutation
 
 
-class Query(RegistryQuery, graphene.ObjectType):
+# graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
+# the registry's fields on top and each service's together.
+class Query(FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(RegistryMutation, graphene.ObjectType):
+class Mutation(FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
 
-COST_MODEL = CostModel(default_list_size=50, list_sizes={**registry.LIST_SIZES})
+COST_MODEL = CostModel(default_list_size=50, list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES})

@@ -314,6 +314,15 @@ class Station(graphene.ObjectType):
     training_totals = graphene.List(graphene.NonNull(TrainingTotal))
     compliance = graphene.Field(ComplianceEvaluation,
                                 as_of=Date(description="Evaluate on this date; default today."))
+    # Linked from the funding service (gateway/schema/funding.py resolves it with its loader).
+    contracts = graphene.List(graphene.NonNull("gateway.schema.funding.Contract"),
+                              first=graphene.Int(description="At most this many; all when omitted."),
+                              description="Purchase-of-service contracts running the station (those you may see).")
+
+    @staticmethod
+    def resolve_contracts(station, info, first=None):
+        from .funding import station_contracts  # funding.py imports this module
+        return station_contracts(station, info, first)
 
     @staticmethod
     def resolve_region(station, info):

@@ -234,8 +234,9 @@ class FakeRegistry:
 # --- calling the gateway's pipeline without nameko -----------------------------------------
 def gateway_request(endpoint, registry, query: str | None = None, *, variables=None, operation_name=None,
                     token: str | None = None, method: str = "POST", accept: str | None = None,
-                    settings=None, headers=None, body=None, correlation_id="corr-test-0001"):
-    """Send one request through GraphQLEndpoint.handle with `registry` as the registry client."""
+                    settings=None, headers=None, body=None, correlation_id="corr-test-0001", funding=None):
+    """Send one request through GraphQLEndpoint.handle with `registry` as the registry client (and
+    `funding` as the funding client, when given: without it, funding fields are SERVICE_UNAVAILABLE)."""
     import json as _json
 
     from services.common import config
@@ -265,8 +266,9 @@ def gateway_request(endpoint, registry, query: str | None = None, *, variables=N
             payload["operationName"] = operation_name
         body = _json.dumps(payload)
     request = HttpRequest.build(method, all_headers, args, body)
-    return endpoint.handle(request, clients={"registry": registry}, settings=settings, correlation_id=correlation_id,
-                           rpc_calls=lambda: len(registry.calls))
+    clients = {"registry": registry} if funding is None else {"registry": registry, "funding": funding}
+    return endpoint.handle(request, clients=clients, settings=settings, correlation_id=correlation_id,
+                           rpc_calls=lambda: sum(len(client.calls) for client in clients.values()))
 
 
 def token_for(role: str, user_id: str = "u-test", **scope) -> str:
