@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from services.common import storage
 from services.common.errors import ConcurrentModification
+from services.casework.keys import rotate_keys as rotate_casework_keys
 from services.common.protection import FieldCipher
 from services.registry.storage import STATIONS
 
@@ -21,4 +22,4 @@ def rotate_keys() -> dict:
         except ConcurrentModification:
             raise SystemExit(f"station {station['_id']} changed during rotation; run rotate-keys again") from None
         rotated += len(staff)
-    return {"staff_records_rotated": rotated}
+    return {"staff_records_rotated": rotated, **rotate_casework_keys(storage.database("casework"), cipher)}

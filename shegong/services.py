@@ -13,6 +13,7 @@ import random
 # name → "module:Class", in start order: the gateway last, so what it calls is already listening.
 SERVICES = {
     "registry": "services.registry.service:RegistryService",
+    "casework": "services.casework.service:CaseworkService",
     "funding": "services.funding.service:FundingService",
     "gateway": "gateway.service:GatewayService",
 }

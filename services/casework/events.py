@@ -39,3 +39,156 @@ class NeedsAssessedV1(Schema):
 
 NEEDS_ASSESSED = contract("needs.assessed", 1, PRODUCER, NeedsAssessedV1,
                           "a household's needs were assessed (new or re-assessment)")
+
+
+# --- contracts added with the casework service (same rule: ids and codes, never personal data) ---
+
+class HouseholdRegisteredV1(Schema):
+    household_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    community_code = fields.String(required=True)
+    member_count = fields.Integer(required=True)
+    groups = fields.List(fields.String(), required=True)
+    registered_on = fields.Date(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(("registration", "import")))
+
+
+HOUSEHOLD_REGISTERED = contract("household.registered", 1, PRODUCER, HouseholdRegisteredV1,
+                                "a household was registered (one per household, also for bulk imports)")
+
+
+class PersonMergedV1(Schema):
+    survivor_person_id = fields.String(required=True)
+    survivor_household_id = fields.String(required=True)
+    duplicate_person_id = fields.String(required=True)
+    duplicate_household_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+
+
+PERSON_MERGED = contract("person.merged", 1, PRODUCER, PersonMergedV1,
+                         "two records of the same person were merged; the duplicate id now means the survivor")
+
+
+class ConsentWithdrawnV1(Schema):
+    consent_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    purposes = fields.List(fields.String(), required=True)
+    withdrawn_on = fields.Date(required=True)
+
+
+CONSENT_WITHDRAWN = contract("consent.withdrawn", 1, PRODUCER, ConsentWithdrawnV1,
+                             "a person withdrew consent: stop using their data for these purposes")
+
+
+class CaseOpenedV1(Schema):
+    case_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    person_id = fields.String(required=True, allow_none=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    source = fields.String(required=True)
+    assigned_staff_id = fields.String(required=True)
+    opened_on = fields.Date(required=True)
+
+
+CASE_OPENED = contract("case.opened", 1, PRODUCER, CaseOpenedV1, "a case was opened for a person or household")
+
+
+class CaseStageChangedV1(Schema):
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    from_stage = fields.String(required=True)
+    to_stage = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+    approved_by = fields.String(required=True, allow_none=True)
+
+
+CASE_STAGE_CHANGED = contract("case.stage_changed", 1, PRODUCER, CaseStageChangedV1,
+                              "a case moved to another stage of its lifecycle (also reopening and closing)")
+
+
+class CaseClosedV1(Schema):
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    reason = fields.String(required=True)
+    outcome = fields.String(required=True)
+    opened_on = fields.Date(required=True)
+    closed_on = fields.Date(required=True)
+    approved_by = fields.String(required=True)
+
+
+CASE_CLOSED = contract("case.closed", 1, PRODUCER, CaseClosedV1, "a case was closed with a reason and an outcome")
+
+
+class VisitLoggedV1(Schema):
+    visit_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    case_id = fields.String(required=True, allow_none=True)
+    campaign_id = fields.String(required=True, allow_none=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    visit_type = fields.String(required=True)
+    visited_on = fields.Date(required=True)
+    duration_minutes = fields.Integer(required=True)
+    staff_ids = fields.List(fields.String(), required=True)
+
+
+VISIT_LOGGED = contract("visit.logged", 1, PRODUCER, VisitLoggedV1,
+                        "a home visit or contact was logged on a case or a household")
+
+
+class ReferralMadeV1(Schema):
+    referral_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    target_kind = fields.String(required=True)
+    target_name = fields.String(required=True)
+    service_requested = fields.String(required=True)
+    made_on = fields.Date(required=True)
+    shares_personal_data = fields.Boolean(required=True)
+    sharing_basis = fields.String(required=True, allow_none=True)
+
+
+REFERRAL_MADE = contract("referral.made", 1, PRODUCER, ReferralMadeV1,
+                         "a case was referred to a resource, organisation or agency")
+
+
+class ReferralAnsweredV1(Schema):
+    referral_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("accepted", "declined", "completed")))
+    answered_on = fields.Date(required=True)
+
+
+REFERRAL_ANSWERED = contract("referral.answered", 1, PRODUCER, ReferralAnsweredV1,
+                             "a referral was accepted, declined or completed by its receiver")
+
+
+class CrisisFlaggedV1(Schema):
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    assigned_staff_id = fields.String(required=True)
+    flagged_at = fields.AwareDateTime(required=True)
+    contact_due_at = fields.AwareDateTime(required=True)
+
+
+CRISIS_FLAGGED = contract("crisis.flagged", 1, PRODUCER, CrisisFlaggedV1,
+                          "a case was flagged as a crisis: first contact due within 24 hours")
+
+
+class CrisisContactOverdueV1(CrisisFlaggedV1):
+    detected_at = fields.AwareDateTime(required=True)
+
+
+CRISIS_CONTACT_OVERDUE = contract("crisis.contact_overdue", 1, PRODUCER, CrisisContactOverdueV1,
+                                  "a crisis case had no first contact within 24 hours (once per breach)")

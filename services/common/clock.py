@@ -1,7 +1,11 @@
 """Time comes from one replaceable clock so rules about deadlines can be tested exactly."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+
+# Stations work on China Standard Time (UTC+8, no daylight saving): "today" for deadlines, training
+# dates and visits is the date in Beijing, not in UTC (a morning visit would otherwise be "tomorrow").
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
 def utcnow() -> datetime:
@@ -9,7 +13,7 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    return _now().date()
+    return _now().astimezone(CHINA_STANDARD_TIME).date()
 
 
 def _system_now() -> datetime:

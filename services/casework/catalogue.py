@@ -1,0 +1,162 @@
+"""Controlled vocabularies of casework, taken from the Jiangsu service guide list (the notice's
+attachment) and common civil-affairs practice. Codes are stable English identifiers; labels are
+what users read. Pure data, no I/O.
+
+Changing a label is harmless; removing a code breaks stored records and event consumers, so codes
+are only ever added.
+"""
+from __future__ import annotations
+
+from .events import DOMAINS
+
+DOMAIN_LABELS = {
+    "social_assistance": "社会救助",
+    "elderly": "养老服务",
+    "children": "儿童关爱保护",
+    "disability": "残障人士服务",
+    "marriage_family": "婚姻家庭（含家庭暴力）",
+    "other": "其他服务",
+}
+assert set(DOMAIN_LABELS) == set(DOMAINS)
+
+# Need types per domain: the guide list's services, read as the needs they answer.
+NEED_TYPES: dict[str, dict[str, str]] = {
+    "social_assistance": {
+        "economic_status_investigation": "家庭经济状况调查评估",
+        "basic_living": "基本生活保障",
+        "medical_assistance": "医疗救助",
+        "education_assistance": "教育救助",
+        "housing_assistance": "住房救助",
+        "employment_support": "就业帮扶",
+        "temporary_assistance": "临时救助",
+        "psychological_support": "心理支持",
+        "resource_linking": "资源链接",
+        "capacity_building": "能力提升",
+        "social_integration": "社会融入",
+    },
+    "elderly": {
+        "home_visit": "入户探访",
+        "daily_care": "生活照料",
+        "disability_care": "失能照护",
+        "dementia_care": "失智照护",
+        "psychosocial_support": "心理社会支持",
+        "resource_linking": "资源链接",
+        "relationship_adjustment": "关系调适",
+        "social_participation": "社会参与",
+    },
+    "children": {
+        "minor_protection": "未成年人保护",
+        "guardianship_support": "监护支持",
+        "follow_up_verification": "困境儿童家庭随访与核查评估",
+        "parenting_education": "亲职教育",
+        "legal_education": "法制宣传",
+        "safety_health_education": "安全健康教育",
+        "psychosocial_support": "心理社会支持",
+        "family_function": "家庭功能提升",
+        "social_integration": "社会融入",
+        "resource_linking": "资源链接",
+        "study_support": "学业辅导",
+    },
+    "disability": {
+        "two_subsidies": "“两项补贴”政策咨询与申请",
+        "mental_health_rehabilitation": "精神障碍社区康复",
+        "home_visit": "入户走访",
+        "psychosocial_support": "心理社会支持",
+        "social_integration": "社会融入",
+        "skills_training": "技能提升",
+        "assistive_devices": "辅具适配",
+    },
+    "marriage_family": {
+        "marriage_counselling": "婚姻家庭辅导",
+        "domestic_violence_prevention": "家庭暴力预防",
+        "domestic_violence_crisis": "家庭暴力危机介入",
+        "family_relationship": "家庭关系调适",
+    },
+    "other": {
+        "policy_publicity": "政策宣传",
+        "community_participation": "社区参与",
+        "other": "其他需求",
+    },
+}
+assert set(NEED_TYPES) == set(DOMAINS)
+
+SEVERITIES = ("low", "medium", "high", "urgent")
+RISK_LEVELS = ("low", "medium", "high", "critical")
+
+# Person tags (人员标签): who the safety net is for. Some only fit an age group.
+TAGS = {
+    "minimum_living_guarantee": "低保",
+    "extreme_poverty": "特困",
+    "low_income_margin": "低保边缘",
+    "temporary_assistance": "临时救助",
+    "disability": "残疾",
+    "elderly_living_alone": "独居老人",
+    "empty_nest_elderly": "空巢老人",
+    "left_behind_elderly": "留守老人",
+    "disabled_or_demented_elderly": "失能失智老人",
+    "special_family_planning": "计划生育特殊家庭",
+    "child_in_difficulty": "困境儿童",
+    "left_behind_child": "留守儿童",
+    "de_facto_unsupported_child": "事实无人抚养儿童",
+    "domestic_violence_victim": "家庭暴力受害人",
+    "serious_illness": "重病患者",
+    "mental_disorder": "严重精神障碍患者",
+}
+ELDERLY_AGE = 60
+ADULT_AGE = 18
+ELDERLY_TAGS = frozenset({"elderly_living_alone", "empty_nest_elderly", "left_behind_elderly",
+                          "disabled_or_demented_elderly"})
+CHILD_TAGS = frozenset({"child_in_difficulty", "left_behind_child", "de_facto_unsupported_child"})
+# Tags that make any need weigh more in the risk rule (see domain.risk_level).
+VULNERABLE_TAGS = frozenset({"elderly_living_alone", "disabled_or_demented_elderly", "child_in_difficulty",
+                             "left_behind_child", "de_facto_unsupported_child", "domestic_violence_victim",
+                             "extreme_poverty", "mental_disorder"})
+
+DISABILITY_CATEGORIES = {"visual": "视力残疾", "hearing": "听力残疾", "speech": "言语残疾", "physical": "肢体残疾",
+                         "intellectual": "智力残疾", "mental": "精神残疾", "multiple": "多重残疾"}
+DISABILITY_GRADES = (1, 2, 3, 4)
+
+RELATIONSHIPS = {
+    "head": "户主", "spouse": "配偶", "son": "子", "daughter": "女", "father": "父亲", "mother": "母亲",
+    "grandson": "孙子", "granddaughter": "孙女", "grandfather": "祖父", "grandmother": "祖母",
+    "brother": "兄弟", "sister": "姐妹", "son_in_law": "女婿", "daughter_in_law": "儿媳", "other": "其他",
+}
+# Who may act as a minor's guardian when consent is needed (未成年人的监护人).
+GUARDIAN_RELATIONSHIPS = frozenset({"father", "mother", "grandfather", "grandmother", "brother", "sister",
+                                    "legal_guardian"})
+
+VISIT_TYPES = {"home_visit": "入户探访", "phone_call": "电话联系", "office_visit": "来站访谈",
+               "video_call": "视频联系", "outreach": "主动巡访"}
+
+SERVICE_ACTIVITIES = {
+    "psychosocial_support": "心理社会支持", "resource_linking": "资源链接", "capacity_building": "能力提升",
+    "social_integration": "社会融入", "parenting_education": "亲职教育", "legal_education": "法制宣传",
+    "safety_health_education": "安全健康教育", "family_function": "家庭功能提升",
+    "relationship_adjustment": "关系调适", "social_participation": "社会参与",
+    "rehabilitation": "康复服务", "skills_training": "技能提升", "counselling": "辅导咨询",
+    "crisis_intervention": "危机介入", "policy_publicity": "政策宣传",
+    "economic_status_investigation": "家庭经济状况调查", "daily_care": "生活照料", "other": "其他服务",
+}
+
+CASE_SOURCES = ("outreach", "verification", "self_referral", "referral_in", "hotline", "needs_assessment")
+CLOSURE_REASONS = {"goals_achieved": "目标达成", "referred_elsewhere": "已转介", "moved_away": "迁出",
+                   "deceased": "死亡", "declined_service": "拒绝服务", "not_eligible": "不符合条件",
+                   "lost_contact": "失联", "other": "其他"}
+OUTCOMES = ("achieved", "partially_achieved", "not_achieved", "not_applicable")
+
+# Legal bases for processing personal data (PIPL art. 13): consent, or what the law allows without it.
+LEGAL_BASES = {
+    "consent": "个人同意",
+    "statutory_duty": "履行法定职责或法定义务所必需",
+    "vital_interest": "紧急情况下保护生命健康和财产安全所必需",
+}
+CONSENT_PURPOSES = {"archive": "建立需求档案", "casework": "个案服务", "referral_sharing": "转介时共享个人信息",
+                    "volunteer_matching": "志愿服务对接"}
+
+REFERRAL_TARGETS = ("resource", "organisation", "agency")
+
+REMOVAL_REASONS = ("moved_out", "deceased", "recorded_in_error")
+
+
+def need_type_label(domain: str, need_type: str) -> str | None:
+    return NEED_TYPES.get(domain, {}).get(need_type)

@@ -1,0 +1,252 @@
+"""Casework's repository over pymongo. Index declarations live here, once.
+
+Aggregates (each write is one document with its events in the outbox):
+- `households`: members (personal data encrypted), consents, the versioned needs archive,
+  household-level visits and services, duplicate flags;
+- `cases`: lifecycle, plans and approvals, visits, services, referrals, crisis;
+- `campaigns`: comprehensive-verification campaigns.
+
+Supporting records:
+- `identity_index`: one document per resident ID number, keyed by its blind index. It is the
+  unique index that makes "one person, one record" hold across households (a unique index on an
+  array inside documents would not: MongoDB's multikey uniqueness does not hold within one
+  document and nx-27017 does not enforce it at all). A claim is written before the household and
+  names it; a claim whose household never appeared (a crash in between) is taken over after a lease;
+- `match_keys`: blind indexes of (name, birth date) and phone per person, to flag likely duplicates;
+- `station_staff` and `stations`: casework's own copies of the registry's staff and stations,
+  filled from the registry's events (never by calling the registry on a write);
+- `access_log`: every unmasked read of personal data (who, what, when, why).
+"""
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.common import clock
+from services.common.storage import (
+    OUTBOX, OUTBOX_LEASE, OUTBOX_PENDING, VERSION, AggregateStore, Index, outbox_indexes,
+)
+
+HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
+IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
+    "identity_index", "match_keys", "station_staff", "stations", "access_log")
+CLAIM_LEASE = timedelta(minutes=5)
+
+INDEXES = [
+    Index(HOUSEHOLDS, (("station_id", 1), ("review_due_on", 1))),
+    Index(HOUSEHOLDS, (("region_code", 1),)),
+    Index(HOUSEHOLDS, (("groups", 1),)),
+    Index(HOUSEHOLDS, (("person_ids", 1),)),
+    Index(HOUSEHOLDS, (("open_duplicate_flags", 1), ("station_id", 1))),
+    Index(CASES, (("station_id", 1), ("queue_rank", 1), ("opened_at", 1))),
+    Index(CASES, (("household_id", 1),)),
+    Index(CASES, (("open_key", 1),), unique=True),
+    Index(CASES, (("crisis_state", 1), ("crisis_contact_due_at", 1))),
+    Index(CASES, (("assigned_staff_id", 1), ("stage", 1))),
+    Index(CASES, (("service_task_ids", 1),)),
+    Index(CAMPAIGNS, (("region_code", 1),)),
+    Index(MATCH_KEYS, (("key", 1),)),
+    Index(MATCH_KEYS, (("person_id", 1),)),
+    Index(STATION_STAFF, (("station_id", 1),)),
+    Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
+    Index(ACCESS_LOG, (("station_id", 1), ("at", -1))),
+    Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
+    *outbox_indexes(HOUSEHOLDS, CASES),
+]
+OUTBOX_COLLECTIONS = [HOUSEHOLDS, CASES]
+
+
+def aggregate_document(doc: dict, events) -> dict:
+    """The stored shape of a new aggregate with its pending events, as AggregateStore.insert
+    writes it; used to insert many aggregates in one round trip (bulk import)."""
+    now = clock.utcnow()
+    outbox = {event.id: {"order": 1000 + position, "envelope": event.to_dict()}
+              for position, event in enumerate(events)}
+    return {**doc, VERSION: 1, "_created_at": now, "_updated_at": now, OUTBOX: outbox,
+            OUTBOX_PENDING: bool(outbox), OUTBOX_LEASE: 0}
+
+
+class IdentityTaken(Exception):
+    def __init__(self, id_index: str, household_id: str | None):
+        super().__init__(id_index)
+        self.id_index = id_index
+        self.household_id = household_id
+
+
+class CaseworkRepository:
+    def __init__(self, db):
+        self.db = db
+        self.households = AggregateStore(db, HOUSEHOLDS, "household")
+        self.cases = AggregateStore(db, CASES, "case")
+        self.campaigns = AggregateStore(db, CAMPAIGNS, "campaign")
+
+    # --- one person, one record ---------------------------------------------------------------
+    def claim_identities(self, claims: list[tuple[str, str]], household_id: str) -> None:
+        """Reserve each (id_index, person_id) for `household_id`; all or nothing.
+
+        Raises IdentityTaken for the first number another household holds (claims made so far
+        are released first)."""
+        made = []
+        for id_index, person_id in claims:
+            try:
+                self._claim(id_index, person_id, household_id)
+            except IdentityTaken:
+                self.release_identities([i for i, _ in made], household_id)
+                raise
+            made.append((id_index, person_id))
+
+    def _claim(self, id_index: str, person_id: str, household_id: str) -> None:
+        claim = {"_id": id_index, "person_id": person_id, "household_id": household_id, "claimed_at": clock.utcnow()}
+        try:
+            self.db[IDENTITY_INDEX].insert_one(claim)
+            return
+        except DuplicateKeyError:
+            pass
+        holder = self.db[IDENTITY_INDEX].find_one({"_id": id_index})
+        if holder is None:  # released meanwhile
+            return self._claim(id_index, person_id, household_id)
+        if holder["household_id"] == household_id and holder["person_id"] == person_id:
+            return
+        if self._claim_is_live(holder):
+            raise IdentityTaken(id_index, holder["household_id"])
+        taken = self.db[IDENTITY_INDEX].update_one(
+            {"_id": id_index, "household_id": holder["household_id"], "person_id": holder["person_id"]},
+            {"$set": {"person_id": person_id, "household_id": household_id, "claimed_at": clock.utcnow()}})
+        if taken.matched_count == 0:
+            raise IdentityTaken(id_index, None)
+
+    def _claim_is_live(self, holder: dict) -> bool:
+        """A claim counts while its household holds the person, or while it may still be written."""
+        if self.db[HOUSEHOLDS].count_documents({"_id": holder["household_id"], "person_ids": holder["person_id"]},
+                                               limit=1):
+            return True
+        claimed_at = holder["claimed_at"]
+        if claimed_at.tzinfo is None:
+            claimed_at = claimed_at.replace(tzinfo=timezone.utc)
+        return clock.utcnow() - claimed_at < CLAIM_LEASE
+
+    def release_identities(self, id_indexes: list[str], household_id: str) -> None:
+        for id_index in id_indexes:
+            self.db[IDENTITY_INDEX].delete_one({"_id": id_index, "household_id": household_id})
+
+    def move_identity(self, id_index: str, person_id: str, household_id: str) -> None:
+        self.db[IDENTITY_INDEX].replace_one(
+            {"_id": id_index}, {"_id": id_index, "person_id": person_id, "household_id": household_id,
+                                "claimed_at": clock.utcnow()}, upsert=True)
+
+    def claim_identities_bulk(self, claims: list[dict]) -> set[str]:
+        """Insert many claims at once; return the ids that someone else holds (live claims)."""
+        if not claims:
+            return set()
+        refused = set()
+        try:
+            self.db[IDENTITY_INDEX].insert_many(claims, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details["writeErrors"]:
+                if error["code"] != 11000:
+                    raise
+                claim = claims[error["index"]]
+                try:
+                    self._claim(claim["_id"], claim["person_id"], claim["household_id"])
+                except IdentityTaken:
+                    refused.add(claim["_id"])
+        return refused
+
+    # --- likely duplicates --------------------------------------------------------------------------
+    def match_candidates(self, keys: list[str]) -> list[dict]:
+        if not keys:
+            return []
+        return list(self.db[MATCH_KEYS].find({"key": {"$in": keys}}))
+
+    def add_match_keys(self, entries: list[dict]) -> None:
+        """Entries are keyed by (key, person): re-adding the same ones is harmless."""
+        if not entries:
+            return
+        try:
+            self.db[MATCH_KEYS].insert_many(entries, ordered=False)
+        except BulkWriteError as exc:
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+                raise
+
+    def remove_match_keys(self, person_id: str) -> None:
+        self.db[MATCH_KEYS].delete_many({"person_id": person_id})
+
+    # --- bulk import -------------------------------------------------------------------------------
+    def insert_households(self, docs: list[dict]) -> set[str]:
+        """Insert prepared aggregate documents; return the ids that already existed."""
+        if not docs:
+            return set()
+        try:
+            self.db[HOUSEHOLDS].insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            duplicates = set()
+            for error in exc.details["writeErrors"]:
+                if error["code"] != 11000:
+                    raise
+                duplicates.add(docs[error["index"]]["_id"])
+            return duplicates
+        return set()
+
+    # --- households and cases ----------------------------------------------------------------------
+    def households_holding(self, person_ids: list[str]) -> list[dict]:
+        return self.households.find({"person_ids": {"$in": list(person_ids)}})
+
+    def cases_of_households(self, household_ids: list[str], extra: dict | None = None) -> list[dict]:
+        query = {"household_id": {"$in": list(household_ids)}}
+        if extra:
+            query = {"$and": [query, extra]}
+        return self.cases.find(query, sort=[("opened_at", 1)])
+
+    def find_page(self, store: AggregateStore, conditions: list[dict], sort: list, limit: int,
+                  after: dict | None = None) -> tuple[list[dict], int]:
+        base = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
+        total = store.collection.count_documents(base)
+        query = {"$and": [base, after]} if after and base else (after or base)
+        return store.find(query, sort=sort, limit=limit + 1), total
+
+    def count_by(self, collection: str, match: dict, key: str) -> dict[str, int]:
+        pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": 1}}}]
+        return {row["_id"]: row["n"] for row in self.db[collection].aggregate(pipeline)}
+
+    # --- the registry's staff and stations, as casework knows them ---------------------------------
+    def record_station(self, station: dict) -> None:
+        self.db[STATIONS].replace_one({"_id": station["_id"]}, station, upsert=True)
+
+    def station(self, station_id: str) -> dict | None:
+        return self.db[STATIONS].find_one({"_id": station_id})
+
+    def record_staff_joined(self, member: dict) -> None:
+        """Idempotent and order-tolerant: a `staff.left` seen earlier keeps its end date."""
+        self.db[STATION_STAFF].update_one({"_id": member["_id"]}, {"$set": member}, upsert=True)
+
+    def record_staff_left(self, staff_id: str, station_id: str, employment_end: str) -> None:
+        self.db[STATION_STAFF].update_one({"_id": staff_id},
+                                          {"$set": {"station_id": station_id, "employment_end": employment_end}},
+                                          upsert=True)
+
+    def staff_member(self, staff_id: str) -> dict | None:
+        return self.db[STATION_STAFF].find_one({"_id": staff_id})
+
+    def staff_members(self, staff_ids: list[str]) -> dict[str, dict]:
+        return {d["_id"]: d for d in self.db[STATION_STAFF].find({"_id": {"$in": list(staff_ids)}})}
+
+    def staff_of_stations(self, station_ids: list[str]) -> list[dict]:
+        return list(self.db[STATION_STAFF].find({"station_id": {"$in": list(station_ids)}}).sort("_id", 1))
+
+    # --- access log ----------------------------------------------------------------------------------
+    def log_access(self, entry: dict) -> None:
+        self.db[ACCESS_LOG].insert_one(entry)
+
+    def access_entries(self, query: dict, limit: int) -> list[dict]:
+        """Newest first; `at` is a fixed-width ISO string, so the order is the time order."""
+        return list(self.db[ACCESS_LOG].find(query).sort([("at", -1), ("_id", -1)]).limit(limit + 1))
+
+
+def staff_is_current(member: dict | None, station_id: str, on: str) -> bool:
+    """Current staff of `station_id` on the ISO date `on`, per casework's copy of the registry."""
+    if member is None or member.get("station_id") != station_id or not member.get("employment_start"):
+        return False
+    if member["employment_start"] > on:
+        return False
+    return not member.get("employment_end") or member["employment_end"] >= on
