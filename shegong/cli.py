@@ -42,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     letters.add_argument("--id", action="append", default=[], help="replay only these message ids")
     letters.add_argument("--queue", default=None, help="replay only messages that failed in this queue")
 
+    importer = commands.add_parser("import", help="import reference data from a CSV file (row-by-row report)")
+    importer.add_argument("kind", choices=["regions", "wages"],
+                          help="regions: code,name,level,parent_code; wages: region_code,year,monthly_wage_fen,source")
+    importer.add_argument("file", help="UTF-8 CSV file with a header row")
+
     commands.add_parser("rotate-keys", help="re-encrypt protected fields with the first SHEGONG_ENCRYPTION_KEY")
 
     args = parser.parse_args(argv)
@@ -99,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
             replayed = replay_dead_letters(config.amqp_uri, ids=args.id or None, queue=args.queue)
             print(f"replayed {len(replayed)} message(s)", file=sys.stderr)
         return 0
+    if args.command == "import":
+        from .imports import import_file
+        report = import_file(args.kind, args.file)
+        for refusal in report["refused"]:
+            print(f"row {refusal['row']}: {refusal['field']}: {refusal['reason']}", file=sys.stderr)
+        print(json.dumps({k: v for k, v in report.items() if k != "refused"} | {"refused": len(report["refused"])},
+                         ensure_ascii=False))
+        return 0 if not report["refused"] else 1
     if args.command == "rotate-keys":
         from .keys import rotate_keys
         print(json.dumps(rotate_keys(), ensure_ascii=False))
