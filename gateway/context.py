@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from services.common.auth import Viewer
 from services.common.errors import UpstreamUnavailable
 
-from .loaders import FundingLoaders, RegistryLoaders
+from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders
 
 
 class ViewerBoundClient:
@@ -80,9 +80,11 @@ class RequestContext:
         self.viewer = viewer
         self.registry = ViewerBoundClient(clients["registry"], viewer)
         self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
+        self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
         self.forget_reads()
 
     def forget_reads(self) -> None:
         """Fresh loaders, so nothing read before a write is served from a loader cache after it."""
         self.registry_loaders = RegistryLoaders(self.registry)
         self.funding_loaders = FundingLoaders(self.funding)
+        self.casework_loaders = CaseworkLoaders(self.casework)

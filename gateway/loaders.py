@@ -221,3 +221,83 @@ class FundingLoaders:
 
     def load_releases(self, ocids: list[str]) -> list[dict | None]:
         return self._funding.disclosure_releases(list(ocids))
+
+
+class CaseworkLoaders:
+    """Batched reads of the casework service for one request. Keys are household, person, case and
+    campaign ids, station ids, or (household id, as_of) pairs for the archive on a date.
+
+    Every loader but one maps to one batch RPC of casework (services/casework/service.py), so a page
+    of N households with their archives and cases, or N cases with their visits, services and
+    referrals, costs one call per kind of data. Campaign progress has no batch RPC: one call per
+    campaign, started together.
+    """
+
+    def __init__(self, casework):
+        self._casework = casework
+        self.households = SyncDataLoader(batch_or_fail(self.load_households))
+        self.persons = SyncDataLoader(batch_or_fail(self.load_persons))
+        self.cases = SyncDataLoader(batch_or_fail(self.load_cases))
+        self.campaigns = SyncDataLoader(batch_or_fail(self.load_campaigns))
+        self.archives = SyncDataLoader(batch_or_fail(self.load_archives))
+        self.archive_history = SyncDataLoader(batch_or_fail(self.load_archive_history))
+        self.cases_for_households = SyncDataLoader(batch_or_fail(self.load_cases_for_households))
+        self.visits_for_households = SyncDataLoader(batch_or_fail(self.load_visits_for_households))
+        self.visits_for_cases = SyncDataLoader(batch_or_fail(self.load_visits_for_cases))
+        self.services_for_cases = SyncDataLoader(batch_or_fail(self.load_services_for_cases))
+        self.referrals_for_cases = SyncDataLoader(batch_or_fail(self.load_referrals_for_cases))
+        self.caseloads = SyncDataLoader(batch_or_fail(self.load_caseloads))
+        self.campaign_progress = SyncDataLoader(batch_or_fail(self.load_campaign_progress))
+
+    @staticmethod
+    def _grouped(by_key: dict, keys: list) -> list[list[dict]]:
+        return [by_key.get(key) or [] for key in keys]
+
+    def load_households(self, ids: list[str]) -> list[dict | None]:
+        return self._casework.get_households(list(ids))
+
+    def load_persons(self, ids: list[str]) -> list[dict | None]:
+        return self._casework.get_persons(list(ids))
+
+    def load_cases(self, ids: list[str]) -> list[dict | None]:
+        return self._casework.get_cases(list(ids))
+
+    def load_campaigns(self, ids: list[str]) -> list[dict | None]:
+        return self._casework.get_campaigns(list(ids))
+
+    def load_archives(self, keys: list[tuple[str, str | None]]) -> list[dict | None]:
+        """One call per distinct as_of date (normally exactly one), started together."""
+        ids_by_date: dict[str | None, list[str]] = {}
+        for household_id, as_of in keys:
+            ids_by_date.setdefault(as_of, []).append(household_id)
+        replies = {as_of: self._casework.call_async("archives_for_households", ids, as_of=as_of)
+                   for as_of, ids in ids_by_date.items()}
+        results = {as_of: _outcome(reply) for as_of, reply in replies.items()}
+        return [results[as_of] if isinstance(results[as_of], Exception) else results[as_of].get(household_id)
+                for household_id, as_of in keys]
+
+    def load_archive_history(self, household_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.archive_history(list(household_ids)), household_ids)
+
+    def load_cases_for_households(self, household_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.cases_for_households(list(household_ids)), household_ids)
+
+    def load_visits_for_households(self, household_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.visits_for_households(list(household_ids)), household_ids)
+
+    def load_visits_for_cases(self, case_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.visits_for_cases(list(case_ids)), case_ids)
+
+    def load_services_for_cases(self, case_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.services_for_cases(list(case_ids)), case_ids)
+
+    def load_referrals_for_cases(self, case_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.referrals_for_cases(list(case_ids)), case_ids)
+
+    def load_caseloads(self, station_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._casework.caseloads_for_stations(list(station_ids)), station_ids)
+
+    def load_campaign_progress(self, keys: list[tuple]) -> list:
+        """Keys: (campaign id, *sorted filter items). Casework answers one campaign per call."""
+        replies = [self._casework.call_async("campaign_progress", key[0], dict(key[1:])) for key in keys]
+        return [_outcome(reply) for reply in replies]

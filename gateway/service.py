@@ -38,6 +38,7 @@ class GatewayService(OperationalEndpoints):
     worker = WorkerContext()
     registry = TimedServiceRpc("registry")
     funding = TimedServiceRpc("funding")
+    casework = TimedServiceRpc("casework")
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -45,7 +46,8 @@ class GatewayService(OperationalEndpoints):
         config = settings()
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
-            clients={"registry": self.registry, "funding": self.funding}, settings=config,
+            clients={"registry": self.registry, "funding": self.funding, "casework": self.casework},
+            settings=config,
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()

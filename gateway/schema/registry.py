@@ -319,10 +319,20 @@ class Station(graphene.ObjectType):
                               first=graphene.Int(description="At most this many; all when omitted."),
                               description="Purchase-of-service contracts running the station (those you may see).")
 
+    # Linked from the casework service (gateway/schema/casework.py resolves it with its loader).
+    caseload = graphene.List(graphene.NonNull("gateway.schema.casework.StaffCaseload"),
+                             description="The station's staff as casework knows them, with their open and "
+                                         "crisis cases.")
+
     @staticmethod
     def resolve_contracts(station, info, first=None):
         from .funding import station_contracts  # funding.py imports this module
         return station_contracts(station, info, first)
+
+    @staticmethod
+    def resolve_caseload(station, info):
+        from .casework import station_caseload  # casework.py imports this module
+        return station_caseload(station, info)
 
     @staticmethod
     def resolve_region(station, info):

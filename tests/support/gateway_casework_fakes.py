@@ -1,0 +1,393 @@
+"""A fake casework RPC client for the gateway's unit tests: the casework service's own use cases
+(services/casework/usecases.py, with its scoping, crisis protection, masking, rules and views) over
+an in-memory repository instead of MongoDB, plus a record of every call (so batching can be counted).
+
+So the answers have exactly the shapes, errors and scoping of the real service, without a broker or
+a store; each call builds a fresh `Casework`, as the nameko service does, and its answer crosses a
+JSON round trip, as it does on the wire. The real service is used by the integration tests.
+
+`seeded(n)` builds a platform like the integration tests': casework's copy of the registry's two
+stations (丹阳市云阳街道 ST321181001 and 京口区正东路街道 ST321102001) and their staff, `n` assessed elderly
+households at 丹阳 each with a case carrying a visit, a service and a referral, a family with a crisis
+case (王秀英, assigned to COLLEAGUE), and one household at 京口. `registry_for_casework()` is a
+FakeRegistry holding those two stations.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from services.casework import domain
+from services.casework.storage import CASES, HOUSEHOLDS, IdentityTaken
+from services.casework.usecases import Casework
+from services.common import clock
+from services.common.auth import Viewer
+from services.common.errors import ConcurrentModification, Conflict, NotFound
+from services.common.storage import public
+from tests.support import casework_fixtures as fx
+from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
+
+STATION, OTHER_STATION = fx.STATION, fx.OTHER_STATION  # 丹阳市云阳街道, 京口区正东路街道
+LEAD, WORKER, COLLEAGUE, JINGKOU_WORKER = fx.LEAD, fx.WORKER, fx.COLLEAGUE, "stf_other"
+
+
+def tokens() -> dict[str, str]:
+    """Station staff tokens carry the registry staff id as user_id, as casework expects."""
+    return {
+        "admin": token_for("admin", user_id="ops"),
+        "danyang": token_for("county", user_id="danyang-official", region="321181"),
+        "jingkou": token_for("county", user_id="jingkou-official", region="321102"),
+        "city": token_for("city", user_id="zhenjiang-official", region="321100"),
+        "evaluator": token_for("evaluator", user_id="evaluator-1", region="321181"),
+        "supervisor": token_for("supervisor", user_id="supervisor-1", station_ids=[STATION]),
+        "lead": token_for("station_staff", user_id=LEAD, station_ids=[STATION]),
+        "worker": token_for("station_staff", user_id=WORKER, station_ids=[STATION]),
+        "colleague": token_for("station_staff", user_id=COLLEAGUE, station_ids=[STATION]),
+        "jingkou_worker": token_for("station_staff", user_id=JINGKOU_WORKER, station_ids=[OTHER_STATION]),
+    }
+
+
+def registry_for_casework() -> FakeRegistry:
+    registry = FakeRegistry(stations=1)  # 京口区 ST321102001
+    registry.add_station(station(1, OTHER_COUNTY))  # 丹阳市 ST321181001
+    registry.calls.clear()
+    return registry
+
+
+# --- a MongoDB query matcher, for the few operators casework uses --------------------------------
+_MISSING = object()
+
+
+def matches(doc: dict, query: dict) -> bool:
+    for key, condition in query.items():
+        if key == "$and":
+            if not all(matches(doc, q) for q in condition):
+                return False
+        elif key == "$or":
+            if not any(matches(doc, q) for q in condition):
+                return False
+        elif key == "$nor":
+            if any(matches(doc, q) for q in condition):
+                return False
+        elif not _field_matches(doc.get(key, _MISSING), condition):
+            return False
+    return True
+
+
+def _field_matches(value, condition) -> bool:
+    if isinstance(condition, dict) and condition and all(k.startswith("$") for k in condition):
+        return all(_operator(value, op, arg) for op, arg in condition.items())
+    return _equal(value, condition)
+
+
+def _equal(value, wanted) -> bool:
+    if value is _MISSING:
+        return wanted is None
+    if isinstance(value, list) and not isinstance(wanted, list):
+        return wanted in value
+    return value == wanted
+
+
+def _operator(value, op: str, arg) -> bool:
+    values = [None] if value is _MISSING else (value if isinstance(value, list) else [value])
+    if op == "$in":
+        return any(v in arg for v in values)
+    if op == "$nin":
+        return not any(v in arg for v in values)
+    if op == "$ne":
+        return not _equal(value, arg)
+    if op == "$regex":
+        return any(isinstance(v, str) and re.search(arg, v) for v in values)
+    compare = {"$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b,
+               "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b}[op]
+    return any(v is not None and type(v) is type(arg) and compare(v, arg) for v in values)
+
+
+def _sorted(docs: list[dict], sort) -> list[dict]:
+    for key, direction in reversed(list(sort or [])):
+        docs = sorted(docs, key=lambda d: (d.get(key) is None, 0 if d.get(key) is None else d[key]),
+                      reverse=direction < 0)
+    return docs
+
+
+class MemoryStore:
+    """AggregateStore's interface over a dict: versions, unique fields, the events kept aside."""
+
+    def __init__(self, label: str, unique: tuple[str, ...] = ()):
+        self.label = label
+        self.unique = unique
+        self.docs: dict[str, dict] = {}
+        self.events: list = []
+
+    def _check_unique(self, doc: dict) -> bool:
+        return not any(doc.get(field) is not None and other["_id"] != doc["_id"] and other.get(field) == doc[field]
+                       for field in self.unique for other in self.docs.values())
+
+    def insert(self, doc: dict, events=(), duplicate_message: str | None = None) -> dict:
+        if doc["_id"] in self.docs or not self._check_unique(doc):
+            raise Conflict(duplicate_message or f"{self.label} {doc['_id']} already exists")
+        stored = {**copy.deepcopy(doc), "_version": 1}
+        self.docs[stored["_id"]] = stored
+        self.events.extend(events)
+        return copy.deepcopy(stored)
+
+    def update(self, doc_id: str, expected_version: int, changes: dict, events=(), unset=()) -> int:
+        doc = self.docs.get(doc_id)
+        if doc is None:
+            raise NotFound(f"unknown {self.label} {doc_id}", {"id": [f"no {self.label} with this id"]})
+        if doc["_version"] != expected_version:
+            raise ConcurrentModification(f"{self.label} {doc_id} was changed by someone else (expected version "
+                                         f"{expected_version}); read it again and retry")
+        updated = {**doc, **copy.deepcopy(changes), "_version": expected_version + 1}
+        for name in unset:
+            updated.pop(name, None)
+        if not self._check_unique(updated):
+            raise DuplicateKeyError(f"duplicate key in {self.label}")
+        self.docs[doc_id] = updated
+        self.events.extend(events)
+        return expected_version + 1
+
+    def get(self, doc_id: str) -> dict | None:
+        return copy.deepcopy(self.docs.get(doc_id))
+
+    def require(self, doc_id: str) -> dict:
+        doc = self.get(doc_id)
+        if doc is None:
+            raise NotFound(f"unknown {self.label} {doc_id}", {"id": [f"no {self.label} with this id"]})
+        return doc
+
+    def find(self, filter: dict, sort=None, limit: int = 0, skip: int = 0) -> list[dict]:
+        found = _sorted([d for d in self.docs.values() if matches(d, filter)], sort)[skip:]
+        return copy.deepcopy(found[:limit] if limit else found)
+
+    def count(self, filter: dict) -> int:
+        return sum(1 for d in self.docs.values() if matches(d, filter))
+
+
+class MemoryCaseworkRepository:
+    """CaseworkRepository (services/casework/storage.py) in memory."""
+
+    def __init__(self):
+        self.households = MemoryStore("household")
+        self.cases = MemoryStore("case", unique=("open_key",))
+        self.campaigns = MemoryStore("campaign")
+        self.identities: dict[str, dict] = {}
+        self.keys: dict[str, dict] = {}
+        self.stations: dict[str, dict] = {}
+        self.staff: dict[str, dict] = {}
+        self.access: list[dict] = []
+
+    # one person, one record
+    def claim_identities(self, claims, household_id: str) -> None:
+        for id_index, person_id in claims:
+            holder = self.identities.get(id_index)
+            if holder and (holder["household_id"], holder["person_id"]) != (household_id, person_id):
+                raise IdentityTaken(id_index, holder["household_id"])
+        for id_index, person_id in claims:
+            self.identities[id_index] = {"person_id": person_id, "household_id": household_id}
+
+    def release_identities(self, id_indexes, household_id: str) -> None:
+        for id_index in id_indexes:
+            if self.identities.get(id_index, {}).get("household_id") == household_id:
+                del self.identities[id_index]
+
+    def move_identity(self, id_index: str, person_id: str, household_id: str) -> None:
+        self.identities[id_index] = {"person_id": person_id, "household_id": household_id}
+
+    def claim_identities_bulk(self, claims: list[dict]) -> set[str]:
+        taken = set()
+        for claim in claims:
+            holder = self.identities.get(claim["_id"])
+            if holder and (holder["household_id"], holder["person_id"]) != (claim["household_id"], claim["person_id"]):
+                taken.add(claim["_id"])
+            else:
+                self.identities[claim["_id"]] = {"person_id": claim["person_id"],
+                                                 "household_id": claim["household_id"]}
+        return taken
+
+    # likely duplicates
+    def match_candidates(self, keys: list[str]) -> list[dict]:
+        return [dict(e) for e in self.keys.values() if e["key"] in set(keys)]
+
+    def add_match_keys(self, entries: list[dict]) -> None:
+        for entry in entries:
+            self.keys.setdefault(entry["_id"], dict(entry))
+
+    def remove_match_keys(self, person_id: str) -> None:
+        self.keys = {k: e for k, e in self.keys.items() if e["person_id"] != person_id}
+
+    def insert_households(self, docs: list[dict]) -> set[str]:
+        duplicates = set()
+        for doc in docs:
+            if doc["_id"] in self.households.docs:
+                duplicates.add(doc["_id"])
+            else:
+                self.households.docs[doc["_id"]] = copy.deepcopy(public(doc))
+        return duplicates
+
+    # households and cases
+    def households_holding(self, person_ids: list[str]) -> list[dict]:
+        return self.households.find({"person_ids": {"$in": list(person_ids)}})
+
+    def cases_of_households(self, household_ids: list[str], extra: dict | None = None) -> list[dict]:
+        query = {"household_id": {"$in": list(household_ids)}}
+        return self.cases.find({"$and": [query, extra]} if extra else query, sort=[("opened_at", 1)])
+
+    def find_page(self, store: MemoryStore, conditions: list[dict], sort, limit: int, after: dict | None = None):
+        base = {"$and": conditions} if conditions else {}
+        return store.find({"$and": [base, after]} if after else base, sort=sort, limit=limit + 1), store.count(base)
+
+    def count_by(self, collection: str, match: dict, key: str) -> dict[str, int]:
+        store = {HOUSEHOLDS: self.households, CASES: self.cases}[collection]
+        return dict(Counter(d.get(key) for d in store.docs.values() if matches(d, match)))
+
+    # casework's copy of the registry's stations and staff
+    def record_station(self, doc: dict) -> None:
+        self.stations[doc["_id"]] = dict(doc)
+
+    def station(self, station_id: str) -> dict | None:
+        return copy.deepcopy(self.stations.get(station_id))
+
+    def record_staff_joined(self, member: dict) -> None:
+        self.staff.setdefault(member["_id"], {}).update(member)
+
+    def record_staff_left(self, staff_id: str, station_id: str, employment_end: str) -> None:
+        self.staff.setdefault(staff_id, {"_id": staff_id}).update(station_id=station_id, employment_end=employment_end)
+
+    def staff_member(self, staff_id: str) -> dict | None:
+        return copy.deepcopy(self.staff.get(staff_id))
+
+    def staff_members(self, staff_ids: list[str]) -> dict[str, dict]:
+        return {i: copy.deepcopy(self.staff[i]) for i in staff_ids if i in self.staff}
+
+    def staff_of_stations(self, station_ids: list[str]) -> list[dict]:
+        return copy.deepcopy(sorted((m for m in self.staff.values() if m.get("station_id") in station_ids),
+                                    key=lambda m: m["_id"]))
+
+    # access log
+    def log_access(self, entry: dict) -> None:
+        self.access.append(dict(entry))
+
+    def access_entries(self, query: dict, limit: int) -> list[dict]:
+        found = sorted((e for e in self.access if matches(e, query)), key=lambda e: (e["at"], e["_id"]), reverse=True)
+        return copy.deepcopy(found[:limit + 1])
+
+
+# --- the fake client ---------------------------------------------------------------------------
+class FakeCasework:
+    """Behaves like casework's RPC proxy as the gateway uses it: calls are recorded and counted."""
+
+    def __init__(self):
+        self.repo = MemoryCaseworkRepository()
+        self.calls: list[tuple[str, tuple, dict]] = []
+        self.failures: dict[str, Exception] = {}
+        self.ids: dict[str, str] = {}
+
+    @property
+    def service(self) -> Casework:
+        """The use cases themselves (for seeding; not counted): a fresh instance, as per RPC call."""
+        return Casework(self.repo)
+
+    def __getattr__(self, name):
+        if name.startswith("_") or not callable(getattr(Casework, name, None)):
+            raise AttributeError(name)
+        return _Method(self, name)
+
+    def call(self, name, args, kwargs):
+        self.calls.append((name, args, kwargs))
+        if name in self.failures:
+            raise self.failures[name]
+        viewer, *rest = args
+        result = getattr(self.service, name)(Viewer.from_dict(viewer), *copy.deepcopy(rest), **kwargs)
+        return json.loads(json.dumps(result))  # what crosses the wire
+
+    def count(self) -> Counter:
+        return Counter(name for name, _, _ in self.calls)
+
+    def viewers(self) -> list[dict]:
+        return [args[0] for _, args, _ in self.calls]
+
+    def sent(self, method: str) -> list[tuple]:
+        """The arguments (after the viewer) of each call of `method`."""
+        return [args[1:] for name, args, _ in self.calls if name == method]
+
+
+def viewer(role: str, user_id: str, station_ids=(STATION,)) -> Viewer:
+    return Viewer(user_id, role, None, tuple(station_ids))
+
+
+WORKER_VIEWER = viewer("station_staff", WORKER)
+JINGKOU_VIEWER = viewer("station_staff", JINGKOU_WORKER, (OTHER_STATION,))
+
+
+def china_today() -> date:
+    return domain.china_today(clock.utcnow())
+
+
+def seeded(households: int = 2) -> FakeCasework:
+    """Casework as the integration platform seeds it (see the module docstring); ids in `.ids`."""
+    fake = FakeCasework()
+    cw, ids = fake.service, fake.ids
+    for envelope in fx.registry_events():
+        payload = envelope["payload"]
+        if envelope["type"] == "station.registered":
+            cw.record_station(payload)
+        else:
+            cw.record_staff_joined(payload)
+    today = china_today()
+    for number in range(1, households + 1):
+        household = cw.register_household(WORKER_VIEWER, fx.elderly_household(number))
+        head = household["members"][0]["person_id"]
+        archive = cw.assess_needs(WORKER_VIEWER, household["id"], {
+            "expected_version": household["version"], "assessed_on": (today - timedelta(days=30)).isoformat(),
+            "assessor_staff_id": WORKER, "needs": [fx.need(person_ids=[head])]})
+        case = cw.open_case(WORKER_VIEWER, {"household_id": household["id"], "person_id": head, "domain": "elderly",
+                                            "source": "needs_assessment", "summary": "独居老人定期探访",
+                                            "assigned_staff_id": WORKER})
+        cw.log_case_visit(WORKER_VIEWER, case["id"], fx.visit(case["version"], today.isoformat(),
+                                                              notes="精神状态良好"))
+        cw.record_service(WORKER_VIEWER, case["id"], {
+            "expected_version": case["version"] + 1, "activity_type": "psychosocial_support",
+            "delivered_on": today.isoformat(), "duration_minutes": 30, "staff_ids": [WORKER],
+            "need_ids": [archive["needs"][0]["need_id"]]})
+        cw.make_referral(WORKER_VIEWER, case["id"], {
+            "expected_version": case["version"] + 2, "target": {"kind": "agency", "name": "丹阳市人民医院"},
+            "service_requested": "上门体检", "made_on": today.isoformat(), "shares_personal_data": True,
+            "sharing_basis": {"kind": "legal_basis", "legal_basis": "vital_interest", "reason": "独居高龄需紧急体检"}})
+        if number == 1:
+            ids.update(household=household["id"], head=head, case=case["id"], need=archive["needs"][0]["need_id"])
+    family = cw.register_household(WORKER_VIEWER, fx.family_household(sequence=500))
+    victim = family["members"][1]["person_id"]
+    crisis = cw.open_case(WORKER_VIEWER, {"household_id": family["id"], "person_id": victim,
+                                          "domain": "marriage_family", "source": "hotline",
+                                          "summary": "遭受家庭暴力，需紧急安置", "assigned_staff_id": COLLEAGUE,
+                                          "crisis": {"notes": "丈夫酒后施暴，已报警"}})
+    ids.update(family=family["id"], victim=victim, crisis_case=crisis["id"])
+    jingkou = cw.register_household(JINGKOU_VIEWER, {**fx.elderly_household(900), "station_id": OTHER_STATION,
+                                                     "community_code": f"{fx.OTHER_TOWNSHIP}001",
+                                                     "community_name": "正东路社区", "address": "正东路1号"})
+    ids["jingkou_household"] = jingkou["id"]
+    fake.calls.clear()
+    return fake
+
+
+def casework_request(endpoint, query: str, *, casework: FakeCasework, registry: FakeRegistry | None = None,
+                     variables: dict | None = None, token: str | None = None, settings=None):
+    """POST one request through GraphQLEndpoint.handle with the fake casework (and a registry)."""
+    from gateway.http import HttpRequest
+    from services.common import config
+
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = {"query": query} if variables is None else {"query": query, "variables": variables}
+    clients = {"registry": registry if registry is not None else registry_for_casework(), "casework": casework}
+    return endpoint.handle(HttpRequest.build("POST", headers, {}, json.dumps(body)), clients=clients,
+                           settings=settings or config.Settings(), correlation_id="corr-test-0001",
+                           rpc_calls=lambda: sum(len(client.calls) for client in clients.values()))
+
