@@ -15,7 +15,6 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 
-import pytest  # noqa: E402
 
 from tests.support.infrastructure import (  # noqa: E402
     isolated_settings, mongo_server, rabbit_vhost,

@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from kombu import Queue
 from nameko.amqp.publish import Publisher as AmqpPublisher

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.common.auth import region_prefix  # noqa: F401 (used by the use cases)
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
 

@@ -11,7 +11,7 @@ from datetime import date
 from marshmallow import ValidationError
 
 from services.common import clock
-from services.common.auth import Viewer
+from services.common.auth import Viewer, region_prefix
 from services.common.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationFailed
 from services.common.events import Envelope, new_event
 from services.common.ids import new_id
@@ -320,7 +320,7 @@ class Registry:
     def set_policy(self, viewer: Viewer, data: dict) -> dict:
         policy = domain.jsonable(load(schemas.PolicySchema, data))
         if viewer.role != "admin" and not (viewer.role in ("province", "city", "county")
-                                           and policy["region_code"].startswith(domain.region_prefix(viewer.region))):
+                                           and policy["region_code"].startswith(region_prefix(viewer.region))):
             raise PermissionDenied("policies are set by administrators or civil-affairs staff for their own region")
         self.repo.save_policy(policy)
         return policy

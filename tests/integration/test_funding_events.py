@@ -2,9 +2,7 @@
 and casework's contract events published as their producers publish them."""
 from __future__ import annotations
 
-import time
 
-import eventlet
 import pytest
 
 from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
@@ -19,19 +17,10 @@ from shegong.services import migrate
 from tests.support import funding_fixtures as fx
 from tests.support.containers import rpc_client, running
 from tests.support.registry_fixtures import staff_input, station_input
+from tests.support.waiting import wait_for
 
 ADMIN = SYSTEM.to_dict()
 COUNTY = Viewer("danyang-official", "county", fx.COUNTY).to_dict()
-
-
-def wait_for(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        eventlet.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The funding service over real RPC and a real document store, with its events consumed by another service."""
 from __future__ import annotations
 
-import time
 
-import eventlet
 import jsonschema
 import pytest
 from nameko.rpc import rpc
@@ -17,6 +15,7 @@ from services.funding import events
 from services.funding.service import FundingService
 from tests.support import funding_fixtures as fx
 from tests.support.containers import rpc_client, running
+from tests.support.waiting import wait_for
 
 ADMIN = SYSTEM.to_dict()
 COUNTY = Viewer("danyang-official", "county", fx.COUNTY).to_dict()
@@ -54,16 +53,6 @@ for _contract in LISTENED:
 
 def received(event_type):
     return list(storage.database("funding_listener").received.find({"type": event_type}))
-
-
-def wait_for(predicate, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        eventlet.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

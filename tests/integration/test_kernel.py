@@ -1,7 +1,6 @@
 """The shared kernel against the real broker and a real wire-protocol document store."""
 from __future__ import annotations
 
-import time
 
 import eventlet
 import pytest
@@ -13,16 +12,7 @@ from services.common.events import new_event
 from services.common.outbox import EventPublisher, relay_once
 from tests.support.containers import rpc_client, running
 from tests.support.kernel_services import THING_CREATED, ConsumerService, ProducerService
-
-
-def wait_until(predicate, timeout=15.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        eventlet.sleep(interval)
-    raise AssertionError("condition not met in time")
+from tests.support.waiting import wait_for as wait_until
 
 
 def seen(settings, thing_id):

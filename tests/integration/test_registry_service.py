@@ -1,7 +1,6 @@
 """The registry service over real RPC, with its events consumed by another service."""
 from __future__ import annotations
 
-import time
 
 import eventlet
 import pytest
@@ -16,6 +15,7 @@ from services.registry.service import RegistryService
 from shegong.services import migrate
 from tests.support.containers import rpc_client, running
 from tests.support.registry_fixtures import OTHER_TOWNSHIP, TOWNSHIP, staff_input, station_input
+from tests.support.waiting import wait_for
 
 ADMIN = SYSTEM.to_dict()
 COUNTY = Viewer("county-official", "county", "321181").to_dict()
@@ -55,16 +55,6 @@ class Listener:
 
 def received(event_type):
     return list(storage.database("listener").received.find({"type": event_type}))
-
-
-def wait_for(predicate, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        eventlet.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import contextlib
 import time
 from datetime import date
 
-import eventlet
 from nameko.rpc import rpc
 
 from services.casework import events as casework_events
@@ -17,6 +16,7 @@ from services.common.outbox import EventPublisher
 from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED
 from services.volunteers.events import SERVICE_DELIVERED
 from shegong.identity import resident_id_number
+from tests.support.waiting import wait_for
 
 COUNTY = "321181"  # 丹阳市
 TOWNSHIP = "321181001"  # 云阳街道
@@ -179,16 +179,6 @@ class CaseworkListener:
 
 def received(event_type: str) -> list[dict]:
     return list(storage.database("casework_listener").received.find({"type": event_type}))
-
-
-def wait_for(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        eventlet.sleep(0.05)
-    raise AssertionError("timed out waiting for the condition")
 
 
 def publish(settings, *envelopes: dict) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.common import config, storage
+from services.common import config
 
 RABBIT_HOST = os.environ.get("SHEGONG_TEST_RABBIT_HOST", "127.0.0.1")
 
