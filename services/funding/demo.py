@@ -15,6 +15,7 @@ events, when they arrive, change nothing).
 """
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, datetime, timedelta, timezone
 
@@ -80,6 +81,7 @@ class DemoCity:
         self.counties = sorted({s["county_code"] for s in stations})
         self.county_names = {r.code: r.name for r in load_reference_regions()}
         self.today = clock.today()  # history is replayed up to today, never beyond
+        self.voucher_serials = itertools.count(1)  # unique vouchers: ids' random tails could collide
         self.counts = {"sources": 0, "budget_lines": 0, "tenders": 0, "contracts": 0, "disbursements": 0,
                        "held": 0, "resolved": 0, "refused": 0, "evaluations": 0}
         self.scheme_id = default_schemes()[0]["id"]
@@ -254,7 +256,7 @@ class DemoCity:
             paid = self.funding.record_disbursement(SYSTEM, contract["id"], {
                 "milestone_id": milestone_id, "budget_line_id": line["id"], "amount_fen": amount,
                 "paid_on": paid_on.isoformat(),
-                "voucher_number": f"ZJ{paid_on:%Y%m%d}-{contract['id'][-6:]}-{milestone_id}-{line['id'][-4:]}",
+                "voucher_number": f"ZJ{paid_on:%Y%m%d}-{milestone_id}-{next(self.voucher_serials):06d}",
                 "evidence": {"documents": [{"title": "服务台账及支付申请", "number": f"TZ{paid_on:%Y%m}"}],
                              "evaluation_id": evaluation_id}})
         except RuleViolation:  # e.g. staffing not in place: the demo shows the refusal by leaving it unpaid
