@@ -6,6 +6,7 @@ from services.common.errors import ConcurrentModification
 from services.casework.keys import rotate_keys as rotate_casework_keys
 from services.common.protection import FieldCipher
 from services.registry.storage import STATIONS
+from services.volunteers.storage import rotate_protected_fields as rotate_volunteer_fields
 
 
 def rotate_keys() -> dict:
@@ -22,4 +23,5 @@ def rotate_keys() -> dict:
         except ConcurrentModification:
             raise SystemExit(f"station {station['_id']} changed during rotation; run rotate-keys again") from None
         rotated += len(staff)
-    return {"staff_records_rotated": rotated, **rotate_casework_keys(storage.database("casework"), cipher)}
+    return {"staff_records_rotated": rotated, **rotate_casework_keys(storage.database("casework"), cipher),
+            "volunteers": rotate_volunteer_fields(storage.database("volunteers"), cipher)}

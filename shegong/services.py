@@ -14,6 +14,7 @@ import random
 SERVICES = {
     "registry": "services.registry.service:RegistryService",
     "casework": "services.casework.service:CaseworkService",
+    "volunteers": "services.volunteers.service:VolunteersService",
     "funding": "services.funding.service:FundingService",
     "gateway": "gateway.service:GatewayService",
 }
