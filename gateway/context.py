@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from services.common.auth import Viewer
 from services.common.errors import UpstreamUnavailable
 
-from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders
+from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders, VolunteersLoaders
 
 
 class ViewerBoundClient:
@@ -81,6 +81,7 @@ class RequestContext:
         self.registry = ViewerBoundClient(clients["registry"], viewer)
         self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
         self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
+        self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
         self.forget_reads()
 
     def forget_reads(self) -> None:
@@ -88,3 +89,4 @@ class RequestContext:
         self.registry_loaders = RegistryLoaders(self.registry)
         self.funding_loaders = FundingLoaders(self.funding)
         self.casework_loaders = CaseworkLoaders(self.casework)
+        self.volunteers_loaders = VolunteersLoaders(self.volunteers)

@@ -301,3 +301,60 @@ class CaseworkLoaders:
         """Keys: (campaign id, *sorted filter items). Casework answers one campaign per call."""
         replies = [self._casework.call_async("campaign_progress", key[0], dict(key[1:])) for key in keys]
         return [_outcome(reply) for reply in replies]
+
+
+class VolunteersLoaders:
+    """Batched reads of the volunteers service for one request. Keys are volunteer, team, resource,
+    stock-line and need ids, or household ids.
+
+    Every loader maps to one batch RPC of the volunteers service (services/volunteers/service.py), so
+    a page of N volunteers with their hours, teams and tasks, or N needs with their proposals'
+    candidates, costs one call per kind of data, not one per item.
+    """
+
+    def __init__(self, volunteers):
+        self._volunteers = volunteers
+        self.volunteers = SyncDataLoader(batch_or_fail(self.load_volunteers))
+        self.teams = SyncDataLoader(batch_or_fail(self.load_teams))
+        self.resources = SyncDataLoader(batch_or_fail(self.load_resources))
+        self.stock = SyncDataLoader(batch_or_fail(self.load_stock))
+        self.needs = SyncDataLoader(batch_or_fail(self.load_needs))
+        self.hours = SyncDataLoader(batch_or_fail(self.load_hours))
+        self.teams_for_volunteers = SyncDataLoader(batch_or_fail(self.load_teams_for_volunteers))
+        self.tasks_for_volunteers = SyncDataLoader(batch_or_fail(self.load_tasks_for_volunteers))
+        self.donations_for_stock = SyncDataLoader(batch_or_fail(self.load_donations_for_stock))
+        self.distributions_for_households = SyncDataLoader(batch_or_fail(self.load_distributions_for_households))
+
+    @staticmethod
+    def _grouped(by_key: dict, keys: list) -> list[list[dict]]:
+        return [by_key.get(key) or [] for key in keys]
+
+    def load_volunteers(self, ids: list[str]) -> list[dict | None]:
+        return self._volunteers.get_volunteers(list(ids))
+
+    def load_teams(self, ids: list[str]) -> list[dict | None]:
+        return self._volunteers.get_teams(list(ids))
+
+    def load_resources(self, ids: list[str]) -> list[dict | None]:
+        return self._volunteers.get_resources(list(ids))
+
+    def load_stock(self, ids: list[str]) -> list[dict | None]:
+        return self._volunteers.get_stock(list(ids))
+
+    def load_needs(self, ids: list[str]) -> list[dict | None]:
+        return self._volunteers.get_needs(list(ids))
+
+    def load_hours(self, volunteer_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._volunteers.hours_for_volunteers(list(volunteer_ids)), volunteer_ids)
+
+    def load_teams_for_volunteers(self, volunteer_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._volunteers.teams_for_volunteers(list(volunteer_ids)), volunteer_ids)
+
+    def load_tasks_for_volunteers(self, volunteer_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._volunteers.tasks_for_volunteers(list(volunteer_ids)), volunteer_ids)
+
+    def load_donations_for_stock(self, stock_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._volunteers.donations_for_stock(list(stock_ids)), stock_ids)
+
+    def load_distributions_for_households(self, household_ids: list[str]) -> list[list[dict]]:
+        return self._grouped(self._volunteers.distributions_for_households(list(household_ids)), household_ids)

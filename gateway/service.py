@@ -39,6 +39,7 @@ class GatewayService(OperationalEndpoints):
     registry = TimedServiceRpc("registry")
     funding = TimedServiceRpc("funding")
     casework = TimedServiceRpc("casework")
+    volunteers = TimedServiceRpc("volunteers")
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -46,7 +47,8 @@ class GatewayService(OperationalEndpoints):
         config = settings()
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
-            clients={"registry": self.registry, "funding": self.funding, "casework": self.casework},
+            clients={"registry": self.registry, "funding": self.funding, "casework": self.casework,
+                     "volunteers": self.volunteers},
             settings=config,
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
