@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import random
+import sys
+import time
 
 # name → "module:Class", in start order: the gateway last, so what it calls is already listening.
 SERVICES = {
@@ -65,6 +67,9 @@ def seed(only_if_empty: bool = False) -> dict:
             module = importlib.import_module(f"services.{name}.demo")
         except ModuleNotFoundError:
             continue
+        started = time.monotonic()
+        print(f"seeding {name} demo data...", file=sys.stderr, flush=True)
         results[name] = module.seed(random.Random(f"{DEMO_SEED}-{name}"))
+        print(f"  {name}: done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     meta.replace_one({"_id": "demo_seed"}, {"_id": "demo_seed", "results": results}, upsert=True)
     return results

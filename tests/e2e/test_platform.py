@@ -19,7 +19,7 @@ import requests
 
 from tests.support.infrastructure import free_port
 
-STARTUP_SECONDS = 240
+STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes here)
 
 
 def _free_port_block(size: int) -> int:
