@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import enum
 
+import graphene
+
 from services.common.errors import ValidationFailed
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_NESTED = 500  # `first` of lists inside a record (a case's visits, a contract's disbursements...)
 
 
 def service_data(value):
@@ -34,3 +40,24 @@ def page_size(first: int | None, maximum: int, default: int, argument: str = "fi
     if not 1 <= first <= maximum:
         raise ValidationFailed.field(argument, f"must be between 1 and {maximum}")
     return first
+
+
+def page_args(**filters):
+    """A paged list field's arguments: its filters plus `first` and `after`."""
+    return {**filters,
+            "first": graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
+            "after": graphene.String(description="The nextCursor of the previous page.")}
+
+
+def listed(method, first, after, filters: dict):
+    """Call a service's list RPC with the filters the client gave and a checked page size."""
+    return method({**given(after=after, **filters), "limit": page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)})
+
+
+def at_most(first: int | None):
+    """`first` of a list inside a record: None means all of them."""
+    if first is None:
+        return lambda items: items
+    if not 1 <= first <= MAX_NESTED:
+        raise ValidationFailed.field("first", f"must be between 1 and {MAX_NESTED}")
+    return lambda items: None if items is None else items[:first]

@@ -24,16 +24,13 @@ import graphene
 from services.casework import catalogue
 from services.casework.domain import STAGES
 from services.casework.events import DOMAINS
-from services.common.errors import ValidationFailed
 
 from ..loaders import then
-from .base import given, page_size
+from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
+from .base import at_most as _at_most, listed as _listed, page_args as _page_args
 from .registry import Region, StaffRole, Station
 from .scalars import Date, DateTime
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
-MAX_NESTED = 500  # `first` of lists inside a record (a case's visits...)
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # Lists of records inside a record also take an optional `first`, which the estimate uses instead.
@@ -139,13 +136,6 @@ CaseSubject = graphene.Enum("CaseSubject", [("PERSON", "person"), ("HOUSEHOLD", 
 
 
 # --- helpers -------------------------------------------------------------------------------
-def _at_most(first: int | None):
-    """`first` of a list inside a record: None means all of them."""
-    if first is None:
-        return lambda items: items
-    if not 1 <= first <= MAX_NESTED:
-        raise ValidationFailed.field("first", f"must be between 1 and {MAX_NESTED}")
-    return lambda items: None if items is None else items[:first]
 
 
 def _first_arg(description: str = "At most this many; all when omitted."):
@@ -793,19 +783,10 @@ def station_caseload(station: dict, info):
 
 
 # --- queries ------------------------------------------------------------------------------
-def _page_args(**filters):
-    return {**filters,
-            "first": graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
-            "after": graphene.String(description="The nextCursor of the previous page.")}
 
 
 def _region_arg():
     return graphene.String(description="A region code or prefix: 32, 3211, 321181, a 9-digit township code.")
-
-
-def _listed(method, first, after, filters: dict):
-    limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    return method({**given(after=after, **filters), "limit": limit})
 
 
 class CaseworkQuery(graphene.ObjectType):

@@ -19,16 +19,13 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError, IntValueNode, print_ast
 
-from services.common.errors import ValidationFailed
 
 from ..loaders import gather, then
-from .base import given, page_size
+from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
+from .base import at_most as _at_most, listed as _listed, page_args as _page_args
 from .registry import AccessLogEntry, Organisation, Region, RuleStatus, Station
 from .scalars import JSON, Date, DateTime
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
-MAX_NESTED = 500  # `first` of lists inside a record (a contract's disbursements...): the service's page limit
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # Lists of records inside a record also take an optional `first`, which the estimate uses instead.
@@ -227,13 +224,6 @@ class EvaluationSubjectKind(graphene.Enum):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _at_most(first: int | None):
-    """`first` of a list inside a record: None means all of them."""
-    if first is None:
-        return lambda items: items
-    if not 1 <= first <= MAX_NESTED:
-        raise ValidationFailed.field("first", f"must be between 1 and {MAX_NESTED}")
-    return lambda items: None if items is None else items[:first]
 
 
 def _stations(info, station_ids):
@@ -1153,19 +1143,10 @@ def station_contracts(station: dict, info, first: int | None = None):
 
 
 # --- queries ------------------------------------------------------------------------------
-def _page_args(**filters):
-    return {**filters,
-            "first": graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
-            "after": graphene.String(description="The nextCursor of the previous page.")}
 
 
 def _region_arg(description="A 6-digit division code (320000, 321100, 321181) or a 9-digit township code."):
     return graphene.String(description=description)
-
-
-def _listed(method, first, after, filters: dict):
-    limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    return method({**given(after=after, **filters), "limit": limit})
 
 
 class FundingQuery(graphene.ObjectType):

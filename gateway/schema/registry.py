@@ -15,11 +15,9 @@ import graphene
 from services.common.auth import ROLES
 
 from ..loaders import then
-from .base import given, page_size
+from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from .scalars import JSON, Date, DateTime
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 LIST_SIZES = {

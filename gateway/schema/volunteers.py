@@ -24,14 +24,13 @@ from services.volunteers import domain as vdomain
 from services.volunteers import matching
 
 from ..loaders import gather, then
-from .base import given, page_size
-from .casework import CaseDomain, Household, NeedSeverity, _at_most, _first_arg, _page_type
+from .base import DEFAULT_PAGE_SIZE, given
+from .base import at_most as _at_most, listed as _listed, page_args as _page_args
+from .casework import CaseDomain, Household, NeedSeverity, _first_arg, _page_type
 from .funding import MAX_SAFE_FEN
 from .registry import Station
 from .scalars import JSON, Date, DateTime
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 
 assert set(DOMAINS) == {d.value for d in CaseDomain._meta.enum}  # the same domains as casework's
 
@@ -641,19 +640,10 @@ MatchNeedPage = _page_type("MatchNeedPage", MatchNeed, "needs")
 
 
 # --- queries ------------------------------------------------------------------------------------
-def _page_args(**filters):
-    return {**filters,
-            "first": graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
-            "after": graphene.String(description="The nextCursor of the previous page.")}
 
 
 def _region_arg():
     return graphene.String(description="A region code: 32, 3211, 321181, a 9-digit township or 12-digit community.")
-
-
-def _listed(method, first, after, filters: dict):
-    limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    return method({**given(after=after, **filters), "limit": limit})
 
 
 class VolunteersQuery(graphene.ObjectType):
