@@ -29,7 +29,7 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
-from datetime import date, datetime, timezone  # noqa: E402
+from datetime import UTC, date, datetime  # noqa: E402
 
 from bench.common import percentile, private_platform  # noqa: E402
 from services.common import storage  # noqa: E402
@@ -39,8 +39,15 @@ from services.common.rpc import load  # noqa: E402
 from services.funding import contracts, domain, supervision  # noqa: E402
 from services.funding.schemas import AllocationSchema, ContractInputSchema, DisbursementSchema, SourceInputSchema  # noqa: E402
 from services.funding.service import FundingService  # noqa: E402
-from services.funding.storage import (CONTRACTS, INDEXES, LINES, POSITIONS, SOURCES, FundingRepository,  # noqa: E402
-                                      load_reference_data)
+from services.funding.storage import (  # noqa: E402
+    CONTRACTS,
+    INDEXES,
+    LINES,
+    POSITIONS,
+    SOURCES,
+    FundingRepository,
+    load_reference_data,
+)
 from services.funding.usecases import Funding  # noqa: E402
 from services.registry.regions import load_reference_regions  # noqa: E402
 from shegong.identity import credit_code  # noqa: E402
@@ -51,7 +58,7 @@ WAGE = {"region_code": "320000", "year": 2021, "monthly_wage_fen": 959_442}
 
 
 def stamp(doc: dict) -> dict:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return {**doc, **AGGREGATE_FIELDS, "_created_at": now, "_updated_at": now}
 
 

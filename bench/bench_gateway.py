@@ -116,17 +116,16 @@ def main() -> None:
         registry_settings = dataclasses.replace(settings, http_port=free_port())
         url = f"http://127.0.0.1:{web.http_port}/graphql"
         token = mint_token(settings.token_secret, role="province", user_id="bench", region="320000")
-        with running(RegistryService, settings=registry_settings):
-            with running(GatewayService, settings=web):
-                for city in ("320100", "321100"):
-                    full, body = measure(url, token, FULL, city, args.page, args.requests)
-                    names, _ = measure(url, token, NAMES_ONLY, city, args.page, args.requests)
-                    stations = body["data"]["stations"]
-                    print(f"city {city}: {stations['totalCount']} stations, page of {len(stations['items'])}, "
-                          f"{body['extensions']['rpcCalls']} RPC calls per request")
-                    print(f"  stations + staff + compliance: {summary_ms(full)}")
-                    print(f"  baseline, names only:          {summary_ms(names)}")
-                    print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.1f}x")
+        with running(RegistryService, settings=registry_settings), running(GatewayService, settings=web):
+            for city in ("320100", "321100"):
+                full, body = measure(url, token, FULL, city, args.page, args.requests)
+                names, _ = measure(url, token, NAMES_ONLY, city, args.page, args.requests)
+                stations = body["data"]["stations"]
+                print(f"city {city}: {stations['totalCount']} stations, page of {len(stations['items'])}, "
+                      f"{body['extensions']['rpcCalls']} RPC calls per request")
+                print(f"  stations + staff + compliance: {summary_ms(full)}")
+                print(f"  baseline, names only:          {summary_ms(names)}")
+                print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.1f}x")
 
 
 if __name__ == "__main__":

@@ -104,13 +104,12 @@ def raw_kombu_round_trips(amqp_uri: str, calls: int) -> list[float]:
 
 def nameko_round_trips(settings, calls: int) -> list[float]:
     samples = []
-    with running(Echo, settings=settings):
-        with rpc_client(settings) as client:
-            client.bench_echo.echo(0)  # warm up the reply queue
-            for index in range(calls):
-                started = time.perf_counter()
-                client.bench_echo.echo(index)
-                samples.append(time.perf_counter() - started)
+    with running(Echo, settings=settings), rpc_client(settings) as client:
+        client.bench_echo.echo(0)  # warm up the reply queue
+        for index in range(calls):
+            started = time.perf_counter()
+            client.bench_echo.echo(index)
+            samples.append(time.perf_counter() - started)
     return samples
 
 

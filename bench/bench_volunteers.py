@@ -18,9 +18,6 @@ import eventlet
 
 eventlet.monkey_patch()
 
-from kombu import Queue  # noqa: E402
-from pymongo.errors import AutoReconnect  # noqa: E402
-
 import argparse  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
@@ -30,10 +27,13 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import datetime  # noqa: E402
 
-from services.common import clock, config, storage  # noqa: E402
-from services.common.consumers import Inbox  # noqa: E402
+from kombu import Queue  # noqa: E402
+from pymongo.errors import AutoReconnect  # noqa: E402
+
 from services.casework.events import NEEDS_ASSESSED  # noqa: E402
+from services.common import clock, config, storage  # noqa: E402
 from services.common.broker import connection, events_exchange  # noqa: E402
+from services.common.consumers import Inbox  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
 from services.common.storage import OUTBOX, OUTBOX_LEASE, OUTBOX_PENDING, VERSION  # noqa: E402
 from services.volunteers import demo, domain, matching  # noqa: E402

@@ -38,9 +38,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 
@@ -492,7 +493,7 @@ def _crd_schema_name(doc: dict) -> str:
     return f"{group}_{version}_{doc['kind']}.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema_index(version: str) -> tuple[Path, dict[str, set[str]]]:
     import importlib_resources
 
@@ -520,7 +521,7 @@ def _served_api_versions(directory: Path, kind_lower: str, suffixes: set[str]) -
     return sorted(set(served))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validate_builtin(doc_json: str, version: str) -> str | None:
     """Validate one built-in resource; returns a problem description or None."""
     import kubernetes_validate.utils as kv

@@ -1,7 +1,8 @@
 """What resolvers see for one request: the viewer, the service clients, the request's loaders."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from services.common.auth import Viewer
 from services.common.errors import UpstreamUnavailable

@@ -8,7 +8,8 @@ The nameko entrypoint (service.py) only adapts werkzeug to this and supplies the
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 from graphql.pyutils import Path, Undefined
@@ -19,13 +20,28 @@ from services.common.errors import Unauthenticated
 from .auth import viewer_from_authorization
 from .context import RequestContext
 from .errors import (
-    BAD_REQUEST, BAD_USER_INPUT, INTERNAL_SERVER_ERROR, MASKED_MESSAGE, client_error, format_error, log_unexpected,
+    BAD_REQUEST,
+    BAD_USER_INPUT,
+    INTERNAL_SERVER_ERROR,
+    MASKED_MESSAGE,
+    client_error,
+    format_error,
+    log_unexpected,
     request_error,
 )
 from .guards import CostModel, GuardLimits, guard_for
 from .http import (
-    GRAPHQL_RESPONSE_JSON, METHOD_NOT_ALLOWED, HttpRequest, HttpResponse, RequestRejected, graphiql_response,
-    json_response, parse_params, rejection_response, response_media_type, wants_graphiql,
+    GRAPHQL_RESPONSE_JSON,
+    METHOD_NOT_ALLOWED,
+    HttpRequest,
+    HttpResponse,
+    RequestRejected,
+    graphiql_response,
+    json_response,
+    parse_params,
+    rejection_response,
+    response_media_type,
+    wants_graphiql,
 )
 
 

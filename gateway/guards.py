@@ -16,14 +16,29 @@ Parse + validate costs about a millisecond, so the outcome is cached per query s
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from graphql import (
-    ASTValidationRule, DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError,
-    GraphQLSchema, InlineFragmentNode, IntValueNode, NoSchemaIntrospectionCustomRule, OperationDefinitionNode,
-    SelectionSetNode, VariableNode, get_named_type, get_nullable_type, is_list_type, parse,
-    specified_rules, validate,
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+    parse,
+    specified_rules,
+    validate,
 )
 from graphql.type import GraphQLInterfaceType, GraphQLObjectType
 
@@ -52,7 +67,7 @@ class GuardLimits:
     production: bool
 
     @classmethod
-    def from_settings(cls, settings) -> "GuardLimits":
+    def from_settings(cls, settings) -> GuardLimits:
         return cls(settings.graphql_max_depth, settings.graphql_max_cost, settings.graphql_max_aliases,
                    settings.production)
 

@@ -13,8 +13,8 @@ building responses. Pure functions over small value objects, so they are tested 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
@@ -38,7 +38,7 @@ class HttpRequest:
 
     @classmethod
     def build(cls, method: str, headers: Mapping[str, str] | None = None, args: Mapping[str, str] | None = None,
-              body: bytes | str = b"", body_too_large: bool = False) -> "HttpRequest":
+              body: bytes | str = b"", body_too_large: bool = False) -> HttpRequest:
         return cls(method.upper(), {k.lower(): v for k, v in (headers or {}).items()}, dict(args or {}),
                    body.encode() if isinstance(body, str) else body, body_too_large)
 

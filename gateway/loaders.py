@@ -12,7 +12,7 @@ does not manage (the whole response is lost). A nullable field just becomes null
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 

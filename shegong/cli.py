@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         run_service(args.name)
         return 0
     if args.command == "migrate":
-        from .services import migrate as do_migrate, migrations_complete
+        from .services import migrate as do_migrate
+        from .services import migrations_complete
         if args.check:
             complete = migrations_complete()
             print("migrations complete" if complete else "migrations pending")
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "token":
         from datetime import timedelta
+
         from services.common.auth import mint_token
         if config.production:
             print("refusing to mint development tokens in production mode", file=sys.stderr)

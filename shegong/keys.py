@@ -1,9 +1,9 @@
 """Re-encrypt protected fields after a new key was put first in SHEGONG_ENCRYPTION_KEY."""
 from __future__ import annotations
 
+from services.casework.keys import rotate_keys as rotate_casework_keys
 from services.common import storage
 from services.common.errors import ConcurrentModification
-from services.casework.keys import rotate_keys as rotate_casework_keys
 from services.common.protection import FieldCipher
 from services.registry.storage import STATIONS
 from services.volunteers.storage import rotate_protected_fields as rotate_volunteer_fields

@@ -20,7 +20,6 @@ from urllib.request import urlopen
 from services.common.config import Settings
 
 
-
 def _listening(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):

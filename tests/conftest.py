@@ -15,9 +15,10 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 
-
 from tests.support.infrastructure import (  # noqa: E402
-    isolated_settings, mongo_server, rabbit_vhost,
+    isolated_settings,
+    mongo_server,
+    rabbit_vhost,
 )
 
 __all__ = ["isolated_settings", "mongo_server", "rabbit_vhost"]

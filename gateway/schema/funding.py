@@ -19,13 +19,13 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError, IntValueNode, print_ast
 
-
 from ..loaders import gather, then
 from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
-from .base import at_most as _at_most, listed as _listed, page_args as _page_args
+from .base import at_most as _at_most
+from .base import listed as _listed
+from .base import page_args as _page_args
 from .registry import AccessLogEntry, Organisation, Region, RuleStatus, Station
 from .scalars import JSON, Date, DateTime
-
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # Lists of records inside a record also take an optional `first`, which the estimate uses instead.

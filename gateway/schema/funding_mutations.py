@@ -22,9 +22,26 @@ from services.common.errors import ValidationFailed
 
 from .base import service_data
 from .funding import (
-    AwardCriteria, Bid, BidLeaderRole, BudgetLine, Contract, Disbursement, Evaluation, EvaluationSubjectKind, Fen,
-    FlagDecision, FundingDomain, FundingSource, FundingSourceKind, IndicatorScheme, MilestoneType, PlatformMetric,
-    ProcurementMethod, ReviewChecklistItem, Tender, loaders,
+    AwardCriteria,
+    Bid,
+    BidLeaderRole,
+    BudgetLine,
+    Contract,
+    Disbursement,
+    Evaluation,
+    EvaluationSubjectKind,
+    Fen,
+    FlagDecision,
+    FundingDomain,
+    FundingSource,
+    FundingSourceKind,
+    IndicatorScheme,
+    MilestoneType,
+    PlatformMetric,
+    ProcurementMethod,
+    ReviewChecklistItem,
+    Tender,
+    loaders,
 )
 from .scalars import Date, DateTime
 

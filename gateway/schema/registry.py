@@ -18,7 +18,6 @@ from ..loaders import then
 from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from .scalars import JSON, Date, DateTime
 
-
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 LIST_SIZES = {
     "Query.regions": 35,     # China has 34 province-level divisions

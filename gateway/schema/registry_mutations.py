@@ -19,7 +19,14 @@ from services.common.protection import mask_id_number
 from ..loaders import then
 from .base import service_data
 from .registry import (
-    LegalForm, QualificationKind, QualificationLevel, StaffMember, StaffRole, Station, StationStatus, loaders,
+    LegalForm,
+    QualificationKind,
+    QualificationLevel,
+    StaffMember,
+    StaffRole,
+    Station,
+    StationStatus,
+    loaders,
 )
 from .scalars import Date
 

@@ -49,7 +49,7 @@ class DateTime(graphene.Scalar):
     @staticmethod
     def serialize(value):
         if isinstance(value, datetime.datetime):
-            return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+            return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
         if isinstance(value, str):
             return value
         raise GraphQLError(f"DateTime cannot represent {value!r}")

@@ -25,12 +25,13 @@ from services.volunteers import matching
 
 from ..loaders import gather, then
 from .base import DEFAULT_PAGE_SIZE, given
-from .base import at_most as _at_most, listed as _listed, page_args as _page_args
+from .base import at_most as _at_most
+from .base import listed as _listed
+from .base import page_args as _page_args
 from .casework import CaseDomain, Household, NeedSeverity, _first_arg, _page_type
 from .funding import MAX_SAFE_FEN
 from .registry import Station
 from .scalars import JSON, Date, DateTime
-
 
 assert set(DOMAINS) == {d.value for d in CaseDomain._meta.enum}  # the same domains as casework's
 

@@ -23,9 +23,25 @@ from .casework import CaseDomain, NeedSeverity
 from .funding import Fen
 from .scalars import Date, DateTime
 from .volunteers import (
-    BackgroundCheckResult, CharityDistribution, CharityQuantity, CharityItemCategory, CharityStock, CommunityResource, DonationKind,
-    DonorKind, MatchNeed, ResourceKind, ResourceReviewOutcome, Volunteer, VolunteerCertificateIssued,
-    VolunteerHoursEntry, VolunteerIdentity, VolunteerSkill, VolunteerStatus, VolunteerTeam, VolunteerTeamStatus,
+    BackgroundCheckResult,
+    CharityDistribution,
+    CharityItemCategory,
+    CharityQuantity,
+    CharityStock,
+    CommunityResource,
+    DonationKind,
+    DonorKind,
+    MatchNeed,
+    ResourceKind,
+    ResourceReviewOutcome,
+    Volunteer,
+    VolunteerCertificateIssued,
+    VolunteerHoursEntry,
+    VolunteerIdentity,
+    VolunteerSkill,
+    VolunteerStatus,
+    VolunteerTeam,
+    VolunteerTeamStatus,
 )
 
 

@@ -16,19 +16,18 @@ times; the 24-hour rule then finds the crisis flagged 30 hours ago overdue, as t
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from faker import Faker
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.errors import DomainError
+from shegong.identity import resident_id_number
 
 from . import domain
 from .storage import CaseworkRepository
 from .usecases import Casework
-
-from shegong.identity import resident_id_number
 
 DEMO_CITY = "321100"
 HOUSEHOLDS_PER_STATION = 6
@@ -253,7 +252,7 @@ def _record_consent(casework: Casework, viewer: Viewer, household: dict, kind: s
 
 
 def _at(moment: datetime):
-    return clock.FrozenClock(moment.astimezone(timezone.utc))
+    return clock.FrozenClock(moment.astimezone(UTC))
 
 
 def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, approver: Viewer,

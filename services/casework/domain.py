@@ -45,7 +45,7 @@ episode (`crisis_contact_overdue` decides, `mark_contact_overdue` records it wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from stdnum.cn import ric
 
@@ -65,7 +65,7 @@ def china_today(now: datetime) -> date:
 
 def iso_at(moment: datetime) -> str:
     """Fixed-width UTC timestamps, so that comparing the strings compares the moments."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_at(value: str) -> datetime:

@@ -19,13 +19,19 @@ Supporting records:
 """
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import clock
 from services.common.storage import (
-    OUTBOX, OUTBOX_LEASE, OUTBOX_PENDING, VERSION, AggregateStore, Index, outbox_indexes,
+    OUTBOX,
+    OUTBOX_LEASE,
+    OUTBOX_PENDING,
+    VERSION,
+    AggregateStore,
+    Index,
+    outbox_indexes,
 )
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
@@ -123,7 +129,7 @@ class CaseworkRepository:
             return True
         claimed_at = holder["claimed_at"]
         if claimed_at.tzinfo is None:
-            claimed_at = claimed_at.replace(tzinfo=timezone.utc)
+            claimed_at = claimed_at.replace(tzinfo=UTC)
         return clock.utcnow() - claimed_at < CLAIM_LEASE
 
     def release_identities(self, id_indexes: list[str], household_id: str) -> None:

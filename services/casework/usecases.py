@@ -22,7 +22,12 @@ from pymongo.errors import DuplicateKeyError
 from services.common import clock
 from services.common.auth import ADMIN, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
 from services.common.errors import (
-    ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed,
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
 )
 from services.common.events import Envelope, new_event
 from services.common.ids import new_id

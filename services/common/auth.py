@@ -54,7 +54,7 @@ class Viewer:
                 "station_ids": list(self.station_ids)}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Viewer":
+    def from_dict(cls, data: dict | None) -> Viewer:
         if not data:
             return ANONYMOUS
         role = data.get("role")

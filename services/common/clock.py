@@ -1,7 +1,7 @@
 """Time comes from one replaceable clock so rules about deadlines can be tested exactly."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # Stations work on China Standard Time (UTC+8, no daylight saving): "today" for deadlines, training
 # dates and visits is the date in Beijing, not in UTC (a morning visit would otherwise be "tomorrow").
@@ -17,7 +17,7 @@ def today() -> date:
 
 
 def _system_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _now = _system_now
@@ -27,7 +27,7 @@ class FrozenClock:
     """Context manager for tests: `with FrozenClock(datetime(...)) as clock: clock.advance(hours=25)`."""
 
     def __init__(self, at: datetime):
-        self.at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        self.at = at if at.tzinfo else at.replace(tzinfo=UTC)
 
     def __enter__(self):
         global _now
@@ -45,4 +45,4 @@ class FrozenClock:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

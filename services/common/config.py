@@ -69,7 +69,7 @@ class Settings:
         return f"{self.database_prefix}_{service}"
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
+    def from_env(cls, env: dict | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         keys = tuple(k.strip() for k in env.get("SHEGONG_ENCRYPTION_KEY", "").split(",") if k.strip())
         settings = cls(

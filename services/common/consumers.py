@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from kombu import Queue
 from nameko.amqp.publish import Publisher as AmqpPublisher
@@ -162,7 +162,7 @@ class Inbox:
                 return False
             lease_until = existing["lease_until"]
             if lease_until.tzinfo is None:
-                lease_until = lease_until.replace(tzinfo=timezone.utc)
+                lease_until = lease_until.replace(tzinfo=UTC)
             if lease_until > now:
                 raise ProcessingInProgress(event_id) from None
             taken = self.collection.update_one({"_id": key, "state": "claimed", "lease_until": existing["lease_until"]},

@@ -26,13 +26,13 @@ class ValidationFailed(DomainError):
     code = "BAD_USER_INPUT"
 
     @classmethod
-    def from_marshmallow(cls, messages: dict | list, prefix: str = "") -> "ValidationFailed":
+    def from_marshmallow(cls, messages: dict | list, prefix: str = "") -> ValidationFailed:
         flat = flatten_messages(messages, prefix)
         summary = "; ".join(f"{field}: {', '.join(reasons)}" for field, reasons in flat.items())
         return cls(f"invalid input: {summary}", flat)
 
     @classmethod
-    def field(cls, field: str, reason: str) -> "ValidationFailed":
+    def field(cls, field: str, reason: str) -> ValidationFailed:
         return cls(f"invalid input: {field}: {reason}", {field: [reason]})
 
 

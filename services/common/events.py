@@ -13,9 +13,9 @@ Anything else is refused with a reason, which the consumer entrypoint dead-lette
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 

@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pymongo
 from nameko.extensions import DependencyProvider

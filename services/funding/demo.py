@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
@@ -91,7 +91,7 @@ class DemoCity:
         for year in (this_year - 1, this_year):
             if date(year, 2, 20) > self.today:
                 continue
-            with clock.FrozenClock(datetime(year, 1, 6, 1, 0, tzinfo=timezone.utc)) as frozen:
+            with clock.FrozenClock(datetime(year, 1, 6, 1, 0, tzinfo=UTC)) as frozen:
                 sources = self.sources(year)
                 lines = self.budget_lines(year, sources)
                 self.purchase(year, lines, frozen, complete_year=year < this_year)
@@ -157,7 +157,7 @@ class DemoCity:
         contracts = []
         for station in self.stations:
             contracts.append(self.tender_and_contract(year, station, lines, published_at))
-        frozen.at = datetime(year, 3, 2, 1, 0, tzinfo=timezone.utc)
+        frozen.at = datetime(year, 3, 2, 1, 0, tzinfo=UTC)
         for station, contract in zip(self.stations, contracts):
             self.commit(contract, lines[station["_id"]])
         self.pay(year, contracts, lines, frozen, complete_year)
@@ -272,11 +272,11 @@ class DemoCity:
             station_lines = lines[station["_id"]]
             if date(year, 4, 8) > self.today:
                 continue
-            frozen.at = datetime(year, 4, 10, 1, 0, tzinfo=timezone.utc)
+            frozen.at = datetime(year, 4, 10, 1, 0, tzinfo=UTC)
             self._disburse(contract, "M1", station_lines["fiscal"], milestones["M1"]["amount_fen"], date(year, 4, 8))
             if date(year, 7, 6) > self.today:
                 continue
-            frozen.at = datetime(year, 7, 10, 1, 0, tzinfo=timezone.utc)
+            frozen.at = datetime(year, 7, 10, 1, 0, tzinfo=UTC)
             self._disburse(contract, "M2", station_lines["lottery_elderly"], station_lines["lottery_elderly"]["amount_fen"],
                            date(year, 7, 6))
             self._disburse(contract, "M2", station_lines["elderly"], station_lines["elderly"]["amount_fen"], date(year, 7, 6))
@@ -288,12 +288,12 @@ class DemoCity:
         for station, contract in zip(self.stations, contracts):
             milestones = {m["id"]: m for m in contract["milestones"]}
             fiscal = lines[station["_id"]]["fiscal"]
-            frozen.at = datetime(year, 10, 20, 1, 0, tzinfo=timezone.utc)
+            frozen.at = datetime(year, 10, 20, 1, 0, tzinfo=UTC)
             self._disburse(contract, "M3", fiscal, milestones["M3"]["amount_fen"], date(year, 10, 15),
                            evaluations[contract["id"]])
-            frozen.at = datetime(year, 12, 28, 1, 0, tzinfo=timezone.utc)
+            frozen.at = datetime(year, 12, 28, 1, 0, tzinfo=UTC)
             self._disburse(contract, "M4", fiscal, milestones["M4"]["amount_fen"], date(year, 12, 26))
-        frozen.at = datetime(year + 1, 1, 15, 1, 0, tzinfo=timezone.utc)
+        frozen.at = datetime(year + 1, 1, 15, 1, 0, tzinfo=UTC)
         self.resolve_flags(contracts)
 
     def resolve_flags(self, contracts: list[dict]) -> None:
@@ -312,7 +312,7 @@ class DemoCity:
 
     def evaluate(self, contract: dict, year: int, completed: bool) -> str:
         evaluator = self.rng.randrange(len(EVALUATORS))
-        with clock.FrozenClock(datetime(year, 8, 1, 1, 0, tzinfo=timezone.utc)) as frozen:
+        with clock.FrozenClock(datetime(year, 8, 1, 1, 0, tzinfo=UTC)) as frozen:
             evaluation = self.funding.commission_evaluation(SYSTEM, {
                 "subject": {"kind": "contract", "id": contract["id"]}, "scheme_id": self.scheme_id,
                 "evaluator": EVALUATORS[evaluator], "evaluator_user_ids": [EVALUATOR_USERS[evaluator]],
@@ -337,7 +337,7 @@ class DemoCity:
 def _moment(value) -> datetime:
     """A stored timestamp as an aware datetime (the store may hand it back as text)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def elderly_fen(station_lines: dict) -> int:

@@ -124,7 +124,6 @@ from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED,
 from services.volunteers.events import SERVICE_DELIVERED
 
 from .events import DISBURSEMENT_FLAG_RESOLVED, DISBURSEMENT_FLAGGED, DISBURSEMENT_MADE, FUNDING_COMMITTED
-
 from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
 from .usecases import Funding
 

@@ -12,7 +12,6 @@ from pymongo.errors import DuplicateKeyError
 from services.common import clock
 from services.common.errors import ConcurrentModification, Conflict
 from services.common.storage import AggregateStore, Index, outbox_indexes
-
 from services.registry.regions import load_average_wages  # the shipped reference table, not the registry's data
 
 from . import staffing

@@ -12,8 +12,14 @@ from datetime import date
 
 from services.common import clock
 from services.common.auth import STATION_STAFF, SUPERVISOR, Viewer
-from services.common.errors import (ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation,
-                                    ValidationFailed)
+from services.common.errors import (
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
+)
 from services.common.events import Envelope, new_event
 from services.common.ids import new_id
 from services.common.observability import current_correlation_id

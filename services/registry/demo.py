@@ -11,10 +11,10 @@ from faker import Faker
 from services.common import clock, storage
 from services.common.auth import SYSTEM
 from services.common.errors import Conflict
+from shegong.identity import credit_code, resident_id_number
+
 from .storage import RegistryRepository
 from .usecases import Registry
-
-from shegong.identity import credit_code, resident_id_number
 
 DEMO_CITY = "321100"
 TRAINING_TOPICS = ["个案工作实务", "社会救助政策解读", "儿童保护与儿童督导", "老年社会工作", "家庭暴力危机干预",

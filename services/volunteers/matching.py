@@ -14,10 +14,10 @@ Ties are broken by candidate id, so the same inputs always give the same ranking
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
-from typing import Callable, Iterable
+from functools import lru_cache
 
 WEIGHTS = {"domain": 25.0, "skills": 25.0, "distance": 20.0, "availability": 15.0, "load": 15.0}
 DISTANCE_POINTS = {"community": 20.0, "township": 12.0, "county": 5.0}

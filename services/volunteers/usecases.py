@@ -15,10 +15,16 @@ from datetime import date
 
 from services.casework.events import DOMAINS
 from services.common import clock
-from services.common.auth import ADMIN, COUNTY, CITY, EVALUATOR, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import ADMIN, CITY, COUNTY, EVALUATOR, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
 from services.common.config import settings
-from services.common.errors import ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation, \
-    ValidationFailed
+from services.common.errors import (
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
+)
 from services.common.events import Envelope, new_event
 from services.common.ids import new_id
 from services.common.observability import current_correlation_id

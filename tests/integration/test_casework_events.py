@@ -17,9 +17,25 @@ from services.common.errors import PermissionDenied, RuleViolation, ValidationFa
 from services.common.events import new_event
 from services.registry.events import STAFF_JOINED
 from tests.support.casework_fixtures import (
-    ADMIN, COLLEAGUE_VIEWER, COUNTY_VIEWER, LEAD_VIEWER, LEAVER, SUPERVISOR_VIEWER, WORKER, WORKER_VIEWER,
-    casework_platform, elderly_household, family_household, need, publish, received, service_delivered_event,
-    staff_joined, staff_left_event, visit, wait_for,
+    ADMIN,
+    COLLEAGUE_VIEWER,
+    COUNTY_VIEWER,
+    LEAD_VIEWER,
+    LEAVER,
+    SUPERVISOR_VIEWER,
+    WORKER,
+    WORKER_VIEWER,
+    casework_platform,
+    elderly_household,
+    family_household,
+    need,
+    publish,
+    received,
+    service_delivered_event,
+    staff_joined,
+    staff_left_event,
+    visit,
+    wait_for,
 )
 
 

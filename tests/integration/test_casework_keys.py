@@ -14,7 +14,12 @@ from services.common.config import DEVELOPMENT_ENCRYPTION_KEY
 from services.common.errors import Conflict
 from services.common.protection import FieldCipher
 from tests.support.casework_fixtures import (
-    STATION, WORKER, elderly_household, family_household, staff_joined, station_registered,
+    STATION,
+    WORKER,
+    elderly_household,
+    family_household,
+    staff_joined,
+    station_registered,
 )
 
 

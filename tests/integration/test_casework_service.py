@@ -8,12 +8,35 @@ import pytest
 from services.casework import domain
 from services.common import clock, storage
 from services.common.errors import (
-    ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed,
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
 )
 from tests.support.casework_fixtures import (
-    ADMIN, COLLEAGUE_VIEWER, COMMUNITY, COUNTY_VIEWER, EVALUATOR_VIEWER, LEAD, LEAD_VIEWER, OTHER_COUNTY_VIEWER,
-    OTHER_STATION, STATION, SUPERVISOR_VIEWER, WORKER, WORKER_VIEWER, casework_platform, elderly_household,
-    family_household, id_number, need, received, visit, wait_for,
+    ADMIN,
+    COLLEAGUE_VIEWER,
+    COMMUNITY,
+    COUNTY_VIEWER,
+    EVALUATOR_VIEWER,
+    LEAD,
+    LEAD_VIEWER,
+    OTHER_COUNTY_VIEWER,
+    OTHER_STATION,
+    STATION,
+    SUPERVISOR_VIEWER,
+    WORKER,
+    WORKER_VIEWER,
+    casework_platform,
+    elderly_household,
+    family_household,
+    id_number,
+    need,
+    received,
+    visit,
+    wait_for,
 )
 
 

@@ -19,9 +19,8 @@ COUNTY = Viewer("danyang-official", "county", fx.COUNTY).to_dict()
 @pytest.fixture
 def funding(isolated_settings):
     fx.prepare_store()
-    with running(FundingService, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client.funding
+    with running(FundingService, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client.funding
 
 
 def outcomes(replies):

@@ -2,7 +2,6 @@
 and casework's contract events published as their producers publish them."""
 from __future__ import annotations
 
-
 import pytest
 
 from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED

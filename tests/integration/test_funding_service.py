@@ -1,7 +1,6 @@
 """The funding service over real RPC and a real document store, with its events consumed by another service."""
 from __future__ import annotations
 
-
 import jsonschema
 import pytest
 from nameko.rpc import rpc
@@ -9,8 +8,14 @@ from nameko.rpc import rpc
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
-from services.common.errors import (ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation,
-                                    ValidationFailed)
+from services.common.errors import (
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
+)
 from services.funding import events
 from services.funding.service import FundingService
 from tests.support import funding_fixtures as fx

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -89,7 +89,7 @@ def seed(platform: Platform) -> None:
     accepted = platform.ok(ACCEPT, {"need": need["id"], "p": proposal["id"], "v": need["version"]},
                            "worker")["acceptMatchProposal"]["need"]
     ids["need"], ids["task"] = need["id"], accepted["tasks"][0]["id"]
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     done = platform.ok(COMPLETE, {"need": need["id"], "task": ids["task"], "input": {
         "expectedVersion": accepted["version"], "startedAt": start.isoformat(),
         "endedAt": (start + timedelta(minutes=90)).isoformat(), "notes": "陪同就医"}}, "worker")
@@ -169,7 +169,7 @@ def test_overlapping_hours_are_refused_with_a_typed_error(platform):
 
 
 def test_the_public_verifies_a_certificate_without_a_token(platform):
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     issued = platform.ok("""mutation ($id: ID!, $input: IssueVolunteerCertificateInput!) {
         issueVolunteerCertificate(volunteerId: $id, input: $input) { content verificationCode text } }""",
                          {"id": platform.ids["first"], "input": {"from": (today - timedelta(days=30)).isoformat(),

@@ -1,13 +1,12 @@
 """The shared kernel against the real broker and a real wire-protocol document store."""
 from __future__ import annotations
 
-
 import eventlet
 import pytest
 
 from services.common import storage
 from services.common.deadletters import list_dead_letters, replay_dead_letters
-from services.common.errors import Conflict, ConcurrentModification
+from services.common.errors import ConcurrentModification, Conflict
 from services.common.events import new_event
 from services.common.outbox import EventPublisher, relay_once
 from tests.support.containers import rpc_client, running

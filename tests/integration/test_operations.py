@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+
 import eventlet
 import requests
 
@@ -48,10 +49,9 @@ def test_readiness_fails_when_the_store_is_unreachable(isolated_settings):
 
 
 def test_stopping_a_service_lets_in_flight_calls_finish(isolated_settings):
-    with running(SlowService, settings=isolated_settings) as (container,):
-        with rpc_client(isolated_settings) as client:
-            reply = client.kernel_slow.slow.call_async(1.0)
-            eventlet.sleep(0.3)
-            stopper = eventlet.spawn(container.stop)
-            assert reply.result() == "finished"
-            stopper.wait()
+    with running(SlowService, settings=isolated_settings) as (container,), rpc_client(isolated_settings) as client:
+        reply = client.kernel_slow.slow.call_async(1.0)
+        eventlet.sleep(0.3)
+        stopper = eventlet.spawn(container.stop)
+        assert reply.result() == "finished"
+        stopper.wait()

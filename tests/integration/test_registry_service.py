@@ -1,7 +1,6 @@
 """The registry service over real RPC, with its events consumed by another service."""
 from __future__ import annotations
 
-
 import eventlet
 import pytest
 from nameko.rpc import rpc
@@ -9,7 +8,7 @@ from nameko.rpc import rpc
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
-from services.common.errors import Conflict, ConcurrentModification, NotFound, PermissionDenied, ValidationFailed
+from services.common.errors import ConcurrentModification, Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.registry import events
 from services.registry.service import RegistryService
 from shegong.services import migrate
@@ -60,9 +59,8 @@ def received(event_type):
 @pytest.fixture
 def platform(isolated_settings):
     migrate()
-    with running(RegistryService, Listener, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client
+    with running(RegistryService, Listener, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client
 
 
 def test_station_lifecycle_publishes_events_and_computes_compliance(platform):

@@ -12,14 +12,28 @@ from nameko.rpc import rpc
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
-from services.common.errors import (ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation,
-                                    ValidationFailed)
+from services.common.errors import (
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ValidationFailed,
+)
 from services.common.outbox import EventPublisher
 from services.volunteers import events
 from services.volunteers.service import VolunteersService
 from tests.support.containers import rpc_client, running
-from tests.support.volunteers_fixtures import (COMMUNITY, OTHER_COUNTY_TOWNSHIP, STATION, assessment_payload, need,
-                                               needs_assessed_event, resource_input, volunteer_input)
+from tests.support.volunteers_fixtures import (
+    COMMUNITY,
+    OTHER_COUNTY_TOWNSHIP,
+    STATION,
+    assessment_payload,
+    need,
+    needs_assessed_event,
+    resource_input,
+    volunteer_input,
+)
 
 ADMIN = SYSTEM.to_dict()
 STAFF = Viewer("worker-1", "station_staff", None, (STATION,)).to_dict()
@@ -87,9 +101,8 @@ def wait_for(predicate, timeout=15):
 
 @pytest.fixture
 def platform(isolated_settings):
-    with running(VolunteersService, Listener, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client.volunteers
+    with running(VolunteersService, Listener, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client.volunteers
 
 
 def publish(settings, *envelopes):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from services.common import storage
@@ -11,8 +11,15 @@ from services.common.events import new_event
 from services.common.protection import FieldCipher
 from services.common.rpc import load
 from services.funding import contracts, domain, procurement
-from services.funding.schemas import (AllocationSchema, BidInputSchema, BidReviewSchema, ContractInputSchema,
-                                      DisbursementSchema, SourceInputSchema, TenderInputSchema)
+from services.funding.schemas import (
+    AllocationSchema,
+    BidInputSchema,
+    BidReviewSchema,
+    ContractInputSchema,
+    DisbursementSchema,
+    SourceInputSchema,
+    TenderInputSchema,
+)
 from services.funding.storage import INDEXES, load_reference_data
 from services.registry.events import COMPLIANCE_CHANGED, STAFF_JOINED, STAFF_LEFT
 from services.volunteers.events import SERVICE_DELIVERED
@@ -27,7 +34,7 @@ BUYER = {"name": "丹阳市民政局", "credit_code": None}
 AVERAGE_WAGE_FEN = 1_103_250
 OCDS_SCHEMA = Path(__file__).with_name("ocds_release_schema.json")
 
-START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)  # tests freeze the clock here and move it on
+START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # tests freeze the clock here and move it on
 
 
 def ocds_schema() -> dict:
@@ -152,7 +159,7 @@ def staffed_station_events(station_id: str, professionals: int = 3) -> list:
 
 
 # --- documents built by the pure rules, for unit tests ------------------------------------------------
-PAYMENT_NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
+PAYMENT_NOW = datetime(2026, 4, 1, tzinfo=UTC)
 PAYMENT_DAY = date(2026, 4, 1)
 WAGE = {"region_code": "321100", "year": 2024, "monthly_wage_fen": AVERAGE_WAGE_FEN}
 AMOUNT = 1_100_000_00

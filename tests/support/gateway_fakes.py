@@ -239,8 +239,8 @@ def gateway_request(endpoint, registry, query: str | None = None, *, variables=N
     `funding` as the funding client, when given: without it, funding fields are SERVICE_UNAVAILABLE)."""
     import json as _json
 
-    from services.common import config
     from gateway.http import HttpRequest
+    from services.common import config
 
     settings = settings or config.Settings()
     all_headers = dict(headers or {})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from services.common.auth import Viewer
 from services.common.errors import NotFound, PermissionDenied
@@ -21,7 +21,7 @@ from tests.support import funding_fixtures as fx
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station
 
 COUNTY = fx.COUNTY  # 321181 丹阳市
-NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
 HELD_REASON = "ST321181001: 1 professional social workers in post; the contract promises 3"
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.common import clock
 from services.common.auth import Viewer
@@ -157,7 +157,7 @@ def seeded(volunteers: int = 2) -> FakeVolunteers:
         "donor": {"kind": "organisation", "name": "爱心企业", "phone": "13912340000"},
         "received_on": clock.today().isoformat()})
     ids.update(team=team["id"], resource=resource["id"], stock=donation["stock"]["id"], needs=[])
-    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
     for number, volunteer in enumerate(danyang, start=1):
         need = vs.request_matching(ADMIN, {
             "household_id": f"hh-{number}", "station_id": STATION, "community_code": _community(number),

@@ -1,5 +1,5 @@
 """Casework's pure rules at their boundaries (no broker, no database)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from services.common.errors import Conflict, RuleViolation, ValidationFailed
 from tests.support.casework_fixtures import id_number
 
 TODAY = date(2026, 6, 30)
-NOW = datetime(2026, 6, 30, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 30, 4, 0, tzinfo=UTC)
 WORKER = Actor("stf_worker", "station_staff")
 LEAD = Actor("stf_lead", "station_staff")
 
@@ -103,14 +103,14 @@ def test_community_codes_extend_the_township(code, problem):
 
 
 def test_dates_are_china_dates():
-    assert domain.china_today(datetime(2026, 3, 11, 16, 30, tzinfo=timezone.utc)) == date(2026, 3, 12)
-    assert domain.china_today(datetime(2026, 3, 11, 15, 59, tzinfo=timezone.utc)) == date(2026, 3, 11)
+    assert domain.china_today(datetime(2026, 3, 11, 16, 30, tzinfo=UTC)) == date(2026, 3, 12)
+    assert domain.china_today(datetime(2026, 3, 11, 15, 59, tzinfo=UTC)) == date(2026, 3, 11)
 
 
 def test_timestamps_compare_as_strings():
-    earlier = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone.utc))
-    later = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc))
-    assert earlier < later and domain.parse_at(later) == datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc)
+    earlier = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC))
+    later = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
+    assert earlier < later and domain.parse_at(later) == datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 
 
 # --- risk ------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def test_follow_up_due_and_overdue():
 
 # --- crisis ---------------------------------------------------------------------------------------
 def test_crisis_first_contact_within_24_hours_with_a_frozen_clock():
-    with FrozenClock(datetime(2026, 6, 30, 8, 0, tzinfo=timezone.utc)) as frozen:
+    with FrozenClock(datetime(2026, 6, 30, 8, 0, tzinfo=UTC)) as frozen:
         case = new_case()
         case = {**case, **domain.flag_crisis(case, "sealed", WORKER, clock.utcnow())}
         assert case["queue_rank"] == 0 and case["crisis_contact_due_at"] == "2026-07-01T08:00:00.000000Z"

@@ -1,5 +1,5 @@
 """Casework's boundaries: input schemas name the field and the reason; views mask by default."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from services.common.errors import ValidationFailed
 from services.common.rpc import load
 from tests.support.casework_fixtures import elderly_household, family_household, id_number
 
-NOW = datetime(2026, 6, 30, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 30, 4, 0, tzinfo=UTC)
 
 
 def test_household_input_errors_name_each_field():

@@ -1,16 +1,16 @@
 """Funding sources, earmarks, budget lines and reservations (no broker, no database)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.common.auth import Viewer
 from services.common.errors import PermissionDenied, RuleViolation, ValidationFailed
+from services.common.rpc import load
 from services.funding import domain, earmarks
 from services.funding.schemas import AllocationSchema, SourceInputSchema
-from services.common.rpc import load
 from tests.support import funding_fixtures as fx
 
-NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def source(**overrides):

@@ -1,5 +1,5 @@
 """Third-party evaluation: schemes as data, exact totals, grade boundaries, scoring rights, gates."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
@@ -11,7 +11,7 @@ from services.funding.schemas import CommissionSchema, SchemeInputSchema
 from services.funding.storage import default_schemes
 from tests.support import funding_fixtures as fx
 
-NOW = datetime(2026, 9, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def scheme():

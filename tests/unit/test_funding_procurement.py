@@ -1,5 +1,5 @@
 """Tender → bids → review → award: every rule at its boundary (no broker, no database)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,8 +11,8 @@ from services.funding.schemas import BidInputSchema, BidReviewSchema, TenderInpu
 from tests.support import funding_fixtures as fx
 
 CIPHER = FieldCipher()
-PUBLISHED_AT = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
-DEADLINE = datetime(2026, 2, 10, 1, 0, tzinfo=timezone.utc)  # 09:00 in China
+PUBLISHED_AT = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+DEADLINE = datetime(2026, 2, 10, 1, 0, tzinfo=UTC)  # 09:00 in China
 
 
 def tender(**overrides):

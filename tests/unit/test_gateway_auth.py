@@ -1,7 +1,7 @@
 """Bearer tokens: none → the public; bad or expired → 401; good → that viewer, passed to every call."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -56,7 +56,7 @@ def test_bad_token_is_401_unauthenticated_and_calls_nothing(accept):
 
 
 def test_expired_token_is_401():
-    with clock.FrozenClock(datetime.now(timezone.utc) - timedelta(days=2)):
+    with clock.FrozenClock(datetime.now(UTC) - timedelta(days=2)):
         old = token_for("admin")
     response = gateway_request(ENDPOINT, FakeRegistry(), QUERY, token=old)
     assert response.status == 401 and "expired" in response.json()["errors"][0]["message"]
@@ -64,7 +64,7 @@ def test_expired_token_is_401():
 
 def test_token_with_unknown_role_is_401():
     forged = jwt.encode({"sub": "x", "role": "superuser", "aud": "shegong",
-                         "exp": datetime.now(timezone.utc) + timedelta(hours=1)}, SECRET, algorithm="HS256")
+                         "exp": datetime.now(UTC) + timedelta(hours=1)}, SECRET, algorithm="HS256")
     assert gateway_request(ENDPOINT, FakeRegistry(), QUERY, token=forged).status == 401
 
 

@@ -20,7 +20,14 @@ from services.casework.events import DOMAINS
 from services.common import config
 from tests.support import casework_fixtures as fx
 from tests.support.gateway_casework_fakes import (
-    COLLEAGUE, LEAD, STATION, WORKER, casework_request, china_today, seeded, tokens,
+    COLLEAGUE,
+    LEAD,
+    STATION,
+    WORKER,
+    casework_request,
+    china_today,
+    seeded,
+    tokens,
 )
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
 

@@ -5,14 +5,20 @@ import logging
 
 import pytest
 from graphql import GraphQLError
+from nameko.exceptions import RemoteError
 
 from gateway.errors import client_error, format_error
 from gateway.execution import GraphQLEndpoint
 from gateway.schema import COST_MODEL, schema
-from nameko.exceptions import RemoteError
 from services.common.errors import (
-    ConcurrentModification, Conflict, NotFound, PermissionDenied, RuleViolation, Unauthenticated,
-    UpstreamUnavailable, ValidationFailed,
+    ConcurrentModification,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    Unauthenticated,
+    UpstreamUnavailable,
+    ValidationFailed,
 )
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
 

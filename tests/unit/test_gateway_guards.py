@@ -5,7 +5,12 @@ import pytest
 from graphql import parse
 
 from gateway.guards import (
-    MAX_TOKENS, CostModel, GuardLimits, QueryGuard, guard_for, measure_operation,
+    MAX_TOKENS,
+    CostModel,
+    GuardLimits,
+    QueryGuard,
+    guard_for,
+    measure_operation,
 )
 from gateway.schema import COST_MODEL, schema
 

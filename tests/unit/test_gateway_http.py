@@ -9,8 +9,14 @@ from werkzeug.wrappers import Request
 
 from gateway.execution import GraphQLEndpoint
 from gateway.http import (
-    APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, HttpRequest, RequestRejected, parse_params, read_werkzeug_request,
-    response_media_type, wants_graphiql,
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    HttpRequest,
+    RequestRejected,
+    parse_params,
+    read_werkzeug_request,
+    response_media_type,
+    wants_graphiql,
 )
 from gateway.schema import COST_MODEL, schema
 from services.common import config

@@ -2,7 +2,7 @@
 in memory): scoping and masking, the public's reads, typed refusals of writes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from gateway.execution import GraphQLEndpoint
 from gateway.schema import COST_MODEL, schema
@@ -85,7 +85,7 @@ def test_a_certificate_is_verified_by_anyone_and_a_forged_one_is_not():
     entry = fake.service.hours_for_volunteers(ADMIN, [volunteer_id])[volunteer_id][0]
     fake.service.approve_hours(ADMIN, volunteer_id, {"expected_version": volunteer["version"],
                                                      "entry_ids": [entry["entry_id"]]})
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     issued = ok(fake, ISSUE, {"id": volunteer_id, "input": {"from": (today - timedelta(days=30)).isoformat(),
                                                             "to": today.isoformat()}}, token="worker")
     certificate = issued["issueVolunteerCertificate"]

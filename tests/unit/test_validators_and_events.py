@@ -14,7 +14,8 @@ from services.common.rpc import load
 from services.common.validators import credit_code, resident_id_number
 from services.registry.events import STATION_REGISTERED
 from services.registry.schemas import StaffInputSchema, StationInputSchema
-from shegong.identity import credit_code as make_credit_code, resident_id_number as make_id
+from shegong.identity import credit_code as make_credit_code
+from shegong.identity import resident_id_number as make_id
 
 
 def test_resident_id_number_checksum_and_birth_date():

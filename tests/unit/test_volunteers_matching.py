@@ -4,8 +4,17 @@ from datetime import date
 import pytest
 
 from services.volunteers import matching
-from services.volunteers.matching import (Need, ResourceCandidate, ServiceOffer, StockCandidate, VolunteerCandidate,
-                                          rank, score_resource, score_stock, score_volunteer)
+from services.volunteers.matching import (
+    Need,
+    ResourceCandidate,
+    ServiceOffer,
+    StockCandidate,
+    VolunteerCandidate,
+    rank,
+    score_resource,
+    score_stock,
+    score_volunteer,
+)
 
 TODAY = date(2026, 6, 1)  # a Monday
 TOWNSHIP = "321181001"
