@@ -47,6 +47,17 @@ def main(argv: list[str] | None = None) -> int:
                           help="regions: code,name,level,parent_code; wages: region_code,year,monthly_wage_fen,source")
     importer.add_argument("file", help="UTF-8 CSV file with a header row")
 
+    events = commands.add_parser("events", help="check a service's event history (hash chain)")
+    events_actions = events.add_subparsers(dest="events_action", required=True)
+    verify = events_actions.add_parser("verify",
+                                       help="recompute the chain; exit 1 at the first entry that does not match")
+    verify.add_argument("service", help="registry, casework, volunteers or funding")
+    verify.add_argument("--from-sequence", type=int, default=None,
+                        help="an earlier published head's sequence: also prove the log only grew after it")
+    verify.add_argument("--from-hash", default=None, help="that head's hash")
+    head = events_actions.add_parser("head", help="print the chain head (sequence and hash) to keep for later checks")
+    head.add_argument("service")
+
     commands.add_parser("rotate-keys", help="re-encrypt protected fields with the first SHEGONG_ENCRYPTION_KEY")
 
     args = parser.parse_args(argv)
@@ -114,11 +125,37 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v for k, v in report.items() if k != "refused"} | {"refused": len(report["refused"])},
                          ensure_ascii=False))
         return 0 if not report["refused"] else 1
+    if args.command == "events":
+        return _events(args)
     if args.command == "rotate-keys":
         from .keys import rotate_keys
         print(json.dumps(rotate_keys(), ensure_ascii=False))
         return 0
     return 1
+
+
+def _events(args) -> int:
+    import re
+
+    from services.common import storage
+    from services.common.eventlog import EventLog
+    if not re.fullmatch(r"[a-z][a-z_]{0,40}", args.service):
+        print(f"error: {args.service!r} is not a service name", file=sys.stderr)
+        return 2
+    event_log = EventLog(storage.database(args.service))
+    if args.events_action == "head":
+        print(json.dumps({"service": args.service, **event_log.head()}))
+        return 0
+    if (args.from_sequence is None) != (args.from_hash is None):
+        print("error: --from-sequence and --from-hash go together", file=sys.stderr)
+        return 2
+    report = event_log.verify(from_sequence=args.from_sequence, from_hash=args.from_hash)
+    print(json.dumps({"service": args.service, **report}, ensure_ascii=False))
+    if not report["ok"]:
+        bad = report["first_bad"]
+        print(f"{args.service}: entry {bad['sequence']} does not match: {bad['reason']}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

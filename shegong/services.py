@@ -34,14 +34,14 @@ def service_class(name: str):
 
 def migrate() -> dict:
     """Create every service's indexes and load reference data; idempotent."""
-    from services.common import storage
+    from services.common import eventlog, storage
     from services.common.consumers import Inbox
 
     loaded = {}
     for name in BACKENDS:
         module = importlib.import_module(f"services.{name}.storage")
         db = storage.database(name)
-        storage.ensure_indexes(db, [*module.INDEXES, *Inbox.indexes])
+        storage.ensure_indexes(db, [*module.INDEXES, *Inbox.indexes, *eventlog.INDEXES])
         if hasattr(module, "load_reference_data"):
             loaded[name] = module.load_reference_data(db)
     storage.database("registry").meta.replace_one(

@@ -109,6 +109,7 @@ from nameko.timer import timer
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
+from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
@@ -122,7 +123,7 @@ SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
 
 
-class CaseworkService(OperationalEndpoints):
+class CaseworkService(OperationalEndpoints, EventLogEndpoints):
     name = SERVICE
 
     observability = Observability()

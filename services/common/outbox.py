@@ -5,6 +5,10 @@ change (storage.AggregateStore). The relay claims a batch of documents with a sh
 several replicas do not publish the same events at once), publishes its events in order and waits for the
 broker's confirm, then removes exactly those events. If the process dies after publishing but
 before removing, the events go out again after restart with the same ids; consumers are idempotent.
+
+Before a batch is published it is appended to the service's event history (eventlog.py, one call:
+`eventlog.record_batch`), so whatever went out is in the history; each message carries its
+position in that history in the `shegong.sequence` header.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from kombu import Producer
 from nameko.extensions import DependencyProvider
 from pymongo import UpdateOne
 
-from . import storage
+from . import eventlog, storage
 from .broker import connection, events_exchange
 from .config import settings
 from .observability import EVENTS_PUBLISHED
@@ -47,7 +51,7 @@ class EventPublisher:
             self._declared.clear()
         return self._producer
 
-    def publish(self, envelope: dict) -> None:
+    def publish(self, envelope: dict, sequence: int | None = None) -> None:
         producer = self._ensure()
         exchange = events_exchange(envelope["producer"])
         if exchange.name not in self._declared:
@@ -57,7 +61,8 @@ class EventPublisher:
             envelope, exchange=exchange, routing_key=envelope["type"], serializer="json",
             delivery_mode=2, message_id=envelope["id"],
             headers={"nameko.correlation_id": envelope["correlation_id"],
-                     "shegong.event_type": envelope["type"], "shegong.event_version": envelope["version"]},
+                     "shegong.event_type": envelope["type"], "shegong.event_version": envelope["version"],
+                     **({eventlog.SEQUENCE_HEADER: sequence} if sequence is not None else {})},
         )
         EVENTS_PUBLISHED.labels(event_type=envelope["type"]).inc()
 
@@ -90,12 +95,13 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
         token = uuid.uuid4().hex
         collection.update_many({"_id": {"$in": candidates}, OUTBOX_LEASE: {"$lt": now}},
                                {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}})
-        claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1}))
+        claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
+        sequences = eventlog.record_batch(db, name, claimed)  # the history first, then the broker
         clears = []
         for doc in claimed:
             entries = sorted((doc.get(OUTBOX) or {}).items(), key=lambda item: item[1]["order"])
-            for _, entry in entries:
-                publisher.publish(entry["envelope"])
+            for event_id, entry in entries:
+                publisher.publish(entry["envelope"], sequences.get(event_id))
             published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
             # Clear the pending flag only if no writer added events meanwhile (same version);
             # otherwise remove just what went out and leave the rest for the next pass.
@@ -124,6 +130,7 @@ class OutboxRelay(DependencyProvider):
     def setup(self):
         self._running = False
         self._wake = Event()
+        storage.ensure_indexes(storage.database(self.service), eventlog.INDEXES)
         storage.on_write(self.wake)
 
     def wake(self):

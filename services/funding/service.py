@@ -117,6 +117,7 @@ from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
 from services.common import storage
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
+from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
@@ -130,7 +131,7 @@ from .usecases import Funding
 SERVICE = "funding"
 
 
-class FundingService(OperationalEndpoints):
+class FundingService(OperationalEndpoints, EventLogEndpoints):
     name = SERVICE
 
     observability = Observability()

@@ -7,6 +7,7 @@ from nameko.timer import timer
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
+from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
@@ -18,7 +19,7 @@ from .usecases import Registry
 SERVICE = "registry"
 
 
-class RegistryService(OperationalEndpoints):
+class RegistryService(OperationalEndpoints, EventLogEndpoints):
     name = SERVICE
 
     observability = Observability()

@@ -125,6 +125,7 @@ from services.casework.events import NEEDS_ASSESSED
 from services.common import storage
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
+from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
@@ -148,7 +149,7 @@ class MatchingIndex(DependencyProvider):
         return self.index
 
 
-class VolunteersService(OperationalEndpoints):
+class VolunteersService(OperationalEndpoints, EventLogEndpoints):
     name = SERVICE
 
     observability = Observability()

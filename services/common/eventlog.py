@@ -1,0 +1,646 @@
+"""The event history: every event a service publishes, kept in order, hash-chained, replayable.
+
+Each service's database holds an append-only `event_log`. The outbox relay appends a batch of
+envelopes (`record_batch`) BEFORE it publishes them, so an event that went out is always in the log;
+a crash between append and publish re-appends nothing (entries are idempotent by event id) and
+publishes again (consumers are idempotent). Entries:
+
+    {_id: sequence (1, 2, 3 …, no gaps), event_id, type, occurred_at, recorded_at,
+     aggregate_type, aggregate_id, region_code, station_ids,          ← queryable copies
+     content, digest, prev_hash, hash}
+
+`content` is the RFC 8785 canonical JSON of {sequence, envelope, aggregate, scope}, stored as the
+exact text that was hashed: the store cannot change a boolean into 1 or a string into bytes behind
+the chain's back. `digest = sha256(content)`, `hash = sha256(prev_hash ‖ digest)` (raw 32-byte
+values), the first entry's `prev_hash` is 64 zeros (or an archive anchor, see `ANCHOR`).
+Publishing the head (sequence, hash) lets anyone holding an earlier head check that the log was
+only appended to (`verify(db, from_sequence=…, from_hash=…)`), and the digests alone, which carry
+no personal data, are enough to recompute the chain from an earlier head to the current one.
+
+One writer per service at a time: the head document (`event_log_head`) carries a lease that an
+appender takes with find_one_and_update and gives back with the new head in the same write.
+Sequence numbers come from the head, never from counting (nx-27017 scans on counts and on `_id`
+ranges); reads by position ask for explicit `_id`s, which every store serves from its primary index.
+
+Replay (see docs/architecture.md for why an RPC and not a RabbitMQ stream): every service mixes in
+`EventLogEndpoints` (`events_since`, `event_log_head`, `aggregate_history`); a consumer keeps a
+`Projection` whose state and positions per producer are one document, caught up from the log at
+start and then fed live events, deduplicated by (producer, sequence).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import eventlet
+import rfc8785
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ClusterRpcClient
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from . import clock, storage
+from .auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, SYSTEM, Viewer, region_prefix
+from .config import settings
+from .errors import NotFound, PermissionDenied, ValidationFailed
+from .events import EventContract, UnreadableEvent, read_event
+from .protection import mask_id_number, mask_name, mask_phone
+
+log = logging.getLogger(__name__)
+
+LOG = "event_log"
+HEAD = "event_log_head"
+HEAD_ID = "head"
+# An archived segment's last (sequence, hash): the first entry kept in the store chains to it.
+ANCHOR = "anchor"
+GENESIS_HASH = "0" * 64
+LEASE_SECONDS = 10.0
+LEASE_WAIT_SECONDS = 5.0
+MAX_PAGE = 500
+# The header that carries an event's position in its producer's log. nameko turns every message
+# header into worker context data, so a consumer reads it as `context_data[SEQUENCE_HEADER]`.
+SEQUENCE_HEADER = "shegong.sequence"
+# Fields the relay reads from each aggregate beside its outbox, to scope the history.
+SCOPE_PROJECTION = {"region_code": 1, "township_code": 1, "station_id": 1, "station_ids": 1}
+# The stations collection is keyed by the station id itself.
+STATION_COLLECTIONS = ("stations",)
+
+INDEXES = [
+    storage.Index(LOG, (("event_id", 1),), unique=True),
+    storage.Index(LOG, (("aggregate_id", 1),)),
+]
+
+WRITER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class EventLogBusy(Exception):
+    """Another writer holds the log's lease; the batch stays in the outbox and is retried."""
+
+
+class EventLogCorrupt(Exception):
+    """The stored log does not follow from its own head (a fork or an edit); appending stops."""
+
+
+# --- the chain ------------------------------------------------------------------------------------
+def canonical(value) -> str:
+    """RFC 8785 (JSON Canonicalization Scheme): one text per value, whatever produced it."""
+    return rfc8785.dumps(value).decode("utf-8")
+
+
+def _content(text: str) -> dict:
+    return json.loads(text)
+
+
+def digest_of(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def chain_hash(prev_hash: str, digest: str) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)).hexdigest()
+
+
+def scope_of(collection: str, doc: Mapping) -> dict:
+    """Where an aggregate belongs, for scoping its history: its region and its stations."""
+    if collection in STATION_COLLECTIONS:
+        station_ids = [doc["_id"]]
+    elif doc.get("station_ids"):
+        station_ids = list(doc["station_ids"])
+    elif doc.get("station_id"):
+        station_ids = [doc["station_id"]]
+    else:
+        station_ids = []
+    return {"region_code": doc.get("region_code") or doc.get("township_code"), "station_ids": station_ids}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One envelope on its way into the log, with the aggregate it came from."""
+    envelope: dict
+    aggregate_type: str
+    aggregate_id: str
+    scope: dict
+
+
+def pending_from_outbox(collection: str, docs: Iterable[Mapping]) -> list[Pending]:
+    """The claimed aggregates' outbox entries, in the order the relay publishes them."""
+    batch = []
+    for doc in docs:
+        scope = scope_of(collection, doc)
+        for _, entry in sorted((doc.get(storage.OUTBOX) or {}).items(), key=lambda item: item[1]["order"]):
+            batch.append(Pending(entry["envelope"], collection, str(doc["_id"]), scope))
+    return batch
+
+
+def _entry(sequence: int, prev_hash: str, item: Pending) -> dict:
+    aggregate = {"type": item.aggregate_type, "id": item.aggregate_id}
+    content = canonical({"sequence": sequence, "envelope": item.envelope, "aggregate": aggregate,
+                         "scope": item.scope})
+    digest = digest_of(content)
+    return {"_id": sequence, "event_id": item.envelope["id"], "type": item.envelope["type"],
+            "occurred_at": item.envelope["occurred_at"], "recorded_at": clock.iso(clock.utcnow()),
+            "aggregate_type": item.aggregate_type, "aggregate_id": item.aggregate_id,
+            "region_code": item.scope.get("region_code"), "station_ids": list(item.scope.get("station_ids") or []),
+            "content": content, "digest": digest, "prev_hash": prev_hash, "hash": chain_hash(prev_hash, digest)}
+
+
+class EventLog:
+    """One service's log in its own database."""
+
+    def __init__(self, db, writer: str = WRITER_ID):
+        self.db = db
+        self.entries = db[LOG]
+        self.heads = db[HEAD]
+        self.writer = writer
+
+    # --- appending ----------------------------------------------------------------------------
+    def append(self, batch: list[Pending]) -> dict[str, int]:
+        """Append the envelopes not logged yet; return event id → sequence for the whole batch."""
+        if not batch:
+            return {}
+        head = self._take_lease()
+        released = False
+        try:
+            ids = [item.envelope["id"] for item in batch]
+            logged = {d["event_id"]: d["_id"] for d in self.entries.find({"event_id": {"$in": ids}},
+                                                                          {"event_id": 1})}
+            if logged:
+                # Only a relay that died between appending and clearing its outbox gets here: the
+                # head may lag what it appended, so bring it forward before allocating.
+                head = self._roll_forward(head)
+            sequence, prev_hash = head["sequence"], head["hash"]
+            new_entries, seen = [], set(logged)
+            for item in batch:
+                event_id = item.envelope["id"]
+                if event_id in seen:
+                    continue
+                seen.add(event_id)
+                sequence += 1
+                entry = _entry(sequence, prev_hash, item)
+                prev_hash = entry["hash"]
+                new_entries.append(entry)
+                logged[event_id] = sequence
+            if new_entries:
+                try:
+                    self.entries.insert_many(new_entries, ordered=True)
+                except (BulkWriteError, DuplicateKeyError):
+                    # A previous writer's entries lie past the head (it died before moving it):
+                    # move the head over them and let the relay retry this batch.
+                    self._roll_forward(head, release=True)
+                    released = True
+                    raise EventLogBusy("the log head lagged its entries; moved forward, retry") from None
+            self._release(head["sequence"], sequence, prev_hash)
+            released = True
+            return logged
+        finally:
+            if not released:
+                self.heads.update_one({"_id": HEAD_ID, "writer": self.writer}, {"$set": {"lease_until": 0}})
+
+    def _take_lease(self) -> dict:
+        deadline = time.monotonic() + LEASE_WAIT_SECONDS
+        while True:
+            now = time.time()
+            head = self.heads.find_one_and_update(
+                {"_id": HEAD_ID, "lease_until": {"$lt": now}},
+                {"$set": {"writer": self.writer, "lease_until": now + LEASE_SECONDS}},
+                return_document=ReturnDocument.AFTER)
+            if head is not None:
+                return head
+            if self.heads.find_one({"_id": HEAD_ID}, {"_id": 1}) is None:
+                with contextlib.suppress(DuplicateKeyError):
+                    self.heads.insert_one({"_id": HEAD_ID, "sequence": 0, "hash": self._anchor_hash(),
+                                           "writer": None, "lease_until": 0})
+                continue
+            if time.monotonic() > deadline:
+                raise EventLogBusy("another relay is writing this service's event log")
+            eventlet.sleep(0.02)
+
+    def _release(self, expected_sequence: int, sequence: int, hash_: str) -> None:
+        moved = self.heads.update_one(
+            {"_id": HEAD_ID, "writer": self.writer, "sequence": expected_sequence},
+            {"$set": {"sequence": sequence, "hash": hash_, "lease_until": 0, "updated_at": clock.iso(clock.utcnow())}})
+        if moved.matched_count == 0:
+            # Our lease ran out while we wrote and someone else appended: our entries were refused
+            # by the unique sequence (no fork), but the head is theirs now.
+            raise EventLogBusy("the event log lease expired during an append")
+
+    def _roll_forward(self, head: dict, release: bool = False) -> dict:
+        """Move the head over entries a writer appended but died before recording in the head."""
+        sequence, hash_, window = head["sequence"], head["hash"], 100
+        while True:
+            following = {d["_id"]: d for d in self.entries.find(
+                {"_id": {"$in": list(range(sequence + 1, sequence + 1 + window))}}, {"prev_hash": 1, "hash": 1})}
+            steps = 0
+            while sequence + 1 in following:
+                entry = following[sequence + 1]
+                if entry["prev_hash"] != hash_:
+                    raise EventLogCorrupt(f"entry {sequence + 1} does not chain to entry {sequence}")
+                sequence, hash_, steps = sequence + 1, entry["hash"], steps + 1
+            if steps < window:
+                break
+        changes = {"sequence": sequence, "hash": hash_, "updated_at": clock.iso(clock.utcnow())}
+        if release:
+            changes["lease_until"] = 0
+        self.heads.update_one({"_id": HEAD_ID, "writer": self.writer}, {"$set": changes})
+        return {**head, "sequence": sequence, "hash": hash_}
+
+    def _anchor_hash(self) -> str:
+        anchor = self.heads.find_one({"_id": ANCHOR})
+        return anchor["hash"] if anchor else GENESIS_HASH
+
+    # --- reading ------------------------------------------------------------------------------
+    def head(self) -> dict:
+        doc = self.heads.find_one({"_id": HEAD_ID}) or {"sequence": 0, "hash": self._anchor_hash()}
+        return {"sequence": doc["sequence"], "hash": doc["hash"], "updated_at": doc.get("updated_at")}
+
+    def entries_after(self, position: int, limit: int) -> list[dict]:
+        """Entries position+1 … position+limit, in order, by primary key (no range scan)."""
+        wanted = list(range(position + 1, position + 1 + limit))
+        found = {d["_id"]: d for d in self.entries.find({"_id": {"$in": wanted}})}
+        ordered = []
+        for sequence in wanted:  # stop at the first gap: entries beyond it are not committed yet
+            if sequence not in found:
+                break
+            ordered.append(found[sequence])
+        return ordered
+
+    def for_aggregate(self, aggregate_id: str) -> list[dict]:
+        return sorted(self.entries.find({"aggregate_id": aggregate_id}), key=lambda d: d["_id"])
+
+    # --- verifying ----------------------------------------------------------------------------
+    def verify(self, from_sequence: int | None = None, from_hash: str | None = None, page: int = 1000) -> dict:
+        """Recompute the chain; report the first entry that does not match.
+
+        With `from_sequence`/`from_hash` (an earlier published head) also prove the log still
+        holds that head and only grew after it. Returns {ok, checked, head, first_bad?: {sequence, reason}}.
+        """
+        head = self.head()
+        anchor = self.heads.find_one({"_id": ANCHOR})
+        start = anchor["sequence"] if anchor else 0
+        prev_hash = anchor["hash"] if anchor else GENESIS_HASH
+        if from_sequence is not None:
+            if from_sequence > head["sequence"]:
+                return _bad(0, head, from_sequence, f"the log's head is {head['sequence']}, behind the given head")
+            if from_sequence > start:
+                (entry,) = self.entries_after(from_sequence - 1, 1) or (None,)
+                if entry is None:
+                    return _bad(0, head, from_sequence, "the entry of the given head is missing")
+                if entry.get("hash") != from_hash:
+                    return _bad(0, head, from_sequence,
+                                "the entry at the given head has another hash: history was rewritten")
+                start, prev_hash = from_sequence, from_hash
+            elif from_sequence == start and from_hash != prev_hash:
+                return _bad(0, head, from_sequence, "the given head does not match the archive anchor")
+        checked, position = 0, start
+        while position < head["sequence"]:
+            entries = self.entries_after(position, min(page, head["sequence"] - position))
+            if not entries:
+                return _bad(checked, head, position + 1, "entry missing")
+            for entry in entries:
+                problem = _entry_problem(entry, prev_hash)
+                if problem:
+                    return _bad(checked, head, entry["_id"], problem)
+                prev_hash, position = entry["hash"], entry["_id"]
+                checked += 1
+        if prev_hash != head["hash"]:
+            return _bad(checked, head, head["sequence"], "the head's hash does not match the last entry")
+        return {"ok": True, "checked": checked, "head": head}
+
+
+def _bad(checked: int, head: dict, sequence: int, reason: str) -> dict:
+    return {"ok": False, "checked": checked, "head": head, "first_bad": {"sequence": sequence, "reason": reason}}
+
+
+def _entry_problem(entry: dict, prev_hash: str) -> str | None:
+    content = entry.get("content")
+    if not isinstance(content, str):
+        return "content missing"
+    if digest_of(content) != entry.get("digest"):
+        return "content does not match its digest (the entry was altered)"
+    if entry.get("prev_hash") != prev_hash:
+        return "previous hash does not match the entry before it"
+    if chain_hash(prev_hash, entry["digest"]) != entry.get("hash"):
+        return "hash does not cover the previous hash and the digest"
+    try:
+        data = _content(content)
+    except ValueError:
+        return "content is not JSON"
+    envelope, aggregate, scope = data.get("envelope") or {}, data.get("aggregate") or {}, data.get("scope") or {}
+    copies = {"_id": data.get("sequence"), "event_id": envelope.get("id"), "type": envelope.get("type"),
+              "aggregate_type": aggregate.get("type"), "aggregate_id": aggregate.get("id"),
+              "region_code": scope.get("region_code"), "station_ids": scope.get("station_ids") or []}
+    for field, expected in copies.items():
+        if entry.get(field) != expected:
+            return f"{field} differs from the hashed content"
+    return None
+
+
+# --- the relay's hook -----------------------------------------------------------------------------
+def record_batch(db, collection: str, claimed_docs: Iterable[Mapping]) -> dict[str, int]:
+    """Append the claimed aggregates' pending events to the log; event id → sequence.
+
+    The relay calls this before publishing: whatever it then publishes is already in the history.
+    """
+    return EventLog(db).append(pending_from_outbox(collection, claimed_docs))
+
+
+# --- history for people: scoped, masked -------------------------------------------------------------
+def sees_entry(viewer: Viewer, entry: Mapping) -> bool:
+    """The same scope rules as every other read: administrators everywhere, stations their own,
+    civil-affairs staff and evaluators their region; the public never sees history."""
+    if viewer.role == ADMIN:
+        return True
+    stations = entry.get("station_ids") or []
+    if viewer.role in (STATION_STAFF, SUPERVISOR):
+        return bool(set(stations) & set(viewer.station_ids))
+    region = entry.get("region_code")
+    if viewer.role in (*REGION_ROLES, EVALUATOR) and viewer.region and region:
+        return region.startswith(region_prefix(viewer.region))
+    return False
+
+
+# Payload keys that hold personal data, by how they are shown. Free text can hold anything a
+# social worker typed (names, diagnoses), so it is never shown in a history.
+NAME_KEYS = ("name", "person_name", "head_name", "given_by_name", "volunteer_name", "contact_name")
+ID_NUMBER_KEYS = ("id_number", "resident_id", "certificate_number")
+PHONE_KEYS = ("phone", "mobile", "contact_phone")
+WITHHELD_KEYS = ("notes", "note", "description", "reason", "comment", "summary", "address", "birth_date",
+                 "health", "disability", "crisis_notes", "basis_note", "strengths")
+_ID_NUMBER_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+_PHONE_SHAPE = re.compile(r"^1\d{10}$")
+WITHHELD = "(withheld)"
+
+
+def masked_fields(payload, path: str = "") -> list[dict]:
+    """A payload flattened to [{path, value, masked}], personal values masked or withheld."""
+    fields: list[dict] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            fields.extend(_masked_field(f"{path}.{key}" if path else key, key, value))
+    return fields
+
+
+def _masked_field(path: str, key: str, value) -> list[dict]:
+    if key in WITHHELD_KEYS and value not in (None, "", [], {}):
+        return [{"path": path, "value": WITHHELD, "masked": True}]
+    if isinstance(value, dict):
+        return masked_fields(value, path)
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            masked = [_mask_scalar(key, v) for v in value]
+            return [{"path": path, "value": canonical([m for m, _ in masked]), "masked": any(f for _, f in masked)}]
+        out = []
+        for index, item in enumerate(value):
+            out.extend(_masked_field(f"{path}.{index}", key, item) if not isinstance(item, dict)
+                       else masked_fields(item, f"{path}.{index}"))
+        return out
+    shown, was_masked = _mask_scalar(key, value)
+    return [{"path": path, "value": canonical(shown), "masked": was_masked}]
+
+
+def _mask_scalar(key: str, value):
+    if not isinstance(value, str) or not value:
+        return value, False
+    if key in ID_NUMBER_KEYS or _ID_NUMBER_SHAPE.match(value):
+        return mask_id_number(value), True
+    if key in PHONE_KEYS or _PHONE_SHAPE.match(value):
+        return mask_phone(value), True
+    if key in NAME_KEYS or key.endswith("_person_name"):
+        return mask_name(value), True
+    return value, False
+
+
+def history_item(entry: Mapping) -> dict:
+    envelope = _content(entry["content"])["envelope"]
+    actor = envelope.get("actor") or None
+    return {"sequence": entry["_id"], "event_id": entry["event_id"], "type": entry["type"],
+            "version": envelope.get("version"), "occurred_at": entry["occurred_at"],
+            "recorded_at": entry.get("recorded_at"), "producer": envelope.get("producer"),
+            "aggregate_type": entry["aggregate_type"], "aggregate_id": entry["aggregate_id"],
+            "actor": {"user_id": actor.get("user_id"), "role": actor.get("role")} if actor else None,
+            "correlation_id": envelope.get("correlation_id"), "fields": masked_fields(envelope.get("payload"))}
+
+
+def aggregate_history(db, viewer: Viewer, aggregate_type: str, aggregate_id: str, after: int | None = None,
+                      limit: int = 50) -> dict:
+    """The events that changed one aggregate, oldest first, within the viewer's scope."""
+    if viewer.is_public:
+        raise PermissionDenied("history needs a signed-in user")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed.field("limit", f"must be between 1 and {MAX_PAGE}")
+    entries = [e for e in EventLog(db).for_aggregate(aggregate_id)
+               if e["aggregate_type"] == aggregate_type and sees_entry(viewer, e)]
+    if not entries:
+        # Out of scope looks exactly like unknown.
+        raise NotFound(f"no history for {aggregate_type} {aggregate_id}", {"aggregate_id": ["unknown or out of scope"]})
+    total = len(entries)
+    if after is not None:
+        entries = [e for e in entries if e["_id"] > after]
+    page = entries[:limit]
+    return {"items": [history_item(e) for e in page], "total": total,
+            "next_cursor": str(page[-1]["_id"]) if len(entries) > limit else None}
+
+
+# --- the endpoints every service mixes in -------------------------------------------------------------
+class EventLogEndpoints:
+    """RPC over the service's own log: replay for consumers, public heads, scoped history.
+
+    `events_since` is for other services (they pass the SYSTEM viewer); it returns whole envelopes,
+    so people never reach it through the gateway.
+    """
+
+    @rpc
+    def events_since(self, viewer, position, limit=200):
+        if Viewer.from_dict(viewer).role != ADMIN:
+            raise PermissionDenied("replaying the event log is for services")
+        if not isinstance(position, int) or position < 0:
+            raise ValidationFailed.field("position", "must be a non-negative integer")
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+            raise ValidationFailed.field("limit", f"must be between 1 and {MAX_PAGE}")
+        event_log = EventLog(storage.database(self.name))
+        items = [{"sequence": e["_id"], "envelope": _content(e["content"])["envelope"]}
+                 for e in event_log.entries_after(position, limit)]
+        return {"producer": self.name, "items": items, "head": event_log.head()["sequence"]}
+
+    @rpc
+    def event_log_head(self, viewer):
+        """Public: the chain head anyone may keep to check later that history was only appended to."""
+        return {"service": self.name, **EventLog(storage.database(self.name)).head()}
+
+    @rpc
+    def event_log_consistency(self, viewer, sequence, hash):
+        """Public: does today's log still hold the given earlier head, with an intact chain after it?"""
+        result = EventLog(storage.database(self.name)).verify(from_sequence=sequence, from_hash=hash)
+        return {"service": self.name, "consistent": result["ok"], "head": result["head"],
+                "reason": (result.get("first_bad") or {}).get("reason")}
+
+    @rpc
+    def aggregate_history(self, viewer, aggregate_type, aggregate_id, filters=None):
+        filters = filters or {}
+        after = filters.get("after")
+        try:
+            after = int(after) if after not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ValidationFailed.field("after", "not a cursor from this list") from None
+        return aggregate_history(storage.database(self.name), Viewer.from_dict(viewer), aggregate_type,
+                                 aggregate_id, after, int(filters.get("limit") or 50))
+
+
+# --- projections: catch up from the log, then follow live events ----------------------------------------
+Handler = Callable[[dict, object], dict]
+PROJECTIONS = "projections"
+
+
+class Projection(DependencyProvider):
+    """A read model built from other services' events, complete from the first event on.
+
+    `handlers` pairs each contract with `apply(state, envelope) -> new state` (a pure fold). State
+    and the position reached in each producer's log are ONE document, written together, so an
+    event is either in both or in neither. At start the projection catches up from each
+    producer's log (`events_since` pages); live events then arrive through an ordinary
+    `@event_handler` that calls `self.<projection>.live(event)`:
+    - a live event at or below the stored position was already applied (replay overlap, redelivery): skipped;
+    - the next one is applied;
+    - one further ahead means some are missing (not replayed yet, or waiting in a retry queue): the
+      projection catches up from the log, which includes the live event.
+    """
+
+    def __init__(self, name: str, handlers: Iterable[tuple[EventContract, Handler]],
+                 initial: Callable[[], dict] = dict, page: int = 200):
+        self.name = name
+        self.handlers = {c.name: (c, fn) for c, fn in handlers}
+        self.producers = sorted({c.producer for c, _ in self.handlers.values()})
+        self.initial = initial
+        self.page = page
+
+    def setup(self):
+        self._lock = Semaphore(1)
+        self._running = False
+
+    def start(self):
+        self._running = True
+        self._ensure_document()
+        self.container.spawn_managed_thread(self._catch_up_all, identifier=f"projection:{self.name}")
+
+    def stop(self):
+        self._running = False
+
+    def kill(self):
+        self._running = False
+
+    @property
+    def db(self):
+        return storage.database(self.container.service_name)
+
+    def _ensure_document(self):
+        with contextlib.suppress(DuplicateKeyError):
+            self.db[PROJECTIONS].insert_one({"_id": self.name, "positions": {p: 0 for p in self.producers},
+                                             "state": self.initial()})
+
+    def _catch_up_all(self):
+        for producer in self.producers:
+            while self._running:
+                try:
+                    self.catch_up(producer)
+                    break
+                except Exception:  # the producer may not be up yet: keep trying, live events wait meanwhile
+                    log.warning("projection %s cannot catch up from %s yet", self.name, producer, exc_info=True)
+                    eventlet.sleep(1.0)
+
+    def document(self) -> dict:
+        return self.db[PROJECTIONS].find_one({"_id": self.name}) or {}
+
+    def catch_up(self, producer: str, until: int | None = None) -> int:
+        """Apply the producer's logged events after the stored position; return the new position."""
+        with self._lock, ClusterRpcClient(uri=settings().amqp_uri, timeout=settings().rpc_timeout_seconds) as client:
+            fetch = getattr(client, producer).events_since
+            while self._running:
+                doc = self.document()
+                position = doc["positions"][producer]
+                page = fetch(SYSTEM.to_dict(), position, self.page)
+                items = page["items"]
+                if items:
+                    self._apply(producer, [(i["sequence"], i["envelope"]) for i in items])
+                if len(items) < self.page or (until is not None and items[-1]["sequence"] >= until):
+                    return self.document()["positions"][producer]
+        return self.document()["positions"][producer]
+
+    def live(self, envelope, sequence) -> bool:
+        """Apply one live event (its `shegong.sequence` header); True if it changed the projection."""
+        producer = envelope.producer
+        if sequence is None:
+            # Sent before the log existed, or by hand: the log knows where it belongs.
+            self.catch_up(producer)
+            return False
+        sequence = int(sequence)
+        with self._lock:
+            position = self.document()["positions"][producer]
+            if sequence <= position:
+                return False
+            if sequence == position + 1:
+                return self._apply(producer, [(sequence, envelope)])
+        self.catch_up(producer, until=sequence)
+        return True
+
+    def _apply(self, producer: str, items: list[tuple[int, object]]) -> bool:
+        """Fold `items` (contiguous, in order) into the state; one compare-and-set write."""
+        collection = self.db[PROJECTIONS]
+        for _ in range(20):
+            doc = collection.find_one({"_id": self.name})
+            position = doc["positions"][producer]
+            state = doc["state"]
+            applied = position
+            for sequence, envelope in items:
+                if sequence <= applied:
+                    continue
+                if sequence != applied + 1:
+                    break
+                state = self._fold(state, envelope)
+                applied = sequence
+            if applied == position:
+                return False
+            done = collection.update_one({"_id": self.name, f"positions.{producer}": position},
+                                         {"$set": {"state": state, f"positions.{producer}": applied}})
+            if done.matched_count:
+                return True
+        raise EventLogBusy(f"projection {self.name} kept changing under this worker")
+
+    def _fold(self, state: dict, envelope) -> dict:
+        body = envelope if isinstance(envelope, dict) else envelope.to_dict()
+        known = self.handlers.get(body["type"])
+        if known is None:
+            return state
+        contract, apply = known
+        try:
+            event = envelope if not isinstance(envelope, dict) else read_event(body, contract)
+        except UnreadableEvent:
+            log.error("projection %s skips unreadable logged event %s", self.name, body.get("id"))
+            return state
+        return apply(state, event)
+
+    def get_dependency(self, worker_ctx):
+        return BoundProjection(self, worker_ctx.context_data.get(SEQUENCE_HEADER))
+
+
+class BoundProjection:
+    """What a worker sees: the projection plus the sequence of the event it is handling."""
+
+    def __init__(self, projection: Projection, sequence):
+        self._projection = projection
+        self._sequence = sequence
+
+    def live(self, envelope) -> bool:
+        return self._projection.live(envelope, self._sequence)
+
+    def state(self) -> dict:
+        return self._projection.document().get("state", {})
