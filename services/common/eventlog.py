@@ -398,14 +398,14 @@ def _masked_field(path: str, key: str, value) -> list[dict]:
     if isinstance(value, list):
         if all(not isinstance(v, (dict, list)) for v in value):
             masked = [_mask_scalar(key, v) for v in value]
-            return [{"path": path, "value": canonical([m for m, _ in masked]), "masked": any(f for _, f in masked)}]
+            return [{"path": path, "value": [m for m, _ in masked], "masked": any(f for _, f in masked)}]
         out = []
         for index, item in enumerate(value):
             out.extend(_masked_field(f"{path}.{index}", key, item) if not isinstance(item, dict)
                        else masked_fields(item, f"{path}.{index}"))
         return out
     shown, was_masked = _mask_scalar(key, value)
-    return [{"path": path, "value": canonical(shown), "masked": was_masked}]
+    return [{"path": path, "value": shown, "masked": was_masked}]
 
 
 def _mask_scalar(key: str, value):
