@@ -94,8 +94,25 @@ class EventLogCorrupt(Exception):
 
 # --- the chain ------------------------------------------------------------------------------------
 def canonical(value) -> str:
-    """RFC 8785 (JSON Canonicalization Scheme): one text per value, whatever produced it."""
+    """RFC 8785 (JSON Canonicalization Scheme): one text per value, whatever produced it.
+
+    Without floats and with ASCII keys, sorted compact `json.dumps` produces exactly the RFC 8785
+    text (same escapes, same key order) four times faster than the pure-Python rfc8785 library, which
+    handles everything else (number formatting, UTF-16 key order). A unit test holds them equal.
+    """
+    if _plain(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return rfc8785.dumps(value).decode("utf-8")
+
+
+def _plain(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, str):
+        return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
+    return value is None or isinstance(value, (bool, int))
 
 
 def _content(text: str) -> dict:
@@ -154,6 +171,22 @@ def _entry(sequence: int, prev_hash: str, item: Pending) -> dict:
             "content": content, "digest": digest, "prev_hash": prev_hash, "hash": chain_hash(prev_hash, digest)}
 
 
+def _chain(head: dict, batch: list[Pending], logged: dict[str, int]) -> tuple[list[dict], dict[str, int]]:
+    """New entries for the envelopes not in `logged`, chained onto `head`; and event id → sequence."""
+    sequence, prev_hash = head["sequence"], head["hash"]
+    assigned, entries = dict(logged), []
+    for item in batch:
+        event_id = item.envelope["id"]
+        if event_id in assigned:
+            continue
+        sequence += 1
+        entry = _entry(sequence, prev_hash, item)
+        prev_hash = entry["hash"]
+        entries.append(entry)
+        assigned[event_id] = sequence
+    return entries, assigned
+
+
 class EventLog:
     """One service's log in its own database."""
 
@@ -171,37 +204,26 @@ class EventLog:
         head = self._take_lease()
         released = False
         try:
-            ids = [item.envelope["id"] for item in batch]
-            logged = {d["event_id"]: d["_id"] for d in self.entries.find({"event_id": {"$in": ids}},
-                                                                          {"event_id": 1})}
-            if logged:
-                # Only a relay that died between appending and clearing its outbox gets here: the
-                # head may lag what it appended, so bring it forward before allocating.
+            entries, assigned = _chain(head, batch, logged={})
+            try:
+                self.entries.insert_many(entries, ordered=True)
+            except (BulkWriteError, DuplicateKeyError):
+                # Either some of these events are logged already (a relay died between appending and
+                # clearing its outbox) or entries lie past the head (a writer died before moving it).
+                # The unique indexes refused the duplicates; adopt what is there and append the rest.
                 head = self._roll_forward(head)
-            sequence, prev_hash = head["sequence"], head["hash"]
-            new_entries, seen = [], set(logged)
-            for item in batch:
-                event_id = item.envelope["id"]
-                if event_id in seen:
-                    continue
-                seen.add(event_id)
-                sequence += 1
-                entry = _entry(sequence, prev_hash, item)
-                prev_hash = entry["hash"]
-                new_entries.append(entry)
-                logged[event_id] = sequence
-            if new_entries:
-                try:
-                    self.entries.insert_many(new_entries, ordered=True)
-                except (BulkWriteError, DuplicateKeyError):
-                    # A previous writer's entries lie past the head (it died before moving it):
-                    # move the head over them and let the relay retry this batch.
-                    self._roll_forward(head, release=True)
-                    released = True
-                    raise EventLogBusy("the log head lagged its entries; moved forward, retry") from None
-            self._release(head["sequence"], sequence, prev_hash)
+                ids = [item.envelope["id"] for item in batch]
+                logged = {d["event_id"]: d["_id"] for d in self.entries.find({"event_id": {"$in": ids}},
+                                                                              {"event_id": 1})}
+                entries, assigned = _chain(head, batch, logged)
+                if entries:
+                    self.entries.insert_many(entries, ordered=True)
+            if entries:
+                self._release(head["sequence"], entries[-1]["_id"], entries[-1]["hash"])
+            else:
+                self._release(head["sequence"], head["sequence"], head["hash"])
             released = True
-            return logged
+            return assigned
         finally:
             if not released:
                 self.heads.update_one({"_id": HEAD_ID, "writer": self.writer}, {"$set": {"lease_until": 0}})

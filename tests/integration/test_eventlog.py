@@ -6,8 +6,10 @@ import io
 import json
 
 import pytest
+from kombu import Queue
 
 from services.common import eventlog, storage
+from services.common.broker import connection, events_exchange
 from services.common.eventlog import EventLog, EventLogBusy, Pending
 from services.common.events import new_event
 from services.common.outbox import EventPublisher, relay_once
@@ -54,7 +56,14 @@ def run_cli(*args) -> tuple[int, dict]:
 
 def test_relay_appends_every_published_event_in_order_and_the_log_verifies(isolated_settings):
     events = [store_parcel(f"p{i}") for i in range(5)]
-    assert relay() == 5
+    with connection(isolated_settings.amqp_uri) as conn:
+        tap = Queue(f"tap-{PRODUCER}", exchange=events_exchange(PRODUCER), routing_key="#", auto_delete=False)
+        tap(conn.channel()).declare()
+        assert relay() == 5
+        messages = [tap(conn.channel()).get(no_ack=True) for _ in range(5)]
+    # each message says where it sits in the history, so consumers can tell replayed from live
+    assert [(m.payload["id"], m.headers[eventlog.SEQUENCE_HEADER]) for m in messages] == \
+        [(e.id, n) for n, e in enumerate(events, start=1)]
     entries = [logged(s) for s in range(1, 6)]
     assert [e["event_id"] for e in entries] == [e.id for e in events]
     assert entries[0]["prev_hash"] == eventlog.GENESIS_HASH
@@ -95,10 +104,11 @@ def test_one_writer_at_a_time_and_a_dead_writers_entries_are_adopted(isolated_se
     db[eventlog.HEAD].update_one({"_id": eventlog.HEAD_ID}, {"$set": {"lease_until": 0}})
     assert EventLog(db).head()["sequence"] == 1
     replica_b = EventLog(db, writer="replica-b")
-    with pytest.raises(EventLogBusy):  # the head lagged: it is moved forward and the batch retried
-        replica_b.append(pending[2:])
+    # B's batch repeats the dead writer's event: entry 2 is adopted, the new one chained after it.
     assert replica_b.append(pending[1:]) == {pending[1].envelope["id"]: 2, pending[2].envelope["id"]: 3}
     assert EventLog(db).head()["sequence"] == 3 and EventLog(db).verify()["ok"]
+    assert replica_b.append(pending) == {p.envelope["id"]: n for n, p in enumerate(pending, start=1)}
+    assert logged(4) is None  # all three were logged already: nothing appended
 
 
 def test_an_altered_event_is_caught_at_the_first_bad_entry(isolated_settings):

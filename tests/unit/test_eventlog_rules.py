@@ -12,6 +12,14 @@ def test_canonical_json_is_rfc8785_whatever_the_key_order():
     assert eventlog.canonical({"a": 1, "b": 2}) == eventlog.canonical({"b": 2, "a": 1})
 
 
+def test_fast_canonical_path_equals_the_rfc8785_library():
+    import rfc8785
+    values = [{"z": "社工\n\t\"\\\u0001\u2028", "a": [1, -2, True, False, None, {"k": "v"}], "m": {"b": 1, "a": 2}},
+              {"f": 1.0, "g": 1e21, "h": 0.1}, {"é": 1, "e": 2}, {"emoji": "😀"}]
+    for value in values:
+        assert eventlog.canonical(value) == rfc8785.dumps(value).decode("utf-8")
+
+
 def test_each_hash_covers_the_previous_hash_and_the_content_digest():
     digest = eventlog.digest_of("{}")
     assert digest == hashlib.sha256(b"{}").hexdigest()
