@@ -57,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--from-hash", default=None, help="that head's hash")
     head = events_actions.add_parser("head", help="print the chain head (sequence and hash) to keep for later checks")
     head.add_argument("service")
+    archive = events_actions.add_parser("archive", help="move old entries to a JSON-lines segment; the chain stays "
+                                                        "verifiable (the segment's last hash anchors what remains)")
+    archive.add_argument("service")
+    archive.add_argument("--through", type=int, required=True, help="the last sequence to archive")
+    archive.add_argument("--out", required=True, help="segment file to create (refuses to overwrite)")
+    segment = events_actions.add_parser("verify-segment", help="check an archived segment on its own")
+    segment.add_argument("file")
 
     commands.add_parser("rotate-keys", help="re-encrypt protected fields with the first SHEGONG_ENCRYPTION_KEY")
 
@@ -138,13 +145,28 @@ def _events(args) -> int:
     import re
 
     from services.common import storage
-    from services.common.eventlog import EventLog
+    from services.common.eventlog import EventLog, verify_segment
+    if args.events_action == "verify-segment":
+        with open(args.file, encoding="utf-8") as lines:
+            report = verify_segment(lines)
+        print(json.dumps(report, ensure_ascii=False))
+        return 0 if report["ok"] else 1
     if not re.fullmatch(r"[a-z][a-z_]{0,40}", args.service):
         print(f"error: {args.service!r} is not a service name", file=sys.stderr)
         return 2
     event_log = EventLog(storage.database(args.service))
     if args.events_action == "head":
         print(json.dumps({"service": args.service, **event_log.head()}))
+        return 0
+    if args.events_action == "archive":
+        from services.common.errors import DomainError
+        from services.common.eventlog import EventLogCorrupt
+        try:
+            with open(args.out, "x", encoding="utf-8") as out:
+                print(json.dumps(event_log.archive(args.through, out, args.service)))
+        except (DomainError, EventLogCorrupt, FileExistsError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         return 0
     if (args.from_sequence is None) != (args.from_hash is None):
         print("error: --from-sequence and --from-hash go together", file=sys.stderr)

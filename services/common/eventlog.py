@@ -53,7 +53,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from . import clock, storage
 from .auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, SYSTEM, Viewer, region_prefix
 from .config import settings
-from .errors import NotFound, PermissionDenied, ValidationFailed
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .events import EventContract, UnreadableEvent, read_event
 from .protection import mask_id_number, mask_name, mask_phone
 
@@ -299,6 +299,47 @@ class EventLog:
     def for_aggregate(self, aggregate_id: str) -> list[dict]:
         return sorted(self.entries.find({"aggregate_id": aggregate_id}), key=lambda d: d["_id"])
 
+    def archived_through(self) -> int:
+        anchor = self.heads.find_one({"_id": ANCHOR})
+        return anchor["sequence"] if anchor else 0
+
+    # --- archiving ----------------------------------------------------------------------------
+    def archive(self, through: int, out, service: str, page: int = 1000) -> dict:
+        """Move entries after the current anchor up to `through` into a JSON-lines segment.
+
+        The segment starts with a header naming its anchor (the hash it chains to) and its last
+        hash, which becomes the store's new anchor: the next segment, and the entries kept in the
+        store, chain to it, so every segment and the live log stay verifiable on their own and
+        together. The segment is written and checked before anything is deleted.
+        """
+        start, prev_hash = self.archived_through(), self._anchor_hash()
+        head = self.head()
+        if not start < through <= head["sequence"]:
+            raise ValidationFailed.field("through", f"must be after {start} and at most {head['sequence']}")
+        lines, position, last_hash = [], start, prev_hash
+        while position < through:
+            entries = self.entries_after(position, min(page, through - position))
+            if not entries:
+                raise EventLogCorrupt(f"entry {position + 1} is missing; verify the log first")
+            for entry in entries:
+                problem = _entry_problem(entry, last_hash)
+                if problem:
+                    raise EventLogCorrupt(f"entry {entry['_id']}: {problem}; verify the log first")
+                last_hash, position = entry["hash"], entry["_id"]
+                lines.append(json.dumps({k: entry[k] for k in SEGMENT_FIELDS}, ensure_ascii=False))
+        header = {"segment": service, "anchor_sequence": start, "anchor_hash": prev_hash,
+                  "last_sequence": through, "last_hash": last_hash}
+        out.write(json.dumps(header) + "\n")
+        for line in lines:
+            out.write(line + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+        self.heads.replace_one({"_id": ANCHOR}, {"_id": ANCHOR, "sequence": through, "hash": last_hash,
+                                                 "archived_at": clock.iso(clock.utcnow())}, upsert=True)
+        for chunk_start in range(start + 1, through + 1, page):
+            self.entries.delete_many({"_id": {"$in": list(range(chunk_start, min(chunk_start + page, through + 1)))}})
+        return header
+
     # --- verifying ----------------------------------------------------------------------------
     def verify(self, from_sequence: int | None = None, from_hash: str | None = None, page: int = 1000) -> dict:
         """Recompute the chain; report the first entry that does not match.
@@ -323,6 +364,9 @@ class EventLog:
                 start, prev_hash = from_sequence, from_hash
             elif from_sequence == start and from_hash != prev_hash:
                 return _bad(0, head, from_sequence, "the given head does not match the archive anchor")
+            elif from_sequence < start:
+                return _bad(0, head, from_sequence, f"the given head is archived (the store starts after {start}): "
+                                                    "check the archive segments, then this log from its anchor")
         checked, position = 0, start
         while position < head["sequence"]:
             entries = self.entries_after(position, min(page, head["sequence"] - position))
@@ -337,6 +381,32 @@ class EventLog:
         if prev_hash != head["hash"]:
             return _bad(checked, head, head["sequence"], "the head's hash does not match the last entry")
         return {"ok": True, "checked": checked, "head": head}
+
+
+SEGMENT_FIELDS = ("_id", "event_id", "type", "occurred_at", "recorded_at", "aggregate_type", "aggregate_id",
+                  "region_code", "station_ids", "content", "digest", "prev_hash", "hash")
+
+
+def verify_segment(lines: Iterable[str]) -> dict:
+    """Check an archived segment on its own: every entry chains from the header's anchor to its last hash."""
+    iterator = iter(lines)
+    header = json.loads(next(iterator))
+    prev_hash, position, checked = header["anchor_hash"], header["anchor_sequence"], 0
+    head = {"sequence": header["last_sequence"], "hash": header["last_hash"]}
+    for line in iterator:
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if entry["_id"] != position + 1:
+            return _bad(checked, head, position + 1, "entry missing")
+        problem = _entry_problem(entry, prev_hash)
+        if problem:
+            return _bad(checked, head, entry["_id"], problem)
+        prev_hash, position, checked = entry["hash"], entry["_id"], checked + 1
+    if (position, prev_hash) != (header["last_sequence"], header["last_hash"]):
+        return _bad(checked, head, position, "the segment does not end at its header's last hash")
+    return {"ok": True, "checked": checked, "head": head, "anchor": {"sequence": header["anchor_sequence"],
+                                                                      "hash": header["anchor_hash"]}}
 
 
 def _bad(checked: int, head: dict, sequence: int, reason: str) -> dict:
@@ -490,6 +560,11 @@ class EventLogEndpoints:
         if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValidationFailed.field("limit", f"must be between 1 and {MAX_PAGE}")
         event_log = EventLog(storage.database(self.name))
+        archived = event_log.archived_through()
+        if position < archived:
+            raise Conflict(f"{self.name}'s events up to {archived} are archived; rebuild from the archive segments "
+                           f"(shegong events archive) and continue from {archived}",
+                           {"position": [f"at least {archived}"]})
         items = [{"sequence": e["_id"], "envelope": _content(e["content"])["envelope"]}
                  for e in event_log.entries_after(position, limit)]
         return {"producer": self.name, "items": items, "head": event_log.head()["sequence"]}
@@ -611,7 +686,9 @@ class Projection(DependencyProvider):
                 return False
             if sequence == position + 1:
                 return self._apply(producer, [(sequence, envelope)])
-        self.catch_up(producer, until=sequence)
+        if self.catch_up(producer, until=sequence) < sequence:
+            # Cannot happen while the relay logs before publishing; if it does, the event is retried.
+            raise EventLogBusy(f"{producer} event {sequence} is not in its log yet")
         return True
 
     def _apply(self, producer: str, items: list[tuple[int, object]]) -> bool:

@@ -10,6 +10,7 @@ from kombu import Queue
 
 from services.common import eventlog, storage
 from services.common.broker import connection, events_exchange
+from services.common.errors import Conflict
 from services.common.eventlog import EventLog, EventLogBusy, Pending
 from services.common.events import new_event
 from services.common.outbox import EventPublisher, relay_once
@@ -206,3 +207,26 @@ def test_history_is_scoped_and_masks_personal_data(isolated_settings):
     for outsider in (Viewer("u3", "station_staff", station_ids=("ST999",)), Viewer("u4", "county", region="321181")):
         with pytest.raises(NotFound):
             eventlog.aggregate_history(producer_db(), outsider, "parcels", "h1")
+
+
+def test_archived_segment_and_remaining_log_each_verify_and_chain_together(isolated_settings, tmp_path):
+    for i in range(6):
+        store_parcel(f"a{i}")
+    relay()
+    hash_4 = logged(4)["hash"]
+    segment = tmp_path / "history_producer-1-4.jsonl"
+    code, header = run_cli("archive", PRODUCER, "--through", "4", "--out", str(segment))
+    assert code == 0 and header["last_sequence"] == 4 and header["last_hash"] == hash_4
+    assert header["anchor_hash"] == eventlog.GENESIS_HASH
+    assert logged(4) is None and logged(5)["prev_hash"] == hash_4  # the segment's last hash anchors the rest
+    code, report = run_cli("verify", PRODUCER)
+    assert code == 0 and report["checked"] == 2
+    code, report = run_cli("verify-segment", str(segment))
+    assert code == 0 and report["checked"] == 4
+    lines = segment.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("李四", "王五")
+    segment.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, report = run_cli("verify-segment", str(segment))
+    assert code == 1 and report["first_bad"]["sequence"] == 2
+    with pytest.raises(Conflict):  # a consumer cannot silently miss the archived part
+        HistoryProducer.events_since(type("S", (), {"name": PRODUCER})(), {"user_id": "s", "role": "admin"}, 0)
