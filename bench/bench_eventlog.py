@@ -5,9 +5,11 @@ needs.assessed (two needs) and four visit.logged, appended in batches of 200 env
 the relay hands `eventlog.record_batch` per claimed batch), to an nx-27017 that keeps its data on
 disk, so the file's growth is measured as well as the documents' BSON size.
 
-    python -m bench.bench_eventlog [--households 5000]
+    python -m bench.bench_eventlog [--households 5000] [--relay-events 2000]
 
 Figures per 100,000 households are the per-event size times the events of that many households.
+The relay part drains the same number of stored events through `relay_once` to a real broker twice
+in one run: with the history hook and, as the baseline, with the hook replaced by a no-op.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import bson  # noqa: E402
 from services.casework.events import HOUSEHOLD_REGISTERED, NEEDS_ASSESSED, VISIT_LOGGED  # noqa: E402
 from services.common import config, eventlog, storage  # noqa: E402
 from services.common.events import new_event  # noqa: E402
+from services.common.outbox import EventPublisher, relay_once  # noqa: E402
 from tests.support.infrastructure import NxServer  # noqa: E402
 
 BATCH = 200
@@ -59,10 +62,49 @@ def household_year(number: int) -> list[eventlog.Pending]:
     return [eventlog.Pending(e.to_dict(), "households", household_id, scope) for e in events]
 
 
+def relay_rate(events: int, with_history: bool) -> float:
+    """Events/s draining `events` stored household events through relay_once to the broker."""
+    from bench.common import private_platform
+    with private_platform() as settings:
+        db = storage.database("casework")
+        storage.ensure_indexes(db, [*eventlog.INDEXES, *storage.outbox_indexes("households")])
+        store = storage.AggregateStore(db, "households", "household")
+        for number in range(events):
+            item = household_year(number)[0]
+            store.collection.insert_one({"_id": item.aggregate_id, "station_id": "ST321102001",
+                                         "region_code": "321102001", storage.VERSION: 1, storage.OUTBOX_LEASE: 0,
+                                         storage.OUTBOX_PENDING: True,
+                                         storage.OUTBOX: {item.envelope["id"]: {"order": 1000,
+                                                                                "envelope": item.envelope}}})
+        original = eventlog.record_batch
+        if not with_history:
+            eventlog.record_batch = lambda *_args: {}
+        publisher = EventPublisher(settings.amqp_uri)
+        try:
+            started, sent = time.perf_counter(), 0
+            while sent < events:
+                sent += relay_once(db, ["households"], publisher)
+            return events / (time.perf_counter() - started)
+        finally:
+            eventlog.record_batch = original
+            publisher.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--relay-events", type=int, default=2000)
     args = parser.parse_args()
+    if args.relay_events:
+        # Interleaved, best of three each: the broker and store warm up, and the machine is shared.
+        runs = {True: [], False: []}
+        for _ in range(3):
+            for with_history in (False, True):
+                runs[with_history].append(relay_rate(args.relay_events, with_history))
+        with_log, without = max(runs[True]), max(runs[False])
+        print(f"relay to the broker, {args.relay_events} events, best of 3: with the history {with_log:,.0f} "
+              f"events/s, baseline without it {without:,.0f} events/s ({with_log / without:.2f}x); "
+              f"all runs {[round(r) for r in runs[True]]} vs {[round(r) for r in runs[False]]}")
     with tempfile.TemporaryDirectory(prefix="nx-eventlog-") as data_dir:
         server = NxServer(data_dir=data_dir).start()
         try:
