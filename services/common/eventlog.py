@@ -9,7 +9,7 @@ publishes again (consumers are idempotent). Entries:
      aggregate_type, aggregate_id, region_code, station_ids,          ← queryable copies
      content, digest, prev_hash, hash}
 
-`content` is the RFC 8785 canonical JSON of {sequence, envelope, aggregate, scope}, stored as the
+`content` is the RFC 8785 canonical JSON of {sequence, recorded_at, envelope, aggregate, scope}, stored as the
 exact text that was hashed: the store cannot change a boolean into 1 or a string into bytes behind
 the chain's back. `digest = sha256(content)`, `hash = sha256(prev_hash ‖ digest)` (raw 32-byte
 values), the first entry's `prev_hash` is 64 zeros (or an archive anchor, see `ANCHOR`).
@@ -161,11 +161,12 @@ def pending_from_outbox(collection: str, docs: Iterable[Mapping]) -> list[Pendin
 
 def _entry(sequence: int, prev_hash: str, item: Pending) -> dict:
     aggregate = {"type": item.aggregate_type, "id": item.aggregate_id}
-    content = canonical({"sequence": sequence, "envelope": item.envelope, "aggregate": aggregate,
-                         "scope": item.scope})
+    recorded_at = clock.iso(clock.utcnow())
+    content = canonical({"sequence": sequence, "recorded_at": recorded_at, "envelope": item.envelope,
+                         "aggregate": aggregate, "scope": item.scope})
     digest = digest_of(content)
     return {"_id": sequence, "event_id": item.envelope["id"], "type": item.envelope["type"],
-            "occurred_at": item.envelope["occurred_at"], "recorded_at": clock.iso(clock.utcnow()),
+            "occurred_at": item.envelope["occurred_at"], "recorded_at": recorded_at,
             "aggregate_type": item.aggregate_type, "aggregate_id": item.aggregate_id,
             "region_code": item.scope.get("region_code"), "station_ids": list(item.scope.get("station_ids") or []),
             "content": content, "digest": digest, "prev_hash": prev_hash, "hash": chain_hash(prev_hash, digest)}
@@ -428,7 +429,8 @@ def _entry_problem(entry: dict, prev_hash: str) -> str | None:
     except ValueError:
         return "content is not JSON"
     envelope, aggregate, scope = data.get("envelope") or {}, data.get("aggregate") or {}, data.get("scope") or {}
-    copies = {"_id": data.get("sequence"), "event_id": envelope.get("id"), "type": envelope.get("type"),
+    copies = {"_id": data.get("sequence"), "recorded_at": data.get("recorded_at"), "event_id": envelope.get("id"),
+              "type": envelope.get("type"), "occurred_at": envelope.get("occurred_at"),
               "aggregate_type": aggregate.get("type"), "aggregate_id": aggregate.get("id"),
               "region_code": scope.get("region_code"), "station_ids": scope.get("station_ids") or []}
     for field, expected in copies.items():
