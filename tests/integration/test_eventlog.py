@@ -230,3 +230,22 @@ def test_archived_segment_and_remaining_log_each_verify_and_chain_together(isola
     assert code == 1 and report["first_bad"]["sequence"] == 2
     with pytest.raises(Conflict):  # a consumer cannot silently miss the archived part
         HistoryProducer.events_since(type("S", (), {"name": PRODUCER})(), {"user_id": "s", "role": "admin"}, 0)
+
+
+def test_concurrent_writers_never_fork_the_chain(isolated_settings):
+    import eventlet
+    storage.ensure_indexes(producer_db(), eventlog.INDEXES)
+    batches = [[Pending(store_parcel(f"r{w}-{n}").to_dict(), "parcels", f"r{w}-{n}",
+                        {"region_code": "320102001", "station_ids": ["ST1"]}) for n in range(5)] for w in range(4)]
+
+    def replica(number: int):
+        writer = EventLog(producer_db(), writer=f"replica-{number}")
+        for start in range(0, 5):
+            writer.append(batches[number][start:start + 1])
+    pool = [eventlet.spawn(replica, number) for number in range(4)]
+    for thread in pool:
+        thread.wait()
+    report = EventLog(producer_db()).verify()
+    assert report["ok"] and report["checked"] == 20
+    ids = [logged(s)["event_id"] for s in range(1, 21)]
+    assert sorted(ids) == sorted(p.envelope["id"] for batch in batches for p in batch)
