@@ -122,6 +122,7 @@ def offline_http(base_url: str):
 def review(package: dict, output_dir: Path, base_url: str) -> dict:
     """libcoveocds' API-context report on a release or record package."""
     config = LibCoveOCDSConfig({"context": "api", "standard_zip": standard_zip()})
+    Path(output_dir).mkdir(parents=True, exist_ok=True)  # it writes the extended schema there
     with offline_http(base_url) as state:
         report = ocds_json_output(str(output_dir), json_data=package, lib_cove_ocds_config=config,
                                   record_pkg="records" in package)
