@@ -78,3 +78,10 @@ def test_the_hsds_directory_route_asks_as_the_public():
     assert response.status == 200 and response.json()["hsds_version"] == "3.0"
     assert volunteers.seen == ({"user_id": "anonymous", "role": "public", "region": None, "station_ids": []},
                                {"region": "321181"})
+
+
+def test_the_public_address_comes_from_the_environment_not_the_request():
+    from services.common.config import Settings
+
+    assert Settings.from_env({"SHEGONG_PUBLIC_URL": "https://open.example.gov.cn/"}).public_url() == BASE
+    assert Settings.from_env({}).public_url() == "http://127.0.0.1:8000"  # development: the gateway's own port
