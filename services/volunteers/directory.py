@@ -66,15 +66,16 @@ def _attributes(service: dict) -> list[dict]:
 
 
 def _address(resource: dict, location_id: str, names: Mapping[str, str]) -> dict:
+    """Names, never codes, in the place fields; a place the shipped lists do not name is "" (HSDS
+    requires city and state_province), and the free-text address line still says where it is."""
     county = resource["county_code"]
-    province = names.get(county[:2] + "0000", county[:2] + "0000")
     city_code = county[:4] + "00"
     # 省直辖县级行政区划 (county digits 90..) have no city above them: the county is the city.
-    city = names.get(city_code) or names.get(county, county)
+    city = names.get(city_code) or names.get(county) or ""
     return _present(id=hsds_id("address", resource["_id"]), location_id=location_id, address_type="physical",
                     address_1=resource["location"]["address"], city=city,
                     region=names.get(county) if city_code in names else None,
-                    state_province=province, postal_code="", country=COUNTRY)
+                    state_province=names.get(county[:2] + "0000", ""), postal_code="", country=COUNTRY)
 
 
 def _service_area(resource: dict, service_id: str, names: Mapping[str, str]) -> dict:

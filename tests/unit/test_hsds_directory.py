@@ -109,6 +109,9 @@ def test_unknown_places_are_not_replaced_by_codes():
     assert hsds.directory_errors(export) == {}
     area = export["services"][0]["service_areas"][0]
     assert "name" not in area and area["description"] == "乡镇(街道)行政区划代码 110101001"
+    address = export["locations"][0]["addresses"][0]
+    assert (address["city"], address["state_province"]) == ("", "") and "region" not in address
+    assert address["address_1"] == resource["location"]["address"]
 
 
 def test_every_attribute_links_a_taxonomy_term_of_the_service():
