@@ -174,3 +174,12 @@ def test_a_tender_published_only_has_one_release():
     tender = {**awarded_tender(), "award": None, "status": "published", "bids": []}
     assert [r["tag"] for r in disclosure.releases(tender, None)] == [["tender"]]
     assert disclosure.releases(tender, None)[0]["date"] == "2026-01-05T01:00:00Z"  # fx.START, in UTC
+
+
+def test_compiling_records_needs_no_network():
+    """The funding service merges with the shipped schema's rules: ocdsmerge downloads nothing."""
+    tender, contract = full_history_process()
+    disclosure._merger.cache_clear()
+    with ocds_validation.offline_http(BASE) as offline:
+        compiled = disclosure.record(disclosure.releases(tender, contract))["compiledRelease"]
+    assert offline.requested == [] and compiled["tag"] == ["compiled"]
