@@ -31,6 +31,9 @@ from . import contracts, disclosure, domain, evaluation, events, procurement, sc
 from .storage import FundingRepository
 
 APPEND_ATTEMPTS = 50
+# A tender cancelled while still a draft was never public: only tenders published at some point are disclosed
+# (a null published_at sorts below every string, so it fails this condition).
+PUBLISHED_ONCE = {"published_at": {"$gt": ""}}
 
 
 class Funding:
@@ -744,7 +747,7 @@ class Funding:
         return [history[-1] for history in self._histories(tenders)]
 
     def _disclosed_page(self, f: dict) -> tuple[list[dict], str | None, int]:
-        conditions = [{"status": {"$ne": procurement.DRAFT}}, self._region_condition(f["region"]),
+        conditions = [{"status": {"$ne": procurement.DRAFT}}, PUBLISHED_ONCE, self._region_condition(f["region"]),
                       {"project.year": f["year"]} if f["year"] else {}]
         return self.repo.page(self.repo.tenders, conditions, f["after"], f["limit"])
 
@@ -758,7 +761,8 @@ class Funding:
 
     def disclosure_releases(self, viewer: Viewer, ocids: list[str]) -> list[dict | None]:
         tender_ids = [o.removeprefix(procurement.OCID_PREFIX + "-") for o in ocids]
-        published = self.repo.tenders.find({"_id": {"$in": tender_ids}, "status": {"$ne": procurement.DRAFT}})
+        published = self.repo.tenders.find({"_id": {"$in": tender_ids}, "status": {"$ne": procurement.DRAFT},
+                                            **PUBLISHED_ONCE})
         found = {t["_id"]: t for t in published}
         releases = {r["ocid"]: r for r in self._releases(list(found.values()))}
         return [releases.get(o) for o in ocids]
