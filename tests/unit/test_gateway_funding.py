@@ -193,7 +193,8 @@ def test_service_refusals_come_back_typed_with_camel_case_details():
 
 
 # --- who may read and write -------------------------------------------------------------------
-PUBLIC_QUERY = """{ disclosureFeed(first: 10) { totalCount package { version publisherName publishedDate }
+PUBLIC_QUERY = """{ disclosureFeed(first: 10) { totalCount package { version publisherName publishedDate
+    publicationPolicy releasePackageUrl recordPackageUrl }
     items { ocid id date tag title buyerName regionCode tenderStatus procurementMethod budgetFen tenderValueFen
             numberOfTenderers supplierNames awardedFen contractValueFen paidFen
             withheld { field name rationale } release } }
@@ -209,7 +210,11 @@ def test_the_public_reads_the_disclosure_feed_and_lottery_use_without_a_token():
     feed = body["data"]["disclosureFeed"]
     assert feed["totalCount"] == 3 and feed["package"]["version"] == "1.1"
     release = feed["items"][0]
-    assert release["tag"] == ["tender", "award", "contract", "implementation", "contractAmendment"]
+    assert release["tag"] == ["implementationUpdate"]  # the latest release: a payment held for review
+    package = feed["package"]
+    assert package["publicationPolicy"].endswith("/public/ocds/publication-policy")
+    assert package["releasePackageUrl"].endswith("/public/ocds/releases.json")
+    assert package["recordPackageUrl"].endswith("/public/ocds/records.json")
     assert (release["procurementMethod"], release["tenderStatus"], release["regionCode"]) == ("OPEN", "complete",
                                                                                                "321181")
     # Only the paid transaction is published; the held one is withheld, with the reason.
