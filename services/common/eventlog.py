@@ -579,6 +579,10 @@ class EventLogEndpoints:
     @rpc
     def event_log_consistency(self, viewer, sequence, hash):
         """Public: does today's log still hold the given earlier head, with an intact chain after it?"""
+        if not isinstance(sequence, int) or sequence < 0:
+            raise ValidationFailed.field("sequence", "must be a non-negative integer")
+        if not isinstance(hash, str) or not re.fullmatch(r"[0-9a-f]{64}", hash):
+            raise ValidationFailed.field("hash", "must be 64 lowercase hexadecimal digits (SHA-256)")
         result = EventLog(storage.database(self.name)).verify(from_sequence=sequence, from_hash=hash)
         return {"service": self.name, "consistent": result["ok"], "head": result["head"],
                 "reason": (result.get("first_bad") or {}).get("reason")}

@@ -81,3 +81,9 @@ def test_chain_head_is_public_and_an_earlier_head_stays_consistent(platform):
     assert result == {"consistent": True, "reason": None, "head": {"sequence": head["sequence"]}}
     forged = platform.ok(CONSISTENT, {"sequence": head["sequence"], "hash": "0" * 64})["eventLogConsistency"]
     assert not forged["consistent"] and "rewritten" in forged["reason"]
+
+
+def test_consistency_check_refuses_a_malformed_head(platform):
+    body = platform.gql(CONSISTENT, {"sequence": 1, "hash": "not-a-hash"})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "details": {"hash": [
+        "must be 64 lowercase hexadecimal digits (SHA-256)"]}}
