@@ -93,9 +93,13 @@ class Registry:
         station = self._visible_station(viewer, station_id)
         viewer.require_write(station_id=station_id, region_code=station["region_code"])
         expected = data.pop("expected_version")
+        effective_on = domain.effective_date(data.pop("effective_on", None), clock.today())
         if not data:
             raise ValidationFailed.field("_schema", "nothing to change")
         changes = domain.jsonable({k: v for k, v in data.items() if k != "status"})
+        history = domain.dated_history(station, changes, compliance.DATED_STATION_FIELDS, effective_on)
+        if history is not None:
+            changes["history"] = history
         if "name" in data:
             regions = self.repo.regions_by_code([station["township_code"], station["county_code"]])
             problem = domain.check_station_name(data["name"], regions[station["county_code"]],
@@ -152,11 +156,13 @@ class Registry:
         data = load(schemas.StaffUpdateSchema, data)
         station, member = self._staff_write(viewer, station_id, staff_id)
         expected = data.pop("expected_version")
+        effective_on = domain.effective_date(data.pop("effective_on", None), clock.today())
         if "phone" in data:
             phone = data.pop("phone")
             data["phone_encrypted"] = self.cipher.encrypt(phone)
             data["phone_masked"] = domain.mask_phone(phone)
-        updated = {**member, **data}
+        history = domain.dated_history(member, data, compliance.DATED_STAFF_FIELDS, effective_on)
+        updated = {**member, **data, **({"history": history} if history is not None else {})}
         return self._save(viewer, station, expected, {"staff": domain.replace_staff(station, updated)}, [])
 
     def record_staff_left(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
