@@ -41,9 +41,17 @@ Crisis (危机介入)
 A flagged case jumps to the top of its station's queue and needs a first contact (any visit or
 call logged on the case) within 24 hours of the flag. A sweep marks a breach once per crisis
 episode (`crisis_contact_overdue` decides, `mark_contact_overdue` records it with its event).
+
+A breach is a fact, not a state: once the deadline passes without a contact it is kept in the
+case's `crisis_breaches` (one per episode, with the deadline and when it was recorded) and counted in
+`crisis_breach_count`, also after the late first contact, which adds the contact time and the delay
+in minutes. A late contact logged before the sweep ran records the breach itself. Only a contact
+that the visit shows was made in time (logged late) clears the breach: it stays on record with
+`contact_in_time` and no longer counts.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -454,6 +462,7 @@ def new_case(data: dict, household: dict, case_id: str, actor: Actor, at: dateti
         "assessment": None, "plans": [], "closure_requests": [], "closure": None,
         "visits": [], "services": [], "referrals": [], "service_task_ids": [],
         "crisis": None, "crisis_history": [], "crisis_state": "none", "crisis_contact_due_at": "",
+        "crisis_breaches": [], "crisis_breach_count": 0,
         "follow_up_due_on": "", "last_contact_at": "",
     }
     case["queue_rank"] = queue_rank(case)
@@ -591,6 +600,8 @@ def decide_closure(case: dict, decision: str, comment: str | None, actor: Actor,
                            "approved_by": actor.user_id},
                "open_key": case["_id"], "follow_up_due_on": ""}
     if case.get("crisis_state") in ACTIVE_CRISIS:
+        if case["crisis_state"] == "awaiting_contact" and at > parse_at(case["crisis"]["contact_due_at"]):
+            changes.update(breach_recorded(case, at))  # closed without the contact: the breach stays a fact
         changes["crisis"] = {**case["crisis"], "resolved_at": iso_at(at), "resolution": "case closed"}
         changes["crisis_state"] = "resolved"
         changes["crisis_contact_due_at"] = ""
@@ -670,8 +681,9 @@ def add_case_visit(case: dict, visit: dict, now: datetime) -> dict:
     if case.get("crisis_state") in ("awaiting_contact", "overdue"):
         contact_at = visit["contact_at"]
         crisis = {**case["crisis"], "first_contact_at": contact_at,
-                  "first_contact_late": contact_at > case["crisis"]["contact_due_at"]}
-        changes.update({"crisis": crisis, "crisis_state": "contacted", "crisis_contact_due_at": ""})
+                  "first_contact_late": parse_at(contact_at) > parse_at(case["crisis"]["contact_due_at"])}
+        changes.update({"crisis": crisis, "crisis_state": "contacted", "crisis_contact_due_at": "",
+                        **breach_settled(case, contact_at, now)})
     updated = {**case, **changes}
     changes["follow_up_due_on"] = follow_up_due_on(updated)
     changes["queue_rank"] = queue_rank(updated)
@@ -728,7 +740,46 @@ def crisis_contact_overdue(case: dict, now: datetime) -> bool:
 def mark_contact_overdue(case: dict, now: datetime) -> dict:
     if not crisis_contact_overdue(case, now):
         raise Conflict("the crisis is not overdue", {"crisis": [case.get("crisis_state", "none")]})
-    return {"crisis": {**case["crisis"], "overdue_at": iso_at(now)}, "crisis_state": "overdue"}
+    return {"crisis": {**case["crisis"], "overdue_at": iso_at(now)}, "crisis_state": "overdue",
+            **breach_recorded(case, now)}
+
+
+def counted_breaches(breaches: list[dict]) -> int:
+    return sum(1 for b in breaches if not b.get("contact_in_time"))
+
+
+def breach_recorded(case: dict, now: datetime) -> dict:
+    """Changes recording the current episode's missed deadline (nothing if it is already recorded)."""
+    crisis = case["crisis"]
+    breaches = list(case.get("crisis_breaches") or [])
+    if any(b["episode"] == crisis["episode"] for b in breaches):
+        return {}
+    breaches.append({"episode": crisis["episode"], "flagged_at": crisis["flagged_at"],
+                     "contact_due_at": crisis["contact_due_at"], "recorded_at": iso_at(now),
+                     "first_contact_at": None, "delay_minutes": None, "contact_in_time": False})
+    return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
+
+
+def breach_settled(case: dict, contact_at: str, now: datetime) -> dict:
+    """Changes for the first contact of a crisis whose deadline has passed: the breach (recorded now
+    if the sweep had not yet) gains the contact time and the delay; it stays counted unless the
+    contact itself was in time."""
+    crisis = case["crisis"]
+    due = parse_at(crisis["contact_due_at"])
+    if now <= due:
+        return {}
+    recorded = breach_recorded(case, now)
+    breaches = recorded.get("crisis_breaches") or list(case.get("crisis_breaches") or [])
+    delay = (parse_at(contact_at) - due).total_seconds() / 60
+    breaches = [{**b, "first_contact_at": contact_at, "delay_minutes": max(0, math.ceil(delay)),
+                 "contact_in_time": delay <= 0} if b["episode"] == crisis["episode"] else b for b in breaches]
+    return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
+
+
+def is_new_breach(case: dict, changes: dict) -> bool:
+    """Whether `changes` record a breach the case did not hold (its event is then due)."""
+    before = {b["episode"] for b in case.get("crisis_breaches") or []}
+    return any(b["episode"] not in before for b in changes.get("crisis_breaches") or [])
 
 
 def resolve_crisis(case: dict, note: str, actor: Actor, now: datetime) -> dict:

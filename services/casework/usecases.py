@@ -852,6 +852,14 @@ class Casework:
             payload["detected_at"] = domain.iso_at(detected_at)
         return self._event(contract, payload, viewer)
 
+    def _breach_events(self, case: dict, changes: dict, viewer: Viewer) -> list[Envelope]:
+        """crisis.contact_overdue for a breach recorded by this change rather than by the sweep
+        (a late first contact, or a closure, before the sweep ran): still once per breach."""
+        if not domain.is_new_breach(case, changes):
+            return []
+        return [self._crisis_event(events.CRISIS_CONTACT_OVERDUE, case, viewer,
+                                   domain.parse_at(changes["crisis_breaches"][-1]["recorded_at"]))]
+
     def _stage_event(self, case: dict, changes: dict, viewer: Viewer, approved_by: str | None = None) -> Envelope:
         return self._event(events.CASE_STAGE_CHANGED, {
             "case_id": case["_id"], "station_id": case["station_id"], "domain": case["domain"],
@@ -916,6 +924,7 @@ class Casework:
                                "reason": closure["reason"], "outcome": closure["outcome"],
                                "opened_on": case["opened_on"], "closed_on": closure["closed_on"],
                                "approved_by": viewer.user_id}, viewer)]
+        case_events.extend(self._breach_events(case, changes, viewer))
         return self._save_case(viewer, case, data["expected_version"], changes, case_events)
 
     def reopen_case(self, viewer: Viewer, case_id: str, data: dict) -> dict:
@@ -965,7 +974,8 @@ class Casework:
         household = self.repo.households.require(case["household_id"])
         visit = self._new_visit(viewer, data, household, case, domain.is_crisis_case(case))
         changes = domain.add_case_visit(case, visit, self._now())
-        self._save_case(viewer, case, data["expected_version"], changes, [self._visit_event(visit, household, viewer)])
+        self._save_case(viewer, case, data["expected_version"], changes,
+                        [self._visit_event(visit, household, viewer), *self._breach_events(case, changes, viewer)])
         return views.visit_view(visit, False)
 
     def log_household_visit(self, viewer: Viewer, household_id: str, data: dict) -> dict:
@@ -1189,6 +1199,10 @@ class Casework:
             for sid, n in self.repo.count_by(CASES, restricted({"stage": stage}), "station_id").items():
                 stations.setdefault(sid, _empty_summary(sid))["open_by_stage"][stage] = n
         overdue = self._overdue_condition()
+        breach_sums = self.repo.sum_by(CASES, restricted({"crisis_breach_count": {"$gt": 0}}), "station_id",
+                                       "crisis_breach_count")
+        for sid, n in breach_sums.items():
+            stations.setdefault(sid, _empty_summary(sid))["crisis_breaches"] = n
         for key, condition in (("crisis_active", {"crisis_state": {"$in": list(domain.ACTIVE_CRISIS)}}),
                                ("crisis_contact_overdue", {"$or": overdue["$or"][:2]}),
                                ("overdue", {"$and": [{"stage": {"$in": list(domain.OPEN_STAGES)}}, overdue]})):
@@ -1200,6 +1214,7 @@ class Casework:
         return {"region": f["region"], "stations": rows,
                 "open": sum(r["open"] for r in rows), "crisis_active": sum(r["crisis_active"] for r in rows),
                 "crisis_contact_overdue": sum(r["crisis_contact_overdue"] for r in rows),
+                "crisis_breaches": sum(r["crisis_breaches"] for r in rows),
                 "overdue": sum(r["overdue"] for r in rows)}
 
     def caseloads_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict:
@@ -1373,7 +1388,7 @@ def _campaign_view(campaign: dict) -> dict:
 
 def _empty_summary(station_id: str) -> dict:
     return {"station_id": station_id, "open_by_stage": {s: 0 for s in domain.OPEN_STAGES},
-            "crisis_active": 0, "crisis_contact_overdue": 0, "overdue": 0}
+            "crisis_active": 0, "crisis_contact_overdue": 0, "crisis_breaches": 0, "overdue": 0}
 
 
 def _refusals(row: int, details: dict) -> list[dict]:

@@ -370,6 +370,75 @@ def test_contact_in_time_is_not_late_and_the_flag_is_refused_twice():
     assert not domain.crisis_contact_overdue(case, NOW + timedelta(days=3))
 
 
+def _contact(at: datetime, visited_on: str = "2026-07-01") -> dict:
+    return {"visit_id": f"v{at.timestamp()}", "visited_on": visited_on, "contact_at": domain.iso_at(at),
+            "recorded_at": domain.iso_at(at), "next_visit_on": None}
+
+
+FLAGGED_AT = datetime(2026, 6, 30, 8, 0, tzinfo=UTC)
+
+
+def flagged_case():
+    case = new_case()
+    return {**case, **domain.flag_crisis(case, None, WORKER, FLAGGED_AT)}
+
+
+def test_a_breach_recorded_by_the_sweep_stays_counted_after_the_late_contact_with_its_delay():
+    case = flagged_case()
+    swept_at = FLAGGED_AT + timedelta(hours=24, minutes=5)
+    case = {**case, **domain.mark_contact_overdue(case, swept_at)}
+    assert case["crisis_breach_count"] == 1
+    assert case["crisis_breaches"][0]["recorded_at"] == domain.iso_at(swept_at)
+    late = FLAGGED_AT + timedelta(hours=26, seconds=30)
+    case = {**case, **domain.add_case_visit(case, _contact(late), late)}
+    assert case["crisis_state"] == "contacted"
+    assert case["crisis_breach_count"] == 1
+    breach = case["crisis_breaches"][0]
+    assert breach["first_contact_at"] == domain.iso_at(late) and breach["delay_minutes"] == 121
+    assert breach["contact_in_time"] is False
+    case = {**case, **domain.resolve_crisis(case, "已安置", WORKER, late)}
+    assert case["crisis_breach_count"] == 1  # resolving does not erase the fact
+
+
+def test_a_late_contact_before_the_sweep_records_the_breach_itself_once():
+    case = flagged_case()
+    late = FLAGGED_AT + timedelta(hours=24, seconds=1)
+    changes = domain.add_case_visit(case, _contact(late), late)
+    assert domain.is_new_breach(case, changes)
+    case = {**case, **changes}
+    assert case["crisis_breach_count"] == 1 and case["crisis_breaches"][0]["delay_minutes"] == 1
+    assert not domain.crisis_contact_overdue(case, late + timedelta(hours=1))  # the sweep will not add another
+
+
+def test_the_deadline_boundary_and_a_contact_made_in_time_but_logged_late():
+    case = flagged_case()
+    on_the_dot = FLAGGED_AT + timedelta(hours=24)
+    in_time = {**case, **domain.add_case_visit(case, _contact(on_the_dot), on_the_dot)}
+    assert in_time["crisis_breach_count"] == 0 and in_time["crisis_breaches"] == []
+    swept = {**case, **domain.mark_contact_overdue(case, on_the_dot + timedelta(minutes=1))}
+    made_earlier = FLAGGED_AT + timedelta(hours=20)
+    logged = on_the_dot + timedelta(hours=3)
+    cleared = {**swept, **domain.add_case_visit(swept, _contact(made_earlier, "2026-07-01"), logged)}
+    assert cleared["crisis_breach_count"] == 0
+    assert cleared["crisis_breaches"][0]["contact_in_time"] is True
+    assert cleared["crisis_breaches"][0]["delay_minutes"] == 0
+
+
+def test_every_episode_keeps_its_own_breach_and_closing_without_contact_records_one():
+    case = flagged_case()
+    case = {**case, **domain.mark_contact_overdue(case, FLAGGED_AT + timedelta(days=2))}
+    later = FLAGGED_AT + timedelta(days=3)
+    case = {**case, **domain.add_case_visit(case, _contact(later, "2026-07-03"), later)}
+    case = {**case, **domain.resolve_crisis(case, "已安置", WORKER, later)}
+    second = FLAGGED_AT + timedelta(days=10)
+    case = {**case, **domain.flag_crisis(case, None, WORKER, second)}
+    case = {**case, "closure_requests": [{"status": "pending", "requested_by": "stf_worker", "reason": "moved",
+                                          "outcome": "referred", "note": None}]}
+    closed = domain.decide_closure(case, "approved", None, LEAD, second + timedelta(days=2), date(2026, 7, 12))
+    assert domain.is_new_breach(case, closed)
+    assert [b["episode"] for b in closed["crisis_breaches"]] == [1, 2] and closed["crisis_breach_count"] == 2
+
+
 def test_visits_cannot_be_in_the_future():
     data = {"visited_on": date(2026, 6, 30), "visited_at": None, "next_visit_on": None}
     domain.check_visit(data, NOW)

@@ -1,0 +1,80 @@
+"""The notice's casework rules through the service over real RPC and events: crisis breaches kept as
+facts, registration refused at a closed station, and consent purposes enforced where data is used."""
+from __future__ import annotations
+
+import pytest
+
+from services.casework import domain
+from services.casework.storage import CaseworkRepository
+from services.casework.usecases import Casework
+from services.common import clock, storage
+from services.common.auth import SYSTEM
+from services.common.clock import FrozenClock
+from tests.support.casework_fixtures import (
+    COUNTY_VIEWER,
+    LEAD_VIEWER,
+    WORKER,
+    WORKER_VIEWER,
+    casework_platform,
+    family_household,
+    received,
+    visit,
+    wait_for,
+)
+
+
+@pytest.fixture
+def platform(isolated_settings):
+    with casework_platform(isolated_settings) as client:
+        yield client.casework
+
+
+def today():
+    return domain.china_today(clock.utcnow())
+
+
+def open_crisis(platform, sequence):
+    family = platform.register_household(WORKER_VIEWER, family_household(sequence))
+    return platform.open_case(WORKER_VIEWER, {
+        "household_id": family["id"], "person_id": family["members"][1]["person_id"], "domain": "marriage_family",
+        "source": "hotline", "summary": "遭受家庭暴力求助", "assigned_staff_id": WORKER,
+        "crisis": {"notes": "暂住娘家"}})
+
+
+def test_a_crisis_breach_stays_counted_after_the_late_contact_with_its_delay(platform):
+    sweep = Casework(CaseworkRepository(storage.database("casework"))).sweep_crisis_contacts
+    with FrozenClock(clock.utcnow()) as frozen:
+        swept = open_crisis(platform, 40)
+        second = open_crisis(platform, 50)
+        frozen.advance(hours=24, minutes=1)
+        assert sorted(sweep(SYSTEM)) == sorted([swept["id"], second["id"]])
+        summary = platform.case_summary(COUNTY_VIEWER, {"region": "321181"})
+        assert summary["crisis_breaches"] == 2 and summary["crisis_contact_overdue"] == 2
+
+        frozen.advance(hours=2)
+        for case in (swept, second):
+            current = platform.get_cases(WORKER_VIEWER, [case["id"]])[0]
+            platform.log_case_visit(WORKER_VIEWER, case["id"], visit(current["version"], today().isoformat(),
+                                                                     visit_type="phone_call"))
+        summary = platform.case_summary(COUNTY_VIEWER, {"region": "321181"})
+        assert summary["crisis_contact_overdue"] == 0  # nobody is waiting any more ...
+        assert summary["crisis_breaches"] == 2  # ... but the two missed deadlines stay facts
+        assert summary["stations"][0]["crisis_breaches"] == 2
+        breach = platform.get_cases(LEAD_VIEWER, [swept["id"]])[0]["crisis_breaches"]
+        assert len(breach) == 1 and breach[0]["delay_minutes"] == 121 and breach[0]["first_contact_at"]
+        assert breach[0]["contact_in_time"] is False
+    overdue_events = wait_for(lambda: (found := received("crisis.contact_overdue")) and len(found) == 2 and found)
+    assert sorted(e["case_id"] for e in overdue_events) == sorted([swept["id"], second["id"]])
+
+
+def test_a_late_contact_before_any_sweep_records_the_breach_and_its_event_once(platform):
+    with FrozenClock(clock.utcnow()) as frozen:
+        case = open_crisis(platform, 60)
+        frozen.advance(hours=25)
+        platform.log_case_visit(WORKER_VIEWER, case["id"], visit(1, today().isoformat(), visit_type="phone_call"))
+        seen = platform.get_cases(WORKER_VIEWER, [case["id"]])[0]
+        assert seen["crisis"]["state"] == "contacted"
+        assert [b["delay_minutes"] for b in seen["crisis_breaches"]] == [60]
+        assert platform.case_summary(COUNTY_VIEWER, {"region": "321181"})["crisis_breaches"] == 1
+    events = wait_for(lambda: received("crisis.contact_overdue"))
+    assert [e["case_id"] for e in events] == [case["id"]]
