@@ -163,6 +163,39 @@ def check_members(members: list[dict]) -> None:
             seen[number] = index
 
 
+# --- casework's copy of the registry's stations ------------------------------------------------
+def station_registered(existing: dict | None, payload: dict, at: str | None) -> dict:
+    """The copy from station.registered; a status from a newer station.updated that came first stays."""
+    doc = {**(existing or {}), "_id": payload["station_id"], "name": payload["name"],
+           "township_code": payload["township_code"], "county_code": payload["county_code"],
+           "city_code": payload["city_code"]}
+    if not _status_is_newer(existing, at):
+        return {**doc, "status": existing["status"], "status_at": existing["status_at"]}
+    return {**doc, "status": payload["status"], "status_at": at}
+
+
+def station_updated(existing: dict | None, payload: dict, at: str) -> dict:
+    township = payload["region_code"]
+    doc = existing or {"_id": payload["station_id"], "township_code": township, "county_code": township[:6],
+                       "city_code": township[:4] + "00"}
+    if not _status_is_newer(existing, at):
+        return doc
+    return {**doc, "status": payload["status"], "status_at": at}
+
+
+def _status_is_newer(existing: dict | None, at: str | None) -> bool:
+    return not existing or not existing.get("status_at") or (
+        at is not None and parse_at(at) >= parse_at(existing["status_at"]))
+
+
+def require_station_open(station: dict) -> None:
+    """A closed station takes no new households (the registry closes it; casework follows its events).
+    A planned or suspended station still keeps its records."""
+    if station.get("status") == "closed":
+        raise RuleViolation(f"station {station['_id']} is closed: households are registered at an open station",
+                            {"station_id": ["the station is closed"]})
+
+
 def community_problem(community_code: str, township_code: str) -> str | None:
     """Village/residents' committees carry 12-digit statistical codes: the township's 9 + 3 digits
     (001–199 residents' committees 居委会, 200–399 village committees 村委会)."""

@@ -95,7 +95,9 @@ Access log
 Events published (services/casework/events.py; ids and codes only, never personal data):
 household.registered, needs.assessed, person.merged, consent.withdrawn, case.opened, case.stage_changed,
 case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue.
-Consumed: the registry's station.registered, staff.joined, staff.left (casework's own staff copy), and the
+Consumed: the registry's station.registered, station.updated (a closed station takes no new households:
+register_household and import_households refuse it with RuleViolation), staff.joined, staff.left
+(casework's own staff copy), and the
 volunteers' service.delivered (recorded on the household's open case of the same domain, else on the
 household's own service record; the hours travel with it). A timer sweeps crisis cases every 5 minutes and
 publishes crisis.contact_overdue once per breach; lists and summaries show a breach as soon as the deadline
@@ -112,7 +114,7 @@ from services.common.consumers import Inbox, event_handler
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
-from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED
+from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.volunteers.events import SERVICE_DELIVERED
 
 from .storage import INDEXES, OUTBOX_COLLECTIONS, CaseworkRepository
@@ -346,7 +348,12 @@ class CaseworkService(OperationalEndpoints):
     @event_handler(STATION_REGISTERED)
     def on_station_registered(self, event):
         Inbox(self.db, "casework.on_station_registered").process_once(
-            event.id, lambda: self.casework.record_station(event.payload))
+            event.id, lambda: self.casework.record_station(event.payload, event.occurred_at))
+
+    @event_handler(STATION_UPDATED)
+    def on_station_updated(self, event):
+        Inbox(self.db, "casework.on_station_updated").process_once(
+            event.id, lambda: self.casework.record_station_updated(event.payload, event.occurred_at))
 
     @event_handler(STAFF_JOINED)
     def on_staff_joined(self, event):

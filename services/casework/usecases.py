@@ -278,6 +278,7 @@ class Casework:
 
     # --- households --------------------------------------------------------------------------------
     def _prepare_household(self, viewer: Viewer, data: dict, station: dict, today: date, source: str):
+        domain.require_station_open(station)
         problem = domain.community_problem(data["community_code"], station["township_code"])
         if problem:
             raise ValidationFailed.field("community_code", problem)
@@ -363,7 +364,7 @@ class Casework:
             except ValidationError as exc:
                 refused.extend(_refusals(number, ValidationFailed.from_marshmallow(exc.messages).details))
                 continue
-            except ValidationFailed as exc:
+            except (ValidationFailed, RuleViolation) as exc:  # RuleViolation: a closed station
                 refused.extend(_refusals(number, exc.details))
                 continue
             except PermissionDenied as exc:
@@ -1314,10 +1315,13 @@ class Casework:
                 "items": items, "next_cursor": page[-1]["household_id"] if len(chosen) > f["limit"] else None}
 
     # --- what other services tell us -----------------------------------------------------------------------
-    def record_station(self, payload: dict) -> None:
-        self.repo.record_station({"_id": payload["station_id"], "name": payload["name"],
-                                  "township_code": payload["township_code"], "county_code": payload["county_code"],
-                                  "city_code": payload["city_code"], "status": payload["status"]})
+    def record_station(self, payload: dict, at: str | None = None) -> None:
+        self.repo.record_station(domain.station_registered(self.repo.station(payload["station_id"]), payload, at))
+
+    def record_station_updated(self, payload: dict, at: str) -> None:
+        """The registry's station.updated: casework follows the station's status (a closed station
+        takes no new households). Order-insensitive: an older event never overwrites a newer status."""
+        self.repo.record_station(domain.station_updated(self.repo.station(payload["station_id"]), payload, at))
 
     def record_staff_joined(self, payload: dict) -> None:
         self.repo.record_staff_joined({"_id": payload["staff_id"], "station_id": payload["station_id"],

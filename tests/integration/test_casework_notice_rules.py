@@ -10,13 +10,20 @@ from services.casework.usecases import Casework
 from services.common import clock, storage
 from services.common.auth import SYSTEM
 from services.common.clock import FrozenClock
+from services.common.errors import RuleViolation
+from services.common.events import new_event
+from services.registry.events import STATION_UPDATED
 from tests.support.casework_fixtures import (
+    ADMIN,
     COUNTY_VIEWER,
     LEAD_VIEWER,
     WORKER,
     WORKER_VIEWER,
+    STATION,
     casework_platform,
+    elderly_household,
     family_household,
+    publish,
     received,
     visit,
     wait_for,
@@ -78,3 +85,26 @@ def test_a_late_contact_before_any_sweep_records_the_breach_and_its_event_once(p
         assert platform.case_summary(COUNTY_VIEWER, {"region": "321181"})["crisis_breaches"] == 1
     events = wait_for(lambda: received("crisis.contact_overdue"))
     assert [e["case_id"] for e in events] == [case["id"]]
+
+
+def station_status_event(status: str) -> dict:
+    return new_event(STATION_UPDATED, {"station_id": STATION, "region_code": STATION[2:], "changed": ["status"],
+                                       "status": status, "operator_credit_code": None},
+                     correlation_id="test", actor=ADMIN).to_dict()
+
+
+def test_a_station_closed_in_the_registry_takes_no_new_households(platform, isolated_settings):
+    kept = platform.register_household(WORKER_VIEWER, elderly_household(70))
+    publish(isolated_settings, station_status_event("closed"))
+    copy = storage.database("casework").stations
+    wait_for(lambda: copy.find_one({"_id": STATION})["status"] == "closed")
+    with pytest.raises(RuleViolation) as refused:
+        platform.register_household(WORKER_VIEWER, elderly_household(71))
+    assert "station_id" in refused.value.details
+    imported = platform.import_households(WORKER_VIEWER, [elderly_household(72)])
+    assert imported["accepted"] == 0 and imported["refused"][0]["field"] == "station_id"
+    assert platform.get_households(WORKER_VIEWER, [kept["id"]])[0]["id"] == kept["id"]  # existing records stay
+
+    publish(isolated_settings, station_status_event("operating"))
+    wait_for(lambda: copy.find_one({"_id": STATION})["status"] == "operating")
+    assert platform.register_household(WORKER_VIEWER, elderly_household(73))["station_id"] == STATION

@@ -564,3 +564,32 @@ def test_duplicate_flags_resolve_for_either_side():
              domain.duplicate_flag("df2", "p_third", [{"household_id": "h0", "person_id": "p_z", "reason": "x"}], TODAY)]
     resolved = domain.resolve_flags(flags, {"p_old"}, "merged", {"by": "x"})
     assert [f["status"] for f in resolved] == ["merged", "open"] and domain.open_flag_count(resolved) == 1
+
+
+# --- casework's copy of the registry's stations ---------------------------------------------------
+REGISTERED = {"station_id": "ST321181001", "name": "丹阳市云阳街道社工站", "township_code": "321181001",
+              "county_code": "321181", "city_code": "321100", "status": "operating"}
+
+
+def test_station_updated_carries_the_status_and_a_closed_station_refuses_households():
+    copy = domain.station_registered(None, REGISTERED, "2026-07-01T00:00:00Z")
+    domain.require_station_open(copy)
+    closed = domain.station_updated(copy, {"station_id": "ST321181001", "region_code": "321181001",
+                                           "status": "closed", "changed": ["status"]}, "2026-07-02T00:00:00Z")
+    assert closed["status"] == "closed" and closed["name"] == REGISTERED["name"]
+    with pytest.raises(RuleViolation) as refused:
+        domain.require_station_open(closed)
+    assert "station_id" in refused.value.details
+    for still_open in ("planned", "suspended", "operating"):
+        domain.require_station_open({**closed, "status": still_open})
+
+
+def test_station_events_out_of_order_keep_the_newest_status():
+    update = {"station_id": "ST321181001", "region_code": "321181001", "status": "closed", "changed": ["status"]}
+    closed_first = domain.station_updated(None, update, "2026-07-02T00:00:00.000001Z")
+    late_registration = domain.station_registered(closed_first, REGISTERED, "2026-07-01T00:00:00Z")
+    assert late_registration["status"] == "closed" and late_registration["name"] == REGISTERED["name"]
+    older_update = domain.station_updated(late_registration, {**update, "status": "operating"}, "2026-07-02T00:00:00Z")
+    assert older_update["status"] == "closed"
+    reopened = domain.station_updated(late_registration, {**update, "status": "operating"}, "2026-07-03T00:00:00Z")
+    assert reopened["status"] == "operating"
