@@ -9,7 +9,6 @@ import pytest
 
 from services.common import clock
 from services.common.auth import SYSTEM, Viewer
-from services.common.outbox import EventPublisher
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
 from shegong.services import migrate
@@ -26,11 +25,8 @@ COUNTY = Viewer("danyang-official", "county", fx.COUNTY).to_dict()
 def platform(isolated_settings):
     migrate()
     fx.prepare_store()
-    publisher = EventPublisher(isolated_settings.amqp_uri)
-    with running(RegistryService, FundingService, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client
-    publisher.close()
+    with running(RegistryService, FundingService, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client
 
 
 def staffed_contract(client, frozen):
