@@ -7,9 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from services.common import clock
+from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
+from services.common.errors import Conflict, ValidationFailed
 from services.funding.service import FundingService
+from services.funding.storage import FundingRepository
+from services.funding.usecases import Funding
 from services.registry.service import RegistryService
 from shegong.services import migrate
 from tests.support import funding_fixtures as fx
@@ -68,3 +71,53 @@ def test_a_payment_is_checked_against_the_staffing_on_its_date(platform):
             **report, "voucher_number": "V-after", "paid_on": breach_day.isoformat()})
         assert after["status"] == "held"
         assert len(after["flags"]) == 1 and "pay below the local average wage" in after["flags"][0]
+
+
+def test_closing_a_contract_returns_its_unspent_money_and_refuses_further_payments(platform):
+    funding = platform.funding
+    with clock.FrozenClock(fx.START) as frozen:
+        contract, line = staffed_contract(platform, frozen)
+        frozen.advance(days=30)
+        report = {"milestone_id": "M4", "budget_line_id": line["id"], "amount_fen": 1_000_000,
+                  "evidence": {"documents": fx.documents()}, "paid_on": clock.today().isoformat()}
+        funding.record_disbursement(COUNTY, contract["id"], {**report, "voucher_number": "V-1"})
+        version = funding.get_contracts(COUNTY, [contract["id"]])[0]["version"]
+        with pytest.raises(ValidationFailed):
+            before_the_payment = (clock.today() - timedelta(days=1)).isoformat()
+            funding.close_contract(COUNTY, contract["id"], {"expected_version": version, "reason": "期满",
+                                                            "closed_on": before_the_payment})
+        closed = funding.close_contract(COUNTY, contract["id"], {
+            "expected_version": version, "closed_on": clock.today().isoformat(), "reason": "服务期满，结余资金退回"})
+        assert closed["status"] == "closed" and closed["closure"]["returned_fen"] == 59_000_000
+        assert closed["committed_fen"] == 1_000_000 and closed["paid_fen"] == 1_000_000
+        back = funding.get_budget_lines(COUNTY, [line["id"]])[0]
+        assert (back["committed_fen"], back["uncommitted_fen"]) == (1_000_000, 59_000_000)
+
+        with pytest.raises(Conflict, match="closed"):
+            funding.record_disbursement(COUNTY, contract["id"], {**report, "voucher_number": "V-2"})
+        with pytest.raises(Conflict, match="closed"):
+            funding.commit_funding(COUNTY, contract["id"], {"budget_line_id": line["id"], "amount_fen": 1})
+        with pytest.raises(Conflict):
+            funding.close_contract(COUNTY, contract["id"], {
+                "expected_version": closed["version"], "closed_on": clock.today().isoformat(), "reason": "再次关闭"})
+
+        # funding's own consumer of contract.closed re-applies the returns: nothing is given back twice
+        processed = storage.database("funding").processed_events
+        wait_for(lambda: processed.find_one({"consumer": "funding.on_contract_closed"}))
+        assert funding.get_budget_lines(COUNTY, [line["id"]])[0]["committed_fen"] == 1_000_000
+        supervision = funding.fund_supervision(COUNTY, {"region": fx.COUNTY, "year": 2026})
+        assert supervision["total"]["disbursed_fen"] == 1_000_000
+
+
+def test_a_closing_that_died_before_the_returns_is_completed_from_its_event(platform):
+    funding = platform.funding
+    with clock.FrozenClock(fx.START) as frozen:
+        contract, line = staffed_contract(platform, frozen)
+        frozen.advance(days=30)
+        repository = FundingRepository(storage.database("funding"))
+        lost = Funding(repository)
+        lost.complete_closing = lambda contract_id: None  # the process died after the contract write
+        version = funding.get_contracts(COUNTY, [contract["id"]])[0]["version"]
+        lost.close_contract(Viewer.from_dict(COUNTY), contract["id"], {
+            "expected_version": version, "closed_on": clock.today().isoformat(), "reason": "服务期满，结余资金退回"})
+        wait_for(lambda: funding.get_budget_lines(COUNTY, [line["id"]])[0]["committed_fen"] == 0)

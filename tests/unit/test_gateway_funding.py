@@ -13,7 +13,7 @@ from gateway.schema import COST_MODEL, schema
 from gateway.schema import funding as funding_schema
 from services.common import config
 from services.common.errors import RuleViolation
-from services.funding import contracts, earmarks, evaluation, procurement
+from services.funding import closing, contracts, earmarks, evaluation, procurement
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
 from tests.support.gateway_funding_fakes import FakeFunding, registry_for
 
@@ -44,7 +44,7 @@ def test_enums_offer_exactly_what_the_funding_service_accepts():
     assert values(funding_schema.ReviewChecklistItem) == set(procurement.CHECKLIST_CODES)
     assert values(funding_schema.TenderStatus) == {procurement.DRAFT, procurement.PUBLISHED, procurement.AWARDED,
                                                    procurement.CANCELLED}
-    assert values(funding_schema.ContractStatus) == {contracts.ACTIVE}
+    assert values(funding_schema.ContractStatus) == {contracts.ACTIVE, closing.CLOSED}
     assert values(funding_schema.MilestoneType) == set(contracts.MILESTONE_TYPES)
     assert values(funding_schema.PlatformMetric) == set(contracts.METRICS)
     assert values(funding_schema.DisbursementStatus) == {contracts.PAID, contracts.HELD, contracts.CANCELLED}
