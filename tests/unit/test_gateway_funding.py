@@ -192,6 +192,28 @@ def test_service_refusals_come_back_typed_with_camel_case_details():
     assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+def test_close_contract_sends_what_the_service_takes_and_shows_the_returns():
+    funding = FakeFunding()
+    body = run("""mutation { closeContract(id: "ctr_001", input: {expectedVersion: 3, closedOn: "2026-03-31",
+        reason: "服务期满，结余资金退回"}) { contract { status committedFen
+          closure { closedOn reason returnedFen returns { budgetLineId amountFen } } } } }""",
+               token=COUNTY, funding=funding)
+    assert "errors" not in body, body["errors"]
+    contract = body["data"]["closeContract"]["contract"]
+    assert contract["status"] == "CLOSED"
+    assert contract["closure"]["closedOn"] == "2026-03-31" and contract["closure"]["reason"] == "服务期满，结余资金退回"
+    returned = contract["closure"]["returnedFen"]
+    assert returned > 0 and contract["closure"]["returns"] == [{"budgetLineId": "bl_1", "amountFen": returned}]
+    assert funding.writes == [("close_contract", ("ctr_001", {"expected_version": 3, "closed_on": "2026-03-31",
+                                                             "reason": "服务期满，结余资金退回"}))]
+    funding.failures["close_contract"] = RuleViolation("1 held payments wait for a decision",
+                                                       {"status": ["held payments are open"]})
+    refused = run("""mutation { closeContract(id: "ctr_001", input: {expectedVersion: 3, closedOn: "2026-03-31",
+        reason: "结余退回"}) { contract { id } } }""", token=COUNTY, funding=funding)
+    assert refused["data"] == {"closeContract": None}
+    assert refused["errors"][0]["extensions"]["code"] == "RULE_VIOLATION"
+
+
 # --- who may read and write -------------------------------------------------------------------
 PUBLIC_QUERY = """{ disclosureFeed(first: 10) { totalCount package { version publisherName publishedDate }
     items { ocid id date tag title buyerName regionCode tenderStatus procurementMethod budgetFen tenderValueFen
