@@ -266,6 +266,10 @@ class ArchiveVersion(graphene.ObjectType):
     recorded_at = DateTime(required=True)
     recorded_by = graphene.Field(ActorStamp, required=True)
     needs = graphene.List(graphene.NonNull(AssessedNeed), required=True)
+    withheld_from_matching = graphene.List(
+        graphene.NonNull(graphene.ID), required=True,
+        description="Ids of needs kept in the archive but not sent to volunteer matching: someone they concern "
+                    "has no volunteer_matching consent or legal basis.")
 
 
 class Household(graphene.ObjectType):

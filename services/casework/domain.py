@@ -371,8 +371,10 @@ def new_archive_version(household: dict, data: dict, assessment_id: str, need_id
 
 
 def needs_event_payload(household: dict, version: dict, today: date) -> dict:
-    """What matching needs, and no personal data: no names, numbers or person ids."""
+    """What matching needs, and no personal data: no names, numbers or person ids. Needs withheld
+    from matching (no volunteer_matching basis, see above) are left out."""
     members = household["members"]
+    withheld = set(version.get("withheld_from_matching") or ())
     return {
         "assessment_id": version["assessment_id"], "household_id": household["_id"],
         "station_id": household["station_id"], "township_code": household["township_code"],
@@ -382,7 +384,7 @@ def needs_event_payload(household: dict, version: dict, today: date) -> dict:
                    "severity": n["severity"], "description": n["description"],
                    "beneficiary_groups": beneficiary_groups(n, members),
                    "child_related": child_related(n, members, today), "needed_by": n["needed_by"]}
-                  for n in version["needs"]],
+                  for n in version["needs"] if n["need_id"] not in withheld],
     }
 
 
@@ -439,6 +441,46 @@ def consent_in_force(consent: dict, person_id: str, purpose: str, on: date) -> b
     return (consent["person_id"] == person_id and purpose in consent["purposes"]
             and consent["given_on"] <= on.isoformat()
             and (consent["withdrawn_on"] is None or consent["withdrawn_on"] > on.isoformat()))
+
+
+# --- consent purposes where the data is used ---------------------------------------------------
+# Each purpose is enforced where the data is used for it, checked on the day of use (when the data is
+# stored or sent, whatever date the assessment carries). A record with a legal basis other than
+# consent (statutory_duty, vital_interest) names its purposes too and counts as that basis.
+# - archive: storing a needs-archive version needs, for the head of the household and every person a
+#   need names, an `archive` consent or legal basis in force; otherwise the assessment is refused.
+# - volunteer_matching: a need goes to volunteer matching (the needs.assessed event, which volunteers
+#   matches from) only when every person it concerns (those it names, or the head for a household
+#   need) has a `volunteer_matching` consent or legal basis in force. Other needs are kept in the
+#   archive but left out of the event, "not at all" rather than stripped: a need without its
+#   description and groups cannot be matched, and the description is free text that may identify
+#   the person. The event still goes out (funding counts the assessment), and the version records the
+#   needs withheld. A later assessment without the need withdraws it from matching (volunteers
+#   withdraws needs a superseding assessment no longer names).
+def lacking_basis(household: dict, person_ids: list[str], purpose: str, on: date) -> list[str]:
+    """The persons among `person_ids` with no consent or legal basis for `purpose` in force on `on`."""
+    consents = household.get("consents", [])
+    return [pid for pid in person_ids if not any(consent_in_force(c, pid, purpose, on) for c in consents)]
+
+
+def need_subjects(household: dict, need: dict) -> list[str]:
+    return list(need.get("person_ids") or []) or [head_of(household)["person_id"]]
+
+
+def require_archive_basis(household: dict, needs: list[dict], on: date) -> None:
+    subjects = list(dict.fromkeys([head_of(household)["person_id"],
+                                   *(pid for need in needs for pid in need.get("person_ids") or [])]))
+    missing = lacking_basis(household, subjects, "archive", on)
+    if missing:
+        raise RuleViolation("a needs archive is kept with the person's consent or a legal basis: record an "
+                            "'archive' consent or legal basis first",
+                            {"consents": [f"{pid}: no archive consent or legal basis in force" for pid in missing]})
+
+
+def withheld_from_matching(household: dict, needs: list[dict], on: date) -> list[str]:
+    """Need ids that may not go to volunteer matching (no volunteer_matching basis for someone they concern)."""
+    return [n["need_id"] for n in needs if lacking_basis(household, need_subjects(household, n),
+                                                          "volunteer_matching", on)]
 
 
 # --- cases ------------------------------------------------------------------------------------

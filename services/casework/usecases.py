@@ -706,6 +706,8 @@ class Casework:
         now, today = self._now(), self._today()
         version = domain.new_archive_version(household, data, new_id("as"), [new_id("nd") for _ in data["needs"]],
                                              self._actor(viewer).record(now), now, today)
+        domain.require_archive_basis(household, version["needs"], today)
+        version["withheld_from_matching"] = domain.withheld_from_matching(household, version["needs"], today)
         archive = [*household.get("archive", []), version]
         updated = {**household, "archive": archive}
         event = self._event(events.NEEDS_ASSESSED, domain.needs_event_payload(updated, version, today), viewer)

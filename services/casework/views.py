@@ -108,6 +108,7 @@ def archive_version_view(household_id: str, version: dict) -> dict:
                                    "risk_level", "risk_score", "next_review_on", "supersedes", "recorded_at",
                                    "recorded_by")},
         "needs": [need_view(n) for n in version["needs"]],
+        "withheld_from_matching": list(version.get("withheld_from_matching") or []),
     }
 
 

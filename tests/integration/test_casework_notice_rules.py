@@ -23,8 +23,10 @@ from tests.support.casework_fixtures import (
     casework_platform,
     elderly_household,
     family_household,
+    need,
     publish,
     received,
+    record_basis,
     visit,
     wait_for,
 )
@@ -108,3 +110,33 @@ def test_a_station_closed_in_the_registry_takes_no_new_households(platform, isol
     publish(isolated_settings, station_status_event("operating"))
     wait_for(lambda: copy.find_one({"_id": STATION})["status"] == "operating")
     assert platform.register_household(WORKER_VIEWER, elderly_household(73))["station_id"] == STATION
+
+
+def test_consent_purposes_are_enforced_where_the_archive_is_kept_and_sent_to_matching(platform):
+    household = platform.register_household(WORKER_VIEWER, elderly_household(80))
+    head = household["members"][0]["person_id"]
+    assessment = {"assessed_on": today().isoformat(), "assessor_staff_id": WORKER,
+                  "needs": [need(person_ids=[head])]}
+    with pytest.raises(RuleViolation) as refused:
+        platform.assess_needs(WORKER_VIEWER, household["id"], {"expected_version": household["version"], **assessment})
+    assert refused.value.details["consents"] == [f"{head}: no archive consent or legal basis in force"]
+    assert platform.archive_history(WORKER_VIEWER, [household["id"]])[household["id"]] == []
+
+    household = record_basis(platform, WORKER_VIEWER, household, purposes=("archive",))
+    archived = platform.assess_needs(WORKER_VIEWER, household["id"], {"expected_version": household["version"],
+                                                                      **assessment})
+    withheld = archived["needs"][0]["need_id"]
+    assert archived["withheld_from_matching"] == [withheld]
+    event = wait_for(lambda: next((e for e in received("needs.assessed")
+                                   if e["assessment_id"] == archived["assessment_id"]), None))
+    assert event["needs"] == []  # kept in the archive, not sent to volunteer matching
+
+    household = platform.get_households(WORKER_VIEWER, [household["id"]])[0]
+    household = record_basis(platform, WORKER_VIEWER, household, purposes=("volunteer_matching",))
+    matched = platform.assess_needs(WORKER_VIEWER, household["id"], {
+        "expected_version": household["version"], **assessment,
+        "needs": [need(need_id=withheld, person_ids=[head])]})
+    assert matched["withheld_from_matching"] == []
+    event = wait_for(lambda: next((e for e in received("needs.assessed")
+                                   if e["assessment_id"] == matched["assessment_id"]), None))
+    assert [n["need_id"] for n in event["needs"]] == [withheld]

@@ -350,6 +350,7 @@ def seeded(households: int = 2) -> FakeCasework:
     today = china_today()
     for number in range(1, households + 1):
         household = cw.register_household(WORKER_VIEWER, fx.elderly_household(number))
+        household = fx.record_basis(cw, WORKER_VIEWER, household)
         head = household["members"][0]["person_id"]
         archive = cw.assess_needs(WORKER_VIEWER, household["id"], {
             "expected_version": household["version"], "assessed_on": (today - timedelta(days=30)).isoformat(),

@@ -593,3 +593,49 @@ def test_station_events_out_of_order_keep_the_newest_status():
     assert older_update["status"] == "closed"
     reopened = domain.station_updated(late_registration, {**update, "status": "operating"}, "2026-07-03T00:00:00Z")
     assert reopened["status"] == "operating"
+
+
+# --- consent purposes enforced where the data is used ----------------------------------------------
+def archive_need(need_id, person_ids=()):
+    return {"need_id": need_id, "domain": "children", "need_type": "study_support", "severity": "medium",
+            "description": "课业辅导", "person_ids": list(person_ids), "needed_by": None}
+
+
+def test_a_needs_archive_needs_an_archive_basis_for_the_head_and_every_person_named():
+    kid_need = [archive_need("n1", ["kid"])]
+    with pytest.raises(RuleViolation) as refused:
+        domain.require_archive_basis(household(FAMILY), kid_need, TODAY)
+    assert refused.value.details["consents"] == ["mum: no archive consent or legal basis in force",
+                                                 "kid: no archive consent or legal basis in force"]
+    head_only = household(FAMILY, consents=[consent("mum", purposes=["archive"])])
+    domain.require_archive_basis(head_only, [archive_need("n2")], TODAY)  # a household need: the head's basis
+    with pytest.raises(RuleViolation, match="archive"):
+        domain.require_archive_basis(head_only, kid_need, TODAY)
+    duty = consent("kid", legal_basis="statutory_duty", given_by=None, basis_note="《未成年人保护法》第九十二条",
+                   purposes=["archive"])
+    domain.require_archive_basis(household(FAMILY, consents=[consent("mum", purposes=["archive"]), duty]),
+                                 kid_need, TODAY)
+    casework_only = household(FAMILY, consents=[consent("mum")])  # casework and referral_sharing: not archive
+    with pytest.raises(RuleViolation):
+        domain.require_archive_basis(casework_only, [archive_need("n2")], TODAY)
+
+
+def test_a_withdrawn_archive_consent_no_longer_allows_archiving():
+    withdrawn = domain.withdraw_consent(consent("mum", purposes=["archive"]), date(2026, 3, 1), "不再同意", TODAY)
+    with pytest.raises(RuleViolation):
+        domain.require_archive_basis(household(FAMILY, consents=[withdrawn]), [archive_need("n1")], TODAY)
+    domain.require_archive_basis(household(FAMILY, consents=[withdrawn]), [archive_need("n1")], date(2026, 2, 28))
+
+
+def test_needs_without_a_volunteer_matching_basis_are_left_out_of_the_matching_event():
+    consents = [consent("mum", purposes=["archive", "volunteer_matching"]),
+                consent("dad", purposes=["archive"])]
+    hh = household(FAMILY, consents=consents)
+    needs = [archive_need("household"), archive_need("for_mum", ["mum"]), archive_need("for_dad", ["dad"]),
+             archive_need("for_both", ["mum", "dad"])]
+    assert domain.withheld_from_matching(hh, needs, TODAY) == ["for_dad", "for_both"]
+    version = {"assessment_id": "as1", "assessed_on": "2026-06-01", "risk_level": "medium", "supersedes": None,
+               "needs": needs, "withheld_from_matching": ["for_dad", "for_both"]}
+    payload = domain.needs_event_payload(hh, version, TODAY)
+    assert [n["need_id"] for n in payload["needs"]] == ["household", "for_mum"]
+    assert payload["household_id"] == "hh1"  # the assessment itself is still reported (funding counts it)
