@@ -37,7 +37,10 @@ Households and people (一户一档)
 Needs archives (需求档案)
 - assess_needs(viewer, household_id, data{expected_version, assessed_on, assessor_staff_id, amends?,
   needs: [{need_id? (continues a need), domain, need_type, severity, description, person_ids[], needed_by?}]})
-  → ArchiveVersion (publishes needs.assessed)
+  → ArchiveVersion (publishes needs.assessed). Refused (RuleViolation, details.consents) unless the head and
+  every person a need names have an `archive` consent or legal basis in force; needs whose people lack a
+  `volunteer_matching` one are kept but left out of needs.assessed (ArchiveVersion.withheld_from_matching).
+  See domain.py, "consent purposes where the data is used".
 - archives_for_households(viewer, household_ids, as_of=None) → {household_id: ArchiveVersion in force on as_of | None}
 - archive_history(viewer, household_ids) → {household_id: [ArchiveVersion, oldest first]}
 - archive_overdue_summary(viewer, filters{region?, station_id?}) → {as_of, stations: [{station_id, households,
@@ -76,7 +79,10 @@ Cases
 - visits_for_cases / services_for_cases / referrals_for_cases(viewer, case_ids) → {case_id: [...]}
 - visits_for_households(viewer, household_ids) → {household_id: [Visit]} (household and case visits)
 - case_summary(viewer, filters{region?, station_id?}) → {stations: [{station_id, open, open_by_stage,
-  crisis_active, crisis_contact_overdue, overdue}], open, crisis_active, crisis_contact_overdue, overdue}
+  crisis_active, crisis_contact_overdue, crisis_breaches, overdue}], open, crisis_active, crisis_contact_overdue,
+  crisis_breaches, overdue}: crisis_contact_overdue counts crises still waiting past the 24 hours;
+  crisis_breaches counts every missed deadline as a fact, also after the late contact (Case.crisis_breaches
+  lists them with the delay)
 - caseloads_for_stations(viewer, station_ids) → {station_id: [{staff_id, name, role, current, open_cases,
   crisis_cases}]}
 
