@@ -483,6 +483,17 @@ def withheld_from_matching(household: dict, needs: list[dict], on: date) -> list
                                                           "volunteer_matching", on)]
 
 
+def matching_needs_to_drop(household: dict, person_id: str, on: date) -> list[str]:
+    """After a withdrawal: the needs of the archive in force that went to matching, concern `person_id`,
+    and may no longer go (the person has no volunteer_matching basis left on `on`)."""
+    current = current_version(household)
+    if current is None or not lacking_basis(household, [person_id], "volunteer_matching", on):
+        return []
+    withheld = set(current.get("withheld_from_matching") or ())
+    return [n["need_id"] for n in current["needs"]
+            if n["need_id"] not in withheld and person_id in need_subjects(household, n)]
+
+
 # --- cases ------------------------------------------------------------------------------------
 STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
 OPEN_STAGES = STAGES[:-1]

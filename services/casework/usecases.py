@@ -525,10 +525,13 @@ class Casework:
         if consent is None:
             raise ValidationFailed.field("consent_id", "no such consent recorded for this household")
         withdrawn = domain.withdraw_consent(consent, data["withdrawn_on"], data["reason"], self._today())
+        consents = [withdrawn if c["consent_id"] == consent["consent_id"] else c for c in household["consents"]]
+        dropped = domain.matching_needs_to_drop({**household, "consents": consents}, consent["person_id"],
+                                                self._today())
         event = self._event(events.CONSENT_WITHDRAWN, {
             "consent_id": consent["consent_id"], "household_id": household_id, "person_id": consent["person_id"],
-            "purposes": consent["purposes"], "withdrawn_on": withdrawn["withdrawn_on"]}, viewer)
-        consents = [withdrawn if c["consent_id"] == consent["consent_id"] else c for c in household["consents"]]
+            "purposes": consent["purposes"], "withdrawn_on": withdrawn["withdrawn_on"],
+            "matching_need_ids": dropped}, viewer)
         self.repo.households.update(household_id, data["expected_version"], {"consents": consents}, [event])
         return views.consent_view(withdrawn)
 

@@ -114,19 +114,23 @@ Needs and matching (供需对接)
       rank, score, breakdown{domain, skills, distance, availability, load}, reasons[], detail{},
       state proposed|accepted|declined|withdrawn, proposed_at, decided_at, decided_by, decision_reason}
   Task = {task_id, proposal_id, need_id, household_id, station_id, domain, need_type, kind, candidate_id,
-      candidate_name, service_id, status open|completed, accepted_by, accepted_at, scheduled_start, scheduled_end,
-      quantity, distribution_id, completed_on, hours, notes, service_type}
+      candidate_name, service_id, status open|completed|cancelled, accepted_by, accepted_at, scheduled_start,
+      scheduled_end, quantity, distribution_id, completed_on, hours, notes, service_type, cancelled_at?,
+      cancelled_by?, cancellation_reason?}
 
 Events published: resource.registered, resource.reviewed, volunteer.registered, hours.approved, match.proposed,
-match.accepted, match.declined, need.unmet, donation.received, distribution.made, service.delivered.
-Consumed: casework's needs.assessed.
+match.accepted, match.declined, need.unmet, donation.received, distribution.made, service.delivered,
+task.cancelled, certificate.revoked.
+Consumed: casework's needs.assessed (only the needs casework may send to matching) and consent.withdrawn (v2: its
+matching_need_ids leave matching unless already matched); its own task.cancelled (releases a candidate a crash
+left held).
 """
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.casework.events import NEEDS_ASSESSED
+from services.casework.events import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.common import storage
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
@@ -376,3 +380,10 @@ class VolunteersService(OperationalEndpoints):
         actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "volunteers"), "role": "admin"})
         Inbox(self.db, "volunteers.on_task_cancelled").process_once(
             event.id, lambda: self.volunteering.release_cancelled_task(actor, event.payload))
+
+    @event_handler(CONSENT_WITHDRAWN)
+    def on_consent_withdrawn(self, event):
+        """Needs whose person withdrew volunteer_matching consent leave matching (casework names them)."""
+        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "casework"), "role": "admin"})
+        Inbox(self.db, "volunteers.on_consent_withdrawn").process_once(
+            event.id, lambda: self.volunteering.withdraw_for_consent(actor, event.payload))

@@ -763,6 +763,24 @@ class Volunteering:
                 continue
         raise ConcurrentModification(f"need {need_input['need_id']} is changing too fast; try again")
 
+    def withdraw_for_consent(self, viewer: Viewer, payload: dict) -> list[str]:
+        """casework's consent.withdrawn: needs the person no longer lets go to matching leave it. A need
+        already matched keeps its task (the station cancels it with cancel_task if it must stop)."""
+        withdrawn = []
+        for need_id in payload.get("matching_need_ids") or []:
+            for _ in range(RETRIES):
+                need = self.repo.needs.get(need_id)
+                if need is None or need["status"] not in ("open", "proposed", "unmet"):
+                    break
+                proposals = [{**p, "state": "withdrawn"} if p["state"] == "proposed" else p for p in need["proposals"]]
+                try:
+                    self.repo.needs.update(need_id, need["_version"], {"status": "withdrawn", "proposals": proposals})
+                    withdrawn.append(need_id)
+                    break
+                except ConcurrentModification:
+                    continue
+        return withdrawn
+
     def _withdraw_dropped(self, viewer: Viewer, superseded: str, kept: set[str]) -> None:
         """Needs of the superseded assessment that the new one no longer names are withdrawn."""
         for need in self.repo.needs.find({"assessment_id": superseded, "status": {"$in": ["open", "proposed", "unmet"]}}):

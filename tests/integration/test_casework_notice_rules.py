@@ -140,3 +140,38 @@ def test_consent_purposes_are_enforced_where_the_archive_is_kept_and_sent_to_mat
     event = wait_for(lambda: next((e for e in received("needs.assessed")
                                    if e["assessment_id"] == matched["assessment_id"]), None))
     assert [n["need_id"] for n in event["needs"]] == [withheld]
+
+
+def test_withdrawing_volunteer_matching_consent_takes_the_person_s_needs_out_of_matching(isolated_settings):
+    from services.casework.service import CaseworkService
+    from services.volunteers.service import VolunteersService
+    from tests.support.casework_fixtures import CaseworkListener, registry_events
+    from tests.support.containers import rpc_client, running
+
+    with running(CaseworkService, VolunteersService, CaseworkListener, settings=isolated_settings), \
+            rpc_client(isolated_settings) as client:
+        publish(isolated_settings, *registry_events())
+        wait_for(lambda: storage.database("casework").station_staff.count_documents({}) == 5)
+        casework, volunteers = client.casework, client.volunteers
+        household = casework.register_household(WORKER_VIEWER, elderly_household(90))
+        head = household["members"][0]["person_id"]
+        consent = casework.record_consent(WORKER_VIEWER, household["id"], {
+            "expected_version": household["version"], "person_id": head, "legal_basis": "consent",
+            "purposes": ["archive", "volunteer_matching"], "given_by": {"person_id": head},
+            "given_on": today().isoformat()})
+        household = casework.get_households(WORKER_VIEWER, [household["id"]])[0]
+        archived = casework.assess_needs(WORKER_VIEWER, household["id"], {
+            "expected_version": household["version"], "assessed_on": today().isoformat(),
+            "assessor_staff_id": WORKER, "needs": [need(person_ids=[head])]})
+        need_id = archived["needs"][0]["need_id"]
+        wait_for(lambda: volunteers.get_needs(WORKER_VIEWER, [need_id])[0])
+        assert volunteers.get_needs(WORKER_VIEWER, [need_id])[0]["status"] != "withdrawn"
+
+        household = casework.get_households(WORKER_VIEWER, [household["id"]])[0]
+        casework.withdraw_consent(WORKER_VIEWER, household["id"], {
+            "expected_version": household["version"], "consent_id": consent["consent_id"],
+            "withdrawn_on": today().isoformat(),
+            "reason": "不再希望志愿者上门"})
+        withdrawn = wait_for(lambda: received("consent.withdrawn"))[0]
+        assert withdrawn["matching_need_ids"] == [need_id]
+        assert wait_for(lambda: volunteers.get_needs(WORKER_VIEWER, [need_id])[0]["status"] == "withdrawn")

@@ -639,3 +639,29 @@ def test_needs_without_a_volunteer_matching_basis_are_left_out_of_the_matching_e
     payload = domain.needs_event_payload(hh, version, TODAY)
     assert [n["need_id"] for n in payload["needs"]] == ["household", "for_mum"]
     assert payload["household_id"] == "hh1"  # the assessment itself is still reported (funding counts it)
+
+
+def test_withdrawing_volunteer_matching_names_the_sent_needs_of_that_person_only():
+    matching = consent("dad", purposes=["archive", "volunteer_matching"])
+    mum = consent("mum", purposes=["archive", "volunteer_matching"])
+    needs = [archive_need("household"), archive_need("for_dad", ["dad"]), archive_need("for_mum", ["mum"]),
+             archive_need("kept_back", ["dad"])]
+    version = {"assessment_id": "as1", "needs": needs, "withheld_from_matching": ["kept_back"]}
+    after = household(FAMILY, archive=[version],
+                      consents=[mum, domain.withdraw_consent(matching, TODAY, "不想被打扰", TODAY)])
+    assert domain.matching_needs_to_drop(after, "dad", TODAY) == ["for_dad"]
+    assert domain.matching_needs_to_drop(after, "mum", TODAY) == []  # still covered
+    duty = consent("dad", legal_basis="statutory_duty", given_by=None, basis_note="法定职责",
+                   purposes=["volunteer_matching"])
+    still_covered = {**after, "consents": [*after["consents"], duty]}
+    assert domain.matching_needs_to_drop(still_covered, "dad", TODAY) == []
+
+
+def test_a_consent_withdrawn_v1_event_reads_as_v2_with_nothing_to_drop():
+    from services.casework.events import CONSENT_WITHDRAWN
+    from services.common.events import new_event, read_event
+    v1 = {"consent_id": "cn1", "household_id": "hh1", "person_id": "p1", "purposes": ["volunteer_matching"],
+          "withdrawn_on": "2026-06-01"}
+    envelope = {**new_event(CONSENT_WITHDRAWN, {**v1, "matching_need_ids": []}, correlation_id="c").to_dict(),
+                "version": 1, "payload": v1}
+    assert read_event(envelope, CONSENT_WITHDRAWN).payload["matching_need_ids"] == []
