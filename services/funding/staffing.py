@@ -88,12 +88,18 @@ def compliance_changed(doc: dict, payload: dict, at: str) -> dict:
 
 def compliance_on(doc: dict, on: date) -> dict:
     """The registry's compliance outcome in force on `on`: its latest evaluation dated on or before
-    that day (the latest stated one when several share a date); {} before the first."""
+    that day (the latest stated one when several share a date); {} before the first.
+
+    An evaluation the registry stated later for an earlier date (a change recorded as effective in
+    the past) supersedes the evaluations it had stated before for the days since: they were computed
+    without that change."""
     history = doc.get("compliance_history")
     if history is None:  # a projection from before the history was kept
         return doc.get("compliance") or {}
     day = on.isoformat()
-    in_force = [e for e in history if e["as_of"] <= day]
+    current = [e for e in history if not any(later["at"] > e["at"] and later["as_of"] < e["as_of"]
+                                             for later in history)]
+    in_force = [e for e in current if e["as_of"] <= day]
     return in_force[-1] if in_force else {}
 
 

@@ -121,3 +121,31 @@ def test_a_closing_that_died_before_the_returns_is_completed_from_its_event(plat
         lost.close_contract(Viewer.from_dict(COUNTY), contract["id"], {
             "expected_version": version, "closed_on": clock.today().isoformat(), "reason": "服务期满，结余资金退回"})
         wait_for(lambda: funding.get_budget_lines(COUNTY, [line["id"]])[0]["committed_fen"] == 0)
+
+
+def test_a_pay_cut_recorded_late_but_effective_earlier_flags_payments_from_its_effective_date(platform):
+    registry, funding = platform.registry, platform.funding
+    with clock.FrozenClock(fx.START) as frozen:
+        contract, line = staffed_contract(platform, frozen)
+        cut_on = clock.today() + timedelta(days=8)  # after the signing (2026-02-20)
+        frozen.advance(days=10)
+        # the registry evaluates the station again after the (not yet recorded) pay cut: signboard taken down
+        station = registry.get_stations(ADMIN, [fx.STATION])[0]
+        registry.update_station(ADMIN, fx.STATION, {"expected_version": station["version"],
+                                                    "venue": {**station["venue"], "signboard_hung": False}})
+        signboard_day = clock.today()
+        frozen.advance(days=20)
+        station = registry.get_stations(ADMIN, [fx.STATION])[0]
+        member = registry.staff_for_stations(ADMIN, [fx.STATION])[fx.STATION][0]
+        registry.update_staff(ADMIN, fx.STATION, member["id"], {
+            "expected_version": station["version"], "monthly_salary_fen": 100_000, "effective_on": cut_on.isoformat()})
+        after_signboard = (signboard_day + timedelta(days=2)).isoformat()
+        wait_for(lambda: not funding.contract_staffing(COUNTY, [contract["id"]], after_signboard)[0]["kept"])
+        report = {"milestone_id": "M4", "budget_line_id": line["id"], "amount_fen": 1_000_000,
+                  "evidence": {"documents": fx.documents()}}
+        between = funding.record_disbursement(COUNTY, contract["id"], {
+            **report, "voucher_number": "V-between", "paid_on": after_signboard})
+        assert between["status"] == "held" and "pay below" in between["flags"][0]
+        before = funding.record_disbursement(COUNTY, contract["id"], {
+            **report, "voucher_number": "V-before", "paid_on": (cut_on - timedelta(days=1)).isoformat()})
+        assert before["status"] == "paid"

@@ -97,3 +97,18 @@ def test_dated_facts_in_any_order_give_the_same_history():
     expected = apply(events)
     assert apply(list(reversed(events))) == expected
     assert [e["as_of"] for e in expected["compliance_history"]] == ["2026-01-05", "2026-03-10"]
+
+
+def test_an_evaluation_stated_later_for_an_earlier_day_supersedes_those_computed_without_it():
+    doc = staffing.empty(fx.STATION)
+    for event, at in ((fx.compliance_changed(fx.STATION, as_of="2026-01-05"), "2026-01-05T01:00:00Z"),
+                      (fx.compliance_changed(fx.STATION, as_of="2026-03-10"), "2026-03-10T01:00:00Z"),
+                      # recorded on 1 April: pay was cut from 1 March
+                      (fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-03-01"),
+                       "2026-04-01T01:00:00Z"),
+                      (fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-04-01"),
+                       "2026-04-01T01:00:01Z")):
+        doc = staffing.compliance_changed(doc, event.payload, at)
+    assert staffing.compliance_on(doc, date(2026, 2, 28))["rules"]["salary"] == "met"
+    for day in (date(2026, 3, 1), date(2026, 3, 15), date(2026, 4, 2)):
+        assert staffing.compliance_on(doc, day)["rules"]["salary"] == "not_met", day
