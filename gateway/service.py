@@ -11,6 +11,7 @@ from services.common.health import OperationalEndpoints
 from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 
+from . import public
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -53,6 +54,27 @@ class GatewayService(OperationalEndpoints):
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
+
+    # --- open data (gateway/public.py): stable URLs, no token ----------------------------------------
+    @http("GET", "/public/ocds/releases.json")
+    def ocds_releases(self, request):
+        return public.ocds_package("releases", request.args, self.funding, settings().public_url()).for_nameko()
+
+    @http("GET", "/public/ocds/records.json")
+    def ocds_records(self, request):
+        return public.ocds_package("records", request.args, self.funding, settings().public_url()).for_nameko()
+
+    @http("GET", "/public/ocds/extension/<string:name>")
+    def ocds_extension(self, request, name):
+        return public.ocds_extension_file(name).for_nameko()
+
+    @http("GET", "/public/ocds/publication-policy")
+    def ocds_publication_policy(self, request):
+        return public.publication_policy(settings().public_url()).for_nameko()
+
+    @http("GET", "/public/hsds/directory.json")
+    def hsds_directory(self, request):
+        return public.hsds_directory(request.args, self.volunteers).for_nameko()
 
     def _adopt_correlation_id(self, offered: str | None) -> str:
         """Keep the caller's id when it sent a sane one, so one id follows the request through

@@ -19,6 +19,8 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError, IntValueNode, print_ast
 
+from services.common.config import settings
+
 from ..loaders import gather, then
 from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from .base import at_most as _at_most
@@ -905,8 +907,9 @@ def _buyer_party(release: dict) -> dict:
 
 
 class DisclosureRelease(graphene.ObjectType):
-    """One contracting process as published: an OCDS 1.1 release (planning, tender, award,
-    contract, implementation with its transactions) in `release`, and a few fields typed here.
+    """One contracting process as published: its latest OCDS 1.1 release (planning, tender, award,
+    contract, implementation with its transactions, as they stand) in `release`, and a few fields
+    typed here. Its earlier releases are in the OCDS release and record packages.
     Personal data is never in it; what was withheld is listed in `withheld`."""
     ocid = graphene.String(required=True)
     id = graphene.ID(required=True, description="The release id; a release with a given id never changes.")
@@ -988,12 +991,16 @@ class DisclosureRelease(graphene.ObjectType):
 
 
 class DisclosurePackage(graphene.ObjectType):
-    """The OCDS release-package metadata of the feed."""
+    """The OCDS package metadata of the feed, and where the packages themselves are published."""
     version = graphene.String(required=True)
     published_date = DateTime(required=True)
     publisher_name = graphene.String(required=True)
     license = graphene.String()
-    publication_policy = graphene.String()
+    publication_policy = graphene.String(description="The URL of the publication policy.")
+    release_package_url = graphene.String(
+        required=True, description="OCDS release packages with every release of each process (paged, Link: next).")
+    record_package_url = graphene.String(
+        required=True, description="OCDS record packages: each process's releases and compiled release.")
 
     @staticmethod
     def resolve_published_date(package, info):
@@ -1005,12 +1012,21 @@ class DisclosurePackage(graphene.ObjectType):
 
     @staticmethod
     def resolve_publication_policy(package, info):
-        return package.get("publicationPolicy")
+        return f"{settings().public_url()}/public/ocds/publication-policy"
+
+    @staticmethod
+    def resolve_release_package_url(package, info):
+        return f"{settings().public_url()}/public/ocds/releases.json"
+
+    @staticmethod
+    def resolve_record_package_url(package, info):
+        return f"{settings().public_url()}/public/ocds/records.json"
 
 
 class DisclosureFeed(graphene.ObjectType):
-    """Procurement of social work services, published: one release per contracting process, in
-    id order. Anyone may read it, without a token."""
+    """Procurement of social work services, published: the latest release of each contracting
+    process, in id order (every release of each is in the OCDS packages at `package`'s URLs).
+    Anyone may read it, without a token."""
     items = graphene.List(graphene.NonNull(DisclosureRelease), required=True)
     next_cursor = graphene.String()
     total_count = graphene.Int(required=True)

@@ -679,7 +679,8 @@ class VolunteersQuery(graphene.ObjectType):
     resource_reviews_overdue = JSON(station_id=graphene.ID(), region=_region_arg(),
                                     description="Entries past their yearly review, by station and region.")
     resource_directory = JSON(station_id=graphene.ID(), region=_region_arg(),
-                              description="The library as an HSDS-like export (organizations, services, locations).")
+                              description="The library as an HSDS 3.0 directory (organizations, services, locations, "
+                                          "service_at_locations); also at /public/hsds/directory.json.")
     charity_stock = graphene.Field(CharityStockPage, **_page_args(station_id=graphene.ID(),
                                                                   category=CharityItemCategory()))
     charity_stock_line = graphene.Field(CharityStock, id=graphene.ID(required=True))

@@ -52,6 +52,7 @@ class Settings:
     event_max_retries: int = 5
     event_retry_base_ms: int = 1000
     database_prefix: str = "shegong"
+    public_base_url: str = ""  # where the public reaches the gateway (open-data URLs); "" = this host and port
     extra: dict = field(default_factory=dict)
 
     @property
@@ -64,6 +65,10 @@ class Settings:
             return self.http_port
         offset = SERVICE_PORT_OFFSETS.get(service)
         return 0 if offset is None else self.port_base + offset
+
+    def public_url(self) -> str:
+        """The base of the URLs the open data is published at (its packages name themselves by URL)."""
+        return self.public_base_url or f"http://{self.http_host}:{self.port_for('gateway')}"
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}_{service}"
@@ -92,6 +97,7 @@ class Settings:
             event_max_retries=_int(env, "SHEGONG_EVENT_MAX_RETRIES", 5),
             event_retry_base_ms=_int(env, "SHEGONG_EVENT_RETRY_BASE_MS", 1000),
             database_prefix=env.get("SHEGONG_DATABASE_PREFIX", "shegong"),
+            public_base_url=(env.get("SHEGONG_PUBLIC_URL") or "").rstrip("/"),
         )
         settings.check()
         return settings

@@ -405,6 +405,15 @@ class DisclosureFilterSchema(PageSchema):
     year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)
 
 
+class OcdsPageSchema(DisclosureFilterSchema):
+    """A page of the OCDS packages: whole contracting processes, in id order. The gateway names the
+    URL it serves the page at (the package's `uri`) and its public base URL (for the extension and
+    the publication policy)."""
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    uri = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    base_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+
+
 class LotteryFilterSchema(Strict):
     region = fields.String(load_default=None, allow_none=True, validate=COUNTY_OR_ABOVE)
     year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)

@@ -82,9 +82,12 @@ Fund supervision, cost and outcome (officials; not the public)
   by_region[{region_code, disbursed_fen, <outcomes>, <costs>}], total{disbursed_fen, <costs>}}
 
 Public disclosure (any viewer, the anonymous one included)
-- disclosure_feed(viewer, filters{region, year, after, limit}) → {items: [OCDS release], next_cursor, total,
-  package{version, publishedDate, publisher, license, publicationPolicy, count}}
-- disclosure_releases(viewer, ocids) → [OCDS release | None]
+- disclosure_feed(viewer, filters{region, year, after, limit}) → {items: [the latest OCDS release of each
+  process], next_cursor, total, package{version, publishedDate, publisher, license}}
+- disclosure_releases(viewer, ocids) → [the latest OCDS release | None]
+- ocds_release_package(viewer, filters{region, year, after, limit ≤ 100, uri, base_url}) → {package (an OCDS
+  release package with every release of the page's processes), next_cursor, total}
+- ocds_record_package(viewer, same filters) → {package (an OCDS record package: releases + compiledRelease), ...}
 - lottery_fund_use(viewer, filters{region?, year?}) → {region_code, year, sources[{source_id, name, domain, year,
   region_code, amount_fen, allocated_fen, contracted_fen, disbursed_fen, flagged_fen, uses[{contract_id, ocid,
   operator_name, station_ids, paid_fen}]}]}
@@ -307,6 +310,14 @@ class FundingService(OperationalEndpoints):
     @rpc
     def disclosure_releases(self, viewer, ocids):
         return self.funding.disclosure_releases(Viewer.from_dict(viewer), ocids)
+
+    @rpc
+    def ocds_release_package(self, viewer, filters):
+        return self.funding.ocds_release_package(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def ocds_record_package(self, viewer, filters):
+        return self.funding.ocds_record_package(Viewer.from_dict(viewer), filters)
 
     @rpc
     def lottery_fund_use(self, viewer, filters=None):

@@ -31,6 +31,9 @@ from . import closing, contracts, disclosure, domain, evaluation, events, procur
 from .storage import FundingRepository
 
 APPEND_ATTEMPTS = 50
+# A tender cancelled while still a draft was never public: only tenders published at some point are disclosed
+# (a null published_at sorts below every string, so it fails this condition).
+PUBLISHED_ONCE = {"published_at": {"$gt": ""}}
 
 
 class Funding:
@@ -734,27 +737,53 @@ class Funding:
         return supervision.cost_outcome(region, f["year"], spending, activity, domain.child_region(region))
 
     # --- public disclosure ------------------------------------------------------------------------------------
-    def _releases(self, tenders: list[dict]) -> list[dict]:
+    def _histories(self, tenders: list[dict]) -> list[list[dict]]:
+        """Each tender's releases, oldest first (the contract signed from it, if any, read in one query)."""
         ids = [contracts.contract_id_for(t["_id"]) for t in tenders]
         signed = {c["_id"]: c for c in self.repo.contracts.find({"_id": {"$in": ids}})}
-        return [disclosure.release(t, signed.get(contracts.contract_id_for(t["_id"]))) for t in tenders]
+        return [disclosure.releases(t, signed.get(contracts.contract_id_for(t["_id"]))) for t in tenders]
+
+    def _releases(self, tenders: list[dict]) -> list[dict]:
+        return [history[-1] for history in self._histories(tenders)]
+
+    def _disclosed_page(self, f: dict) -> tuple[list[dict], str | None, int]:
+        conditions = [{"status": {"$ne": procurement.DRAFT}}, PUBLISHED_ONCE, self._region_condition(f["region"]),
+                      {"project.year": f["year"]} if f["year"] else {}]
+        return self.repo.page(self.repo.tenders, conditions, f["after"], f["limit"])
 
     def disclosure_feed(self, viewer: Viewer, filters: dict | None) -> dict:
         """Anyone, signed in or not, reads the same feed: it holds only what is public."""
         f = load(schemas.DisclosureFilterSchema, filters or {})
-        conditions = [{"status": {"$ne": procurement.DRAFT}}, self._region_condition(f["region"]),
-                      {"project.year": f["year"]} if f["year"] else {}]
-        docs, cursor, total = self.repo.page(self.repo.tenders, conditions, f["after"], f["limit"])
+        docs, cursor, total = self._disclosed_page(f)
         releases = self._releases(docs)
         return {"items": releases, "next_cursor": cursor, "total": total,
-                "package": disclosure.package(releases, clock.iso(clock.utcnow()))}
+                "package": disclosure.package(clock.iso(clock.utcnow()))}
 
     def disclosure_releases(self, viewer: Viewer, ocids: list[str]) -> list[dict | None]:
         tender_ids = [o.removeprefix(procurement.OCID_PREFIX + "-") for o in ocids]
-        published = self.repo.tenders.find({"_id": {"$in": tender_ids}, "status": {"$ne": procurement.DRAFT}})
+        published = self.repo.tenders.find({"_id": {"$in": tender_ids}, "status": {"$ne": procurement.DRAFT},
+                                            **PUBLISHED_ONCE})
         found = {t["_id"]: t for t in published}
         releases = {r["ocid"]: r for r in self._releases(list(found.values()))}
         return [releases.get(o) for o in ocids]
+
+    def ocds_release_package(self, viewer: Viewer, filters: dict) -> dict:
+        """An OCDS release package: every release of a page of contracting processes (public, like the feed)."""
+        f = load(schemas.OcdsPageSchema, filters or {})
+        docs, cursor, total = self._disclosed_page(f)
+        published = clock.iso(clock.utcnow())
+        releases = [r for history in self._histories(docs) for r in history]
+        return {"package": disclosure.release_package(releases, f["uri"], published, f["base_url"]),
+                "next_cursor": cursor, "total": total}
+
+    def ocds_record_package(self, viewer: Viewer, filters: dict) -> dict:
+        """An OCDS record package: each process of the page with its releases and its compiled release."""
+        f = load(schemas.OcdsPageSchema, filters or {})
+        docs, cursor, total = self._disclosed_page(f)
+        published = clock.iso(clock.utcnow())
+        records = [disclosure.record(history) for history in self._histories(docs)]
+        return {"package": disclosure.record_package(records, f["uri"], published, f["base_url"]),
+                "next_cursor": cursor, "total": total}
 
     def lottery_fund_use(self, viewer: Viewer, filters: dict | None) -> dict:
         """彩票公益金使用情况: each lottery source's allocation, commitment and payments, and what they paid for."""

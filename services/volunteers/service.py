@@ -69,7 +69,7 @@ Community resource library (the public reads active entries)
   get_resources(viewer, ids) → [Resource | None]
   overdue_reviews(viewer, filters{station_id?, region?}) → {as_of, total, by_station[{station_id, count,
       items[{id, name, kind, reviewed_on, next_review_due, days_overdue}]}], by_region[{region_code, count}]}
-  export_directory(viewer, filters{station_id?, region?}) → HSDS-like {hsds_version, exported_at, organizations[],
+  export_directory(viewer, filters{station_id?, region?}) → HSDS 3.0 {hsds_version, exported_at, organizations[],
       services[], locations[], service_at_locations[]}
   Resource = {id, kind, kind_label, category organisation|facility, name, credit_code, description, station_id,
       township_code, community_code, services[{service_id, ..., places_taken}], domains, contact, location, status,

@@ -31,7 +31,7 @@ from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
 
-from . import certificates, directory, domain, events, matching, schemas
+from . import certificates, directory, domain, events, matching, places, schemas
 from .candidates import CandidateIndex
 from .storage import VolunteersRepository, and_query
 
@@ -531,10 +531,10 @@ class Volunteering:
                 "by_region": [{"region_code": code, "count": n} for code, n in sorted(by_county.items())]}
 
     def export_directory(self, viewer: Viewer, filters: dict | None) -> dict:
-        """The resource library in an open resource-directory shape (HSDS 3.0-like JSON)."""
+        """The resource library as an HSDS 3.0 resource directory (see directory.py)."""
         f = load(schemas.RegionFilterSchema, filters or {})
         docs = self.repo.resources.find(self._resource_query(viewer, {**f, "status": "active"}), sort=[("_id", 1)])
-        return directory.hsds_directory(docs, clock.utcnow())
+        return directory.hsds_directory(docs, clock.utcnow(), places.division_names())
 
     # === charity ========================================================================
     def receive_donation(self, viewer: Viewer, data: dict) -> dict:

@@ -119,7 +119,14 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
         assert feed["total"] == 1
         release = feed["items"][0]
         jsonschema.validate(release, fx.ocds_schema())
-        assert release["tag"] == ["tender", "award", "contract", "implementation", "contractAmendment"]
+        page = funding.ocds_release_package(PUBLIC, {"uri": "https://data.example.org/public/ocds/releases.json",
+                                                     "base_url": "https://data.example.org"})
+        history = page["package"]["releases"]
+        assert page["total"] == 1 and history[-1] == release  # the feed shows the latest of the whole history
+        assert [r["tag"][0] for r in history if r["tag"][0] in ("tender", "award", "contract")] == [
+            "tender", "award", "contract"]
+        assert {r["tag"][0] for r in history} == {"tender", "award", "contract", "planningUpdate", "implementation",
+                                                 "contractAmendment"}
         assert [t["value"]["amount"] for t in release["contracts"][0]["implementation"]["transactions"]] == [275000.0, 12345.67]
         assert funding.disclosure_releases(PUBLIC, [release["ocid"], "ocds-sgjs21-nope"]) == [release, None]
         lottery_use = funding.lottery_fund_use(PUBLIC, {"year": 2026})

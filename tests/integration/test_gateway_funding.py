@@ -28,8 +28,10 @@ from services.funding.usecases import Funding
 from services.registry.service import RegistryService
 from services.registry.storage import load_reference_data
 from tests.support import funding_fixtures as fx
+from tests.support import ocds_validation
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
+from tests.unit.test_ocds_disclosure import assert_clean
 
 DANYANG, JINGKOU, CITY = "321181", "321102", "321100"
 DANYANG_STATIONS = [fx.STATION, fx.SECOND_STATION]
@@ -369,7 +371,7 @@ def test_the_public_reads_the_disclosure_feed_without_a_token_and_no_personal_da
     assert feed["totalCount"] == 2 and feed["package"]["version"] == "1.1"
     releases = {r["regionCode"]: r for r in feed["items"]}
     danyang, jingkou = releases[DANYANG], releases[JINGKOU]
-    assert danyang["tag"] == ["tender", "award", "contract", "implementation", "contractAmendment"]
+    assert len(danyang["tag"]) == 1  # the latest release; the OCDS packages hold all of them
     assert (danyang["awardedFen"], danyang["paidFen"], danyang["numberOfTenderers"]) == (110_000_000, 28_734_567, 2)
     assert danyang["supplierNames"] == [fx.operator(1)["name"]]
     for release in feed["items"]:
@@ -496,3 +498,58 @@ def test_refused_writes_come_back_typed_and_write_nothing(platform):
     after = platform.ok("query ($id: ID!) { contract(id: $id) { version paidFen } }", {"id": contract_id},
                         "danyang")["contract"]
     assert after == before
+
+
+# --- the OCDS packages at their stable URLs ------------------------------------------------------
+def get_public(platform: Platform, path: str, **params) -> requests.Response:
+    return requests.get(platform.url.removesuffix("/graphql") + path, params=params, timeout=30)
+
+
+def test_release_and_record_packages_hold_every_release_and_are_valid_ocds(platform, tmp_path):
+    base = platform.settings.public_url()
+    first = get_public(platform, "/public/ocds/releases.json", limit=1)
+    assert first.status_code == 200 and first.headers["Access-Control-Allow-Origin"] == "*"
+    package = first.json()
+    assert package["uri"] == f"{base}/public/ocds/releases.json?limit=1"
+    assert first.headers["X-Total-Count"] == "2" and len({r["ocid"] for r in package["releases"]}) == 1
+    following = first.links["next"]["url"]
+    assert following.startswith(f"{base}/public/ocds/releases.json?limit=1&after=")
+    second = requests.get(following, timeout=30)
+    assert "next" not in second.links
+    releases = package["releases"] + second.json()["releases"]
+    assert len({r["ocid"] for r in releases}) == 2 and len({r["id"] for r in releases}) == len(releases)
+    danyang = [r for r in releases if r["buyer"]["name"] == "丹阳市民政局"]
+    tags = [r["tag"][0] for r in danyang]
+    assert tags[:3] == ["tender", "award", "contract"] and tags.count("planningUpdate") == 3
+    assert tags.count("implementation") == 2 and tags.count("contractAmendment") == 1
+    assert [r["date"] for r in danyang] == sorted(r["date"] for r in danyang)
+
+    assert_clean(ocds_validation.review(package, tmp_path / "releases", base))
+    records = get_public(platform, "/public/ocds/records.json").json()
+    assert len(records["records"]) == 2
+    for record in records["records"]:
+        assert record["compiledRelease"]["tag"] == ["compiled"]
+        assert record["releases"] == [r for r in releases if r["ocid"] == record["ocid"]]
+    assert_clean(ocds_validation.review(records, tmp_path / "records", base))
+    text = json.dumps([package, records], ensure_ascii=False)
+    assert [value for value in PERSONAL if value in text] == []
+    assert "CN-USCC" not in text and "CN-NAME" not in text
+
+
+def test_the_declared_extension_and_policy_are_served_where_the_packages_say(platform):
+    package = get_public(platform, "/public/ocds/releases.json").json()
+    own = [url for url in package["extensions"] if url.startswith(platform.settings.public_url())]
+    assert own == [f"{platform.settings.public_url()}/public/ocds/extension/extension.json"]
+    served = requests.get(own[0], timeout=30)
+    assert served.status_code == 200 and served.json()["schemas"] == ["release-schema.json"]
+    schema = requests.get(own[0].replace("extension.json", "release-schema.json"), timeout=30).json()
+    assert "withheldInformation" in schema["properties"]
+    assert requests.get(own[0].replace("extension.json", "other.json"), timeout=30).status_code == 404
+    policy = requests.get(package["publicationPolicy"], timeout=30)
+    assert policy.status_code == 200 and "PIPL" in policy.text
+
+
+def test_a_bad_page_request_is_refused_with_400(platform):
+    response = get_public(platform, "/public/ocds/releases.json", limit=1000)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "BAD_USER_INPUT"
+    assert get_public(platform, "/public/ocds/records.json", year="soon").status_code == 400

@@ -15,12 +15,23 @@ import pytest
 import requests
 
 from gateway.service import GatewayService
-from services.common import config
+from services.common import config, storage
+from services.common.auth import SYSTEM
 from services.common.auth import mint_token
 from services.volunteers.service import VolunteersService
+from services.volunteers.storage import VolunteersRepository
+from services.volunteers.usecases import Volunteering
+from tests.support import hsds_validation as hsds
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
-from tests.support.volunteers_fixtures import OTHER_COUNTY_TOWNSHIP, STATION, TOWNSHIP, WEEKDAYS, volunteer_input
+from tests.support.volunteers_fixtures import (
+    OTHER_COUNTY_TOWNSHIP,
+    STATION,
+    TOWNSHIP,
+    WEEKDAYS,
+    resource_input,
+    volunteer_input,
+)
 
 JINGKOU_STATION = f"ST{OTHER_COUNTY_TOWNSHIP}"
 
@@ -184,3 +195,20 @@ def test_the_public_verifies_a_certificate_without_a_token(platform):
                                   "code": issued["verificationCode"]})
     assert forged["verifyVolunteerCertificate"]["valid"] is False
     assert platform.ok("{ volunteers { totalCount } }")["volunteers"]["totalCount"] == 0
+
+
+def test_the_public_reads_the_hsds_directory_over_graphql_and_at_its_url(platform):
+    library = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    library.register_resource(SYSTEM, resource_input(kind="community_social_organisation"))
+    library.register_resource(SYSTEM, resource_input(community_code=None, location={"address": "丹阳市云阳街道新民路2号"}))
+    response = requests.get(platform.url.removesuffix("/graphql") + "/public/hsds/directory.json",
+                            params={"region": "321181"}, timeout=30)
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    export = response.json()
+    assert export["hsds_version"] == "3.0" and len(export["organizations"]) >= 2
+    assert hsds.directory_errors(export) == {}
+    over_graphql = platform.ok('{ resourceDirectory(region: "321181") }')["resourceDirectory"]
+    assert {k: v for k, v in over_graphql.items() if k != "exported_at"} == {
+        k: v for k, v in export.items() if k != "exported_at"}
+    assert requests.get(platform.url.removesuffix("/graphql") + "/public/hsds/directory.json",
+                        params={"region": "not-a-code"}, timeout=30).status_code == 400

@@ -247,7 +247,7 @@ class FakeFunding:
         releases = [self._release(t) for t in self.tenders.values()]
         page = releases[:(filters or {}).get("limit", 50)]
         return {"items": page, "next_cursor": None, "total": len(releases),
-                "package": disclosure.package(page, "2026-04-01T00:00:00Z")}
+                "package": disclosure.package("2026-04-01T00:00:00Z")}
 
     def rpc_disclosure_releases(self, viewer, ocids):
         by_ocid = {t["ocid"]: t for t in self.tenders.values()}

@@ -72,8 +72,8 @@ def test_release_validates_against_the_schema_and_withholds_personal_data():
     contract = pay(contract, flags=["staffing"], amount_fen=1, voucher_number="V-held")
     release = released({**contract, "_version": 3})
     jsonschema.validate(release, fx.ocds_schema())
-    assert release["id"] == "ocds-sgjs21-tdr_1-007-003"
-    assert release["tag"] == ["tender", "award", "contract", "implementation"]
+    assert release["id"] == "ocds-sgjs21-tdr_1-payment-dsb_V-held"  # the latest release: the held payment
+    assert release["tag"] == ["implementationUpdate"]
     transactions = release["contracts"][0]["implementation"]["transactions"]
     assert [t["value"]["amount"] for t in transactions] == [12345.67]  # the held payment is not published
     fields = {w["field"] for w in release["withheldInformation"]}
@@ -88,7 +88,7 @@ def test_release_validates_against_the_schema_and_withholds_personal_data():
 def test_a_release_before_the_contract_and_after_a_cancellation():
     release = released()
     jsonschema.validate(release, fx.ocds_schema())
-    assert release["tag"] == ["tender", "award"] and release["contracts"] == []
+    assert release["tag"] == ["award"] and "contracts" not in release
     cancelled = {**awarded_tender(), "status": "cancelled", "award": None,
                  "cancellation": {"at": "2026-02-01T00:00:00+00:00", "reason": "预算调整"}, "_version": 3}
     release = released(tender=cancelled)

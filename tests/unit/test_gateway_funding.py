@@ -215,7 +215,8 @@ def test_close_contract_sends_what_the_service_takes_and_shows_the_returns():
 
 
 # --- who may read and write -------------------------------------------------------------------
-PUBLIC_QUERY = """{ disclosureFeed(first: 10) { totalCount package { version publisherName publishedDate }
+PUBLIC_QUERY = """{ disclosureFeed(first: 10) { totalCount package { version publisherName publishedDate
+    publicationPolicy releasePackageUrl recordPackageUrl }
     items { ocid id date tag title buyerName regionCode tenderStatus procurementMethod budgetFen tenderValueFen
             numberOfTenderers supplierNames awardedFen contractValueFen paidFen
             withheld { field name rationale } release } }
@@ -231,7 +232,11 @@ def test_the_public_reads_the_disclosure_feed_and_lottery_use_without_a_token():
     feed = body["data"]["disclosureFeed"]
     assert feed["totalCount"] == 3 and feed["package"]["version"] == "1.1"
     release = feed["items"][0]
-    assert release["tag"] == ["tender", "award", "contract", "implementation", "contractAmendment"]
+    assert release["tag"] == ["implementationUpdate"]  # the latest release: a payment held for review
+    package = feed["package"]
+    assert package["publicationPolicy"].endswith("/public/ocds/publication-policy")
+    assert package["releasePackageUrl"].endswith("/public/ocds/releases.json")
+    assert package["recordPackageUrl"].endswith("/public/ocds/records.json")
     assert (release["procurementMethod"], release["tenderStatus"], release["regionCode"]) == ("OPEN", "complete",
                                                                                                "321181")
     # Only the paid transaction is published; the held one is withheld, with the reason.

@@ -229,11 +229,13 @@ def test_directory_export_has_the_hsds_shape():
                            "service_at_locations"}
     organisation, service, location = export["organizations"][0], export["services"][0], export["locations"][0]
     assert organisation["tax_id"] == data["credit_code"]
+    assert organisation["organization_identifiers"][0]["identifier_scheme"] == "CN-USCI"
     assert service["organization_id"] == organisation["id"] and location["organization_id"] == organisation["id"]
     assert export["service_at_locations"][0] == {"id": directory.hsds_id("service_at_location", "svc_1"),
                                                  "service_id": service["id"], "location_id": location["id"]}
     assert service["schedules"][0] | {} == {**service["schedules"][0], "freq": "WEEKLY", "byday": "MO"}
-    assert {"term": "elderly", "taxonomy": "shegong:domain"} in service["attributes"]
+    assert ("shegong:domain", "elderly") in {(a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"])
+                                             for a in service["attributes"]}
     assert location["addresses"][0]["country"] == "CN"
     assert directory.hsds_directory([resource], datetime(2026, 6, 2))["services"][0]["id"] == service["id"]
 
