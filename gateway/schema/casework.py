@@ -266,6 +266,10 @@ class ArchiveVersion(graphene.ObjectType):
     recorded_at = DateTime(required=True)
     recorded_by = graphene.Field(ActorStamp, required=True)
     needs = graphene.List(graphene.NonNull(AssessedNeed), required=True)
+    withheld_from_matching = graphene.List(
+        graphene.NonNull(graphene.ID), required=True,
+        description="Ids of needs kept in the archive but not sent to volunteer matching: someone they concern "
+                    "has no volunteer_matching consent or legal basis.")
 
 
 class Household(graphene.ObjectType):
@@ -455,6 +459,18 @@ class Crisis(graphene.ObjectType):
                                                                   "reads them with revealCaseNotes.")
 
 
+class CrisisBreach(graphene.ObjectType):
+    """A missed 24-hour first-contact deadline: a fact kept after the late contact, with its delay."""
+    episode = graphene.Int(required=True)
+    flagged_at = DateTime(required=True)
+    contact_due_at = DateTime(required=True)
+    recorded_at = DateTime(required=True, description="When the platform recorded the breach.")
+    first_contact_at = DateTime(description="The late first contact; null while still awaited.")
+    delay_minutes = graphene.Int(description="Minutes past the deadline at the first contact.")
+    contact_in_time = graphene.Boolean(required=True, description="The contact, logged late, was made in time: "
+                                                                  "the breach is cleared and not counted.")
+
+
 class Case(graphene.ObjectType):
     """A case for a person or a household in one domain, with an assigned social worker of the
     station. A crisis case shows its identity (household, person, summary, plans) to the case team
@@ -493,6 +509,8 @@ class Case(graphene.ObjectType):
     follow_up_due_on = Date(description="The next planned visit or the plan's review, whichever is first.")
     overdue = graphene.Boolean(required=True, description="A follow-up or a crisis first contact is late.")
     crisis = graphene.Field(Crisis)
+    crisis_breaches = graphene.List(graphene.NonNull(CrisisBreach), required=True,
+                                    description="Missed first-contact deadlines of every crisis episode.")
     queue_rank = graphene.Int(required=True, description="0 active crisis, 1 open, 2 closed: the queue's order.")
     version = graphene.Int(required=True, description="Pass as expectedVersion when changing the case.")
     visits = graphene.List(graphene.NonNull(lambda: Visit), first=_first_arg())
@@ -726,6 +744,8 @@ class StationCaseFigures(graphene.ObjectType):
     open_by_stage = graphene.Field(CaseStageCounts, required=True)
     crisis_active = graphene.Int(required=True)
     crisis_contact_overdue = graphene.Int(required=True, description="Crises past the 24-hour first contact.")
+    crisis_breaches = graphene.Int(required=True, description="Missed 24-hour first contacts, also those contacted "
+                                                              "late since.")
     overdue = graphene.Int(required=True)
 
     @staticmethod
@@ -740,6 +760,7 @@ class CaseSummary(graphene.ObjectType):
     open = graphene.Int(required=True)
     crisis_active = graphene.Int(required=True)
     crisis_contact_overdue = graphene.Int(required=True)
+    crisis_breaches = graphene.Int(required=True)
     overdue = graphene.Int(required=True)
 
 

@@ -182,6 +182,7 @@ class ReviewChecklistItem(graphene.Enum):
 
 class ContractStatus(graphene.Enum):
     ACTIVE = "active"
+    CLOSED = "closed"
 
 
 class MilestoneType(graphene.Enum):
@@ -561,6 +562,22 @@ class AmendmentChange(graphene.ObjectType):
     after = JSON()
 
 
+class ContractReturn(graphene.ObjectType):
+    """Unspent committed money a closed contract gave back to one budget line."""
+    budget_line_id = graphene.ID(required=True)
+    source_id = graphene.ID(required=True)
+    amount_fen = Fen(required=True)
+
+
+class ContractClosure(graphene.ObjectType):
+    closed_on = Date(required=True)
+    reason = graphene.String(required=True)
+    at = DateTime(required=True)
+    by = graphene.String(required=True)
+    returned_fen = Fen(required=True, description="Committed, never paid, and given back to the budget lines.")
+    returns = graphene.List(graphene.NonNull(ContractReturn), required=True)
+
+
 class Amendment(graphene.ObjectType):
     id = graphene.ID(required=True)
     at = DateTime(required=True)
@@ -620,6 +637,7 @@ class Contract(graphene.ObjectType):
     remaining_fen = Fen(required=True, description="Neither paid nor held.")
     open_flags = graphene.Int(required=True, description="Held disbursements not resolved yet.")
     amendments = graphene.List(graphene.NonNull(Amendment), required=True, description="Oldest first.")
+    closure = graphene.Field(ContractClosure, description="How the contract was closed; null while active.")
     version = graphene.Int(required=True, description="Pass as expectedVersion when amending the contract.")
     disbursements = graphene.List(graphene.NonNull(lambda: Disbursement), first=_first_arg())
     evaluations = graphene.List(graphene.NonNull(lambda: Evaluation), first=_first_arg(),

@@ -273,6 +273,12 @@ class AmendContractInput(graphene.InputObjectType):
     staffing_promise = graphene.InputField(StaffingPromiseInput)
 
 
+class CloseContractInput(graphene.InputObjectType):
+    expected_version = graphene.Int(required=True)
+    closed_on = Date(required=True, description="On or after the last payment; not in the future.")
+    reason = graphene.String(required=True)
+
+
 class CommitFundingInput(graphene.InputObjectType):
     budget_line_id = graphene.ID(required=True)
     amount_fen = Fen(required=True, description="At most what the line and the contract still have room for.")
@@ -461,6 +467,10 @@ class FundingMutation(graphene.ObjectType):
                                     input=AmendContractInput(required=True))
     commit_funding = graphene.Field(ContractPayload, contract_id=graphene.ID(required=True),
                                     input=CommitFundingInput(required=True))
+    close_contract = graphene.Field(
+        ContractPayload, id=graphene.ID(required=True), input=CloseContractInput(required=True),
+        description="Returns the unspent committed money to its budget lines; the contract then takes no payments. "
+                    "Refused (RULE_VIOLATION) while payments are held. Publishes contract.closed.")
     record_disbursement = graphene.Field(
         DisbursementPayload, contract_id=graphene.ID(required=True), input=RecordDisbursementInput(required=True),
         description="Refused over a limit, against the earmark or without the milestone's evidence; held "
@@ -531,6 +541,10 @@ class FundingMutation(graphene.ObjectType):
     @staticmethod
     def resolve_amend_contract(root, info, id, input):
         return {"contract": info.context.funding.amend_contract(id, service_data(input))}
+
+    @staticmethod
+    def resolve_close_contract(root, info, id, input):
+        return {"contract": info.context.funding.close_contract(id, service_data(input))}
 
     @staticmethod
     def resolve_commit_funding(root, info, contract_id, input):

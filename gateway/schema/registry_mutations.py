@@ -84,6 +84,8 @@ class UpdateStationInput(graphene.InputObjectType):
     operator = graphene.InputField(OrganisationInput)
     coordinator = graphene.InputField(CoordinatorInput)
     status = graphene.InputField(StatusChangeInput)
+    effective_on = Date(description="When a venue or population change took effect (default today); "
+                                    "compliance as of an earlier date keeps reading the earlier value.")
 
 
 class QualificationInput(graphene.InputObjectType):
@@ -114,6 +116,7 @@ class UpdateStaffInput(graphene.InputObjectType):
     role = StaffRole()
     monthly_salary_fen = graphene.Int()
     social_insurance = graphene.Boolean()
+    effective_on = Date(description="When a pay or insurance change took effect (default today).")
 
 
 class StaffLeftInput(graphene.InputObjectType):
@@ -140,8 +143,10 @@ class CompliancePolicyInput(graphene.InputObjectType):
     region_code = graphene.String(required=True)
     effective_from = Date(required=True)
     min_venue_m2 = graphene.Float()
-    min_professional_staff = graphene.Int()
+    min_professional_staff = graphene.Int(description="The minimum for every station (notice: 3).")
     population_threshold = graphene.Int()
+    min_professional_staff_large_town = graphene.Int(
+        description="The minimum at or above the population threshold (default 3; never below the base minimum).")
     min_training_hours = graphene.Float()
     min_salary_ratio_percent = graphene.Int()
     source = graphene.String(required=True, description="The notice or decision the thresholds come from.")
@@ -174,6 +179,7 @@ class CompliancePolicy(graphene.ObjectType):
     min_venue_m2 = graphene.Float()
     min_professional_staff = graphene.Int()
     population_threshold = graphene.Int()
+    min_professional_staff_large_town = graphene.Int()
     min_training_hours = graphene.Float()
     min_salary_ratio_percent = graphene.Int()
     source = graphene.String()

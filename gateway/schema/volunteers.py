@@ -120,7 +120,7 @@ DonorKind = _enum("DonorKind", ("individual", "organisation", "anonymous"))
 MatchNeedStatus = _enum("MatchNeedStatus", vdomain.NEED_STATUSES)
 MatchCandidateKind = _enum("MatchCandidateKind", ("volunteer", "resource", "charity"))
 MatchProposalState = _enum("MatchProposalState", ("proposed", "accepted", "declined", "withdrawn"))
-MatchTaskStatus = _enum("MatchTaskStatus", ("open", "completed"))
+MatchTaskStatus = _enum("MatchTaskStatus", ("open", "completed", "cancelled"))
 
 
 # --- volunteers -------------------------------------------------------------------------------
@@ -231,6 +231,13 @@ class VolunteerIdentity(graphene.ObjectType):
     phone = graphene.String(required=True)
 
 
+class VolunteerCertificateRevoked(graphene.ObjectType):
+    certificate_id = graphene.ID(required=True)
+    revoked = graphene.Boolean(required=True)
+    revoked_on = Date(required=True)
+    reason = graphene.String(required=True)
+
+
 class VolunteerCertificateIssued(graphene.ObjectType):
     """A 志愿服务记录证明: its content (keep it as is), the code that verifies it, and a printable text."""
     certificate_id = graphene.ID(required=True)
@@ -242,6 +249,8 @@ class VolunteerCertificateIssued(graphene.ObjectType):
 class VolunteerCertificateCheck(graphene.ObjectType):
     valid = graphene.Boolean(required=True)
     reason = graphene.String(description="Why it is not valid.")
+    revoked = graphene.Boolean(description="The platform issued it and later revoked it.")
+    revoked_on = Date()
     certificate_id = graphene.ID()
     volunteer_name = graphene.String(description="Masked.")
     total_hours = graphene.Float()
@@ -527,6 +536,8 @@ class MatchTask(graphene.ObjectType):
     hours = graphene.Float()
     notes = graphene.String()
     service_type = graphene.String()
+    cancelled_at = DateTime()
+    cancellation_reason = graphene.String()
     volunteer = graphene.Field(Volunteer)
     resource = graphene.Field(CommunityResource)
     stock = graphene.Field(CharityStock)

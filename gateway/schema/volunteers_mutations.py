@@ -36,6 +36,7 @@ from .volunteers import (
     ResourceReviewOutcome,
     Volunteer,
     VolunteerCertificateIssued,
+    VolunteerCertificateRevoked,
     VolunteerHoursEntry,
     VolunteerIdentity,
     VolunteerSkill,
@@ -222,6 +223,13 @@ DeclineMatchProposalInput = _input("DeclineMatchProposalInput", "Why not this ca
                                    expected_version=_version("The need's version."),
                                    reason=graphene.String(required=True))
 
+CancelMatchTaskInput = _input("CancelMatchTaskInput", "Why the task is cancelled; the candidate is freed.",
+                              expected_version=_version("The need's version."),
+                              reason=graphene.String(required=True))
+
+RevokeVolunteerCertificateInput = _input("RevokeVolunteerCertificateInput", "Why the certificate is revoked.",
+                                         reason=graphene.String(required=True))
+
 CompleteMatchTaskInput = _input(
     "CompleteMatchTaskInput", "Volunteer tasks give startedAt/endedAt (logged as hours); others deliveredOn.",
     expected_version=_version("The need's version."), started_at=DateTime(), ended_at=DateTime(),
@@ -280,6 +288,10 @@ class VolunteersMutation(graphene.ObjectType):
                                             input=DecideVolunteerHoursInput(required=True))
     issue_volunteer_certificate = graphene.Field(VolunteerCertificateIssued, volunteer_id=graphene.ID(required=True),
                                                  input=IssueVolunteerCertificateInput(required=True))
+    revoke_volunteer_certificate = graphene.Field(
+        VolunteerCertificateRevoked, certificate_id=graphene.ID(required=True),
+        input=RevokeVolunteerCertificateInput(required=True),
+        description="Revoke a 志愿服务记录证明; verifying it then says it was revoked. Publishes certificate.revoked.")
     create_volunteer_team = graphene.Field(VolunteerTeamPayload, input=CreateVolunteerTeamInput(required=True))
     update_volunteer_team = graphene.Field(VolunteerTeamPayload, id=graphene.ID(required=True),
                                            input=UpdateVolunteerTeamInput(required=True))
@@ -305,6 +317,11 @@ class VolunteersMutation(graphene.ObjectType):
     decline_match_proposal = graphene.Field(MatchNeedPayload, need_id=graphene.ID(required=True),
                                             proposal_id=graphene.ID(required=True),
                                             input=DeclineMatchProposalInput(required=True))
+    cancel_match_task = graphene.Field(
+        MatchNeedPayload, need_id=graphene.ID(required=True), task_id=graphene.ID(required=True),
+        input=CancelMatchTaskInput(required=True),
+        description="Cancel an open task: the need returns to matching, the candidate is released. "
+                    "Publishes task.cancelled.")
     complete_match_task = graphene.Field(MatchNeedPayload, need_id=graphene.ID(required=True),
                                          task_id=graphene.ID(required=True),
                                          input=CompleteMatchTaskInput(required=True),
@@ -352,6 +369,10 @@ class VolunteersMutation(graphene.ObjectType):
         period = service_data(input)
         return info.context.volunteers.issue_certificate(volunteer_id, {"from": period["period_from"],
                                                                         "to": period["period_to"]})
+
+    @staticmethod
+    def resolve_revoke_volunteer_certificate(root, info, certificate_id, input):
+        return info.context.volunteers.revoke_certificate(certificate_id, service_data(input))
 
     # teams
     @staticmethod
@@ -408,6 +429,10 @@ class VolunteersMutation(graphene.ObjectType):
     @staticmethod
     def resolve_decline_match_proposal(root, info, need_id, proposal_id, input):
         return {"need": info.context.volunteers.decline_proposal(need_id, proposal_id, service_data(input))}
+
+    @staticmethod
+    def resolve_cancel_match_task(root, info, need_id, task_id, input):
+        return {"need": info.context.volunteers.cancel_task(need_id, task_id, service_data(input))}
 
     @staticmethod
     def resolve_complete_match_task(root, info, need_id, task_id, input):

@@ -248,7 +248,24 @@ def _record_consent(casework: Casework, viewer: Viewer, household: dict, kind: s
                 "purposes": ["archive", "casework", "referral_sharing", "volunteer_matching"],
                 "given_by": {"person_id": head["person_id"]}, "given_on": given_on}
     casework.record_consent(viewer, household["id"], {"expected_version": household["version"], **data})
-    return casework.get_households(viewer, [household["id"]])[0]
+    household = casework.get_households(viewer, [household["id"]])[0]
+    child = household["members"][-1]
+    if child["relationship"] in GUARDED_BY_HEAD:
+        # children's needs name the child: archiving them needs the child's own basis (a guardian's consent)
+        if data["legal_basis"] == "consent":
+            data = {**data, "person_id": child["person_id"],
+                    "given_by": {"person_id": head["person_id"],
+                                 "relationship_to_subject": GUARDED_BY_HEAD[child["relationship"]]}}
+        else:
+            data = {**data, "person_id": child["person_id"],
+                    "basis_note": "《未成年人保护法》第九十二条、第九十三条：困境儿童核查、建档与随访"}
+        casework.record_consent(viewer, household["id"], {"expected_version": household["version"], **data})
+        household = casework.get_households(viewer, [household["id"]])[0]
+    return household
+
+
+# The head of each demo household with a child is the child's father or grandfather.
+GUARDED_BY_HEAD = {"son": "father", "daughter": "father", "grandson": "grandfather", "granddaughter": "grandfather"}
 
 
 def _at(moment: datetime):

@@ -41,9 +41,17 @@ Crisis (危机介入)
 A flagged case jumps to the top of its station's queue and needs a first contact (any visit or
 call logged on the case) within 24 hours of the flag. A sweep marks a breach once per crisis
 episode (`crisis_contact_overdue` decides, `mark_contact_overdue` records it with its event).
+
+A breach is a fact, not a state: once the deadline passes without a contact it is kept in the
+case's `crisis_breaches` (one per episode, with the deadline and when it was recorded) and counted in
+`crisis_breach_count`, also after the late first contact, which adds the contact time and the delay
+in minutes. A late contact logged before the sweep ran records the breach itself. Only a contact
+that the visit shows was made in time (logged late) clears the breach: it stays on record with
+`contact_in_time` and no longer counts.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -153,6 +161,39 @@ def check_members(members: list[dict]) -> None:
                 raise ValidationFailed.field(f"members.{index}.id_number",
                                              f"the same ID number as member {seen[number]}")
             seen[number] = index
+
+
+# --- casework's copy of the registry's stations ------------------------------------------------
+def station_registered(existing: dict | None, payload: dict, at: str | None) -> dict:
+    """The copy from station.registered; a status from a newer station.updated that came first stays."""
+    doc = {**(existing or {}), "_id": payload["station_id"], "name": payload["name"],
+           "township_code": payload["township_code"], "county_code": payload["county_code"],
+           "city_code": payload["city_code"]}
+    if not _status_is_newer(existing, at):
+        return {**doc, "status": existing["status"], "status_at": existing["status_at"]}
+    return {**doc, "status": payload["status"], "status_at": at}
+
+
+def station_updated(existing: dict | None, payload: dict, at: str) -> dict:
+    township = payload["region_code"]
+    doc = existing or {"_id": payload["station_id"], "township_code": township, "county_code": township[:6],
+                       "city_code": township[:4] + "00"}
+    if not _status_is_newer(existing, at):
+        return doc
+    return {**doc, "status": payload["status"], "status_at": at}
+
+
+def _status_is_newer(existing: dict | None, at: str | None) -> bool:
+    return not existing or not existing.get("status_at") or (
+        at is not None and parse_at(at) >= parse_at(existing["status_at"]))
+
+
+def require_station_open(station: dict) -> None:
+    """A closed station takes no new households (the registry closes it; casework follows its events).
+    A planned or suspended station still keeps its records."""
+    if station.get("status") == "closed":
+        raise RuleViolation(f"station {station['_id']} is closed: households are registered at an open station",
+                            {"station_id": ["the station is closed"]})
 
 
 def community_problem(community_code: str, township_code: str) -> str | None:
@@ -330,8 +371,10 @@ def new_archive_version(household: dict, data: dict, assessment_id: str, need_id
 
 
 def needs_event_payload(household: dict, version: dict, today: date) -> dict:
-    """What matching needs, and no personal data: no names, numbers or person ids."""
+    """What matching needs, and no personal data: no names, numbers or person ids. Needs withheld
+    from matching (no volunteer_matching basis, see above) are left out."""
     members = household["members"]
+    withheld = set(version.get("withheld_from_matching") or ())
     return {
         "assessment_id": version["assessment_id"], "household_id": household["_id"],
         "station_id": household["station_id"], "township_code": household["township_code"],
@@ -341,7 +384,7 @@ def needs_event_payload(household: dict, version: dict, today: date) -> dict:
                    "severity": n["severity"], "description": n["description"],
                    "beneficiary_groups": beneficiary_groups(n, members),
                    "child_related": child_related(n, members, today), "needed_by": n["needed_by"]}
-                  for n in version["needs"]],
+                  for n in version["needs"] if n["need_id"] not in withheld],
     }
 
 
@@ -400,6 +443,57 @@ def consent_in_force(consent: dict, person_id: str, purpose: str, on: date) -> b
             and (consent["withdrawn_on"] is None or consent["withdrawn_on"] > on.isoformat()))
 
 
+# --- consent purposes where the data is used ---------------------------------------------------
+# Each purpose is enforced where the data is used for it, checked on the day of use (when the data is
+# stored or sent, whatever date the assessment carries). A record with a legal basis other than
+# consent (statutory_duty, vital_interest) names its purposes too and counts as that basis.
+# - archive: storing a needs-archive version needs, for the head of the household and every person a
+#   need names, an `archive` consent or legal basis in force; otherwise the assessment is refused.
+# - volunteer_matching: a need goes to volunteer matching (the needs.assessed event, which volunteers
+#   matches from) only when every person it concerns (those it names, or the head for a household
+#   need) has a `volunteer_matching` consent or legal basis in force. Other needs are kept in the
+#   archive but left out of the event, "not at all" rather than stripped: a need without its
+#   description and groups cannot be matched, and the description is free text that may identify
+#   the person. The event still goes out (funding counts the assessment), and the version records the
+#   needs withheld. A later assessment without the need withdraws it from matching (volunteers
+#   withdraws needs a superseding assessment no longer names).
+def lacking_basis(household: dict, person_ids: list[str], purpose: str, on: date) -> list[str]:
+    """The persons among `person_ids` with no consent or legal basis for `purpose` in force on `on`."""
+    consents = household.get("consents", [])
+    return [pid for pid in person_ids if not any(consent_in_force(c, pid, purpose, on) for c in consents)]
+
+
+def need_subjects(household: dict, need: dict) -> list[str]:
+    return list(need.get("person_ids") or []) or [head_of(household)["person_id"]]
+
+
+def require_archive_basis(household: dict, needs: list[dict], on: date) -> None:
+    subjects = list(dict.fromkeys([head_of(household)["person_id"],
+                                   *(pid for need in needs for pid in need.get("person_ids") or [])]))
+    missing = lacking_basis(household, subjects, "archive", on)
+    if missing:
+        raise RuleViolation("a needs archive is kept with the person's consent or a legal basis: record an "
+                            "'archive' consent or legal basis first",
+                            {"consents": [f"{pid}: no archive consent or legal basis in force" for pid in missing]})
+
+
+def withheld_from_matching(household: dict, needs: list[dict], on: date) -> list[str]:
+    """Need ids that may not go to volunteer matching (no volunteer_matching basis for someone they concern)."""
+    return [n["need_id"] for n in needs if lacking_basis(household, need_subjects(household, n),
+                                                          "volunteer_matching", on)]
+
+
+def matching_needs_to_drop(household: dict, person_id: str, on: date) -> list[str]:
+    """After a withdrawal: the needs of the archive in force that went to matching, concern `person_id`,
+    and may no longer go (the person has no volunteer_matching basis left on `on`)."""
+    current = current_version(household)
+    if current is None or not lacking_basis(household, [person_id], "volunteer_matching", on):
+        return []
+    withheld = set(current.get("withheld_from_matching") or ())
+    return [n["need_id"] for n in current["needs"]
+            if n["need_id"] not in withheld and person_id in need_subjects(household, n)]
+
+
 # --- cases ------------------------------------------------------------------------------------
 STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
 OPEN_STAGES = STAGES[:-1]
@@ -454,6 +548,7 @@ def new_case(data: dict, household: dict, case_id: str, actor: Actor, at: dateti
         "assessment": None, "plans": [], "closure_requests": [], "closure": None,
         "visits": [], "services": [], "referrals": [], "service_task_ids": [],
         "crisis": None, "crisis_history": [], "crisis_state": "none", "crisis_contact_due_at": "",
+        "crisis_breaches": [], "crisis_breach_count": 0,
         "follow_up_due_on": "", "last_contact_at": "",
     }
     case["queue_rank"] = queue_rank(case)
@@ -591,6 +686,8 @@ def decide_closure(case: dict, decision: str, comment: str | None, actor: Actor,
                            "approved_by": actor.user_id},
                "open_key": case["_id"], "follow_up_due_on": ""}
     if case.get("crisis_state") in ACTIVE_CRISIS:
+        if case["crisis_state"] == "awaiting_contact" and at > parse_at(case["crisis"]["contact_due_at"]):
+            changes.update(breach_recorded(case, at))  # closed without the contact: the breach stays a fact
         changes["crisis"] = {**case["crisis"], "resolved_at": iso_at(at), "resolution": "case closed"}
         changes["crisis_state"] = "resolved"
         changes["crisis_contact_due_at"] = ""
@@ -670,8 +767,9 @@ def add_case_visit(case: dict, visit: dict, now: datetime) -> dict:
     if case.get("crisis_state") in ("awaiting_contact", "overdue"):
         contact_at = visit["contact_at"]
         crisis = {**case["crisis"], "first_contact_at": contact_at,
-                  "first_contact_late": contact_at > case["crisis"]["contact_due_at"]}
-        changes.update({"crisis": crisis, "crisis_state": "contacted", "crisis_contact_due_at": ""})
+                  "first_contact_late": parse_at(contact_at) > parse_at(case["crisis"]["contact_due_at"])}
+        changes.update({"crisis": crisis, "crisis_state": "contacted", "crisis_contact_due_at": "",
+                        **breach_settled(case, contact_at, now)})
     updated = {**case, **changes}
     changes["follow_up_due_on"] = follow_up_due_on(updated)
     changes["queue_rank"] = queue_rank(updated)
@@ -728,7 +826,46 @@ def crisis_contact_overdue(case: dict, now: datetime) -> bool:
 def mark_contact_overdue(case: dict, now: datetime) -> dict:
     if not crisis_contact_overdue(case, now):
         raise Conflict("the crisis is not overdue", {"crisis": [case.get("crisis_state", "none")]})
-    return {"crisis": {**case["crisis"], "overdue_at": iso_at(now)}, "crisis_state": "overdue"}
+    return {"crisis": {**case["crisis"], "overdue_at": iso_at(now)}, "crisis_state": "overdue",
+            **breach_recorded(case, now)}
+
+
+def counted_breaches(breaches: list[dict]) -> int:
+    return sum(1 for b in breaches if not b.get("contact_in_time"))
+
+
+def breach_recorded(case: dict, now: datetime) -> dict:
+    """Changes recording the current episode's missed deadline (nothing if it is already recorded)."""
+    crisis = case["crisis"]
+    breaches = list(case.get("crisis_breaches") or [])
+    if any(b["episode"] == crisis["episode"] for b in breaches):
+        return {}
+    breaches.append({"episode": crisis["episode"], "flagged_at": crisis["flagged_at"],
+                     "contact_due_at": crisis["contact_due_at"], "recorded_at": iso_at(now),
+                     "first_contact_at": None, "delay_minutes": None, "contact_in_time": False})
+    return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
+
+
+def breach_settled(case: dict, contact_at: str, now: datetime) -> dict:
+    """Changes for the first contact of a crisis whose deadline has passed: the breach (recorded now
+    if the sweep had not yet) gains the contact time and the delay; it stays counted unless the
+    contact itself was in time."""
+    crisis = case["crisis"]
+    due = parse_at(crisis["contact_due_at"])
+    if now <= due:
+        return {}
+    recorded = breach_recorded(case, now)
+    breaches = recorded.get("crisis_breaches") or list(case.get("crisis_breaches") or [])
+    delay = (parse_at(contact_at) - due).total_seconds() / 60
+    breaches = [{**b, "first_contact_at": contact_at, "delay_minutes": max(0, math.ceil(delay)),
+                 "contact_in_time": delay <= 0} if b["episode"] == crisis["episode"] else b for b in breaches]
+    return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
+
+
+def is_new_breach(case: dict, changes: dict) -> bool:
+    """Whether `changes` record a breach the case did not hold (its event is then due)."""
+    before = {b["episode"] for b in case.get("crisis_breaches") or []}
+    return any(b["episode"] not in before for b in changes.get("crisis_breaches") or [])
 
 
 def resolve_crisis(case: dict, note: str, actor: Actor, now: datetime) -> dict:

@@ -78,8 +78,18 @@ class ConsentWithdrawnV1(Schema):
     withdrawn_on = fields.Date(required=True)
 
 
-CONSENT_WITHDRAWN = contract("consent.withdrawn", 1, PRODUCER, ConsentWithdrawnV1,
-                             "a person withdrew consent: stop using their data for these purposes")
+class ConsentWithdrawnV2(ConsentWithdrawnV1):
+    """v2 names the needs volunteer matching must drop (the person has no volunteer_matching basis left)."""
+    matching_need_ids = fields.List(fields.String(), required=True)
+
+
+def _consent_withdrawn_v1_to_v2(payload: dict) -> dict:
+    return {**payload, "matching_need_ids": []}
+
+
+CONSENT_WITHDRAWN = contract("consent.withdrawn", 2, PRODUCER, ConsentWithdrawnV2,
+                             "a person withdrew consent: stop using their data for these purposes",
+                             upcasters={1: _consent_withdrawn_v1_to_v2})
 
 
 class CaseOpenedV1(Schema):

@@ -37,7 +37,10 @@ Households and people (一户一档)
 Needs archives (需求档案)
 - assess_needs(viewer, household_id, data{expected_version, assessed_on, assessor_staff_id, amends?,
   needs: [{need_id? (continues a need), domain, need_type, severity, description, person_ids[], needed_by?}]})
-  → ArchiveVersion (publishes needs.assessed)
+  → ArchiveVersion (publishes needs.assessed). Refused (RuleViolation, details.consents) unless the head and
+  every person a need names have an `archive` consent or legal basis in force; needs whose people lack a
+  `volunteer_matching` one are kept but left out of needs.assessed (ArchiveVersion.withheld_from_matching).
+  See domain.py, "consent purposes where the data is used".
 - archives_for_households(viewer, household_ids, as_of=None) → {household_id: ArchiveVersion in force on as_of | None}
 - archive_history(viewer, household_ids) → {household_id: [ArchiveVersion, oldest first]}
 - archive_overdue_summary(viewer, filters{region?, station_id?}) → {as_of, stations: [{station_id, households,
@@ -76,7 +79,10 @@ Cases
 - visits_for_cases / services_for_cases / referrals_for_cases(viewer, case_ids) → {case_id: [...]}
 - visits_for_households(viewer, household_ids) → {household_id: [Visit]} (household and case visits)
 - case_summary(viewer, filters{region?, station_id?}) → {stations: [{station_id, open, open_by_stage,
-  crisis_active, crisis_contact_overdue, overdue}], open, crisis_active, crisis_contact_overdue, overdue}
+  crisis_active, crisis_contact_overdue, crisis_breaches, overdue}], open, crisis_active, crisis_contact_overdue,
+  crisis_breaches, overdue}: crisis_contact_overdue counts crises still waiting past the 24 hours;
+  crisis_breaches counts every missed deadline as a fact, also after the late contact (Case.crisis_breaches
+  lists them with the delay)
 - caseloads_for_stations(viewer, station_ids) → {station_id: [{staff_id, name, role, current, open_cases,
   crisis_cases}]}
 
@@ -95,7 +101,9 @@ Access log
 Events published (services/casework/events.py; ids and codes only, never personal data):
 household.registered, needs.assessed, person.merged, consent.withdrawn, case.opened, case.stage_changed,
 case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue.
-Consumed: the registry's station.registered, staff.joined, staff.left (casework's own staff copy), and the
+Consumed: the registry's station.registered, station.updated (a closed station takes no new households:
+register_household and import_households refuse it with RuleViolation), staff.joined, staff.left
+(casework's own staff copy), and the
 volunteers' service.delivered (recorded on the household's open case of the same domain, else on the
 household's own service record; the hours travel with it). A timer sweeps crisis cases every 5 minutes and
 publishes crisis.contact_overdue once per breach; lists and summaries show a breach as soon as the deadline
@@ -113,7 +121,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
-from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED
+from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.volunteers.events import SERVICE_DELIVERED
 
 from .storage import INDEXES, OUTBOX_COLLECTIONS, CaseworkRepository
@@ -347,7 +355,12 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints):
     @event_handler(STATION_REGISTERED)
     def on_station_registered(self, event):
         Inbox(self.db, "casework.on_station_registered").process_once(
-            event.id, lambda: self.casework.record_station(event.payload))
+            event.id, lambda: self.casework.record_station(event.payload, event.occurred_at))
+
+    @event_handler(STATION_UPDATED)
+    def on_station_updated(self, event):
+        Inbox(self.db, "casework.on_station_updated").process_once(
+            event.id, lambda: self.casework.record_station_updated(event.payload, event.occurred_at))
 
     @event_handler(STAFF_JOINED)
     def on_staff_joined(self, event):

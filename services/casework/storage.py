@@ -215,6 +215,10 @@ class CaseworkRepository:
         pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": 1}}}]
         return {row["_id"]: row["n"] for row in self.db[collection].aggregate(pipeline)}
 
+    def sum_by(self, collection: str, match: dict, key: str, field: str) -> dict[str, int]:
+        pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": f"${field}"}}}]
+        return {row["_id"]: int(row["n"]) for row in self.db[collection].aggregate(pipeline)}
+
     # --- the registry's staff and stations, as casework knows them ---------------------------------
     def record_station(self, station: dict) -> None:
         self.db[STATIONS].replace_one({"_id": station["_id"]}, station, upsert=True)

@@ -278,6 +278,7 @@ class Casework:
 
     # --- households --------------------------------------------------------------------------------
     def _prepare_household(self, viewer: Viewer, data: dict, station: dict, today: date, source: str):
+        domain.require_station_open(station)
         problem = domain.community_problem(data["community_code"], station["township_code"])
         if problem:
             raise ValidationFailed.field("community_code", problem)
@@ -363,7 +364,7 @@ class Casework:
             except ValidationError as exc:
                 refused.extend(_refusals(number, ValidationFailed.from_marshmallow(exc.messages).details))
                 continue
-            except ValidationFailed as exc:
+            except (ValidationFailed, RuleViolation) as exc:  # RuleViolation: a closed station
                 refused.extend(_refusals(number, exc.details))
                 continue
             except PermissionDenied as exc:
@@ -524,10 +525,13 @@ class Casework:
         if consent is None:
             raise ValidationFailed.field("consent_id", "no such consent recorded for this household")
         withdrawn = domain.withdraw_consent(consent, data["withdrawn_on"], data["reason"], self._today())
+        consents = [withdrawn if c["consent_id"] == consent["consent_id"] else c for c in household["consents"]]
+        dropped = domain.matching_needs_to_drop({**household, "consents": consents}, consent["person_id"],
+                                                self._today())
         event = self._event(events.CONSENT_WITHDRAWN, {
             "consent_id": consent["consent_id"], "household_id": household_id, "person_id": consent["person_id"],
-            "purposes": consent["purposes"], "withdrawn_on": withdrawn["withdrawn_on"]}, viewer)
-        consents = [withdrawn if c["consent_id"] == consent["consent_id"] else c for c in household["consents"]]
+            "purposes": consent["purposes"], "withdrawn_on": withdrawn["withdrawn_on"],
+            "matching_need_ids": dropped}, viewer)
         self.repo.households.update(household_id, data["expected_version"], {"consents": consents}, [event])
         return views.consent_view(withdrawn)
 
@@ -705,6 +709,8 @@ class Casework:
         now, today = self._now(), self._today()
         version = domain.new_archive_version(household, data, new_id("as"), [new_id("nd") for _ in data["needs"]],
                                              self._actor(viewer).record(now), now, today)
+        domain.require_archive_basis(household, version["needs"], today)
+        version["withheld_from_matching"] = domain.withheld_from_matching(household, version["needs"], today)
         archive = [*household.get("archive", []), version]
         updated = {**household, "archive": archive}
         event = self._event(events.NEEDS_ASSESSED, domain.needs_event_payload(updated, version, today), viewer)
@@ -852,6 +858,14 @@ class Casework:
             payload["detected_at"] = domain.iso_at(detected_at)
         return self._event(contract, payload, viewer)
 
+    def _breach_events(self, case: dict, changes: dict, viewer: Viewer) -> list[Envelope]:
+        """crisis.contact_overdue for a breach recorded by this change rather than by the sweep
+        (a late first contact, or a closure, before the sweep ran): still once per breach."""
+        if not domain.is_new_breach(case, changes):
+            return []
+        return [self._crisis_event(events.CRISIS_CONTACT_OVERDUE, case, viewer,
+                                   domain.parse_at(changes["crisis_breaches"][-1]["recorded_at"]))]
+
     def _stage_event(self, case: dict, changes: dict, viewer: Viewer, approved_by: str | None = None) -> Envelope:
         return self._event(events.CASE_STAGE_CHANGED, {
             "case_id": case["_id"], "station_id": case["station_id"], "domain": case["domain"],
@@ -916,6 +930,7 @@ class Casework:
                                "reason": closure["reason"], "outcome": closure["outcome"],
                                "opened_on": case["opened_on"], "closed_on": closure["closed_on"],
                                "approved_by": viewer.user_id}, viewer)]
+        case_events.extend(self._breach_events(case, changes, viewer))
         return self._save_case(viewer, case, data["expected_version"], changes, case_events)
 
     def reopen_case(self, viewer: Viewer, case_id: str, data: dict) -> dict:
@@ -965,7 +980,8 @@ class Casework:
         household = self.repo.households.require(case["household_id"])
         visit = self._new_visit(viewer, data, household, case, domain.is_crisis_case(case))
         changes = domain.add_case_visit(case, visit, self._now())
-        self._save_case(viewer, case, data["expected_version"], changes, [self._visit_event(visit, household, viewer)])
+        self._save_case(viewer, case, data["expected_version"], changes,
+                        [self._visit_event(visit, household, viewer), *self._breach_events(case, changes, viewer)])
         return views.visit_view(visit, False)
 
     def log_household_visit(self, viewer: Viewer, household_id: str, data: dict) -> dict:
@@ -1189,6 +1205,10 @@ class Casework:
             for sid, n in self.repo.count_by(CASES, restricted({"stage": stage}), "station_id").items():
                 stations.setdefault(sid, _empty_summary(sid))["open_by_stage"][stage] = n
         overdue = self._overdue_condition()
+        breach_sums = self.repo.sum_by(CASES, restricted({"crisis_breach_count": {"$gt": 0}}), "station_id",
+                                       "crisis_breach_count")
+        for sid, n in breach_sums.items():
+            stations.setdefault(sid, _empty_summary(sid))["crisis_breaches"] = n
         for key, condition in (("crisis_active", {"crisis_state": {"$in": list(domain.ACTIVE_CRISIS)}}),
                                ("crisis_contact_overdue", {"$or": overdue["$or"][:2]}),
                                ("overdue", {"$and": [{"stage": {"$in": list(domain.OPEN_STAGES)}}, overdue]})):
@@ -1200,6 +1220,7 @@ class Casework:
         return {"region": f["region"], "stations": rows,
                 "open": sum(r["open"] for r in rows), "crisis_active": sum(r["crisis_active"] for r in rows),
                 "crisis_contact_overdue": sum(r["crisis_contact_overdue"] for r in rows),
+                "crisis_breaches": sum(r["crisis_breaches"] for r in rows),
                 "overdue": sum(r["overdue"] for r in rows)}
 
     def caseloads_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict:
@@ -1299,10 +1320,13 @@ class Casework:
                 "items": items, "next_cursor": page[-1]["household_id"] if len(chosen) > f["limit"] else None}
 
     # --- what other services tell us -----------------------------------------------------------------------
-    def record_station(self, payload: dict) -> None:
-        self.repo.record_station({"_id": payload["station_id"], "name": payload["name"],
-                                  "township_code": payload["township_code"], "county_code": payload["county_code"],
-                                  "city_code": payload["city_code"], "status": payload["status"]})
+    def record_station(self, payload: dict, at: str | None = None) -> None:
+        self.repo.record_station(domain.station_registered(self.repo.station(payload["station_id"]), payload, at))
+
+    def record_station_updated(self, payload: dict, at: str) -> None:
+        """The registry's station.updated: casework follows the station's status (a closed station
+        takes no new households). Order-insensitive: an older event never overwrites a newer status."""
+        self.repo.record_station(domain.station_updated(self.repo.station(payload["station_id"]), payload, at))
 
     def record_staff_joined(self, payload: dict) -> None:
         self.repo.record_staff_joined({"_id": payload["staff_id"], "station_id": payload["station_id"],
@@ -1373,7 +1397,7 @@ def _campaign_view(campaign: dict) -> dict:
 
 def _empty_summary(station_id: str) -> dict:
     return {"station_id": station_id, "open_by_stage": {s: 0 for s in domain.OPEN_STAGES},
-            "crisis_active": 0, "crisis_contact_overdue": 0, "overdue": 0}
+            "crisis_active": 0, "crisis_contact_overdue": 0, "crisis_breaches": 0, "overdue": 0}
 
 
 def _refusals(row: int, details: dict) -> list[dict]:

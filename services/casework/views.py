@@ -108,6 +108,7 @@ def archive_version_view(household_id: str, version: dict) -> dict:
                                    "risk_level", "risk_score", "next_review_on", "supersedes", "recorded_at",
                                    "recorded_by")},
         "needs": [need_view(n) for n in version["needs"]],
+        "withheld_from_matching": list(version.get("withheld_from_matching") or []),
     }
 
 
@@ -158,6 +159,12 @@ def crisis_view(case: dict) -> dict | None:
     }
 
 
+def breaches_view(case: dict) -> list[dict]:
+    """Every missed 24-hour deadline of the case's crisis episodes: facts that stay after the contact."""
+    return [{k: b[k] for k in ("episode", "flagged_at", "contact_due_at", "recorded_at", "first_contact_at",
+                               "delay_minutes", "contact_in_time")} for b in case.get("crisis_breaches") or []]
+
+
 def case_view(case: dict, in_team: bool, worker_current: bool, now: datetime) -> dict:
     hidden = domain.is_crisis_case(case) and not in_team
     plan = domain.approved_plan(case)
@@ -188,6 +195,7 @@ def case_view(case: dict, in_team: bool, worker_current: bool, now: datetime) ->
         "follow_up_due_on": case.get("follow_up_due_on") or None,
         "overdue": domain.case_overdue(case, now),
         "crisis": crisis_view(case),
+        "crisis_breaches": breaches_view(case),
         "queue_rank": case["queue_rank"],
         "version": case["_version"],
     }

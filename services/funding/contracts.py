@@ -399,7 +399,8 @@ def contract_view(contract: dict) -> dict:
         "funding": [dict(f) for f in contract["funding"]],
         "committed_fen": contract["committed_fen"], "paid_fen": contract["paid_fen"], "held_fen": contract["held_fen"],
         "remaining_fen": contract["amount_fen"] - contract["paid_fen"] - contract["held_fen"],
-        "open_flags": contract["open_flags"], "amendments": contract["amendments"], "version": contract["_version"],
+        "open_flags": contract["open_flags"], "amendments": contract["amendments"],
+        "closure": contract.get("closure"), "version": contract["_version"],
     }
 
 

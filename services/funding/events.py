@@ -131,6 +131,27 @@ CONTRACT_AMENDED = contract("contract.amended", 1, PRODUCER, ContractAmendedV1,
                             "a contract was amended (with the reason; the history is kept)")
 
 
+class ContractReturnV1(Schema):
+    budget_line_id = fields.String(required=True)
+    source_id = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+
+
+class ContractClosedV1(Schema):
+    contract_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    station_ids = fields.List(fields.String(), required=True)
+    closed_on = fields.Date(required=True)
+    reason = fields.String(required=True)
+    paid_fen = fields.Integer(required=True)
+    returned_fen = fields.Integer(required=True)
+    returns = fields.List(fields.Nested(ContractReturnV1), required=True)
+
+
+CONTRACT_CLOSED = contract("contract.closed", 1, PRODUCER, ContractClosedV1,
+                           "a contract was closed: its unspent committed money went back to its budget lines")
+
+
 class FundingCommittedV1(Schema):
     contract_id = fields.String(required=True)
     commitment_id = fields.String(required=True)

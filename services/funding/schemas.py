@@ -254,6 +254,11 @@ class AmendmentSchema(ExpectedVersion):
     staffing_promise = fields.Nested(StaffingPromiseSchema)
 
 
+class ContractClosingSchema(ExpectedVersion):
+    closed_on = fields.Date(required=True)
+    reason = text(4, 500, required=True)
+
+
 class CommitmentSchema(Strict):
     budget_line_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
     amount_fen = Fen(required=True, validate=_positive)

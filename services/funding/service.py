@@ -61,6 +61,10 @@ Contracts and disbursements
   the contract, the milestone or the budget line, against the earmark, or without the milestone's evidence; held
   (status held, flags) when the contract's staffing promise is not kept.
 - resolve_flag(viewer, contract_id, disbursement_id, data{expected_version, decision: release|cancel, reason}) → Disbursement
+- close_contract(viewer, contract_id, data{expected_version, closed_on, reason}) → Contract (status closed,
+  closure{closed_on, reason, returned_fen, returns[{budget_line_id, source_id, amount_fen}]}): the unspent
+  committed money goes back to each budget line; refused (RuleViolation) while payments are held. A closed
+  contract refuses payments, commitments and amendments (Conflict). Publishes contract.closed.
 - list_contracts(viewer, filters{region, station_id, flagged, after, limit}) → page of Contract
 - get_contracts(viewer, ids); contracts_for_stations(viewer, station_ids); contracts_for_tenders(viewer, tender_ids)
 - disbursements_for_contracts(viewer, contract_ids) → {contract_id: [Disbursement]}
@@ -127,7 +131,13 @@ from services.common.outbox import OutboxRelay
 from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
 from services.volunteers.events import SERVICE_DELIVERED
 
-from .events import DISBURSEMENT_FLAG_RESOLVED, DISBURSEMENT_FLAGGED, DISBURSEMENT_MADE, FUNDING_COMMITTED
+from .events import (
+    CONTRACT_CLOSED,
+    DISBURSEMENT_FLAG_RESOLVED,
+    DISBURSEMENT_FLAGGED,
+    DISBURSEMENT_MADE,
+    FUNDING_COMMITTED,
+)
 from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
 from .usecases import Funding
 
@@ -239,6 +249,10 @@ class FundingService(OperationalEndpoints, EventLogEndpoints):
     @rpc
     def amend_contract(self, viewer, contract_id, data):
         return self.funding.amend_contract(Viewer.from_dict(viewer), contract_id, data)
+
+    @rpc
+    def close_contract(self, viewer, contract_id, data):
+        return self.funding.close_contract(Viewer.from_dict(viewer), contract_id, data)
 
     @rpc
     def commit_funding(self, viewer, contract_id, data):
@@ -420,6 +434,11 @@ class FundingService(OperationalEndpoints, EventLogEndpoints):
     @event_handler(DISBURSEMENT_FLAG_RESOLVED)
     def on_disbursement_flag_resolved(self, event):
         self._sync_positions("on_disbursement_flag_resolved", event)
+
+    @event_handler(CONTRACT_CLOSED)
+    def on_contract_closed(self, event):
+        """Completes the budget-line returns of a closing that died after its contract write."""
+        self._once("on_contract_closed", event, lambda: self.funding.complete_closing(event.payload["contract_id"]))
 
     @timer(interval=60)
     def settle_reservations(self):

@@ -27,7 +27,7 @@ from services.common.protection import FieldCipher
 from services.common.rpc import load
 from services.common.storage import AggregateStore
 
-from . import contracts, disclosure, domain, evaluation, events, procurement, schemas, staffing, supervision
+from . import closing, contracts, disclosure, domain, evaluation, events, procurement, schemas, staffing, supervision
 from .storage import FundingRepository
 
 APPEND_ATTEMPTS = 50
@@ -821,6 +821,41 @@ class Funding:
         contract = self.repo.contracts.get(contract_id)
         if contract is not None:
             self.repo.save_positions(contracts.positions(contract))
+
+    # --- closing a contract (closing.py explains the two writes) -----------------------------------------------
+    def close_contract(self, viewer: Viewer, contract_id: str, data: dict) -> dict:
+        data = load(schemas.ContractClosingSchema, data)
+        contract = self._visible(self.repo.contracts, viewer, contract_id)
+        domain.require_region_write(viewer, contract["region_code"])
+        changes, returns = closing.close(contract, data, clock.today(), clock.utcnow(), viewer.user_id)
+        closed = self._event(events.CONTRACT_CLOSED, {
+            "contract_id": contract_id, "region_code": contract["region_code"], "station_ids": contract["station_ids"],
+            "closed_on": changes["closure"]["closed_on"], "reason": data["reason"], "paid_fen": contract["paid_fen"],
+            "returned_fen": changes["closure"]["returned_fen"], "returns": returns}, viewer)
+        updated = self._edit(self.repo.contracts, contract, data["expected_version"], changes, [closed])
+        self.repo.save_positions(contracts.positions(updated))
+        self.complete_closing(contract_id)
+        return contracts.contract_view(updated)
+
+    def complete_closing(self, contract_id: str) -> None:
+        """Give each budget line what the closed contract did not spend (idempotent per line)."""
+        contract = self.repo.contracts.get(contract_id)
+        if contract is None or contract["status"] != closing.CLOSED:
+            return
+        for entry in contract["closure"]["returns"]:
+            for _ in range(APPEND_ATTEMPTS):
+                line = self.repo.lines.require(entry["budget_line_id"])
+                changes = closing.line_return(line, contract_id, entry["amount_fen"])
+                if changes is None:
+                    break
+                try:
+                    self.repo.lines.update(line["_id"], line["_version"], changes)
+                    break
+                except ConcurrentModification:
+                    continue
+            else:
+                raise ConcurrentModification(f"budget line {entry['budget_line_id']} is changing too often; "
+                                             "the return is completed from contract.closed")
 
     # --- projections of other services' events ------------------------------------------------------------------
     def project_staff_joined(self, event) -> None:

@@ -22,7 +22,8 @@ RULES = (VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANC
 RULE_TITLES = {
     VENUE: "Office space at least the minimum area (notice §一: not less than 40 m²)",
     SIGNBOARD: "Signboard 'XX县(市、区)XX乡镇(街道)社工站' hung in a prominent place",
-    PROFESSIONAL_STAFF: "At least 3 professional social workers where the resident population is under 50,000",
+    PROFESSIONAL_STAFF: "At least 3 professional social workers (notice §一(四): at least 3 below 50,000 residents; "
+                        "larger townships add staff as demand grows, to the larger-town minimum of the policy)",
     TRAINING: "Each staff member at least 30 hours of continuing education per calendar year",
     SALARY: "Each staff member's pay not below the local average wage",
     SOCIAL_INSURANCE: "Social insurance and housing fund (五险一金) in place for each staff member",
@@ -37,12 +38,46 @@ class Policy:
     min_venue_m2: float = 40.0
     min_professional_staff: int = 3
     population_threshold: int = 50_000
+    # The notice asks townships at or above the threshold to "keep adding professional staff as
+    # demand grows" without a figure: the number is policy data, never below the base minimum.
+    min_professional_staff_large_town: int = 3
     min_training_hours: float = 30.0
     min_salary_ratio_percent: int = 100
     source: str = "Jiangsu provincial notice on township (street) social work stations, 2021"
 
 
 JIANGSU_2021 = Policy()
+
+
+# What the rules read that changes over time, kept as dated entries in the station aggregate
+# (`history` on the station and on each staff member): the compliance of a past date reads the values
+# in force that day. Employment, training, status, wages and policies carry their own dates already;
+# a qualification carries the date it was obtained.
+DATED_STATION_FIELDS = ("venue", "population")
+DATED_STAFF_FIELDS = ("monthly_salary_fen", "social_insurance")
+
+
+def value_on(record: dict, field: str, on: date):
+    """`field` of `record` as it stood on `on`: the latest dated entry from on or before that day.
+    An entry without a date is the value as first registered; no history means it never changed."""
+    entries = (record.get("history") or {}).get(field)
+    if not entries:
+        return record.get(field)
+    day, value = on.isoformat(), None
+    for entry in entries:
+        if entry["from"] is None or entry["from"] <= day:
+            value = entry["value"]
+    return value
+
+
+def state_on(station: dict, on: date) -> dict:
+    """The station as the rules saw it on `on` (venue, population, each member's pay and insurance)."""
+    staff = station.get("staff", [])
+    if not station.get("history") and not any(m.get("history") for m in staff):
+        return station
+    return {**station, **{f: value_on(station, f, on) for f in DATED_STATION_FIELDS},
+            "staff": [{**m, **{f: value_on(m, f, on) for f in DATED_STAFF_FIELDS}} if m.get("history") else m
+                      for m in staff]}
 
 
 def policy_in_force(policies: list[Policy], region_code: str, on: date) -> Policy:
@@ -103,20 +138,31 @@ def check_signboard(station: dict, policy: Policy, on: date) -> RuleResult:
     return RuleResult(SIGNBOARD, MET if hung else NOT_MET, evidence)
 
 
+def required_professional_staff(policy: Policy, population: int | None) -> int | None:
+    """The minimum for a township of `population` residents (None: it depends on an unknown population)."""
+    large_town = max(policy.min_professional_staff, policy.min_professional_staff_large_town)
+    if population is None:
+        return policy.min_professional_staff if large_town == policy.min_professional_staff else None
+    return large_town if population >= policy.population_threshold else policy.min_professional_staff
+
+
 def check_professional_staff(station: dict, policy: Policy, on: date) -> RuleResult:
+    """The base minimum binds every station; a township at or above the population threshold owes
+    the policy's larger-town minimum (the notice never exempts a large town)."""
     population = (station.get("population") or {}).get("residents")
     staff = current_staff(station, on)
     professionals = [m["staff_id"] for m in staff if is_professional(m, on)]
+    required = required_professional_staff(policy, population)
     evidence = {"resident_population": population, "population_threshold": policy.population_threshold,
-                "professional_staff": len(professionals), "minimum": policy.min_professional_staff,
+                "professional_staff": len(professionals), "minimum": required,
+                "base_minimum": policy.min_professional_staff,
+                "large_town_minimum": max(policy.min_professional_staff, policy.min_professional_staff_large_town),
                 "current_staff": len(staff)}
-    if population is None:
+    if len(professionals) < policy.min_professional_staff:
+        return RuleResult(PROFESSIONAL_STAFF, NOT_MET, evidence)  # whatever the population
+    if required is None:
         return RuleResult(PROFESSIONAL_STAFF, UNKNOWN, evidence)
-    if population >= policy.population_threshold:
-        # The notice sets the minimum only for townships under the threshold.
-        return RuleResult(PROFESSIONAL_STAFF, NOT_APPLICABLE, evidence)
-    ok = len(professionals) >= policy.min_professional_staff
-    return RuleResult(PROFESSIONAL_STAFF, MET if ok else NOT_MET, evidence)
+    return RuleResult(PROFESSIONAL_STAFF, MET if len(professionals) >= required else NOT_MET, evidence)
 
 
 def _tenths(hours: float) -> int:
@@ -202,6 +248,7 @@ def check_social_insurance(station: dict, policy: Policy, on: date) -> RuleResul
 def evaluate(station: dict, policy: Policy, on: date, average_wage: dict | None,
              previous: dict | None = None) -> dict:
     """All rules plus the overall status; `previous` (the last stored snapshot) supplies `since`."""
+    station = state_on(station, on)
     results = [
         check_venue(station, policy, on),
         check_signboard(station, policy, on),

@@ -80,6 +80,37 @@ def change_status(station: dict, new_status: str, on: date) -> dict:
             "status_history": [*station.get("status_history", []), {"status": new_status, "on": on.isoformat()}]}
 
 
+def dated_history(record: dict, changes: dict, fields: tuple[str, ...], on: date) -> dict | None:
+    """The record's `history` with a dated entry for each of `fields` that `changes` alters, or
+    None when none does. The value before the first recorded change becomes an undated entry (as
+    registered), so a date before the change still finds it. A change takes effect on `on`; a
+    second change the same day corrects the first; a change dated before the last one is refused
+    (the current value is always the last entry)."""
+    history = {k: list(v) for k, v in (record.get("history") or {}).items()}
+    altered = False
+    for field in fields:
+        if field not in changes or changes[field] == record.get(field):
+            continue
+        entries = history.get(field) or [{"from": None, "value": record.get(field)}]
+        last = entries[-1]["from"]
+        if last is not None and on.isoformat() < last:
+            raise ValidationFailed.field("effective_on", f"{field} last changed on {last}; "
+                                                         "a change cannot take effect before that")
+        entry = {"from": on.isoformat(), "value": changes[field]}
+        entries = [*entries[:-1], entry] if last == on.isoformat() else [*entries, entry]
+        history[field] = entries
+        altered = True
+    return history if altered else None
+
+
+def effective_date(value: date | None, today: date) -> date:
+    if value is None:
+        return today
+    if value > today:
+        raise ValidationFailed.field("effective_on", "a change cannot take effect in the future")
+    return value
+
+
 def find_staff(station: dict, staff_id: str) -> dict:
     for member in station.get("staff", []):
         if member["staff_id"] == staff_id:

@@ -77,6 +77,9 @@ class StationUpdateSchema(Strict):
     operator = fields.Nested(OrganisationSchema, allow_none=True)
     coordinator = fields.Nested(CoordinatorSchema, allow_none=True)
     status = fields.Nested(StatusChangeSchema)
+    # When a venue or population change took effect (default today): compliance of earlier dates
+    # keeps reading the earlier value.
+    effective_on = fields.Date(load_default=None, allow_none=True)
 
 
 class QualificationSchema(Strict):
@@ -121,6 +124,7 @@ class StaffUpdateSchema(Strict):
     role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     monthly_salary_fen = Fen(allow_none=True)
     social_insurance = fields.Boolean(allow_none=True)
+    effective_on = fields.Date(load_default=None, allow_none=True)  # when a pay or insurance change took effect
 
 
 class StaffLeftSchema(Strict):
@@ -150,9 +154,16 @@ class PolicySchema(Strict):
     min_venue_m2 = fields.Float(load_default=40.0, validate=validate.Range(min=0))
     min_professional_staff = fields.Integer(load_default=3, validate=validate.Range(min=0))
     population_threshold = fields.Integer(load_default=50_000, validate=validate.Range(min=0))
+    min_professional_staff_large_town = fields.Integer(load_default=3, validate=validate.Range(min=0))
     min_training_hours = fields.Float(load_default=30.0, validate=validate.Range(min=0))
     min_salary_ratio_percent = fields.Integer(load_default=100, validate=validate.Range(min=0, max=1000))
     source = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def large_town_minimum_not_below_base(self, data, **kwargs):
+        if data["min_professional_staff_large_town"] < data["min_professional_staff"]:
+            raise ValidationError("the larger-town minimum cannot be below the minimum for every station",
+                                  "min_professional_staff_large_town")
 
 
 class StationFilterSchema(Strict):

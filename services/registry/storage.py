@@ -67,6 +67,8 @@ class RegistryRepository:
         return [Policy(region_code=d["region_code"], effective_from=date.fromisoformat(d["effective_from"]),
                        min_venue_m2=d["min_venue_m2"], min_professional_staff=d["min_professional_staff"],
                        population_threshold=d["population_threshold"], min_training_hours=d["min_training_hours"],
+                       min_professional_staff_large_town=d.get("min_professional_staff_large_town",
+                                                               Policy.min_professional_staff_large_town),
                        min_salary_ratio_percent=d["min_salary_ratio_percent"], source=d["source"])
                 for d in self.db[POLICIES].find({})]
 

@@ -59,9 +59,22 @@ class Registry:
             "status": snapshot["status"], "previous_status": (previous or {}).get("status"),
             "rules": snapshot["rules"], "as_of": evaluation["as_of"]}, viewer)]
 
+    def _backdated_compliance(self, before: dict, after: dict, on: date, viewer: Viewer) -> list[Envelope]:
+        """A change that took effect before today also changed compliance on that day: one
+        station.compliance_changed as of `on`, so consumers dating the facts (funding) see it from then."""
+        past_before, past_after = self.evaluate(before, on), self.evaluate(after, on)
+        if not compliance.changed(compliance.snapshot(past_before), past_after):
+            return []
+        snapshot = compliance.snapshot(past_after)
+        return [self._event(events.COMPLIANCE_CHANGED, {
+            "station_id": after["_id"], "region_code": after["region_code"], "status": snapshot["status"],
+            "previous_status": past_before["status"], "rules": snapshot["rules"], "as_of": on.isoformat()}, viewer)]
+
     def _save(self, viewer: Viewer, station: dict, expected_version: int, changes: dict,
-              change_events: list[Envelope]) -> dict:
+              change_events: list[Envelope], effective_on: date | None = None) -> dict:
         after = {**station, **changes}
+        if effective_on is not None and effective_on < clock.today():
+            change_events = [*change_events, *self._backdated_compliance(station, after, effective_on, viewer)]
         snapshot, compliance_events = self._compliance_change(station, after, viewer)
         changes = {**changes, "compliance": snapshot}
         self.repo.stations.update(station["_id"], expected_version, changes, [*change_events, *compliance_events])
@@ -93,9 +106,13 @@ class Registry:
         station = self._visible_station(viewer, station_id)
         viewer.require_write(station_id=station_id, region_code=station["region_code"])
         expected = data.pop("expected_version")
+        effective_on = domain.effective_date(data.pop("effective_on", None), clock.today())
         if not data:
             raise ValidationFailed.field("_schema", "nothing to change")
         changes = domain.jsonable({k: v for k, v in data.items() if k != "status"})
+        history = domain.dated_history(station, changes, compliance.DATED_STATION_FIELDS, effective_on)
+        if history is not None:
+            changes["history"] = history
         if "name" in data:
             regions = self.repo.regions_by_code([station["township_code"], station["county_code"]])
             problem = domain.check_station_name(data["name"], regions[station["county_code"]],
@@ -114,7 +131,7 @@ class Registry:
             "station_id": station_id, "region_code": station["region_code"], "changed": sorted(data.keys()),
             "status": updated["status"], "operator_credit_code": (updated.get("operator") or {}).get("credit_code")},
             viewer)
-        return self._save(viewer, station, expected, changes, [event])
+        return self._save(viewer, station, expected, changes, [event], effective_on)
 
     # --- staff --------------------------------------------------------------------------
     def add_staff(self, viewer: Viewer, station_id: str, data: dict) -> dict:
@@ -152,12 +169,15 @@ class Registry:
         data = load(schemas.StaffUpdateSchema, data)
         station, member = self._staff_write(viewer, station_id, staff_id)
         expected = data.pop("expected_version")
+        effective_on = domain.effective_date(data.pop("effective_on", None), clock.today())
         if "phone" in data:
             phone = data.pop("phone")
             data["phone_encrypted"] = self.cipher.encrypt(phone)
             data["phone_masked"] = domain.mask_phone(phone)
-        updated = {**member, **data}
-        return self._save(viewer, station, expected, {"staff": domain.replace_staff(station, updated)}, [])
+        history = domain.dated_history(member, data, compliance.DATED_STAFF_FIELDS, effective_on)
+        updated = {**member, **data, **({"history": history} if history is not None else {})}
+        return self._save(viewer, station, expected, {"staff": domain.replace_staff(station, updated)}, [],
+                          effective_on)
 
     def record_staff_left(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
         data = load(schemas.StaffLeftSchema, data)

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 
+from services.common.errors import Conflict
+
 TITLE = "志愿服务记录证明"
 
 
@@ -68,3 +70,20 @@ def render_text(content: dict, code: str) -> str:
     lines += ["", f"出具单位: {content['issued_by']}  出具日期: {content['issued_on']}",
               f"验证码: {code}", "(凭验证码与本证明全文可在平台核验真伪)"]
     return "\n".join(lines)
+
+
+def revoke(certificate: dict, reason: str, by: str, at: str, on: str) -> dict:
+    """Changes revoking an issued certificate: it stays on record, and verifying it says so.
+    `on` is the China date of the revocation, `at` its moment."""
+    if certificate.get("revoked"):
+        raise Conflict(f"certificate {certificate['_id']} was already revoked on {certificate['revoked']['on']}",
+                       {"certificate_id": ["already revoked"]})
+    return {"revoked": {"reason": reason, "by": by, "at": at, "on": on}}
+
+
+def revoked_answer(certificate: dict) -> dict:
+    """What verification says of a revoked certificate (the code still fits: it was issued)."""
+    revoked = certificate["revoked"]
+    return {"valid": False, "revoked": True, "revoked_on": revoked["on"],
+            "reason": f"this certificate was revoked on {revoked['on']}: {revoked['reason']}",
+            "certificate_id": certificate["_id"]}

@@ -556,6 +556,20 @@ def find_task(need: dict, task_id: str) -> dict:
     raise NotFound(f"need {need['_id']} has no task {task_id}", {"task_id": ["unknown task"]})
 
 
+def cancel_task(need: dict, task_id: str, reason: str, by: str, at: str) -> tuple[dict, dict]:
+    """(changes to the need, the cancelled task). Only an open task is cancelled; its proposal is
+    marked cancelled so matching does not offer the same candidate again, and the need goes back to
+    matching (its other proposals, or open/unmet). The candidate's hold is released by the caller."""
+    task = find_task(need, task_id)
+    if task["status"] != "open":
+        raise Conflict(f"the task is already {task['status']}", {"task_id": [f"already {task['status']}"]})
+    cancelled = {**task, "status": "cancelled", "cancelled_at": at, "cancelled_by": by, "cancellation_reason": reason}
+    proposals = [{**p, "state": "cancelled"} if p["proposal_id"] == task["proposal_id"] else p
+                 for p in need["proposals"]]
+    state = {**need, "tasks": replace(need["tasks"], "task_id", cancelled), "proposals": proposals}
+    return {"tasks": state["tasks"], "proposals": proposals, "status": status_of(state)}, cancelled
+
+
 def replace(items: list[dict], key: str, updated: dict) -> list[dict]:
     return [updated if item[key] == updated[key] else item for item in items]
 

@@ -210,3 +210,32 @@ class DistributionMadeV1(Schema):
 
 DISTRIBUTION_MADE = contract("distribution.made", 1, PRODUCER, DistributionMadeV1,
                              "charity stock was handed to a household (stock reduced)")
+
+
+class TaskCancelledV1(Schema):
+    task_id = fields.String(required=True)
+    match_id = fields.String(required=True)
+    need_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    candidate_kind = fields.String(required=True, validate=validate.OneOf(("volunteer", "resource", "charity")))
+    candidate_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True)
+
+
+TASK_CANCELLED = contract("task.cancelled", 1, PRODUCER, TaskCancelledV1,
+                          "an open matching task was cancelled; its candidate is free again")
+
+
+class CertificateRevokedV1(Schema):
+    certificate_id = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    revoked_at = fields.AwareDateTime(required=True)
+
+
+CERTIFICATE_REVOKED = contract("certificate.revoked", 1, PRODUCER, CertificateRevokedV1,
+                               "a volunteer service record certificate (志愿服务记录证明) was revoked")

@@ -141,6 +141,10 @@ class VerifyCertificateSchema(Strict):
     verification_code = fields.String(required=True, validate=validate.Length(min=4, max=40))
 
 
+class RevokeCertificateSchema(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=4, max=300))
+
+
 # --- teams ---------------------------------------------------------------------------------
 class TeamInputSchema(Strict):
     station_id = fields.String(required=True, validate=STATION_ID)
@@ -358,6 +362,11 @@ class AcceptSchema(Strict):
 
 
 class DeclineSchema(Strict):
+    expected_version = _version()
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=300))
+
+
+class CancelTaskSchema(Strict):
     expected_version = _version()
     reason = fields.String(required=True, validate=validate.Length(min=2, max=300))
 

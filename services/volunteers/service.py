@@ -39,7 +39,10 @@ Hours and the 志愿服务记录证明
       status pending|approved|rejected, logged_by, logged_at, decided_by, decided_at, reason}
   issue_certificate(viewer, volunteer_id, data{from, to}) → {certificate_id, content, verification_code, text}
   verify_certificate(viewer, data{content, verification_code}) → {valid, reason, certificate_id?,
-      volunteer_name? (masked), total_hours?, issued_on?, issued_by?}     (any role, the public included)
+      volunteer_name? (masked), total_hours?, issued_on?, issued_by?}     (any role, the public included);
+      a revoked certificate → {valid: false, revoked: true, revoked_on, reason, certificate_id}
+  revoke_certificate(viewer, certificate_id, data{reason}) → {certificate_id, revoked, revoked_on, reason}
+      (publishes certificate.revoked; a second revocation is a Conflict)
 
 Teams
   create_team(viewer, data{station_id, name, domains[], leader_id, member_ids[]}) → Team
@@ -95,6 +98,8 @@ Needs and matching (供需对接)
   decline_proposal(viewer, need_id, proposal_id, data{expected_version, reason}) → Need
   complete_task(viewer, need_id, task_id, data{expected_version, started_at?, ended_at? (volunteer tasks),
       delivered_on?, hours?, service_type?, notes?}) → Need      (publishes service.delivered)
+  cancel_task(viewer, need_id, task_id, data{expected_version, reason}) → Need      (an open task only; the
+      candidate is released and the need returns to matching; publishes task.cancelled)
   list_needs(viewer, filters{station_id?, region?, status?, domain?, household_id?, after?, limit?}) → page of Need
   get_needs(viewer, ids) → [Need | None]
   needs_for_households(viewer, household_ids) → {household_id: [Need]}
@@ -109,19 +114,23 @@ Needs and matching (供需对接)
       rank, score, breakdown{domain, skills, distance, availability, load}, reasons[], detail{},
       state proposed|accepted|declined|withdrawn, proposed_at, decided_at, decided_by, decision_reason}
   Task = {task_id, proposal_id, need_id, household_id, station_id, domain, need_type, kind, candidate_id,
-      candidate_name, service_id, status open|completed, accepted_by, accepted_at, scheduled_start, scheduled_end,
-      quantity, distribution_id, completed_on, hours, notes, service_type}
+      candidate_name, service_id, status open|completed|cancelled, accepted_by, accepted_at, scheduled_start,
+      scheduled_end, quantity, distribution_id, completed_on, hours, notes, service_type, cancelled_at?,
+      cancelled_by?, cancellation_reason?}
 
 Events published: resource.registered, resource.reviewed, volunteer.registered, hours.approved, match.proposed,
-match.accepted, match.declined, need.unmet, donation.received, distribution.made, service.delivered.
-Consumed: casework's needs.assessed.
+match.accepted, match.declined, need.unmet, donation.received, distribution.made, service.delivered,
+task.cancelled, certificate.revoked.
+Consumed: casework's needs.assessed (only the needs casework may send to matching) and consent.withdrawn (v2: its
+matching_need_ids leave matching unless already matched); its own task.cancelled (releases a candidate a crash
+left held).
 """
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.casework.events import NEEDS_ASSESSED
+from services.casework.events import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.common import storage
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
@@ -131,6 +140,7 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 
 from .candidates import CandidateIndex
+from .events import TASK_CANCELLED
 from .storage import EVENT_SOURCES, INDEXES, VolunteersRepository
 from .usecases import Volunteering
 
@@ -222,6 +232,10 @@ class VolunteersService(OperationalEndpoints, EventLogEndpoints):
     @rpc
     def issue_certificate(self, viewer, volunteer_id, data):
         return self.volunteering.issue_certificate(Viewer.from_dict(viewer), volunteer_id, data)
+
+    @rpc
+    def revoke_certificate(self, viewer, certificate_id, data):
+        return self.volunteering.revoke_certificate(Viewer.from_dict(viewer), certificate_id, data)
 
     @rpc
     def verify_certificate(self, viewer, data):
@@ -332,6 +346,10 @@ class VolunteersService(OperationalEndpoints, EventLogEndpoints):
         return self.volunteering.complete_task(Viewer.from_dict(viewer), need_id, task_id, data)
 
     @rpc
+    def cancel_task(self, viewer, need_id, task_id, data):
+        return self.volunteering.cancel_task(Viewer.from_dict(viewer), need_id, task_id, data)
+
+    @rpc
     def list_needs(self, viewer, filters=None):
         return self.volunteering.list_needs(Viewer.from_dict(viewer), filters)
 
@@ -356,3 +374,17 @@ class VolunteersService(OperationalEndpoints, EventLogEndpoints):
         actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "casework"), "role": "admin"})
         Inbox(self.db, "volunteers.on_needs_assessed").process_once(
             event.id, lambda: self.volunteering.record_assessment(actor, event.payload))
+
+    @event_handler(TASK_CANCELLED)
+    def on_task_cancelled(self, event):
+        """Releases the candidate of a cancelled task if the cancelling process died before it did."""
+        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "volunteers"), "role": "admin"})
+        Inbox(self.db, "volunteers.on_task_cancelled").process_once(
+            event.id, lambda: self.volunteering.release_cancelled_task(actor, event.payload))
+
+    @event_handler(CONSENT_WITHDRAWN)
+    def on_consent_withdrawn(self, event):
+        """Needs whose person withdrew volunteer_matching consent leave matching (casework names them)."""
+        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "casework"), "role": "admin"})
+        Inbox(self.db, "volunteers.on_consent_withdrawn").process_once(
+            event.id, lambda: self.volunteering.withdraw_for_consent(actor, event.payload))

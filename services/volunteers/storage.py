@@ -10,8 +10,9 @@ from services.common.storage import AggregateStore, Index, outbox_indexes
 
 VOLUNTEERS, RESOURCES, TEAMS, NEEDS, STOCK, CERTIFICATES, ACCESS_LOG = (
     "volunteers", "resources", "teams", "needs", "stock", "certificates", "access_log")
-# The aggregates whose writes carry events: the outbox relay polls these (teams and certificates carry none).
-EVENT_SOURCES = [VOLUNTEERS, RESOURCES, NEEDS, STOCK]
+# The aggregates whose writes carry events: the outbox relay polls these (teams carry none; a certificate
+# carries certificate.revoked).
+EVENT_SOURCES = [VOLUNTEERS, RESOURCES, NEEDS, STOCK, CERTIFICATES]
 
 INDEXES = [
     Index(VOLUNTEERS, (("id_index", 1),), unique=True),

@@ -314,9 +314,26 @@ class Volunteering:
         stored = self.repo.certificates.find({"verification_code": code}, limit=1)
         if not stored or stored[0]["content"] != content:
             return {"valid": False, "reason": "no certificate with this code was issued"}
+        if stored[0].get("revoked"):
+            return certificates.revoked_answer(stored[0])
         return {"valid": True, "reason": None, "certificate_id": stored[0]["_id"],
                 "volunteer_name": mask_name(content["volunteer"]["name"]), "total_hours": content["total_hours"],
                 "issued_on": content["issued_on"], "issued_by": content["issued_by"]}
+
+    def revoke_certificate(self, viewer: Viewer, certificate_id: str, data: dict) -> dict:
+        """Revoke an issued certificate (issued in error, hours later rejected …): verifying it then
+        answers that it was revoked, when and why. Publishes certificate.revoked."""
+        data = load(schemas.RevokeCertificateSchema, data)
+        certificate = self._visible(self.repo.certificates, certificate_id, viewer)
+        self._require_write(viewer, certificate)
+        at = clock.iso(clock.utcnow())
+        changes = certificates.revoke(certificate, data["reason"], viewer.user_id, at, clock.today().isoformat())
+        revoked = self._event(events.CERTIFICATE_REVOKED, {
+            "certificate_id": certificate_id, "volunteer_id": certificate["volunteer_id"],
+            "station_id": certificate["station_id"], "reason": data["reason"], "revoked_at": at}, viewer)
+        self.repo.certificates.update(certificate_id, certificate["_version"], changes, [revoked])
+        return {"certificate_id": certificate_id, "revoked": True, "revoked_on": changes["revoked"]["on"],
+                "reason": data["reason"]}
 
     # === teams ==========================================================================
     def _check_members(self, viewer: Viewer, station_id: str, leader_id: str, member_ids: list[str]) -> list[str]:
@@ -746,6 +763,24 @@ class Volunteering:
                 continue
         raise ConcurrentModification(f"need {need_input['need_id']} is changing too fast; try again")
 
+    def withdraw_for_consent(self, viewer: Viewer, payload: dict) -> list[str]:
+        """casework's consent.withdrawn: needs the person no longer lets go to matching leave it. A need
+        already matched keeps its task (the station cancels it with cancel_task if it must stop)."""
+        withdrawn = []
+        for need_id in payload.get("matching_need_ids") or []:
+            for _ in range(RETRIES):
+                need = self.repo.needs.get(need_id)
+                if need is None or need["status"] not in ("open", "proposed", "unmet"):
+                    break
+                proposals = [{**p, "state": "withdrawn"} if p["state"] == "proposed" else p for p in need["proposals"]]
+                try:
+                    self.repo.needs.update(need_id, need["_version"], {"status": "withdrawn", "proposals": proposals})
+                    withdrawn.append(need_id)
+                    break
+                except ConcurrentModification:
+                    continue
+        return withdrawn
+
     def _withdraw_dropped(self, viewer: Viewer, superseded: str, kept: set[str]) -> None:
         """Needs of the superseded assessment that the new one no longer names are withdrawn."""
         for need in self.repo.needs.find({"assessment_id": superseded, "status": {"$in": ["open", "proposed", "unmet"]}}):
@@ -914,6 +949,33 @@ class Volunteering:
         self.repo.needs.update(need_id, data["expected_version"],
                                {"tasks": state["tasks"], "status": domain.status_of(state)}, [delivered])
         return domain.need_view(self.repo.needs.require(need_id))
+
+    def cancel_task(self, viewer: Viewer, need_id: str, task_id: str, data: dict) -> dict:
+        """Cancel an open task: the need goes back to matching and the candidate's hold is released
+        (a volunteer's or a resource's capacity; charity goods return to their stock lots).
+        The need is written first; if the release is lost to a crash, the consumer of the
+        task.cancelled event releases it (releasing is idempotent)."""
+        data = load(schemas.CancelTaskSchema, data)
+        need = self._visible(self.repo.needs, need_id, viewer)
+        self._require_write(viewer, need)
+        self._check_version(need, data["expected_version"])
+        at = clock.iso(clock.utcnow())
+        changes, task = domain.cancel_task(need, task_id, data["reason"], viewer.user_id, at)
+        cancelled = self._event(events.TASK_CANCELLED, {
+            "task_id": task_id, "match_id": task["proposal_id"], "need_id": need_id,
+            "household_id": need["household_id"], "station_id": need["station_id"],
+            "township_code": need["township_code"], "candidate_kind": task["kind"],
+            "candidate_id": task["candidate_id"], "reason": data["reason"], "cancelled_at": at}, viewer)
+        self.repo.needs.update(need_id, data["expected_version"], changes, [cancelled])
+        self._release(viewer, task)
+        return domain.need_view(self.repo.needs.require(need_id))
+
+    def release_cancelled_task(self, viewer: Viewer, payload: dict) -> None:
+        """task.cancelled: make sure the cancelled task's candidate is free (nothing if it already is)."""
+        need = self.repo.needs.get(payload["need_id"])
+        task = next((t for t in (need or {}).get("tasks", []) if t["task_id"] == payload["task_id"]), None)
+        if task is not None and task["status"] == "cancelled":
+            self._release(viewer, task)
 
     def list_needs(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.NeedFilterSchema, filters or {})

@@ -31,6 +31,7 @@ from tests.support.casework_fixtures import (
     need,
     publish,
     received,
+    record_basis,
     service_delivered_event,
     staff_joined,
     staff_left_event,
@@ -91,7 +92,7 @@ def test_the_staff_copy_follows_the_registry_s_events_once(platform, isolated_se
 
 
 def test_volunteer_deliveries_land_on_the_open_case_of_their_domain_once(platform, isolated_settings):
-    household = platform.register_household(WORKER_VIEWER, elderly_household(3))
+    household = record_basis(platform, WORKER_VIEWER, platform.register_household(WORKER_VIEWER, elderly_household(3)))
     head = household["members"][0]["person_id"]
     archive = platform.assess_needs(WORKER_VIEWER, household["id"], {
         "expected_version": household["version"], "assessed_on": today().isoformat(), "assessor_staff_id": WORKER,

@@ -35,6 +35,7 @@ from tests.support.casework_fixtures import (
     id_number,
     need,
     received,
+    record_basis,
     visit,
     wait_for,
 )
@@ -204,6 +205,7 @@ def test_case_lifecycle_with_approvals_every_transition_recorded(platform):
 def test_needs_archive_versions_as_of_dates_overdue_lists_and_the_needs_event(platform):
     registered = (today() - timedelta(days=800)).isoformat()
     household = platform.register_household(WORKER_VIEWER, {**elderly_household(7), "registered_on": registered})
+    household = record_basis(platform, WORKER_VIEWER, household)  # archiving needs an archive basis
     other = platform.register_household(WORKER_VIEWER, elderly_household(8))  # registered today: not overdue yet
     first_day = today() - timedelta(days=550)
     v1 = platform.assess_needs(WORKER_VIEWER, household["id"], {

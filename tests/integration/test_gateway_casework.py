@@ -99,6 +99,8 @@ ADD_STAFF = """mutation ($station: ID!, $input: AddStaffInput!) { addStaff(stati
     staffMember { id } } }"""
 REGISTER = """mutation ($input: RegisterHouseholdInput!) { registerHousehold(input: $input) {
     household { id version members { id name } } } }"""
+CONSENT = """mutation ($id: ID!, $input: RecordConsentInput!) { recordConsent(householdId: $id, input: $input) {
+    household { id version } } }"""
 ASSESS = """mutation ($id: ID!, $input: AssessNeedsInput!) { assessNeeds(householdId: $id, input: $input) {
     archiveVersion { assessmentId version riskLevel needs { id } } household { version } } }"""
 OPEN_CASE = """mutation ($input: OpenCaseInput!) { openCase(input: $input) { case { id version stage } } }"""
@@ -138,6 +140,11 @@ def seed_casework(platform: Platform) -> None:
     elderly = platform.ok(REGISTER, {"input": household_input(fx.elderly_household(1))},
                           "worker")["registerHousehold"]["household"]
     ids["elderly"], ids["head"] = elderly["id"], elderly["members"][0]["id"]
+    # archiving the assessment needs the head's archive basis (consent or legal basis) first
+    elderly = platform.ok(CONSENT, {"id": elderly["id"], "input": {
+        "expectedVersion": elderly["version"], "personId": ids["head"], "legalBasis": "STATUTORY_DUTY",
+        "purposes": ["ARCHIVE", "CASEWORK", "VOLUNTEER_MATCHING"], "givenOn": "2024-01-01",
+        "basisNote": "《社会救助暂行办法》第十条：核查与建档"}}, "worker")["recordConsent"]["household"]
     first = platform.ok(ASSESS, {"id": elderly["id"], "input": {
         "expectedVersion": elderly["version"], "assessedOn": days_ago(400), "assessorStaffId": ids["worker"],
         "needs": [{"domain": "ELDERLY", "needType": "HOME_VISIT", "severity": "MEDIUM",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
@@ -335,6 +336,30 @@ def test_imports_and_policies_go_through(platform):
     refused = platform.gql('mutation { importRegions(csv: "code,name") { accepted } }',
                            token=platform.token("county", region=JINGKOU))
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_backdated_venue_change_keeps_the_old_answer_for_earlier_dates(platform):
+    station_id = platform.stations[JINGKOU][1]  # one whose venue no other test changes today
+    admin = platform.token("admin")
+    changed_on = clock.today() - timedelta(days=5)
+    before = platform.ok("query ($id: ID!) { station(id: $id) { version venue { officeAreaM2 signboardHung } } }",
+                         {"id": station_id}, admin)["station"]
+    platform.ok(UPDATE, {"id": station_id, "input": {
+        "expectedVersion": before["version"], "venue": {"officeAreaM2": 30.0, "signboardHung": True},
+        "effectiveOn": changed_on.isoformat()}}, admin)
+    query = """query ($id: ID!, $day: Date) { station(id: $id) { compliance(asOf: $day) { rules { rule status } } } }"""
+
+    def venue_on(day):
+        rules = platform.ok(query, {"id": station_id, "day": day}, admin)["station"]["compliance"]["rules"]
+        return {r["rule"]: r["status"] for r in rules}["VENUE_AREA"]
+    assert venue_on((changed_on - timedelta(days=1)).isoformat()) == "MET"
+    assert venue_on(changed_on.isoformat()) == "NOT_MET"
+    large_towns = platform.ok("""mutation { setCompliancePolicy(input: {regionCode: "321102",
+        effectiveFrom: "2031-01-01", minProfessionalStaffLargeTown: 5, source: "京口区测试"}) {
+          policy { minProfessionalStaffLargeTown } } }""", token=admin)
+    assert large_towns["setCompliancePolicy"]["policy"] == {"minProfessionalStaffLargeTown": 5}
+    platform.ok(UPDATE, {"id": station_id, "input": {"expectedVersion": before["version"] + 1,
+                                                     "venue": before["venue"]}}, admin)  # as it was, from today
 
 
 # --- the HTTP protocol, over the wire ----------------------------------------------------------

@@ -104,6 +104,19 @@ def family_household(sequence: int = 10) -> dict:
     }
 
 
+def record_basis(casework, viewer, household: dict, person_ids=None,
+                 purposes=("archive", "casework", "volunteer_matching")) -> dict:
+    """A statutory-duty basis (社会救助核查建档) for the head, or the given persons, covering `purposes`
+    (archiving a needs assessment needs one); returns the household after the writes."""
+    for person_id in person_ids or [household["members"][0]["person_id"]]:
+        casework.record_consent(viewer, household["id"], {
+            "expected_version": household["version"], "person_id": person_id, "legal_basis": "statutory_duty",
+            "purposes": list(purposes), "given_on": "2024-01-01",
+            "basis_note": "《社会救助暂行办法》第十条：核查与建档"})
+        household = casework.get_households(viewer, [household["id"]])[0]
+    return household
+
+
 def need(domain="elderly", need_type="home_visit", severity="medium", description="独居，需要定期入户探访", **extra):
     return {"domain": domain, "need_type": need_type, "severity": severity, "description": description, **extra}
 

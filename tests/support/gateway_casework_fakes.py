@@ -246,6 +246,14 @@ class MemoryCaseworkRepository:
         store = {HOUSEHOLDS: self.households, CASES: self.cases}[collection]
         return dict(Counter(d.get(key) for d in store.docs.values() if matches(d, match)))
 
+    def sum_by(self, collection: str, match: dict, key: str, field: str) -> dict[str, int]:
+        store = {HOUSEHOLDS: self.households, CASES: self.cases}[collection]
+        sums: Counter = Counter()
+        for doc in store.docs.values():
+            if matches(doc, match):
+                sums[doc.get(key)] += doc.get(field) or 0
+        return dict(sums)
+
     # casework's copy of the registry's stations and staff
     def record_station(self, doc: dict) -> None:
         self.stations[doc["_id"]] = dict(doc)
@@ -342,6 +350,7 @@ def seeded(households: int = 2) -> FakeCasework:
     today = china_today()
     for number in range(1, households + 1):
         household = cw.register_household(WORKER_VIEWER, fx.elderly_household(number))
+        household = fx.record_basis(cw, WORKER_VIEWER, household)
         head = household["members"][0]["person_id"]
         archive = cw.assess_needs(WORKER_VIEWER, household["id"], {
             "expected_version": household["version"], "assessed_on": (today - timedelta(days=30)).isoformat(),

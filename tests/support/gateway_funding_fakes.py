@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 from services.common.auth import Viewer
 from services.common.errors import NotFound, PermissionDenied
-from services.funding import contracts, disclosure, domain, evaluation, procurement
+from services.funding import closing, contracts, disclosure, domain, evaluation, procurement
 from services.funding.storage import default_schemes
 from tests.support import funding_fixtures as fx
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station
@@ -354,6 +354,15 @@ class FakeFunding:
 
     def rpc_amend_contract(self, viewer, contract_id, data):
         return contracts.contract_view(self._contract_write("amend_contract", viewer, contract_id, data))
+
+    def rpc_close_contract(self, viewer, contract_id, data):
+        """Closed by the pure rule (closing.close) once its held payments are decided."""
+        contract = self._contract_write("close_contract", viewer, contract_id, data)
+        decided = {**contract, "open_flags": 0, "held_fen": 0}
+        closing_data = {"closed_on": date.fromisoformat(data["closed_on"]), "reason": data["reason"]}
+        changes, _ = closing.close(decided, closing_data, date(2026, 4, 1), NOW, viewer["user_id"])
+        contract.update(changes)
+        return contracts.contract_view(contract)
 
     def rpc_commit_funding(self, viewer, contract_id, data):
         return contracts.contract_view(self._contract_write("commit_funding", viewer, contract_id, data))

@@ -370,6 +370,75 @@ def test_contact_in_time_is_not_late_and_the_flag_is_refused_twice():
     assert not domain.crisis_contact_overdue(case, NOW + timedelta(days=3))
 
 
+def _contact(at: datetime, visited_on: str = "2026-07-01") -> dict:
+    return {"visit_id": f"v{at.timestamp()}", "visited_on": visited_on, "contact_at": domain.iso_at(at),
+            "recorded_at": domain.iso_at(at), "next_visit_on": None}
+
+
+FLAGGED_AT = datetime(2026, 6, 30, 8, 0, tzinfo=UTC)
+
+
+def flagged_case():
+    case = new_case()
+    return {**case, **domain.flag_crisis(case, None, WORKER, FLAGGED_AT)}
+
+
+def test_a_breach_recorded_by_the_sweep_stays_counted_after_the_late_contact_with_its_delay():
+    case = flagged_case()
+    swept_at = FLAGGED_AT + timedelta(hours=24, minutes=5)
+    case = {**case, **domain.mark_contact_overdue(case, swept_at)}
+    assert case["crisis_breach_count"] == 1
+    assert case["crisis_breaches"][0]["recorded_at"] == domain.iso_at(swept_at)
+    late = FLAGGED_AT + timedelta(hours=26, seconds=30)
+    case = {**case, **domain.add_case_visit(case, _contact(late), late)}
+    assert case["crisis_state"] == "contacted"
+    assert case["crisis_breach_count"] == 1
+    breach = case["crisis_breaches"][0]
+    assert breach["first_contact_at"] == domain.iso_at(late) and breach["delay_minutes"] == 121
+    assert breach["contact_in_time"] is False
+    case = {**case, **domain.resolve_crisis(case, "已安置", WORKER, late)}
+    assert case["crisis_breach_count"] == 1  # resolving does not erase the fact
+
+
+def test_a_late_contact_before_the_sweep_records_the_breach_itself_once():
+    case = flagged_case()
+    late = FLAGGED_AT + timedelta(hours=24, seconds=1)
+    changes = domain.add_case_visit(case, _contact(late), late)
+    assert domain.is_new_breach(case, changes)
+    case = {**case, **changes}
+    assert case["crisis_breach_count"] == 1 and case["crisis_breaches"][0]["delay_minutes"] == 1
+    assert not domain.crisis_contact_overdue(case, late + timedelta(hours=1))  # the sweep will not add another
+
+
+def test_the_deadline_boundary_and_a_contact_made_in_time_but_logged_late():
+    case = flagged_case()
+    on_the_dot = FLAGGED_AT + timedelta(hours=24)
+    in_time = {**case, **domain.add_case_visit(case, _contact(on_the_dot), on_the_dot)}
+    assert in_time["crisis_breach_count"] == 0 and in_time["crisis_breaches"] == []
+    swept = {**case, **domain.mark_contact_overdue(case, on_the_dot + timedelta(minutes=1))}
+    made_earlier = FLAGGED_AT + timedelta(hours=20)
+    logged = on_the_dot + timedelta(hours=3)
+    cleared = {**swept, **domain.add_case_visit(swept, _contact(made_earlier, "2026-07-01"), logged)}
+    assert cleared["crisis_breach_count"] == 0
+    assert cleared["crisis_breaches"][0]["contact_in_time"] is True
+    assert cleared["crisis_breaches"][0]["delay_minutes"] == 0
+
+
+def test_every_episode_keeps_its_own_breach_and_closing_without_contact_records_one():
+    case = flagged_case()
+    case = {**case, **domain.mark_contact_overdue(case, FLAGGED_AT + timedelta(days=2))}
+    later = FLAGGED_AT + timedelta(days=3)
+    case = {**case, **domain.add_case_visit(case, _contact(later, "2026-07-03"), later)}
+    case = {**case, **domain.resolve_crisis(case, "已安置", WORKER, later)}
+    second = FLAGGED_AT + timedelta(days=10)
+    case = {**case, **domain.flag_crisis(case, None, WORKER, second)}
+    case = {**case, "closure_requests": [{"status": "pending", "requested_by": "stf_worker", "reason": "moved",
+                                          "outcome": "referred", "note": None}]}
+    closed = domain.decide_closure(case, "approved", None, LEAD, second + timedelta(days=2), date(2026, 7, 12))
+    assert domain.is_new_breach(case, closed)
+    assert [b["episode"] for b in closed["crisis_breaches"]] == [1, 2] and closed["crisis_breach_count"] == 2
+
+
 def test_visits_cannot_be_in_the_future():
     data = {"visited_on": date(2026, 6, 30), "visited_at": None, "next_visit_on": None}
     domain.check_visit(data, NOW)
@@ -495,3 +564,104 @@ def test_duplicate_flags_resolve_for_either_side():
              domain.duplicate_flag("df2", "p_third", [{"household_id": "h0", "person_id": "p_z", "reason": "x"}], TODAY)]
     resolved = domain.resolve_flags(flags, {"p_old"}, "merged", {"by": "x"})
     assert [f["status"] for f in resolved] == ["merged", "open"] and domain.open_flag_count(resolved) == 1
+
+
+# --- casework's copy of the registry's stations ---------------------------------------------------
+REGISTERED = {"station_id": "ST321181001", "name": "丹阳市云阳街道社工站", "township_code": "321181001",
+              "county_code": "321181", "city_code": "321100", "status": "operating"}
+
+
+def test_station_updated_carries_the_status_and_a_closed_station_refuses_households():
+    copy = domain.station_registered(None, REGISTERED, "2026-07-01T00:00:00Z")
+    domain.require_station_open(copy)
+    closed = domain.station_updated(copy, {"station_id": "ST321181001", "region_code": "321181001",
+                                           "status": "closed", "changed": ["status"]}, "2026-07-02T00:00:00Z")
+    assert closed["status"] == "closed" and closed["name"] == REGISTERED["name"]
+    with pytest.raises(RuleViolation) as refused:
+        domain.require_station_open(closed)
+    assert "station_id" in refused.value.details
+    for still_open in ("planned", "suspended", "operating"):
+        domain.require_station_open({**closed, "status": still_open})
+
+
+def test_station_events_out_of_order_keep_the_newest_status():
+    update = {"station_id": "ST321181001", "region_code": "321181001", "status": "closed", "changed": ["status"]}
+    closed_first = domain.station_updated(None, update, "2026-07-02T00:00:00.000001Z")
+    late_registration = domain.station_registered(closed_first, REGISTERED, "2026-07-01T00:00:00Z")
+    assert late_registration["status"] == "closed" and late_registration["name"] == REGISTERED["name"]
+    older_update = domain.station_updated(late_registration, {**update, "status": "operating"}, "2026-07-02T00:00:00Z")
+    assert older_update["status"] == "closed"
+    reopened = domain.station_updated(late_registration, {**update, "status": "operating"}, "2026-07-03T00:00:00Z")
+    assert reopened["status"] == "operating"
+
+
+# --- consent purposes enforced where the data is used ----------------------------------------------
+def archive_need(need_id, person_ids=()):
+    return {"need_id": need_id, "domain": "children", "need_type": "study_support", "severity": "medium",
+            "description": "课业辅导", "person_ids": list(person_ids), "needed_by": None}
+
+
+def test_a_needs_archive_needs_an_archive_basis_for_the_head_and_every_person_named():
+    kid_need = [archive_need("n1", ["kid"])]
+    with pytest.raises(RuleViolation) as refused:
+        domain.require_archive_basis(household(FAMILY), kid_need, TODAY)
+    assert refused.value.details["consents"] == ["mum: no archive consent or legal basis in force",
+                                                 "kid: no archive consent or legal basis in force"]
+    head_only = household(FAMILY, consents=[consent("mum", purposes=["archive"])])
+    domain.require_archive_basis(head_only, [archive_need("n2")], TODAY)  # a household need: the head's basis
+    with pytest.raises(RuleViolation, match="archive"):
+        domain.require_archive_basis(head_only, kid_need, TODAY)
+    duty = consent("kid", legal_basis="statutory_duty", given_by=None, basis_note="《未成年人保护法》第九十二条",
+                   purposes=["archive"])
+    domain.require_archive_basis(household(FAMILY, consents=[consent("mum", purposes=["archive"]), duty]),
+                                 kid_need, TODAY)
+    casework_only = household(FAMILY, consents=[consent("mum")])  # casework and referral_sharing: not archive
+    with pytest.raises(RuleViolation):
+        domain.require_archive_basis(casework_only, [archive_need("n2")], TODAY)
+
+
+def test_a_withdrawn_archive_consent_no_longer_allows_archiving():
+    withdrawn = domain.withdraw_consent(consent("mum", purposes=["archive"]), date(2026, 3, 1), "不再同意", TODAY)
+    with pytest.raises(RuleViolation):
+        domain.require_archive_basis(household(FAMILY, consents=[withdrawn]), [archive_need("n1")], TODAY)
+    domain.require_archive_basis(household(FAMILY, consents=[withdrawn]), [archive_need("n1")], date(2026, 2, 28))
+
+
+def test_needs_without_a_volunteer_matching_basis_are_left_out_of_the_matching_event():
+    consents = [consent("mum", purposes=["archive", "volunteer_matching"]),
+                consent("dad", purposes=["archive"])]
+    hh = household(FAMILY, consents=consents)
+    needs = [archive_need("household"), archive_need("for_mum", ["mum"]), archive_need("for_dad", ["dad"]),
+             archive_need("for_both", ["mum", "dad"])]
+    assert domain.withheld_from_matching(hh, needs, TODAY) == ["for_dad", "for_both"]
+    version = {"assessment_id": "as1", "assessed_on": "2026-06-01", "risk_level": "medium", "supersedes": None,
+               "needs": needs, "withheld_from_matching": ["for_dad", "for_both"]}
+    payload = domain.needs_event_payload(hh, version, TODAY)
+    assert [n["need_id"] for n in payload["needs"]] == ["household", "for_mum"]
+    assert payload["household_id"] == "hh1"  # the assessment itself is still reported (funding counts it)
+
+
+def test_withdrawing_volunteer_matching_names_the_sent_needs_of_that_person_only():
+    matching = consent("dad", purposes=["archive", "volunteer_matching"])
+    mum = consent("mum", purposes=["archive", "volunteer_matching"])
+    needs = [archive_need("household"), archive_need("for_dad", ["dad"]), archive_need("for_mum", ["mum"]),
+             archive_need("kept_back", ["dad"])]
+    version = {"assessment_id": "as1", "needs": needs, "withheld_from_matching": ["kept_back"]}
+    after = household(FAMILY, archive=[version],
+                      consents=[mum, domain.withdraw_consent(matching, TODAY, "不想被打扰", TODAY)])
+    assert domain.matching_needs_to_drop(after, "dad", TODAY) == ["for_dad"]
+    assert domain.matching_needs_to_drop(after, "mum", TODAY) == []  # still covered
+    duty = consent("dad", legal_basis="statutory_duty", given_by=None, basis_note="法定职责",
+                   purposes=["volunteer_matching"])
+    still_covered = {**after, "consents": [*after["consents"], duty]}
+    assert domain.matching_needs_to_drop(still_covered, "dad", TODAY) == []
+
+
+def test_a_consent_withdrawn_v1_event_reads_as_v2_with_nothing_to_drop():
+    from services.casework.events import CONSENT_WITHDRAWN
+    from services.common.events import new_event, read_event
+    v1 = {"consent_id": "cn1", "household_id": "hh1", "person_id": "p1", "purposes": ["volunteer_matching"],
+          "withdrawn_on": "2026-06-01"}
+    envelope = {**new_event(CONSENT_WITHDRAWN, {**v1, "matching_need_ids": []}, correlation_id="c").to_dict(),
+                "version": 1, "payload": v1}
+    assert read_event(envelope, CONSENT_WITHDRAWN).payload["matching_need_ids"] == []

@@ -40,13 +40,48 @@ def test_signboard(hung, status):
 
 
 @pytest.mark.parametrize("residents,staff,status", [
-    (49_999, 3, "met"), (49_999, 2, "not_met"), (50_000, 2, "not_applicable"), (None, 3, "unknown"), (0, 3, "met"),
+    (49_999, 3, "met"), (49_999, 2, "not_met"), (50_000, 2, "not_met"), (50_000, 3, "met"), (120_000, 0, "not_met"),
+    (None, 3, "met"), (None, 2, "not_met"), (0, 3, "met"),
 ])
-def test_professional_staff_population_boundary(residents, staff, status):
+def test_professional_staff_minimum_of_three_binds_every_township(residents, staff, status):
     s = station(residents=residents, staff=[member(f"s{i}") for i in range(staff)])
     result = compliance.check_professional_staff(s, JIANGSU_2021, TODAY)
     assert result.status == status
     assert result.evidence["professional_staff"] == staff
+    assert result.evidence["minimum"] == 3
+
+
+LARGER_TOWNS_FIVE = Policy(min_professional_staff_large_town=5, source="a city asking 5 in large towns")
+
+
+@pytest.mark.parametrize("residents,staff,status,minimum", [
+    (49_999, 3, "met", 3), (50_000, 4, "not_met", 5), (50_000, 5, "met", 5), (50_001, 2, "not_met", 5),
+    (None, 4, "unknown", None), (None, 2, "not_met", None),
+])
+def test_larger_town_minimum_applies_at_or_above_the_threshold(residents, staff, status, minimum):
+    s = station(residents=residents, staff=[member(f"s{i}") for i in range(staff)])
+    result = compliance.check_professional_staff(s, LARGER_TOWNS_FIVE, TODAY)
+    assert (result.status, result.evidence["minimum"]) == (status, minimum)
+    assert result.evidence["large_town_minimum"] == 5 and result.evidence["base_minimum"] == 3
+
+
+def test_a_larger_town_minimum_below_the_base_never_lowers_it():
+    lax = Policy(min_professional_staff_large_town=1, source="mistyped")
+    s = station(residents=80_000, staff=[member("a"), member("b")])
+    assert compliance.check_professional_staff(s, lax, TODAY).status == "not_met"
+
+
+def test_policy_schema_refuses_a_larger_town_minimum_below_the_base():
+    from marshmallow import ValidationError
+
+    from services.registry.schemas import PolicySchema
+    base = {"region_code": "3211", "effective_from": "2026-01-01", "source": "镇江市 2026"}
+    loaded = PolicySchema().load({**base, "min_professional_staff_large_town": 5})
+    assert loaded["min_professional_staff_large_town"] == 5
+    assert PolicySchema().load(base)["min_professional_staff_large_town"] == 3
+    with pytest.raises(ValidationError) as refused:
+        PolicySchema().load({**base, "min_professional_staff_large_town": 2})
+    assert "min_professional_staff_large_town" in refused.value.messages
 
 
 def test_only_current_qualified_staff_count_as_professional():
@@ -144,3 +179,62 @@ def test_stricter_local_policy_applies_from_its_effective_date():
     assert policy_in_force(policies, "321102001", date(2026, 7, 1)) == JIANGSU_2021
     result = compliance.check_venue(station(area=50), strict, date(2026, 7, 1))
     assert result.status == "not_met" and result.evidence["minimum_m2"] == 60
+
+
+# --- history: a past date reads the values in force that day --------------------------------------
+def test_value_on_reads_the_entry_in_force_and_the_registered_value_before_any_change():
+    record = {"venue": {"office_area_m2": 30.0}, "history": {"venue": [
+        {"from": None, "value": {"office_area_m2": 45.0}}, {"from": "2026-03-01", "value": {"office_area_m2": 30.0}}]}}
+    assert compliance.value_on(record, "venue", date(2026, 2, 28)) == {"office_area_m2": 45.0}
+    assert compliance.value_on(record, "venue", date(2026, 3, 1)) == {"office_area_m2": 30.0}
+    never_changed = {"venue": {"office_area_m2": 50.0}}
+    assert compliance.value_on(never_changed, "venue", date(2020, 1, 1)) == {"office_area_m2": 50.0}
+
+
+def test_compliance_as_of_before_a_venue_change_gives_the_old_result():
+    from services.registry import domain
+    before = station(area=45.0)
+    changes = {"venue": {"office_area_m2": 30.0, "signboard_hung": True}}
+    history = domain.dated_history(before, changes, compliance.DATED_STATION_FIELDS, date(2026, 3, 1))
+    after = {**before, **changes, "history": history}
+    assert check_on(after, date(2026, 2, 28), "venue_area") == ("met", 45.0)
+    assert check_on(after, date(2026, 3, 1), "venue_area") == ("not_met", 30.0)
+    assert check_on(after, TODAY, "venue_area") == ("not_met", 30.0)
+
+
+def check_on(s, on, rule):
+    result = evaluate(s, JIANGSU_2021, on, WAGE)["rules"][rule]
+    return result["status"], result["evidence"].get("office_area_m2", result["evidence"].get("resident_population"))
+
+
+def test_population_and_pay_history_feed_their_rules_on_past_dates():
+    from services.registry import domain
+    s = station(residents=30_000, staff=[member("a"), member("b"), member("c", salary=1_200_000)])
+    s["history"] = domain.dated_history(s, {"population": {"residents": 60_000, "year": 2026}},
+                                        compliance.DATED_STATION_FIELDS, date(2026, 4, 1))
+    s["population"] = {"residents": 60_000, "year": 2026}
+    lowered = {**s["staff"][2], "monthly_salary_fen": 900_000}
+    lowered["history"] = domain.dated_history(s["staff"][2], lowered, compliance.DATED_STAFF_FIELDS, date(2026, 5, 1))
+    s["staff"] = [*s["staff"][:2], lowered]
+    strict = LARGER_TOWNS_FIVE
+    assert evaluate(s, strict, date(2026, 3, 31), WAGE)["rules"]["professional_staff"]["status"] == "met"
+    assert evaluate(s, strict, date(2026, 4, 1), WAGE)["rules"]["professional_staff"]["status"] == "not_met"
+    assert evaluate(s, strict, date(2026, 4, 30), WAGE)["rules"]["salary"]["status"] == "met"
+    assert evaluate(s, strict, date(2026, 5, 1), WAGE)["rules"]["salary"]["status"] == "not_met"
+
+
+def test_dated_history_corrects_the_same_day_and_refuses_a_change_before_the_last():
+    from services.common.errors import ValidationFailed
+    from services.registry import domain
+    s = station(area=45.0)
+    first = domain.dated_history(s, {"venue": {"office_area_m2": 38.0}}, compliance.DATED_STATION_FIELDS,
+                                 date(2026, 3, 1))
+    s = {**s, "venue": {"office_area_m2": 38.0}, "history": first}
+    corrected = domain.dated_history(s, {"venue": {"office_area_m2": 41.0}}, compliance.DATED_STATION_FIELDS,
+                                     date(2026, 3, 1))
+    assert [e["value"]["office_area_m2"] for e in corrected["venue"]] == [45.0, 41.0]
+    with pytest.raises(ValidationFailed) as refused:
+        domain.dated_history(s, {"venue": {"office_area_m2": 50.0}}, compliance.DATED_STATION_FIELDS,
+                             date(2026, 2, 1))
+    assert "effective_on" in refused.value.details
+    assert domain.dated_history(s, {"name": "x"}, compliance.DATED_STATION_FIELDS, date(2026, 3, 2)) is None

@@ -62,3 +62,53 @@ def test_who_is_in_post_depends_on_the_day():
     assert staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 6, 1)) == []
     nothing = staffing.promise_problems(PROMISE, [fx.SECOND_STATION], {}, date(2026, 6, 1))
     assert nothing == [f"{fx.SECOND_STATION}: the registry has reported no staff for this station"]
+
+
+# --- the staffing on the payment's date, not today's ----------------------------------------------
+def test_a_later_salary_breach_does_not_flag_an_earlier_payment_and_an_earlier_one_is_not_hidden():
+    doc = apply([*(fx.staff_joined(fx.STATION, f"s{i}") for i in range(3)),
+                 fx.compliance_changed(fx.STATION, as_of="2026-01-05"),
+                 fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-03-10"),
+                 fx.compliance_changed(fx.STATION, as_of="2026-05-01")])
+    assert staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 3, 9)) == []
+    on_breach = staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 3, 10))
+    assert len(on_breach) == 1 and "pay below" in on_breach[0] and "2026-03-10" in on_breach[0]
+    assert "pay below" in staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 4, 30))[0]
+    assert staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 5, 1)) == []
+    before_any = staffing.station_figures(doc, date(2026, 1, 4))
+    assert before_any["salary"] == "unknown" and before_any["compliance_as_of"] is None
+
+
+def test_a_qualification_counts_from_the_day_it_was_recorded():
+    joined = fx.staff_joined(fx.STATION, "s3", professional=False, start="2025-06-01")
+    doc = apply([*(fx.staff_joined(fx.STATION, f"s{i}") for i in range(2)), joined, fx.compliance_changed(fx.STATION)])
+    recorded_at = "2026-03-31T17:00:00Z"  # 1 April in China
+    doc = staffing.qualification_recorded(doc, {"staff_id": "s3", "professional": True}, recorded_at)
+    assert "2 professional" in staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 3, 31))[0]
+    assert staffing.promise_problems(PROMISE, [fx.STATION], {fx.STATION: doc}, date(2026, 4, 1)) == []
+    redelivered = staffing.qualification_recorded(doc, {"staff_id": "s3", "professional": True}, recorded_at)
+    assert redelivered == doc
+
+
+def test_dated_facts_in_any_order_give_the_same_history():
+    events = [fx.staff_joined(fx.STATION, "s1", professional=False),
+              fx.compliance_changed(fx.STATION, as_of="2026-01-05"),
+              fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-03-10")]
+    expected = apply(events)
+    assert apply(list(reversed(events))) == expected
+    assert [e["as_of"] for e in expected["compliance_history"]] == ["2026-01-05", "2026-03-10"]
+
+
+def test_an_evaluation_stated_later_for_an_earlier_day_supersedes_those_computed_without_it():
+    doc = staffing.empty(fx.STATION)
+    for event, at in ((fx.compliance_changed(fx.STATION, as_of="2026-01-05"), "2026-01-05T01:00:00Z"),
+                      (fx.compliance_changed(fx.STATION, as_of="2026-03-10"), "2026-03-10T01:00:00Z"),
+                      # recorded on 1 April: pay was cut from 1 March
+                      (fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-03-01"),
+                       "2026-04-01T01:00:00Z"),
+                      (fx.compliance_changed(fx.STATION, salary="not_met", as_of="2026-04-01"),
+                       "2026-04-01T01:00:01Z")):
+        doc = staffing.compliance_changed(doc, event.payload, at)
+    assert staffing.compliance_on(doc, date(2026, 2, 28))["rules"]["salary"] == "met"
+    for day in (date(2026, 3, 1), date(2026, 3, 15), date(2026, 4, 2)):
+        assert staffing.compliance_on(doc, day)["rules"]["salary"] == "not_met", day

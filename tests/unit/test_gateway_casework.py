@@ -17,7 +17,8 @@ from gateway.schema import casework as casework_schema
 from services.casework import catalogue
 from services.casework.domain import STAGES
 from services.casework.events import DOMAINS
-from services.common import config
+from services.common import clock, config
+from services.common.auth import SYSTEM
 from tests.support import casework_fixtures as fx
 from tests.support.gateway_casework_fakes import (
     COLLEAGUE,
@@ -190,7 +191,7 @@ def test_members_consents_and_the_household_change_through_mutations():
         "givenOn": china_today().isoformat()}}, casework=casework)["recordConsent"]
     assert consent["consent"]["purposes"] == ["CASEWORK", "REFERRAL_SHARING"]
     assert consent["consent"]["recordedBy"] == {"by": WORKER, "role": "station_staff"}
-    assert consent["household"]["consents"] == [{"id": consent["consent"]["id"]}]
+    assert consent["household"]["consents"][-1] == {"id": consent["consent"]["id"]}  # after the seeded basis
     minor = run("""mutation ($id: ID!, $input: RecordConsentInput!) { recordConsent(householdId: $id, input: $input) {
         consent { id } } }""", {"id": household, "input": {
         "expectedVersion": version(), "personId": grandson, "legalBasis": "CONSENT", "purposes": ["CASEWORK"],
@@ -580,3 +581,16 @@ def test_without_a_casework_client_casework_fields_are_unavailable_and_the_rest_
                            token=token_for("admin")).json()
     assert body["data"] == {"viewer": {"role": "ADMIN"}, "households": None}
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_crisis_breaches_are_shown_on_the_case_and_counted_in_the_summary():
+    casework = seeded()
+    case_id = casework.ids["crisis_case"]
+    with clock.FrozenClock(clock.utcnow() + timedelta(hours=25)):
+        assert casework.service.sweep_crisis_contacts(SYSTEM) == [case_id]
+    data = ok("""query ($id: ID!) { case(id: $id) { crisisBreaches { episode delayMinutes contactInTime recordedAt } }
+        caseSummary { crisisBreaches crisisContactOverdue stations { crisisBreaches } } }""", {"id": case_id},
+              casework=casework)
+    [breach] = data["case"]["crisisBreaches"]
+    assert breach["episode"] == 1 and breach["delayMinutes"] is None and breach["contactInTime"] is False
+    assert data["caseSummary"]["crisisBreaches"] == 1 and data["caseSummary"]["stations"][0]["crisisBreaches"] == 1

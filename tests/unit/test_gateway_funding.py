@@ -13,7 +13,7 @@ from gateway.schema import COST_MODEL, schema
 from gateway.schema import funding as funding_schema
 from services.common import config
 from services.common.errors import RuleViolation
-from services.funding import contracts, earmarks, evaluation, procurement
+from services.funding import closing, contracts, earmarks, evaluation, procurement
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
 from tests.support.gateway_funding_fakes import FakeFunding, registry_for
 
@@ -44,7 +44,7 @@ def test_enums_offer_exactly_what_the_funding_service_accepts():
     assert values(funding_schema.ReviewChecklistItem) == set(procurement.CHECKLIST_CODES)
     assert values(funding_schema.TenderStatus) == {procurement.DRAFT, procurement.PUBLISHED, procurement.AWARDED,
                                                    procurement.CANCELLED}
-    assert values(funding_schema.ContractStatus) == {contracts.ACTIVE}
+    assert values(funding_schema.ContractStatus) == {contracts.ACTIVE, closing.CLOSED}
     assert values(funding_schema.MilestoneType) == set(contracts.MILESTONE_TYPES)
     assert values(funding_schema.PlatformMetric) == set(contracts.METRICS)
     assert values(funding_schema.DisbursementStatus) == {contracts.PAID, contracts.HELD, contracts.CANCELLED}
@@ -190,6 +190,28 @@ def test_service_refusals_come_back_typed_with_camel_case_details():
     unknown = run("""mutation { amendContract(id: "ctr_999", input: {expectedVersion: 1, reason: "延长服务期",
         periodEnd: "2027-02-28"}) { contract { id } } }""", token=COUNTY)
     assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_close_contract_sends_what_the_service_takes_and_shows_the_returns():
+    funding = FakeFunding()
+    body = run("""mutation { closeContract(id: "ctr_001", input: {expectedVersion: 3, closedOn: "2026-03-31",
+        reason: "服务期满，结余资金退回"}) { contract { status committedFen
+          closure { closedOn reason returnedFen returns { budgetLineId amountFen } } } } }""",
+               token=COUNTY, funding=funding)
+    assert "errors" not in body, body["errors"]
+    contract = body["data"]["closeContract"]["contract"]
+    assert contract["status"] == "CLOSED"
+    assert contract["closure"]["closedOn"] == "2026-03-31" and contract["closure"]["reason"] == "服务期满，结余资金退回"
+    returned = contract["closure"]["returnedFen"]
+    assert returned > 0 and contract["closure"]["returns"] == [{"budgetLineId": "bl_1", "amountFen": returned}]
+    assert funding.writes == [("close_contract", ("ctr_001", {"expected_version": 3, "closed_on": "2026-03-31",
+                                                             "reason": "服务期满，结余资金退回"}))]
+    funding.failures["close_contract"] = RuleViolation("1 held payments wait for a decision",
+                                                       {"status": ["held payments are open"]})
+    refused = run("""mutation { closeContract(id: "ctr_001", input: {expectedVersion: 3, closedOn: "2026-03-31",
+        reason: "结余退回"}) { contract { id } } }""", token=COUNTY, funding=funding)
+    assert refused["data"] == {"closeContract": None}
+    assert refused["errors"][0]["extensions"]["code"] == "RULE_VIOLATION"
 
 
 # --- who may read and write -------------------------------------------------------------------

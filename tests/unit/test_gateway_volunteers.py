@@ -159,3 +159,54 @@ def test_reveal_is_logged_and_the_service_being_down_fails_only_its_fields():
     body = run(fake, "{ volunteers { totalCount } communityResources { totalCount } }", token="danyang")
     assert body["data"]["volunteers"] is None and body["data"]["communityResources"]["totalCount"] == 1
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+REVOKE = """mutation ($id: ID!, $input: RevokeVolunteerCertificateInput!) {
+    revokeVolunteerCertificate(certificateId: $id, input: $input) { certificateId revoked revokedOn reason } }"""
+VERIFY_REVOKED = """query ($content: JSON!, $code: String!) { verifyVolunteerCertificate(content: $content,
+    verificationCode: $code) { valid revoked revokedOn reason } }"""
+
+
+def test_a_revoked_certificate_is_reported_revoked_to_anyone_who_verifies_it():
+    fake = seeded(volunteers=1)
+    volunteer_id = fake.ids["volunteers"][0]
+    volunteer = fake.service.get_volunteers(ADMIN, [volunteer_id])[0]
+    entry = fake.service.hours_for_volunteers(ADMIN, [volunteer_id])[volunteer_id][0]
+    fake.service.approve_hours(ADMIN, volunteer_id, {"expected_version": volunteer["version"],
+                                                     "entry_ids": [entry["entry_id"]]})
+    today = datetime.now(UTC).date()
+    certificate = ok(fake, ISSUE, {"id": volunteer_id, "input": {"from": (today - timedelta(days=30)).isoformat(),
+                                                                 "to": today.isoformat()}},
+                     token="worker")["issueVolunteerCertificate"]
+    assert refused(fake, REVOKE, {"id": certificate["certificateId"], "input": {"reason": "时长登记有误"}},
+                   token="evaluator")["code"] == "FORBIDDEN"
+    revoked = ok(fake, REVOKE, {"id": certificate["certificateId"], "input": {"reason": "时长登记有误"}},
+                 token="worker")["revokeVolunteerCertificate"]
+    assert revoked["revoked"] is True and revoked["reason"] == "时长登记有误"
+    check = ok(fake, VERIFY_REVOKED, {"content": certificate["content"],
+                                      "code": certificate["verificationCode"]})["verifyVolunteerCertificate"]
+    assert check["valid"] is False and check["revoked"] is True and check["revokedOn"] == revoked["revokedOn"]
+    assert refused(fake, REVOKE, {"id": certificate["certificateId"], "input": {"reason": "再次撤销"}},
+                   token="worker")["code"] == "CONFLICT"
+
+
+CANCEL = """mutation ($need: ID!, $task: ID!, $input: CancelMatchTaskInput!) {
+    cancelMatchTask(needId: $need, taskId: $task, input: $input) { need { status tasks { status
+      cancellationReason cancelledAt } } } }"""
+
+
+def test_cancelling_a_task_through_the_gateway_frees_the_volunteer():
+    fake = seeded(volunteers=1)
+    volunteer_id, need_id = fake.ids["volunteers"][0], fake.ids["needs"][0]
+    need = fake.service.get_needs(ADMIN, [need_id])[0]
+    task_id = need["tasks"][0]["task_id"]
+    data = ok(fake, CANCEL, {"need": need_id, "task": task_id,
+                             "input": {"expectedVersion": need["version"], "reason": "老人住院，暂停探访"}},
+              token="worker")["cancelMatchTask"]["need"]
+    assert data["tasks"][0]["status"] == "CANCELLED" and data["tasks"][0]["cancellationReason"] == "老人住院，暂停探访"
+    assert data["tasks"][0]["cancelledAt"] and data["status"] != "MATCHED"
+    assert fake.service.get_volunteers(ADMIN, [volunteer_id])[0]["open_tasks"] == 0
+    again = refused(fake, CANCEL, {"need": need_id, "task": task_id,
+                                   "input": {"expectedVersion": need["version"] + 1, "reason": "再次取消"}},
+                    token="worker")
+    assert again["code"] == "CONFLICT"

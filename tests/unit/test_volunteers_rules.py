@@ -238,3 +238,42 @@ def test_directory_export_has_the_hsds_shape():
                                              for a in service["attributes"]}
     assert location["addresses"][0]["country"] == "CN"
     assert directory.hsds_directory([resource], datetime(2026, 6, 2))["services"][0]["id"] == service["id"]
+
+
+# --- cancelling a task, revoking a certificate ------------------------------------------------
+def need_with_task(task_status="open"):
+    proposals = [{"proposal_id": "n1:volunteer:v1", "state": "accepted"}, {"proposal_id": "n1:volunteer:v2",
+                                                                            "state": "proposed"}]
+    tasks = [{"task_id": "tsk_1", "proposal_id": "n1:volunteer:v1", "kind": "volunteer", "candidate_id": "v1",
+              "status": task_status}]
+    return {"_id": "n1", "status": "matched", "proposals": proposals, "tasks": tasks, "unmet": None}
+
+
+def test_cancelling_an_open_task_returns_the_need_to_matching_and_retires_its_proposal():
+    changes, task = domain.cancel_task(need_with_task(), "tsk_1", "志愿者生病", "stf_1", "2026-06-30T02:00:00Z")
+    assert task["status"] == "cancelled" and task["cancellation_reason"] == "志愿者生病"
+    assert task["cancelled_by"] == "stf_1" and task["cancelled_at"] == "2026-06-30T02:00:00Z"
+    assert changes["status"] == "proposed"  # the other candidate is still on offer
+    assert [p["state"] for p in changes["proposals"]] == ["cancelled", "proposed"]
+    alone = {**need_with_task(), "proposals": need_with_task()["proposals"][:1]}
+    assert domain.cancel_task(alone, "tsk_1", "取消", "stf_1", "2026-06-30T02:00:00Z")[0]["status"] == "open"
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_only_an_open_task_is_cancelled(status):
+    with pytest.raises(Conflict, match=f"already {status}"):
+        domain.cancel_task(need_with_task(status), "tsk_1", "取消", "stf_1", "2026-06-30T02:00:00Z")
+    with pytest.raises(NotFound):
+        domain.cancel_task(need_with_task(), "tsk_9", "取消", "stf_1", "2026-06-30T02:00:00Z")
+
+
+def test_a_revoked_certificate_says_so_when_verified_and_is_revoked_once():
+    certificate = {"_id": "cert_1"}
+    changes = certificates.revoke(certificate, "服务时长登记有误", "stf_1", "2026-06-29T17:00:00Z", "2026-06-30")
+    assert changes == {"revoked": {"reason": "服务时长登记有误", "by": "stf_1", "at": "2026-06-29T17:00:00Z",
+                                   "on": "2026-06-30"}}
+    answer = certificates.revoked_answer({**certificate, **changes})
+    assert answer["valid"] is False and answer["revoked"] is True and answer["revoked_on"] == "2026-06-30"
+    assert "服务时长登记有误" in answer["reason"]
+    with pytest.raises(Conflict, match="already revoked"):
+        certificates.revoke({**certificate, **changes}, "again", "stf_1", "2026-07-01T00:00:00Z", "2026-07-01")
