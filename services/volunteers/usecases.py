@@ -30,6 +30,7 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
+from services.common.scope import load_for_write, load_in_scope
 from services.common.storage import all_of
 
 from . import certificates, directory, domain, events, matching, places, schemas
@@ -76,11 +77,7 @@ class Volunteering:
 
     @staticmethod
     def _visible(store, doc_id: str, viewer: Viewer) -> dict:
-        doc = store.get(doc_id) if isinstance(doc_id, str) else None
-        if doc is None or not viewer.sees_station(doc["station_id"], doc["region_code"]):
-            # Out-of-scope records look exactly like unknown ones.
-            raise NotFound(f"unknown {store.label} {doc_id}", {"id": [f"no {store.label} with this id in your scope"]})
-        return doc
+        return load_in_scope(viewer, store.get(doc_id) if isinstance(doc_id, str) else None, store.label, doc_id)
 
     @staticmethod
     def _require_write(viewer: Viewer, doc: dict) -> None:
@@ -691,8 +688,11 @@ class Volunteering:
                    "community_code": data["community_code"], "assessment_id": None,
                    "assessed_on": clock.today().isoformat()}
         existing = self.repo.needs.get(need["need_id"])
-        if existing is not None and existing["household_id"] != data["household_id"]:
-            raise Conflict(f"need id {need['need_id']} belongs to another household")
+        if existing is not None:
+            # The need's own station decides, not the station stated beside its id.
+            load_for_write(viewer, existing, "need", need["need_id"], field="need_id")
+            if existing["household_id"] != data["household_id"] or existing["station_id"] != data["station_id"]:
+                raise Conflict(f"need id {need['need_id']} belongs to another household or station")
         self._record_need(viewer, need, context, source="request")
         return domain.need_view(self.repo.needs.require(need["need_id"]))
 
