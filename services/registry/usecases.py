@@ -291,6 +291,9 @@ class Registry:
 
     def region_rollup(self, viewer: Viewer, region_code: str, as_of: str | None = None) -> dict:
         on = _parse_date(as_of, "as_of")
+        region_prefix(region_code)
+        if self.repo.region(region_code) is None:
+            raise NotFound(f"unknown region {region_code}", {"code": ["no such division in the region tree"]})
         docs = self.repo.stations.find(viewer.station_filter(within=region_code))
         policies, wages = self.repo.policies(), self.repo.wages()
         by_status = {s: 0 for s in ("met", "not_met", "at_risk", "unknown")}
