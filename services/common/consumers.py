@@ -5,9 +5,9 @@ nameko's own `event_handler` acks and drops an event whose handler raises. Here:
   bad envelope, invalid payload, unknown version) goes straight to the dead-letter queue with the reason;
 - a handler that raises a permanent failure (PERMANENT_FAILURES: the event does not fit its contract)
   is dead-lettered at once with reason `permanent`;
-- any other error is transient (a NotFound of a referenced aggregate too): the event is re-published to `<queue>.retry.<n>`, a wait queue whose TTL grows with
-  n and which dead-letters back to the consumer's queue; after `event_max_retries` attempts the
-  message goes to the dead-letter queue with the error;
+- any other error is transient (a NotFound of a referenced aggregate too): the event is re-published
+  to `<queue>.retry.<n>`, a wait queue whose TTL grows with n and which dead-letters back to the
+  consumer's queue; after `event_max_retries` attempts it goes to the dead-letter queue with the error;
 - `Inbox.process_once` records (consumer, event id) under a unique index so a redelivered or
   duplicated event has no second effect;
 - an event another live worker holds right now (`ProcessingInProgress`) is not a failed attempt:
