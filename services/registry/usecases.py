@@ -78,7 +78,7 @@ class Registry:
         snapshot, compliance_events = self._compliance_change(station, after, viewer)
         changes = {**changes, "compliance": snapshot}
         self.repo.stations.update(station["_id"], expected_version, changes, [*change_events, *compliance_events])
-        return domain.station_view(self.repo.stations.require(station["_id"]))
+        return domain.station_view(self.repo.stations.require(station["_id"]), viewer)
 
     # --- stations -----------------------------------------------------------------------
     def register_station(self, viewer: Viewer, data: dict) -> dict:
@@ -99,7 +99,7 @@ class Registry:
             "previous_status": None, "rules": station["compliance"]["rules"], "as_of": evaluation["as_of"]}, viewer)
         self.repo.stations.insert(station, [registered, changed],
                                   duplicate_message=f"township {township_code} already has a station")
-        return domain.station_view(self.repo.stations.require(station["_id"]))
+        return domain.station_view(self.repo.stations.require(station["_id"]), viewer)
 
     def update_station(self, viewer: Viewer, station_id: str, data: dict) -> dict:
         data = load(schemas.StationUpdateSchema, data)
@@ -249,7 +249,7 @@ class Registry:
         if f["after"]:
             page_query = {**query, "_id": {**query.get("_id", {}), "$gt": f["after"]}}
         docs = self.repo.stations.find(page_query, sort=[("_id", 1)], limit=f["limit"] + 1)
-        items = [domain.station_view(d) for d in docs[:f["limit"]]]
+        items = [domain.station_view(d, viewer) for d in docs[:f["limit"]]]
         next_cursor = items[-1]["id"] if len(docs) > f["limit"] else None
         return {"items": items, "next_cursor": next_cursor, "total": total}
 
@@ -259,7 +259,7 @@ class Registry:
 
     def get_stations(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_by_id(viewer, ids)
-        return [domain.station_view(found[i]) if i in found else None for i in ids]
+        return [domain.station_view(found[i], viewer) if i in found else None for i in ids]
 
     def staff_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict[str, list[dict]]:
         found = self._visible_by_id(viewer, station_ids)

@@ -15,7 +15,7 @@ from datetime import date
 
 from services.casework.events import DOMAINS
 from services.common import clock
-from services.common.auth import ADMIN, CITY, COUNTY, EVALUATOR, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import ADMIN, CITY, COUNTY, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
 from services.common.config import settings
 from services.common.errors import (
     ConcurrentModification,
@@ -116,7 +116,7 @@ class Volunteering:
         return self._volunteer_view(viewer, self.repo.volunteers.require(volunteer["_id"]))
 
     def _volunteer_view(self, viewer: Viewer, doc: dict) -> dict:
-        return domain.volunteer_view(doc, reveal_names=viewer.role != EVALUATOR)
+        return domain.volunteer_view(doc, viewer)
 
     def _edit_volunteer(self, viewer: Viewer, volunteer_id: str, expected: int, changes: dict,
                         change_events=()) -> dict:
@@ -693,7 +693,7 @@ class Volunteering:
             if existing["household_id"] != data["household_id"] or existing["station_id"] != data["station_id"]:
                 raise Conflict(f"need id {need['need_id']} belongs to another household or station")
         self._record_need(viewer, need, context, source="request")
-        return domain.need_view(self.repo.needs.require(need["need_id"]))
+        return domain.need_view(self.repo.needs.require(need["need_id"]), viewer)
 
     def _rank(self, need_doc: dict) -> matching.Ranking:
         need = domain.matching_need(need_doc)
@@ -800,7 +800,7 @@ class Volunteering:
             raise Conflict(f"the need is {need['status']}; nothing to match")
         changes, run_events = self._run_matching(viewer, need)
         self.repo.needs.update(need_id, data["expected_version"], changes, run_events)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def accept_proposal(self, viewer: Viewer, need_id: str, proposal_id: str, data: dict) -> dict:
         data = load(schemas.AcceptSchema, data)
@@ -835,7 +835,7 @@ class Volunteering:
         except (ConcurrentModification, NotFound):
             self._release(viewer, task)
             raise
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     @staticmethod
     def _decision_payload(need: dict, proposal: dict, task_id: str | None, reason: str | None) -> dict:
@@ -909,7 +909,7 @@ class Volunteering:
             state["unmet"] = changes["unmet"]
         changes["status"] = domain.status_of(state)
         self.repo.needs.update(need_id, data["expected_version"], changes, decision_events)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def complete_task(self, viewer: Viewer, need_id: str, task_id: str, data: dict) -> dict:
         data = load(schemas.CompleteTaskSchema, data)
@@ -948,7 +948,7 @@ class Volunteering:
             "hours": hours, "notes": data.get("notes")}, viewer)
         self.repo.needs.update(need_id, data["expected_version"],
                                {"tasks": state["tasks"], "status": domain.status_of(state)}, [delivered])
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def cancel_task(self, viewer: Viewer, need_id: str, task_id: str, data: dict) -> dict:
         """Cancel an open task: the need goes back to matching and the candidate's hold is released
@@ -968,7 +968,7 @@ class Volunteering:
             "candidate_id": task["candidate_id"], "reason": data["reason"], "cancelled_at": at}, viewer)
         self.repo.needs.update(need_id, data["expected_version"], changes, [cancelled])
         self._release(viewer, task)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def release_cancelled_task(self, viewer: Viewer, payload: dict) -> None:
         """task.cancelled: make sure the cancelled task's candidate is free (nothing if it already is)."""
@@ -984,19 +984,19 @@ class Volunteering:
             if f[key]:
                 conditions.append({key: f[key]})
         page = self.repo.page(self.repo.needs, and_query(*conditions), f["after"], f["limit"])
-        return {"items": [domain.need_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
+        return {"items": [domain.need_view(d, viewer) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
     def get_needs(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._batch(self.repo.needs, viewer, ids)
-        return [domain.need_view(found[i]) if i in found else None for i in ids]
+        return [domain.need_view(found[i], viewer) if i in found else None for i in ids]
 
     def needs_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.needs.find(and_query(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
                                     sort=[("_id", 1)])
         result = {hid: [] for hid in household_ids}
         for need in docs:
-            result[need["household_id"]].append(domain.need_view(need))
+            result[need["household_id"]].append(domain.need_view(need, viewer))
         return result
 
     def tasks_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
@@ -1006,7 +1006,7 @@ class Volunteering:
         for need in docs:
             for task in need["tasks"]:
                 if task["kind"] == "volunteer" and task["candidate_id"] in result:
-                    result[task["candidate_id"]].append(domain.task_view(need, task))
+                    result[task["candidate_id"]].append(domain.task_view(need, task, viewer))
         return result
 
     def unmet_rollup(self, viewer: Viewer, data: dict) -> dict:
