@@ -31,10 +31,11 @@ from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
 from services.common.scope import load_for_write, load_in_scope
+from services.common.storage import all_of
 
 from . import certificates, directory, domain, events, matching, places, schemas
 from .candidates import CandidateIndex
-from .storage import VolunteersRepository, and_query
+from .storage import VolunteersRepository
 
 RETRIES = 8
 
@@ -205,7 +206,7 @@ class Volunteering:
         if f["background_checked"] is not None:
             today = clock.today().isoformat()
             conditions.append({"background_valid_until": {"$gte" if f["background_checked"] else "$lt": today}})
-        page = self.repo.page(self.repo.volunteers, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.volunteers, all_of(*conditions), f["after"], f["limit"])
         return {"items": [self._volunteer_view(viewer, d) for d in page["docs"]],
                 "next_cursor": page["next_cursor"], "total": page["total"]}
 
@@ -402,7 +403,7 @@ class Volunteering:
 
     def list_teams(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.TeamFilterSchema, filters or {})
-        query = and_query(self._scope(viewer), {"station_id": f["station_id"]} if f["station_id"] else {})
+        query = all_of(self._scope(viewer), {"station_id": f["station_id"]} if f["station_id"] else {})
         page = self.repo.page(self.repo.teams, query, f["after"], f["limit"])
         return {"items": [domain.team_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
@@ -412,7 +413,7 @@ class Volunteering:
         return [domain.team_view(found[i]) if i in found else None for i in ids]
 
     def teams_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.teams.find(and_query(self._scope(viewer), {"member_ids": {"$in": list(volunteer_ids)}}))
+        docs = self.repo.teams.find(all_of(self._scope(viewer), {"member_ids": {"$in": list(volunteer_ids)}}))
         result = {vid: [] for vid in volunteer_ids}
         for team in docs:
             for vid in team["member_ids"]:
@@ -489,7 +490,7 @@ class Volunteering:
             today = clock.today().isoformat()
             conditions.append({"status": "active", "next_review_due": {"$lt": today}} if f["review_overdue"]
                               else {"$or": [{"status": "closed"}, {"next_review_due": {"$gte": today}}]})
-        return and_query(*conditions)
+        return all_of(*conditions)
 
     def _resource_visible(self, viewer: Viewer, doc: dict) -> bool:
         if viewer.role == PUBLIC:
@@ -640,7 +641,7 @@ class Volunteering:
             conditions.append({"station_id": f["station_id"]})
         if f["category"]:
             conditions.append({"category": f["category"]})
-        page = self.repo.page(self.repo.stock, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.stock, all_of(*conditions), f["after"], f["limit"])
         return {"items": [domain.stock_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
@@ -654,7 +655,7 @@ class Volunteering:
                       for lot in found[sid]["lots"]] if sid in found else [] for sid in stock_ids}
 
     def distributions_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.stock.find(and_query(self._scope(viewer), {"households": {"$in": list(household_ids)}}))
+        docs = self.repo.stock.find(all_of(self._scope(viewer), {"households": {"$in": list(household_ids)}}))
         result = {hid: [] for hid in household_ids}
         for stock in docs:
             returned = {m["returns"] for m in stock["movements"] if m["type"] == "return"}
@@ -983,7 +984,7 @@ class Volunteering:
         for key in ("station_id", "status", "domain", "household_id"):
             if f[key]:
                 conditions.append({key: f[key]})
-        page = self.repo.page(self.repo.needs, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.needs, all_of(*conditions), f["after"], f["limit"])
         return {"items": [domain.need_view(d, viewer) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
@@ -992,7 +993,7 @@ class Volunteering:
         return [domain.need_view(found[i], viewer) if i in found else None for i in ids]
 
     def needs_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.needs.find(and_query(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
+        docs = self.repo.needs.find(all_of(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
                                     sort=[("_id", 1)])
         result = {hid: [] for hid in household_ids}
         for need in docs:
@@ -1000,7 +1001,7 @@ class Volunteering:
         return result
 
     def tasks_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.needs.find(and_query(self._scope(viewer), {"task_assignees": {"$in": list(volunteer_ids)}}),
+        docs = self.repo.needs.find(all_of(self._scope(viewer), {"task_assignees": {"$in": list(volunteer_ids)}}),
                                     sort=[("_id", 1)])
         result = {vid: [] for vid in volunteer_ids}
         for need in docs:
@@ -1018,7 +1019,7 @@ class Volunteering:
             conditions.append({"community_code": prefix})
         if f["domain"]:
             conditions.append({"domain": f["domain"]})
-        docs = self.repo.needs.find(and_query(*conditions))
+        docs = self.repo.needs.find(all_of(*conditions))
         child_length = {2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[len(prefix)]
 
         def child(need: dict) -> str:
