@@ -217,18 +217,16 @@ class Registry:
         if not reason or len(reason.strip()) < 4:
             raise ValidationFailed.field("reason", "say why you need the unmasked data (at least 4 characters)")
         member = domain.find_staff(station, staff_id)
-        self.repo.log_access(viewer=viewer, subject_type="staff", subject_id=staff_id,
-                             fields=["id_number", "phone"], reason=reason.strip())
+        self.repo.access_log.record(viewer, subject_type="staff", subject_id=staff_id,
+                                    fields=["id_number", "phone"], reason=reason.strip(),
+                                    station_id=station_id, region_code=station["region_code"])
         return {"id_number": self.cipher.decrypt(member["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(member["phone_encrypted"])}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
-        if viewer.role not in ("admin", "supervisor", "county", "city", "province"):
-            raise PermissionDenied("only supervisors, civil-affairs staff and administrators read the access log")
         filters = filters or {}
-        query = {k: filters[k] for k in ("subject_id", "user_id") if filters.get(k)}
-        entries = self.repo.access_entries(query, int(filters.get("limit") or 100))
-        return [{**e, "at": clock.iso(e["at"])} for e in entries]
+        return self.repo.access_log.entries(viewer, subject_id=filters.get("subject_id"),
+                                            user_id=filters.get("user_id"), limit=int(filters.get("limit") or 100))
 
     # --- reads --------------------------------------------------------------------------
     def list_stations(self, viewer: Viewer, filters: dict | None) -> dict:

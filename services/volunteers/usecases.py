@@ -15,7 +15,7 @@ from datetime import date
 
 from services.casework.events import DOMAINS
 from services.common import clock
-from services.common.auth import ADMIN, CITY, COUNTY, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import PUBLIC, Viewer, region_prefix
 from services.common.config import settings
 from services.common.errors import (
     ConcurrentModification,
@@ -180,17 +180,16 @@ class Volunteering:
             raise PermissionDenied(f"role {viewer.role} may not see unmasked personal data")
         if not reason or len(reason.strip()) < 4:
             raise ValidationFailed.field("reason", "say why you need the unmasked data (at least 4 characters)")
-        self.repo.log_access(viewer=viewer, subject_type="volunteer", subject_id=volunteer_id,
-                             fields=["id_number", "phone"], reason=reason.strip())
+        self.repo.access_log.record(viewer, subject_type="volunteer", subject_id=volunteer_id,
+                                    fields=["id_number", "phone"], reason=reason.strip(),
+                                    station_id=volunteer["station_id"], region_code=volunteer["region_code"])
         return {"id_number": self.cipher.decrypt(volunteer["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(volunteer["phone_encrypted"])}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
-        if viewer.role not in (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE):
-            raise PermissionDenied("only supervisors, civil-affairs staff and administrators read the access log")
         f = load(schemas.AccessLogFilterSchema, filters or {})
-        query = {k: f[k] for k in ("subject_id", "user_id") if f.get(k)}
-        return [{**e, "at": clock.iso(e["at"])} for e in self.repo.access_entries(query, f["limit"])]
+        return self.repo.access_log.entries(viewer, subject_id=f.get("subject_id"), user_id=f.get("user_id"),
+                                            limit=f["limit"])
 
     def list_volunteers(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.VolunteerFilterSchema, filters or {})
