@@ -30,6 +30,7 @@ from services.common.errors import (
     ValidationFailed,
 )
 from services.common.events import Envelope, new_event
+from services.common.filters import prefix_range
 from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_phone
@@ -754,7 +755,7 @@ class Casework:
     def _region_conditions(self, viewer: Viewer, f: dict) -> list[dict]:
         conditions = [c for c in (self._scope(viewer),) if c]
         if f.get("region"):
-            conditions.append({"region_code": {"$regex": "^" + region_prefix(f["region"])}})
+            conditions.append({"region_code": prefix_range(region_prefix(f["region"]))})
         if f.get("station_id"):
             conditions.append({"station_id": f["station_id"]})
         return conditions
@@ -1270,7 +1271,7 @@ class Casework:
 
     def list_campaigns(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.CampaignFilterSchema, filters or {})
-        query = {"region_code": {"$regex": "^" + region_prefix(f["region"])}} if f["region"] else {}
+        query = {"region_code": prefix_range(region_prefix(f["region"]))} if f["region"] else {}
         docs = [d for d in self.repo.campaigns.find(query, sort=[("_id", 1)]) if self._campaign_visible(viewer, d)]
         if f["after"]:
             docs = [d for d in docs if d["_id"] > f["after"]]
@@ -1283,7 +1284,7 @@ class Casework:
         f = load(schemas.CampaignProgressFilterSchema, filters or {})
         campaign = self._visible_campaign(viewer, campaign_id)
         on = date.fromisoformat(campaign["starts_on"])
-        conditions = [{"region_code": {"$regex": "^" + region_prefix(campaign["region_code"])}},
+        conditions = [{"region_code": prefix_range(region_prefix(campaign["region_code"]))},
                       {"groups": {"$in": campaign["criteria"]["tags_any"]}}, {"status": "active"}]
         scope = self._scope(viewer)
         if scope:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.common import clock
+from services.common.filters import prefix_range
 from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
 from .compliance import Policy
@@ -45,7 +46,7 @@ class RegistryRepository:
         return [_region(d) for d in self.db[REGIONS].find(query).sort("_id", 1)]
 
     def regions_under(self, prefix: str) -> list[Region]:
-        return [_region(d) for d in self.db[REGIONS].find({"_id": {"$regex": "^" + prefix}}).sort("_id", 1)]
+        return [_region(d) for d in self.db[REGIONS].find({"_id": prefix_range(prefix)}).sort("_id", 1)]
 
     def all_regions(self) -> dict[str, Region]:
         return {d["_id"]: _region(d) for d in self.db[REGIONS].find({})}

@@ -26,6 +26,7 @@ from services.common.errors import (
     ValidationFailed,
 )
 from services.common.events import Envelope, new_event
+from services.common.filters import prefix_range
 from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
@@ -73,7 +74,7 @@ class Volunteering:
             return {}
         if len(region) == 12:
             return {"community_code": region}
-        return {"region_code": {"$regex": "^" + region_prefix(region)}}
+        return {"region_code": prefix_range(region_prefix(region))}
 
     @staticmethod
     def _visible(store, doc_id: str, viewer: Viewer) -> dict:
