@@ -101,18 +101,26 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
         claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
         sequences = eventlog.record_batch(db, name, claimed)  # the history first, then the broker
         clears = []
-        for doc in claimed:
-            entries = sorted((doc.get(OUTBOX) or {}).items(), key=lambda item: item[1]["order"])
-            for event_id, entry in entries:
-                publisher.publish(entry["envelope"], sequences.get(event_id))
-            published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
-            # Clear the pending flag only if no writer added events meanwhile (same version);
-            # otherwise remove just what went out and leave the rest for the next pass.
-            clears.append(UpdateOne({"_id": doc["_id"], VERSION: doc[VERSION]},
-                                    {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}, **_unset(published)}))
-            clears.append(UpdateOne({"_id": doc["_id"], VERSION: {"$ne": doc[VERSION]}},
-                                    {"$set": {OUTBOX_LEASE: 0}, **_unset(published)}))
-            sent += len(entries)
+        try:
+            for doc in claimed:
+                entries = sorted((doc.get(OUTBOX) or {}).items(), key=lambda item: item[1]["order"])
+                for event_id, entry in entries:
+                    publisher.publish(entry["envelope"], sequences.get(event_id))
+                published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
+                # Clear the pending flag only if no writer added events meanwhile (same version);
+                # otherwise remove just what went out and leave the rest for the next pass.
+                clears.append(UpdateOne({"_id": doc["_id"], VERSION: doc[VERSION]},
+                                        {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}, **_unset(published)}))
+                clears.append(UpdateOne({"_id": doc["_id"], VERSION: {"$ne": doc[VERSION]}},
+                                        {"$set": {OUTBOX_LEASE: 0}, **_unset(published)}))
+                sent += len(entries)
+        except Exception:
+            # A failed publish (the broker went away) keeps what was confirmed and gives the rest of the
+            # batch back at once, so the next pass, here or in another relay, does not wait out the lease.
+            if clears:
+                collection.bulk_write(clears, ordered=True)
+            collection.update_many({OUTBOX_CLAIM: token}, {"$set": {OUTBOX_LEASE: 0}})
+            raise
         if clears:
             collection.bulk_write(clears, ordered=True)
     return sent

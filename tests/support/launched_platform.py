@@ -43,8 +43,9 @@ class LaunchedPlatform:
         self.console_path = workdir / "console.txt"
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(workdir / "data"),
                     "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
-                    "PYTHONUNBUFFERED": "1", **env}
-        self.env.pop("MONGO_URI", None)
+                    "PYTHONUNBUFFERED": "1"}
+        self.env.pop("MONGO_URI", None)  # its own local store, unless the test passes MONGO_URI
+        self.env.update(env)
         self.process: subprocess.Popen | None = None
 
     def start(self, *args: str) -> None:
