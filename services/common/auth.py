@@ -8,13 +8,16 @@ A `Viewer` travels with every RPC call as a plain dict, so each service scopes i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import jwt
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import clock
-from .errors import PermissionDenied, Unauthenticated
+from .errors import PermissionDenied, Unauthenticated, ValidationFailed
+from .filters import prefix_range
 
 PROVINCE, CITY, COUNTY = "province", "city", "county"
 STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC = "station_staff", "supervisor", "evaluator", "admin", "public"
@@ -24,8 +27,23 @@ REGION_CODE_LENGTH = {PROVINCE: 2, CITY: 4, COUNTY: 6}
 TOKEN_AUDIENCE = "shegong"
 
 
+_DIVISION_CODE = re.compile(r"[0-9]{6}([0-9]{3})?")
+# A region filter may also name a province or city by its meaningful prefix ("32", "3211").
+_REGION_PREFIX = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}")
+
+
+def is_division_code(code: object) -> bool:
+    return isinstance(code, str) and _DIVISION_CODE.fullmatch(code) is not None
+
+
 def region_prefix(code: str) -> str:
-    """The meaningful prefix of a division code: 320000 → 32, 321100 → 3211, 321102 → 321102."""
+    """The meaningful prefix of a division code: 320000 → 32, 321100 → 3211, 321102 → 321102.
+
+    Refuses anything but a 6- or 9-digit code or a 2- or 4-digit prefix: the prefix goes into store
+    filters, so text such as "321181|", ".*" or "3" must never come out of here."""
+    if not isinstance(code, str) or _REGION_PREFIX.fullmatch(code) is None:
+        raise ValidationFailed.field("region", f"{str(code)[:40]!r} is not a division code (6 or 9 digits)"
+                                               " or a province or city prefix (2 or 4 digits)")
     if len(code) == 6:
         if code.endswith("0000"):
             return code[:2]
@@ -67,7 +85,7 @@ class Viewer:
     def sees_region(self, region_code: str) -> bool:
         if self.role == ADMIN:
             return True
-        if self.role in (*REGION_ROLES, EVALUATOR) and self.region:
+        if self.role in (*REGION_ROLES, EVALUATOR) and is_division_code(self.region):
             return region_code.startswith(region_prefix(self.region))
         return False
 
@@ -80,21 +98,22 @@ class Viewer:
                        within: str | None = None) -> dict:
         """A MongoDB filter restricting stations (or records keyed by station) to this viewer,
         optionally narrowed to the region `within`. One condition per field, never `$and` of
-        regexes: the document store scans once instead of once per condition."""
+        ranges: the document store scans once instead of once per condition. Prefix ranges, never
+        `$regex`: the region may come from a client."""
         wanted = region_prefix(within) if within else None
         if self.role == ADMIN:
-            return {region_field: {"$regex": "^" + wanted}} if wanted else {}
+            return {region_field: prefix_range(wanted)} if wanted else {}
         if self.role in (STATION_STAFF, SUPERVISOR):
             narrowed = {id_field: {"$in": list(self.station_ids)}}
             if wanted:
-                narrowed[region_field] = {"$regex": "^" + wanted}
+                narrowed[region_field] = prefix_range(wanted)
             return narrowed
-        if self.role in (*REGION_ROLES, EVALUATOR) and self.region:
+        if self.role in (*REGION_ROLES, EVALUATOR) and is_division_code(self.region):
             own = region_prefix(self.region)
             if wanted is None or wanted.startswith(own):
-                return {region_field: {"$regex": "^" + (wanted or own)}}
+                return {region_field: prefix_range(wanted or own)}
             if own.startswith(wanted):
-                return {region_field: {"$regex": "^" + own}}
+                return {region_field: prefix_range(own)}
         return {id_field: {"$in": []}}
 
     def require_write(self, station_id: str | None = None, region_code: str | None = None) -> None:
@@ -143,6 +162,35 @@ def mint_token(secret: str, *, role: str, user_id: str, region: str | None = Non
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+class TokenClaimsSchema(Schema):
+    """The claims a Viewer is built from. A validly signed token can still carry claims of the wrong
+    shape (a number for `sub`, a list for `region`): such a token is unusable, not an internal error."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf([r for r in ROLES if r != PUBLIC]))
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=lambda code: is_division_code(code) or _refuse("not a division code"))
+    stations = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=None,
+                           allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def _scope_matches_role(self, claims, **kwargs):
+        if claims["role"] in (*REGION_ROLES, EVALUATOR) and not claims.get("region"):
+            raise ValidationError(f"role {claims['role']} needs a region", "region")
+        if claims["role"] in (STATION_STAFF, SUPERVISOR) and not claims.get("stations"):
+            raise ValidationError(f"role {claims['role']} needs stations", "stations")
+
+
+def _refuse(reason: str) -> bool:
+    raise ValidationError(reason)
+
+
+_TOKEN_CLAIMS = TokenClaimsSchema()
+
+
 def verify_token(secret: str, token: str) -> Viewer:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE,
@@ -151,5 +199,10 @@ def verify_token(secret: str, token: str) -> Viewer:
         raise Unauthenticated("token expired") from None
     except jwt.PyJWTError as exc:
         raise Unauthenticated(f"invalid token: {exc}") from None
-    return Viewer.from_dict({"user_id": claims["sub"], "role": claims["role"], "region": claims.get("region"),
-                             "station_ids": claims.get("stations")})
+    try:
+        claims = _TOKEN_CLAIMS.load(claims)
+    except ValidationError as exc:
+        fields_refused = ", ".join(sorted(str(name) for name in exc.messages)) if isinstance(exc.messages, dict) else ""
+        raise Unauthenticated(f"invalid token claims: {fields_refused}") from None
+    return Viewer.from_dict({"user_id": claims["sub"], "role": claims["role"], "region": claims["region"],
+                             "station_ids": claims["stations"]})

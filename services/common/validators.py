@@ -8,7 +8,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-_DIVISION = re.compile(r"^\d{6}(\d{3})?$")
+_DIVISION = re.compile(r"^[0-9]{6}([0-9]{3})?$")
 
 
 _PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",

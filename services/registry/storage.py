@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.common import clock
-from services.common.storage import AggregateStore, Index, outbox_indexes
+from services.common.filters import prefix_range
+from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
 from .compliance import Policy
 from .regions import Region, load_average_wages, load_demo_townships, load_reference_regions
@@ -23,6 +24,7 @@ INDEXES = [
     Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
     *outbox_indexes(STATIONS),
+    *page_key_indexes(STATIONS),
 ]
 
 
@@ -44,7 +46,7 @@ class RegistryRepository:
         return [_region(d) for d in self.db[REGIONS].find(query).sort("_id", 1)]
 
     def regions_under(self, prefix: str) -> list[Region]:
-        return [_region(d) for d in self.db[REGIONS].find({"_id": {"$regex": "^" + prefix}}).sort("_id", 1)]
+        return [_region(d) for d in self.db[REGIONS].find({"_id": prefix_range(prefix)}).sort("_id", 1)]
 
     def all_regions(self) -> dict[str, Region]:
         return {d["_id"]: _region(d) for d in self.db[REGIONS].find({})}

@@ -82,7 +82,7 @@ def test_tokens_and_scopes():
     viewer = auth.verify_token("s" * 40, token)
     assert viewer == Viewer("u1", "county", "321181")
     assert viewer.sees_region("321181001") and not viewer.sees_region("321102001")
-    assert viewer.station_filter() == {"region_code": {"$regex": "^321181"}}
+    assert viewer.station_filter() == {"region_code": {"$gte": "321181", "$lt": "321182"}}
     with pytest.raises(Unauthenticated):
         auth.verify_token("t" * 40, token)
     expired = auth.mint_token("s" * 40, role="admin", user_id="u", ttl=timedelta(seconds=-1))
