@@ -29,7 +29,7 @@ from .errors import (
     log_unexpected,
     request_error,
 )
-from .guards import CostModel, GuardLimits, guard_for
+from .guards import RESPONSE_TOO_LARGE, CostModel, GuardLimits, guard_for
 from .http import (
     GRAPHQL_RESPONSE_JSON,
     METHOD_NOT_ALLOWED,
@@ -159,7 +159,15 @@ class GraphQLEndpoint:
         if not settings.production:
             # For developers checking batching and cost; production does not advertise either.
             payload["extensions"] = {"cost": measure.cost, "rpcCalls": rpc_calls()}
-        return json_response(200, payload, media_type)
+        response = json_response(200, payload, media_type)
+        size = len(response.body.encode())
+        if size > settings.max_response_bytes:
+            # The cost estimate bounds what a query asks for, not how big the stored values are.
+            return self._request_errors([GraphQLError(
+                f"the answer would be {size} bytes; the limit is "
+                f"{settings.max_response_bytes}. Ask for fewer fields, aliases or smaller pages.",
+                extensions={"code": RESPONSE_TOO_LARGE, "maxBytes": settings.max_response_bytes})], media_type)
+        return response
 
     @staticmethod
     def _execute(execution: GatewayExecutionContext) -> ExecutionResult:

@@ -46,6 +46,7 @@ from .errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 
@@ -84,6 +85,17 @@ class CostModel:
     """
     default_list_size: int = 50
     list_sizes: Mapping[str, int] = field(default_factory=dict)
+    # What a leaf costs when 1 would lie: a JSON scalar can carry a whole document ("JSON" → cost),
+    # and some fields are big whatever their type ("Query.resourceDirectory" → cost). A field's own
+    # entry wins over its type's.
+    leaf_costs: Mapping[str, int] = field(default_factory=dict)
+
+    def leaf_cost(self, parent_type_name: str, field_name: str, field_def) -> int:
+        own = self.leaf_costs.get(f"{parent_type_name}.{field_name}")
+        if own is not None:
+            return own
+        named = get_named_type(field_def.type) if field_def is not None else None
+        return self.leaf_costs.get(getattr(named, "name", ""), 1)
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,7 @@ def measure_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
                     aliases += 1
                 field_def = _field(parent_type, name)
                 if selection.selection_set is None or field_def is None:
-                    depth, cost = max(depth, 1), cost + 1
+                    depth, cost = max(depth, 1), cost + cost_model.leaf_cost(parent_type.name, name, field_def)
                     continue
                 own_page = page_size(selection, field_def)
                 is_list = is_list_type(get_nullable_type(field_def.type))
