@@ -29,7 +29,7 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
-from datetime import UTC, date, datetime  # noqa: E402
+from datetime import date, datetime  # noqa: E402
 
 from bench.common import percentile, private_platform  # noqa: E402
 from services.common import storage  # noqa: E402
@@ -53,13 +53,11 @@ from services.registry.regions import load_reference_regions  # noqa: E402
 from shegong.identity import credit_code  # noqa: E402
 from tests.support.containers import rpc_client, running  # noqa: E402
 
-AGGREGATE_FIELDS = {"_version": 1, "_outbox": {}, "_outbox_pending": False, "_outbox_lease": 0}
 WAGE = {"region_code": "320000", "year": 2021, "monthly_wage_fen": 959_442}
 
 
 def stamp(doc: dict) -> dict:
-    now = datetime.now(UTC)
-    return {**doc, **AGGREGATE_FIELDS, "_created_at": now, "_updated_at": now}
+    return storage.aggregate_document(doc)
 
 
 class ProvinceData:

@@ -80,8 +80,7 @@ def build_province(rng: random.Random) -> int:
             station["staff"] = staff
             station["compliance"] = compliance.snapshot(compliance.evaluate(
                 station, compliance.JIANGSU_2021, today, domain.wage_for(repo.wages(), station["region_code"], today.year)))
-            station.update({"_version": 1, "_outbox": {}, "_outbox_pending": False, "_outbox_lease": 0})
-            stations.append(station)
+            stations.append(storage.aggregate_document(station))
     repo.save_regions(townships)
     for start in range(0, len(stations), 500):
         db[STATIONS].insert_many(stations[start:start + 500])

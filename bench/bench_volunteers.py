@@ -35,7 +35,7 @@ from services.common import clock, config, storage  # noqa: E402
 from services.common.broker import connection, events_exchange  # noqa: E402
 from services.common.consumers import Inbox  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
-from services.common.storage import OUTBOX, OUTBOX_LEASE, OUTBOX_PENDING, VERSION  # noqa: E402
+from services.common.storage import OUTBOX_PENDING  # noqa: E402
 from services.volunteers import demo, domain, matching  # noqa: E402
 from services.volunteers.candidates import RESOURCE_FIELDS, VOLUNTEER_FIELDS, CandidateIndex  # noqa: E402
 from services.volunteers.storage import INDEXES, RESOURCES, VOLUNTEERS  # noqa: E402
@@ -66,8 +66,7 @@ def places() -> list[str]:
 
 def bookkeeping(doc: dict, now: datetime) -> dict:
     """What AggregateStore.insert adds, so bulk-loaded documents look like written ones."""
-    return {**doc, VERSION: 1, "_created_at": now, "_updated_at": now, OUTBOX: {}, OUTBOX_PENDING: False,
-            OUTBOX_LEASE: 0}
+    return {**storage.aggregate_document(doc), "_created_at": now, "_updated_at": now}
 
 
 def volunteer_doc(rng: random.Random, n: int, community: str, now: datetime) -> dict:

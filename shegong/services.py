@@ -21,7 +21,7 @@ SERVICES = {
     "gateway": "gateway.service:GatewayService",
 }
 BACKENDS = [name for name in SERVICES if name != "gateway"]
-MIGRATION_VERSION = 1
+MIGRATION_VERSION = 2  # 2: page keys on every aggregate
 DEMO_SEED = 2021
 
 
@@ -42,6 +42,7 @@ def migrate() -> dict:
         module = importlib.import_module(f"services.{name}.storage")
         db = storage.database(name)
         storage.ensure_indexes(db, [*module.INDEXES, *Inbox.indexes, *eventlog.INDEXES])
+        storage.backfill_page_keys(db, module.INDEXES)
         if hasattr(module, "load_reference_data"):
             loaded[name] = module.load_reference_data(db)
     storage.database("registry").meta.replace_one(

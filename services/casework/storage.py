@@ -25,13 +25,11 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import clock
 from services.common.storage import (
-    OUTBOX,
-    OUTBOX_LEASE,
-    OUTBOX_PENDING,
-    VERSION,
     AggregateStore,
     Index,
+    all_of,
     outbox_indexes,
+    page_key_indexes,
 )
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
@@ -59,18 +57,9 @@ INDEXES = [
     Index(ACCESS_LOG, (("station_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
     *outbox_indexes(HOUSEHOLDS, CASES),
+    *page_key_indexes(HOUSEHOLDS, CASES, CAMPAIGNS),
 ]
 OUTBOX_COLLECTIONS = [HOUSEHOLDS, CASES]
-
-
-def aggregate_document(doc: dict, events) -> dict:
-    """The stored shape of a new aggregate with its pending events, as AggregateStore.insert
-    writes it; used to insert many aggregates in one round trip (bulk import)."""
-    now = clock.utcnow()
-    outbox = {event.id: {"order": 1000 + position, "envelope": event.to_dict()}
-              for position, event in enumerate(events)}
-    return {**doc, VERSION: 1, "_created_at": now, "_updated_at": now, OUTBOX: outbox,
-            OUTBOX_PENDING: bool(outbox), OUTBOX_LEASE: 0}
 
 
 class IdentityTaken(Exception):
@@ -178,22 +167,6 @@ class CaseworkRepository:
     def remove_match_keys(self, person_id: str) -> None:
         self.db[MATCH_KEYS].delete_many({"person_id": person_id})
 
-    # --- bulk import -------------------------------------------------------------------------------
-    def insert_households(self, docs: list[dict]) -> set[str]:
-        """Insert prepared aggregate documents; return the ids that already existed."""
-        if not docs:
-            return set()
-        try:
-            self.db[HOUSEHOLDS].insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            duplicates = set()
-            for error in exc.details["writeErrors"]:
-                if error["code"] != 11000:
-                    raise
-                duplicates.add(docs[error["index"]]["_id"])
-            return duplicates
-        return set()
-
     # --- households and cases ----------------------------------------------------------------------
     def households_holding(self, person_ids: list[str]) -> list[dict]:
         return self.households.find({"person_ids": {"$in": list(person_ids)}})
@@ -206,10 +179,8 @@ class CaseworkRepository:
 
     def find_page(self, store: AggregateStore, conditions: list[dict], sort: list, limit: int,
                   after: dict | None = None) -> tuple[list[dict], int]:
-        base = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-        total = store.collection.count_documents(base)
-        query = {"$and": [base, after]} if after and base else (after or base)
-        return store.find(query, sort=sort, limit=limit + 1), total
+        base = all_of(*conditions)
+        return store.find(all_of(base, after), sort=sort, limit=limit + 1), store.count(base)
 
     def count_by(self, collection: str, match: dict, key: str) -> dict[str, int]:
         pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": 1}}}]

@@ -35,10 +35,11 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_phone
 from services.common.rpc import load
+from services.common.storage import aggregate_document, all_of
 
 from . import domain, events, schemas, views
 from .domain import Actor
-from .storage import CASES, HOUSEHOLDS, CaseworkRepository, IdentityTaken, aggregate_document, staff_is_current
+from .storage import CASES, HOUSEHOLDS, CaseworkRepository, IdentityTaken, staff_is_current
 
 SOCIAL_WORK_ROLES = ("social_worker", "station_lead")
 ACCESS_LOG_READERS = (ADMIN, SUPERVISOR, "county", "city", "province")
@@ -398,7 +399,7 @@ class Casework:
                 member["person_id"], household["_id"], household["station_id"], member_keys)]
             self._key_index(entries, by_key)  # later rows of the batch are matched against this one
             batch_entries.extend(entries)
-        self.repo.insert_households([aggregate_document(h, [e]) for _, h, _, e in accepted])
+        self.repo.households.insert_many([aggregate_document(h, [e]) for _, h, _, e in accepted])
         self.repo.add_match_keys(batch_entries)
         refused.sort(key=lambda r: r["row"])
         return {"accepted": len(accepted), "refused": refused,
@@ -634,13 +635,11 @@ class Casework:
         conditions = [c for c in (self._scope(viewer), {"open_duplicate_flags": {"$gt": 0}}) if c]
         if f["station_id"]:
             conditions.append({"station_id": f["station_id"]})
-        after = {"_id": {"$gt": f["after"]}} if f["after"] else None
-        docs, total = self.repo.find_page(self.repo.households, conditions, [("_id", 1)], f["limit"], after)
-        page = docs[:f["limit"]]
-        seen = self._protected(viewer, page)
+        page = self.repo.households.page(all_of(*conditions), f["after"], f["limit"])
+        seen = self._protected(viewer, page.docs)
         items = [{"household": views.household_view(h, self._today(), seen),
-                  "flags": [fl for fl in h["duplicate_flags"] if fl["status"] == "open"]} for h in page]
-        return {"items": items, "next_cursor": page[-1]["_id"] if len(docs) > f["limit"] else None, "total": total}
+                  "flags": [fl for fl in h["duplicate_flags"] if fl["status"] == "open"]} for h in page.docs]
+        return {"items": items, "next_cursor": page.next_cursor, "total": page.total}
 
     # --- unmasking ---------------------------------------------------------------------------------------
     def reveal_person(self, viewer: Viewer, household_id: str, person_id: str, reason: str) -> dict:
@@ -795,11 +794,9 @@ class Casework:
                               else {"open_duplicate_flags": 0})
         if f["head_name"]:
             conditions.append({"head_name": {"$regex": "^" + re.escape(f["head_name"])}})
-        after = {"_id": {"$gt": f["after"]}} if f["after"] else None
-        docs, total = self.repo.find_page(self.repo.households, conditions, [("_id", 1)], f["limit"], after)
-        page = docs[:f["limit"]]
-        return {"items": self._household_views(viewer, page),
-                "next_cursor": page[-1]["_id"] if len(docs) > f["limit"] else None, "total": total}
+        page = self.repo.households.page(all_of(*conditions), f["after"], f["limit"])
+        return {"items": self._household_views(viewer, page.docs), "next_cursor": page.next_cursor,
+                "total": page.total}
 
     def get_persons(self, viewer: Viewer, person_ids: list[str]) -> list[dict | None]:
         households = [h for h in self.repo.households_holding(person_ids)

@@ -54,6 +54,9 @@ class Settings:
     event_retry_base_ms: int = 1000
     database_prefix: str = "shegong"
     public_base_url: str = ""  # where the public reaches the gateway (open-data URLs); "" = this host and port
+    # `shegong run` restarts a crashed child, but gives up when it crashes this often within the window.
+    restart_limit: int = 5
+    restart_window_seconds: int = 60
     extra: dict = field(default_factory=dict)
 
     @property
@@ -100,6 +103,8 @@ class Settings:
             event_retry_base_ms=_int(env, "SHEGONG_EVENT_RETRY_BASE_MS", 1000),
             database_prefix=env.get("SHEGONG_DATABASE_PREFIX", "shegong"),
             public_base_url=(env.get("SHEGONG_PUBLIC_URL") or "").rstrip("/"),
+            restart_limit=_int(env, "SHEGONG_RESTART_LIMIT", 5),
+            restart_window_seconds=_int(env, "SHEGONG_RESTART_WINDOW_SECONDS", 60),
         )
         settings.check()
         return settings

@@ -1,13 +1,16 @@
 """Event consumption: validated, idempotent, retried with growing delays, then dead-lettered.
 
 nameko's own `event_handler` acks and drops an event whose handler raises. Here:
-- a message that is not a readable event of the declared contract (bad envelope, invalid payload,
-  unknown version) goes straight to the dead-letter queue with the reason;
+- a message that is not a readable event of the declared contract (a body that does not decode,
+  bad envelope, invalid payload, unknown version) goes straight to the dead-letter queue with the reason;
 - a handler that raises is re-published to `<queue>.retry.<n>`, a wait queue whose TTL grows with
   n and which dead-letters back to the consumer's queue; after `event_max_retries` attempts the
   message goes to the dead-letter queue with the error;
 - `Inbox.process_once` records (consumer, event id) under a unique index so a redelivered or
-  duplicated event has no second effect.
+  duplicated event has no second effect;
+- an event another live worker holds right now (`ProcessingInProgress`) is not a failed attempt:
+  it waits in the first wait queue and comes back with its attempt count unchanged, so a crash
+  never turns into a dead letter. A claim of a process that is gone is free at once (instances.py).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.messaging import Consumer, decode_from_headers
 from pymongo.errors import DuplicateKeyError
 
-from . import clock
+from . import clock, instances
 from .broker import DEAD_LETTER_QUEUE, connection, dead_letter_queue, events_exchange, retry_queue_name, retry_queues
 from .config import settings
 from .events import EventContract, UnreadableEvent, read_event
@@ -56,6 +59,13 @@ class ReliableEventHandler(Consumer):
                 wait_queue(channel).declare()
         self.publisher = AmqpPublisher(config.amqp_uri, serializer="json")
         super().setup()
+        # kombu's ConsumerMixin logs and acks a body it cannot decode before any handler sees it
+        self.consumer.on_decode_error = self._undecodable
+
+    def _undecodable(self, message, exc):
+        self._dead_letter(message.body, message, reason="undecodable", error=f"{type(exc).__name__}: {exc}",
+                          raw=True)
+        self.consumer.ack_message(message)
 
     def handle_message(self, body, message):
         try:
@@ -91,23 +101,30 @@ class ReliableEventHandler(Consumer):
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
         bind_correlation_id(envelope.correlation_id)
-        if attempts <= self.max_retries:
+        if issubclass(exc_info[0], ProcessingInProgress):
+            EVENTS_CONSUMED.labels(envelope.type, handler, "in-progress").inc()
+            self._wait(body, message, envelope, attempts=attempts - 1, error=error)
+        elif attempts <= self.max_retries:
             EVENTS_CONSUMED.labels(envelope.type, handler, "retry").inc()
             EVENTS_RETRIED.labels(self.queue_name).inc()
             log.warning("handler failed; retry %s of %s scheduled", attempts, self.max_retries,
                         extra={"event_id": envelope.id, "event_type": envelope.type, "queue": self.queue_name,
                                "error": error})
-            headers = dict(message.headers)
-            headers[ATTEMPTS_HEADER] = attempts
-            headers["x-shegong-last-error"] = error[:1000]
-            self.publisher.publish(body, exchange="", routing_key=retry_queue_name(self.queue_name, attempts),
-                                   headers=headers, delivery_mode=2, message_id=envelope.id)
+            self._wait(body, message, envelope, attempts=attempts, error=error)
         else:
             EVENTS_CONSUMED.labels(envelope.type, handler, "dead-lettered").inc()
             self._dead_letter(body, message, reason="handler-failed", error=error, attempts=attempts - 1)
         self.consumer.ack_message(message)
 
-    def _dead_letter(self, body, message, reason: str, error: str, attempts: int = 0):
+    def _wait(self, body, message, envelope, attempts: int, error: str):
+        """Park the event in a wait queue; it returns to this consumer when the queue's TTL expires."""
+        headers = dict(message.headers)
+        headers[ATTEMPTS_HEADER] = attempts
+        headers["x-shegong-last-error"] = error[:1000]
+        self.publisher.publish(body, exchange="", routing_key=retry_queue_name(self.queue_name, max(attempts, 1)),
+                               headers=headers, delivery_mode=2, message_id=envelope.id)
+
+    def _dead_letter(self, body, message, reason: str, error: str, attempts: int = 0, raw: bool = False):
         EVENTS_DEAD_LETTERED.labels(self.queue_name, reason).inc()
         log.error("message dead-lettered: %s", error, extra={"queue": self.queue_name, "error": error})
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
@@ -120,19 +137,26 @@ class ReliableEventHandler(Consumer):
             "x-attempts": attempts,
             "x-dead-lettered-at": clock.iso(clock.utcnow()),
         })
+        # an undecodable body travels as the bytes it came as, under its own content type
+        encoding = ({"content_type": message.content_type or "application/octet-stream",
+                     "content_encoding": message.content_encoding or "binary"} if raw else {})
         self.publisher.publish(body, exchange="", routing_key=DEAD_LETTER_QUEUE, headers=headers,
-                               delivery_mode=2, message_id=str(uuid.uuid4()))
+                               delivery_mode=2, message_id=str(uuid.uuid4()), **encoding)
 
 
 event_handler = ReliableEventHandler.decorator
 
 
 class ProcessingInProgress(Exception):
-    """Another worker holds this event right now; the message is retried later."""
+    """Another live worker holds this event right now; it comes back later, and that is no failed attempt."""
 
 
 class Inbox:
-    """Tracking records: (consumer, event id) → processed, under a unique index."""
+    """Tracking records: (consumer, event id) → processed, under a unique index.
+
+    A claim records the instance holding it. The lease only matters for holders on other hosts
+    (whose liveness cannot be seen from here); a holder on this host that is gone frees the claim.
+    """
 
     COLLECTION = "processed_events"
     LEASE = timedelta(seconds=60)
@@ -151,9 +175,10 @@ class Inbox:
         """
         now = clock.utcnow()
         key = f"{self.consumer}:{event_id}"
+        holder = instances.current()
         try:
             self.collection.insert_one({"_id": key, "consumer": self.consumer, "event_id": event_id,
-                                        "state": "claimed", "lease_until": now + self.LEASE})
+                                        "state": "claimed", "holder": holder, "lease_until": now + self.LEASE})
         except DuplicateKeyError:
             existing = self.collection.find_one({"_id": key})
             if existing is None:
@@ -163,10 +188,11 @@ class Inbox:
             lease_until = existing["lease_until"]
             if lease_until.tzinfo is None:
                 lease_until = lease_until.replace(tzinfo=UTC)
-            if lease_until > now:
+            if lease_until > now and not instances.is_gone(existing.get("holder")):
                 raise ProcessingInProgress(event_id) from None
+            # the lease value read identifies the claim taken over, so two takers cannot both win
             taken = self.collection.update_one({"_id": key, "state": "claimed", "lease_until": existing["lease_until"]},
-                                               {"$set": {"lease_until": now + self.LEASE}})
+                                               {"$set": {"lease_until": now + self.LEASE, "holder": holder}})
             if taken.matched_count == 0:
                 raise ProcessingInProgress(event_id) from None
         try:

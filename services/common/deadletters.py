@@ -25,7 +25,11 @@ def _drain(channel):
 
 def _describe(message) -> dict:
     headers = message.headers or {}
-    body = message.decode() if message.body else None
+    try:
+        body = message.decode() if message.body else None
+    except Exception:  # an undecodable message is listed as the text it came as
+        raw = message.body
+        body = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     return {
         "id": message.properties.get("message_id"),
         "queue": headers.get("x-original-queue"),

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import clock
 from services.common.errors import ConcurrentModification, Conflict
-from services.common.storage import AggregateStore, Index, outbox_indexes
+from services.common.storage import AggregateStore, Index, all_of, outbox_indexes, page_key_indexes
 from services.registry.regions import load_average_wages  # the shipped reference table, not the registry's data
 
 from . import staffing
@@ -59,6 +59,7 @@ INDEXES = [
     Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
     *outbox_indexes(*OUTBOX_COLLECTIONS),
+    *page_key_indexes(*OUTBOX_COLLECTIONS, SCHEMES),
 ]
 
 PROJECTION_RETRIES = 20
@@ -79,13 +80,8 @@ class FundingRepository:
     def page(store: AggregateStore, conditions: list[dict], after: str | None,
              limit: int) -> tuple[list[dict], str | None, int]:
         """One page in id order: (documents, next cursor, total matching)."""
-        conditions = [c for c in conditions if c]
-        base = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-        total = store.collection.count_documents(base)
-        query = {"$and": [*conditions, {"_id": {"$gt": after}}]} if after else base
-        docs = store.find(query, sort=[("_id", 1)], limit=limit + 1)
-        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
-        return docs[:limit], next_cursor, total
+        page = store.page(all_of(*conditions), after, limit)
+        return page.docs, page.next_cursor, page.total
 
     # supervision sums, computed by the store -------------------------------------------------------
     def line_totals(self, match: dict) -> list[dict]:

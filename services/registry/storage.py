@@ -6,7 +6,7 @@ from datetime import date
 
 from services.common import clock
 from services.common.filters import prefix_range
-from services.common.storage import AggregateStore, Index, outbox_indexes
+from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
 from .compliance import Policy
 from .regions import Region, load_average_wages, load_demo_townships, load_reference_regions
@@ -24,6 +24,7 @@ INDEXES = [
     Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
     *outbox_indexes(STATIONS),
+    *page_key_indexes(STATIONS),
 ]
 
 

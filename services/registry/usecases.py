@@ -244,14 +244,9 @@ class Registry:
             query[f"compliance.rules.{f['failing_rule']}.status"] = {"$in": ["not_met", "at_risk"]}
         if f["text"]:
             query["name"] = {"$regex": re.escape(f["text"])}
-        total = self.repo.stations.count(query)
-        page_query = query
-        if f["after"]:
-            page_query = {**query, "_id": {**query.get("_id", {}), "$gt": f["after"]}}
-        docs = self.repo.stations.find(page_query, sort=[("_id", 1)], limit=f["limit"] + 1)
-        items = [domain.station_view(d) for d in docs[:f["limit"]]]
-        next_cursor = items[-1]["id"] if len(docs) > f["limit"] else None
-        return {"items": items, "next_cursor": next_cursor, "total": total}
+        page = self.repo.stations.page(query, f["after"], f["limit"])
+        return {"items": [domain.station_view(d) for d in page.docs], "next_cursor": page.next_cursor,
+                "total": page.total}
 
     def _visible_by_id(self, viewer: Viewer, ids: list[str]) -> dict[str, dict]:
         docs = self.repo.stations.find({"_id": {"$in": list(ids)}})

@@ -6,7 +6,7 @@ nothing for plain equality on an indexed array field (found while building this 
 from __future__ import annotations
 
 from services.common import clock
-from services.common.storage import AggregateStore, Index, outbox_indexes
+from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
 VOLUNTEERS, RESOURCES, TEAMS, NEEDS, STOCK, CERTIFICATES, ACCESS_LOG = (
     "volunteers", "resources", "teams", "needs", "stock", "certificates", "access_log")
@@ -38,6 +38,7 @@ INDEXES = [
     Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
     *outbox_indexes(*EVENT_SOURCES),
+    *page_key_indexes(*EVENT_SOURCES, TEAMS),
 ]
 
 
@@ -53,12 +54,8 @@ class VolunteersRepository:
 
     def page(self, store: AggregateStore, query: dict, after: str | None, limit: int) -> dict:
         """One page sorted by id, the id of its last item as the cursor, and the total."""
-        total = store.collection.count_documents(query)
-        if after:
-            query = {"$and": [query, {"_id": {"$gt": after}}]} if query else {"_id": {"$gt": after}}
-        docs = store.find(query, sort=[("_id", 1)], limit=limit + 1)
-        return {"docs": docs[:limit], "next_cursor": docs[limit - 1]["_id"] if len(docs) > limit else None,
-                "total": total}
+        page = store.page(query, after, limit)
+        return {"docs": page.docs, "next_cursor": page.next_cursor, "total": page.total}
 
     def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
         self.db[ACCESS_LOG].insert_one({
@@ -68,13 +65,6 @@ class VolunteersRepository:
 
     def access_entries(self, query: dict, limit: int) -> list[dict]:
         return list(self.db[ACCESS_LOG].find(query, {"_id": 0}).sort("at", -1).limit(limit))
-
-
-def and_query(*conditions: dict) -> dict:
-    conditions = [c for c in conditions if c]
-    if not conditions:
-        return {}
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
 def rotate_protected_fields(db, cipher) -> dict:

@@ -31,10 +31,12 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
+from services.common.scope import load_for_write, load_in_scope
+from services.common.storage import all_of
 
 from . import certificates, directory, domain, events, matching, places, schemas
 from .candidates import CandidateIndex
-from .storage import VolunteersRepository, and_query
+from .storage import VolunteersRepository
 
 RETRIES = 8
 
@@ -76,11 +78,7 @@ class Volunteering:
 
     @staticmethod
     def _visible(store, doc_id: str, viewer: Viewer) -> dict:
-        doc = store.get(doc_id) if isinstance(doc_id, str) else None
-        if doc is None or not viewer.sees_station(doc["station_id"], doc["region_code"]):
-            # Out-of-scope records look exactly like unknown ones.
-            raise NotFound(f"unknown {store.label} {doc_id}", {"id": [f"no {store.label} with this id in your scope"]})
-        return doc
+        return load_in_scope(viewer, store.get(doc_id) if isinstance(doc_id, str) else None, store.label, doc_id)
 
     @staticmethod
     def _require_write(viewer: Viewer, doc: dict) -> None:
@@ -209,7 +207,7 @@ class Volunteering:
         if f["background_checked"] is not None:
             today = clock.today().isoformat()
             conditions.append({"background_valid_until": {"$gte" if f["background_checked"] else "$lt": today}})
-        page = self.repo.page(self.repo.volunteers, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.volunteers, all_of(*conditions), f["after"], f["limit"])
         return {"items": [self._volunteer_view(viewer, d) for d in page["docs"]],
                 "next_cursor": page["next_cursor"], "total": page["total"]}
 
@@ -406,7 +404,7 @@ class Volunteering:
 
     def list_teams(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.TeamFilterSchema, filters or {})
-        query = and_query(self._scope(viewer), {"station_id": f["station_id"]} if f["station_id"] else {})
+        query = all_of(self._scope(viewer), {"station_id": f["station_id"]} if f["station_id"] else {})
         page = self.repo.page(self.repo.teams, query, f["after"], f["limit"])
         return {"items": [domain.team_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
@@ -416,7 +414,7 @@ class Volunteering:
         return [domain.team_view(found[i]) if i in found else None for i in ids]
 
     def teams_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.teams.find(and_query(self._scope(viewer), {"member_ids": {"$in": list(volunteer_ids)}}))
+        docs = self.repo.teams.find(all_of(self._scope(viewer), {"member_ids": {"$in": list(volunteer_ids)}}))
         result = {vid: [] for vid in volunteer_ids}
         for team in docs:
             for vid in team["member_ids"]:
@@ -493,7 +491,7 @@ class Volunteering:
             today = clock.today().isoformat()
             conditions.append({"status": "active", "next_review_due": {"$lt": today}} if f["review_overdue"]
                               else {"$or": [{"status": "closed"}, {"next_review_due": {"$gte": today}}]})
-        return and_query(*conditions)
+        return all_of(*conditions)
 
     def _resource_visible(self, viewer: Viewer, doc: dict) -> bool:
         if viewer.role == PUBLIC:
@@ -644,7 +642,7 @@ class Volunteering:
             conditions.append({"station_id": f["station_id"]})
         if f["category"]:
             conditions.append({"category": f["category"]})
-        page = self.repo.page(self.repo.stock, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.stock, all_of(*conditions), f["after"], f["limit"])
         return {"items": [domain.stock_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
@@ -658,7 +656,7 @@ class Volunteering:
                       for lot in found[sid]["lots"]] if sid in found else [] for sid in stock_ids}
 
     def distributions_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.stock.find(and_query(self._scope(viewer), {"households": {"$in": list(household_ids)}}))
+        docs = self.repo.stock.find(all_of(self._scope(viewer), {"households": {"$in": list(household_ids)}}))
         result = {hid: [] for hid in household_ids}
         for stock in docs:
             returned = {m["returns"] for m in stock["movements"] if m["type"] == "return"}
@@ -691,8 +689,11 @@ class Volunteering:
                    "community_code": data["community_code"], "assessment_id": None,
                    "assessed_on": clock.today().isoformat()}
         existing = self.repo.needs.get(need["need_id"])
-        if existing is not None and existing["household_id"] != data["household_id"]:
-            raise Conflict(f"need id {need['need_id']} belongs to another household")
+        if existing is not None:
+            # The need's own station decides, not the station stated beside its id.
+            load_for_write(viewer, existing, "need", need["need_id"], field="need_id")
+            if existing["household_id"] != data["household_id"] or existing["station_id"] != data["station_id"]:
+                raise Conflict(f"need id {need['need_id']} belongs to another household or station")
         self._record_need(viewer, need, context, source="request")
         return domain.need_view(self.repo.needs.require(need["need_id"]))
 
@@ -984,7 +985,7 @@ class Volunteering:
         for key in ("station_id", "status", "domain", "household_id"):
             if f[key]:
                 conditions.append({key: f[key]})
-        page = self.repo.page(self.repo.needs, and_query(*conditions), f["after"], f["limit"])
+        page = self.repo.page(self.repo.needs, all_of(*conditions), f["after"], f["limit"])
         return {"items": [domain.need_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
@@ -993,7 +994,7 @@ class Volunteering:
         return [domain.need_view(found[i]) if i in found else None for i in ids]
 
     def needs_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.needs.find(and_query(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
+        docs = self.repo.needs.find(all_of(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
                                     sort=[("_id", 1)])
         result = {hid: [] for hid in household_ids}
         for need in docs:
@@ -1001,7 +1002,7 @@ class Volunteering:
         return result
 
     def tasks_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
-        docs = self.repo.needs.find(and_query(self._scope(viewer), {"task_assignees": {"$in": list(volunteer_ids)}}),
+        docs = self.repo.needs.find(all_of(self._scope(viewer), {"task_assignees": {"$in": list(volunteer_ids)}}),
                                     sort=[("_id", 1)])
         result = {vid: [] for vid in volunteer_ids}
         for need in docs:
@@ -1019,7 +1020,7 @@ class Volunteering:
             conditions.append({"community_code": prefix})
         if f["domain"]:
             conditions.append({"domain": f["domain"]})
-        docs = self.repo.needs.find(and_query(*conditions))
+        docs = self.repo.needs.find(all_of(*conditions))
         child_length = {2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[len(prefix)]
 
         def child(need: dict) -> str:

@@ -28,7 +28,7 @@ from services.casework.usecases import Casework
 from services.common import clock
 from services.common.auth import Viewer
 from services.common.errors import ConcurrentModification, Conflict, NotFound
-from services.common.storage import public
+from services.common.storage import Page, public
 from tests.support import casework_fixtures as fx
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
 
@@ -168,6 +168,20 @@ class MemoryStore:
     def count(self, filter: dict) -> int:
         return sum(1 for d in self.docs.values() if matches(d, filter))
 
+    def insert_many(self, docs: list[dict]) -> set[str]:
+        duplicates = set()
+        for doc in docs:
+            if doc["_id"] in self.docs:
+                duplicates.add(doc["_id"])
+            else:
+                self.docs[doc["_id"]] = copy.deepcopy(public(doc))
+        return duplicates
+
+    def page(self, filter: dict, after: str | None, limit: int) -> Page:
+        docs = self.find({"$and": [filter, {"_id": {"$gt": after}}]} if after else filter,
+                         sort=[("_id", 1)], limit=limit + 1)
+        return Page(docs[:limit], docs[limit - 1]["_id"] if len(docs) > limit else None, self.count(filter))
+
 
 class MemoryCaseworkRepository:
     """CaseworkRepository (services/casework/storage.py) in memory."""
@@ -220,15 +234,6 @@ class MemoryCaseworkRepository:
 
     def remove_match_keys(self, person_id: str) -> None:
         self.keys = {k: e for k, e in self.keys.items() if e["person_id"] != person_id}
-
-    def insert_households(self, docs: list[dict]) -> set[str]:
-        duplicates = set()
-        for doc in docs:
-            if doc["_id"] in self.households.docs:
-                duplicates.add(doc["_id"])
-            else:
-                self.households.docs[doc["_id"]] = copy.deepcopy(public(doc))
-        return duplicates
 
     # households and cases
     def households_holding(self, person_ids: list[str]) -> list[dict]:

@@ -1,0 +1,99 @@
+"""Reads that do not scan (issue 10): counts and pages of 100,000 households on the document store.
+
+Every list query of the services ends in `AggregateStore.page` (one page cut on the page key, and
+`count` for `totalCount`). Baseline in the same run, on the same collection: the way pages and counts
+were made before, `count_documents` and an `_id $gt` cursor under `$and`. For each query shape the
+first page and the last page are timed, so a cost that grows with the page's position shows.
+
+    python -m bench.bench_reads [--households N] [--repeat R]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench.common import percentile, private_platform
+from services.common import storage
+from services.common.storage import AggregateStore, all_of
+
+TOWNSHIPS = [f"3211{county:02d}{town:03d}" for county in (2, 11, 12, 81, 82, 83) for town in range(1, 11)]
+
+
+def households(count: int):
+    for n in range(count):
+        township = TOWNSHIPS[n % len(TOWNSHIPS)]
+        yield storage.aggregate_document({
+            "_id": f"hh_{n:07d}", "station_id": f"ST{township}", "region_code": township + "001",
+            "status": "active" if n % 10 else "moved", "risk_level": ("low", "medium", "high")[n % 3],
+            "head_name": "张三", "members": [{"person_id": f"p{n}", "name_masked": "张*"}]})
+
+
+def _old_page(store: AggregateStore, query: dict, after: str | None, limit: int):
+    total = store.collection.count_documents(query)
+    if after:
+        query = {"$and": [query, {"_id": {"$gt": after}}]} if query else {"_id": {"$gt": after}}
+    docs = store.find(query, sort=[("_id", 1)], limit=limit + 1)
+    return docs[:limit], total
+
+
+def _new_page(store: AggregateStore, query: dict, after: str | None, limit: int):
+    page = store.page(query, after, limit)
+    return page.docs, page.total
+
+
+def _timed(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentile(samples, 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with private_platform():
+        db = storage.database("casework")
+        storage.ensure_indexes(db, [storage.Index("households", (("region_code", 1),)),
+                                    storage.Index("households", (("station_id", 1),)),
+                                    *storage.page_key_indexes("households")])
+        store = AggregateStore(db, "households", "household")
+        started, batch = time.perf_counter(), []
+        for doc in households(args.households):
+            batch.append(doc)
+            if len(batch) == 5000:
+                store.insert_many(batch)
+                batch = []
+        store.insert_many(batch)
+        print(f"loaded {args.households} households in {time.perf_counter() - started:.1f} s")
+        last = f"hh_{args.households - 30:07d}"
+        county = "321181"
+        shapes = {
+            "province (no filter)": {},
+            "county (prefix range) + active": all_of({"region_code": {"$gte": county, "$lt": county + "\uffff"}},
+                                                     {"status": "active"}),
+            "two stations ($in) + risk": all_of({"station_id": {"$in": [f"ST{TOWNSHIPS[0]}", f"ST{TOWNSHIPS[7]}"]}},
+                                                {"risk_level": "high"}),
+        }
+        print(f"{'query shape':34s} {'path':8s} {'count ms':>9s} {'first page':>11s} {'last page':>10s} {'last/first':>10s}")
+        for label, query in shapes.items():
+            old_count = _timed(lambda q=query: store.collection.count_documents(q), max(1, args.repeat // 2))
+            new_count = _timed(lambda q=query: store.count(q), args.repeat)
+            old_first = _timed(lambda q=query: store.find(q, sort=[("_id", 1)], limit=51), args.repeat)
+            old_last = _timed(lambda q=query: store.find(
+                {"$and": [q, {"_id": {"$gt": last}}]} if q else {"_id": {"$gt": last}},
+                sort=[("_id", 1)], limit=51), max(1, args.repeat // 2))
+            new_first = _timed(lambda q=query: store.find(q, sort=[(storage.PAGE_KEY, 1)], limit=51), args.repeat)
+            new_last = _timed(lambda q=query: store.find(all_of(q, {storage.PAGE_KEY: {"$gt": last}}),
+                                                         sort=[(storage.PAGE_KEY, 1)], limit=51), args.repeat)
+            assert _old_page(store, query, last, 50) == _new_page(store, query, last, 50)
+            for path, count, first, last_ms in (("before", old_count, old_first, old_last),
+                                                ("now", new_count, new_first, new_last)):
+                print(f"{label:34s} {path:8s} {count:9.1f} {first:11.1f} {last_ms:10.1f} {last_ms / first:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
