@@ -16,6 +16,9 @@ Parse + validate costs about a millisecond, so the outcome is cached per query s
 from __future__ import annotations
 
 import functools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -47,6 +50,7 @@ from .errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 
@@ -356,3 +360,28 @@ class QueryGuard:
 def guard_for(schema: GraphQLSchema, limits: GuardLimits, cost_model: CostModel) -> QueryGuard:
     """One guard (and so one cache) per schema and set of limits; tests switch settings freely."""
     return QueryGuard(schema, limits, cost_model)
+
+
+class TokenBuckets:
+    """A token bucket per client: `burst` requests at once, refilled at `per_minute`.
+
+    Anonymous callers cost nothing to be and can ask the public fields as often as they like; this
+    bounds each address. At most `max_clients` buckets are kept (the least recently used go first),
+    so a flood of addresses cannot grow memory without bound."""
+
+    def __init__(self, per_minute: int, burst: int, max_clients: int = 10_000, now=time.monotonic):
+        self.rate, self.burst, self.max_clients, self.now = per_minute / 60.0, burst, max_clients, now
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """0 when the request may go ahead, else the seconds until it could."""
+        with self._lock:
+            now = self.now()
+            tokens, last = self._buckets.pop(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+            self._buckets[client] = (tokens - 1 if wait == 0 else tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return wait
