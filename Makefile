@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install broker unit integration e2e deploy-check bench sdl clean
+.PHONY: run test install broker browser unit integration e2e deploy-check bench sdl clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -24,10 +24,14 @@ install: $(STAMP)
 broker:
 	@bash scripts/ensure-rabbitmq.sh
 
+# Debian's Chromium and CJK fonts for tests/browser (installed with apt-get when root; never a downloaded browser).
+browser:
+	@bash scripts/ensure-chromium.sh
+
 run: install broker
 	$(VENV)/bin/shegong run
 
-test: install broker
+test: install broker browser
 	$(VENV)/bin/pytest tests -q -p no:cacheprovider
 
 unit: install

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
+from .assets import url_for
 from .errors import BAD_REQUEST, request_error
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -195,29 +196,27 @@ def rejection_response(rejection: RequestRejected, media_type: str) -> HttpRespo
 
 
 def graphiql_response() -> HttpResponse:
-    return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8"}, GRAPHIQL_PAGE)
+    return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+                        GRAPHIQL_PAGE)
 
 
-# Development only (never served in production). Loads GraphiQL from a CDN; the header editor
-# takes `{"Authorization": "Bearer <token>"}` (mint one with the CLI).
-GRAPHIQL_PAGE = """<!doctype html>
+# Development only (never served in production). GraphiQL and React are vendored under
+# gateway/static/graphiql (scripts/vendor-graphiql.sh) and served by the gateway, so the page works
+# offline. The header editor takes `{"Authorization": "Bearer <token>"}` (mint one with the CLI).
+GRAPHIQL_PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>Shegong GraphQL (development)</title>
-  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+  <link rel="stylesheet" href="{url_for('graphiql/graphiql.min.css')}">
+  <script src="{url_for('graphiql/react.production.min.js')}"></script>
+  <script src="{url_for('graphiql/react-dom.production.min.js')}"></script>
+  <script src="{url_for('graphiql/graphiql.min.js')}"></script>
 </head>
 <body>
   <div id="graphiql">Loading GraphiQL…</div>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
-    ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, { fetcher: fetcher, defaultEditorToolsVisibility: true }));
-  </script>
+  <script src="{url_for('graphiql/start.js')}"></script>
 </body>
 </html>
 """

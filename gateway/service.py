@@ -11,7 +11,7 @@ from services.common.health import OperationalEndpoints
 from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 
-from . import public
+from . import assets, public
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -54,6 +54,11 @@ class GatewayService(OperationalEndpoints):
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
+
+    @http("GET", "/static/<path:path>")
+    def static_asset(self, request, path):
+        """The vendored scripts and styles of the gateway's own pages (gateway/assets.py)."""
+        return assets.response(path)
 
     # --- open data (gateway/public.py): stable URLs, no token ----------------------------------------
     @http("GET", "/public/ocds/releases.json")

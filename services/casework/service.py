@@ -111,7 +111,6 @@ passes, without waiting for the sweep.
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import storage
@@ -121,6 +120,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.volunteers.events import SERVICE_DELIVERED
 

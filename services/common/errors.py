@@ -71,8 +71,24 @@ class Unauthenticated(DomainError):
 
 @deserialize_to_instance
 class UpstreamUnavailable(DomainError):
-    """A service did not answer in time; safe to retry."""
+    """A service did not answer in time; its message says whether a retry is safe."""
     code = "SERVICE_UNAVAILABLE"
+
+
+@deserialize_to_instance
+class StoreUnavailable(UpstreamUnavailable):
+    """The document store could not be reached or did not answer; an outage, not a bug."""
+
+    @classmethod
+    def from_pymongo(cls, exc: BaseException) -> StoreUnavailable:
+        from pymongo.errors import ServerSelectionTimeoutError
+        if isinstance(exc, ServerSelectionTimeoutError):
+            # No server was selected, so no operation was sent: nothing was applied.
+            advice = "nothing was changed; safe to retry"
+        else:
+            # The connection broke or timed out after the operation was sent: it may have been applied.
+            advice = "a change may have been applied; read the current state before retrying"
+        return cls(f"the document store is unavailable ({type(exc).__name__}); {advice}")
 
 
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:

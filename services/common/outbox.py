@@ -3,7 +3,9 @@
 Writers put events in the aggregate's `_outbox` in the same single-document write as the state
 change (storage.AggregateStore). The relay claims a batch of documents with a short lease (so
 several replicas do not publish the same events at once), publishes its events in order and waits for the
-broker's confirm, then removes exactly those events. If the process dies after publishing but
+broker's confirm, then removes exactly those events. A lease names the process holding it: a relay
+that stops gives its leases back, and one that was killed on this host is recognised as gone
+(instances.py), so its documents are taken over without waiting out the lease. If the process dies after publishing but
 before removing, the events go out again after restart with the same ids; consumers are idempotent.
 
 Before a batch is published it is appended to the service's event history (eventlog.py, one call:
@@ -13,6 +15,7 @@ position in that history in the `shegong.sequence` header.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
@@ -22,7 +25,7 @@ from kombu import Producer
 from nameko.extensions import DependencyProvider
 from pymongo import UpdateOne
 
-from . import eventlog, storage
+from . import eventlog, instances, storage
 from .broker import connection, events_exchange
 from .config import settings
 from .observability import EVENTS_PUBLISHED
@@ -86,15 +89,15 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
     for name in collections:
         collection = db[name]
         now = time.time()
-        # Only the pending flag goes to the store: nx-27017 serves it from the index (2 ms at 100,000
-        # documents) but scans for the lease range too (290 ms). Leases are filtered here instead.
-        candidates = [d["_id"] for d in collection.find({OUTBOX_PENDING: True}, {"_id": 1, OUTBOX_LEASE: 1}).limit(batch)
-                      if (d.get(OUTBOX_LEASE) or 0) < now]
-        if not candidates:
+        free, orphaned = _claimable(collection, now, batch)
+        if not free and not orphaned:
             continue
-        token = uuid.uuid4().hex
-        collection.update_many({"_id": {"$in": candidates}, OUTBOX_LEASE: {"$lt": now}},
-                               {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}})
+        token = f"{instances.current()}/{uuid.uuid4().hex}"
+        claim = {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}}
+        if free:
+            collection.update_many({"_id": {"$in": free}, OUTBOX_LEASE: {"$lt": now}}, claim)
+        for dead_token, ids in orphaned.items():
+            collection.update_many({"_id": {"$in": ids}, OUTBOX_CLAIM: dead_token}, claim)
         claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
         sequences = eventlog.record_batch(db, name, claimed)  # the history first, then the broker
         clears = []
@@ -113,6 +116,40 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
         if clears:
             collection.bulk_write(clears, ordered=True)
     return sent
+
+
+def _claimable(collection, now: float, batch: int) -> tuple[list, dict[str, list]]:
+    """Up to `batch` pending documents nobody holds: unleased ones, and ones leased by a relay that is gone.
+
+    Leased documents are skipped rather than counted, so a relay that died holding the first pending
+    documents does not stall the others. Only the pending flag goes to the store: nx-27017 serves it
+    from the index (2 ms at 100,000 documents) but scans for the lease range too (290 ms).
+    """
+    free, orphaned, found = [], {}, 0
+    pending = collection.find({OUTBOX_PENDING: True}, {"_id": 1, OUTBOX_LEASE: 1, OUTBOX_CLAIM: 1}).batch_size(batch)
+    for doc in pending:
+        if (doc.get(OUTBOX_LEASE) or 0) < now:
+            free.append(doc["_id"])
+        elif instances.is_gone(_claim_holder(doc.get(OUTBOX_CLAIM))):
+            orphaned.setdefault(doc[OUTBOX_CLAIM], []).append(doc["_id"])
+        else:
+            continue
+        found += 1
+        if found >= batch:
+            break
+    pending.close()
+    return free, orphaned
+
+
+def _claim_holder(token: str | None) -> str | None:
+    return token.split("/", 1)[0] if token and "/" in token else None
+
+
+def release_leases(db, collections) -> None:
+    """Give back the leases this process holds, so a stopping relay's work is picked up at once."""
+    mine = {"$regex": f"^{re.escape(instances.current())}/"}
+    for name in collections:
+        db[name].update_many({OUTBOX_PENDING: True, OUTBOX_CLAIM: mine}, {"$set": {OUTBOX_LEASE: 0}})
 
 
 def _unset(fields: dict) -> dict:
@@ -165,10 +202,18 @@ class OutboxRelay(DependencyProvider):
         self.wake()
         self._thread.wait()
         self._publisher.close()
+        self._release()
 
     def kill(self):
         self._running = False
         self._publisher.close()
+        self._release()
+
+    def _release(self):
+        try:
+            release_leases(storage.database(self.service), self.collections)
+        except Exception:  # the store may be what is failing; leases then end by time or by holder check
+            log.warning("could not release outbox leases", exc_info=True)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -8,9 +8,12 @@
 """
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pymongo
 from nameko.extensions import DependencyProvider
@@ -237,6 +240,32 @@ class AggregateStore:
         if limit:
             cursor = cursor.limit(limit)
         return [public(d) for d in cursor]
+
+
+T = TypeVar("T")
+
+# Enough for dozens of writers on one hot aggregate; a bound, so a livelock still surfaces as CONFLICT.
+COMMUTING_ATTEMPTS = 12
+
+
+def retry_commuting(change: Callable[[], T], attempts: int | None = None) -> T:
+    """Run `change` (read the aggregate, decide, write with its version) again when another writer
+    got in between.
+
+    Only for changes that commute with any concurrent one (adding a staff member, recording a
+    training): the rerun reads the new state and checks every rule again, so nothing the other
+    writer did is lost or bypassed, and the caller is not refused for a race it could not see.
+    """
+    attempts = attempts or COMMUTING_ATTEMPTS
+    for attempt in range(attempts):
+        try:
+            return change()
+        except ConcurrentModification:
+            if attempt == attempts - 1:
+                raise
+            # Jittered, growing pause: the writers that collided do not collide again in lockstep.
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** attempt)))
+    raise AssertionError("unreachable")
 
 
 _relay_wakers: list = []

@@ -117,7 +117,6 @@ its own contract.funding_committed and disbursement.* (to repair the funding pos
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
@@ -128,6 +127,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
 from services.volunteers.events import SERVICE_DELIVERED
 

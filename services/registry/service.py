@@ -1,7 +1,6 @@
 """The registry's nameko entrypoints: thin wiring from RPC to the use cases."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import storage
@@ -11,6 +10,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 from services.funding.events import CONTRACT_AWARDED
 
 from .storage import INDEXES, STATIONS, RegistryRepository

@@ -10,7 +10,7 @@ from datetime import date
 
 from marshmallow import ValidationError
 
-from services.common import clock
+from services.common import clock, storage
 from services.common.auth import Viewer, region_prefix
 from services.common.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationFailed
 from services.common.events import Envelope, new_event
@@ -136,6 +136,10 @@ class Registry:
     # --- staff --------------------------------------------------------------------------
     def add_staff(self, viewer: Viewer, station_id: str, data: dict) -> dict:
         data = load(schemas.StaffInputSchema, data)
+        # Adding a member commutes with any other change to the station: retried, not refused.
+        return storage.retry_commuting(lambda: self._add_staff(viewer, station_id, data))
+
+    def _add_staff(self, viewer: Viewer, station_id: str, data: dict) -> dict:
         station = self._visible_station(viewer, station_id)
         viewer.require_write(station_id=station_id, region_code=station["region_code"])
         if data["employment_start"] > clock.today().replace(year=clock.today().year + 1):
@@ -202,13 +206,21 @@ class Registry:
 
     def record_training(self, viewer: Viewer, station_id: str, staff_id: str, data: dict) -> dict:
         data = load(schemas.TrainingSchema, data)
+        # A training adds to the member's record whatever else changed since the client read the
+        # station: the version it names is only the first attempt's, a race is retried.
+        versions = iter([data.pop("expected_version")])  # then None: the rerun reads the current version
+        return storage.retry_commuting(
+            lambda: self._record_training(viewer, station_id, staff_id, data, next(versions, None)))
+
+    def _record_training(self, viewer: Viewer, station_id: str, staff_id: str, data: dict,
+                         expected_version: int | None) -> dict:
         station, member = self._staff_write(viewer, station_id, staff_id)
         updated = domain.add_training(member, data, new_id("trn"), clock.today())
         recorded = self._event(events.TRAINING_RECORDED, {
             "staff_id": staff_id, "station_id": station_id, "date": data["date"], "hours": data["hours"],
             "year_total_hours": domain.training_hours_in_year(updated, data["date"].year)}, viewer)
-        return self._save(viewer, station, data["expected_version"],
-                          {"staff": domain.replace_staff(station, updated)}, [recorded])
+        version = station["_version"] if expected_version is None else expected_version
+        return self._save(viewer, station, version, {"staff": domain.replace_staff(station, updated)}, [recorded])
 
     def reveal_staff_identity(self, viewer: Viewer, station_id: str, staff_id: str, reason: str) -> dict:
         station = self._visible_station(viewer, station_id)

@@ -128,7 +128,6 @@ left held).
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.casework.events import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.common import storage
@@ -138,6 +137,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.rpc import rpc
 
 from .candidates import CandidateIndex
 from .events import TASK_CANCELLED
