@@ -402,3 +402,18 @@ def test_correlation_id_is_adopted_or_made(platform):
     made = requests.post(platform.url, json={"query": "{ viewer { role } }"},
                          headers={"X-Correlation-Id": "bad id with spaces"}, timeout=10)
     assert made.headers["X-Correlation-Id"] not in ("", "bad id with spaces")
+
+
+def test_a_mutation_retried_with_its_idempotency_key_returns_the_first_result(platform):
+    station_id = platform.stations[DANYANG][1]
+    admin = platform.token("admin")
+    variables = {"station": station_id, "input": {
+        "name": "重试者", "idNumber": id_number(DANYANG, 901), "phone": "13812340901", "role": "ASSISTANT",
+        "employmentStart": "2023-01-01"}}
+    key = {"Idempotency-Key": "retry-901-abc"}
+    first, retried = (platform.post(ADD_STAFF, variables, admin, headers=dict(key)).json() for _ in range(2))
+    assert "errors" not in first and "errors" not in retried, retried
+    assert retried["data"] == first["data"]  # the first result, not CONFLICT, and no second member
+    other_caller = platform.post(ADD_STAFF, variables, mint_token(platform.settings.token_secret, role="admin", user_id="someone-else"),
+                                 headers={"Idempotency-Key": "retry-901-abc"}).json()
+    assert other_caller["errors"][0]["extensions"]["code"] == "CONFLICT"  # keys are bound to the caller
