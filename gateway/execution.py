@@ -8,6 +8,7 @@ The nameko entrypoint (service.py) only adapts werkzeug to this and supplies the
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +30,7 @@ from .errors import (
     log_unexpected,
     request_error,
 )
-from .guards import CostModel, GuardLimits, guard_for
+from .guards import RESPONSE_TOO_LARGE, TOO_MANY_REQUESTS, CostModel, GuardLimits, TokenBuckets, guard_for
 from .http import (
     GRAPHQL_RESPONSE_JSON,
     METHOD_NOT_ALLOWED,
@@ -97,6 +98,14 @@ class GraphQLEndpoint:
         self.schema = getattr(schema, "graphql_schema", schema)
         self.cost_model = cost_model
         self.context_factory = context_factory
+        self._buckets: dict[tuple[int, int], TokenBuckets] = {}
+
+    def _anonymous_buckets(self, settings) -> TokenBuckets:
+        # Keyed by the limits so a settings override (tests, a reload) gets its own buckets.
+        limits = (settings.anonymous_requests_per_minute, settings.anonymous_burst)
+        if limits not in self._buckets:
+            self._buckets[limits] = TokenBuckets(*limits)
+        return self._buckets[limits]
 
     def handle(self, request: HttpRequest, *, clients: Mapping[str, Any], settings,
                correlation_id: str | None = None, rpc_calls: Callable[[], int] = lambda: 0) -> HttpResponse:
@@ -124,6 +133,13 @@ class GraphQLEndpoint:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,
                                  {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+        if viewer.is_public and request.client:
+            wait = self._anonymous_buckets(settings).take(request.client)
+            if wait > 0:
+                return json_response(429, {"errors": [request_error(
+                    "too many requests without a token from this address; slow down or sign in",
+                    TOO_MANY_REQUESTS)]}, media_type, {"Retry-After": str(math.ceil(wait))})
 
         guard = guard_for(self.schema, GuardLimits.from_settings(settings), self.cost_model)
         prepared = guard.prepare(params.query)
@@ -159,7 +175,15 @@ class GraphQLEndpoint:
         if not settings.production:
             # For developers checking batching and cost; production does not advertise either.
             payload["extensions"] = {"cost": measure.cost, "rpcCalls": rpc_calls()}
-        return json_response(200, payload, media_type)
+        response = json_response(200, payload, media_type)
+        size = len(response.body.encode())
+        if size > settings.max_response_bytes:
+            # The cost estimate bounds what a query asks for, not how big the stored values are.
+            return self._request_errors([GraphQLError(
+                f"the answer would be {size} bytes; the limit is "
+                f"{settings.max_response_bytes}. Ask for fewer fields, aliases or smaller pages.",
+                extensions={"code": RESPONSE_TOO_LARGE, "maxBytes": settings.max_response_bytes})], media_type)
+        return response
 
     @staticmethod
     def _execute(execution: GatewayExecutionContext) -> ExecutionResult:

@@ -16,6 +16,9 @@ Parse + validate costs about a millisecond, so the outcome is cached per query s
 from __future__ import annotations
 
 import functools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -46,6 +49,8 @@ from .errors import GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 
@@ -84,6 +89,17 @@ class CostModel:
     """
     default_list_size: int = 50
     list_sizes: Mapping[str, int] = field(default_factory=dict)
+    # What a leaf costs when 1 would lie: a JSON scalar can carry a whole document ("JSON" → cost),
+    # and some fields are big whatever their type ("Query.resourceDirectory" → cost). A field's own
+    # entry wins over its type's.
+    leaf_costs: Mapping[str, int] = field(default_factory=dict)
+
+    def leaf_cost(self, parent_type_name: str, field_name: str, field_def) -> int:
+        own = self.leaf_costs.get(f"{parent_type_name}.{field_name}")
+        if own is not None:
+            return own
+        named = get_named_type(field_def.type) if field_def is not None else None
+        return self.leaf_costs.get(getattr(named, "name", ""), 1)
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,7 @@ def measure_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
                     aliases += 1
                 field_def = _field(parent_type, name)
                 if selection.selection_set is None or field_def is None:
-                    depth, cost = max(depth, 1), cost + 1
+                    depth, cost = max(depth, 1), cost + cost_model.leaf_cost(parent_type.name, name, field_def)
                     continue
                 own_page = page_size(selection, field_def)
                 is_list = is_list_type(get_nullable_type(field_def.type))
@@ -344,3 +360,28 @@ class QueryGuard:
 def guard_for(schema: GraphQLSchema, limits: GuardLimits, cost_model: CostModel) -> QueryGuard:
     """One guard (and so one cache) per schema and set of limits; tests switch settings freely."""
     return QueryGuard(schema, limits, cost_model)
+
+
+class TokenBuckets:
+    """A token bucket per client: `burst` requests at once, refilled at `per_minute`.
+
+    Anonymous callers cost nothing to be and can ask the public fields as often as they like; this
+    bounds each address. At most `max_clients` buckets are kept (the least recently used go first),
+    so a flood of addresses cannot grow memory without bound."""
+
+    def __init__(self, per_minute: int, burst: int, max_clients: int = 10_000, now=time.monotonic):
+        self.rate, self.burst, self.max_clients, self.now = per_minute / 60.0, burst, max_clients, now
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """0 when the request may go ahead, else the seconds until it could."""
+        with self._lock:
+            now = self.now()
+            tokens, last = self._buckets.pop(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+            self._buckets[client] = (tokens - 1 if wait == 0 else tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return wait

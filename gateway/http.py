@@ -36,6 +36,7 @@ class HttpRequest:
     args: Mapping[str, str] = field(default_factory=dict)      # query string parameters
     body: bytes = b""
     body_too_large: bool = False
+    client: str = ""  # the peer's address; "" for in-process calls, which no rate limit applies to
 
     @classmethod
     def build(cls, method: str, headers: Mapping[str, str] | None = None, args: Mapping[str, str] | None = None,
@@ -92,12 +93,14 @@ def read_werkzeug_request(request, max_bytes: int) -> HttpRequest:
     headers = {k.lower(): v for k, v in request.headers.items()}
     args = {k: request.args.get(k) for k in request.args.keys()}
     method = request.method.upper()
+    client = request.remote_addr or ""
     if method != "POST":
-        return HttpRequest(method, headers, args)
+        return HttpRequest(method, headers, args, client=client)
     if request.content_length is not None and request.content_length > max_bytes:
-        return HttpRequest(method, headers, args, body_too_large=True)
+        return HttpRequest(method, headers, args, body_too_large=True, client=client)
     body = request.stream.read(max_bytes + 1)
-    return HttpRequest(method, headers, args, body=body[:max_bytes], body_too_large=len(body) > max_bytes)
+    return HttpRequest(method, headers, args, body=body[:max_bytes], body_too_large=len(body) > max_bytes,
+                       client=client)
 
 
 def response_media_type(accept: str | None) -> str:

@@ -1,7 +1,9 @@
 """The gateway's nameko service: a thin adapter from the HTTP entrypoint to execution.py."""
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
@@ -10,6 +12,7 @@ from services.common.config import settings
 from services.common.health import OperationalEndpoints
 from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
+from services.common.storage import IDEMPOTENCY_KEY
 
 from . import assets, public
 from .execution import GraphQLEndpoint
@@ -19,6 +22,8 @@ from .schema import COST_MODEL, schema
 SERVICE = "gateway"
 CORRELATION_HEADER = "X-Correlation-Id"
 # A caller's correlation id is adopted only if it looks like one: it ends up in every log line.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$")
 
 ENDPOINT = GraphQLEndpoint(schema, COST_MODEL)
@@ -45,6 +50,7 @@ class GatewayService(OperationalEndpoints):
     @http("GET,POST", "/graphql")
     def graphql(self, request):
         correlation_id = self._adopt_correlation_id(request.headers.get(CORRELATION_HEADER))
+        self._adopt_idempotency_key(request.headers.get(IDEMPOTENCY_HEADER), request.headers.get("Authorization"))
         config = settings()
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
@@ -80,6 +86,16 @@ class GatewayService(OperationalEndpoints):
     @http("GET", "/public/hsds/directory.json")
     def hsds_directory(self, request):
         return public.hsds_directory(request.args, self.volunteers).for_nameko()
+
+    def _adopt_idempotency_key(self, offered: str | None, authorization: str | None) -> None:
+        """The client's Idempotency-Key makes a retried request find its first effects (each call to
+        a service gets a key derived from it); without one, the key still protects this request from
+        a redelivery. Bound to the credentials, so one caller's key never matches another's request."""
+        if offered is not None and not _IDEMPOTENCY_KEY.match(offered):
+            offered = None  # a malformed key is no promise: treat the request as new
+        base = offered or uuid.uuid4().hex
+        self.worker.context_data[IDEMPOTENCY_KEY] = hashlib.sha256(
+            f"{authorization or ''}\n{base}".encode()).hexdigest()[:32]
 
     def _adopt_correlation_id(self, offered: str | None) -> str:
         """Keep the caller's id when it sent a sane one, so one id follows the request through

@@ -36,4 +36,5 @@ schema = graphene.Schema(query=Query, mutation=Mutation)
 
 COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
-                                               **volunteers.LIST_SIZES, **history.LIST_SIZES})
+                                               **volunteers.LIST_SIZES, **history.LIST_SIZES},
+                       leaf_costs=volunteers.LEAF_COSTS)

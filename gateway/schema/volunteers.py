@@ -36,6 +36,10 @@ from .scalars import JSON, Date, DateTime
 assert set(DOMAINS) == {d.value for d in CaseDomain._meta.enum}  # the same domains as casework's
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
+# The HSDS directory is every public station's services in one JSON value (hundreds of KiB):
+# thirty aliases of it once answered 12.7 MB to an anonymous caller.
+LEAF_COSTS = {"Query.resourceDirectory": 500, "Query.volunteerCatalogue": 20}
+
 LIST_SIZES = {
     "Volunteer.availability": 5,
     "Volunteer.training": 3,

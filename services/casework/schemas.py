@@ -9,7 +9,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.validators import IdNumber, division_code, phone
+from services.common.validators import BirthDate, IdNumber, division_code, phone
 
 from . import catalogue
 from .domain import STAGES
@@ -53,7 +53,7 @@ class MemberFields(Strict):
     name = _text(1, 40, required=True)
     relationship = _one_of(catalogue.RELATIONSHIPS, required=True)
     id_number = IdNumber(load_default=None, allow_none=True)
-    birth_date = fields.Date(load_default=None, allow_none=True)
+    birth_date = BirthDate(load_default=None, allow_none=True)
     sex = _one_of(("male", "female"), load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
     tags = fields.List(_one_of(catalogue.TAGS), load_default=list, validate=validate.Length(max=len(catalogue.TAGS)))

@@ -49,6 +49,9 @@ class Settings:
     graphql_max_cost: int = 5000
     graphql_max_aliases: int = 30
     max_request_bytes: int = 1_048_576
+    max_response_bytes: int = 4_194_304
+    anonymous_requests_per_minute: int = 120
+    anonymous_burst: int = 30
     event_max_retries: int = 5
     event_retry_base_ms: int = 1000
     database_prefix: str = "shegong"
@@ -97,6 +100,9 @@ class Settings:
             graphql_max_cost=_int(env, "SHEGONG_GRAPHQL_MAX_COST", 5000),
             graphql_max_aliases=_int(env, "SHEGONG_GRAPHQL_MAX_ALIASES", 30),
             max_request_bytes=_int(env, "SHEGONG_MAX_REQUEST_BYTES", 1_048_576),
+            max_response_bytes=_int(env, "SHEGONG_MAX_RESPONSE_BYTES", 4_194_304),
+            anonymous_requests_per_minute=_int(env, "SHEGONG_ANONYMOUS_REQUESTS_PER_MINUTE", 120),
+            anonymous_burst=_int(env, "SHEGONG_ANONYMOUS_BURST", 30),
             event_max_retries=_int(env, "SHEGONG_EVENT_MAX_RETRIES", 5),
             event_retry_base_ms=_int(env, "SHEGONG_EVENT_RETRY_BASE_MS", 1000),
             database_prefix=env.get("SHEGONG_DATABASE_PREFIX", "shegong"),

@@ -3,9 +3,11 @@
 nameko's own `event_handler` acks and drops an event whose handler raises. Here:
 - a message that is not a readable event of the declared contract (a body that does not decode,
   bad envelope, invalid payload, unknown version) goes straight to the dead-letter queue with the reason;
-- a handler that raises is re-published to `<queue>.retry.<n>`, a wait queue whose TTL grows with
-  n and which dead-letters back to the consumer's queue; after `event_max_retries` attempts the
-  message goes to the dead-letter queue with the error;
+- a handler that raises a permanent failure (PERMANENT_FAILURES: the event does not fit its contract)
+  is dead-lettered at once with reason `permanent`;
+- any other error is transient (a NotFound of a referenced aggregate too): the event is re-published
+  to `<queue>.retry.<n>`, a wait queue whose TTL grows with n and which dead-letters back to the
+  consumer's queue; after `event_max_retries` attempts it goes to the dead-letter queue with the error;
 - `Inbox.process_once` records (consumer, event id) under a unique index so a redelivered or
   duplicated event has no second effect;
 - an event another live worker holds right now (`ProcessingInProgress`) is not a failed attempt:
@@ -21,6 +23,7 @@ import uuid
 from datetime import UTC, timedelta
 
 from kombu import Queue
+from marshmallow import ValidationError as MarshmallowValidationError
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.messaging import Consumer, decode_from_headers
 from pymongo.errors import DuplicateKeyError
@@ -101,7 +104,10 @@ class ReliableEventHandler(Consumer):
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
         bind_correlation_id(envelope.correlation_id)
-        if issubclass(exc_info[0], ProcessingInProgress):
+        if issubclass(exc_info[0], PERMANENT_FAILURES):
+            EVENTS_CONSUMED.labels(envelope.type, handler, "dead-lettered").inc()
+            self._dead_letter(body, message, reason="permanent", error=error, attempts=attempts - 1)
+        elif issubclass(exc_info[0], ProcessingInProgress):
             EVENTS_CONSUMED.labels(envelope.type, handler, "in-progress").inc()
             self._wait(body, message, envelope, attempts=attempts - 1, error=error)
         elif attempts <= self.max_retries:
@@ -145,6 +151,15 @@ class ReliableEventHandler(Consumer):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+class PermanentFailure(Exception):
+    """This event can never be applied by this consumer; retrying cannot help, so it is dead-lettered at once."""
+
+
+# Only what no retry can heal: the event (or a part of it) does not fit its contract. A missing
+# aggregate it refers to is NOT permanent: its own event may simply not have arrived yet.
+PERMANENT_FAILURES = (PermanentFailure, UnreadableEvent, MarshmallowValidationError)
 
 
 class ProcessingInProgress(Exception):

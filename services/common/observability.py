@@ -16,6 +16,8 @@ import uuid
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
 
+from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, Unauthenticated, ValidationFailed
+
 CORRELATION_KEY = "correlation_id"
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 _service_name: str = "shegong"
@@ -58,6 +60,31 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# Refusals the caller caused and was told about: a traceback would only bury the real errors.
+# Refusals of access stay at WARNING, where someone probing the platform shows.
+_REFUSAL_LEVELS = ((PermissionDenied, logging.WARNING), (Unauthenticated, logging.WARNING),
+                   (ValidationFailed, logging.INFO), (NotFound, logging.INFO), (Conflict, logging.INFO),
+                   (RuleViolation, logging.INFO))
+
+
+class ExpectedRefusals(logging.Filter):
+    """nameko logs every exception a worker raises at ERROR with its traceback; for an expected
+    refusal the line becomes one INFO/WARNING line with the error's code and message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        level = next((lvl for kind, lvl in _REFUSAL_LEVELS if isinstance(exc, kind)), None)
+        if level is not None:
+            record.levelno, record.levelname = level, logging.getLevelName(level)
+            record.msg, record.args = "refused %s: %s %s", (record.args[0] if record.args else "-", exc.code, exc)
+            record.exc_info = record.exc_text = None
+            record.error = type(exc).__name__
+        return True
+
+
+logging.getLogger("nameko.containers").addFilter(ExpectedRefusals())
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from functools import partial
@@ -10,10 +11,12 @@ import eventlet
 from marshmallow import RAISE, Schema, ValidationError
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Client, Rpc, ServiceRpc
-from pymongo.errors import ConnectionFailure, ExecutionTimeout
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 
+from . import storage
 from .config import settings
-from .errors import StoreUnavailable, UpstreamUnavailable, ValidationFailed
+from .errors import DomainError, StoreUnavailable, UpstreamUnavailable, ValidationFailed
+from .storage import IDEMPOTENCY_KEY
 
 log = logging.getLogger("shegong.rpc")
 
@@ -40,7 +43,11 @@ class KernelRpc(Rpc):
       "service unavailable", so running it later would be a ghost write.
     - Store outages reach the caller as StoreUnavailable (SERVICE_UNAVAILABLE with retry advice),
       never as an unexpected error.
+    - The request's idempotency key (context data) goes with every write it makes (storage.py), so a
+      redelivered or retried command finds its first effect instead of applying it again.
     """
+
+    carries_idempotency_keys = True
 
     def handle_message(self, body, message):
         deadline = decode_from_headers(message.headers).get(DEADLINE)
@@ -57,7 +64,34 @@ class KernelRpc(Rpc):
                 raise StoreUnavailable.from_pymongo(exc_info[1]) from exc_info[1]
             except StoreUnavailable:
                 exc_info = sys.exc_info()
+        result, exc_info = self._first_answer(worker_ctx, result, exc_info)
+        fault = os.environ.get(_EXIT_BEFORE_REPLY)
+        if fault and exc_info is None and fault == f"{self.container.service_name}.{self.method_name}":
+            os._exit(17)  # fault injection (tests only): the write committed, the reply and ack never leave
         return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+    def _first_answer(self, worker_ctx, result, exc_info):
+        """A keyed command that wrote remembers its reply; its rerun, refused by a rule because the
+        first run's effect is there (e.g. "already current staff"), gives the first reply instead."""
+        key = worker_ctx.context_data.get(IDEMPOTENCY_KEY)
+        if not key:
+            return result, exc_info
+        service = self.container.service_name
+        if exc_info is None:
+            if storage.writes_made():
+                try:
+                    storage.remember_result(service, key, result)
+                except PyMongoError as exc:  # the effect is stored; its caller still deserves the reply
+                    log.warning("reply of %s.%s not remembered: %s", service, self.method_name, exc)
+        elif isinstance(exc_info[1], DomainError) and not isinstance(exc_info[1], UpstreamUnavailable):
+            found, first = storage.first_result(service, key)
+            if found:
+                return first, None
+        return result, exc_info
+
+
+_EXIT_BEFORE_REPLY = "SHEGONG_FAULT_EXIT_BEFORE_REPLY"
 
 
 rpc = KernelRpc.decorator
@@ -113,6 +147,9 @@ class TimedServiceRpc(ServiceRpc):
     def get_dependency(self, worker_ctx):
         counts = worker_ctx.data.setdefault("_shegong_rpc_calls", {})
 
+        def key_of(method):
+            return f"{self.target_service}.{method}"
+
         def on_call(service, method):
             key = f"{service}.{method}"
             counts[key] = counts.get(key, 0) + 1
@@ -121,6 +158,10 @@ class TimedServiceRpc(ServiceRpc):
             # The request expires in the queue when the caller stops waiting, and carries the
             # deadline so the service can refuse it after a redelivery too (no ghost writes).
             context_data = {**worker_ctx.context_data, DEADLINE: time.time() + timeout}
+            base_key = worker_ctx.context_data.get(IDEMPOTENCY_KEY)
+            if base_key:
+                # One key per call, the same when the caller's request is run again with its key.
+                context_data[IDEMPOTENCY_KEY] = f"{base_key}/{self.target_service}.{method}.{counts[key_of(method)]}"
             publish = partial(self.publisher.publish, expiration=timeout)
             return Client(publish, self.reply_listener.register_for_reply, context_data,
                           self.target_service, method)

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
 
 from marshmallow import ValidationError, fields
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
+
+from . import clock
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _DIVISION = re.compile(r"^[0-9]{6}([0-9]{3})?$")
@@ -30,9 +34,30 @@ def resident_id_number(value: str) -> None:
     if number[:2] not in _PROVINCES:
         raise ValidationError("not a valid resident ID number (unknown province code)")
     try:
-        ric.get_birth_date(number)
+        born = ric.get_birth_date(number)
     except StdnumError:
         raise ValidationError("not a valid resident ID number (the birth date is impossible)") from None
+    try:
+        plausible_birth_date(born)
+    except ValidationError as exc:
+        raise ValidationError(f"not a valid resident ID number ({exc.messages[0]})") from None
+
+
+OLDEST_AGE_YEARS = 130
+
+
+def plausible_birth_date(born: date) -> None:
+    """Not in the future, and not before anyone alive was born (2999 and 1066 are typing errors)."""
+    today = clock.today()
+    if born > today:
+        raise ValidationError("the birth date is in the future")
+    if born.year < today.year - OLDEST_AGE_YEARS:
+        raise ValidationError(f"the birth date is more than {OLDEST_AGE_YEARS} years ago")
+
+
+class BirthDate(fields.Date):
+    def __init__(self, **kwargs):
+        super().__init__(validate=plausible_birth_date, **kwargs)
 
 
 def credit_code(value: str) -> None:
@@ -70,12 +95,15 @@ class Fen(fields.Integer):
 
 
 class IdNumber(fields.String):
+    """Full-width digits (３２０１…) are the same number: NFKC folds them before the checksum, so
+    the stored value and its blind index are the same whichever way it was typed."""
+
     def __init__(self, **kwargs):
         super().__init__(validate=resident_id_number, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        return value.strip().upper()
+        return unicodedata.normalize("NFKC", value).strip().upper()
 
 
 class CreditCode(fields.String):

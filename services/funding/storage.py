@@ -9,7 +9,7 @@ from importlib import resources
 
 from pymongo.errors import DuplicateKeyError
 
-from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.errors import ConcurrentModification, Conflict
 from services.common.storage import AggregateStore, Index, all_of, outbox_indexes, page_key_indexes
 from services.registry.regions import load_average_wages  # the shipped reference table, not the registry's data
@@ -171,13 +171,9 @@ class FundingRepository:
         return list(self.db[ACTIVITY].find({"township_code": {"$regex": "^" + township_prefix}, "year": year}))
 
     # access log -----------------------------------------------------------------------------------------
-    def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
-        self.db[ACCESS_LOG].insert_one({
-            "at": clock.utcnow(), "user_id": viewer.user_id, "role": viewer.role, "subject_type": subject_type,
-            "subject_id": subject_id, "fields": fields, "reason": reason})
-
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        return list(self.db[ACCESS_LOG].find(query, {"_id": 0}).sort("at", -1).limit(limit))
+    @property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db[ACCESS_LOG])
 
 
 def default_schemes() -> list[dict]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.common import masking
+from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
 
@@ -188,7 +190,7 @@ def staff_view(member: dict, station_id: str, today: date) -> dict:
     }
 
 
-def station_view(station: dict) -> dict:
+def station_view(station: dict, viewer: Viewer) -> dict:
     return {
         "id": station["_id"],
         "name": station["name"],
@@ -202,10 +204,16 @@ def station_view(station: dict) -> dict:
         "population": station.get("population"),
         "legal_form": station["legal_form"],
         "operator": station.get("operator"),
-        "coordinator": station.get("coordinator"),
+        "coordinator": _coordinator_view(station.get("coordinator"), viewer),
         "compliance_status": (station.get("compliance") or {}).get("status", "unknown"),
         "version": station["_version"],
     }
+
+
+def _coordinator_view(coordinator: dict | None, viewer: Viewer) -> dict | None:
+    if coordinator is None:
+        return None
+    return {**coordinator, "phone": masking.shown("Coordinator.phone", viewer, coordinator.get("phone"))}
 
 
 def wage_for(wages: dict[tuple[str, int], dict], region_code: str, year: int) -> dict | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.filters import prefix_range
 from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
@@ -79,14 +79,9 @@ class RegistryRepository:
         self.db[POLICIES].replace_one({"_id": key}, {"_id": key, **policy}, upsert=True)
 
     # access log ---------------------------------------------------------------------------
-    def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
-        self.db[ACCESS_LOG].insert_one({
-            "at": clock.utcnow(), "user_id": viewer.user_id, "role": viewer.role, "subject_type": subject_type,
-            "subject_id": subject_id, "fields": fields, "reason": reason,
-        })
-
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        return list(self.db[ACCESS_LOG].find(query, {"_id": 0}).sort("at", -1).limit(limit))
+    @property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db[ACCESS_LOG])
 
 
 def _region(doc: dict) -> Region:

@@ -78,7 +78,7 @@ class Registry:
         snapshot, compliance_events = self._compliance_change(station, after, viewer)
         changes = {**changes, "compliance": snapshot}
         self.repo.stations.update(station["_id"], expected_version, changes, [*change_events, *compliance_events])
-        return domain.station_view(self.repo.stations.require(station["_id"]))
+        return domain.station_view(self.repo.stations.require(station["_id"]), viewer)
 
     # --- stations -----------------------------------------------------------------------
     def register_station(self, viewer: Viewer, data: dict) -> dict:
@@ -99,7 +99,7 @@ class Registry:
             "previous_status": None, "rules": station["compliance"]["rules"], "as_of": evaluation["as_of"]}, viewer)
         self.repo.stations.insert(station, [registered, changed],
                                   duplicate_message=f"township {township_code} already has a station")
-        return domain.station_view(self.repo.stations.require(station["_id"]))
+        return domain.station_view(self.repo.stations.require(station["_id"]), viewer)
 
     def update_station(self, viewer: Viewer, station_id: str, data: dict) -> dict:
         data = load(schemas.StationUpdateSchema, data)
@@ -229,18 +229,16 @@ class Registry:
         if not reason or len(reason.strip()) < 4:
             raise ValidationFailed.field("reason", "say why you need the unmasked data (at least 4 characters)")
         member = domain.find_staff(station, staff_id)
-        self.repo.log_access(viewer=viewer, subject_type="staff", subject_id=staff_id,
-                             fields=["id_number", "phone"], reason=reason.strip())
+        self.repo.access_log.record(viewer, subject_type="staff", subject_id=staff_id,
+                                    fields=["id_number", "phone"], reason=reason.strip(),
+                                    station_id=station_id, region_code=station["region_code"])
         return {"id_number": self.cipher.decrypt(member["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(member["phone_encrypted"])}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
-        if viewer.role not in ("admin", "supervisor", "county", "city", "province"):
-            raise PermissionDenied("only supervisors, civil-affairs staff and administrators read the access log")
         filters = filters or {}
-        query = {k: filters[k] for k in ("subject_id", "user_id") if filters.get(k)}
-        entries = self.repo.access_entries(query, int(filters.get("limit") or 100))
-        return [{**e, "at": clock.iso(e["at"])} for e in entries]
+        return self.repo.access_log.entries(viewer, subject_id=filters.get("subject_id"),
+                                            user_id=filters.get("user_id"), limit=int(filters.get("limit") or 100))
 
     # --- reads --------------------------------------------------------------------------
     def list_stations(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -257,7 +255,7 @@ class Registry:
         if f["text"]:
             query["name"] = {"$regex": re.escape(f["text"])}
         page = self.repo.stations.page(query, f["after"], f["limit"])
-        return {"items": [domain.station_view(d) for d in page.docs], "next_cursor": page.next_cursor,
+        return {"items": [domain.station_view(d, viewer) for d in page.docs], "next_cursor": page.next_cursor,
                 "total": page.total}
 
     def _visible_by_id(self, viewer: Viewer, ids: list[str]) -> dict[str, dict]:
@@ -266,7 +264,7 @@ class Registry:
 
     def get_stations(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_by_id(viewer, ids)
-        return [domain.station_view(found[i]) if i in found else None for i in ids]
+        return [domain.station_view(found[i], viewer) if i in found else None for i in ids]
 
     def staff_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict[str, list[dict]]:
         found = self._visible_by_id(viewer, station_ids)

@@ -1,5 +1,5 @@
 """Demo data for 镇江市 (321100): volunteers, teams, resources of every kind, donations, and needs
-matched into every state (proposed, matched, delivered with hours approved, declined to unmet,
+matched into every state (proposed, matched, declined to unmet,
 unmet for want of a candidate). Deterministic for a given `rng`, written through the use cases.
 
 Where the data comes from:
@@ -9,13 +9,15 @@ Where the data comes from:
 - needs: casework seeds households separately and its needs.assessed events reach this service only
   when both run. So the demo builds needs.assessed payloads of its own (household ids `demo-hh-…`)
   and hands them to the same use case the event handler calls (`record_assessment`), so every
-  proposal, unmet reason and event is genuine.
+  proposal, unmet reason and event is genuine. Those households exist only here, so no service is
+  delivered to them: a service.delivered event for a household casework never created could never be
+  recorded and would end in the dead-letter queue. Deliveries come from casework's real needs.
 """
 from __future__ import annotations
 
 import csv
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from faker import Faker
@@ -189,7 +191,7 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
     for position, need in enumerate(needs):
         state = volunteering.get_needs(SYSTEM, [need["need_id"]])[0]
         proposals = [p for p in state["proposals"] if p["state"] == "proposed"]
-        plan = (serial + position) % 4  # 0 leave proposed · 1 accept · 2 accept and deliver · 3 decline all
+        plan = (serial + position) % 4  # 0 leave proposed · 1 and 2 accept · 3 decline all
         if not proposals or plan == 0:
             continue
         if plan == 3:
@@ -200,31 +202,9 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
         proposal = proposals[0]
         quantity = min(2, proposal["detail"].get("quantity", 2)) if proposal["kind"] == "charity" else None
         try:
-            state = volunteering.accept_proposal(SYSTEM, state["id"], proposal["proposal_id"], {
+            volunteering.accept_proposal(SYSTEM, state["id"], proposal["proposal_id"], {
                 "expected_version": state["version"], "quantity": quantity})
         except RuleViolation:  # a candidate filled up by an earlier demo match: leave this one proposed
             continue
-        if plan == 2:
-            try:
-                _deliver(volunteering, rng, state, today)
-            except RuleViolation:  # the volunteer already served at that hour elsewhere: leave it matched
-                continue
     return len(needs)
 
-
-def _deliver(volunteering: Volunteering, rng: random.Random, need: dict, today: date) -> None:
-    task = need["tasks"][-1]
-    day = today - timedelta(days=rng.randint(1, 20))
-    started = datetime.combine(day, time(rng.choice([9, 14]), 0), domain.CHINA_TIME)
-    data = {"expected_version": need["version"], "notes": "服务已完成，服务对象满意"}
-    if task["kind"] == "volunteer":
-        data.update(started_at=started.isoformat(), ended_at=(started + timedelta(hours=rng.choice([1, 2, 3]))).isoformat())
-    else:
-        data.update(delivered_on=day.isoformat(), hours=1.0)
-    volunteering.complete_task(SYSTEM, need["id"], task["task_id"], data)
-    if task["kind"] == "volunteer":
-        volunteer = volunteering.get_volunteers(SYSTEM, [task["candidate_id"]])[0]
-        pending = [e["entry_id"] for e in volunteering.hours_for_volunteers(SYSTEM, [volunteer["id"]])[volunteer["id"]]
-                   if e["status"] == "pending"]
-        volunteering.approve_hours(SYSTEM, volunteer["id"], {"expected_version": volunteer["version"],
-                                                             "entry_ids": pending})

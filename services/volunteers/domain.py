@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 
+from services.common import masking
+from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from services.common.protection import mask_name
 
 from . import matching
 
@@ -215,11 +216,11 @@ def decide_hours(volunteer: dict, entry_ids: list[str], approve: bool, decided_b
     return hours, round(moved, 2), total
 
 
-def volunteer_view(volunteer: dict, reveal_names: bool = True) -> dict:
+def volunteer_view(volunteer: dict, viewer: Viewer) -> dict:
     return {
         "id": volunteer["_id"],
         "station_id": volunteer["station_id"],
-        "name": volunteer["name"] if reveal_names else mask_name(volunteer["name"]),
+        "name": masking.shown("Volunteer.name", viewer, volunteer["name"]),
         "id_number": volunteer["id_number_masked"],
         "phone": volunteer["phone_masked"],
         "community_code": volunteer["community_code"],
@@ -601,7 +602,7 @@ def declined_reason(need: dict) -> str:
     return "all proposals declined (" + "; ".join(reasons) + ")"
 
 
-def need_view(need: dict) -> dict:
+def need_view(need: dict, viewer: Viewer) -> dict:
     return {
         "id": need["_id"], "assessment_id": need.get("assessment_id"), "household_id": need["household_id"],
         "station_id": need["station_id"], "township_code": need["township_code"],
@@ -609,19 +610,28 @@ def need_view(need: dict) -> dict:
         "need_type": need["need_type"], "severity": need["severity"], "description": need["description"],
         "beneficiary_groups": need["beneficiary_groups"], "child_related": bool(need["child_related"]),
         "needed_by": need.get("needed_by"), "status": need["status"], "unmet": need.get("unmet"),
-        "proposals": [proposal_view(need, p) for p in sorted(need["proposals"], key=lambda p: p["rank"])],
-        "tasks": [task_view(need, t) for t in need["tasks"]],
+        "proposals": [proposal_view(need, p, viewer) for p in sorted(need["proposals"], key=lambda p: p["rank"])],
+        "tasks": [task_view(need, t, viewer) for t in need["tasks"]],
         "version": need["_version"],
     }
 
 
-def proposal_view(need: dict, proposal: dict) -> dict:
-    return {"need_id": need["_id"], "station_id": need["station_id"], **proposal}
+def _candidate_name(field: str, candidate: dict, viewer: Viewer) -> str:
+    # Only a volunteer is a person; resources and charity stock carry organisation and item names.
+    if candidate["kind"] != "volunteer":
+        return candidate["candidate_name"]
+    return masking.shown(field, viewer, candidate["candidate_name"])
 
 
-def task_view(need: dict, task: dict) -> dict:
+def proposal_view(need: dict, proposal: dict, viewer: Viewer) -> dict:
+    return {"need_id": need["_id"], "station_id": need["station_id"], **proposal,
+            "candidate_name": _candidate_name("MatchProposal.candidateName", proposal, viewer)}
+
+
+def task_view(need: dict, task: dict, viewer: Viewer) -> dict:
     return {"need_id": need["_id"], "household_id": need["household_id"], "station_id": need["station_id"],
-            "domain": need["domain"], "need_type": need["need_type"], **task}
+            "domain": need["domain"], "need_type": need["need_type"], **task,
+            "candidate_name": _candidate_name("MatchTask.candidateName", task, viewer)}
 
 
 def task_window(start: datetime | None, end: datetime | None) -> tuple[str | None, str | None]:

@@ -5,7 +5,7 @@ nothing for plain equality on an indexed array field (found while building this 
 """
 from __future__ import annotations
 
-from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
 
 VOLUNTEERS, RESOURCES, TEAMS, NEEDS, STOCK, CERTIFICATES, ACCESS_LOG = (
@@ -57,14 +57,9 @@ class VolunteersRepository:
         page = store.page(query, after, limit)
         return {"docs": page.docs, "next_cursor": page.next_cursor, "total": page.total}
 
-    def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
-        self.db[ACCESS_LOG].insert_one({
-            "at": clock.utcnow(), "user_id": viewer.user_id, "role": viewer.role, "subject_type": subject_type,
-            "subject_id": subject_id, "fields": fields, "reason": reason,
-        })
-
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        return list(self.db[ACCESS_LOG].find(query, {"_id": 0}).sort("at", -1).limit(limit))
+    @property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db[ACCESS_LOG])
 
 
 def rotate_protected_fields(db, cipher) -> dict:

@@ -15,7 +15,7 @@ from datetime import date
 
 from services.casework.events import DOMAINS
 from services.common import clock
-from services.common.auth import ADMIN, CITY, COUNTY, EVALUATOR, PROVINCE, PUBLIC, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import PUBLIC, Viewer, region_prefix
 from services.common.config import settings
 from services.common.errors import (
     ConcurrentModification,
@@ -118,7 +118,7 @@ class Volunteering:
         return self._volunteer_view(viewer, self.repo.volunteers.require(volunteer["_id"]))
 
     def _volunteer_view(self, viewer: Viewer, doc: dict) -> dict:
-        return domain.volunteer_view(doc, reveal_names=viewer.role != EVALUATOR)
+        return domain.volunteer_view(doc, viewer)
 
     def _edit_volunteer(self, viewer: Viewer, volunteer_id: str, expected: int, changes: dict,
                         change_events=()) -> dict:
@@ -181,17 +181,16 @@ class Volunteering:
             raise PermissionDenied(f"role {viewer.role} may not see unmasked personal data")
         if not reason or len(reason.strip()) < 4:
             raise ValidationFailed.field("reason", "say why you need the unmasked data (at least 4 characters)")
-        self.repo.log_access(viewer=viewer, subject_type="volunteer", subject_id=volunteer_id,
-                             fields=["id_number", "phone"], reason=reason.strip())
+        self.repo.access_log.record(viewer, subject_type="volunteer", subject_id=volunteer_id,
+                                    fields=["id_number", "phone"], reason=reason.strip(),
+                                    station_id=volunteer["station_id"], region_code=volunteer["region_code"])
         return {"id_number": self.cipher.decrypt(volunteer["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(volunteer["phone_encrypted"])}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
-        if viewer.role not in (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE):
-            raise PermissionDenied("only supervisors, civil-affairs staff and administrators read the access log")
         f = load(schemas.AccessLogFilterSchema, filters or {})
-        query = {k: f[k] for k in ("subject_id", "user_id") if f.get(k)}
-        return [{**e, "at": clock.iso(e["at"])} for e in self.repo.access_entries(query, f["limit"])]
+        return self.repo.access_log.entries(viewer, subject_id=f.get("subject_id"), user_id=f.get("user_id"),
+                                            limit=f["limit"])
 
     def list_volunteers(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.VolunteerFilterSchema, filters or {})
@@ -695,7 +694,7 @@ class Volunteering:
             if existing["household_id"] != data["household_id"] or existing["station_id"] != data["station_id"]:
                 raise Conflict(f"need id {need['need_id']} belongs to another household or station")
         self._record_need(viewer, need, context, source="request")
-        return domain.need_view(self.repo.needs.require(need["need_id"]))
+        return domain.need_view(self.repo.needs.require(need["need_id"]), viewer)
 
     def _rank(self, need_doc: dict) -> matching.Ranking:
         need = domain.matching_need(need_doc)
@@ -802,7 +801,7 @@ class Volunteering:
             raise Conflict(f"the need is {need['status']}; nothing to match")
         changes, run_events = self._run_matching(viewer, need)
         self.repo.needs.update(need_id, data["expected_version"], changes, run_events)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def accept_proposal(self, viewer: Viewer, need_id: str, proposal_id: str, data: dict) -> dict:
         data = load(schemas.AcceptSchema, data)
@@ -837,7 +836,7 @@ class Volunteering:
         except (ConcurrentModification, NotFound):
             self._release(viewer, task)
             raise
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     @staticmethod
     def _decision_payload(need: dict, proposal: dict, task_id: str | None, reason: str | None) -> dict:
@@ -911,7 +910,7 @@ class Volunteering:
             state["unmet"] = changes["unmet"]
         changes["status"] = domain.status_of(state)
         self.repo.needs.update(need_id, data["expected_version"], changes, decision_events)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def complete_task(self, viewer: Viewer, need_id: str, task_id: str, data: dict) -> dict:
         data = load(schemas.CompleteTaskSchema, data)
@@ -950,7 +949,7 @@ class Volunteering:
             "hours": hours, "notes": data.get("notes")}, viewer)
         self.repo.needs.update(need_id, data["expected_version"],
                                {"tasks": state["tasks"], "status": domain.status_of(state)}, [delivered])
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def cancel_task(self, viewer: Viewer, need_id: str, task_id: str, data: dict) -> dict:
         """Cancel an open task: the need goes back to matching and the candidate's hold is released
@@ -970,7 +969,7 @@ class Volunteering:
             "candidate_id": task["candidate_id"], "reason": data["reason"], "cancelled_at": at}, viewer)
         self.repo.needs.update(need_id, data["expected_version"], changes, [cancelled])
         self._release(viewer, task)
-        return domain.need_view(self.repo.needs.require(need_id))
+        return domain.need_view(self.repo.needs.require(need_id), viewer)
 
     def release_cancelled_task(self, viewer: Viewer, payload: dict) -> None:
         """task.cancelled: make sure the cancelled task's candidate is free (nothing if it already is)."""
@@ -986,19 +985,19 @@ class Volunteering:
             if f[key]:
                 conditions.append({key: f[key]})
         page = self.repo.page(self.repo.needs, all_of(*conditions), f["after"], f["limit"])
-        return {"items": [domain.need_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
+        return {"items": [domain.need_view(d, viewer) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
     def get_needs(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._batch(self.repo.needs, viewer, ids)
-        return [domain.need_view(found[i]) if i in found else None for i in ids]
+        return [domain.need_view(found[i], viewer) if i in found else None for i in ids]
 
     def needs_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.needs.find(all_of(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
                                     sort=[("_id", 1)])
         result = {hid: [] for hid in household_ids}
         for need in docs:
-            result[need["household_id"]].append(domain.need_view(need))
+            result[need["household_id"]].append(domain.need_view(need, viewer))
         return result
 
     def tasks_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
@@ -1008,7 +1007,7 @@ class Volunteering:
         for need in docs:
             for task in need["tasks"]:
                 if task["kind"] == "volunteer" and task["candidate_id"] in result:
-                    result[task["candidate_id"]].append(domain.task_view(need, task))
+                    result[task["candidate_id"]].append(domain.task_view(need, task, viewer))
         return result
 
     def unmet_rollup(self, viewer: Viewer, data: dict) -> dict:

@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.auth import Viewer
 from services.volunteers.candidates import CandidateIndex
 from services.volunteers.usecases import Volunteering
@@ -62,7 +63,7 @@ class MemoryVolunteersRepository:
         self.needs = MemoryStore("need")
         self.stock = MemoryStore("stock line")
         self.certificates = MemoryStore("certificate")
-        self.access: list[dict] = []
+        self.access_log = AccessLog(MemoryCollection())
 
     def page(self, store: MemoryStore, query: dict, after: str | None, limit: int) -> dict:
         total = store.count(query)
@@ -72,14 +73,30 @@ class MemoryVolunteersRepository:
         return {"docs": docs[:limit], "next_cursor": docs[limit - 1]["_id"] if len(docs) > limit else None,
                 "total": total}
 
-    def log_access(self, *, viewer, subject_type: str, subject_id: str, fields: list[str], reason: str) -> None:
-        self.access.append({"at": clock.utcnow(), "user_id": viewer.user_id, "role": viewer.role,
-                            "subject_type": subject_type, "subject_id": subject_id, "fields": fields,
-                            "reason": reason})
 
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        found = sorted((e for e in self.access if matches(e, query)), key=lambda e: e["at"], reverse=True)
-        return copy.deepcopy(found[:limit])
+
+class MemoryCollection:
+    """The few collection calls the kernel's AccessLog makes, over a list."""
+
+    def __init__(self):
+        self.docs: list[dict] = []
+
+    def insert_one(self, doc: dict) -> None:
+        self.docs.append(copy.deepcopy(doc))
+
+    def find(self, query: dict, projection: dict | None = None) -> _MemoryCursor:
+        return _MemoryCursor([d for d in self.docs if matches(d, query)])
+
+
+class _MemoryCursor:
+    def __init__(self, docs: list[dict]):
+        self.docs = docs
+
+    def sort(self, key: str, direction: int) -> _MemoryCursor:
+        return _MemoryCursor(sorted(self.docs, key=lambda d: d[key], reverse=direction < 0))
+
+    def limit(self, n: int) -> list[dict]:
+        return copy.deepcopy(self.docs[:n])
 
 
 class MemoryCandidateIndex(CandidateIndex):

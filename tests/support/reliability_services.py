@@ -14,7 +14,8 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 from services.common import storage  # noqa: E402
-from services.common.consumers import Inbox, event_handler  # noqa: E402
+from services.common.consumers import Inbox, PermanentFailure, event_handler  # noqa: E402
+from services.common.errors import NotFound  # noqa: E402
 from tests.support.kernel_services import THING_CREATED  # noqa: E402
 
 EFFECT_SECONDS = 1.5  # long enough that a kill lands inside the effect, not between effect and mark
@@ -33,6 +34,25 @@ class SlowConsumerService:
             eventlet.sleep(EFFECT_SECONDS)
             db.applied.update_one({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True)
         Inbox(db, f"{self.name}.on_thing_created").process_once(event.id, effect)
+
+
+class ClassifyingConsumerService:
+    """Fails by the event's label: `permanent` cannot fit, `missing` refers to something not known yet."""
+
+    name = "classifying_consumer"
+    db = storage.ServiceDatabase("classifying_consumer", Inbox.indexes)
+
+    @event_handler(THING_CREATED)
+    def on_thing_created(self, event):
+        label = event.payload["label"]
+
+        def effect():
+            if label == "permanent":
+                raise PermanentFailure(f"{event.payload['thing_id']} can never be applied")
+            if label == "missing":
+                raise NotFound(f"no station {event.payload['thing_id']} yet")
+            self.db.applied.insert_one({"_id": event.id})
+        Inbox(self.db, f"{self.name}.on_thing_created").process_once(event.id, effect)
 
 
 def main():
