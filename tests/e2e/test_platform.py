@@ -7,9 +7,7 @@ again to show the data survives and the demo seed is not loaded twice.
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,32 +15,14 @@ import time
 import pytest
 import requests
 
-from tests.support.infrastructure import free_port
+from tests.support.infrastructure import free_port, free_port_block
 
 STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes here)
 
 
-def _free_port_block(size: int) -> int:
-    for _ in range(50):
-        base = random.randint(20000, 40000)
-        sockets = []
-        try:
-            for offset in range(size):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", base + offset))
-                sockets.append(sock)
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free block of ports")
-
-
 class Platform:
     def __init__(self, tmp_path, amqp_uri):
-        self.port_base = _free_port_block(5)
+        self.port_base = free_port_block(5)
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(tmp_path / "data"),
                     "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
                     "PYTHONUNBUFFERED": "1"}

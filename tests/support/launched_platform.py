@@ -6,34 +6,14 @@ readline would hang the test when the line never comes).
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.infrastructure import free_port
+from tests.support.infrastructure import free_port, free_port_block
 from tests.support.waiting import wait_for
-
-
-def free_port_block(size: int) -> int:
-    for _ in range(50):
-        base = random.randint(20000, 40000)
-        sockets = []
-        try:
-            for offset in range(size):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", base + offset))
-                sockets.append(sock)
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free block of ports")
 
 
 class LaunchedPlatform:
