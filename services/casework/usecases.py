@@ -1315,7 +1315,7 @@ class Casework:
                 "not_visited": len(targeted) - visited,
                 "persons_targeted": sum(len(p) for _, p, _ in targeted),
                 "by_station": [by_station[s] for s in sorted(by_station)],
-                "items": items, "next_cursor": page[-1]["household_id"] if len(chosen) > f["limit"] else None}
+                "items": items, "next_cursor": items[-1]["household_id"] if len(chosen) > f["limit"] else None}
 
     # --- what other services tell us -----------------------------------------------------------------------
     def record_station(self, payload: dict, at: str | None = None) -> None:
