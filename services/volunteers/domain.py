@@ -268,7 +268,7 @@ def new_resource(data: dict, resource_id: str, service_ids: list[str], today: da
     if data["reviewed_on"] > today:
         raise ValidationFailed.field("reviewed_on", "cannot be in the future")
     services = []
-    for service_id, service in zip(service_ids, data["services"]):
+    for service_id, service in zip(service_ids, data["services"], strict=False):
         check_slots(service["opening_hours"], "services.opening_hours")
         services.append({**service, "service_id": service_id})
     return jsonable({
