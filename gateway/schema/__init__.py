@@ -37,4 +37,5 @@ schema = graphene.Schema(query=Query, mutation=Mutation)
 COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES},
-                       leaf_costs=volunteers.LEAF_COSTS)
+                       leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
+                                   **volunteers.LEAF_COSTS, **history.LEAF_COSTS})
