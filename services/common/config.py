@@ -118,7 +118,8 @@ class Settings:
             raise ConfigurationError("SHEGONG_ENV must be 'development' or 'production'")
         if self.production:
             if self.token_secret == DEVELOPMENT_TOKEN_SECRET or len(self.token_secret) < 32:
-                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET (32+ characters, not the development default)")
+                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET "
+                                         "(32+ characters, not the development default)")
             if DEVELOPMENT_ENCRYPTION_KEY in self.encryption_keys:
                 raise ConfigurationError("production refuses the development SHEGONG_ENCRYPTION_KEY")
 
