@@ -83,6 +83,7 @@ class RequestContext:
         self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
         self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
         self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
+        self.supervision = ViewerBoundClient(_client(clients, "supervision"), viewer)
         self.forget_reads()
 
     def forget_reads(self) -> None:
