@@ -117,7 +117,10 @@ ResourceKind = _enum("ResourceKind", vdomain.RESOURCE_KINDS, description="Kinds 
     f"{k} {label}" for k, label in vdomain.RESOURCE_KINDS.items()) + ".")
 ResourceCategory = _enum("ResourceCategory", ("organisation", "facility"))
 ResourceStatus = _enum("ResourceStatus", ("active", "closed"))
-ResourceReviewOutcome = _enum("ResourceReviewOutcome", ("confirmed", "updated", "closed"))
+ResourceReviewOutcome = _enum("ResourceReviewOutcome", vdomain.REVIEW_OUTCOMES,
+                              description="An entry of a resource's review history; the first is its registration.")
+ResourceReviewDecision = _enum("ResourceReviewDecision", vdomain.REVIEW_DECISIONS,
+                               description="What a yearly review concludes.")
 CharityItemCategory = _enum("CharityItemCategory", matching.ITEM_CATEGORIES)
 DonationKind = _enum("DonationKind", ("money", "goods"))
 DonorKind = _enum("DonorKind", ("individual", "organisation", "anonymous"))

@@ -27,9 +27,8 @@ def platform(isolated_settings):
     migrate()  # the registry's regions and wages
     fx.prepare_store()
     publisher = EventPublisher(isolated_settings.amqp_uri)
-    with running(RegistryService, FundingService, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client, publisher
+    with running(RegistryService, FundingService, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client, publisher
     publisher.close()
 
 
