@@ -978,7 +978,7 @@ class Casework:
             "campaign_id": visit["campaign_id"], "station_id": household["station_id"],
             "township_code": household["township_code"], "visit_type": visit["visit_type"],
             "visited_on": visit["visited_on"], "duration_minutes": visit["duration_minutes"],
-            "staff_ids": visit["staff_ids"]}, viewer)
+            "staff_ids": visit["staff_ids"], "contact_at": visit["contact_at"]}, viewer)
 
     def log_case_visit(self, viewer: Viewer, case_id: str, data: dict) -> dict:
         data = load(schemas.VisitSchema, data)
