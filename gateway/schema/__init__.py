@@ -25,7 +25,8 @@ from .volunteers_mutations import VolunteersMutation
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
+            graphene.ObjectType):
     pass
 
 
