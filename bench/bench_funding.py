@@ -101,7 +101,7 @@ class ProvinceData:
                                 domain="children", year=year, region_code="320000", funder={"name": "江苏省民政厅"},
                                 amount_fen=10_000_000 * 100)
         lines, contract_docs = [], []
-        for index, station in enumerate(self.stations):
+        for station in self.stations:
             county, city = station[2:8], station[2:6] + "00"
             station_lines = [self._line(sources[county], f"bl_{year}_f_{station}", station, 50_000_000, None),
                              self._line(sources[city], f"bl_{year}_p_{station}", station, 5_000_000, "elderly"),
@@ -150,7 +150,8 @@ class ProvinceData:
             "staffing_promise": {"professional_social_workers_per_station": 3, "monthly_pay_fen": 1_000_000}})
         contract = {**contracts.new_contract(tender, {k: v for k, v in data.items() if v is not None}, WAGE, "bench"),
                     "_version": 1}
-        for number, (line, share) in enumerate(zip(station_lines, (amount - elderly, *(l["amount_fen"] for l in station_lines[1:])))):
+        for number, (line, share) in enumerate(zip(station_lines, (amount - elderly, *(other["amount_fen"] for other in station_lines[1:])),
+                                                          strict=True)):
             contract.update(contracts.add_commitment(contract, line, f"cmt_{number}", share, datetime(year, 1, 2)))
             line["committed_fen"] += share
         for month in range(1, 13):
@@ -225,18 +226,17 @@ def main(argv=None) -> None:
         print("check: the store's sums and the raw disbursements give identical views for every region measured")
 
         results = {}
-        with running(FundingService, settings=settings):
-            with rpc_client(settings, timeout=120) as client:
-                for level, regions in levels.items():
-                    repeat = max(3, args.repeat // 4) if level == "province" else args.repeat
-                    per_region = max(1, repeat // len(regions))
-                    samples = {"service": [], "naive": [], "rpc": []}
-                    for region in regions:
-                        samples["service"] += timed(lambda: funding.fund_supervision(SYSTEM, {"region": region}), per_region)
-                        samples["naive"] += timed(lambda: naive_view(funding.repo, region), per_region)
-                        samples["rpc"] += timed(lambda: client.funding.fund_supervision(SYSTEM.to_dict(), {"region": region}),
-                                                per_region)
-                    results[level] = samples
+        with running(FundingService, settings=settings), rpc_client(settings, timeout=120) as client:
+            for level, regions in levels.items():
+                repeat = max(3, args.repeat // 4) if level == "province" else args.repeat
+                per_region = max(1, repeat // len(regions))
+                samples = {"service": [], "naive": [], "rpc": []}
+                for region in regions:
+                    samples["service"] += timed(lambda r=region: funding.fund_supervision(SYSTEM, {"region": r}), per_region)
+                    samples["naive"] += timed(lambda r=region: naive_view(funding.repo, r), per_region)
+                    samples["rpc"] += timed(lambda r=region: client.funding.fund_supervision(SYSTEM.to_dict(), {"region": r}),
+                                            per_region)
+                results[level] = samples
 
     print()
     print(f"{'view':<9} {'calls':>5} | {'service p50':>11} {'p95':>9} | {'naive p50':>11} {'p95':>9} | "

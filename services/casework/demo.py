@@ -15,6 +15,7 @@ times; the 24-hour rule then finds the crisis flagged 30 hours ago overdue, as t
 """
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -299,13 +300,10 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
         return
     if rng.random() < 0.15:  # a little policy-publicity work in the "other" domain too
         other = None
-        with _at(opened):
-            try:
-                other = casework.open_case(worker, {
-                    "household_id": household["id"], "domain": "other", "source": "outreach",
-                    "summary": "政策宣传与办事指引", "assigned_staff_id": worker.user_id})
-            except DomainError:
-                pass
+        with _at(opened), contextlib.suppress(DomainError):
+            other = casework.open_case(worker, {
+                "household_id": household["id"], "domain": "other", "source": "outreach",
+                "summary": "政策宣传与办事指引", "assigned_staff_id": worker.user_id})
         counts["cases"] += other is not None
     step = opened
     path = ["assessment", "plan", "in_service", "review", "closed"]

@@ -335,7 +335,7 @@ def new_archive_version(household: dict, data: dict, assessment_id: str, need_id
     previous_ids = {n["need_id"] for n in current["needs"]} if current else set()
     person_ids = {m["person_id"] for m in household["members"]}
     needs = []
-    for index, (need, need_id) in enumerate(zip(data["needs"], need_ids)):
+    for index, (need, need_id) in enumerate(zip(data["needs"], need_ids, strict=False)):
         field = f"needs.{index}"
         if catalogue.need_type_label(need["domain"], need["need_type"]) is None:
             raise ValidationFailed.field(f"{field}.need_type", f"not a need type of {need['domain']}: one of "
@@ -943,9 +943,7 @@ def person_targeted(member: dict, criteria: dict, on: date) -> bool:
     age = age_on(member["birth_date"], on)
     if criteria.get("age_min") is not None and age < criteria["age_min"]:
         return False
-    if criteria.get("age_max") is not None and age > criteria["age_max"]:
-        return False
-    return True
+    return not (criteria.get("age_max") is not None and age > criteria["age_max"])
 
 
 def targeted_members(household: dict, criteria: dict, on: date) -> list[dict]:

@@ -772,7 +772,7 @@ class Casework:
 
     def get_households(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_households(viewer, ids)
-        shown = dict(zip(found, self._household_views(viewer, list(found.values()))))
+        shown = dict(zip(found, self._household_views(viewer, list(found.values())), strict=False))
         return [shown.get(i) for i in ids]
 
     def list_households(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -970,7 +970,7 @@ class Casework:
             "campaign_id": visit["campaign_id"], "station_id": household["station_id"],
             "township_code": household["township_code"], "visit_type": visit["visit_type"],
             "visited_on": visit["visited_on"], "duration_minutes": visit["duration_minutes"],
-            "staff_ids": visit["staff_ids"]}, viewer)
+            "staff_ids": visit["staff_ids"], "contact_at": visit["contact_at"]}, viewer)
 
     def log_case_visit(self, viewer: Viewer, case_id: str, data: dict) -> dict:
         data = load(schemas.VisitSchema, data)
@@ -1117,7 +1117,7 @@ class Casework:
 
     def get_cases(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_cases(viewer, ids)
-        shown = dict(zip(found, self._case_views(viewer, list(found.values()))))
+        shown = dict(zip(found, self._case_views(viewer, list(found.values())), strict=False))
         return [shown.get(i) for i in ids]
 
     def list_cases(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -1166,7 +1166,7 @@ class Casework:
         cases = self.repo.cases_of_households(list(found)) if found else []
         shown = self._case_views(viewer, cases)
         result = {hid: [] for hid in household_ids}
-        for case, view in zip(cases, shown):
+        for case, view in zip(cases, shown, strict=False):
             if not view["identity_protected"]:
                 result[case["household_id"]].append(view)
         return result
@@ -1315,7 +1315,7 @@ class Casework:
                 "not_visited": len(targeted) - visited,
                 "persons_targeted": sum(len(p) for _, p, _ in targeted),
                 "by_station": [by_station[s] for s in sorted(by_station)],
-                "items": items, "next_cursor": page[-1]["household_id"] if len(chosen) > f["limit"] else None}
+                "items": items, "next_cursor": items[-1]["household_id"] if len(chosen) > f["limit"] else None}
 
     # --- what other services tell us -----------------------------------------------------------------------
     def record_station(self, payload: dict, at: str | None = None) -> None:

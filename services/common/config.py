@@ -14,7 +14,7 @@ DEVELOPMENT_TOKEN_SECRET = "dev-only-token-secret-do-not-use-in-production"
 DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
 
 # HTTP port offsets from SHEGONG_PORT_BASE (8000): the gateway on the base port, services after it.
-SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4}
+SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5}
 
 
 class ConfigurationError(RuntimeError):

@@ -62,15 +62,15 @@ def prime_staffing(funding: Funding, stations: list[dict]) -> None:
             payload = {"staff_id": member["staff_id"], "station_id": station["_id"], "region_code": station["region_code"],
                        "role": member["role"], "professional": is_professional(member, today),
                        "employment_start": member["employment_start"]}
-            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload: staffing.staff_joined(doc, p, at))
+            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload, at=at: staffing.staff_joined(doc, p, at))
             if member.get("employment_end"):
                 ended = {**payload, "employment_end": member["employment_end"]}
-                funding.repo.merge_staffing(station["_id"], lambda doc, p=ended: staffing.staff_left(doc, p, at))
+                funding.repo.merge_staffing(station["_id"], lambda doc, p=ended, at=at: staffing.staff_left(doc, p, at))
         snapshot = station.get("compliance")
         if snapshot:
             payload = {"station_id": station["_id"], "region_code": station["region_code"], "status": snapshot["status"],
                        "rules": snapshot["rules"], "as_of": snapshot["since"]}
-            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload: staffing.compliance_changed(doc, p, at))
+            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload, at=at: staffing.compliance_changed(doc, p, at))
 
 
 class DemoCity:
@@ -158,7 +158,7 @@ class DemoCity:
         for station in self.stations:
             contracts.append(self.tender_and_contract(year, station, lines, published_at))
         frozen.at = datetime(year, 3, 2, 1, 0, tzinfo=UTC)
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             self.commit(contract, lines[station["_id"]])
         self.pay(year, contracts, lines, frozen, complete_year)
 
@@ -184,7 +184,7 @@ class DemoCity:
                     for index, (org, price) in enumerate(bidders)]
             frozen.advance(days=30)
             scores = (self.rng.randint(84, 95), self.rng.randint(70, 83))
-            for bid, score in zip(bids, scores):
+            for bid, score in zip(bids, scores, strict=False):
                 version = self.funding.get_tenders(SYSTEM, [tender["id"]])[0]["version"]
                 self.funding.review_bid(SYSTEM, tender["id"], bid["id"], self.review(version, bid, score))
             version = self.funding.get_tenders(SYSTEM, [tender["id"]])[0]["version"]
@@ -267,7 +267,7 @@ class DemoCity:
 
     def pay(self, year: int, contracts: list[dict], lines: dict, frozen, complete_year: bool) -> None:
         evaluations = {}
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             milestones = {m["id"]: m for m in contract["milestones"]}
             station_lines = lines[station["_id"]]
             if date(year, 4, 8) > self.today:
@@ -285,7 +285,7 @@ class DemoCity:
                                                             completed=complete_year or self.rng.random() < 0.6)
         if not complete_year:
             return
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             milestones = {m["id"]: m for m in contract["milestones"]}
             fiscal = lines[station["_id"]]["fiscal"]
             frozen.at = datetime(year, 10, 20, 1, 0, tzinfo=UTC)

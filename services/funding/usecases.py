@@ -333,8 +333,8 @@ class Funding:
                                     fields=["contact.phone", "leaders.id_number"], reason=reason.strip(),
                                     station_id=None, region_code=tender["region_code"])
         return {"contact": {"name": bid["contact"]["name"], "phone": self.cipher.decrypt(bid["contact"]["phone_encrypted"])},
-                "leaders": [{"id": l["id"], "name": l["name"], "role": l["role"],
-                             "id_number": self.cipher.decrypt(l["id_number_encrypted"])} for l in bid["leaders"]]}
+                "leaders": [{"id": leader["id"], "name": leader["name"], "role": leader["role"],
+                             "id_number": self.cipher.decrypt(leader["id_number_encrypted"])} for leader in bid["leaders"]]}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
         f = load(schemas.AccessLogFilterSchema, filters or {})
@@ -519,7 +519,7 @@ class Funding:
 
     def contracts_for_tenders(self, viewer: Viewer, tender_ids: list[str]) -> dict[str, list[dict]]:
         found = self.get_contracts(viewer, [contracts.contract_id_for(t) for t in tender_ids])
-        return {tid: [view] if view else [] for tid, view in zip(tender_ids, found)}
+        return {tid: [view] if view else [] for tid, view in zip(tender_ids, found, strict=False)}
 
     def disbursements_for_contracts(self, viewer: Viewer, contract_ids: list[str]) -> dict[str, list[dict]]:
         found = {d["_id"]: d for d in self.repo.contracts.find({"_id": {"$in": list(contract_ids)}}) if domain.sees(viewer, d)}

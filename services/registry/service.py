@@ -37,6 +37,10 @@ class RegistryService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetent
         return self.registry.regions(Viewer.from_dict(viewer), parent_code)
 
     @rpc
+    def regions_under(self, viewer, code):
+        return self.registry.regions_under(Viewer.from_dict(viewer), code)
+
+    @rpc
     def get_regions(self, viewer, codes):
         return self.registry.get_regions(Viewer.from_dict(viewer), codes)
 

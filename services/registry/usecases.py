@@ -311,6 +311,10 @@ class Registry:
     def regions(self, viewer: Viewer, parent_code: str | None = None) -> list[dict]:
         return [_region_view(r) for r in self.repo.child_regions(parent_code)]
 
+    def regions_under(self, viewer: Viewer, code: str) -> list[dict]:
+        """Every region whose code starts with `code`'s prefix (32 → the province, its cities, counties, townships)."""
+        return [_region_view(r) for r in self.repo.regions_under(region_prefix(code))]
+
     def get_regions(self, viewer: Viewer, codes: list[str]) -> list[dict | None]:
         found = self.repo.regions_by_code(codes)
         return [_region_view(found[c]) if c in found else None for c in codes]

@@ -98,7 +98,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
                                                 serial * 50 + index, female),
                 "phone": f"1{rng.choice([3, 5, 7, 8])}{rng.randint(100000000, 999999999)}",
                 "community_code": rng.choice(communities), "skills": skills, "domains": domains,
-                "availability": [dict(zip(("start", "end"), rng.choice(SLOTS)), weekday=d)
+                "availability": [dict(zip(("start", "end"), rng.choice(SLOTS), strict=False), weekday=d)
                                  for d in sorted(rng.sample(range(1, 8), rng.randint(2, 5)))],
                 "max_open_tasks": rng.choice([2, 3, 3, 4])})
             if "children" in domains or rng.random() < 0.4:

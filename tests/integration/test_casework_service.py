@@ -322,6 +322,12 @@ def test_comprehensive_verification_progress(platform):
     assert progress["by_station"] == [{"station_id": STATION, "targeted": 2, "visited": 1}]
     not_visited = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"visited": False})["items"]
     assert [i["household_id"] for i in not_visited] == [poor2["id"]]
+    first_page = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"limit": 1})
+    assert first_page["next_cursor"] == first_page["items"][0]["household_id"]  # was a TypeError (issue 14)
+    second_page = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"limit": 1,
+                                                                             "after": first_page["next_cursor"]})
+    assert second_page["next_cursor"] is None
+    assert {first_page["items"][0]["household_id"], second_page["items"][0]["household_id"]} == {poor["id"], poor2["id"]}
     assert platform.get_campaigns(OTHER_COUNTY_VIEWER, [campaign["id"]]) == [None]
     city_wide = platform.create_campaign(ADMIN, {"name": "镇江市困境儿童核查", "region_code": "321100",
                                                  "criteria": {"tags_any": ["left_behind_child"]},

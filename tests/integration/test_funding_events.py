@@ -27,9 +27,8 @@ def platform(isolated_settings):
     migrate()  # the registry's regions and wages
     fx.prepare_store()
     publisher = EventPublisher(isolated_settings.amqp_uri)
-    with running(RegistryService, FundingService, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client, publisher
+    with running(RegistryService, FundingService, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client, publisher
     publisher.close()
 
 
@@ -101,7 +100,8 @@ def test_volunteer_and_casework_events_become_platform_figures_and_costs(platfor
         publisher.publish(new_event(VISIT_LOGGED, {
             "visit_id": "vis-1", "household_id": "hh-4", "case_id": "case-1", "campaign_id": None,
             "station_id": fx.STATION, "township_code": fx.STATION[2:], "visit_type": "home", "visited_on": "2026-03-09",
-            "duration_minutes": 45, "staff_ids": ["s1"]}, correlation_id="casework-test").to_dict())
+            "duration_minutes": 45, "staff_ids": ["s1"],
+            "contact_at": "2026-03-09T02:00:00Z"}, correlation_id="casework-test").to_dict())
         publisher.publish(new_event(CASE_CLOSED, {
             "case_id": "case-1", "station_id": fx.STATION, "township_code": fx.STATION[2:], "domain": "elderly",
             "reason": "goals_met", "outcome": "improved", "opened_on": "2026-01-10", "closed_on": "2026-03-20",

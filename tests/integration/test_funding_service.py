@@ -63,9 +63,8 @@ def received(event_type):
 @pytest.fixture
 def funding(isolated_settings):
     fx.prepare_store()
-    with running(FundingService, FundingListener, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client.funding
+    with running(FundingService, FundingListener, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client.funding
 
 
 def staffed(funding_db, *stations):
@@ -144,9 +143,8 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
 
 
 def test_bad_input_is_refused_with_the_reason_and_nothing_is_half_written(funding):
-    with clock.FrozenClock(fx.START) as frozen:
-        with pytest.raises(ValidationFailed) as caught:
-            funding.create_source(COUNTY, fx.source_input(amount_fen=12.5))
+    with clock.FrozenClock(fx.START) as frozen, pytest.raises(ValidationFailed) as caught:
+        funding.create_source(COUNTY, fx.source_input(amount_fen=12.5))
         assert "amount_fen" in caught.value.details
         source = funding.create_source(COUNTY, fx.source_input(amount_fen=1_000))
         with pytest.raises(RuleViolation, match="left"):

@@ -105,12 +105,11 @@ def platform(mongo_server, rabbit_vhost):
     load_reference_data(storage.database("registry"))  # regions and wages: no RPC loads these
     # Each container gets its own HTTP port: both serve /health/*, and two listeners on one port
     # (SO_REUSEPORT) would share its requests between them.
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(GatewayService, settings=base):
-            wait_for_port(base.http_port)
-            platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
-            seed(platform)
-            yield platform
+    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), running(GatewayService, settings=base):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
+        seed(platform)
+        yield platform
     config.override(None)
 
 

@@ -16,8 +16,7 @@ import requests
 
 from gateway.service import GatewayService
 from services.common import config, storage
-from services.common.auth import SYSTEM
-from services.common.auth import mint_token
+from services.common.auth import SYSTEM, mint_token
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
@@ -117,17 +116,16 @@ def platform(mongo_server, rabbit_vhost):
     base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
                            rpc_timeout_seconds=10, http_port=free_port())
     config.override(base)
-    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(GatewayService, settings=base):
-            wait_for_port(base.http_port)
-            platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
-            platform.mint("admin", "admin", "ops")
-            platform.mint("danyang", "county", "danyang-official", region="321181")
-            platform.mint("jingkou", "county", "jingkou-official", region="321102")
-            platform.mint("evaluator", "evaluator", "evaluator-1", region="321181")
-            platform.mint("worker", "station_staff", "stf_worker", station_ids=[STATION])
-            seed(platform)
-            yield platform
+    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), running(GatewayService, settings=base):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
+        platform.mint("admin", "admin", "ops")
+        platform.mint("danyang", "county", "danyang-official", region="321181")
+        platform.mint("jingkou", "county", "jingkou-official", region="321102")
+        platform.mint("evaluator", "evaluator", "evaluator-1", region="321181")
+        platform.mint("worker", "station_staff", "stf_worker", station_ids=[STATION])
+        seed(platform)
+        yield platform
     config.override(None)
 
 

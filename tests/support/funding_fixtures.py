@@ -226,7 +226,7 @@ def awarded_contract(funding, viewer: dict, clock, **contract_overrides) -> dict
     bids = [funding.record_bid(viewer, tender["id"], bid_input(1)),
             funding.record_bid(viewer, tender["id"], bid_input(2, price_fen=1_000_000_00))]
     clock.advance(days=40)
-    for bid, score in zip(bids, (90, 80)):
+    for bid, score in zip(bids, (90, 80), strict=False):
         version = funding.get_tenders(viewer, [tender["id"]])[0]["version"]
         funding.review_bid(viewer, tender["id"], bid["id"], review_input(version, bid, score))
     version = funding.get_tenders(viewer, [tender["id"]])[0]["version"]
