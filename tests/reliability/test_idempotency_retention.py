@@ -17,6 +17,7 @@ from services.common.retention import IdempotencyRetention
 from services.common.storage import IDEMPOTENCY_KEY, REQUEST_RESULTS
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
+from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
 from shegong.services import migrate
 from tests.support.containers import running
@@ -88,7 +89,7 @@ def test_the_retention_setting_decides_what_is_old(isolated_settings):
     assert [d["_id"] for d in db[REQUEST_RESULTS].find({})] == ["one-hour"]
 
 
-@pytest.mark.parametrize("service", [RegistryService, CaseworkService, VolunteersService, FundingService])
+@pytest.mark.parametrize("service", [RegistryService, CaseworkService, VolunteersService, FundingService, SupervisionService])
 def test_every_service_purges_on_an_indexed_field(service):
     assert issubclass(service, IdempotencyRetention)
     assert storage.Index(REQUEST_RESULTS, ((storage.REMEMBERED_AT, 1),)) in storage.REQUEST_RESULT_INDEXES
