@@ -19,6 +19,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.projections import ProjectionEndpoints
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc, rpc
 from services.registry import events as registry_events
 
@@ -42,7 +43,7 @@ def _follow(contract):
     return event_handler(contract)(handle)
 
 
-class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints):
+class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()
