@@ -165,3 +165,14 @@ def test_verification_campaigns_with_their_progress_page_by_page(platform):
         assert item["visitedOn"] is None and "*" in item["persons"][0]["idNumber"]
     assert pages[0]["nextCursor"] == pages[0]["items"][0]["householdId"]
     assert pages[0]["items"][0]["householdId"] != pages[1]["items"][0]["householdId"]
+
+
+def test_a_field_that_fails_leaves_the_resource_and_its_station_in_the_same_request(platform):
+    body = platform.gql("""query ($id: ID!) { communityResource(id: $id) { id station { id name }
+        reviews { outcome } } missing: campaignProgress(id: "vc_does_not_exist") { targeted } }""",
+                        {"id": platform.ids["resource"]}, "danyang")
+    assert body["data"]["communityResource"]["station"] == {"id": STATION, "name": "丹阳市云阳街道社工站"}
+    assert [r["outcome"] for r in body["data"]["communityResource"]["reviews"]] == ["REGISTERED", "CONFIRMED"]
+    assert body["data"]["missing"] is None
+    [error] = body["errors"]
+    assert error["path"] == ["missing"] and error["extensions"]["code"] == "NOT_FOUND"
