@@ -49,6 +49,8 @@ def caught_up() -> bool:
     """Every read model has folded every event its producers logged so far (a producer not running has
     logged nothing)."""
     producers = {p for name in projections.NAMES for p in projections.producers_of(name)}
+    if any(outbox_pending(name) for name in producers):
+        return False  # an event written but not logged yet: the head below would not show it
     heads = {name: EventLog(storage.database(name)).head()["sequence"] for name in producers}
     docs = {d["_id"]: d for d in storage.database("supervision")[PROJECTIONS].find({})}
     for name in projections.NAMES:
@@ -56,6 +58,12 @@ def caught_up() -> bool:
         if any(positions.get(p, -1) < heads[p] for p in projections.producers_of(name)):
             return False
     return True
+
+
+def outbox_pending(service: str) -> bool:
+    db = storage.database(service)
+    return any(db[name].find_one({storage.OUTBOX_PENDING: True}, {"_id": 1})
+               for name in db.list_collection_names() if not name.startswith("system."))
 
 
 def wait_until_caught_up(timeout: float = 30.0) -> None:
