@@ -84,6 +84,7 @@ class RequestContext:
         self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
         self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
         self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
+        self.supervision = ViewerBoundClient(_client(clients, "supervision"), viewer)
         self.batches = BatchQueue()  # where the loaders wait for the executor to run their batches
         self.forget_reads()
 
