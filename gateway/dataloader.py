@@ -324,18 +324,20 @@ class BatchingExecutionContext(ExecutionContext):
         return outcome
 
     def _step(self, coroutine, outcome: Pending) -> None:
-        try:
-            awaited = coroutine.send(None)
-        except StopIteration as finished:
-            outcome.resolve(finished.value)
-            return
-        except Exception as error:  # a non-null field's error climbing to its parent
-            outcome.reject(error)
-            return
-        if not isinstance(awaited, Pending):
-            coroutine.close()
-            outcome.reject(TypeError(f"a resolver awaited {awaited!r}: only DataLoader values can be awaited"))
-            return
+        error = None
+        while True:
+            try:
+                awaited = coroutine.send(None) if error is None else coroutine.throw(error)
+            except StopIteration as finished:
+                outcome.resolve(finished.value)
+                return
+            except Exception as raised:  # a non-null field's error climbing to its parent
+                outcome.reject(raised)
+                return
+            if type(awaited) is Pending:
+                break
+            # Thrown back where it was awaited, so the field that awaited it fails and nothing else.
+            error = TypeError(f"a resolver awaited {awaited!r}: only DataLoader values can be awaited here")
         awaited.add_callback(lambda _settled: self._runnable.append((coroutine, outcome)))
 
     @staticmethod
