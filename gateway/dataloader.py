@@ -141,6 +141,10 @@ class BatchQueue:
     def add(self, loader: DataLoader) -> None:
         self._loaders.append(loader)
 
+    def forget(self) -> None:
+        """Drop the waiting batches: what waited for them was abandoned (a null took its place)."""
+        self._loaders.clear()
+
     def dispatch_next(self) -> bool:
         """Run the batch of the loader that has waited longest; False when none waits."""
         if not self._loaders:
@@ -234,6 +238,10 @@ class BatchingExecutionContext(ExecutionContext):
     def execute_fields_serially(self, parent_type, source_value, path, fields):
         results = {}
         for response_name, field_nodes in fields.items():
+            # An earlier field nulled by an error may have left work behind that nothing waits for:
+            # it must not run (nor read) during this one.
+            self._runnable.clear()
+            self._batches.forget()
             self.before_serial_field()
             result = self.execute_field(parent_type, source_value, field_nodes,
                                         Path(path, response_name, parent_type.name))

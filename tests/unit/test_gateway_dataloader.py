@@ -281,3 +281,15 @@ def test_mutations_run_one_after_the_other_each_with_its_batches_done_and_fresh_
     # the second write saw the first one's station and county batches already done, and read again
     assert store.writes == [("S1", []), ("S1", ["stations", "counties"])]
     assert store.count() == {"stations": 2, "counties": 1}
+
+
+def test_a_mutation_nulled_by_an_error_leaves_no_batch_behind_for_the_next_one():
+    store = Store()
+    execution = Renewing.build(SCHEMA, parse(
+        'mutation { first: write(name: "S1") { county { name } badLabel } second: write(name: "S2") { id } }'),
+        context_value=Context(store))
+    data = execution.execute_operation(execution.operation, None)
+    assert data == {"first": None, "second": {"id": "S2"}}
+    assert [path for path in (e.path for e in execution.collected_errors.errors)] == [["first", "badLabel"]]
+    # the first payload's county was abandoned with it: its batch is never run
+    assert store.calls == [("stations", ["S1"]), ("stations", ["S2"])]
