@@ -132,6 +132,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
 from services.volunteers.events import SERVICE_DELIVERED
@@ -149,7 +150,7 @@ from .usecases import Funding
 SERVICE = "funding"
 
 
-class FundingService(OperationalEndpoints, EventLogEndpoints):
+class FundingService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

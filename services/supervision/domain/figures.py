@@ -41,6 +41,7 @@ class ReadModels:
     cases: dict = field(default_factory=dict)
     crisis: dict = field(default_factory=dict)
     visits: dict = field(default_factory=dict)
+    needs: dict = field(default_factory=dict)
 
 
 @dataclass
