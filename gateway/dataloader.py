@@ -19,6 +19,7 @@ settled broke that sibling's callback, failing unrelated fields of the same requ
 """
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from types import CoroutineType
@@ -252,7 +253,7 @@ class BatchingExecutionContext(ExecutionContext):
         return results
 
     def execute_fields(self, parent_type, source_value, path, fields):
-        results = {}
+        results: dict[str, Any] = {}
         waiting = []
         for response_name, field_nodes in fields.items():
             result = self.execute_field(parent_type, source_value, field_nodes,
@@ -276,10 +277,11 @@ class BatchingExecutionContext(ExecutionContext):
         if not is_iterable(result):  # graphql-core's error (or its async iterables)
             return super().complete_list_value(return_type, field_nodes, info, path, result)
         item_type = return_type.of_type
-        completed = []
+        completed: list[Any] = []
         waiting = []
         for index, item in enumerate(result):
             item_path = path.add_key(index, None)
+            value: Any
             if self.is_awaitable(item):
                 value = self._complete_item_later(item_type, field_nodes, info, item_path, item)
             else:
@@ -288,7 +290,8 @@ class BatchingExecutionContext(ExecutionContext):
                     if self.is_awaitable(value):
                         value = self._item_completed_later(item_type, field_nodes, item_path, value)
                 except Exception as raw_error:
-                    value = self._item_error(raw_error, item_type, field_nodes, item_path)
+                    self._item_error(raw_error, item_type, field_nodes, item_path)
+                    value = None
             if self.is_awaitable(value):
                 value = self._start(value)
                 waiting.append(index)
@@ -368,7 +371,7 @@ class BatchingExecutionContext(ExecutionContext):
                 joined.resolve(values)
 
         for index, outcome in enumerate(outcomes):
-            outcome.add_callback(lambda settled, index=index: settle(index, settled))
+            outcome.add_callback(functools.partial(settle, index))
         return joined
 
     def _wait_for(self, awaitable) -> Any:
