@@ -1,6 +1,6 @@
 """Every mutation of the gateway, called with ids of another county's records, is refused and changes nothing.
 
-The four services and the gateway run for real (broker, wire-protocol store). 京口区 (321102) is seeded with
+The five services and the gateway run for real (broker, wire-protocol store). 京口区 (321102) is seeded with
 the services' own demo seeds (tests/support/county_seed.py); 丹阳's county official and a 丹阳 station's staff
 member then call each mutation of the schema with every id argument, top level and inside input objects, taken
 from 京口's records and otherwise valid input (current versions included, so a missing scope check would let the
@@ -31,14 +31,17 @@ from services.common import clock, config, storage
 from services.common.auth import SYSTEM, mint_token
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
+from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from shegong.identity import credit_code, resident_id_number
-from tests.support.containers import running
+from tests.support.containers import rpc_client, running
 from tests.support.county_seed import JINGKOU_TOWNSHIPS, seed_townships
 from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.supervision_fixtures import caught_up
 from tests.support.volunteers_fixtures import volunteer_input
+from tests.support.waiting import wait_for
 
 ADMIN = {"role": "admin"}
 OUTSIDERS = {"danyang_official": {"role": "county", "region": "321181"},
@@ -46,7 +49,7 @@ OUTSIDERS = {"danyang_official": {"role": "county", "region": "321181"},
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 # Bulk imports answer row by row: a refusal is a row refused for the scope, nothing accepted.
 ROW_REPORTS = {"importHouseholds": "accepted refused { row field reason }"}
-SERVICES = ("registry", "casework", "funding", "volunteers")
+SERVICES = ("registry", "casework", "funding", "volunteers", "supervision")
 # Bookkeeping that legitimately moves while nothing changes in substance: consumed events, the event log, relay state.
 VOLATILE_COLLECTIONS = {"processed_events", "event_log", "meta", storage.REQUEST_RESULTS}
 
@@ -88,7 +91,8 @@ def add_task_hours_and_certificate(station_id: str) -> None:
             "domain": "elderly", "need_type": "home_visit", "severity": "medium", "description": "独居老人需要定期探访",
             "beneficiary_groups": ["elderly_living_alone"]})
         proposal = next(p for p in need["proposals"] if p["candidate_id"] == volunteer["id"])
-        return volunteering.accept_proposal(SYSTEM, need["id"], proposal["proposal_id"], {"expected_version": need["version"]})
+        return volunteering.accept_proposal(SYSTEM, need["id"], proposal["proposal_id"],
+                                            {"expected_version": need["version"]})
 
     done = matched_need()
     start = (clock.utcnow() - timedelta(days=1)).replace(microsecond=0)
@@ -131,6 +135,7 @@ def jingkou_ids() -> dict:
     resource = documents("volunteers", "resources", station_id)[0]
     stock = documents("volunteers", "stock", station_id)[0]
     certificate = documents("volunteers", "certificates", station_id)[0]
+    alert = documents("supervision", "alerts", station_id)[0]
     staff = station["staff"][0]
     return {
         "station": station_id, "station_v": station["_version"], "staff": staff["staff_id"],
@@ -159,6 +164,7 @@ def jingkou_ids() -> dict:
         "proposal": proposed["proposals"][0]["proposal_id"], "task_of_volunteer": task["task_id"],
         "team": team["_id"], "team_v": team["_version"], "resource": resource["_id"],
         "resource_v": resource["_version"], "stock": stock["_id"], "certificate": certificate["_id"],
+        "alert": alert["_id"], "alert_v": alert["_version"],
     }
 
 
@@ -177,7 +183,6 @@ def cases(ids: dict) -> dict[str, dict]:
     milestone = {"id": "MX", "title": "驻站社工到岗", "type": "STAFFING_IN_PLACE", "dueOn": ids["tender_end"],
                  "amountFen": ids["award_fen"]}
     promise = {"professionalSocialWorkersPerStation": 3, "monthlyPayFen": 1_300_000, "socialInsurance": True}
-    period = {"start": day, "end": soon}
     staff_v = {"stationId": station, "staffId": ids["staff"]}
     case = lambda **input: {"id": ids["case"], "input": {"expectedVersion": ids["case_v"], **input}}  # noqa: E731
     volunteer = lambda **input: {"id": ids["volunteer"], "input": {"expectedVersion": ids["volunteer_v"], **input}}  # noqa: E731
@@ -188,7 +193,8 @@ def cases(ids: dict) -> dict[str, dict]:
         # registry
         "registerStation": {"input": {"townshipCode": ids["free_township"], "name": ids["free_station_name"],
                                       "venue": {"officeAreaM2": 60.0}, "legalForm": "OPERATED_BY_ORGANISATION",
-                                      "operator": {"name": "京口区新社会工作服务中心", "creditCode": credit_code("321102", 55)}}},
+                                      "operator": {"name": "京口区新社会工作服务中心",
+                                                   "creditCode": credit_code("321102", 55)}}},
         "updateStation": {"id": station, "input": {"expectedVersion": ids["station_v"],
                                                     "population": {"residents": 50_000, "year": today.year - 1}}},
         "addStaff": {"stationId": station, "input": {"name": "李雷", "idNumber": id_number, "phone": "13905118888",
@@ -214,7 +220,8 @@ def cases(ids: dict) -> dict[str, dict]:
                                    "project": {"name": "社工站运营", "year": today.year}, "stationIds": [station],
                                    "serviceDomains": ["ELDERLY"], "method": "OPEN", "budgetFen": 100_000,
                                    "deadline": (clock.utcnow() + timedelta(days=20)).isoformat(),
-                                   "contractPeriod": {"start": soon, "end": (today + timedelta(days=300)).isoformat()}}},
+                                   "contractPeriod": {"start": soon,
+                                                      "end": (today + timedelta(days=300)).isoformat()}}},
         "updateTender": {"id": ids["tender"], "input": {"expectedVersion": ids["tender_v"], "title": "改名采购项目"}},
         "publishTender": {"id": ids["tender"], "expectedVersion": ids["tender_v"]},
         "cancelTender": {"id": ids["tender"], "input": {"expectedVersion": ids["tender_v"], "reason": "项目取消撤销"}},
@@ -228,8 +235,8 @@ def cases(ids: dict) -> dict[str, dict]:
         "awardTender": {"id": ids["tender"], "input": {"expectedVersion": ids["tender_v"], "bidId": ids["bid"]}},
         "signContract": {"tenderId": ids["tender"], "input": {"signedOn": day, "staffingPromise": promise,
                                                               "milestones": [milestone]}},
-        "amendContract": {"id": ids["contract"], "input": {"expectedVersion": ids["contract_v"], "reason": "合同期限调整",
-                                                           "periodEnd": soon}},
+        "amendContract": {"id": ids["contract"], "input": {"expectedVersion": ids["contract_v"],
+                                                           "reason": "合同期限调整", "periodEnd": soon}},
         "commitFunding": {"contractId": ids["contract"], "input": {"budgetLineId": ids["line"], "amountFen": 100}},
         "closeContract": {"id": ids["contract"], "input": {"expectedVersion": ids["contract_v"], "closedOn": day,
                                                            "reason": "项目结项关闭"}},
@@ -244,7 +251,8 @@ def cases(ids: dict) -> dict[str, dict]:
         "updateIndicatorScheme": {"id": ids["scheme"], "input": {"expectedVersion": 1, "name": "改名指标"}},
         "commissionEvaluation": {"input": {"subject": {"kind": "CONTRACT", "id": ids["contract"]},
                                            "schemeId": ids["scheme"], "dueOn": soon, "evaluatorUserIds": ["ev-1"],
-                                           "evaluator": {"name": "丹阳评估中心", "creditCode": credit_code("321181", 78)}}},
+                                           "evaluator": {"name": "丹阳评估中心",
+                                                         "creditCode": credit_code("321181", 78)}}},
         "scoreEvaluation": {"id": ids["evaluation"], "input": {"expectedVersion": ids["evaluation_v"], "scores": [
             {"indicator": "A1", "score": 1.0, "comment": "评分修改"}]}},
         "completeEvaluation": {"id": ids["evaluation"], "input": {"expectedVersion": ids["evaluation_v"],
@@ -274,8 +282,8 @@ def cases(ids: dict) -> dict[str, dict]:
                                "summary": "走访发现", "assignedStaffId": ids["case_staff"]}},
         "changeCaseStage": case(to="CLOSED"),
         "recordCaseAssessment": case(summary="需求评估摘要"),
-        "submitCasePlan": case(goals=["目标"], interventions=[{"activityType": "PSYCHOSOCIAL_SUPPORT", "frequency": "每周"}],
-                               reviewOn=soon),
+        "submitCasePlan": case(goals=["目标"], reviewOn=soon,
+                               interventions=[{"activityType": "PSYCHOSOCIAL_SUPPORT", "frequency": "每周"}]),
         "decideCasePlan": case(decision="APPROVED"),
         "requestCaseClosure": case(reason="GOALS_ACHIEVED", outcome="ACHIEVED"),
         "decideCaseClosure": case(decision="APPROVED"),
@@ -289,7 +297,8 @@ def cases(ids: dict) -> dict[str, dict]:
         "logHouseholdVisit": household(visitType="HOME_VISIT", visitedOn=day, durationMinutes=30,
                                        staffIds=[ids["case_staff"]]),
         "recordCaseService": {"caseId": ids["case"], "input": {"expectedVersion": ids["case_v"],
-                                                               "activityType": "PSYCHOSOCIAL_SUPPORT", "deliveredOn": day,
+                                                               "activityType": "PSYCHOSOCIAL_SUPPORT",
+                                                               "deliveredOn": day,
                                                                "durationMinutes": 30, "staffIds": [ids["case_staff"]]}},
         "makeReferral": {"caseId": ids["case"], "input": {"expectedVersion": ids["case_v"], "target": {
             "kind": "ORGANISATION", "name": "京口区医院"}, "serviceRequested": "就医", "madeOn": day,
@@ -310,7 +319,8 @@ def cases(ids: dict) -> dict[str, dict]:
         "recordBackgroundCheck": volunteer(result="PASSED", checkedOn=day, validUntil=soon, authority="派出所"),
         "revealVolunteerIdentity": {"id": ids["volunteer"], "reason": "核实身份"},
         "logVolunteerHours": {"volunteerId": ids["volunteer"], "input": {
-            "needId": ids["need"], "taskId": ids["task_of_volunteer"], "startedAt": (yesterday - timedelta(days=1)).isoformat(),
+            "needId": ids["need"], "taskId": ids["task_of_volunteer"],
+            "startedAt": (yesterday - timedelta(days=1)).isoformat(),
             "endedAt": (yesterday - timedelta(days=1) + timedelta(hours=1)).isoformat(), "activity": "回访"}},
         "approveVolunteerHours": {"volunteerId": ids["volunteer"], "input": {
             "expectedVersion": ids["volunteer_v"], "entryIds": [ids["entry"]]}},
@@ -351,6 +361,11 @@ def cases(ids: dict) -> dict[str, dict]:
         "completeMatchTask": {"needId": ids["open_need"], "taskId": ids["open_task"], "input": {
             "expectedVersion": ids["open_need_v"], "startedAt": yesterday.isoformat(),
             "endedAt": (yesterday + timedelta(hours=1)).isoformat()}},
+        # supervision
+        "acknowledgeAlert": {"id": ids["alert"], "input": {"expectedVersion": ids["alert_v"], "note": "已电话联系"}},
+        "resolveAlert": {"id": ids["alert"], "input": {"expectedVersion": ids["alert_v"], "note": "已入户处置"}},
+        "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
+                                     "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
     }
 
 
@@ -388,10 +403,13 @@ def platform(mongo_server, rabbit_vhost):
     tokens = {name: mint_token(base.token_secret, user_id=f"{name}-1", **claims)
               for name, claims in {**OUTSIDERS, "admin": ADMIN, "jingkou_supervisor": {
                   "role": "supervisor", "station_ids": [f"ST{JINGKOU_TOWNSHIPS[0]}"]}}.items()}
-    services = (RegistryService, CaseworkService, FundingService, VolunteersService)
+    services = (RegistryService, CaseworkService, FundingService, VolunteersService, SupervisionService)
     with running(*services, settings=dataclasses.replace(base, http_port=free_port())), \
             running(GatewayService, settings=base):
         wait_for_port(base.http_port)
+        wait_for(caught_up, timeout=60, interval=0.5)
+        with rpc_client(base) as rpc:  # the seed's overdue crisis contact becomes an alert
+            rpc.supervision.evaluate_alerts(SYSTEM.to_dict())
         yield Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens, jingkou_ids())
     config.override(None)
 
