@@ -35,6 +35,7 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_phone
 from services.common.rpc import load
+from services.common.scope import load_for_write
 from services.common.storage import aggregate_document, all_of
 
 from . import domain, events, schemas, views
@@ -74,12 +75,9 @@ class Casework:
         return viewer.station_filter(region_field="region_code", id_field="station_id")
 
     def _station_for_write(self, viewer: Viewer, station_id: str, field: str = "station_id") -> dict:
-        station = self.repo.station(station_id)
-        if station is None or not viewer.sees_station(station_id, station["township_code"]):
-            raise ValidationFailed.field(field, "no such station in your scope (casework learns stations "
-                                                "from the registry's events)")
-        viewer.require_write(station_id=station_id, region_code=station["township_code"])
-        return station
+        # casework learns stations from the registry's events: one not yet learnt is unknown here too
+        return load_for_write(viewer, self.repo.station(station_id), "station", station_id, field=field,
+                              station_field="_id", region_field="township_code")
 
     def _visible_household(self, viewer: Viewer, household_id: str, field: str = "household_id") -> dict:
         household = self.repo.households.get(household_id)
@@ -354,7 +352,7 @@ class Casework:
                 if station_id not in stations:
                     try:
                         stations[station_id] = self._station_for_write(viewer, station_id)
-                    except (ValidationFailed, PermissionDenied) as exc:
+                    except (ValidationFailed, PermissionDenied, NotFound) as exc:
                         stations[station_id] = exc
                 station = stations[station_id]
                 if isinstance(station, Exception):
@@ -373,7 +371,7 @@ class Casework:
             except (ValidationFailed, RuleViolation) as exc:  # RuleViolation: a closed station
                 refused.extend(_refusals(number, exc.details))
                 continue
-            except PermissionDenied as exc:
+            except (PermissionDenied, NotFound) as exc:
                 refused.append({"row": number, "field": "station_id", "reason": exc.message})
                 continue
             prepared.append((number, household, people, event))
