@@ -11,7 +11,8 @@ Rules (thresholds in the policy in force for the record's township on the day of
 - need_unmet (medium, high for urgent needs): a need in the household's current archive not served
   `need_unmet_days` after it was first assessed;
 - archive_not_reviewed (medium): a household whose needs archive (or, never assessed, its registration)
-  is older than `archive_review_months`.
+  is older than `archive_review_months`;
+- follow_up_overdue (medium): a follow-up agreed in a supervision session, not done by its due date.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from .figures import ReadModels
 from .folds import UTC_TEXT
 
 CRISIS, COMPLIANCE, NEED, ARCHIVE = "crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed"
-RULES = (CRISIS, COMPLIANCE, NEED, ARCHIVE)
+FOLLOW_UP = "follow_up_overdue"
+RULES = (CRISIS, COMPLIANCE, NEED, ARCHIVE, FOLLOW_UP)
 CRITICAL, HIGH, MEDIUM = "critical", "high", "medium"
 SEVERITIES = (CRITICAL, HIGH, MEDIUM)
 THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
@@ -131,3 +133,18 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
 
 def _add(found: dict, condition: Condition) -> None:
     found[condition.alert_id] = condition
+
+
+def follow_up_conditions(sessions: list[dict], today: date) -> dict[str, Condition]:
+    """Follow-ups of supervision sessions (this service's own records) past their due date and not done."""
+    found: dict[str, Condition] = {}
+    day = today.isoformat()
+    for session in sessions:
+        for follow_up in session["follow_ups"]:
+            if follow_up.get("done_on") or follow_up["due_on"] >= day:
+                continue
+            _add(found, Condition(f"{FOLLOW_UP}:{follow_up['follow_up_id']}", FOLLOW_UP, MEDIUM, session["station_id"],
+                                  session["region_code"], "follow_up", follow_up["follow_up_id"],
+                                  {"session_id": session["_id"], "session_date": session["date"],
+                                   "supervisor_id": session["supervisor_id"], "due_on": follow_up["due_on"]}))
+    return found
