@@ -34,7 +34,8 @@ def projections_command(args, config) -> int:
                 return 2
             for difference in report["differences"]:
                 field = f".{difference['field']}" if difference["field"] else ""
-                print(f"{name} {difference['id']}{field}: read model {json.dumps(difference['read_model'], ensure_ascii=False)}"
+                print(f"{name} {difference['id']}{field}: "
+                      f"read model {json.dumps(difference['read_model'], ensure_ascii=False)}"
                       f" != source {json.dumps(difference['source'], ensure_ascii=False)}")
             differences += len(report["differences"])
             print(json.dumps({"name": name, "records": report["records"], "positions": report["positions"],

@@ -27,7 +27,8 @@ from .volunteers_mutations import VolunteersMutation
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
+            FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
@@ -42,4 +43,6 @@ COST_MODEL = CostModel(default_list_size=50,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
                                                **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
                                                **supervision_work.LIST_SIZES},
-                       leaf_costs=volunteers.LEAF_COSTS)
+                       leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
+                                   **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
+                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS})

@@ -14,6 +14,8 @@ from .registry import Region, RegionLevel
 from .registry import loaders as registry_loaders
 from .scalars import Date
 
+LEAF_COSTS: dict[str, int] = {}  # no JSON values or lists of leaves (guards.py: CostModel)
+
 LIST_SIZES = {
     "SupervisionRollup.children": 20,  # cities of the province, counties of a city, townships of a county
     "SupervisionCompliance.byRule": 6,
@@ -148,7 +150,8 @@ class SupervisionRollup(SupervisionRegionFigures):
 
 class SupervisionQuery(graphene.ObjectType):
     supervision_rollup = graphene.Field(
-        SupervisionRollup, region=graphene.String(required=True, description="32, 3211, 321181 or 321181001 (any level)."),
+        SupervisionRollup,
+        region=graphene.String(required=True, description="32, 3211, 321181 or 321181001 (any level)."),
         period=PeriodInput(),
         description="Supervision figures of a region and its child regions, within the viewer's scope.")
 

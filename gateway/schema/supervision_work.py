@@ -13,8 +13,9 @@ from .registry import Station
 from .registry import loaders as registry_loaders
 from .scalars import Date
 
-LIST_SIZES = {"Supervisor.assignments": 5, "SupervisionSession.followUps": 5, "SupervisionSession.topics": 5,
-              "SupervisionSession.problems": 5}
+LIST_SIZES = {"Supervisor.assignments": 5, "SupervisionSession.followUps": 5}
+# Lists of leaves (guards.py: CostModel): a supervisor's stations, a session's topics and the problems found.
+LEAF_COSTS = {"Supervisor.currentStationIds": 20, "SupervisionSession.topics": 5, "SupervisionSession.problems": 30}
 
 
 class SupervisorKind(graphene.Enum):

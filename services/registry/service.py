@@ -10,6 +10,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 from services.funding.events import CONTRACT_AWARDED
 
@@ -19,7 +20,7 @@ from .usecases import Registry
 SERVICE = "registry"
 
 
-class RegistryService(OperationalEndpoints, EventLogEndpoints):
+class RegistryService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

@@ -12,7 +12,8 @@ from .domain import folds
 STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
 
 FOLDS = {
-    STATIONS: [(registry.STATION_REGISTERED, folds.station_registered), (registry.STATION_UPDATED, folds.station_updated),
+    STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
+               (registry.STATION_UPDATED, folds.station_updated),
                (registry.COMPLIANCE_CHANGED, folds.compliance_changed)],
     STAFF: [(registry.STAFF_JOINED, folds.staff_joined), (registry.STAFF_LEFT, folds.staff_left),
             (registry.QUALIFICATION_RECORDED, folds.qualification_recorded),

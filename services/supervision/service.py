@@ -38,6 +38,7 @@ from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.projections import ProjectionEndpoints
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc, rpc
 from services.registry import events as registry_events
 from services.volunteers import events as volunteers_events
@@ -81,7 +82,7 @@ def handler_name(contract: EventContract) -> str:
     return f"on_{contract.name.replace('.', '_')}"
 
 
-class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints):
+class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

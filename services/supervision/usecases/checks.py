@@ -57,7 +57,8 @@ class ReadModelChecks:
         view = {}
         ids = [h["id"] for h in self._pages(self.casework.list_households)]
         for start in range(0, len(ids), BATCH):
-            for household_id, visits in self.casework.visits_for_households(self.system, ids[start:start + BATCH]).items():
+            batch = ids[start:start + BATCH]
+            for household_id, visits in self.casework.visits_for_households(self.system, batch).items():
                 for visit in visits:
                     view[visit["id"]] = checks.visit_record(visit, household_id)
         return view
