@@ -32,7 +32,8 @@ class Query(SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, V
     pass
 
 
-class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation,
+               RegistryMutation, graphene.ObjectType):
     pass
 
 

@@ -62,7 +62,8 @@ class Alert(graphene.ObjectType):
     region_code = graphene.String(required=True, description="The station's township.")
     subject_type = graphene.String(required=True, description="case, station, need, household or follow_up.")
     subject_id = graphene.ID(required=True)
-    evidence = JSON(required=True, description="What the rule saw: dates, thresholds, failing rules (no personal data).")
+    evidence = JSON(required=True,
+                    description="What the rule saw: dates, thresholds, failing rules (no personal data).")
     first_seen = DateTime(required=True)
     condition_cleared_at = DateTime(description="When the condition stopped holding; the alert stays until resolved.")
     acknowledged = graphene.Field(AlertAction)

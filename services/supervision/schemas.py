@@ -27,7 +27,8 @@ class AlertFilterSchema(Schema):
     rule = fields.String(load_default=None, allow_none=True,
                          validate=validate.OneOf(("crisis_no_first_contact", "station_not_compliant", "need_unmet",
                                                   "archive_not_reviewed", "follow_up_overdue")))
-    severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("critical", "high", "medium")))
+    severity = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(("critical", "high", "medium")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
@@ -55,7 +56,8 @@ TOPICS = ("station_building", "management", "services", "evaluation", "training"
 
 class OrganisationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
+    credit_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
 
 
 class SupervisorInputSchema(Schema):

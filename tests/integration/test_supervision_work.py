@@ -89,7 +89,8 @@ def test_supervisors_assignments_sessions_and_follow_ups_to_closure(platform):
     assert evaluator["follow_ups"][0]["owner"] != "王社工"
 
     frozen.advance(days=8)
-    assert supervision.list_sessions(county, {"open_follow_ups": True})["items"][0]["follow_ups"][0]["status"] == "overdue"
+    [pending] = supervision.list_sessions(county, {"open_follow_ups": True})["items"]
+    assert pending["follow_ups"][0]["status"] == "overdue"
     supervision.evaluate_alerts(ADMIN)
     [alert] = supervision.list_alerts(county, {"rule": "follow_up_overdue"})["items"]
     assert alert["subject_id"] == follow_up["follow_up_id"] and alert["evidence"]["due_on"] == day(-1)
@@ -123,7 +124,8 @@ def test_supervisors_assignments_sessions_and_follow_ups_to_closure(platform):
     assert {"supervisor.assigned", "supervision_session.recorded", "supervision_follow_up.completed"} <= published
 
 
-SESSIONS = """{ supervisionSessions(first: 10) { totalCount items { date form topics station { id } supervisor { name kind }
+SESSIONS = """{ supervisionSessions(first: 10) {
+               totalCount items { date form topics station { id } supervisor { name kind }
                followUps { status owner dueOn } } } }"""
 
 

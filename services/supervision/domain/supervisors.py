@@ -74,13 +74,15 @@ def follow_up_status(follow_up: dict, today: date) -> str:
     return OVERDUE if follow_up["due_on"] < today.isoformat() else OPEN
 
 
-def complete(follow_ups: list[dict], follow_up_id: str, done_on: str, evidence: str, by: str, session_date: str) -> list[dict]:
+def complete(follow_ups: list[dict], follow_up_id: str, done_on: str, evidence: str, by: str,
+             session_date: str) -> list[dict]:
     updated, found = [], False
     for follow_up in follow_ups:
         if follow_up["follow_up_id"] == follow_up_id:
             found = True
             if follow_up.get("done_on"):
-                raise RuleViolation("this follow-up is done already", {"follow_up_id": [f"done on {follow_up['done_on']}"]})
+                raise RuleViolation("this follow-up is done already",
+                                    {"follow_up_id": [f"done on {follow_up['done_on']}"]})
             if done_on < session_date:
                 raise ValidationFailed.field("done_on", "must not be before the session")
             follow_up = {**follow_up, "done_on": done_on, "evidence": evidence, "done_by": by}

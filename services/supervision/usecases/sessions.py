@@ -63,7 +63,8 @@ class Sessions:
                    "problems": data["problems"], "follow_ups": follow_ups, "open_follow_ups": len(follow_ups),
                    "recorded_by": viewer.user_id}
         stored = self.repo.sessions.add(session, [event_for(viewer, events.SESSION_RECORDED, {
-            "session_id": session["_id"], "supervisor_id": session["supervisor_id"], "station_id": session["station_id"],
+            "session_id": session["_id"], "supervisor_id": session["supervisor_id"],
+            "station_id": session["station_id"],
             "region_code": session["region_code"], "date": day, "form": session["form"],
             "duration_minutes": session["duration_minutes"], "topics": session["topics"],
             "follow_ups": len(follow_ups)})])
@@ -83,7 +84,8 @@ class Sessions:
         data = load(CompleteFollowUpSchema, data)
         session = self.repo.sessions.get(session_id)
         if session is None or not viewer.sees_station(session["station_id"], session["region_code"]):
-            raise NotFound(f"unknown supervision session {session_id}", {"session_id": ["no such session in your scope"]})
+            raise NotFound(f"unknown supervision session {session_id}",
+                           {"session_id": ["no such session in your scope"]})
         # The station does the work, its supervisor checks it, the county oversees: each may close it.
         if viewer.role not in (ADMIN, STATION_STAFF, SUPERVISOR):
             viewer.require_write(region_code=session["region_code"])

@@ -73,7 +73,8 @@ class Supervisors:
             raise NotFound(f"unknown station {data['station_id']}", {"station_id": ["no such station in your scope"]})
         # The county of the station decides who supervises it (notice 四(二): counties guide and supervise).
         viewer.require_write(region_code=station["township"])
-        assignment = {"assignment_id": new_id("asg"), "station_id": data["station_id"], "region_code": station["township"],
+        assignment = {"assignment_id": new_id("asg"), "station_id": data["station_id"],
+                      "region_code": station["township"],
                       "from": data["start"].isoformat(), "to": data["end"].isoformat() if data["end"] else None}
         assignments = rules.add_assignment(supervisor, assignment)
         self.repo.supervisors.change(supervisor_id, supervisor["_version"], {
@@ -87,7 +88,8 @@ class Supervisors:
     def end_assignment(self, viewer: Viewer, supervisor_id: str, data: dict) -> dict:
         data = load(EndAssignmentSchema, data)
         supervisor = self._visible(viewer, supervisor_id)
-        target = next((a for a in supervisor.get("assignments", []) if a["assignment_id"] == data["assignment_id"]), None)
+        target = next((a for a in supervisor.get("assignments", [])
+                       if a["assignment_id"] == data["assignment_id"]), None)
         if target is not None:
             viewer.require_write(region_code=target["region_code"])
         assignments = rules.end_assignment(supervisor, data["assignment_id"], data["end"].isoformat())
@@ -102,5 +104,6 @@ class Supervisors:
     def _visible(self, viewer: Viewer, supervisor_id: str) -> dict:
         supervisor = self.repo.supervisors.get(supervisor_id)
         if supervisor is None or not sees_supervisor(viewer, supervisor):
-            raise NotFound(f"unknown supervisor {supervisor_id}", {"supervisor_id": ["no such supervisor in your scope"]})
+            raise NotFound(f"unknown supervisor {supervisor_id}",
+                           {"supervisor_id": ["no such supervisor in your scope"]})
         return supervisor
