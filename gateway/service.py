@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, public
+from . import assets, dashboard, public
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -60,6 +60,11 @@ class GatewayService(OperationalEndpoints):
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
+
+    @http("GET", "/dashboard")
+    def dashboard(self, request):
+        """The officials' dashboard (gateway/dashboard.py): static modules that query /graphql with the user's token."""
+        return dashboard.page_response().for_nameko()
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):
