@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from openpyxl import load_workbook
 
 from tests.support.launched_platform import LaunchedPlatform
 from tests.support.waiting import wait_for
@@ -93,6 +94,12 @@ FIGURES_QUERY = """query($code: String!, $year: Int!) {
 }"""
 
 
+def _api_station_households(platform: Platform, token: str, code: str) -> dict:
+    d = platform.graphql(token, """query($code: String) { archiveOverdueSummary(region: $code) {
+        stations { households station { name } } } }""", code=code)
+    return {s["station"]["name"]: s["households"] for s in d["archiveOverdueSummary"]["stations"]}
+
+
 def _api_figures(platform: Platform, token: str, code: str) -> dict:
     from datetime import date
     d = platform.graphql(token, FIGURES_QUERY, code=code, year=date.today().year)
@@ -109,13 +116,14 @@ def _api_figures(platform: Platform, token: str, code: str) -> dict:
     }, "stations": stations}
 
 
-def test_a_county_official_sees_the_figures_the_api_gives_and_filters_and_sorts_the_station_table(platform):
+def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_exports_the_station_table(
+        platform, tmp_path):
     token = platform.token("--role", "county", "--region", COUNTY)
     api = _api_figures(platform, token, COUNTY)
     assert api["figures"]["stations"] == 2 and api["figures"]["cases"] > 0  # the slice seeded what we compare
 
     name = api["stations"][1]["name"]
-    report = platform.browse("county", token=token, filter=name[-6:])
+    report = platform.browse("county", token=token, filter=name[-6:], download_dir=str(tmp_path))
 
     assert report["region"] == COUNTY
     shown = {key: figure["value"] for key, figure in report["figures"].items()}
@@ -130,6 +138,40 @@ def test_a_county_official_sees_the_figures_the_api_gives_and_filters_and_sorts_
     assert households == sorted(households)
     descending = [int(row["households"].replace(",", "")) for row in report["descending"]["rows"]]
     assert descending == sorted(households, reverse=True) and report["aria_sort"] == "descending"
+
+    # The export is the table as shown (sorted by households, descending), with typed cells equal to the API's.
+    api_households = _api_station_households(platform, token, COUNTY)
+    sheet = load_workbook(report["xlsx"]["path"]).active
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["站点", "县（市、区）"] and "建档户数" in header
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == [r["name"] for r in report["descending"]["rows"]]
+    column = header.index("建档户数")
+    assert {r[0]: r[column] for r in rows} == api_households
+    assert all(isinstance(r[column], int) for r in rows)
+    assert report["xlsx"]["suggested"].endswith(".xlsx")
+    csv_text = Path(report["csv"]["path"]).read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("站点,县（市、区）") and len(csv_text.splitlines()) == len(rows) + 1
+
+    # Each export is in the access log: who, which table, which region.
+    log = platform.graphql(token, "{ viewer { userId } accessLog(first: 20) { userId subjectType subjectId fields reason } }")
+    exported = [e for e in log["accessLog"] if e["subjectType"] == "export" and e["subjectId"] == "stations"
+                and e["userId"] == log["viewer"]["userId"]]
+    assert sorted(e["reason"].split()[0] for e in exported) == ["csv", "xlsx"], log
+    assert all(e["fields"] == header and f"{len(rows)} rows" in e["reason"] for e in exported)
+
+
+def test_an_export_outside_the_callers_scope_is_refused_and_not_logged(platform):
+    token = platform.token("--role", "county", "--region", COUNTY, "--user", "county-elsewhere")
+    table = {"format": "csv", "table": "stations", "title": "扬中市站点列表", "region_code": OTHER_COUNTY,
+             "columns": [{"label": "站点", "type": "text"}], "rows": [["x"]]}
+    refused = requests.post(f"{platform.url}/dashboard/export", json=table, timeout=60,
+                            headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = requests.post(f"{platform.url}/dashboard/export", json={**table, "region_code": COUNTY}, timeout=60)
+    assert anonymous.status_code == 403
+    log = platform.graphql(token, "{ viewer { userId } accessLog(first: 50) { userId } }")
+    assert log["viewer"]["userId"] not in {e["userId"] for e in log["accessLog"]}
 
 
 def test_drill_down_from_the_city_to_a_county_and_on_to_a_station(platform):

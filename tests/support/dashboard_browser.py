@@ -113,6 +113,12 @@ def county(session: Session, args: dict) -> dict:
     page.click("#station-table th[data-key=households]")
     result["descending"] = session.table("station-table")
     result["aria_sort"] = page.get_attribute("#station-table th[data-key=households]", "aria-sort")
+    for fmt in ("xlsx", "csv"):
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.click(f".exports[data-export=stations] button[data-format={fmt}]")
+        path = f"{args['download_dir']}/stations.{fmt}"
+        download.value.save_as(path)
+        result[fmt] = {"path": path, "suggested": download.value.suggested_filename}
     return result
 
 

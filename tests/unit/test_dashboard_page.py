@@ -88,3 +88,18 @@ def test_every_label_key_the_modules_use_exists_in_the_chinese_messages():
     for module in STATIC.glob("*.js"):
         for key in re.findall(r'\bt\("([\w.]+)"', module.read_text(encoding="utf-8")):
             assert key in messages, f"{module.name} uses label {key!r}, missing from messages.zh-CN.js"
+
+
+@pytest.mark.parametrize("accept, compressed", [("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.8", True),
+                                                (None, False), ("identity", False), ("gzip;q=0", False)])
+def test_scripts_go_gzip_compressed_to_browsers_that_accept_it(accept, compressed):
+    import gzip
+    name = "echarts/echarts.common.min.js"
+    response = assets.response(assets.url_for(name)[len(assets.URL_PREFIX):], accept)
+    original = (assets.STATIC_DIR / name).read_bytes()
+    assert response.headers["Vary"] == "Accept-Encoding" and "immutable" in response.headers["Cache-Control"]
+    if compressed:
+        assert response.headers["Content-Encoding"] == "gzip" and gzip.decompress(response.data) == original
+        assert len(response.data) < len(original) / 2
+    else:
+        assert "Content-Encoding" not in response.headers and response.data == original

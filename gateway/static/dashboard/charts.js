@@ -38,8 +38,8 @@ export function chartBox(titleKey, className = "") {
   return { box, canvas };
 }
 
-export function noTrend(canvas) {
-  canvas.append(h("p", { class: "no-trend" }, t("figure.noTrend")));
+export function noTrend(canvas, key = "figure.noTrend") {
+  canvas.append(h("p", { class: "no-trend" }, t(key)));
 }
 
 const axis = (categories) => ({ type: "category", data: categories, axisLabel: { interval: 0, hideOverlap: true } });
@@ -51,8 +51,10 @@ export function complianceByRule(canvas, byRule) {
   return chart(canvas, {
     grid, legend, yAxis: axis(byRule.map((r) => t(`rule.${r.rule}`))), xAxis: { type: "value", minInterval: 1 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
-    series: keys.map((key) => ({ name: t(`series.${key}`), type: "bar", stack: "rule", itemStyle: { color: PALETTE[key] },
-                                 data: byRule.map((r) => r[key]) })),
+    // Only the statuses that occur: six always-zero series would crowd the legend off its line.
+    series: keys.filter((key) => byRule.some((r) => r[key])).map((key) => (
+      { name: t(`series.${key}`), type: "bar", stack: "rule", itemStyle: { color: PALETTE[key] },
+        data: byRule.map((r) => r[key]) })),
   });
 }
 
@@ -67,9 +69,9 @@ export function complianceTrend(canvas, rows) {
 
 export function pie(canvas, items) {
   return chart(canvas, {
-    legend, tooltip: { trigger: "item", confine: true },
-    series: [{ type: "pie", radius: ["40%", "70%"], center: ["50%", "45%"], label: { formatter: "{b}\n{d}%" },
-               data: items }],
+    tooltip: { trigger: "item", confine: true },
+    series: [{ type: "pie", radius: ["38%", "62%"], center: ["50%", "50%"], label: { formatter: "{b}\n{d}%" },
+               data: items.filter((item) => item.value > 0) }],
   });
 }
 

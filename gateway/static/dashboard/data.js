@@ -188,3 +188,19 @@ export async function station(id) {
   return { station: pick(result, "station"), cases: pick(result, "caseSummary"),
            archives: pick(result, "archiveOverdueSummary") };
 }
+
+// A table as CSV or Excel from the gateway's export endpoint (which logs the export): {blob} or {problem}.
+export async function exportTable(table) {
+  const headers = { "Content-Type": "application/json" };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  try {
+    const response = await fetch("/dashboard/export", { method: "POST", headers, body: JSON.stringify(table) });
+    if (response.ok) return { blob: await response.blob() };
+    const body = await response.json().catch(() => ({}));
+    const error = (body.errors || [])[0] || {};
+    return { problem: new Problem(error.extensions?.code, error.message || `HTTP ${response.status}`) };
+  } catch (error) {
+    return { problem: new Problem("SERVICE_UNAVAILABLE", String(error)) };
+  }
+}

@@ -30,6 +30,7 @@ export default {
   "figure.forbidden": "无权查看",
   "figure.unavailable": "暂不可用",
   "figure.noTrend": "暂无历史趋势数据",
+  "figure.noData": "暂无数据",
   "figure.drill": "按下级区域查看",
 
   "fig.stations": "社工站",
@@ -64,6 +65,7 @@ export default {
   "chart.visitsByYear": "走访与志愿服务年度趋势",
   "chart.unmetByDomain": "未满足需求（按领域）",
   "chart.casesByStage": "在办个案阶段分布",
+  "chart.children": "下级区域：档案逾期与个案",
   "series.met": "达标", "series.notMet": "未达标", "series.atRisk": "有风险", "series.unknown": "未知",
   "series.notApplicable": "不适用", "series.onTrack": "进度正常",
   "series.allocated": "预算", "series.disbursed": "已拨付", "series.flagged": "暂扣",
@@ -131,6 +133,11 @@ export default {
   "disbursement.source": "资金来源", "disbursement.status": "状态",
   "station.notFound": "未找到该站点，或不在您的权限范围内。",
   "station.none": "暂无",
+
+  "export.csv": "导出 CSV", "export.xlsx": "导出 Excel", "export.working": "正在导出…",
+  "export.failed": "导出失败：{message}",
+  "export.stations": "站点列表", "export.children": "下级区域", "export.rules": "合规标准",
+  "export.staff": "工作人员", "export.contracts": "服务合同", "export.payments": "拨付记录",
 
   "unit.yuan": "元", "unit.wan": "万元", "unit.hours": "小时", "unit.percent": "%"
 };

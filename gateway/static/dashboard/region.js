@@ -78,7 +78,7 @@ export async function renderRegion(root, code, viewer) {
   const canvases = { rules: box("chart.complianceByRule"), trend: box("chart.complianceTrend"),
                      bySource: box("chart.moneyBySource"), byYear: box("chart.moneyByYear"),
                      visits: box("chart.visitsByYear"), unmet: box("chart.unmetByDomain"),
-                     stages: box("chart.casesByStage") };
+                     stages: box("chart.casesByStage"), children: box("chart.children") };
 
   const regionInfo = requests.region.then((region) => {
     if (data.isProblem(region) || !region) {
@@ -185,13 +185,21 @@ export async function renderRegion(root, code, viewer) {
 
   if (region && region.children?.length && CHILD_KEY[region.level]) {
     childTable = childRegionTable(region, rows, unmet, outcomes, stations);
-    childSection.append(exportButtons(childTable, "children"), childTable.element);
-  } else childSection.remove();
+    childSection.append(exportButtons(childTable, { kind: "children", regionCode: region.code,
+      title: `${region.name}${t("export.children")}` }), childTable.element);
+    const names = childTable.spec.rows.map((r) => r.name);
+    charts.bars(canvases.children, names, ["overdue", "open", "breaches"].map((key) => (
+      { name: t(`children.${key}`), data: childTable.spec.rows.map((r) => r[key]) })));
+  } else {
+    childSection.remove();
+    charts.noTrend(canvases.children, "figure.noData");
+  }
 
   if (data.isProblem(stations)) stationSection.append(unavailable(stations));
   else {
     const table = stationTable(rows);
-    stationSection.append(exportButtons(table, "stations"), table.element);
+    stationSection.append(exportButtons(table, { kind: "stations", regionCode: code,
+      title: `${region ? region.name : code}${t("export.stations")}` }), table.element);
   }
   root.dataset.ready = "true";
 }

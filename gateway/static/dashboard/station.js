@@ -68,7 +68,7 @@ export async function renderStation(root, id) {
     id: "staff-table",
     columns: [
       { key: "name", label: t("staff.name"), type: "text", value: (m) => m.name },
-      { key: "idNumber", label: t("staff.idNumber"), type: "text", value: (m) => m.idNumber || "" },
+      { key: "idNumber", label: t("staff.idNumber"), type: "id_number", value: (m) => m.idNumber || "" },
       { key: "role", label: t("staff.role"), type: "text", value: (m) => t(`staffRole.${m.role}`) },
       { key: "professional", label: t("staff.professional"), type: "text", value: (m) => t(m.professional ? "yes" : "no") },
       { key: "training", label: t("staff.training"), type: "decimal", value: (m) => m.trainingHoursThisYear },
@@ -120,10 +120,10 @@ export async function renderStation(root, id) {
   root.append(header, h("div", { class: "station-grid" },
     basics,
     section("station.casework", counts),
-    h("section", { class: "panel wide" }, h("h2", {}, t("station.compliance")), exportButtons(rules, "rules"), rules.element),
-    h("section", { class: "panel wide" }, h("h2", {}, t("station.staff")), exportButtons(staff, "staff"), staff.element),
+    h("section", { class: "panel wide" }, h("h2", {}, t("station.compliance")), exportButtons(rules, { kind: "rules", stationId: s.id, title: `${s.name}${t("export.rules")}` }), rules.element),
+    h("section", { class: "panel wide" }, h("h2", {}, t("station.staff")), exportButtons(staff, { kind: "staff", stationId: s.id, title: `${s.name}${t("export.staff")}` }), staff.element),
     h("section", { class: "panel wide" }, h("h2", {}, t("station.contracts")),
-      exportButtons(contractTable, "contracts"), contractTable.element, exportButtons(paymentTable, "payments"), paymentTable.element)));
+      exportButtons(contractTable, { kind: "contracts", stationId: s.id, title: `${s.name}${t("export.contracts")}` }), contractTable.element, exportButtons(paymentTable, { kind: "payments", stationId: s.id, title: `${s.name}${t("export.payments")}` }), paymentTable.element)));
   root.dataset.ready = "true";
 }
 

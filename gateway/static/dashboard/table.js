@@ -3,6 +3,8 @@
 import { h, clear, formatInt, formatDecimal, yuan, unavailable, isNumber } from "dashboard/dom.js";
 import { t } from "dashboard/i18n.js";
 
+const NUMERIC = new Set(["int", "decimal", "money", "percent"]);
+
 function display(column, row) {
   if (column.render) return column.render(row);
   const value = column.value(row);
@@ -18,7 +20,7 @@ function display(column, row) {
 }
 
 function compare(column, direction) {
-  const numeric = column.type !== "text" && column.type !== "date";
+  const numeric = NUMERIC.has(column.type);
   return (a, b) => {
     const x = column.sortValue ? column.sortValue(a) : column.value(a);
     const y = column.sortValue ? column.sortValue(b) : column.value(b);
@@ -41,7 +43,7 @@ export function dataTable(spec) {
   const body = h("tbody");
   const count = h("span", { class: "table-count", "data-role": "count" });
   const headers = spec.columns.map((column) => {
-    const th = h("th", { scope: "col", "data-key": column.key, class: column.type === "text" ? "" : "num",
+    const th = h("th", { scope: "col", "data-key": column.key, class: NUMERIC.has(column.type) ? "num" : "",
                          tabindex: 0, title: t("stations.sortHint") }, column.label);
     const toggle = () => {
       const direction = state.sort?.key === column.key && state.sort.direction === "ascending" ? "descending" : "ascending";
@@ -75,7 +77,7 @@ export function dataTable(spec) {
     clear(body);
     for (const row of rows) {
       const tr = h("tr", spec.onRow ? { class: "link", tabindex: 0 } : {},
-        spec.columns.map((column) => h("td", { class: column.type === "text" ? "" : "num", "data-key": column.key },
+        spec.columns.map((column) => h("td", { class: NUMERIC.has(column.type) ? "num" : "", "data-key": column.key },
           display(column, row))));
       if (spec.onRow) {
         tr.addEventListener("click", () => spec.onRow(row));
