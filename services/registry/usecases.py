@@ -235,6 +235,22 @@ class Registry:
         return {"id_number": self.cipher.decrypt(member["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(member["phone_encrypted"])}
 
+    def record_export(self, viewer: Viewer, export: dict) -> dict:
+        """Log a table exported from the dashboard (who, what, scope) before the gateway hands the file over.
+        The scope must be the viewer's own: a station they may see, or a region within theirs."""
+        data = load(schemas.ExportRecordSchema, export)
+        if viewer.is_public:
+            raise PermissionDenied("exports are for signed-in users")
+        station_id, region_code = data["station_id"], data["region_code"]
+        if station_id:
+            region_code = self._visible_station(viewer, station_id)["region_code"]
+        elif not viewer.sees_region(region_code):
+            raise PermissionDenied(f"region {region_code} is outside your scope")
+        self.repo.access_log.record(viewer, subject_type="export", subject_id=data["table"], fields=data["columns"],
+                                    reason=f"{data['format']} export of {data['rows']} rows",
+                                    station_id=station_id, region_code=region_code)
+        return {"logged": True, "region_code": region_code, "station_id": station_id}
+
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
         filters = filters or {}
         return self.repo.access_log.entries(viewer, subject_id=filters.get("subject_id"),
