@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from marshmallow import ValidationError
+
 from services.casework.events import DOMAINS
 from services.common import clock
 from services.common.auth import PUBLIC, Viewer, region_prefix
@@ -33,6 +35,7 @@ from services.common.protection import FieldCipher, mask_id_number, mask_name, m
 from services.common.rpc import load
 from services.common.scope import load_for_write, load_in_scope
 from services.common.storage import all_of
+from services.common.validators import within_county
 
 from . import certificates, directory, domain, events, matching, places, schemas
 from .candidates import CandidateIndex
@@ -140,6 +143,11 @@ class Volunteering:
             phone = changes.pop("phone")
             changes.update(phone_encrypted=self.cipher.encrypt(phone), phone_masked=mask_phone(phone))
         if "community_code" in changes:
+            station_id = self._visible(self.repo.volunteers, volunteer_id, viewer)["station_id"]
+            try:
+                within_county(changes["community_code"], domain.station_township(station_id))
+            except ValidationError as exc:
+                raise ValidationFailed.field("community_code", exc.messages[0]) from None
             changes.update(township_code=changes["community_code"][:9], county_code=changes["community_code"][:6])
         for key in ("skills", "domains"):
             if key in changes:
