@@ -209,7 +209,8 @@ def _target_of(body: dict, where: str) -> dict:
         return {"group": group, "version": version, "kind": body["kind"],
                 "name": re.escape(body["metadata"]["name"])}
     except (KeyError, TypeError) as exc:
-        raise RenderError(f"{where}: a strategic-merge patch without target needs apiVersion, kind and metadata.name") from exc
+        raise RenderError(f"{where}: a strategic-merge patch without target needs apiVersion, kind "
+                          "and metadata.name") from exc
 
 
 def _select(resources: list[dict], target: dict, where: str) -> list[dict]:

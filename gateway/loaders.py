@@ -134,7 +134,8 @@ class FundingLoaders:
         results = {}
         for on, reply in replies.items():
             outcome = _outcome(reply)
-            results[on] = outcome if isinstance(outcome, Exception) else dict(zip(ids_by_date[on], outcome))
+            results[on] = (outcome if isinstance(outcome, Exception)
+                           else dict(zip(ids_by_date[on], outcome, strict=True)))
         return [results[on] if isinstance(results[on], Exception) else results[on].get(contract_id)
                 for contract_id, on in keys]
 

@@ -5,7 +5,8 @@ import json
 import re
 import sys
 
-READ_MODELS = ("stations", "staff", "households", "cases", "visits")
+READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs")
+CHECKABLE = READ_MODELS[:-1]  # needs have no single source to compare with yet
 
 
 def projections_command(args, config) -> int:
@@ -17,7 +18,8 @@ def projections_command(args, config) -> int:
     if not re.fullmatch(r"[a-z][a-z_]{0,40}", args.service):
         print(f"error: {args.service!r} is not a service name", file=sys.stderr)
         return 2
-    names = READ_MODELS if args.name == "all" else (args.name,)
+    every = READ_MODELS if args.projections_action == "rebuild" else CHECKABLE
+    names = every if args.name == "all" else (args.name,)
     differences = 0
     with ClusterRpcClient(uri=config.amqp_uri, timeout=args.timeout) as client:
         service = getattr(client, args.service)
@@ -32,7 +34,8 @@ def projections_command(args, config) -> int:
                 return 2
             for difference in report["differences"]:
                 field = f".{difference['field']}" if difference["field"] else ""
-                print(f"{name} {difference['id']}{field}: read model {json.dumps(difference['read_model'], ensure_ascii=False)}"
+                print(f"{name} {difference['id']}{field}: "
+                      f"read model {json.dumps(difference['read_model'], ensure_ascii=False)}"
                       f" != source {json.dumps(difference['source'], ensure_ascii=False)}")
             differences += len(report["differences"])
             print(json.dumps({"name": name, "records": report["records"], "positions": report["positions"],

@@ -150,7 +150,8 @@ class SupervisionRollup(SupervisionRegionFigures):
 
 class SupervisionQuery(graphene.ObjectType):
     supervision_rollup = graphene.Field(
-        SupervisionRollup, region=graphene.String(required=True, description="32, 3211, 321181 or 321181001 (any level)."),
+        SupervisionRollup,
+        region=graphene.String(required=True, description="32, 3211, 321181 or 321181001 (any level)."),
         period=PeriodInput(),
         description="Supervision figures of a region and its child regions, within the viewer's scope.")
 

@@ -124,7 +124,8 @@ class Settings:
             raise ConfigurationError("SHEGONG_IDEMPOTENCY_RETENTION_HOURS must be at least 1")
         if self.production:
             if self.token_secret == DEVELOPMENT_TOKEN_SECRET or len(self.token_secret) < 32:
-                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET (32+ characters, not the development default)")
+                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET "
+                                         "(32+ characters, not the development default)")
             if DEVELOPMENT_ENCRYPTION_KEY in self.encryption_keys:
                 raise ConfigurationError("production refuses the development SHEGONG_ENCRYPTION_KEY")
 

@@ -23,7 +23,8 @@ def rebuild(projection: Projection) -> dict:
     started = time.monotonic()
     collection = projection.db[PROJECTIONS]
     shadow = Projection(projection.name + SHADOW_SUFFIX, (), initial=projection.initial, page=projection.page)
-    shadow.handlers, shadow.producers, shadow.container = projection.handlers, projection.producers, projection.container
+    shadow.handlers, shadow.producers = projection.handlers, projection.producers
+    shadow.container = projection.container
     shadow.setup()
     shadow._running = True
     collection.delete_one({"_id": shadow.name})

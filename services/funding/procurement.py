@@ -121,7 +121,8 @@ def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dic
     if any(b["organisation"]["credit_code"] == credit_code for b in tender["bids"]):
         raise Conflict(f"{credit_code} has already bid for this tender", {"organisation.credit_code": ["already bid"]})
     if data["price_fen"] > tender["budget_fen"]:
-        raise RuleViolation(f"the price {yuan(data['price_fen'])} is above the ceiling price {yuan(tender['budget_fen'])}",
+        raise RuleViolation(f"the price {yuan(data['price_fen'])} is above the ceiling price "
+                            f"{yuan(tender['budget_fen'])}",
                             {"price_fen": [f"at most {tender['budget_fen']}"]})
     seen_numbers = set()
     leaders = []
@@ -134,7 +135,8 @@ def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dic
                         "id_number_encrypted": cipher.encrypt(leader["id_number"]), "id_index": index_value,
                         "id_number_masked": mask_id_number(leader["id_number"])})
     if not any(leader["role"] == "responsible_person" for leader in leaders):
-        raise ValidationFailed.field("leaders", "name the organisation's responsible person (负责人) for the leaders' review")
+        raise ValidationFailed.field("leaders",
+                                     "name the organisation's responsible person (负责人) for the leaders' review")
     contact = data["contact"]
     return jsonable({
         "id": bid_id,
@@ -250,7 +252,8 @@ def bid_view(tender_id: str, bid: dict, viewer: Viewer) -> dict:
     return {
         "id": bid["id"], "tender_id": tender_id, "organisation": bid["organisation"],
         "contact": {"name": name("BidContact.name", bid["contact"]["name"]), "phone": bid["contact"]["phone_masked"]},
-        "leaders": [{"id": leader["id"], "name": name("BidLeader.name", leader["name"]), "role": leader["role"], "id_number": leader["id_number_masked"]}
+        "leaders": [{"id": leader["id"], "name": name("BidLeader.name", leader["name"]), "role": leader["role"],
+                     "id_number": leader["id_number_masked"]}
                     for leader in bid["leaders"]],
         "price_fen": bid["price_fen"], "proposal": bid.get("proposal"), "received_at": bid["received_at"],
         "review": review_data,

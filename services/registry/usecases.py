@@ -300,7 +300,8 @@ class Registry:
         for station in docs:
             operating += station["status"] == "operating"
             policy = compliance.policy_in_force(policies, station["region_code"], on)
-            evaluation = compliance.evaluate(station, policy, on, domain.wage_for(wages, station["region_code"], on.year))
+            evaluation = compliance.evaluate(station, policy, on,
+                                             domain.wage_for(wages, station["region_code"], on.year))
             by_status[evaluation["status"]] += 1
             for rule, result in evaluation["rules"].items():
                 by_rule[rule][result["status"]] = by_rule[rule].get(result["status"], 0) + 1
@@ -370,7 +371,8 @@ class Registry:
                 continue
             operator = {"name": award["operator_name"], "credit_code": award["operator_credit_code"],
                         "contact_phone": (station.get("operator") or {}).get("contact_phone"),
-                        "contract_id": award["contract_id"], "contract_period": [award["period_start"], award["period_end"]]}
+                        "contract_id": award["contract_id"],
+                        "contract_period": [award["period_start"], award["period_end"]]}
             event = self._event(events.STATION_UPDATED, {
                 "station_id": station_id, "region_code": station["region_code"], "changed": ["operator"],
                 "status": station["status"], "operator_credit_code": operator["credit_code"]}, viewer)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from services.casework import events as casework
 from services.common.eventlog import Projection
 from services.registry import events as registry
+from services.volunteers import events as volunteers
 
 from .domain import folds
 
-STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS = "stations", "staff", "households", "cases", "visits"
+STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
 
 FOLDS = {
-    STATIONS: [(registry.STATION_REGISTERED, folds.station_registered), (registry.STATION_UPDATED, folds.station_updated),
+    STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
+               (registry.STATION_UPDATED, folds.station_updated),
                (registry.COMPLIANCE_CHANGED, folds.compliance_changed)],
     STAFF: [(registry.STAFF_JOINED, folds.staff_joined), (registry.STAFF_LEFT, folds.staff_left),
             (registry.QUALIFICATION_RECORDED, folds.qualification_recorded),
@@ -23,6 +25,8 @@ FOLDS = {
             (casework.CRISIS_CONTACT_OVERDUE, folds.crisis_contact_overdue),
             (casework.VISIT_LOGGED, folds.first_contact)],
     VISITS: [(casework.VISIT_LOGGED, folds.visit_logged)],
+    NEEDS: [(casework.NEEDS_ASSESSED, folds.needs_in_archive), (volunteers.SERVICE_DELIVERED, folds.need_served),
+            (volunteers.NEED_UNMET, folds.need_reported_unmet)],
 }
 NAMES = tuple(FOLDS)
 

@@ -189,7 +189,8 @@ def log_hours(volunteer: dict, entry: dict) -> list[dict]:
     if entry["hours"] > 24:
         raise ValidationFailed.field("ended_at", "one entry covers at most 24 hours")
     for existing in volunteer["hours"]:
-        if existing["status"] != "rejected" and _overlap(entry["start"], entry["end"], existing["start"], existing["end"]):
+        if existing["status"] != "rejected" and _overlap(entry["start"], entry["end"], existing["start"],
+                                                         existing["end"]):
             raise RuleViolation(
                 f"overlapping hours: {_describe(existing['start'], existing['end'])} is already logged "
                 f"for task {existing['task_id']}", {"started_at": ["overlaps hours already logged"]})

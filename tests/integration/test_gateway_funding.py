@@ -230,7 +230,8 @@ def seed(platform: Platform) -> None:
             [{"stationId": JINGKOU_STATION, "amountFen": 50_000_000}])
 
         ids["danyang_tender"], danyang_bids = open_tender(
-            platform, "danyang", tender_input(DANYANG, DANYANG_STATIONS, "2026年丹阳市云阳街道、曲阿街道社工站运营服务项目",
+            platform, "danyang",
+            tender_input(DANYANG, DANYANG_STATIONS, "2026年丹阳市云阳街道、曲阿街道社工站运营服务项目",
                                               "丹阳市民政局"), [(1, 110_000_000), (2, 100_000_000)])
         ids["jingkou_tender"], jingkou_bids = open_tender(
             platform, "jingkou", tender_input(JINGKOU, [JINGKOU_STATION], "2026年京口区正东路街道社工站运营服务项目",
@@ -254,7 +255,8 @@ def seed(platform: Platform) -> None:
         report_paid = platform.ok(DISBURSE, {"contract": ids["danyang_contract"], "input": {
             "milestoneId": "M4", "budgetLineId": ids["danyang_line_2"], "amountFen": 1_234_567,
             "paidOn": "2026-04-01", "voucherNumber": "DY-2026-002",
-            "evidence": {"documents": [{"title": "季度服务报告", "number": "BG-2026-01"}]}}}, "danyang")["recordDisbursement"]
+            "evidence": {"documents": [{"title": "季度服务报告", "number": "BG-2026-01"}]}}},
+            "danyang")["recordDisbursement"]
         held = platform.ok(DISBURSE, {"contract": ids["jingkou_contract"], "input": {
             "milestoneId": "M4", "budgetLineId": ids["jingkou_line"], "amountFen": 500_000,
             "paidOn": "2026-04-01", "voucherNumber": "JK-2026-001",

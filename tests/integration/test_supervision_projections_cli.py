@@ -18,7 +18,14 @@ from shegong.services import migrate
 from tests.integration.test_supervision_rollups import casework_history
 from tests.support.containers import rpc_client, running
 from tests.support.infrastructure import free_port
-from tests.support.supervision_fixtures import ADMIN, COUNTY, STATION, household_input, set_up_stations, wait_until_caught_up
+from tests.support.supervision_fixtures import (
+    ADMIN,
+    COUNTY,
+    STATION,
+    household_input,
+    set_up_stations,
+    wait_until_caught_up,
+)
 from tests.support.waiting import wait_for
 
 

@@ -112,7 +112,8 @@ def test_a_rebuilt_read_model_equals_the_live_one_and_duplicates_change_nothing(
         assert live["region"]["visits"] == {"count": 2, "households_visited": 1}
 
         # Redelivered (with their positions) and duplicated (without) copies of every logged event.
-        history = client.casework.events_since(ADMIN, 0, 500)["items"] + client.registry.events_since(ADMIN, 0, 500)["items"]
+        history = (client.casework.events_since(ADMIN, 0, 500)["items"]
+                   + client.registry.events_since(ADMIN, 0, 500)["items"])
         publisher = EventPublisher(isolated_settings.amqp_uri)
         try:
             for item in history:
@@ -204,7 +205,8 @@ def test_the_gateway_answers_a_county_roll_up_with_its_townships(producers, isol
         assert rollup["crisis"] == {"flagged": 1, "contactedInTime": 1, "breaches": 0}
         assert {d["domain"]: d["opened"] for d in rollup["cases"]["byDomain"]}["marriage_family"] == 1
         children = {c["regionCode"]: c for c in rollup["children"]}
-        assert children[STATION[2:]]["households"]["registered"] == 2 and len(children) == rollup["stations"]["townships"]
+        assert children[STATION[2:]]["households"]["registered"] == 2
+        assert len(children) == rollup["stations"]["townships"]
 
         refused = ask(county_token, "3211")
         assert refused["data"]["supervisionRollup"] is None

@@ -98,12 +98,14 @@ def milestones(amount_fen: int = 1_100_000_00) -> list[dict]:
     """Four milestones adding up to the amount: staffing, service volume (elderly), evaluation, report."""
     quarter = amount_fen // 4
     return [
-        {"id": "M1", "title": "驻站社工到岗", "type": "staffing_in_place", "due_on": "2026-03-31", "amount_fen": quarter,
+        {"id": "M1", "title": "驻站社工到岗", "type": "staffing_in_place", "due_on": "2026-03-31",
+         "amount_fen": quarter,
          "deliverables": ["每站3名专业社工到岗"]},
         {"id": "M2", "title": "养老服务入户探访", "type": "service_volume", "domain": "elderly", "due_on": "2026-06-30",
          "amount_fen": quarter, "deliverables": ["入户服务"],
          "evidence": {"metric": {"name": "services_delivered", "target": 2}, "documents_required": True}},
-        {"id": "M3", "title": "中期评估合格", "type": "evaluation_passed", "due_on": "2026-09-30", "amount_fen": quarter,
+        {"id": "M3", "title": "中期评估合格", "type": "evaluation_passed", "due_on": "2026-09-30",
+         "amount_fen": quarter,
          "evidence": {"min_grade": "合格"}},
         {"id": "M4", "title": "年度服务总结", "type": "report", "due_on": "2026-12-31",
          "amount_fen": amount_fen - 3 * quarter},

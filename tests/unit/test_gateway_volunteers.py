@@ -136,7 +136,8 @@ def test_accepting_and_declining_proposals_and_the_unmet_rollup():
     assert need["status"] == "MATCHED"
     open_proposal = next(p for p in need["proposals"] if p["state"] == "PROPOSED")
     declined = ok(fake, """mutation ($need: ID!, $p: ID!, $v: Int!) { declineMatchProposal(needId: $need,
-        proposalId: $p, input: {expectedVersion: $v, reason: "距离太远"}) { need { version proposals { id state } } } }""",
+        proposalId: $p, input: {expectedVersion: $v, reason: "距离太远"}) {
+          need { version proposals { id state } } } }""",
                   {"need": need_id, "p": open_proposal["id"], "v": need["version"]}, token="worker")
     states = {p["id"]: p["state"] for p in declined["declineMatchProposal"]["need"]["proposals"]}
     assert states[open_proposal["id"]] == "DECLINED"

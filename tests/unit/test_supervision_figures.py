@@ -66,7 +66,8 @@ def models() -> ReadModels:
             "station_id": "ST" + township, "township_code": township, "status": status}))
     folds.compliance_changed(state, event("station.compliance_changed", {
         "station_id": "ST" + T1, "region_code": T1, "status": "not_met", "as_of": "2026-02-01",
-        "rules": {"venue_area": {"status": "met", "since": "x"}, "training_hours": {"status": "at_risk", "since": "x"}}}))
+        "rules": {"venue_area": {"status": "met", "since": "x"},
+                  "training_hours": {"status": "at_risk", "since": "x"}}}))
     staff: dict = {}
     folds.staff_joined(staff, event("staff.joined", {"staff_id": "a", "station_id": "ST" + T1, "region_code": T1,
                                                      "role": "social_worker", "professional": True,
@@ -80,7 +81,8 @@ def models() -> ReadModels:
     homes: dict = {}
     for hid, township, registered in (("h1", T1, "2025-01-01"), ("h2", T1, "2025-01-01"), ("h3", T3, "2026-01-01")):
         folds.household_registered(homes, event("household.registered", {
-            "household_id": hid, "station_id": "ST" + township, "township_code": township, "registered_on": registered}))
+            "household_id": hid, "station_id": "ST" + township, "township_code": township,
+            "registered_on": registered}))
     folds.needs_assessed(homes, event("needs.assessed", {"household_id": "h1", "station_id": "ST" + T1,
                                                          "township_code": T1, "assessed_on": "2025-09-01"}))
     folds.needs_assessed(homes, event("needs.assessed", {"household_id": "h2", "station_id": "ST" + T1,
@@ -156,7 +158,8 @@ def test_folding_an_event_twice_changes_nothing():
     once, twice = models(), models()
     state = {"cases": twice.cases, "crisis": twice.crisis}
     folds.crisis_flagged(state, event("crisis.flagged", {"case_id": "c2", "station_id": "ST" + T1, "township_code": T1,
-                                                         "domain": "marriage_family", "flagged_at": "2026-02-01T01:00:00Z",
+                                                         "domain": "marriage_family",
+                                                         "flagged_at": "2026-02-01T01:00:00Z",
                                                          "contact_due_at": "2026-02-02T01:00:00Z"}))
     homes = {"households": twice.households}
     folds.needs_assessed(homes, event("needs.assessed", {"household_id": "h1", "station_id": "ST" + T1,

@@ -41,6 +41,7 @@ class ReadModels:
     cases: dict = field(default_factory=dict)
     crisis: dict = field(default_factory=dict)
     visits: dict = field(default_factory=dict)
+    needs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -229,7 +230,8 @@ def _figures(prefix: str, t: _Tally, townships: list[str], period: Period, as_of
                      "townships_covered": len(t.covered_townships & set(townships)),
                      "township_coverage": _ratio(len(t.covered_townships & set(townships)), len(townships))},
         "compliance": {**t.compliance, "by_rule": [{"rule": rule, **counts} for rule, counts in t.rules.items()]},
-        "staff": {"count": t.staff, "professional": t.professional, "professional_ratio": _ratio(t.professional, t.staff),
+        "staff": {"count": t.staff, "professional": t.professional,
+                  "professional_ratio": _ratio(t.professional, t.staff),
                   "training_hours_average": round(t.training_hours / t.staff, 2) if t.staff else None,
                   "training_hours_expected": round(expected, 2), "training_on_track": t.training_on_track},
         "households": {"registered": t.households, "current_archive": t.current_archive,

@@ -50,6 +50,8 @@ def compliance_changed(state: dict, event) -> dict:
     station = state.setdefault("stations", {}).setdefault(
         p["station_id"], {"township": p["region_code"], "status": "unknown",
                           "registered_on": china_date(event.occurred_at), "rules": {}})
+    if p["status"] == "not_met" and station.get("compliance") != "not_met":
+        station["not_met_since"] = p["as_of"]  # when this spell of non-compliance began: the alert's identity
     station["compliance"] = p["status"]
     station["compliance_as_of"] = p["as_of"]
     station["rules"] = {rule: result["status"] for rule, result in p["rules"].items()}
@@ -187,4 +189,47 @@ def visit_logged(state: dict, event) -> dict:
     state.setdefault("visits", {})[p["visit_id"]] = {"station": p["station_id"], "township": p["township_code"],
                                                      "household": p["household_id"], "case": p["case_id"],
                                                      "visited_on": p["visited_on"]}
+    return state
+
+
+# --- needs and whether they were met (casework's archive, volunteers' deliveries) --------------------
+# Catch-up replays one producer after the other, so these folds commute: a delivery folded before the
+# assessment that names its need keeps its date when the assessment arrives, and the other way round.
+def _need(state: dict, need_id: str) -> dict:
+    return state.setdefault("needs", {}).setdefault(need_id, {"current": False, "delivered_on": None,
+                                                              "unmet_reports": 0, "last_unmet_reason": None})
+
+
+def needs_in_archive(state: dict, event) -> dict:
+    """The household's needs as this assessment lists them: those it no longer lists are no longer open."""
+    p = event.payload
+    listed = {need["need_id"] for need in p["needs"]}
+    households = state.setdefault("household_needs", {})
+    for dropped in set(households.get(p["household_id"], [])) - listed:
+        _need(state, dropped)["current"] = False
+    for item in p["needs"]:
+        need = _need(state, item["need_id"])
+        first = need.get("first_assessed_on")
+        need.update({"household": p["household_id"], "station": p["station_id"], "township": p["township_code"],
+                     "domain": item["domain"], "need_type": item["need_type"], "severity": item["severity"],
+                     "first_assessed_on": min(first, p["assessed_on"]) if first else p["assessed_on"],
+                     "current": True})
+    households[p["household_id"]] = sorted(listed)
+    return state
+
+
+def need_served(state: dict, event) -> dict:
+    need = _need(state, event.payload["need_id"])
+    delivered = event.payload["delivered_on"]
+    need["delivered_on"] = min(need["delivered_on"], delivered) if need["delivered_on"] else delivered
+    return state
+
+
+def need_reported_unmet(state: dict, event) -> dict:
+    need = _need(state, event.payload["need_id"])
+    reports = set(need.get("unmet_events", []))
+    if event.id not in reports:  # a count must not grow when the same report is folded again
+        need["unmet_events"] = sorted({*reports, event.id})
+        need["unmet_reports"] = len(need["unmet_events"])
+        need["last_unmet_reason"] = event.payload["reason"]
     return state

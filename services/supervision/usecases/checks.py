@@ -11,6 +11,9 @@ from ..storage import SupervisionRepository
 
 PAGE = 200
 BATCH = 100
+# The needs read model has no source to compare with yet: casework's archive holds needs that its
+# needs.assessed events leave out (no volunteer-matching consent), and deliveries live in volunteers.
+CHECKABLE = tuple(name for name in projections.NAMES if name != projections.NEEDS)
 
 
 class ReadModelChecks:
@@ -23,8 +26,8 @@ class ReadModelChecks:
     def check(self, viewer: Viewer, name: str) -> dict:
         if viewer.role != ADMIN:
             raise PermissionDenied("read models are checked by administrators")
-        if name not in projections.NAMES:
-            raise NotFound(f"no read model {name!r}", {"name": [f"one of {', '.join(projections.NAMES)}"]})
+        if name not in CHECKABLE:
+            raise NotFound(f"no read model {name!r} to check", {"name": [f"one of {', '.join(CHECKABLE)}"]})
         today = clock.today()
         # Source first: an event that lands between the two reads then shows up as a difference of the
         # read model being behind, which a second check clears; the other order would hide nothing either.
@@ -54,7 +57,8 @@ class ReadModelChecks:
         view = {}
         ids = [h["id"] for h in self._pages(self.casework.list_households)]
         for start in range(0, len(ids), BATCH):
-            for household_id, visits in self.casework.visits_for_households(self.system, ids[start:start + BATCH]).items():
+            batch = ids[start:start + BATCH]
+            for household_id, visits in self.casework.visits_for_households(self.system, batch).items():
                 for visit in visits:
                     view[visit["id"]] = checks.visit_record(visit, household_id)
         return view
