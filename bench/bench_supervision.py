@@ -51,7 +51,8 @@ def build(households: int) -> tuple[ReadModels, dict[str, dict]]:
         folds.household_registered(homes, event({**base, "registered_on": "2025-01-01"}, n))
         folds.needs_assessed(homes, event({**base, "assessed_on": ("2025-03-01", "2026-03-01")[n % 2]}, n))
         if n % 3 == 0:
-            folds.case_opened(cases, event({**base, "case_id": f"c{n}", "domain": "elderly", "opened_on": "2026-02-01"}, n))
+            folds.case_opened(cases, event({**base, "case_id": f"c{n}", "domain": "elderly",
+                                            "opened_on": "2026-02-01"}, n))
         for v in range(2):
             folds.visit_logged(visits, event({**base, "visit_id": f"v{n}.{v}", "case_id": None,
                                               "visited_on": "2026-04-0" + str(v + 1)}, n))

@@ -72,3 +72,36 @@ class ProjectionEndpoints:
     def projection_positions(self, viewer, name):
         projection = self._projection_named(viewer, name)
         return {"name": name, "positions": projection.document().get("positions", {})}
+
+
+class LiveFollower:
+    """Live events as wake-ups for a projection's catch-up, so a burst costs one write per page, not per event.
+
+    `Projection.live` folds each live event on its own: one read and one whole-document write per event,
+    which a burst (a seed, an import) turns into seconds of store time per event once the read model is
+    large (bench/bench_supervision.py). Here an event only says "the producer's log moved": if a catch-up
+    for that producer is running, it is asked to run once more and the event is done; otherwise this worker
+    catches up (pages of the log, one write each). Acknowledging an event before it is folded is safe
+    because the relay logs every event before publishing it, and a projection that stops catches up from
+    its stored position when it starts again. Green threads switch only on I/O, so the state needs no lock.
+    """
+
+    IDLE, RUNNING, AGAIN = "idle", "running", "again"
+
+    def __init__(self):
+        self._state: dict[tuple[int, str], str] = {}
+
+    def wake(self, projection: Projection, producer: str) -> None:
+        key = (id(projection), producer)
+        if self._state.get(key, self.IDLE) != self.IDLE:
+            self._state[key] = self.AGAIN
+            return
+        self._state[key] = self.RUNNING
+        try:
+            while True:
+                projection.catch_up(producer)
+                if self._state[key] != self.AGAIN:
+                    return
+                self._state[key] = self.RUNNING
+        finally:
+            self._state[key] = self.IDLE
