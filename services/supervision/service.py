@@ -63,7 +63,8 @@ def contracts_of(module) -> list[EventContract]:
 
 
 # Every contract of a followed producer is taken, even those no fold uses, so that any event of the
-# producer wakes its read models' catch-up at once (kernel projections.LiveFollower: one write per page).
+# producer reaches its read models at once (kernel projections.LiveFollower: folded one by one while they
+# trickle in, coalesced into catch-ups of one write per page when they burst).
 FOLLOWER = LiveFollower()
 FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events)]
 
@@ -73,7 +74,8 @@ def _follow(contract: EventContract):
 
     def handle(self, event):
         for name in self.read_models_of(event.producer):
-            FOLLOWER.wake(getattr(self, name)._projection, event.producer)  # the container's bound copy
+            bound = getattr(self, name)
+            FOLLOWER.wake(bound._projection, event.producer, lambda bound=bound: bound.live(event))
 
     handle.__name__ = handler_name(contract)
     return event_handler(contract)(handle)

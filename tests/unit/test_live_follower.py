@@ -40,3 +40,19 @@ def test_a_failing_catch_up_leaves_the_follower_idle_and_reaches_the_event():
     with pytest.raises(ConnectionError):
         follower.wake(projection, "casework")
     assert projection.catch_ups == 2
+
+
+def test_a_lone_event_is_folded_directly_and_those_arriving_meanwhile_are_caught_up_once():
+    follower, projection = LiveFollower(), SlowProjection()
+    folded = []
+
+    def fold_first():
+        folded.append("first")
+        eventlet.sleep(0.05)
+
+    pool = eventlet.GreenPool()
+    pool.spawn(follower.wake, projection, "casework", fold_first)
+    for _ in range(20):
+        pool.spawn(follower.wake, projection, "casework", lambda: folded.append("other"))
+    pool.waitall()
+    assert folded == ["first"] and projection.catch_ups == 1
