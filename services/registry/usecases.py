@@ -292,7 +292,7 @@ class Registry:
         on = _parse_date(as_of, "as_of")
         found = self._visible_by_id(viewer, station_ids)
         policies, wages = self.repo.policies(), self.repo.wages()
-        result = {}
+        result: dict[str, dict | None] = {}
         for sid in station_ids:
             station = found.get(sid)
             if station is None:
@@ -311,7 +311,7 @@ class Registry:
         docs = self.repo.stations.find(viewer.station_filter(within=region_code))
         policies, wages = self.repo.policies(), self.repo.wages()
         by_status = {s: 0 for s in ("met", "not_met", "at_risk", "unknown")}
-        by_rule = {rule: {} for rule in compliance.RULES}
+        by_rule: dict[str, dict[str, int]] = {rule: {} for rule in compliance.RULES}
         operating = 0
         for station in docs:
             operating += station["status"] == "operating"
@@ -368,7 +368,7 @@ class Registry:
 
     def set_policy(self, viewer: Viewer, data: dict) -> dict:
         policy = domain.jsonable(load(schemas.PolicySchema, data))
-        if viewer.role != "admin" and not (viewer.role in ("province", "city", "county")
+        if viewer.role != "admin" and not (viewer.role in ("province", "city", "county") and viewer.region
                                            and policy["region_code"].startswith(region_prefix(viewer.region))):
             raise PermissionDenied("policies are set by administrators or civil-affairs staff for their own region")
         self.repo.save_policy(policy)
