@@ -166,7 +166,10 @@ def load(session: Session, args: dict) -> dict:
     first_figure = time.perf_counter() - started
     session.wait_ready()
     interactive = time.perf_counter() - started
-    return {"first_figure_s": first_figure, "interactive_s": interactive,
+    timeline = page.evaluate("""() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .map(e => ({name: e.name.split('/').pop().slice(0, 40), start: Math.round(e.startTime),
+                    end: Math.round(e.responseEnd), bytes: e.encodedBodySize || 0}))""")
+    return {"first_figure_s": first_figure, "interactive_s": interactive, "timeline": timeline,
             "transfer_bytes": sum(r["bytes"] for r in session.responses), "responses": session.responses}
 
 
