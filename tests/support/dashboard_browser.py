@@ -73,7 +73,8 @@ class Session:
         self.wait_ready()
 
     def figures(self) -> dict:
-        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.figure[data-figure]')].map(
+        return self.page.evaluate("""() => Object.fromEntries(
+          [...document.querySelectorAll('.figure[data-figure]')].map(
             f => [f.dataset.figure, {value: f.dataset.value === undefined ? null : Number(f.dataset.value),
                                      state: f.dataset.state || 'loading',
                                      text: f.querySelector('[data-role=value]').textContent}]))""")

@@ -35,7 +35,7 @@ def _queries() -> dict[str, str]:
             variable, values = EXPANSIONS[name]
             fields = [template.replace("${i}", str(i)).replace("${" + variable + "}", str(v))
                       for i, v in enumerate(values)]
-            text = re.sub(r"\$\{fields\.join\([^)]*\)\}", lambda _: "\n".join(fields), text)
+            text = re.sub(r"\$\{fields\.join\([^)]*\)\}", lambda _, lines=fields: "\n".join(lines), text)
         assert "${" not in text, f"{name}: an interpolation the test does not expand"
         found[name] = text
     return found
