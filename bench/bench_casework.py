@@ -133,7 +133,8 @@ def households(count: int, station_list: list[dict], rng: random.Random, offset:
 def prepare(casework: Casework, station_list: list[dict]) -> None:
     for station in station_list:
         casework.record_station(station)
-        casework.record_staff_joined({"staff_id": f"stf-{station['township_code']}", "station_id": station["station_id"],
+        casework.record_staff_joined({"staff_id": f"stf-{station['township_code']}",
+                                      "station_id": station["station_id"],
                                       "region_code": station["township_code"], "name": "社工", "role": "social_worker",
                                       "professional": True, "employment_start": "2020-01-01"})
 

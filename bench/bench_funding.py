@@ -87,7 +87,8 @@ class ProvinceData:
     def _year(self, year: int) -> None:
         sources = {}
         for county in self.counties:
-            sources[county] = self._source(f"src_{year}_fiscal_{county}", name=f"{year}年{county}财政资金", kind="fiscal",
+            sources[county] = self._source(f"src_{year}_fiscal_{county}", name=f"{year}年{county}财政资金",
+                                           kind="fiscal",
                                            year=year, region_code=county, funder={"name": f"{county}财政局"},
                                            amount_fen=60_000_000 * 20)
         for city in self.cities:
@@ -101,7 +102,7 @@ class ProvinceData:
                                 domain="children", year=year, region_code="320000", funder={"name": "江苏省民政厅"},
                                 amount_fen=10_000_000 * 100)
         lines, contract_docs = [], []
-        for index, station in enumerate(self.stations):
+        for station in self.stations:
             county, city = station[2:8], station[2:6] + "00"
             station_lines = [self._line(sources[county], f"bl_{year}_f_{station}", station, 50_000_000, None),
                              self._line(sources[city], f"bl_{year}_p_{station}", station, 5_000_000, "elderly"),
@@ -123,21 +124,26 @@ class ProvinceData:
 
     def _line(self, source, line_id, station, amount, line_domain, project_region=None):
         data = {"station_id": station, "amount_fen": amount, "domain": line_domain} if station else \
-            {"project": {"name": "困境儿童关爱项目", "region_code": project_region}, "amount_fen": amount, "domain": line_domain}
+            {"project": {"name": "困境儿童关爱项目", "region_code": project_region}, "amount_fen": amount,
+             "domain": line_domain}
         return {**domain.new_budget_line(source, load(AllocationSchema, data), line_id), "_version": 1}
 
     def _contract(self, year: int, station: str, station_lines: list[dict]) -> dict:
         amount = 48_000_000 + self.rng.randrange(0, 8_000_000, 100)
         elderly = sum(line["amount_fen"] for line in station_lines[1:])
         monthly = (amount - elderly) * 70 // 100 // 12
-        tender = {"_id": f"tdr_{year}_{station}", "ocid": f"ocds-sgjs21-tdr_{year}_{station}", "title": f"{year}年{station}运营",
-                  "status": "awarded", "region_code": station[2:8], "buyer": {"name": "民政局"}, "station_ids": [station],
+        tender = {"_id": f"tdr_{year}_{station}", "ocid": f"ocds-sgjs21-tdr_{year}_{station}",
+                  "title": f"{year}年{station}运营",
+                  "status": "awarded", "region_code": station[2:8], "buyer": {"name": "民政局"},
+                  "station_ids": [station],
                   "service_domains": ["elderly", "social_assistance"],
                   "contract_period": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-                  "award": {"operator": {"name": f"{station}承接机构", "credit_code": credit_code(station[2:8], int(station[-3:]))},
+                  "award": {"operator": {"name": f"{station}承接机构",
+                                         "credit_code": credit_code(station[2:8], int(station[-3:]))},
                             "amount_fen": amount}}
         milestones = [
-            {"id": "M1", "title": "月度运营", "type": "report", "due_on": date(year, 12, 31), "amount_fen": monthly * 12},
+            {"id": "M1", "title": "月度运营", "type": "report", "due_on": date(year, 12, 31),
+             "amount_fen": monthly * 12},
             {"id": "M2", "title": "养老服务", "type": "report", "domain": "elderly", "due_on": date(year, 12, 31),
              "amount_fen": elderly},
             {"id": "M3", "title": "评估", "type": "evaluation_passed", "due_on": date(year, 12, 31),
@@ -150,7 +156,8 @@ class ProvinceData:
             "staffing_promise": {"professional_social_workers_per_station": 3, "monthly_pay_fen": 1_000_000}})
         contract = {**contracts.new_contract(tender, {k: v for k, v in data.items() if v is not None}, WAGE, "bench"),
                     "_version": 1}
-        for number, (line, share) in enumerate(zip(station_lines, (amount - elderly, *(l["amount_fen"] for l in station_lines[1:])))):
+        shares = (amount - elderly, *(other["amount_fen"] for other in station_lines[1:]))
+        for number, (line, share) in enumerate(zip(station_lines, shares, strict=True)):
             contract.update(contracts.add_commitment(contract, line, f"cmt_{number}", share, datetime(year, 1, 2)))
             line["committed_fen"] += share
         for month in range(1, 13):
@@ -164,8 +171,10 @@ class ProvinceData:
                                          "amount_fen": amount, "paid_on": paid_on.isoformat(),
                                          "voucher_number": f"V{paid_on:%Y%m%d}-{milestone_id}-{line['_id']}"})
         milestone, funding = contracts.check_payment(contract, data, date(2100, 1, 1))
-        entry = contracts.disbursement_entry(contract, milestone, funding, data, f"dsb_{contract['_id']}_{len(contract['disbursements'])}",
-                                             {"documents": []}, ["staffing"] if held else [], datetime(paid_on.year, 12, 31), "bench")
+        entry = contracts.disbursement_entry(contract, milestone, funding, data,
+                                             f"dsb_{contract['_id']}_{len(contract['disbursements'])}",
+                                             {"documents": []}, ["staffing"] if held else [],
+                                             datetime(paid_on.year, 12, 31), "bench")
         contract.update(contracts.add_disbursement(contract, entry))
         self.counts["disbursements"] += 1
 
@@ -211,7 +220,8 @@ def main(argv=None) -> None:
         started = time.perf_counter()
         data = ProvinceData(db, years, stations)
         counts = data.build()
-        print(f"data set: 13 cities, {len(data.counties)} counties, {len(data.stations)} stations, {len(years)} year(s): "
+        print(f"data set: 13 cities, {len(data.counties)} counties, {len(data.stations)} stations, "
+              f"{len(years)} year(s): "
               f"{counts['sources']} sources, {counts['budget_lines']} budget lines, {counts['contracts']} contracts, "
               f"{counts['disbursements']} disbursements (written in {time.perf_counter() - started:.0f} s)")
 
@@ -225,25 +235,26 @@ def main(argv=None) -> None:
         print("check: the store's sums and the raw disbursements give identical views for every region measured")
 
         results = {}
-        with running(FundingService, settings=settings):
-            with rpc_client(settings, timeout=120) as client:
-                for level, regions in levels.items():
-                    repeat = max(3, args.repeat // 4) if level == "province" else args.repeat
-                    per_region = max(1, repeat // len(regions))
-                    samples = {"service": [], "naive": [], "rpc": []}
-                    for region in regions:
-                        samples["service"] += timed(lambda: funding.fund_supervision(SYSTEM, {"region": region}), per_region)
-                        samples["naive"] += timed(lambda: naive_view(funding.repo, region), per_region)
-                        samples["rpc"] += timed(lambda: client.funding.fund_supervision(SYSTEM.to_dict(), {"region": region}),
+        with running(FundingService, settings=settings), rpc_client(settings, timeout=120) as client:
+            for level, regions in levels.items():
+                repeat = max(3, args.repeat // 4) if level == "province" else args.repeat
+                per_region = max(1, repeat // len(regions))
+                samples = {"service": [], "naive": [], "rpc": []}
+                for region in regions:
+                    samples["service"] += timed(lambda r=region: funding.fund_supervision(SYSTEM, {"region": r}),
                                                 per_region)
-                    results[level] = samples
+                    samples["naive"] += timed(lambda r=region: naive_view(funding.repo, r), per_region)
+                    samples["rpc"] += timed(
+                        lambda r=region: client.funding.fund_supervision(SYSTEM.to_dict(), {"region": r}), per_region)
+                results[level] = samples
 
     print()
     print(f"{'view':<9} {'calls':>5} | {'service p50':>11} {'p95':>9} | {'naive p50':>11} {'p95':>9} | "
           f"{'naive/service p50':>17} | {'RPC p50':>9} {'p95':>9}")
     for level, samples in results.items():
         service_p50, naive_p50 = ms(samples["service"], 0.5), ms(samples["naive"], 0.5)
-        print(f"{level:<9} {len(samples['service']):>5} | {service_p50:>8.1f} ms {ms(samples['service'], 0.95):>6.1f} ms | "
+        print(f"{level:<9} {len(samples['service']):>5} | "
+              f"{service_p50:>8.1f} ms {ms(samples['service'], 0.95):>6.1f} ms | "
               f"{naive_p50:>8.1f} ms {ms(samples['naive'], 0.95):>6.1f} ms | {naive_p50 / service_p50:>16.1f}x | "
               f"{ms(samples['rpc'], 0.5):>6.1f} ms {ms(samples['rpc'], 0.95):>6.1f} ms")
 

@@ -39,7 +39,8 @@ TOWNSHIPS_PER_COUNTY = 14
 FULL = """query($region: String!, $first: Int) { stations(region: $region, first: $first) { totalCount items {
   name status venue { officeAreaM2 } staff { name idNumber role professional trainingHoursThisYear }
   compliance { status rules { rule status since evidence } } } } }"""
-NAMES_ONLY = """query($region: String!, $first: Int) { stations(region: $region, first: $first) { totalCount items { name } } }"""
+NAMES_ONLY = """query($region: String!, $first: Int) {
+  stations(region: $region, first: $first) { totalCount items { name } } }"""
 
 
 def build_province(rng: random.Random) -> int:
@@ -79,7 +80,8 @@ def build_province(rng: random.Random) -> int:
                 staff.append(member)
             station["staff"] = staff
             station["compliance"] = compliance.snapshot(compliance.evaluate(
-                station, compliance.JIANGSU_2021, today, domain.wage_for(repo.wages(), station["region_code"], today.year)))
+                station, compliance.JIANGSU_2021, today,
+                domain.wage_for(repo.wages(), station["region_code"], today.year)))
             stations.append(storage.aggregate_document(station))
     repo.save_regions(townships)
     for start in range(0, len(stations), 500):

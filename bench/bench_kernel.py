@@ -120,7 +120,8 @@ def raw_kombu_round_trips(amqp_uri: str, calls: int) -> list[float]:
         reply_queue = Queue(f"bench-reply-{uuid.uuid4().hex[:6]}", exclusive=True, auto_delete=True)
         replies = {}
         client_consumer = client_conn.Consumer([reply_queue], accept=["json"],
-                                               callbacks=[lambda body, m: (replies.__setitem__(m.properties["correlation_id"], body), m.ack())])
+                                               callbacks=[lambda body, m: (
+                                                  replies.__setitem__(m.properties["correlation_id"], body), m.ack())])
         client_consumer.consume()
         client_producer = Producer(client_conn.channel())
         samples = []

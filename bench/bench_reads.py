@@ -78,7 +78,8 @@ def main() -> None:
             "two stations ($in) + risk": all_of({"station_id": {"$in": [f"ST{TOWNSHIPS[0]}", f"ST{TOWNSHIPS[7]}"]}},
                                                 {"risk_level": "high"}),
         }
-        print(f"{'query shape':34s} {'path':8s} {'count ms':>9s} {'first page':>11s} {'last page':>10s} {'last/first':>10s}")
+        print(f"{'query shape':34s} {'path':8s} {'count ms':>9s} {'first page':>11s} {'last page':>10s} "
+              f"{'last/first':>10s}")
         for label, query in shapes.items():
             old_count = _timed(lambda q=query: store.collection.count_documents(q), max(1, args.repeat // 2))
             new_count = _timed(lambda q=query: store.count(q), args.repeat)

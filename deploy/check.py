@@ -265,7 +265,8 @@ class Checker:
                 self.fail(check, f"service {name}: needs an image")
         app_images = {services[n].get("image") for n in [*APP_COMPONENTS, "migrate", "seed"] if n in services}
         if len(app_images) != 1:
-            self.fail(check, f"the services, migrate and seed must share one image, found {sorted(map(str, app_images))}")
+            self.fail(check,
+                      f"the services, migrate and seed must share one image, found {sorted(map(str, app_images))}")
         if "rabbitmq" in services and "management" not in str(services["rabbitmq"].get("image")):
             self.fail(check, "rabbitmq: use an image with the management plugin (…-management)")
         mongodb = services.get("mongodb") or {}
@@ -327,7 +328,8 @@ class Checker:
             if differ:
                 self.fail("kustomize", f"{overlay}: deploy/render.py and {base_cmd[-1]} differ on {differ}")
             else:
-                self.ok("kustomize", f"{overlay}: identical to `{' '.join(Path(base_cmd[0]).name.split() + base_cmd[1:])}`")
+                self.ok("kustomize",
+                        f"{overlay}: identical to `{' '.join(Path(base_cmd[0]).name.split() + base_cmd[1:])}`")
 
     # ---------------------------------------------------------- kubernetes
     def check_kubernetes(self) -> None:
@@ -338,7 +340,8 @@ class Checker:
                 if _is_custom_resource(doc):
                     if not (self.deploy / "schemas" / _crd_schema_name(doc)).is_file():
                         self.fail("kubernetes", f"{overlay}: {_describe(doc)}: unknown kind {doc['kind']} "
-                                                f"({doc['apiVersion']}): no schema deploy/schemas/{_crd_schema_name(doc)}")
+                                                f"({doc['apiVersion']}): no schema "
+                                                f"deploy/schemas/{_crd_schema_name(doc)}")
                     continue
                 builtin += 1
                 for version in K8S_VERSIONS:
@@ -754,7 +757,8 @@ def policy_findings(docs: list[dict]) -> list[str]:
             if f"shegong-{component}" not in deployments:
                 findings.append(f"Deployment/shegong-{component} is missing")
         migrate_jobs = [j for j in by_kind.get("Job", [])
-                        if " ".join(map(str, (_get(j, "spec", "template", "spec", "containers", default=[{}])[0].get("args") or [])))
+                        if " ".join(map(str, (_get(j, "spec", "template", "spec", "containers", default=[{}])[0]
+                                              .get("args") or [])))
                         == "migrate"]
         if not migrate_jobs:
             findings.append("no Job runs `shegong migrate`")

@@ -174,10 +174,7 @@ def _apply_patch_entry(resources: list[dict], entry: dict, directory: Path, wher
         raise RenderError(f"{where}: unsupported patch field(s) {sorted(unknown)}")
     if ("path" in entry) == ("patch" in entry):
         raise RenderError(f"{where}: give exactly one of path or patch")
-    if "path" in entry:
-        text = (directory / entry["path"]).read_text(encoding="utf-8")
-    else:
-        text = entry["patch"]
+    text = (directory / entry["path"]).read_text(encoding="utf-8") if "path" in entry else entry["patch"]
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
@@ -193,10 +190,7 @@ def _apply_patch_entry(resources: list[dict], entry: dict, directory: Path, wher
         for res in matched:
             _json6902(res, body, f"{where} on {_describe(res)}")
     elif isinstance(body, dict):
-        if target:
-            matched = _select(resources, target, where)
-        else:
-            matched = _select(resources, _target_of(body, where), where)
+        matched = _select(resources, target, where) if target else _select(resources, _target_of(body, where), where)
         for res in matched:
             patched = _smp(res, body, res["kind"] in WORKLOAD_KINDS, f"{where} on {_describe(res)}", ())
             # A strategic-merge patch never changes identity fields.
@@ -215,7 +209,8 @@ def _target_of(body: dict, where: str) -> dict:
         return {"group": group, "version": version, "kind": body["kind"],
                 "name": re.escape(body["metadata"]["name"])}
     except (KeyError, TypeError) as exc:
-        raise RenderError(f"{where}: a strategic-merge patch without target needs apiVersion, kind and metadata.name") from exc
+        raise RenderError(f"{where}: a strategic-merge patch without target needs apiVersion, kind "
+                          "and metadata.name") from exc
 
 
 def _select(resources: list[dict], target: dict, where: str) -> list[dict]:

@@ -7,6 +7,7 @@ from typing import Any
 from services.common.auth import Viewer
 from services.common.errors import UpstreamUnavailable
 
+from .dataloader import BatchQueue
 from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders, VolunteersLoaders
 
 
@@ -83,11 +84,13 @@ class RequestContext:
         self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
         self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
         self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
+        self.supervision = ViewerBoundClient(_client(clients, "supervision"), viewer)
+        self.batches = BatchQueue()  # where the loaders wait for the executor to run their batches
         self.forget_reads()
 
     def forget_reads(self) -> None:
         """Fresh loaders, so nothing read before a write is served from a loader cache after it."""
-        self.registry_loaders = RegistryLoaders(self.registry)
-        self.funding_loaders = FundingLoaders(self.funding)
-        self.casework_loaders = CaseworkLoaders(self.casework)
-        self.volunteers_loaders = VolunteersLoaders(self.volunteers)
+        self.registry_loaders = RegistryLoaders(self.registry, self.batches)
+        self.funding_loaders = FundingLoaders(self.funding, self.batches)
+        self.casework_loaders = CaseworkLoaders(self.casework, self.batches)
+        self.volunteers_loaders = VolunteersLoaders(self.volunteers, self.batches)

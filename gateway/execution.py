@@ -2,7 +2,7 @@
 
     read params → who is asking → parse/validate (cached, guarded) → pick the operation
     → (GET may not mutate) → coerce variables → cost with those variables → execute with
-    DataLoaders → format errors
+    DataLoaders (gateway/dataloader.py) → format errors
 
 The nameko entrypoint (service.py) only adapts werkzeug to this and supplies the RPC clients.
 """
@@ -13,13 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
-from graphql.pyutils import Path, Undefined
-from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
 
 from services.common.errors import Unauthenticated
 
 from .auth import viewer_from_authorization
 from .context import RequestContext
+from .dataloader import BatchingExecutionContext
 from .errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
@@ -46,46 +45,18 @@ from .http import (
 )
 
 
-class GatewayExecutionContext(DeferredExecutionContext):
-    """DataLoader-aware execution whose mutations really run one after the other.
+class GatewayExecutionContext(BatchingExecutionContext):
+    """DataLoader-aware execution whose mutations see their own writes.
 
-    DeferredExecutionContext runs loader batches only once the whole operation has been walked.
-    For a mutation that would let the second mutation write before the first one's payload is
-    read. Here each top-level mutation field is completed (its batches run) before the next
-    starts, and the request's loaders are renewed first, so a payload shows the state after its
-    own write and no cached read from before it.
+    Each top-level mutation field is completed (its batches run) before the next starts, and the
+    request's loaders are renewed first, so a payload shows the state after its own write and no
+    cached read from before it.
     """
 
-    def execute_fields_serially(self, parent_type, source_value, path, fields):
-        results = {}
-        for response_name, field_nodes in fields.items():
-            forget_reads = getattr(self.context_value, "forget_reads", None)
-            if forget_reads is not None:
-                forget_reads()
-            result = self.execute_field(parent_type, source_value, field_nodes,
-                                        Path(path, response_name, parent_type.name))
-            self._run_deferred_batches()
-            if isinstance(result, SyncFuture):
-                result = result.result()
-            if result is not Undefined:
-                results[response_name] = result
-        return results
-
-    def handle_field_error(self, error, return_type, path=None):
-        # graphql-sync-dataloaders 0.1.1 calls this with (error, return_type); graphql-core 3.2.14
-        # added `path`, which records where null propagated to. Without a default every resolver
-        # error became a TypeError failing the whole request; with None, the first error would
-        # count as "the root was nulled" and hide all later ones. Rebuild the path from the
-        # error (every call comes through the library, so all rebuilt paths compare alike).
-        if path is None:
-            for key in error.path or ["<unknown>"]:
-                path = Path(path, key, None)
-        return super().handle_field_error(error, return_type, path)
-
-    def _run_deferred_batches(self) -> None:
-        callbacks = self._deferred_callbacks
-        while callbacks:
-            callbacks.pop(0)()
+    def before_serial_field(self) -> None:
+        forget_reads = getattr(self.context_value, "forget_reads", None)
+        if forget_reads is not None:
+            forget_reads()
 
 
 ContextFactory = Callable[[Any, Mapping[str, Any]], Any]

@@ -38,6 +38,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     get_nullable_type,
+    is_leaf_type,
     is_list_type,
     parse,
     specified_rules,
@@ -89,10 +90,13 @@ class CostModel:
     """
     default_list_size: int = 50
     list_sizes: Mapping[str, int] = field(default_factory=dict)
-    # What a leaf costs when 1 would lie: a JSON scalar can carry a whole document ("JSON" → cost),
-    # and some fields are big whatever their type ("Query.resourceDirectory" → cost). A field's own
-    # entry wins over its type's.
+    # What a leaf costs when 1 would lie, about one per value it can hold: a JSON scalar can carry a
+    # whole document, a list of ids or tags as many values as the service accepts, and some fields
+    # are big whatever their type ("Query.resourceDirectory" → cost). A field's own entry wins over
+    # its type's.
     leaf_costs: Mapping[str, int] = field(default_factory=dict)
+    # Scalars whose values have no fixed size: every field of such a type must declare its cost.
+    open_scalars: frozenset[str] = frozenset({"JSON"})
 
     def leaf_cost(self, parent_type_name: str, field_name: str, field_def) -> int:
         own = self.leaf_costs.get(f"{parent_type_name}.{field_name}")
@@ -100,6 +104,30 @@ class CostModel:
             return own
         named = get_named_type(field_def.type) if field_def is not None else None
         return self.leaf_costs.get(getattr(named, "name", ""), 1)
+
+    def undeclared(self, schema: GraphQLSchema) -> list[str]:
+        """Fields ("Type.field") whose size this model could only guess, which a test keeps empty:
+
+        - a value of an open scalar (JSON), or a list of leaves, without a leaf cost of its own: it
+          would cost 1 however much it holds, and aliases of it would multiply that for free;
+        - a list of objects with no page argument, no page size to inherit from the field that
+          returns its type, and no declared size: it would count as `default_list_size`.
+        """
+        page_types = {get_named_type(f.type).name for t in _output_types(schema) for f in t.fields.values()
+                      if _page_argument(f) and not is_list_type(get_nullable_type(f.type))}
+        missing = []
+        for parent in _output_types(schema):
+            for name, field_def in parent.fields.items():
+                key = f"{parent.name}.{name}"
+                named = get_named_type(field_def.type)
+                is_list = is_list_type(get_nullable_type(field_def.type))
+                if is_leaf_type(named):
+                    if (named.name in self.open_scalars or is_list) and key not in self.leaf_costs:
+                        missing.append(key)
+                elif is_list and not (_page_argument(field_def) or parent.name in page_types
+                                      or key in self.list_sizes):
+                    missing.append(key)
+        return sorted(missing)
 
 
 @dataclass(frozen=True)
@@ -223,6 +251,15 @@ def measure_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
     if root_type is None:
         return OperationMeasure(0, 0, 0)
     return OperationMeasure(*walk(operation.selection_set, root_type, None, frozenset()))
+
+
+def _output_types(schema: GraphQLSchema) -> list:
+    return [t for name, t in schema.type_map.items()
+            if isinstance(t, (GraphQLObjectType, GraphQLInterfaceType)) and not name.startswith("__")]
+
+
+def _page_argument(field_def) -> bool:
+    return any(name in field_def.args for name in PAGE_ARGUMENTS)
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

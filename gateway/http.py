@@ -91,7 +91,7 @@ def read_werkzeug_request(request, max_bytes: int) -> HttpRequest:
     body without (or lying about) Content-Length cannot make us buffer more than the limit.
     """
     headers = {k.lower(): v for k, v in request.headers.items()}
-    args = {k: request.args.get(k) for k in request.args.keys()}
+    args = {k: request.args.get(k) for k in request.args}
     method = request.method.upper()
     client = request.remote_addr or ""
     if method != "POST":

@@ -1,61 +1,17 @@
 """Per-request DataLoaders: resolvers ask for one thing, the loader asks the service for all of them.
 
-With graphql-sync-dataloaders the executor (DeferredExecutionContext) first resolves a whole
-level of the query, collecting `load(key)` calls, then runs each loader's batch once. A list of
-N stations with their staff, compliance and region so costs one RPC call per loader, whatever N.
+The executor (gateway/dataloader.py) first resolves a whole level of the query, collecting
+`load(key)` calls, then runs each loader's batch once. A list of N stations with their staff,
+compliance and region so costs one RPC call per loader, whatever N.
 
 Loaders live for one request (they cache what they read) and are replaced before each mutation.
-
-Resolve only NULLABLE fields through a loader. graphql-sync-dataloaders completes loader results
-in callbacks; an error there in a non-null field has to propagate to a parent, which the library
-does not manage (the whole response is lost). A nullable field just becomes null with its error.
+A batch that fails (a service down, a refusal) fails only the fields that waited for its keys.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from .dataloader import BatchQueue, DataLoader, gather, then
 
-from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
-
-
-def batch_or_fail(load_many: Callable[[list], Sequence]) -> Callable[[list], list]:
-    """Make a batch function safe for SyncDataLoader.
-
-    SyncDataLoader runs the batch function outside graphql-core's error handling: an exception
-    there (a service down, a PermissionDenied) would abort the whole request. Here it becomes the
-    result of each key instead, so only the fields that needed it fail, with the mapped error.
-    """
-    def load(keys: list) -> list:
-        try:
-            values = list(load_many(keys))
-        except Exception as exc:  # every key of the batch fails with it, nothing else does
-            return [exc] * len(keys)
-        if len(values) != len(keys):
-            failure = RuntimeError(f"{getattr(load_many, '__name__', 'batch')} returned {len(values)} values "
-                                   f"for {len(keys)} keys")
-            return [failure] * len(keys)
-        return values
-    load.__name__ = getattr(load_many, "__name__", "batch")
-    return load
-
-
-def then(value, transform: Callable):
-    """Apply `transform` to a loader's result, whether it is ready or still waiting for its batch."""
-    if not isinstance(value, SyncFuture):
-        return transform(value)
-    if value.done():
-        return transform(value.result())
-    derived = SyncFuture()
-    # The executor dispatches a loader's batch through the callback of the futures it is handed.
-    derived.deferred_callback = value.deferred_callback
-
-    def settle():
-        try:
-            derived.set_result(transform(value.result()))
-        except Exception as exc:
-            derived.set_exception(exc)
-
-    value.add_done_callback(settle)
-    return derived
+__all__ = ["CaseworkLoaders", "FundingLoaders", "RegistryLoaders", "VolunteersLoaders", "gather", "then"]
 
 
 def _outcome(reply):
@@ -69,14 +25,14 @@ class RegistryLoaders:
     """Batched reads of the registry for one request. Keys are station ids, region codes, or
     (id, as_of) pairs where the answer depends on the date."""
 
-    def __init__(self, registry):
+    def __init__(self, registry, batches: BatchQueue):
         self._registry = registry
-        self.stations = SyncDataLoader(batch_or_fail(self.load_stations))
-        self.regions = SyncDataLoader(batch_or_fail(self.load_regions))
-        self.staff = SyncDataLoader(batch_or_fail(self.load_staff))
-        self.compliance = SyncDataLoader(batch_or_fail(self.load_compliance))
-        self.child_regions = SyncDataLoader(batch_or_fail(self.load_child_regions))
-        self.rollups = SyncDataLoader(batch_or_fail(self.load_rollups))
+        self.stations = DataLoader(self.load_stations, batches)
+        self.regions = DataLoader(self.load_regions, batches)
+        self.staff = DataLoader(self.load_staff, batches)
+        self.compliance = DataLoader(self.load_compliance, batches)
+        self.child_regions = DataLoader(self.load_child_regions, batches)
+        self.rollups = DataLoader(self.load_rollups, batches)
 
     def load_stations(self, ids: list[str]) -> list[dict | None]:
         return self._registry.get_stations(list(ids))
@@ -109,40 +65,6 @@ class RegistryLoaders:
         return [_outcome(reply) for reply in replies]
 
 
-
-def gather(values: list, transform: Callable = lambda results: results):
-    """Combine several loader results (ready or waiting) into one, like `then` for a list.
-
-    Only the first key queued on a loader carries the loader's dispatch (`deferred_callback`); the
-    executor registers it from whichever future it is handed, so the combined future passes on
-    the first one it finds among the pending values.
-    """
-    pending = [v for v in values if isinstance(v, SyncFuture) and not v.done()]
-
-    def settled():
-        return transform([v.result() if isinstance(v, SyncFuture) else v for v in values])
-
-    if not pending:
-        return settled()
-    derived = SyncFuture()
-    derived.deferred_callback = next((v.deferred_callback for v in pending if v.deferred_callback), None)
-    remaining = len(pending)
-
-    def settle():
-        nonlocal remaining
-        remaining -= 1
-        if remaining:
-            return
-        try:
-            derived.set_result(settled())
-        except Exception as exc:
-            derived.set_exception(exc)
-
-    for value in pending:
-        value.add_done_callback(settle)
-    return derived
-
-
 class FundingLoaders:
     """Batched reads of the funding service for one request. Keys are ids (contracts, tenders,
     sources, budget lines, evaluations, indicator schemes), station ids, OCDS ocids, or
@@ -153,21 +75,21 @@ class FundingLoaders:
     of data, not one per contract.
     """
 
-    def __init__(self, funding):
+    def __init__(self, funding, batches: BatchQueue):
         self._funding = funding
-        self.sources = SyncDataLoader(batch_or_fail(self.load_sources))
-        self.budget_lines = SyncDataLoader(batch_or_fail(self.load_budget_lines))
-        self.lines_for_sources = SyncDataLoader(batch_or_fail(self.load_lines_for_sources))
-        self.tenders = SyncDataLoader(batch_or_fail(self.load_tenders))
-        self.bids = SyncDataLoader(batch_or_fail(self.load_bids))
-        self.contracts = SyncDataLoader(batch_or_fail(self.load_contracts))
-        self.contracts_for_stations = SyncDataLoader(batch_or_fail(self.load_contracts_for_stations))
-        self.disbursements = SyncDataLoader(batch_or_fail(self.load_disbursements))
-        self.evaluations = SyncDataLoader(batch_or_fail(self.load_evaluations))
-        self.evaluations_for_contracts = SyncDataLoader(batch_or_fail(self.load_evaluations_for_contracts))
-        self.staffing = SyncDataLoader(batch_or_fail(self.load_staffing))
-        self.schemes = SyncDataLoader(batch_or_fail(self.load_schemes))
-        self.releases = SyncDataLoader(batch_or_fail(self.load_releases))
+        self.sources = DataLoader(self.load_sources, batches)
+        self.budget_lines = DataLoader(self.load_budget_lines, batches)
+        self.lines_for_sources = DataLoader(self.load_lines_for_sources, batches)
+        self.tenders = DataLoader(self.load_tenders, batches)
+        self.bids = DataLoader(self.load_bids, batches)
+        self.contracts = DataLoader(self.load_contracts, batches)
+        self.contracts_for_stations = DataLoader(self.load_contracts_for_stations, batches)
+        self.disbursements = DataLoader(self.load_disbursements, batches)
+        self.evaluations = DataLoader(self.load_evaluations, batches)
+        self.evaluations_for_contracts = DataLoader(self.load_evaluations_for_contracts, batches)
+        self.staffing = DataLoader(self.load_staffing, batches)
+        self.schemes = DataLoader(self.load_schemes, batches)
+        self.releases = DataLoader(self.load_releases, batches)
 
     @staticmethod
     def _grouped(by_key: dict, keys: list) -> list[list[dict]]:
@@ -212,7 +134,8 @@ class FundingLoaders:
         results = {}
         for on, reply in replies.items():
             outcome = _outcome(reply)
-            results[on] = outcome if isinstance(outcome, Exception) else dict(zip(ids_by_date[on], outcome))
+            results[on] = (outcome if isinstance(outcome, Exception)
+                           else dict(zip(ids_by_date[on], outcome, strict=True)))
         return [results[on] if isinstance(results[on], Exception) else results[on].get(contract_id)
                 for contract_id, on in keys]
 
@@ -233,21 +156,21 @@ class CaseworkLoaders:
     campaign, started together.
     """
 
-    def __init__(self, casework):
+    def __init__(self, casework, batches: BatchQueue):
         self._casework = casework
-        self.households = SyncDataLoader(batch_or_fail(self.load_households))
-        self.persons = SyncDataLoader(batch_or_fail(self.load_persons))
-        self.cases = SyncDataLoader(batch_or_fail(self.load_cases))
-        self.campaigns = SyncDataLoader(batch_or_fail(self.load_campaigns))
-        self.archives = SyncDataLoader(batch_or_fail(self.load_archives))
-        self.archive_history = SyncDataLoader(batch_or_fail(self.load_archive_history))
-        self.cases_for_households = SyncDataLoader(batch_or_fail(self.load_cases_for_households))
-        self.visits_for_households = SyncDataLoader(batch_or_fail(self.load_visits_for_households))
-        self.visits_for_cases = SyncDataLoader(batch_or_fail(self.load_visits_for_cases))
-        self.services_for_cases = SyncDataLoader(batch_or_fail(self.load_services_for_cases))
-        self.referrals_for_cases = SyncDataLoader(batch_or_fail(self.load_referrals_for_cases))
-        self.caseloads = SyncDataLoader(batch_or_fail(self.load_caseloads))
-        self.campaign_progress = SyncDataLoader(batch_or_fail(self.load_campaign_progress))
+        self.households = DataLoader(self.load_households, batches)
+        self.persons = DataLoader(self.load_persons, batches)
+        self.cases = DataLoader(self.load_cases, batches)
+        self.campaigns = DataLoader(self.load_campaigns, batches)
+        self.archives = DataLoader(self.load_archives, batches)
+        self.archive_history = DataLoader(self.load_archive_history, batches)
+        self.cases_for_households = DataLoader(self.load_cases_for_households, batches)
+        self.visits_for_households = DataLoader(self.load_visits_for_households, batches)
+        self.visits_for_cases = DataLoader(self.load_visits_for_cases, batches)
+        self.services_for_cases = DataLoader(self.load_services_for_cases, batches)
+        self.referrals_for_cases = DataLoader(self.load_referrals_for_cases, batches)
+        self.caseloads = DataLoader(self.load_caseloads, batches)
+        self.campaign_progress = DataLoader(self.load_campaign_progress, batches)
 
     @staticmethod
     def _grouped(by_key: dict, keys: list) -> list[list[dict]]:
@@ -312,18 +235,18 @@ class VolunteersLoaders:
     candidates, costs one call per kind of data, not one per item.
     """
 
-    def __init__(self, volunteers):
+    def __init__(self, volunteers, batches: BatchQueue):
         self._volunteers = volunteers
-        self.volunteers = SyncDataLoader(batch_or_fail(self.load_volunteers))
-        self.teams = SyncDataLoader(batch_or_fail(self.load_teams))
-        self.resources = SyncDataLoader(batch_or_fail(self.load_resources))
-        self.stock = SyncDataLoader(batch_or_fail(self.load_stock))
-        self.needs = SyncDataLoader(batch_or_fail(self.load_needs))
-        self.hours = SyncDataLoader(batch_or_fail(self.load_hours))
-        self.teams_for_volunteers = SyncDataLoader(batch_or_fail(self.load_teams_for_volunteers))
-        self.tasks_for_volunteers = SyncDataLoader(batch_or_fail(self.load_tasks_for_volunteers))
-        self.donations_for_stock = SyncDataLoader(batch_or_fail(self.load_donations_for_stock))
-        self.distributions_for_households = SyncDataLoader(batch_or_fail(self.load_distributions_for_households))
+        self.volunteers = DataLoader(self.load_volunteers, batches)
+        self.teams = DataLoader(self.load_teams, batches)
+        self.resources = DataLoader(self.load_resources, batches)
+        self.stock = DataLoader(self.load_stock, batches)
+        self.needs = DataLoader(self.load_needs, batches)
+        self.hours = DataLoader(self.load_hours, batches)
+        self.teams_for_volunteers = DataLoader(self.load_teams_for_volunteers, batches)
+        self.tasks_for_volunteers = DataLoader(self.load_tasks_for_volunteers, batches)
+        self.donations_for_stock = DataLoader(self.load_donations_for_stock, batches)
+        self.distributions_for_households = DataLoader(self.load_distributions_for_households, batches)
 
     @staticmethod
     def _grouped(by_key: dict, keys: list) -> list[list[dict]]:

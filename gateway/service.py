@@ -46,6 +46,7 @@ class GatewayService(OperationalEndpoints):
     funding = TimedServiceRpc("funding")
     casework = TimedServiceRpc("casework")
     volunteers = TimedServiceRpc("volunteers")
+    supervision = TimedServiceRpc("supervision")
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -55,7 +56,7 @@ class GatewayService(OperationalEndpoints):
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
             clients={"registry": self.registry, "funding": self.funding, "casework": self.casework,
-                     "volunteers": self.volunteers},
+                     "volunteers": self.volunteers, "supervision": self.supervision},
             settings=config,
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id

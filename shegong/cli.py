@@ -1,4 +1,4 @@
-"""The `shegong` command: run, seed, token, migrate, dead letters, one service."""
+"""The `shegong` command: run, seed, token, migrate, dead letters, projections, one service."""
 from __future__ import annotations
 
 import argparse
@@ -67,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("rotate-keys", help="re-encrypt protected fields with the first SHEGONG_ENCRYPTION_KEY")
 
+    read_models = commands.add_parser("projections", help="rebuild or check a read model built from events")
+    read_models_actions = read_models.add_subparsers(dest="projections_action", required=True)
+    for action, text in (("rebuild", "replay the producers' event history into the read model, then follow live"),
+                         ("check", "compare the read model with its source services over RPC; exit 1 on differences")):
+        sub = read_models_actions.add_parser(action, help=text)
+        sub.add_argument("name", help="stations, staff, households, cases, visits or needs; or all")
+        sub.add_argument("--service", default="supervision", help="the service that keeps the read model")
+        sub.add_argument("--timeout", type=float, default=600, help="seconds to wait for the service")
+
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -134,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if not report["refused"] else 1
     if args.command == "events":
         return _events(args)
+    if args.command == "projections":
+        from .readmodels import projections_command
+        return projections_command(args, config)
     if args.command == "rotate-keys":
         from .keys import rotate_keys
         print(json.dumps(rotate_keys(), ensure_ascii=False))

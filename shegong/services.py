@@ -18,6 +18,7 @@ SERVICES = {
     "casework": "services.casework.service:CaseworkService",
     "volunteers": "services.volunteers.service:VolunteersService",
     "funding": "services.funding.service:FundingService",
+    "supervision": "services.supervision.service:SupervisionService",
     "gateway": "gateway.service:GatewayService",
 }
 BACKENDS = [name for name in SERVICES if name != "gateway"]

@@ -33,9 +33,20 @@ from .base import page_args as _page_args
 from .registry import Region, StaffRole, Station
 from .scalars import Date, DateTime
 
+# What a list of leaves can hold, about one per value (guards.py: CostModel): tags and purposes at
+# most one of each value, ids as many as the service accepts.
+LEAF_COSTS = {
+    "Household.groups": 16, "Person.tags": 16, "CampaignCriteria.tagsAny": 16, "Consent.purposes": 4,
+    "Person.mergedFrom": 10, "ArchiveVersion.withheldFromMatching": 40, "AssessedNeed.personIds": 30,
+    "CaseAssessment.needIds": 40, "CasePlan.goals": 20, "Visit.staffIds": 10, "Visit.otherParticipants": 20,
+    "ServiceRecord.staffIds": 10, "ServiceRecord.needIds": 40, "CaseworkAccessEntry.fields": 20,
+    "HealthDetails.conditions": 20, "HouseholdImportPayload.householdIds": 200,
+}
+
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # Lists of records inside a record also take an optional `first`, which the estimate uses instead.
 LIST_SIZES = {
+    "Case.crisisBreaches": 5, "HouseholdImportPayload.refused": 200,
     "Household.members": 4,
     "Household.consents": 3,
     "Household.archiveHistory": 3,

@@ -29,9 +29,25 @@ from .base import page_args as _page_args
 from .registry import AccessLogEntry, Organisation, Region, RuleStatus, Station
 from .scalars import JSON, Date, DateTime
 
+# What a JSON value or a list of leaves can hold, about one per value (guards.py: CostModel). Station
+# lists: the service accepts up to 200 stations per tender, contract, earmark or payment.
+LEAF_COSTS = {
+    "AmendmentChange.before": 10, "AmendmentChange.after": 10,  # one amended term of a contract
+    "DisclosureRelease.release": 240,  # a whole OCDS release: 176 to 233 values in the demo data
+    "Contract.stationIds": 200, "Tender.stationIds": 200, "Earmark.stationIds": 200,
+    "Disbursement.stationIds": 200, "Evaluation.stationIds": 200, "LotteryUse.stationIds": 200,
+    "Contract.serviceDomains": 9, "Tender.serviceDomains": 9, "Earmark.domains": 9,  # the funding domains
+    "Earmark.regionCodes": 100,
+    "Tender.eligibility": 20, "BidOrganisation.qualifications": 20, "BidReview.failedItems": 20,
+    "Milestone.deliverables": 20, "Disbursement.flags": 10, "PlatformFigures.problems": 20,
+    "Evaluation.evaluatorUserIds": 20, "ContractStaffing.problems": 20, "AccessLogEntry.fields": 20,
+    "DisclosureRelease.tag": 5, "DisclosureRelease.supplierNames": 20, "IndicatorScheme.categories": 20,
+}
+
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # Lists of records inside a record also take an optional `first`, which the estimate uses instead.
 LIST_SIZES = {
+    "ContractClosure.returns": 10, "BidPersonalData.leaders": 20,
     "FundingSource.budgetLines": 10,
     "Tender.documents": 5,
     "Tender.bids": 5,

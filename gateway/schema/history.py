@@ -14,6 +14,7 @@ from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size
 from .scalars import JSON, DateTime
 
 LIST_SIZES = {"Query.eventLogHeads": 4, "HistoryEntry.fields": 15}
+LEAF_COSTS = {"HistoryField.value": 2}  # one value at one path of the payload (guards.py: CostModel)
 
 
 class HistoryAggregate(graphene.Enum):

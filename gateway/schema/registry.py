@@ -18,8 +18,16 @@ from ..loaders import then
 from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from .scalars import JSON, Date, DateTime
 
+# What a JSON value or a list of leaves can hold, about one per value (guards.py: CostModel).
+LEAF_COSTS = {
+    "RuleEvaluation.evidence": 10,  # the figures one rule read: an area, a count, a date or two
+    "Viewer.stationIds": 50,  # a supervisor's assigned stations
+    "Venue.equipment": 60,  # the registry accepts up to 60 items
+}
+
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 LIST_SIZES = {
+    "ImportPayload.refused": 200,  # refused rows of one import file
     "Query.regions": 35,     # China has 34 province-level divisions
     "Region.children": 20,   # cities of a province, counties of a city, townships of a county
     "Station.staff": 10,

@@ -38,9 +38,21 @@ assert set(DOMAINS) == {d.value for d in CaseDomain._meta.enum}  # the same doma
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).
 # The HSDS directory is every public station's services in one JSON value (hundreds of KiB):
 # thirty aliases of it once answered 12.7 MB to an anonymous caller.
-LEAF_COSTS = {"Query.resourceDirectory": 500, "Query.volunteerCatalogue": 20}
+# Every other JSON value and list of leaves costs about one per value it can hold.
+LEAF_COSTS = {
+    "Query.resourceDirectory": 500, "Query.volunteerCatalogue": 20,
+    "Query.resourceReviewsOverdue": 500,  # every overdue resource of a region, by station
+    "UnmetReason.refusals": 20, "MatchProposal.detail": 10, "VolunteerCertificateIssued.content": 20,
+    "Volunteer.skills": 20, "Volunteer.domains": 6, "VolunteerTeam.domains": 6, "CommunityResource.domains": 6,
+    "CharityRestrictions.domains": 6,  # at most one of each value
+    "VolunteerTeam.memberIds": 500, "TeamTrainingSession.attendeeIds": 500, "TeamSupervisionRecord.followUps": 200,
+    "ResourceService.needTypes": 40, "ResourceEligibility.beneficiaryGroups": 20,
+    "CharityRestrictions.beneficiaryGroups": 20, "MatchNeed.beneficiaryGroups": 20, "MatchProposal.reasons": 10,
+    "VolunteersAccessEntry.fields": 20,
+}
 
 LIST_SIZES = {
+    "Query.charityDistributions": 50,  # what one household received
     "Volunteer.availability": 5,
     "Volunteer.training": 3,
     "Volunteer.certificates": 2,
@@ -117,7 +129,10 @@ ResourceKind = _enum("ResourceKind", vdomain.RESOURCE_KINDS, description="Kinds 
     f"{k} {label}" for k, label in vdomain.RESOURCE_KINDS.items()) + ".")
 ResourceCategory = _enum("ResourceCategory", ("organisation", "facility"))
 ResourceStatus = _enum("ResourceStatus", ("active", "closed"))
-ResourceReviewOutcome = _enum("ResourceReviewOutcome", ("confirmed", "updated", "closed"))
+ResourceReviewOutcome = _enum("ResourceReviewOutcome", vdomain.REVIEW_OUTCOMES,
+                              description="An entry of a resource's review history; the first is its registration.")
+ResourceReviewDecision = _enum("ResourceReviewDecision", vdomain.REVIEW_DECISIONS,
+                               description="What a yearly review concludes.")
 CharityItemCategory = _enum("CharityItemCategory", matching.ITEM_CATEGORIES)
 DonationKind = _enum("DonationKind", ("money", "goods"))
 DonorKind = _enum("DonorKind", ("individual", "organisation", "anonymous"))

@@ -33,7 +33,7 @@ from .volunteers import (
     DonorKind,
     MatchNeed,
     ResourceKind,
-    ResourceReviewOutcome,
+    ResourceReviewDecision,
     Volunteer,
     VolunteerCertificateIssued,
     VolunteerCertificateRevoked,
@@ -173,7 +173,7 @@ UpdateCommunityResourceInput = _input(
 
 ReviewCommunityResourceInput = _input(
     "ReviewCommunityResourceInput", "The yearly review: confirmed, updated, or closed.",
-    expected_version=_version(), reviewed_on=Date(required=True), outcome=ResourceReviewOutcome(required=True),
+    expected_version=_version(), reviewed_on=Date(required=True), outcome=ResourceReviewDecision(required=True),
     notes=graphene.String())
 
 # --- inputs: charity ----------------------------------------------------------------------------

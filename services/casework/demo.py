@@ -15,6 +15,7 @@ times; the 24-hour rule then finds the crisis flagged 30 hours ago overdue, as t
 """
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -118,7 +119,8 @@ def _household_members(kind: str, people: _People, county: str, rng: random.Rand
         grandfather = people.person(county, rng.randint(60, 72), False, surname)
         grandmother = people.person(county, rng.randint(58, 70), True)
         child = people.person(county, rng.randint(6, 14), rng.random() < 0.5, surname)
-        return [_member(grandfather, "head", ["left_behind_elderly"] if grandfather["birth_date"] <= _years_ago(60) else []),
+        return [_member(grandfather, "head",
+                        ["left_behind_elderly"] if grandfather["birth_date"] <= _years_ago(60) else []),
                 _member(grandmother, "spouse"), _member(child, rng.choice(["grandson", "granddaughter"]),
                                                         ["left_behind_child"])], [
             ("children", "study_support", "medium", "父母长期在外务工，课业无人辅导"),
@@ -128,7 +130,8 @@ def _household_members(kind: str, people: _People, county: str, rng: random.Rand
         spouse = people.person(county, rng.randint(36, 52), True)
         child = people.person(county, rng.randint(8, 17), rng.random() < 0.5, surname)
         return [_member(head, "head", ["minimum_living_guarantee", "disability"],
-                        disability={"category": rng.choice(["physical", "visual", "hearing"]), "grade": rng.choice([1, 2, 3, 4])}),
+                        disability={"category": rng.choice(["physical", "visual", "hearing"]),
+                                    "grade": rng.choice([1, 2, 3, 4])}),
                 _member(spouse, "spouse", ["minimum_living_guarantee"]),
                 _member(child, rng.choice(["son", "daughter"]), ["minimum_living_guarantee"])], [
             ("disability", "two_subsidies", "medium", "残疾人两项补贴申请需协助"),
@@ -153,7 +156,8 @@ def _household_members(kind: str, people: _People, county: str, rng: random.Rand
     grandmother = people.person(county, rng.randint(62, 78), True, surname)
     child = people.person(county, rng.randint(3, 15), rng.random() < 0.5, surname)
     return [_member(grandmother, "head", ["extreme_poverty"]),
-            _member(child, rng.choice(["grandson", "granddaughter"]), ["de_facto_unsupported_child", "child_in_difficulty"])], [
+            _member(child, rng.choice(["grandson", "granddaughter"]),
+                    ["de_facto_unsupported_child", "child_in_difficulty"])], [
         ("children", "guardianship_support", "high", "父母一方死亡一方失联，事实无人抚养"),
         ("children", "follow_up_verification", "medium", "困境儿童定期随访与核查评估"),
         ("other", "policy_publicity", "low", "需了解儿童福利政策与申请流程")]
@@ -242,7 +246,8 @@ def _record_consent(casework: Casework, viewer: Viewer, household: dict, kind: s
     given_on = (now - timedelta(days=200)).date().isoformat()
     if kind in ("elderly_alone", "child_in_difficulty", "disabled_low_income"):
         data = {"person_id": head["person_id"], "legal_basis": "statutory_duty", "purposes": ["archive", "casework",
-                "referral_sharing"], "given_on": given_on, "basis_note": "《社会救助暂行办法》第十条、第十一条：核查与建档"}
+                "referral_sharing"], "given_on": given_on,
+                "basis_note": "《社会救助暂行办法》第十条、第十一条：核查与建档"}
     else:
         data = {"person_id": head["person_id"], "legal_basis": "consent",
                 "purposes": ["archive", "casework", "referral_sharing", "volunteer_matching"],
@@ -285,7 +290,8 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
     with _at(opened):
         case = casework.open_case(worker, {
             "household_id": household["id"], "person_id": subject["person_id"], "domain": domain_code,
-            "source": "hotline" if crisis else rng.choice(["outreach", "verification", "self_referral", "needs_assessment"]),
+            "source": "hotline" if crisis else rng.choice(["outreach", "verification", "self_referral",
+                                                           "needs_assessment"]),
             "summary": "遭受家庭暴力，妇联转来求助" if crisis else f"{household['community_name']}走访发现，需跟进",
             "assigned_staff_id": worker.user_id,
             **({"crisis": {"notes": "被害人称长期遭受丈夫殴打，已报警，需临时庇护与安全计划"}} if crisis else {})})
@@ -299,13 +305,10 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
         return
     if rng.random() < 0.15:  # a little policy-publicity work in the "other" domain too
         other = None
-        with _at(opened):
-            try:
-                other = casework.open_case(worker, {
-                    "household_id": household["id"], "domain": "other", "source": "outreach",
-                    "summary": "政策宣传与办事指引", "assigned_staff_id": worker.user_id})
-            except DomainError:
-                pass
+        with _at(opened), contextlib.suppress(DomainError):
+            other = casework.open_case(worker, {
+                "household_id": household["id"], "domain": "other", "source": "outreach",
+                "summary": "政策宣传与办事指引", "assigned_staff_id": worker.user_id})
         counts["cases"] += other is not None
     step = opened
     path = ["assessment", "plan", "in_service", "review", "closed"]
@@ -346,7 +349,8 @@ def _advance(casework, case, stage, household, worker, approver, rng, counts) ->
     if stage == "closed":
         case = casework.request_closure(worker, case["id"], {"expected_version": case["version"],
                                                              "reason": "goals_achieved", "outcome": "achieved"})
-        return casework.decide_closure(approver, case["id"], {"expected_version": case["version"], "decision": "approved"})
+        return casework.decide_closure(approver, case["id"],
+                                       {"expected_version": case["version"], "decision": "approved"})
     note = "服务目标部分达成，继续服务" if case["stage"] == "review" else None
     return casework.change_stage(worker, case["id"], {"expected_version": case["version"], "to": stage, "note": note})
 
@@ -354,7 +358,8 @@ def _advance(casework, case, stage, household, worker, approver, rng, counts) ->
 def _visit(casework, worker, case, household, rng, phone=False, next_visit_on=None) -> None:
     today = clock.today()
     casework.log_case_visit(worker, case["id"], {
-        "expected_version": case["version"], "visit_type": "phone_call" if phone else rng.choice(["home_visit", "home_visit", "outreach"]),
+        "expected_version": case["version"],
+        "visit_type": "phone_call" if phone else rng.choice(["home_visit", "home_visit", "outreach"]),
         "visited_on": domain.china_today(clock.utcnow()).isoformat(), "duration_minutes": rng.choice([20, 30, 45, 60]),
         "staff_ids": [worker.user_id], "other_participants": ["村（居）委会委员"] if rng.random() < 0.4 else [],
         "notes": "了解近况，情绪稳定" if not phone else "电话联系确认安全，约定当面访谈",

@@ -335,7 +335,7 @@ def new_archive_version(household: dict, data: dict, assessment_id: str, need_id
     previous_ids = {n["need_id"] for n in current["needs"]} if current else set()
     person_ids = {m["person_id"] for m in household["members"]}
     needs = []
-    for index, (need, need_id) in enumerate(zip(data["needs"], need_ids)):
+    for index, (need, need_id) in enumerate(zip(data["needs"], need_ids, strict=False)):
         field = f"needs.{index}"
         if catalogue.need_type_label(need["domain"], need["need_type"]) is None:
             raise ValidationFailed.field(f"{field}.need_type", f"not a need type of {need['domain']}: one of "
@@ -542,7 +542,8 @@ def new_case(data: dict, household: dict, case_id: str, actor: Actor, at: dateti
         "township_code": household["township_code"], "community_code": household["community_code"],
         "domain": data["domain"], "source": data["source"], "summary": data["summary"],
         "opened_on": data["opened_on"].isoformat(), "opened_at": iso_at(at), "stage": "intake",
-        "assigned_staff_id": data["assigned_staff_id"], "open_key": open_key(household["_id"], person_id, data["domain"]),
+        "assigned_staff_id": data["assigned_staff_id"],
+        "open_key": open_key(household["_id"], person_id, data["domain"]),
         "transitions": [{"from": None, "to": "intake", **actor.record(at), "note": "opened"}],
         "assignments": [{"staff_id": data["assigned_staff_id"], **actor.record(at)}],
         "assessment": None, "plans": [], "closure_requests": [], "closure": None,
@@ -674,7 +675,8 @@ def decide_closure(case: dict, decision: str, comment: str | None, actor: Actor,
                             {"decision": ["self-approval"]})
     if decision == "rejected" and not comment:
         raise ValidationFailed.field("comment", "say why the closure is rejected")
-    decided = {**request, "status": decision, "decision": {"decision": decision, "comment": comment, **actor.record(at)}}
+    decided = {**request, "status": decision,
+               "decision": {"decision": decision, "comment": comment, **actor.record(at)}}
     requests = [decided if r is request else r for r in case["closure_requests"]]
     if decision == "rejected":
         return {"closure_requests": requests}
@@ -907,7 +909,8 @@ def check_sharing_basis(data: dict, case: dict, household: dict, today: date) ->
         consent = next((c for c in household.get("consents", []) if c["consent_id"] == basis.get("consent_id")), None)
         if consent is None:
             raise ValidationFailed.field("sharing_basis.consent_id", "no such consent recorded for this household")
-        if not any(consent_in_force(consent, pid, "referral_sharing", today) for pid in referral_subjects(case, household)):
+        if not any(consent_in_force(consent, pid, "referral_sharing", today)
+                   for pid in referral_subjects(case, household)):
             raise ValidationFailed.field("sharing_basis.consent_id",
                                          "this consent does not cover sharing this person's data in a referral "
                                          "(other person, other purpose, or withdrawn)")
@@ -943,9 +946,7 @@ def person_targeted(member: dict, criteria: dict, on: date) -> bool:
     age = age_on(member["birth_date"], on)
     if criteria.get("age_min") is not None and age < criteria["age_min"]:
         return False
-    if criteria.get("age_max") is not None and age > criteria["age_max"]:
-        return False
-    return True
+    return not (criteria.get("age_max") is not None and age > criteria["age_max"])
 
 
 def targeted_members(household: dict, criteria: dict, on: date) -> list[dict]:

@@ -149,8 +149,20 @@ class VisitLoggedV1(Schema):
     staff_ids = fields.List(fields.String(), required=True)
 
 
-VISIT_LOGGED = contract("visit.logged", 1, PRODUCER, VisitLoggedV1,
-                        "a home visit or contact was logged on a case or a household")
+class VisitLoggedV2(VisitLoggedV1):
+    """v2 adds when the contact took place: a crisis case's first contact is due within 24 hours, which a
+    date alone cannot show (supervision counts contacts in time and late from this)."""
+    contact_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+def _visit_logged_v1_to_v2(payload: dict) -> dict:
+    # v1 never said the time of day; None tells consumers it is unknown rather than inventing midnight.
+    return {**payload, "contact_at": None}
+
+
+VISIT_LOGGED = contract("visit.logged", 2, PRODUCER, VisitLoggedV2,
+                        "a home visit or contact was logged on a case or a household",
+                        upcasters={1: _visit_logged_v1_to_v2})
 
 
 class ReferralMadeV1(Schema):

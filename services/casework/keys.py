@@ -34,7 +34,8 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
         changes = {
             "members": members,
             "former_members": [rotate_member(m) for m in household.get("former_members", [])],
-            "merged_members": [{**t, "record": rotate_member(t["record"])} for t in household.get("merged_members", [])],
+            "merged_members": [{**t, "record": rotate_member(t["record"])}
+                               for t in household.get("merged_members", [])],
             "visits": [_rotate_notes(cipher, v) for v in household.get("visits", [])],
             "services": [_rotate_notes(cipher, s) for s in household.get("services", [])],
         }
@@ -42,7 +43,8 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
         for member in members:
             repo.remove_match_keys(member["person_id"])
             repo.add_match_keys(casework.match_key_entries(member["person_id"], household["_id"],
-                                                            household["station_id"], casework.person_match_keys(member)))
+                                                            household["station_id"],
+                                                            casework.person_match_keys(member)))
             if member.get("id_index"):
                 repo.move_identity(member["id_index"], member["person_id"], household["_id"])
         people += len(members)
@@ -63,7 +65,8 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
     stale = [d["_id"] for d in db[IDENTITY_INDEX].find({}, {"_id": 1}) if d["_id"] not in live_claims]
     db[IDENTITY_INDEX].delete_many({"_id": {"$in": stale}})
     live_people = {m["person_id"] for h in repo.households.find({}) for m in h["members"]}
-    orphans = [d["_id"] for d in db[MATCH_KEYS].find({}, {"_id": 1, "person_id": 1}) if d["person_id"] not in live_people]
+    orphans = [d["_id"] for d in db[MATCH_KEYS].find({}, {"_id": 1, "person_id": 1})
+               if d["person_id"] not in live_people]
     db[MATCH_KEYS].delete_many({"_id": {"$in": orphans}})
     return {"people_rotated": people, "crisis_cases_rotated": notes, "stale_claims_removed": len(stale)}
 

@@ -67,8 +67,10 @@ class MemberFields(Strict):
 
 
 class HouseholdInputSchema(Strict):
-    station_id = fields.String(required=True, validate=validate.Regexp(r"^ST\d{9}$", error="a station id like ST321181001"))
-    community_code = fields.String(required=True, validate=validate.Regexp(r"^\d{12}$", error="12 digits: the township's 9 + 3"))
+    station_id = fields.String(required=True,
+                               validate=validate.Regexp(r"^ST\d{9}$", error="a station id like ST321181001"))
+    community_code = fields.String(required=True,
+                                   validate=validate.Regexp(r"^\d{12}$", error="12 digits: the township's 9 + 3"))
     community_name = _text(2, 40, required=True)
     address = _text(2, 200, required=True)
     registered_on = fields.Date(load_default=None, allow_none=True)
@@ -210,7 +212,8 @@ class InterventionSchema(Strict):
 
 class PlanSchema(Versioned):
     goals = fields.List(_text(2, 300), required=True, validate=validate.Length(min=1, max=20))
-    interventions = fields.List(fields.Nested(InterventionSchema), required=True, validate=validate.Length(min=1, max=30))
+    interventions = fields.List(fields.Nested(InterventionSchema), required=True,
+                                validate=validate.Length(min=1, max=30))
     review_on = fields.Date(required=True)
 
 

@@ -120,6 +120,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.volunteers.events import SERVICE_DELIVERED
@@ -131,7 +132,7 @@ SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
 
 
-class CaseworkService(OperationalEndpoints, EventLogEndpoints):
+class CaseworkService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

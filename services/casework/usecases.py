@@ -162,7 +162,8 @@ class Casework:
 
     def _require_current_worker(self, staff_id: str, station_id: str, field: str) -> None:
         member = self.repo.staff_member(staff_id)
-        if not staff_is_current(member, station_id, self._today().isoformat()) or member["role"] not in SOCIAL_WORK_ROLES:
+        if (not staff_is_current(member, station_id, self._today().isoformat())
+                or member["role"] not in SOCIAL_WORK_ROLES):
             raise ValidationFailed.field(field, f"not a current social worker or station lead of {station_id} "
                                                 "(as casework knows the registry's staff)")
 
@@ -228,12 +229,14 @@ class Casework:
         for name in ("disability", "health"):
             if name in data:
                 value = data[name]
-                fields[f"{name}_encrypted"] = self.cipher.encrypt(json.dumps(value, ensure_ascii=False)) if value else None
+                fields[f"{name}_encrypted"] = (self.cipher.encrypt(json.dumps(value, ensure_ascii=False))
+                                               if value else None)
         return fields
 
     def person_match_keys(self, member: dict) -> dict:
         """Match keys that flag likely duplicates: (name, birth date) and phone, as blind indexes."""
-        keys = {"same_name_and_birth_date": self.cipher.blind_index(f"name-birth:{member['name']}|{member['birth_date']}")}
+        keys = {"same_name_and_birth_date":
+                self.cipher.blind_index(f"name-birth:{member['name']}|{member['birth_date']}")}
         if member.get("phone_index"):
             keys["same_phone"] = member["phone_index"]
         return keys
@@ -358,8 +361,8 @@ class Casework:
                 household, people, event = self._prepare_household(viewer, data, stations[station_id], today, "import")
                 for index, member in enumerate(household["members"]):
                     if member["id_index"] and member["id_index"] in numbers_in_batch:
-                        raise ValidationFailed.field(f"members.{index}.id_number",
-                                                     f"the same ID number is on row {numbers_in_batch[member['id_index']]}")
+                        raise ValidationFailed.field(f"members.{index}.id_number", "the same ID number is on row "
+                                                     f"{numbers_in_batch[member['id_index']]}")
                 for member in household["members"]:
                     if member["id_index"]:
                         numbers_in_batch[member["id_index"]] = number
@@ -374,7 +377,8 @@ class Casework:
                 continue
             prepared.append((number, household, people, event))
 
-        claims = [{"_id": m["id_index"], "person_id": m["person_id"], "household_id": h["_id"], "claimed_at": self._now()}
+        claims = [{"_id": m["id_index"], "person_id": m["person_id"], "household_id": h["_id"],
+                   "claimed_at": self._now()}
                   for _, h, _, _ in prepared for m in h["members"] if m["id_index"]]
         taken = self.repo.claim_identities_bulk(claims)
         accepted = []
@@ -443,7 +447,8 @@ class Casework:
         except BaseException:
             self.repo.release_identities([c for c, _ in claims], household_id)
             raise
-        self.repo.add_match_keys(self.match_key_entries(member["person_id"], household_id, household["station_id"], keys))
+        self.repo.add_match_keys(self.match_key_entries(member["person_id"], household_id,
+                                                        household["station_id"], keys))
         return self._household_views(viewer, [self.repo.households.require(household_id)])[0]
 
     def update_member(self, viewer: Viewer, household_id: str, person_id: str, data: dict) -> dict:
@@ -615,7 +620,8 @@ class Casework:
                 changes.update(domain.household_derived_fields(remaining))
             else:
                 changes.update({"members": [], "person_ids": [], "groups": [], "member_count": 0, "status": "closed",
-                                "closed_reason": f"its only member was merged into household {survivor_household['_id']}"})
+                                "closed_reason": "its only member was merged into household "
+                                                 f"{survivor_household['_id']}"})
             self.repo.households.update(duplicate_household["_id"], duplicate_ref["expected_version"], changes, [event])
         if not same_household and duplicate["person_id"] not in survivor.get("merged_from", []):
             flags = domain.resolve_flags(survivor_household["duplicate_flags"], pair, "merged", resolution)
@@ -627,7 +633,8 @@ class Casework:
             self.repo.move_identity(duplicate["id_index"], survivor["person_id"], survivor_household["_id"])
         self.repo.remove_match_keys(duplicate["person_id"])
         self.repo.add_match_keys(self.match_key_entries(survivor["person_id"], survivor_household["_id"],
-                                                         survivor_household["station_id"], self.person_match_keys(merged_survivor)))
+                                                         survivor_household["station_id"],
+                                                         self.person_match_keys(merged_survivor)))
         return self._household_views(viewer, [self.repo.households.require(survivor_household["_id"])])[0]
 
     def list_duplicate_flags(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -772,7 +779,7 @@ class Casework:
 
     def get_households(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_households(viewer, ids)
-        shown = dict(zip(found, self._household_views(viewer, list(found.values()))))
+        shown = dict(zip(found, self._household_views(viewer, list(found.values())), strict=False))
         return [shown.get(i) for i in ids]
 
     def list_households(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -883,7 +890,8 @@ class Casework:
         case = self._case_for_write(viewer, case_id)
         changes = domain.change_stage(case, data["to"], data.get("note"), self._actor(viewer), self._now(),
                                       self._worker_current(case))
-        return self._save_case(viewer, case, data["expected_version"], changes, [self._stage_event(case, changes, viewer)])
+        return self._save_case(viewer, case, data["expected_version"], changes,
+                               [self._stage_event(case, changes, viewer)])
 
     def record_case_assessment(self, viewer: Viewer, case_id: str, data: dict) -> dict:
         data = load(schemas.CaseAssessmentSchema, data)
@@ -970,7 +978,7 @@ class Casework:
             "campaign_id": visit["campaign_id"], "station_id": household["station_id"],
             "township_code": household["township_code"], "visit_type": visit["visit_type"],
             "visited_on": visit["visited_on"], "duration_minutes": visit["duration_minutes"],
-            "staff_ids": visit["staff_ids"]}, viewer)
+            "staff_ids": visit["staff_ids"], "contact_at": visit["contact_at"]}, viewer)
 
     def log_case_visit(self, viewer: Viewer, case_id: str, data: dict) -> dict:
         data = load(schemas.VisitSchema, data)
@@ -990,7 +998,8 @@ class Casework:
         if data.get("campaign_id"):
             campaign = self._visible_campaign(viewer, data["campaign_id"], "campaign_id")
             if not household["region_code"].startswith(region_prefix(campaign["region_code"])) or \
-                    not domain.targeted_members(household, campaign["criteria"], date.fromisoformat(campaign["starts_on"])):
+                    not domain.targeted_members(household, campaign["criteria"],
+                                                date.fromisoformat(campaign["starts_on"])):
                 raise ValidationFailed.field("campaign_id", "this household is not among the campaign's targets")
             if not campaign["starts_on"] <= data["visited_on"].isoformat() <= campaign["ends_on"]:
                 raise ValidationFailed.field("visited_on", f"outside the campaign ({campaign['starts_on']} – "
@@ -1117,7 +1126,7 @@ class Casework:
 
     def get_cases(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._visible_cases(viewer, ids)
-        shown = dict(zip(found, self._case_views(viewer, list(found.values()))))
+        shown = dict(zip(found, self._case_views(viewer, list(found.values())), strict=False))
         return [shown.get(i) for i in ids]
 
     def list_cases(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -1166,7 +1175,7 @@ class Casework:
         cases = self.repo.cases_of_households(list(found)) if found else []
         shown = self._case_views(viewer, cases)
         result = {hid: [] for hid in household_ids}
-        for case, view in zip(cases, shown):
+        for case, view in zip(cases, shown, strict=False):
             if not view["identity_protected"]:
                 result[case["household_id"]].append(view)
         return result
@@ -1182,7 +1191,8 @@ class Casework:
 
     def services_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:
         found = self._visible_cases(viewer, case_ids)
-        return {cid: [views.service_view(s) for s in found[cid]["services"]] if cid in found else [] for cid in case_ids}
+        return {cid: [views.service_view(s) for s in found[cid]["services"]] if cid in found else []
+                for cid in case_ids}
 
     def referrals_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:
         found = self._visible_cases(viewer, case_ids)
@@ -1315,7 +1325,7 @@ class Casework:
                 "not_visited": len(targeted) - visited,
                 "persons_targeted": sum(len(p) for _, p, _ in targeted),
                 "by_station": [by_station[s] for s in sorted(by_station)],
-                "items": items, "next_cursor": page[-1]["household_id"] if len(chosen) > f["limit"] else None}
+                "items": items, "next_cursor": items[-1]["household_id"] if len(chosen) > f["limit"] else None}
 
     # --- what other services tell us -----------------------------------------------------------------------
     def record_station(self, payload: dict, at: str | None = None) -> None:

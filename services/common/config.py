@@ -14,7 +14,7 @@ DEVELOPMENT_TOKEN_SECRET = "dev-only-token-secret-do-not-use-in-production"
 DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
 
 # HTTP port offsets from SHEGONG_PORT_BASE (8000): the gateway on the base port, services after it.
-SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4}
+SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5}
 
 
 class ConfigurationError(RuntimeError):
@@ -59,6 +59,8 @@ class Settings:
     # `shegong run` restarts a crashed child, but gives up when it crashes this often within the window.
     restart_limit: int = 5
     restart_window_seconds: int = 60
+    # How long a command's first reply is kept for its retries (idempotency records, storage.py).
+    idempotency_retention_hours: int = 48
     extra: dict = field(default_factory=dict)
 
     @property
@@ -109,6 +111,7 @@ class Settings:
             public_base_url=(env.get("SHEGONG_PUBLIC_URL") or "").rstrip("/"),
             restart_limit=_int(env, "SHEGONG_RESTART_LIMIT", 5),
             restart_window_seconds=_int(env, "SHEGONG_RESTART_WINDOW_SECONDS", 60),
+            idempotency_retention_hours=_int(env, "SHEGONG_IDEMPOTENCY_RETENTION_HOURS", 48),
         )
         settings.check()
         return settings
@@ -116,9 +119,13 @@ class Settings:
     def check(self) -> None:
         if self.environment not in ("development", "production"):
             raise ConfigurationError("SHEGONG_ENV must be 'development' or 'production'")
+        if self.idempotency_retention_hours < 1:
+            # 0 would purge a reply before its client's retry could arrive: every retry a duplicate.
+            raise ConfigurationError("SHEGONG_IDEMPOTENCY_RETENTION_HOURS must be at least 1")
         if self.production:
             if self.token_secret == DEVELOPMENT_TOKEN_SECRET or len(self.token_secret) < 32:
-                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET (32+ characters, not the development default)")
+                raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET "
+                                         "(32+ characters, not the development default)")
             if DEVELOPMENT_ENCRYPTION_KEY in self.encryption_keys:
                 raise ConfigurationError("production refuses the development SHEGONG_ENCRYPTION_KEY")
 

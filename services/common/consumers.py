@@ -58,7 +58,8 @@ class ReliableEventHandler(Consumer):
         with connection(config.amqp_uri) as conn:
             channel = conn.channel()
             self.queue.exchange.declare(channel=channel)
-            for wait_queue in [*retry_queues(self.queue_name, self.max_retries, self.retry_base_ms), dead_letter_queue()]:
+            for wait_queue in [*retry_queues(self.queue_name, self.max_retries, self.retry_base_ms),
+                               dead_letter_queue()]:
                 wait_queue(channel).declare()
         self.publisher = AmqpPublisher(config.amqp_uri, serializer="json")
         super().setup()

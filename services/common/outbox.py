@@ -14,6 +14,7 @@ position in that history in the `shegong.sequence` header.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -71,10 +72,8 @@ class EventPublisher:
 
     def close(self):
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection must not mask the original error
                 self._connection.release()
-            except Exception:  # closing a broken connection must not mask the original error
-                pass
         self._connection = None
         self._producer = None
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 import pymongo
@@ -183,14 +184,25 @@ def writes_made() -> int:
 
 
 REQUEST_RESULTS = "_request_results"
+# When the reply was remembered; indexed so the retention purge is a range scan, not a collection scan.
+REMEMBERED_AT = "at"
+REQUEST_RESULT_INDEXES = [Index(REQUEST_RESULTS, ((REMEMBERED_AT, 1),))]
 
 
 def remember_result(service: str, idempotency_key: str, result) -> None:
     """The reply a command gave, so its rerun (which finds its effects already applied, and may
     then be refused by a rule such as "already a member") answers the same."""
     database(service)[REQUEST_RESULTS].replace_one(
-        {"_id": idempotency_key}, {"_id": idempotency_key, "result": kombu_json.dumps(result), "at": clock.utcnow()},
-        upsert=True)
+        {"_id": idempotency_key},
+        {"_id": idempotency_key, "result": kombu_json.dumps(result), REMEMBERED_AT: clock.utcnow()}, upsert=True)
+
+
+def purge_request_results(db, retention: timedelta) -> int:
+    """Forget replies older than `retention`; a retry after that is a new command. Returns how many went.
+
+    A timer-driven delete rather than a TTL index: the retention is a setting that can change
+    between restarts without rebuilding an index, and the purge is the same on every store."""
+    return db[REQUEST_RESULTS].delete_many({REMEMBERED_AT: {"$lt": clock.utcnow() - retention}}).deleted_count
 
 
 def first_result(service: str, idempotency_key: str):
@@ -367,7 +379,7 @@ class ServiceDatabase(DependencyProvider):
         self.indexes = list(indexes)
 
     def setup(self):
-        ensure_indexes(database(self.service), self.indexes)
+        ensure_indexes(database(self.service), [*self.indexes, *REQUEST_RESULT_INDEXES])
 
     def get_dependency(self, worker_ctx):
         return database(self.service)

@@ -56,7 +56,8 @@ def check_milestones(milestones: list[dict], amount_fen: int, period: dict, serv
         raise ValidationFailed.field("milestones", "milestone ids must be unique")
     total = sum(m["amount_fen"] for m in milestones)
     if total != amount_fen:
-        raise ValidationFailed.field("milestones", f"the milestones add up to {total} fen; the contract amount is {amount_fen}")
+        raise ValidationFailed.field("milestones",
+                                     f"the milestones add up to {total} fen; the contract amount is {amount_fen}")
     latest = (date.fromisoformat(period["end"]) + LATEST_MILESTONE_AFTER_PERIOD).isoformat()
     checked = []
     for index, m in enumerate(milestones):
@@ -110,7 +111,8 @@ def new_contract(tender: dict, data: dict, wage: dict | None, signed_by: str) ->
         raise ValidationFailed.field("period.end", "before the start")
     amount = data.get("amount_fen", award["amount_fen"])
     if amount > award["amount_fen"]:
-        raise RuleViolation(f"the contract amount {yuan(amount)} is above the awarded price {yuan(award['amount_fen'])}",
+        raise RuleViolation(f"the contract amount {yuan(amount)} is above the awarded price "
+                            f"{yuan(award['amount_fen'])}",
                             {"amount_fen": [f"at most {award['amount_fen']}"]})
     domains = list(dict.fromkeys(data.get("service_domains") or tender["service_domains"]))
     promise = check_pay(jsonable(data["staffing_promise"]), wage)
@@ -214,10 +216,12 @@ def check_payment(contract: dict, data: dict, today: date) -> tuple[dict, dict]:
         over.append(f"exceeds the contract: {yuan(contract_left)} of {yuan(contract['amount_fen'])} is left")
     milestone_left = milestone["amount_fen"] - milestone["paid_fen"] - milestone["held_fen"]
     if amount > milestone_left:
-        over.append(f"exceeds milestone {milestone['id']}: {yuan(milestone_left)} of {yuan(milestone['amount_fen'])} is left")
+        over.append(f"exceeds milestone {milestone['id']}: {yuan(milestone_left)} "
+                    f"of {yuan(milestone['amount_fen'])} is left")
     line_left = funding["committed_fen"] - funding["paid_fen"] - funding["held_fen"]
     if amount > line_left:
-        over.append(f"exceeds budget line {funding['budget_line_id']}: {yuan(line_left)} committed to this contract is left")
+        over.append(f"exceeds budget line {funding['budget_line_id']}: {yuan(line_left)} "
+                    "committed to this contract is left")
     if over:
         raise RuleViolation(f"{yuan(amount)} {over[0]}", {"amount_fen": over})
     paid_for = [funding["station_id"]] if funding.get("station_id") else contract["station_ids"]
@@ -254,7 +258,8 @@ def evidence_problems(milestone: dict, evidence: dict, facts: dict) -> tuple[lis
         if value < metric["target"]:
             problems.append(f"{metric['name']} reached {value} of the {metric['target']} promised")
     if milestone["type"] == "staffing_in_place":
-        recorded["platform_figures"] = {"metric": "staffing", "problems": facts["staffing"], "window": facts.get("window")}
+        recorded["platform_figures"] = {"metric": "staffing", "problems": facts["staffing"],
+                                        "window": facts.get("window")}
         problems.extend(f"staffing in place: {p}" for p in facts["staffing"])
     if rule.get("min_grade"):
         found = facts.get("evaluation")

@@ -59,18 +59,21 @@ def prime_staffing(funding: Funding, stations: list[dict]) -> None:
     for station in stations:
         at = clock.iso(_moment(station["_updated_at"]))
         for member in station.get("staff", []):
-            payload = {"staff_id": member["staff_id"], "station_id": station["_id"], "region_code": station["region_code"],
+            payload = {"staff_id": member["staff_id"], "station_id": station["_id"],
+                       "region_code": station["region_code"],
                        "role": member["role"], "professional": is_professional(member, today),
                        "employment_start": member["employment_start"]}
-            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload: staffing.staff_joined(doc, p, at))
+            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload, at=at: staffing.staff_joined(doc, p, at))
             if member.get("employment_end"):
                 ended = {**payload, "employment_end": member["employment_end"]}
-                funding.repo.merge_staffing(station["_id"], lambda doc, p=ended: staffing.staff_left(doc, p, at))
+                funding.repo.merge_staffing(station["_id"], lambda doc, p=ended, at=at: staffing.staff_left(doc, p, at))
         snapshot = station.get("compliance")
         if snapshot:
-            payload = {"station_id": station["_id"], "region_code": station["region_code"], "status": snapshot["status"],
+            payload = {"station_id": station["_id"], "region_code": station["region_code"],
+                       "status": snapshot["status"],
                        "rules": snapshot["rules"], "as_of": snapshot["since"]}
-            funding.repo.merge_staffing(station["_id"], lambda doc, p=payload: staffing.compliance_changed(doc, p, at))
+            funding.repo.merge_staffing(station["_id"],
+                                        lambda doc, p=payload, at=at: staffing.compliance_changed(doc, p, at))
 
 
 class DemoCity:
@@ -115,16 +118,19 @@ class DemoCity:
             found["pos"][domain_name] = self._source(
                 year, name=f"{year}年镇江市政府购买服务资金({DOMAIN_TITLES[domain_name]})", kind="purchase_of_service",
                 domain=domain_name, region_code=DEMO_CITY, funder={"name": "镇江市民政局"},
-                document_number=f"镇民购〔{year}〕{POS_DOMAINS.index(domain_name) + 1}号", amount_fen=per_station * 6_000_000)
+                document_number=f"镇民购〔{year}〕{POS_DOMAINS.index(domain_name) + 1}号",
+                amount_fen=per_station * 6_000_000)
         for domain_name in LOTTERY_DOMAINS:
             found["lottery"][domain_name] = self._source(
-                year, name=f"{year}年省级福利彩票公益金({DOMAIN_TITLES[domain_name]})", kind="lottery", domain=domain_name,
+                year, name=f"{year}年省级福利彩票公益金({DOMAIN_TITLES[domain_name]})", kind="lottery",
+                domain=domain_name,
                 region_code="320000", funder={"name": "江苏省民政厅"},
                 document_number=f"苏民福〔{year}〕{LOTTERY_DOMAINS.index(domain_name) + 7}号",
                 amount_fen=per_station * 8_000_000, earmark={"region_codes": [DEMO_CITY]})
         found["charity"] = self._source(
             year, name=f"{year}年镇江市慈善总会社工站专项", kind="charity", domain="children", region_code=DEMO_CITY,
-            funder={"name": "镇江市慈善总会", "credit_code": credit_code("321100", 903)}, amount_fen=per_station * 2_000_000)
+            funder={"name": "镇江市慈善总会", "credit_code": credit_code("321100", 903)},
+            amount_fen=per_station * 2_000_000)
         return found
 
     def _allocate(self, source: dict, **data) -> dict:
@@ -145,9 +151,11 @@ class DemoCity:
             }
         for county in self.counties:
             region = {"name": f"{self.county_names[county]}困境儿童关爱项目", "region_code": county}
-            lines[county] = {"children": self._allocate(sources["lottery"]["children"], project=region, domain="children",
+            lines[county] = {"children": self._allocate(sources["lottery"]["children"], project=region,
+                                                        domain="children",
                                                         amount_fen=12_000_000),
-                             "charity": self._allocate(sources["charity"], project={**region, "name": f"{county}慈善助学"},
+                             "charity": self._allocate(sources["charity"],
+                                                       project={**region, "name": f"{county}慈善助学"},
                                                        domain="children", amount_fen=4_000_000)}
         return lines
 
@@ -158,7 +166,7 @@ class DemoCity:
         for station in self.stations:
             contracts.append(self.tender_and_contract(year, station, lines, published_at))
         frozen.at = datetime(year, 3, 2, 1, 0, tzinfo=UTC)
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             self.commit(contract, lines[station["_id"]])
         self.pay(year, contracts, lines, frozen, complete_year)
 
@@ -184,7 +192,7 @@ class DemoCity:
                     for index, (org, price) in enumerate(bidders)]
             frozen.advance(days=30)
             scores = (self.rng.randint(84, 95), self.rng.randint(70, 83))
-            for bid, score in zip(bids, scores):
+            for bid, score in zip(bids, scores, strict=False):
                 version = self.funding.get_tenders(SYSTEM, [tender["id"]])[0]["version"]
                 self.funding.review_bid(SYSTEM, tender["id"], bid["id"], self.review(version, bid, score))
             version = self.funding.get_tenders(SYSTEM, [tender["id"]])[0]["version"]
@@ -231,7 +239,8 @@ class DemoCity:
         return [
             {"id": "M1", "title": "驻站专业社工到岗", "type": "staffing_in_place", "due_on": f"{year}-03-31",
              "amount_fen": staffing_share, "deliverables": ["3名专业社工到岗", "劳动合同与社保缴纳记录"]},
-            {"id": "M2", "title": "养老兜底服务(入户探访)", "type": "report", "domain": "elderly", "due_on": f"{year}-06-30",
+            {"id": "M2", "title": "养老兜底服务(入户探访)", "type": "report", "domain": "elderly",
+             "due_on": f"{year}-06-30",
              "amount_fen": elderly_share, "deliverables": ["独居、空巢老人入户探访台账"]},
             {"id": "M3", "title": "中期第三方评估合格", "type": "evaluation_passed", "due_on": f"{year}-09-30",
              "amount_fen": evaluation_share, "evidence": {"min_grade": "合格"}},
@@ -267,7 +276,7 @@ class DemoCity:
 
     def pay(self, year: int, contracts: list[dict], lines: dict, frozen, complete_year: bool) -> None:
         evaluations = {}
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             milestones = {m["id"]: m for m in contract["milestones"]}
             station_lines = lines[station["_id"]]
             if date(year, 4, 8) > self.today:
@@ -277,15 +286,17 @@ class DemoCity:
             if date(year, 7, 6) > self.today:
                 continue
             frozen.at = datetime(year, 7, 10, 1, 0, tzinfo=UTC)
-            self._disburse(contract, "M2", station_lines["lottery_elderly"], station_lines["lottery_elderly"]["amount_fen"],
+            self._disburse(contract, "M2", station_lines["lottery_elderly"],
+                           station_lines["lottery_elderly"]["amount_fen"],
                            date(year, 7, 6))
-            self._disburse(contract, "M2", station_lines["elderly"], station_lines["elderly"]["amount_fen"], date(year, 7, 6))
+            self._disburse(contract, "M2", station_lines["elderly"], station_lines["elderly"]["amount_fen"],
+                           date(year, 7, 6))
             if date(year, 9, 10) <= self.today:
                 evaluations[contract["id"]] = self.evaluate(contract, year,
                                                             completed=complete_year or self.rng.random() < 0.6)
         if not complete_year:
             return
-        for station, contract in zip(self.stations, contracts):
+        for station, contract in zip(self.stations, contracts, strict=False):
             milestones = {m["id"]: m for m in contract["milestones"]}
             fiscal = lines[station["_id"]]["fiscal"]
             frozen.at = datetime(year, 10, 20, 1, 0, tzinfo=UTC)
@@ -330,7 +341,8 @@ class DemoCity:
             evaluation = self.funding.score_evaluation(evaluator_viewer, evaluation["id"],
                                                        {"expected_version": evaluation["version"], "scores": scores})
             self.funding.complete_evaluation(evaluator_viewer, evaluation["id"], {
-                "expected_version": evaluation["version"], "summary": "运行规范,服务台账完整" if not weak else "服务量不足,需整改"})
+                "expected_version": evaluation["version"],
+                "summary": "运行规范,服务台账完整" if not weak else "服务量不足,需整改"})
             return evaluation["id"]
 
 

@@ -230,7 +230,8 @@ def new_budget_line(source: dict, data: dict, line_id: str) -> dict:
                              [f"must be within {source['region_code']}"]})
     domain = data.get("domain")
     problems = earmarks.problems(source["earmark"], domain=domain, station_ids=[station_id] if station_id else [],
-                                 region_codes=[region_code], source_name=source["name"], check_domain=domain is not None)
+                                 region_codes=[region_code], source_name=source["name"],
+                                 check_domain=domain is not None)
     if problems:
         raise RuleViolation(problems[0], {"earmark": problems})
     return jsonable({
@@ -277,7 +278,8 @@ def covers_contract(line: dict, contract: dict) -> str | None:
     else:
         outside = [s for s in contract["station_ids"] if not within(township_of(s), line["region_code"])]
         if outside:
-            return f"budget line {line['_id']} is for {line['region_code']}; stations {', '.join(outside)} are outside it"
+            return (f"budget line {line['_id']} is for {line['region_code']}; "
+                    f"stations {', '.join(outside)} are outside it")
     start, end = contract["period"]["start"][:4], contract["period"]["end"][:4]
     if not start <= str(line["year"]) <= end:
         return f"budget line {line['_id']} is for {line['year']}, outside the contract period {start}–{end}"

@@ -54,11 +54,13 @@ def normalise(kind: str, domain: str | None, region_code: str, earmark: dict) ->
     regions = list(dict.fromkeys(earmark.get("region_codes") or []))
     outside = [code for code in regions if not code.startswith(prefix)]
     if outside:
-        raise ValidationFailed.field("earmark.region_codes", f"{', '.join(outside)} outside the source's region {region_code}")
+        raise ValidationFailed.field("earmark.region_codes",
+                                     f"{', '.join(outside)} outside the source's region {region_code}")
     stations = list(dict.fromkeys(earmark.get("station_ids") or []))
     outside = [s for s in stations if not s[2:].startswith(prefix)]
     if outside:
-        raise ValidationFailed.field("earmark.station_ids", f"{', '.join(outside)} outside the source's region {region_code}")
+        raise ValidationFailed.field("earmark.station_ids",
+                                     f"{', '.join(outside)} outside the source's region {region_code}")
     return {"domains": domains, "region_codes": regions, "station_ids": stations}
 
 

@@ -119,7 +119,8 @@ def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dic
     if any(b["organisation"]["credit_code"] == credit_code for b in tender["bids"]):
         raise Conflict(f"{credit_code} has already bid for this tender", {"organisation.credit_code": ["already bid"]})
     if data["price_fen"] > tender["budget_fen"]:
-        raise RuleViolation(f"the price {yuan(data['price_fen'])} is above the ceiling price {yuan(tender['budget_fen'])}",
+        raise RuleViolation(f"the price {yuan(data['price_fen'])} is above the ceiling price "
+                            f"{yuan(tender['budget_fen'])}",
                             {"price_fen": [f"at most {tender['budget_fen']}"]})
     seen_numbers = set()
     leaders = []
@@ -131,8 +132,9 @@ def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dic
         leaders.append({"id": f"L{index + 1}", "name": leader["name"], "role": leader["role"],
                         "id_number_encrypted": cipher.encrypt(leader["id_number"]), "id_index": index_value,
                         "id_number_masked": mask_id_number(leader["id_number"])})
-    if not any(l["role"] == "responsible_person" for l in leaders):
-        raise ValidationFailed.field("leaders", "name the organisation's responsible person (负责人) for the leaders' review")
+    if not any(leader["role"] == "responsible_person" for leader in leaders):
+        raise ValidationFailed.field("leaders",
+                                     "name the organisation's responsible person (负责人) for the leaders' review")
     contact = data["contact"]
     return jsonable({
         "id": bid_id,
@@ -174,7 +176,7 @@ def review(tender: dict, bid_id: str, data: dict, now: datetime, reviewer: str) 
             **({"checklist": [f"missing items: {', '.join(missing)}"]} if missing else {}),
             **({f"checklist.{c}": ["not a checklist item"] for c in unknown})})
     reviews = {r["leader_id"]: r for r in data["leaders"]}
-    leader_ids = [l["id"] for l in bid["leaders"]]
+    leader_ids = [leader["id"] for leader in bid["leaders"]]
     if set(reviews) != set(leader_ids):
         raise ValidationFailed.field("leaders", f"review every leader of the bid exactly once: {', '.join(leader_ids)}")
     scores = data["scores"]
@@ -247,8 +249,9 @@ def bid_view(tender_id: str, bid: dict, reveal_names: bool) -> dict:
     return {
         "id": bid["id"], "tender_id": tender_id, "organisation": bid["organisation"],
         "contact": {"name": name(bid["contact"]["name"]), "phone": bid["contact"]["phone_masked"]},
-        "leaders": [{"id": l["id"], "name": name(l["name"]), "role": l["role"], "id_number": l["id_number_masked"]}
-                    for l in bid["leaders"]],
+        "leaders": [{"id": leader["id"], "name": name(leader["name"]), "role": leader["role"],
+                     "id_number": leader["id_number_masked"]}
+                    for leader in bid["leaders"]],
         "price_fen": bid["price_fen"], "proposal": bid.get("proposal"), "received_at": bid["received_at"],
         "review": review_data,
     }

@@ -116,7 +116,8 @@ class TenderInputSchema(Strict):
     region_code = fields.String(required=True, validate=COUNTY_OR_ABOVE)
     buyer = fields.Nested(PublicBodySchema, required=True)
     project = fields.Nested(TenderProjectSchema, required=True)
-    station_ids = fields.List(fields.String(validate=STATION_ID), required=True, validate=validate.Length(min=1, max=200))
+    station_ids = fields.List(fields.String(validate=STATION_ID), required=True,
+                              validate=validate.Length(min=1, max=200))
     service_domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True,
                                   validate=validate.Length(min=1))
     method = fields.String(required=True, validate=validate.OneOf(METHODS))

@@ -10,12 +10,14 @@ pass `after=next_cursor` to page. Writes that edit what the caller read take `ex
 Funding sources and budget lines (civil-affairs staff of the region, administrators)
 - create_source(viewer, data{name, kind: fiscal|purchase_of_service|lottery|charity, domain, year, region_code,
   funder{name, credit_code?}, document_number?, amount_fen, earmark?{domains, region_codes, station_ids}, note?})
-  → Source{id, name, kind, domain, year, region_code, funder, amount_fen, allocated_fen, unallocated_fen, earmark, version}
+  → Source{id, name, kind, domain, year, region_code, funder, amount_fen, allocated_fen, unallocated_fen, earmark,
+  version}
 - update_source(viewer, source_id, data{expected_version, name?, amount_fen?, document_number?, note?}) → Source
 - allocate_budget(viewer, source_id, data{station_id | project{name, region_code}, domain?, amount_fen, note?})
   → BudgetLine{id, source_id, source_name, source_kind, source_domain, funder_name, year, region_code, station_id,
   project, domain, earmark, amount_fen, committed_fen, uncommitted_fen, version}
-- list_sources(viewer, filters{region, year, kind, after, limit}) → page of Source; get_sources(viewer, ids) → [Source|None]
+- list_sources(viewer, filters{region, year, kind, after, limit}) → page of Source;
+  get_sources(viewer, ids) → [Source|None]
 - list_budget_lines(viewer, filters{region, year, source_id, station_id, after, limit}) → page of BudgetLine
 - get_budget_lines(viewer, ids) → [BudgetLine|None]
 - budget_lines_for_sources(viewer, source_ids) / budget_lines_for_stations(viewer, station_ids) → {id: [BudgetLine]}
@@ -26,14 +28,16 @@ Purchase of services
   datetime), contract_period{start, end}, eligibility?, award_criteria?: best_value|lowest_price, documents?})
   → Tender{id, ocid, ..., status: draft|published|awarded|cancelled, bid_count, award, contract_id, version}
 - update_tender(viewer, tender_id, data{expected_version, ...any create field}) → Tender (drafts only)
-- publish_tender(viewer, tender_id, {expected_version}) → Tender; cancel_tender(viewer, tender_id, {expected_version, reason})
+- publish_tender(viewer, tender_id, {expected_version}) → Tender;
+  cancel_tender(viewer, tender_id, {expected_version, reason})
 - record_bid(viewer, tender_id, data{organisation{name, credit_code, qualifications?, charity_recognised?},
   contact{name, phone}, leaders[{name, role: responsible_person|founder|manager, id_number}], price_fen, proposal?})
   → Bid{id, tender_id, organisation, contact{name, phone (masked)}, leaders[{id, name, role, id_number (masked)}],
   price_fen, received_at, review}
 - review_bid(viewer, tender_id, bid_id, data{expected_version, checklist{code: {passed, note?}} (every item of
   procurement.CHECKLIST), leaders[{leader_id, political_quality, work_experience, professional_ethics, note?}],
-  scores[{criterion, score, max_score}] (max scores add up to 100)}) → Bid (review{qualified, failed_items, total_score})
+  scores[{criterion, score, max_score}] (max scores add up to 100)})
+  → Bid (review{qualified, failed_items, total_score})
 - award_tender(viewer, tender_id, data{expected_version, bid_id, reason? (required unless the top score)}) → Tender
 - list_tenders(viewer, filters{region, year, status, after, limit}) → page of Tender; get_tenders(viewer, ids)
 - bids_for_tenders(viewer, tender_ids) → {tender_id: [Bid]} (names masked for read-only roles)
@@ -60,7 +64,8 @@ Contracts and disbursements
   flags[reason], resolution, contract_id, operator, station_ids, ...}. Refused (RuleViolation, with the reason) over
   the contract, the milestone or the budget line, against the earmark, or without the milestone's evidence; held
   (status held, flags) when the contract's staffing promise is not kept.
-- resolve_flag(viewer, contract_id, disbursement_id, data{expected_version, decision: release|cancel, reason}) → Disbursement
+- resolve_flag(viewer, contract_id, disbursement_id, data{expected_version, decision: release|cancel, reason})
+  → Disbursement
 - close_contract(viewer, contract_id, data{expected_version, closed_on, reason}) → Contract (status closed,
   closure{closed_on, reason, returned_fen, returns[{budget_line_id, source_id, amount_fen}]}): the unspent
   committed money goes back to each budget line; refused (RuleViolation) while payments are held. A closed
@@ -127,6 +132,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
 from services.volunteers.events import SERVICE_DELIVERED
@@ -144,7 +150,7 @@ from .usecases import Funding
 SERVICE = "funding"
 
 
-class FundingService(OperationalEndpoints, EventLogEndpoints):
+class FundingService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

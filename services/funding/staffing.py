@@ -149,7 +149,8 @@ def promise_problems(promise: dict, station_ids: list[str], projections: dict[st
             problems.append(f"{station_id}: {figures['professional_staff']} professional social workers in post; "
                             f"the contract promises {wanted}")
         if figures["salary"] == "not_met":
-            problems.append(f"{station_id}: staff pay below the local average wage (registry, {figures['compliance_as_of']})")
+            problems.append(f"{station_id}: staff pay below the local average wage "
+                            f"(registry, {figures['compliance_as_of']})")
         if promise.get("social_insurance") and figures["social_insurance"] == "not_met":
             problems.append(f"{station_id}: social insurance (五险一金) missing for some staff "
                             f"(registry, {figures['compliance_as_of']})")

@@ -150,7 +150,8 @@ class FundingRepository:
                 except DuplicateKeyError:
                     continue
             revision = doc.pop("_rev")
-            replaced = collection.replace_one({"_id": station_id, "_rev": revision}, {**change(doc), "_rev": revision + 1})
+            replaced = collection.replace_one({"_id": station_id, "_rev": revision},
+                                              {**change(doc), "_rev": revision + 1})
             if replaced.matched_count:
                 return
         raise ConcurrentModification(f"station staffing {station_id} kept changing; the event will be retried")
@@ -177,7 +178,8 @@ class FundingRepository:
 
 
 def default_schemes() -> list[dict]:
-    text = resources.files("services.funding").joinpath("reference", "indicator_schemes.json").read_text(encoding="utf-8")
+    text = (resources.files("services.funding").joinpath("reference", "indicator_schemes.json")
+            .read_text(encoding="utf-8"))
     return json.loads(text)
 
 

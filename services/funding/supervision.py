@@ -107,7 +107,8 @@ def outcome_figures(activity: list[dict]) -> dict:
     """Platform figures from activity rows (one per consumed casework/volunteers event)."""
     households = {a["household_id"] for a in activity if a.get("household_id")}
     assessed = {a["household_id"] for a in activity if a["kind"] == "needs_assessed"}
-    hours_tenths = sum(a.get("hours_tenths", 0) for a in activity if a["kind"] == "service_delivered" and a.get("volunteer"))
+    hours_tenths = sum(a.get("hours_tenths", 0) for a in activity
+                       if a["kind"] == "service_delivered" and a.get("volunteer"))
     return {
         "households_served": len(households),
         "households_assessed": len(assessed),

@@ -236,7 +236,8 @@ class Funding:
         domain.require_region_write(viewer, tender["region_code"])
         changes = procurement.publish(tender, clock.utcnow())
         published = self._event(events.TENDER_PUBLISHED, {
-            "tender_id": tender_id, "ocid": tender["ocid"], "title": tender["title"], "region_code": tender["region_code"],
+            "tender_id": tender_id, "ocid": tender["ocid"], "title": tender["title"],
+            "region_code": tender["region_code"],
             "station_ids": tender["station_ids"], "service_domains": tender["service_domains"],
             "method": tender["method"], "budget_fen": tender["budget_fen"], "deadline": tender["deadline"],
             "published_at": changes["published_at"]}, viewer)
@@ -296,7 +297,8 @@ class Funding:
 
     def _tender_views(self, tenders: list[dict]) -> list[dict]:
         contract_ids = {contracts.contract_id_for(t["_id"]) for t in tenders}
-        signed = {d["_id"] for d in self.repo.contracts.collection.find({"_id": {"$in": list(contract_ids)}}, {"_id": 1})}
+        signed = {d["_id"] for d in self.repo.contracts.collection.find({"_id": {"$in": list(contract_ids)}},
+                                                                        {"_id": 1})}
         views = []
         for tender in tenders:
             view = procurement.tender_view(tender)
@@ -318,8 +320,10 @@ class Funding:
         return [views.get(i) for i in ids]
 
     def bids_for_tenders(self, viewer: Viewer, tender_ids: list[str]) -> dict[str, list[dict]]:
-        found = {d["_id"]: d for d in self.repo.tenders.find({"_id": {"$in": list(tender_ids)}}) if domain.sees(viewer, d)}
-        return {tid: [procurement.bid_view(tid, b, not viewer.read_only) for b in found[tid]["bids"]] if tid in found else []
+        found = {d["_id"]: d for d in self.repo.tenders.find({"_id": {"$in": list(tender_ids)}})
+                 if domain.sees(viewer, d)}
+        return {tid: [procurement.bid_view(tid, b, not viewer.read_only) for b in found[tid]["bids"]]
+                if tid in found else []
                 for tid in tender_ids}
 
     def reveal_bid_personal_data(self, viewer: Viewer, tender_id: str, bid_id: str, reason: str) -> dict:
@@ -332,9 +336,11 @@ class Funding:
         self.repo.access_log.record(viewer, subject_type="bid", subject_id=bid_id,
                                     fields=["contact.phone", "leaders.id_number"], reason=reason.strip(),
                                     station_id=None, region_code=tender["region_code"])
-        return {"contact": {"name": bid["contact"]["name"], "phone": self.cipher.decrypt(bid["contact"]["phone_encrypted"])},
-                "leaders": [{"id": l["id"], "name": l["name"], "role": l["role"],
-                             "id_number": self.cipher.decrypt(l["id_number_encrypted"])} for l in bid["leaders"]]}
+        return {"contact": {"name": bid["contact"]["name"],
+                            "phone": self.cipher.decrypt(bid["contact"]["phone_encrypted"])},
+                "leaders": [{"id": leader["id"], "name": leader["name"], "role": leader["role"],
+                             "id_number": self.cipher.decrypt(leader["id_number_encrypted"])}
+                            for leader in bid["leaders"]]}
 
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
         f = load(schemas.AccessLogFilterSchema, filters or {})
@@ -366,7 +372,8 @@ class Funding:
         data = load(schemas.AmendmentSchema, data)
         contract = self._visible(self.repo.contracts, viewer, contract_id)
         domain.require_region_write(viewer, contract["region_code"])
-        wage = self._wage_for(contract["region_code"], contract["period"]["start"]) if "staffing_promise" in data else None
+        wage = (self._wage_for(contract["region_code"], contract["period"]["start"])
+                if "staffing_promise" in data else None)
         changes = contracts.amend(contract, data, new_id("amd"), clock.utcnow(), viewer.user_id, wage)
         amendment = changes["amendments"][-1]
         amended = self._event(events.CONTRACT_AMENDED, {
@@ -389,7 +396,8 @@ class Funding:
         amount = data["amount_fen"]
         contracts.commitment_room(contract, amount)
         commitment_id = new_id("cmt")
-        self._reserve(self.repo.lines, line["_id"], "committed_fen", commitment_id, amount, {"contract_id": contract_id})
+        self._reserve(self.repo.lines, line["_id"], "committed_fen", commitment_id, amount,
+                      {"contract_id": contract_id})
         try:
             self._require_fresh(self.repo.lines, line["_id"], commitment_id)
 
@@ -428,7 +436,8 @@ class Funding:
             facts["figures"] = supervision.outcome_figures(self.repo.activity_at(contract["station_ids"], start, end))
         if milestone["type"] == "staffing_in_place":
             facts["staffing"] = staffing.promise_problems(contract["staffing_promise"], contract["station_ids"],
-                                                          self.repo.staffing_for(contract["station_ids"]), data["paid_on"])
+                                                          self.repo.staffing_for(contract["station_ids"]),
+                                                          data["paid_on"])
         min_grade = milestone["evidence"].get("min_grade")
         if min_grade:
             found = self._evaluation_for(contract, (data.get("evidence") or {}).get("evaluation_id"))
@@ -455,11 +464,13 @@ class Funding:
 
         def build(current):
             milestone_now, funding = contracts.check_payment(current, data, today)
-            entry = contracts.disbursement_entry(current, milestone_now, funding, data, disbursement_id, evidence, flags,
-                                                 now, viewer.user_id)
-            payload = {"disbursement_id": disbursement_id, "contract_id": contract_id, "milestone_id": milestone_now["id"],
+            entry = contracts.disbursement_entry(current, milestone_now, funding, data, disbursement_id, evidence,
+                                                 flags, now, viewer.user_id)
+            payload = {"disbursement_id": disbursement_id, "contract_id": contract_id,
+                       "milestone_id": milestone_now["id"],
                        "budget_line_id": funding["budget_line_id"], "source_id": funding["source_id"],
-                       "source_kind": funding["source_kind"], "operator_credit_code": current["operator"]["credit_code"],
+                       "source_kind": funding["source_kind"],
+                       "operator_credit_code": current["operator"]["credit_code"],
                        "station_ids": current["station_ids"], "region_code": funding["region_code"],
                        "amount_fen": data["amount_fen"], "paid_on": data["paid_on"],
                        "voucher_number": data["voucher_number"]}
@@ -483,7 +494,8 @@ class Funding:
             "reason": data["reason"], "amount_fen": resolved["amount_fen"]}, viewer)]
         if data["decision"] == "release":
             change_events.append(self._event(events.DISBURSEMENT_MADE, {
-                "disbursement_id": disbursement_id, "contract_id": contract_id, "milestone_id": resolved["milestone_id"],
+                "disbursement_id": disbursement_id, "contract_id": contract_id,
+                "milestone_id": resolved["milestone_id"],
                 "budget_line_id": resolved["budget_line_id"], "source_id": resolved["source_id"],
                 "source_kind": resolved["source_kind"], "operator_credit_code": contract["operator"]["credit_code"],
                 "station_ids": contract["station_ids"], "region_code": resolved["region_code"],
@@ -519,11 +531,13 @@ class Funding:
 
     def contracts_for_tenders(self, viewer: Viewer, tender_ids: list[str]) -> dict[str, list[dict]]:
         found = self.get_contracts(viewer, [contracts.contract_id_for(t) for t in tender_ids])
-        return {tid: [view] if view else [] for tid, view in zip(tender_ids, found)}
+        return {tid: [view] if view else [] for tid, view in zip(tender_ids, found, strict=False)}
 
     def disbursements_for_contracts(self, viewer: Viewer, contract_ids: list[str]) -> dict[str, list[dict]]:
-        found = {d["_id"]: d for d in self.repo.contracts.find({"_id": {"$in": list(contract_ids)}}) if domain.sees(viewer, d)}
-        return {cid: [contracts.disbursement_view(found[cid], e) for e in found[cid]["disbursements"]] if cid in found else []
+        found = {d["_id"]: d for d in self.repo.contracts.find({"_id": {"$in": list(contract_ids)}})
+                 if domain.sees(viewer, d)}
+        return {cid: [contracts.disbursement_view(found[cid], e) for e in found[cid]["disbursements"]]
+                if cid in found else []
                 for cid in contract_ids}
 
     def list_disbursements(self, viewer: Viewer, filters: dict | None) -> dict:
@@ -544,7 +558,8 @@ class Funding:
         if f["after"]:
             rows = [r for r in rows if r["disbursements"]["id"] > f["after"]]
         page = rows[:f["limit"]]
-        items = [{**r["disbursements"], "contract_id": r["_id"], "operator": r["operator"], "station_ids": r["station_ids"]}
+        items = [{**r["disbursements"], "contract_id": r["_id"], "operator": r["operator"],
+                  "station_ids": r["station_ids"]}
                  for r in page]
         next_cursor = page[-1]["disbursements"]["id"] if len(rows) > f["limit"] else None
         return self._page_result(items, next_cursor, total)
@@ -552,7 +567,8 @@ class Funding:
     def contract_staffing(self, viewer: Viewer, contract_ids: list[str], on: str | None = None) -> list[dict | None]:
         """Each contract's staffing promise against the registry's figures (from its events)."""
         day = _parse_date(on, "on")
-        found = {d["_id"]: d for d in self.repo.contracts.find({"_id": {"$in": list(contract_ids)}}) if domain.sees(viewer, d)}
+        found = {d["_id"]: d for d in self.repo.contracts.find({"_id": {"$in": list(contract_ids)}})
+                 if domain.sees(viewer, d)}
         stations = sorted({s for c in found.values() for s in c["station_ids"]})
         projections = self.repo.staffing_for(stations)
         result = []
@@ -561,12 +577,13 @@ class Funding:
             if contract is None:
                 result.append(None)
                 continue
-            problems = staffing.promise_problems(contract["staffing_promise"], contract["station_ids"], projections, day)
+            problems = staffing.promise_problems(contract["staffing_promise"], contract["station_ids"],
+                                                 projections, day)
             result.append({"contract_id": cid, "on": day.isoformat(), "kept": not problems, "problems": problems,
                            "promise": contract["staffing_promise"],
                            "stations": [staffing.station_figures(projections.get(s), day) or
-                                        {"station_id": s, "staff": None, "professional_staff": None, "salary": "unknown",
-                                         "social_insurance": "unknown", "compliance_as_of": None}
+                                        {"station_id": s, "staff": None, "professional_staff": None,
+                                         "salary": "unknown", "social_insurance": "unknown", "compliance_as_of": None}
                                         for s in contract["station_ids"]]})
         return result
 
@@ -585,7 +602,8 @@ class Funding:
             raise NotFound(f"unknown indicator scheme {scheme_id}", {"id": ["no such indicator scheme"]})
         domain.require_region_write(viewer, scheme["region_code"])
         expected = data.pop("expected_version")
-        merged = {"name": scheme["name"], "region_code": scheme["region_code"], "description": scheme.get("description"),
+        merged = {"name": scheme["name"], "region_code": scheme["region_code"],
+                  "description": scheme.get("description"),
                   "indicators": scheme["indicators"], "grades": scheme["grades"], **data}
         changes = domain.jsonable(evaluation.check_scheme(merged))
         return evaluation.scheme_view(self._edit(self.repo.schemes, scheme, expected, changes))
@@ -714,7 +732,8 @@ class Funding:
         cells = supervision.merge_cells(self.repo.line_totals(line_match), self.repo.position_totals(position_match))
         own = {}
         if viewer.role not in (STATION_STAFF, SUPERVISOR):
-            own = self.repo.source_summaries({**domain.region_match(region), **({"year": f["year"]} if f["year"] else {})})
+            own = self.repo.source_summaries({**domain.region_match(region),
+                                              **({"year": f["year"]} if f["year"] else {})})
         others = [source_id for source_id in cells if source_id not in own]
         meta = {**own, **(self.repo.source_summaries({"_id": {"$in": others}}) if others else {})}
         own = list(own.values())
@@ -800,9 +819,9 @@ class Funding:
         for row in self.repo.payments({}, payment_match):
             payment = row["disbursements"]
             key = (payment["source_id"], row["_id"])
-            use = uses.setdefault(key, {"source_id": payment["source_id"], "contract_id": row["_id"], "ocid": row["ocid"],
-                                        "operator_name": row["operator"]["name"], "station_ids": row["station_ids"],
-                                        "paid_fen": 0})
+            use = uses.setdefault(key, {"source_id": payment["source_id"], "contract_id": row["_id"],
+                                        "ocid": row["ocid"], "operator_name": row["operator"]["name"],
+                                        "station_ids": row["station_ids"], "paid_fen": 0})
             use["paid_fen"] += payment["amount_fen"]
         sources = []
         for source_id in sorted(cells, key=lambda s: (-meta[s]["year"], s)):

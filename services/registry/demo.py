@@ -42,16 +42,21 @@ def seed_city(registry: Registry, city_code: str, rng: random.Random, townships=
             station = registry.register_station(SYSTEM, {
                 "township_code": township.code,
                 "name": f"{county.name}{township.name}社工站",
-                "venue": {"office_area_m2": round(rng.uniform(26, 39.5), 1) if profile < 0.12 else round(rng.uniform(40, 160), 1),
+                "venue": {"office_area_m2": (round(rng.uniform(26, 39.5), 1) if profile < 0.12
+                                             else round(rng.uniform(40, 160), 1)),
                           "activity_rooms": rng.randint(1, 4),
-                          "equipment": rng.sample(["电脑", "打印机", "档案柜", "投影仪", "心理咨询室设备", "儿童活动器材"], 3),
+                          "equipment": rng.sample(["电脑", "打印机", "档案柜", "投影仪", "心理咨询室设备",
+                                                   "儿童活动器材"], 3),
                           "signboard_hung": not (0.12 <= profile < 0.18),
                           "address": f"{county.name}{township.name}{fake.street_name()}{rng.randint(1, 200)}号"},
                 "population": {"residents": rng.randint(12_000, 85_000), "year": today.year - 1},
                 "legal_form": "operated_by_organisation",
-                "operator": {"name": f"{county.name}{fake.last_name()}{rng.choice(['阳光', '同心', '善邻', '众诚', '惠民'])}社会工作服务中心",
-                             "credit_code": credit_code(county.code, serial), "contact_phone": f"0511-8{rng.randint(1000000, 9999999)}"},
-                "coordinator": {"name": fake.name(), "title": "分管民政副镇长" if township.name.endswith("镇") else "分管民政副主任",
+                "operator": {"name": f"{county.name}{fake.last_name()}"
+                                     f"{rng.choice(['阳光', '同心', '善邻', '众诚', '惠民'])}社会工作服务中心",
+                             "credit_code": credit_code(county.code, serial),
+                             "contact_phone": f"0511-8{rng.randint(1000000, 9999999)}"},
+                "coordinator": {"name": fake.name(),
+                                "title": "分管民政副镇长" if township.name.endswith("镇") else "分管民政副主任",
                                 "phone": fake.phone_number()},
                 "status": "operating" if profile < 0.93 else "planned",
                 "status_since": (today - timedelta(days=rng.randint(200, 1400))).isoformat(),
@@ -59,7 +64,8 @@ def seed_city(registry: Registry, city_code: str, rng: random.Random, townships=
         except Conflict:
             continue
         created += 1
-        wage = (wage_table.get((DEMO_CITY, today.year - 1)) or wage_table.get((DEMO_CITY, 2024)) or {"monthly_wage_fen": 1_000_000})
+        wage = (wage_table.get((DEMO_CITY, today.year - 1)) or wage_table.get((DEMO_CITY, 2024))
+                or {"monthly_wage_fen": 1_000_000})
         headcount = 2 if 0.18 <= profile < 0.30 else rng.randint(3, 5)
         for index in range(headcount):
             start = today - timedelta(days=rng.randint(300, 2000))
@@ -70,7 +76,8 @@ def seed_city(registry: Registry, city_code: str, rng: random.Random, townships=
             birth = date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28))
             qualification = None
             if professional:
-                qualification = ({"kind": "certificate", "level": rng.choice(["assistant_social_worker", "social_worker"]),
+                qualification = ({"kind": "certificate",
+                                  "level": rng.choice(["assistant_social_worker", "social_worker"]),
                                   "certificate_number": f"JS{rng.randint(10**7, 10**8 - 1)}",
                                   "obtained_on": (start - timedelta(days=rng.randint(30, 900))).isoformat()}
                                  if rng.random() < 0.75 else
@@ -95,7 +102,8 @@ def seed_city(registry: Registry, city_code: str, rng: random.Random, townships=
             done = 0.0
             while done < hours_goal:
                 hours = rng.choice([2, 3, 4, 6, 8])
-                day = date(today.year, 1, 1) + timedelta(days=rng.randint(0, max(0, (today - date(today.year, 1, 1)).days)))
+                day = date(today.year, 1, 1) + timedelta(
+                    days=rng.randint(0, max(0, (today - date(today.year, 1, 1)).days)))
                 if day.isoformat() < member["employment_start"]:
                     break
                 station = registry.record_training(SYSTEM, station["id"], member["id"], {

@@ -75,7 +75,8 @@ def change_status(station: dict, new_status: str, on: date) -> dict:
         raise Conflict(f"station is already {current}", {"status.status": [f"already {current}"]})
     if new_status not in STATUS_TRANSITIONS[current]:
         raise RuleViolation(f"a {current} station cannot become {new_status}",
-                            {"status.status": [f"allowed from {current}: {', '.join(sorted(STATUS_TRANSITIONS[current]))}"]})
+                            {"status.status": [f"allowed from {current}: "
+                                               f"{', '.join(sorted(STATUS_TRANSITIONS[current]))}"]})
     if on.isoformat() < station["status_since"]:
         raise ValidationFailed.field("status.on", f"cannot be before the current status date {station['status_since']}")
     return {"status": new_status, "status_since": on.isoformat(),

@@ -19,7 +19,8 @@ class Strict(Schema):
 
 class VenueSchema(Strict):
     office_area_m2 = fields.Float(required=True, allow_none=True,
-                                  validate=validate.Range(min=0, max=100_000, error="area must be between 0 and 100000 m²"))
+                                  validate=validate.Range(min=0, max=100_000,
+                                                          error="area must be between 0 and 100000 m²"))
     activity_rooms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
     equipment = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                             validate=validate.Length(max=100))

@@ -10,6 +10,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 from services.funding.events import CONTRACT_AWARDED
 
@@ -19,7 +20,7 @@ from .usecases import Registry
 SERVICE = "registry"
 
 
-class RegistryService(OperationalEndpoints, EventLogEndpoints):
+class RegistryService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()
@@ -34,6 +35,10 @@ class RegistryService(OperationalEndpoints, EventLogEndpoints):
     @rpc
     def regions(self, viewer, parent_code=None):
         return self.registry.regions(Viewer.from_dict(viewer), parent_code)
+
+    @rpc
+    def regions_under(self, viewer, code):
+        return self.registry.regions_under(Viewer.from_dict(viewer), code)
 
     @rpc
     def get_regions(self, viewer, codes):

@@ -300,7 +300,8 @@ class Registry:
         for station in docs:
             operating += station["status"] == "operating"
             policy = compliance.policy_in_force(policies, station["region_code"], on)
-            evaluation = compliance.evaluate(station, policy, on, domain.wage_for(wages, station["region_code"], on.year))
+            evaluation = compliance.evaluate(station, policy, on,
+                                             domain.wage_for(wages, station["region_code"], on.year))
             by_status[evaluation["status"]] += 1
             for rule, result in evaluation["rules"].items():
                 by_rule[rule][result["status"]] = by_rule[rule].get(result["status"], 0) + 1
@@ -310,6 +311,10 @@ class Registry:
     # --- reference data -----------------------------------------------------------------
     def regions(self, viewer: Viewer, parent_code: str | None = None) -> list[dict]:
         return [_region_view(r) for r in self.repo.child_regions(parent_code)]
+
+    def regions_under(self, viewer: Viewer, code: str) -> list[dict]:
+        """Every region whose code starts with `code`'s prefix (32 → the province, its cities, counties, townships)."""
+        return [_region_view(r) for r in self.repo.regions_under(region_prefix(code))]
 
     def get_regions(self, viewer: Viewer, codes: list[str]) -> list[dict | None]:
         found = self.repo.regions_by_code(codes)
@@ -366,7 +371,8 @@ class Registry:
                 continue
             operator = {"name": award["operator_name"], "credit_code": award["operator_credit_code"],
                         "contact_phone": (station.get("operator") or {}).get("contact_phone"),
-                        "contract_id": award["contract_id"], "contract_period": [award["period_start"], award["period_end"]]}
+                        "contract_id": award["contract_id"],
+                        "contract_period": [award["period_start"], award["period_end"]]}
             event = self._event(events.STATION_UPDATED, {
                 "station_id": station_id, "region_code": station["region_code"], "changed": ["operator"],
                 "status": station["status"], "operator_credit_code": operator["credit_code"]}, viewer)

@@ -88,7 +88,8 @@ class _Collection:
     def tiers(self, need: matching.Need, tags: set[str]) -> list[matching.Tier]:
         """Candidates nearest first: the need's community, the rest of its township, the rest of its county."""
         levels = [("community", need.community_code, None)] if need.community_code else []
-        levels += [("township", need.township_code, need.community_code), ("county", need.county_code, need.township_code)]
+        levels += [("township", need.township_code, need.community_code),
+                   ("county", need.county_code, need.township_code)]
 
         def fetch(place: str, nearer: str | None):
             ids = set()

@@ -51,7 +51,8 @@ RESOURCE_SERVICES = {
     "charity_organisation": ("困难家庭帮扶", "social_assistance", ["basic_living", "temporary_assistance"]),
     "community_foundation": ("微心愿助学", "children", ["education_assistance", "study_support"]),
     "volunteer_team": ("志愿结对帮扶", "elderly", ["home_visit", "daily_care"]),
-    "agency_grassroots_service": ("法律援助工作站", "marriage_family", ["domestic_violence_crisis", "marriage_counselling"]),
+    "agency_grassroots_service": ("法律援助工作站", "marriage_family",
+                                  ["domestic_violence_crisis", "marriage_counselling"]),
     "community_service_centre": ("社区综合服务", "other", ["policy_publicity", "community_participation"]),
     "children_care_home": ("课后托管与心理关爱", "children", ["study_support", "psychosocial_support"]),
     "disabled_persons_home": ("托养与康复训练", "disability", ["mental_health_rehabilitation", "assistive_devices"]),
@@ -98,7 +99,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
                                                 serial * 50 + index, female),
                 "phone": f"1{rng.choice([3, 5, 7, 8])}{rng.randint(100000000, 999999999)}",
                 "community_code": rng.choice(communities), "skills": skills, "domains": domains,
-                "availability": [dict(zip(("start", "end"), rng.choice(SLOTS)), weekday=d)
+                "availability": [dict(zip(("start", "end"), rng.choice(SLOTS), strict=False), weekday=d)
                                  for d in sorted(rng.sample(range(1, 8), rng.randint(2, 5)))],
                 "max_open_tasks": rng.choice([2, 3, 3, 4])})
             if "children" in domains or rng.random() < 0.4:
@@ -142,7 +143,8 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
                               "capacity": rng.randint(3, 20),
                               "eligibility": {"beneficiary_groups": BENEFICIARY_GROUPS[service_domain][:1]
                                               if rng.random() < 0.3 else []},
-                              "opening_hours": [{"weekday": d, "start": "08:30", "end": "17:00"} for d in range(1, 6)]}],
+                              "opening_hours": [{"weekday": d, "start": "08:30", "end": "17:00"}
+                                                for d in range(1, 6)]}],
                 "contact": {"name": fake.name(), "phone": f"0511-8{rng.randint(1000000, 9999999)}"},
                 "location": {"address": f"{place['name']}{fake.street_name()}{rng.randint(1, 300)}号"},
                 "reviewed_on": (today - timedelta(days=rng.randint(380, 600) if overdue
@@ -180,7 +182,8 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
         needs.append({"need_id": f"demo-need-{township}-{n}", "domain": need_domain,
                       "need_type": rng.choice(NEED_TYPES[need_domain]),
                       "severity": rng.choice(["low", "medium", "medium", "high", "urgent"]),
-                      "description": "入户评估发现的需求", "beneficiary_groups": rng.sample(BENEFICIARY_GROUPS[need_domain], 1),
+                      "description": "入户评估发现的需求",
+                      "beneficiary_groups": rng.sample(BENEFICIARY_GROUPS[need_domain], 1),
                       "child_related": need_domain == "children",
                       "needed_by": (today + timedelta(days=rng.randint(3, 40))).isoformat()})
     for household, chunk in enumerate((needs[:count // 2], needs[count // 2:])):

@@ -41,6 +41,9 @@ FACILITY_KINDS = {
 }
 RESOURCE_KINDS = {**ORGANISATION_KINDS, **FACILITY_KINDS}
 NEED_STATUSES = ("open", "proposed", "matched", "delivered", "unmet", "withdrawn")
+REVIEW_DECISIONS = ("confirmed", "updated", "closed")  # what a yearly review can conclude
+# A resource's review history starts with its registration, so it holds one outcome no reviewer chooses.
+REVIEW_OUTCOMES = ("registered", *REVIEW_DECISIONS)
 
 
 def category_of(kind: str) -> str:
@@ -186,7 +189,8 @@ def log_hours(volunteer: dict, entry: dict) -> list[dict]:
     if entry["hours"] > 24:
         raise ValidationFailed.field("ended_at", "one entry covers at most 24 hours")
     for existing in volunteer["hours"]:
-        if existing["status"] != "rejected" and _overlap(entry["start"], entry["end"], existing["start"], existing["end"]):
+        if existing["status"] != "rejected" and _overlap(entry["start"], entry["end"], existing["start"],
+                                                         existing["end"]):
             raise RuleViolation(
                 f"overlapping hours: {_describe(existing['start'], existing['end'])} is already logged "
                 f"for task {existing['task_id']}", {"started_at": ["overlaps hours already logged"]})
@@ -265,7 +269,7 @@ def new_resource(data: dict, resource_id: str, service_ids: list[str], today: da
     if data["reviewed_on"] > today:
         raise ValidationFailed.field("reviewed_on", "cannot be in the future")
     services = []
-    for service_id, service in zip(service_ids, data["services"]):
+    for service_id, service in zip(service_ids, data["services"], strict=False):
         check_slots(service["opening_hours"], "services.opening_hours")
         services.append({**service, "service_id": service_id})
     return jsonable({
@@ -287,7 +291,7 @@ def new_resource(data: dict, resource_id: str, service_ids: list[str], today: da
         "status": "active",
         "reviewed_on": data["reviewed_on"],
         "next_review_due": add_months(data["reviewed_on"], REVIEW_INTERVAL_MONTHS),
-        "reviews": [{"reviewed_on": data["reviewed_on"], "outcome": "registered", "notes": None}],
+        "reviews": [{"reviewed_on": data["reviewed_on"], "outcome": REVIEW_OUTCOMES[0], "notes": None}],
         "open_tasks": [],
     })
 

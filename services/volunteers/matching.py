@@ -212,7 +212,7 @@ class Scored:
 
     @property
     def breakdown(self) -> dict:
-        return {name: round(value, 2) for name, value in zip(WEIGHTS, self.parts)}
+        return {name: round(value, 2) for name, value in zip(WEIGHTS, self.parts, strict=False)}
 
     @property
     def reasons(self) -> list[str]:

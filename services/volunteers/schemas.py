@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.casework.events import DOMAINS
 from services.common.validators import CreditCode, Fen, IdNumber, phone
 
-from .domain import RESOURCE_KINDS
+from .domain import RESOURCE_KINDS, REVIEW_DECISIONS
 from .matching import ITEM_CATEGORIES, SKILLS
 
 STATION_ID = validate.Regexp(r"^ST\d{9}$", error="a station id is ST followed by the 9-digit township code")
@@ -244,7 +244,7 @@ class ResourceUpdateSchema(Strict):
 class ReviewSchema(Strict):
     expected_version = _version()
     reviewed_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(("confirmed", "updated", "closed")))
+    outcome = fields.String(required=True, validate=validate.OneOf(REVIEW_DECISIONS))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 

@@ -137,6 +137,7 @@ from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
 
 from .candidates import CandidateIndex
@@ -159,7 +160,7 @@ class MatchingIndex(DependencyProvider):
         return self.index
 
 
-class VolunteersService(OperationalEndpoints, EventLogEndpoints):
+class VolunteersService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

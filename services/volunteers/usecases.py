@@ -172,7 +172,8 @@ class Volunteering:
         check = {k: v for k, v in data.items() if k != "expected_version"}
         check["recorded_by"] = viewer.user_id
         return self._edit_volunteer(viewer, volunteer_id, data["expected_version"], {
-            "background_check": check, "background_valid_until": domain.background_valid_until({"background_check": check})
+            "background_check": check,
+            "background_valid_until": domain.background_valid_until({"background_check": check})
             or ""})
 
     def reveal_volunteer_identity(self, viewer: Viewer, volunteer_id: str, reason: str) -> dict:
@@ -549,7 +550,8 @@ class Volunteering:
             category, item, unit, quantity = "money", "善款", "fen", data["amount_fen"]
         else:
             goods = data["goods"]
-            category, item, unit, quantity = goods["category"], goods["name"].strip(), goods["unit"].strip(), goods["quantity"]
+            category, item, unit, quantity = (goods["category"], goods["name"].strip(), goods["unit"].strip(),
+                                              goods["quantity"])
         donor = data["donor"]
         donation = {**data, "donor_view": {
             "kind": donor["kind"], "name": None if donor["kind"] == "anonymous" else donor.get("name"),
@@ -784,7 +786,8 @@ class Volunteering:
 
     def _withdraw_dropped(self, viewer: Viewer, superseded: str, kept: set[str]) -> None:
         """Needs of the superseded assessment that the new one no longer names are withdrawn."""
-        for need in self.repo.needs.find({"assessment_id": superseded, "status": {"$in": ["open", "proposed", "unmet"]}}):
+        for need in self.repo.needs.find({"assessment_id": superseded,
+                                          "status": {"$in": ["open", "proposed", "unmet"]}}):
             if need["_id"] in kept:
                 continue
             proposals = [{**p, "state": "withdrawn"} if p["state"] == "proposed" else p for p in need["proposals"]]
@@ -885,7 +888,8 @@ class Volunteering:
         def write():
             holder = store.get(candidate_id)
             if holder is not None and any(t["task_id"] == task["task_id"] for t in holder["open_tasks"]):
-                store.update(candidate_id, holder["_version"], {"open_tasks": domain.release_task(holder, task["task_id"])})
+                store.update(candidate_id, holder["_version"],
+                             {"open_tasks": domain.release_task(holder, task["task_id"])})
         retrying(write)
         self.index.mark_dirty()
 

@@ -191,7 +191,8 @@ def test_dockerfile_latest_base_image_fails(check, broken):
 
 def test_dockerfile_unpinned_base_image_argument_fails(check, broken):
     broken.replace("deploy/Dockerfile", "@sha256:", "-unpinned@sha256:", count=1)
-    broken.replace("deploy/Dockerfile", "-unpinned@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b", "")
+    broken.replace("deploy/Dockerfile",
+                   "-unpinned@sha256:0bee7276f83efd4a1ee05bbbf4281d95ed28e079220a9457f25a93e3f1e3c31b", "")
     assert_fails(failures(check, broken, ["dockerfile"]), "must be pinned by an exact tag and a sha256 digest")
 
 
@@ -234,7 +235,8 @@ def test_missing_security_context_field_fails(check, broken):
 def test_missing_capabilities_drop_fails(check, broken):
     broken.replace("deploy/k8s/base/migrate-job.yaml", "              drop:\n                - ALL\n",
                    "              drop:\n                - NET_RAW\n")
-    assert_fails(failures(check, broken, ["policy"], ["base"]), "Job/shegong-migrate", "capabilities.drop must contain ALL")
+    assert_fails(failures(check, broken, ["policy"], ["base"]), "Job/shegong-migrate",
+                 "capabilities.drop must contain ALL")
 
 
 def test_inlined_secret_fails(check, broken):
@@ -249,7 +251,8 @@ def test_inlined_secret_fails(check, broken):
 
 def test_inlined_password_in_a_statefulset_fails(check, broken):
     broken.replace("deploy/k8s/overlays/small/mongodb.yaml",
-                   "            - name: MONGO_INITDB_ROOT_PASSWORD\n              valueFrom:\n                secretKeyRef:\n"
+                   "            - name: MONGO_INITDB_ROOT_PASSWORD\n              valueFrom:\n"
+                   "                secretKeyRef:\n"
                    "                  name: shegong-mongodb-root\n                  key: password\n",
                    "            - name: MONGO_INITDB_ROOT_PASSWORD\n              value: hunter2\n")
     assert_fails(failures(check, broken, ["policy"], ["small"]),
@@ -272,12 +275,14 @@ def test_missing_probe_fails(check, broken):
     start = text.index("          startupProbe:\n")
     end = text.index("          livenessProbe:\n")
     broken.path("deploy/k8s/base/volunteers.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
-    assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-volunteers", "startupProbe is missing")
+    assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-volunteers",
+                 "startupProbe is missing")
 
 
 def test_missing_resources_fail(check, broken):
     broken.replace("deploy/k8s/base/casework.yaml", "              memory: 512Mi\n", "", last=True)
-    assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-casework", "resources.limits.memory")
+    assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-casework",
+                 "resources.limits.memory")
 
 
 def test_deployment_without_pdb_fails(check, broken):
@@ -303,7 +308,8 @@ def test_service_without_migration_gate_fails(check, broken):
 def test_service_token_automount_fails(check, broken):
     broken.replace("deploy/k8s/base/serviceaccount.yaml", "automountServiceAccountToken: false",
                    "automountServiceAccountToken: true")
-    assert_fails(failures(check, broken, ["policy"], ["base"]), "ServiceAccount/shegong", "automountServiceAccountToken")
+    assert_fails(failures(check, broken, ["policy"], ["base"]), "ServiceAccount/shegong",
+                 "automountServiceAccountToken")
 
 
 def test_gateway_egress_to_the_store_fails(check, broken):
@@ -315,7 +321,8 @@ def test_gateway_egress_to_the_store_fails(check, broken):
 
 
 def test_missing_default_deny_fails(check, broken):
-    broken.replace("deploy/k8s/base/networkpolicies.yaml", "  podSelector: {}\n  policyTypes:\n    - Ingress\n    - Egress\n---",
+    broken.replace("deploy/k8s/base/networkpolicies.yaml",
+                   "  podSelector: {}\n  policyTypes:\n    - Ingress\n    - Egress\n---",
                    "  podSelector: {}\n  policyTypes:\n    - Ingress\n---")
     assert_fails(failures(check, broken, ["policy"], ["base"]), "no default-deny NetworkPolicy")
 

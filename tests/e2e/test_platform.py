@@ -22,7 +22,7 @@ STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes he
 
 class Platform:
     def __init__(self, tmp_path, amqp_uri):
-        self.port_base = free_port_block(5)
+        self.port_base = free_port_block(6)
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(tmp_path / "data"),
                     "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
                     "PYTHONUNBUFFERED": "1"}
@@ -123,6 +123,33 @@ def test_scopes_hold_over_http(platform):
     assert data["totalCount"] == 0
     anonymous = platform.query('{ stations(first: 5) { totalCount } }')
     assert anonymous["stations"]["totalCount"] == 0
+
+
+SUPERVISION_ROLLUP = """query ($region: String!) {
+  supervisionRollup(region: $region) {
+    stations { registered operating townships }
+    households { registered }
+    cases { opened }
+    crisis { flagged }
+    children { regionCode stations { registered } }
+  }
+}"""
+
+
+def test_supervision_figures_of_the_demo_city_come_from_the_other_services_events(platform):
+    admin = platform.token("--role", "admin")
+    registered = platform.query('{ regionRollup(code: "321100") { stations } }', admin)["regionRollup"]["stations"]
+    deadline = time.monotonic() + 120
+    while True:  # the read models follow the seed's events asynchronously
+        rollup = platform.query(SUPERVISION_ROLLUP, admin, {"region": "3211"})["supervisionRollup"]
+        if rollup["stations"]["registered"] == registered and rollup["crisis"]["flagged"] >= 1 or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert rollup["stations"]["registered"] == registered == rollup["stations"]["townships"]
+    assert rollup["households"]["registered"] > 0
+    assert rollup["crisis"]["flagged"] >= 1
+    assert sum(c["stations"]["registered"] for c in rollup["children"]) == registered
 
 
 def test_ctrl_c_stops_everything_and_a_restart_finds_the_data(platform):

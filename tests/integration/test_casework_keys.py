@@ -44,7 +44,8 @@ def test_rotation_re_encrypts_and_recomputes_blind_indexes(isolated_settings):
 
     new = Casework(CaseworkRepository(db), FieldCipher((new_key,)))
     person = household["members"][0]["person_id"]
-    assert new.reveal_person(SYSTEM, household["id"], person, "轮换后核对")["id_number"] == alone["members"][0]["id_number"]
+    revealed = new.reveal_person(SYSTEM, household["id"], person, "轮换后核对")
+    assert revealed["id_number"] == alone["members"][0]["id_number"]
     case_id = new.list_cases(SYSTEM, {"crisis": True})["items"][0]["id"]
     assert new.reveal_case_notes(SYSTEM, case_id, "轮换后核对")["crisis_notes"][0]["notes"] == "需要临时庇护"
     with pytest.raises(Conflict):

@@ -83,7 +83,8 @@ def test_one_person_one_record_with_flagged_duplicates_and_an_audited_merge(plat
     father = son["members"][1]
     merge = {
         "survivor": {"household_id": son["id"], "person_id": father["person_id"], "expected_version": son["version"]},
-        "duplicate": {"household_id": first["id"], "person_id": head["person_id"], "expected_version": first["version"]},
+        "duplicate": {"household_id": first["id"], "person_id": head["person_id"],
+                      "expected_version": first["version"]},
         "reason": "核实为同一人，已随子居住"}
     with pytest.raises(PermissionDenied):
         platform.merge_persons(EVALUATOR_VIEWER, merge)
@@ -132,7 +133,8 @@ def test_bad_input_is_refused_with_field_and_reason_and_nothing_written(platform
                                               "source": "outreach", "summary": "探访需求", "assigned_staff_id": WORKER})
     with pytest.raises(Conflict, match="already has an open elderly case"):
         platform.open_case(WORKER_VIEWER, {"household_id": household["id"], "domain": "elderly",
-                                           "source": "outreach", "summary": "再次申请探访", "assigned_staff_id": WORKER})
+                                           "source": "outreach", "summary": "再次申请探访",
+                                           "assigned_staff_id": WORKER})
     with pytest.raises(RuleViolation) as caught:
         platform.change_stage(WORKER_VIEWER, case["id"], {"expected_version": 1, "to": "in_service"})
     assert "to" in caught.value.details
@@ -168,7 +170,8 @@ def test_case_lifecycle_with_approvals_every_transition_recorded(platform):
         "interventions": [{"activity_type": "resource_linking", "frequency": "每月"}],
         "review_on": (today() + timedelta(days=90)).isoformat()})
     with pytest.raises(PermissionDenied):  # a colleague is neither supervisor nor station lead
-        platform.decide_plan(COLLEAGUE_VIEWER, case["id"], {"expected_version": case["version"], "decision": "approved"})
+        platform.decide_plan(COLLEAGUE_VIEWER, case["id"],
+                             {"expected_version": case["version"], "decision": "approved"})
     with pytest.raises(RuleViolation, match="approved"):
         platform.change_stage(WORKER_VIEWER, case["id"], {"expected_version": case["version"], "to": "in_service"})
     case = platform.decide_plan(LEAD_VIEWER, case["id"], {"expected_version": case["version"], "decision": "approved"})
@@ -190,7 +193,8 @@ def test_case_lifecycle_with_approvals_every_transition_recorded(platform):
         (None, "intake", WORKER), ("intake", "assessment", WORKER), ("assessment", "plan", WORKER),
         ("plan", "in_service", WORKER), ("in_service", "review", WORKER), ("review", "closed", "supervisor-1")]
     assert all(t["at"] for t in case["transitions"])
-    case = platform.reopen_case(WORKER_VIEWER, case["id"], {"expected_version": case["version"], "reason": "老人再次摔倒"})
+    case = platform.reopen_case(WORKER_VIEWER, case["id"],
+                                {"expected_version": case["version"], "reason": "老人再次摔倒"})
     assert case["stage"] == "assessment"
 
     stages = wait_for(lambda: len(received("case.stage_changed")) == 6 and received("case.stage_changed"))
@@ -225,7 +229,8 @@ def test_needs_archive_versions_as_of_dates_overdue_lists_and_the_needs_event(pl
     v3 = platform.assess_needs(WORKER_VIEWER, household["id"], {
         "expected_version": household["version"] + 2, "assessed_on": second_day.isoformat(), "assessor_staff_id": LEAD,
         "amends": v2["assessment_id"], "needs": [need(need_id=continued, severity="medium", description="继续探访")]})
-    assert v2["needs"][0]["need_id"] == continued and v3["kind"] == "amendment" and v3["supersedes"] == v2["assessment_id"]
+    assert v2["needs"][0]["need_id"] == continued
+    assert v3["kind"] == "amendment" and v3["supersedes"] == v2["assessment_id"]
     assert platform.list_households(WORKER_VIEWER, {"archive_overdue": True})["total"] == 0
 
     def as_of(day):
@@ -257,7 +262,8 @@ def test_scopes_hide_other_regions_and_mask_for_evaluators(platform):
     assert platform.list_households(OTHER_COUNTY_VIEWER, {})["total"] == 0
     with pytest.raises(NotFound):
         platform.open_case(OTHER_COUNTY_VIEWER, {"household_id": household["id"], "domain": "elderly",
-                                                 "source": "outreach", "summary": "入户探访需求", "assigned_staff_id": WORKER})
+                                                 "source": "outreach", "summary": "入户探访需求",
+                                                 "assigned_staff_id": WORKER})
     with pytest.raises(ValidationFailed):  # station staff cannot register for another station
         platform.register_household(WORKER_VIEWER, {**elderly_household(10), "station_id": OTHER_STATION,
                                                     "community_code": "321102001001"})
@@ -322,6 +328,13 @@ def test_comprehensive_verification_progress(platform):
     assert progress["by_station"] == [{"station_id": STATION, "targeted": 2, "visited": 1}]
     not_visited = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"visited": False})["items"]
     assert [i["household_id"] for i in not_visited] == [poor2["id"]]
+    first_page = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"limit": 1})
+    assert first_page["next_cursor"] == first_page["items"][0]["household_id"]  # was a TypeError (issue 14)
+    second_page = platform.campaign_progress(COUNTY_VIEWER, campaign["id"], {"limit": 1,
+                                                                             "after": first_page["next_cursor"]})
+    assert second_page["next_cursor"] is None
+    assert ({first_page["items"][0]["household_id"], second_page["items"][0]["household_id"]}
+            == {poor["id"], poor2["id"]})
     assert platform.get_campaigns(OTHER_COUNTY_VIEWER, [campaign["id"]]) == [None]
     city_wide = platform.create_campaign(ADMIN, {"name": "镇江市困境儿童核查", "region_code": "321100",
                                                  "criteria": {"tags_any": ["left_behind_child"]},
@@ -359,7 +372,8 @@ def test_a_wrong_id_number_is_corrected_and_frees_the_old_one(platform):
     with pytest.raises(Conflict) as caught:
         platform.update_member(WORKER_VIEWER, household["id"], person["person_id"], {
             "expected_version": household["version"],
-            "id_number": platform.reveal_person(ADMIN, taken["household_id"], taken["person_id"], "核对重复号码")["id_number"]})
+            "id_number": platform.reveal_person(ADMIN, taken["household_id"], taken["person_id"],
+                                                "核对重复号码")["id_number"]})
     assert "id_number" in caught.value.details
     right = id_number(date(1944, 5, 7), 23)
     corrected = platform.update_member(WORKER_VIEWER, household["id"], person["person_id"],

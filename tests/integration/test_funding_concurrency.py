@@ -39,7 +39,8 @@ def use_cases() -> Funding:
 
 def test_concurrent_allocations_never_exceed_the_source(funding):
     source = funding.create_source(COUNTY, fx.source_input(amount_fen=1_000_000))
-    replies = [funding.allocate_budget.call_async(COUNTY, source["id"], {"station_id": fx.STATION, "amount_fen": 100_000})
+    replies = [funding.allocate_budget.call_async(COUNTY, source["id"],
+                                                  {"station_id": fx.STATION, "amount_fen": 100_000})
                for _ in range(12)]
     allocated, refused = outcomes(replies)
     assert len(allocated) == 10 and len(refused) == 2

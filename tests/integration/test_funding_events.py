@@ -27,9 +27,8 @@ def platform(isolated_settings):
     migrate()  # the registry's regions and wages
     fx.prepare_store()
     publisher = EventPublisher(isolated_settings.amqp_uri)
-    with running(RegistryService, FundingService, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client, publisher
+    with running(RegistryService, FundingService, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client, publisher
     publisher.close()
 
 
@@ -55,12 +54,14 @@ def test_registry_staffing_flags_payments_and_the_award_names_the_operator(platf
         funding.commit_funding(COUNTY, contract["id"], {"budget_line_id": line["id"], "amount_fen": 60_000_000})
 
         operator = wait_for(lambda: registry.get_stations(ADMIN, [fx.SECOND_STATION])[0]["operator"]["credit_code"]
-                            == fx.operator(1)["credit_code"] and registry.get_stations(ADMIN, [fx.SECOND_STATION])[0]["operator"])
+                            == fx.operator(1)["credit_code"]
+                            and registry.get_stations(ADMIN, [fx.SECOND_STATION])[0]["operator"])
         assert operator["contract_id"] == contract["id"] and operator["name"] == fx.operator(1)["name"]
 
-        staffing = wait_for(lambda: (check := funding.contract_staffing(COUNTY, [contract["id"]])[0])["stations"][1]["staff"] == 2
-                            and check)
-        assert staffing["problems"] == [f"{fx.SECOND_STATION}: 2 professional social workers in post; the contract promises 3"]
+        staffing = wait_for(lambda: (check := funding.contract_staffing(COUNTY, [contract["id"]])[0])
+                            ["stations"][1]["staff"] == 2 and check)
+        assert staffing["problems"] == [f"{fx.SECOND_STATION}: 2 professional social workers in post; "
+                                        "the contract promises 3"]
         frozen.advance(days=60)
         report = {"milestone_id": "M4", "budget_line_id": line["id"], "amount_fen": 5_000_000, "paid_on": "2026-04-01",
                   "evidence": {"documents": fx.documents()}}
@@ -93,7 +94,8 @@ def test_volunteer_and_casework_events_become_platform_figures_and_costs(platfor
         publisher.publish(first)
         publisher.publish(first)  # redelivered: counted once
         publisher.publish(fx.service_delivered(fx.SECOND_STATION, "hh-2", "2026-03-06", hours=1.5).to_dict())
-        publisher.publish(fx.service_delivered(fx.SECOND_STATION, "hh-2", "2026-03-07", hours=3, kind="charity").to_dict())
+        publisher.publish(fx.service_delivered(fx.SECOND_STATION, "hh-2", "2026-03-07", hours=3,
+                                               kind="charity").to_dict())
         publisher.publish(new_event(NEEDS_ASSESSED, {
             "assessment_id": "as-1", "household_id": "hh-3", "station_id": fx.STATION, "township_code": fx.STATION[2:],
             "community_code": None, "assessed_on": "2026-03-08", "risk_level": "medium", "supersedes": None,
@@ -101,7 +103,8 @@ def test_volunteer_and_casework_events_become_platform_figures_and_costs(platfor
         publisher.publish(new_event(VISIT_LOGGED, {
             "visit_id": "vis-1", "household_id": "hh-4", "case_id": "case-1", "campaign_id": None,
             "station_id": fx.STATION, "township_code": fx.STATION[2:], "visit_type": "home", "visited_on": "2026-03-09",
-            "duration_minutes": 45, "staff_ids": ["s1"]}, correlation_id="casework-test").to_dict())
+            "duration_minutes": 45, "staff_ids": ["s1"],
+            "contact_at": "2026-03-09T02:00:00Z"}, correlation_id="casework-test").to_dict())
         publisher.publish(new_event(CASE_CLOSED, {
             "case_id": "case-1", "station_id": fx.STATION, "township_code": fx.STATION[2:], "domain": "elderly",
             "reason": "goals_met", "outcome": "improved", "opened_on": "2026-01-10", "closed_on": "2026-03-20",
@@ -110,15 +113,17 @@ def test_volunteer_and_casework_events_become_platform_figures_and_costs(platfor
         for station in (fx.STATION, fx.SECOND_STATION):
             for event in fx.staffed_station_events(station):
                 publisher.publish(event.to_dict())
-        wait_for(lambda: funding.cost_outcome(COUNTY, {"region": fx.COUNTY, "year": 2026})["outcomes"]["cases_closed"] == 1
-                 and funding.cost_outcome(COUNTY, {"region": fx.COUNTY, "year": 2026})["outcomes"]["households_served"] == 4)
+        year_2026 = {"region": fx.COUNTY, "year": 2026}
+        wait_for(lambda: funding.cost_outcome(COUNTY, year_2026)["outcomes"]["cases_closed"] == 1
+                 and funding.cost_outcome(COUNTY, year_2026)["outcomes"]["households_served"] == 4)
         wait_for(lambda: funding.contract_staffing(COUNTY, [contract["id"]])[0]["kept"])
         paid = funding.record_disbursement(COUNTY, contract["id"], {
             "milestone_id": "M2", "budget_line_id": line["id"], "amount_fen": 6_000_000, "paid_on": "2026-04-01",
             "voucher_number": "V-elderly", "evidence": {"documents": fx.documents()}})
         assert paid["status"] == "paid"
         assert paid["evidence"]["platform_figures"] == {
-            "metric": "services_delivered", "value": 3, "target": 2, "window": {"start": "2026-03-01", "end": "2026-04-01"}}
+            "metric": "services_delivered", "value": 3, "target": 2,
+            "window": {"start": "2026-03-01", "end": "2026-04-01"}}
         report = funding.cost_outcome(COUNTY, {"region": fx.COUNTY, "year": 2026})
     assert report["outcomes"] == {"households_served": 4, "households_assessed": 1, "services_delivered": 3,
                                   "volunteer_hours": 4.0, "visits": 1, "cases_closed": 1}
@@ -154,7 +159,8 @@ def test_lost_funding_positions_are_rebuilt_from_the_contracts_own_events(platfo
     stored = storage.database("funding").contracts.find_one({"_id": contract["id"]})
     held = stored["disbursements"][0]
     publisher.publish(new_event(DISBURSEMENT_FLAGGED, {
-        "disbursement_id": held["id"], "contract_id": contract["id"], "milestone_id": "M4", "budget_line_id": line["id"],
+        "disbursement_id": held["id"], "contract_id": contract["id"], "milestone_id": "M4",
+        "budget_line_id": line["id"],
         "source_id": source["id"], "source_kind": "fiscal", "operator_credit_code": fx.operator(1)["credit_code"],
         "station_ids": contract["station_ids"], "region_code": line["region_code"], "amount_fen": 3_000_000,
         "paid_on": "2026-04-01", "voucher_number": "V-1", "reasons": held["flags"]},

@@ -63,9 +63,8 @@ def received(event_type):
 @pytest.fixture
 def funding(isolated_settings):
     fx.prepare_store()
-    with running(FundingService, FundingListener, settings=isolated_settings):
-        with rpc_client(isolated_settings) as client:
-            yield client.funding
+    with running(FundingService, FundingListener, settings=isolated_settings), rpc_client(isolated_settings) as client:
+        yield client.funding
 
 
 def staffed(funding_db, *stations):
@@ -84,14 +83,17 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
         fiscal = funding.create_source(COUNTY, fx.source_input())
         lottery = funding.create_source(ADMIN, fx.lottery_source_input(region_code="320000", amount_fen=500_000_000))
         first = funding.allocate_budget(COUNTY, fiscal["id"], {"station_id": fx.STATION, "amount_fen": 60_000_000})
-        second = funding.allocate_budget(COUNTY, fiscal["id"], {"station_id": fx.SECOND_STATION, "amount_fen": 40_000_000})
-        elderly = funding.allocate_budget(ADMIN, lottery["id"], {"project": {"name": "丹阳市养老社工服务", "region_code": fx.COUNTY},
+        second = funding.allocate_budget(COUNTY, fiscal["id"],
+                                         {"station_id": fx.SECOND_STATION, "amount_fen": 40_000_000})
+        elderly = funding.allocate_budget(ADMIN, lottery["id"],
+                                          {"project": {"name": "丹阳市养老社工服务", "region_code": fx.COUNTY},
                                                                   "domain": "elderly", "amount_fen": 20_000_000})
         assert funding.get_sources(COUNTY, [fiscal["id"]])[0]["unallocated_fen"] == 0
         contract = fx.awarded_contract(funding, COUNTY, frozen)
         assert contract["operator"] == fx.operator(1) and contract["amount_fen"] == 110_000_000
         for line, amount in ((first, 60_000_000), (second, 40_000_000), (elderly, 10_000_000)):
-            contract = funding.commit_funding(COUNTY, contract["id"], {"budget_line_id": line["id"], "amount_fen": amount})
+            contract = funding.commit_funding(COUNTY, contract["id"],
+                                              {"budget_line_id": line["id"], "amount_fen": amount})
         assert contract["committed_fen"] == 110_000_000
         staffed(storage.database("funding"), fx.STATION, fx.SECOND_STATION)
         frozen.advance(days=60)
@@ -110,7 +112,8 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
 
         view = funding.fund_supervision(COUNTY, {"region": fx.COUNTY})
         rows = {r["source_id"]: r for r in view["rows"]}
-        assert rows[fiscal["id"]]["allocated_fen"] == 100_000_000 and rows[fiscal["id"]]["contracted_fen"] == 100_000_000
+        assert rows[fiscal["id"]]["allocated_fen"] == 100_000_000
+        assert rows[fiscal["id"]]["contracted_fen"] == 100_000_000
         assert rows[fiscal["id"]]["disbursed_fen"] == 28_734_567 and rows[fiscal["id"]]["remaining_fen"] == 71_265_433
         assert rows[lottery["id"]]["allocated_fen"] == 20_000_000 and rows[lottery["id"]]["unallocated_fen"] is None
         assert funding.fund_supervision(ADMIN, {"region": "320000"})["total"]["unallocated_fen"] == 480_000_000
@@ -127,14 +130,16 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
             "tender", "award", "contract"]
         assert {r["tag"][0] for r in history} == {"tender", "award", "contract", "planningUpdate", "implementation",
                                                  "contractAmendment"}
-        assert [t["value"]["amount"] for t in release["contracts"][0]["implementation"]["transactions"]] == [275000.0, 12345.67]
+        transactions = release["contracts"][0]["implementation"]["transactions"]
+        assert [t["value"]["amount"] for t in transactions] == [275000.0, 12345.67]
         assert funding.disclosure_releases(PUBLIC, [release["ocid"], "ocds-sgjs21-nope"]) == [release, None]
         lottery_use = funding.lottery_fund_use(PUBLIC, {"year": 2026})
         assert [(s["source_id"], s["allocated_fen"], s["contracted_fen"]) for s in lottery_use["sources"]] == [
             (lottery["id"], 20_000_000, 10_000_000)]
 
     awarded = wait_for(lambda: received("contract.awarded"))
-    assert awarded[0]["station_ids"] == [fx.STATION, fx.SECOND_STATION] and awarded[0]["promised_professional_staff"] == 3
+    assert awarded[0]["station_ids"] == [fx.STATION, fx.SECOND_STATION]
+    assert awarded[0]["promised_professional_staff"] == 3
     wait_for(lambda: len(received("budget.allocated")) == 3)
     wait_for(lambda: len(received("bid.received")) == 2)
     wait_for(lambda: received("tender.published") and received("tender.awarded") and received("contract.amended"))
@@ -144,9 +149,8 @@ def test_purchase_lifecycle_from_budget_to_disclosure(funding):
 
 
 def test_bad_input_is_refused_with_the_reason_and_nothing_is_half_written(funding):
-    with clock.FrozenClock(fx.START) as frozen:
-        with pytest.raises(ValidationFailed) as caught:
-            funding.create_source(COUNTY, fx.source_input(amount_fen=12.5))
+    with clock.FrozenClock(fx.START) as frozen, pytest.raises(ValidationFailed) as caught:
+        funding.create_source(COUNTY, fx.source_input(amount_fen=12.5))
         assert "amount_fen" in caught.value.details
         source = funding.create_source(COUNTY, fx.source_input(amount_fen=1_000))
         with pytest.raises(RuleViolation, match="left"):
@@ -157,11 +161,13 @@ def test_bad_input_is_refused_with_the_reason_and_nothing_is_half_written(fundin
                                                              "domain": "children", "amount_fen": 1})
         assert funding.get_sources(COUNTY, [source["id"], lottery["id"]])[0]["allocated_fen"] == 0
         assert funding.list_budget_lines(COUNTY, {})["total"] == 0
-        line = funding.allocate_budget(COUNTY, lottery["id"], {"project": {"name": "养老项目", "region_code": fx.COUNTY},
+        line = funding.allocate_budget(COUNTY, lottery["id"],
+                                       {"project": {"name": "养老项目", "region_code": fx.COUNTY},
                                                                 "amount_fen": 5_000_000})
 
         contract = fx.awarded_contract(funding, COUNTY, frozen)
-        contract = funding.commit_funding(COUNTY, contract["id"], {"budget_line_id": line["id"], "amount_fen": 5_000_000})
+        contract = funding.commit_funding(COUNTY, contract["id"],
+                                          {"budget_line_id": line["id"], "amount_fen": 5_000_000})
         with pytest.raises(RuleViolation, match="left"):
             funding.commit_funding(COUNTY, contract["id"], {"budget_line_id": line["id"], "amount_fen": 1})
         staffed(storage.database("funding"), fx.STATION, fx.SECOND_STATION)
@@ -224,7 +230,8 @@ def test_scopes_hide_other_regions_and_keep_read_only_roles_read_only(funding):
             funding.allocate_budget(STATION_STAFF, source["id"], {"station_id": fx.STATION, "amount_fen": 1})
         with pytest.raises(PermissionDenied):
             funding.amend_contract(STATION_STAFF, contract["id"], {"expected_version": contract["version"],
-                                                                   "reason": "站点不能改合同", "period_end": "2026-11-30"})
+                                                                   "reason": "站点不能改合同",
+                                                                   "period_end": "2026-11-30"})
         assert funding.get_contracts(EVALUATOR, [contract["id"]])[0]["id"] == contract["id"]
         with pytest.raises(PermissionDenied):
             funding.amend_contract(EVALUATOR, contract["id"], {"expected_version": contract["version"],
@@ -232,7 +239,8 @@ def test_scopes_hide_other_regions_and_keep_read_only_roles_read_only(funding):
         bids = funding.bids_for_tenders(EVALUATOR, [tender_id])[tender_id]
         assert bids[0]["leaders"][0]["name"] == "张*责" and "*" in bids[0]["contact"]["phone"]
         assert funding.bids_for_tenders(COUNTY, [tender_id])[tender_id][0]["leaders"][0]["name"] == "张负责"
-        assert funding.list_sources(PUBLIC, {})["total"] == 0 and funding.get_contracts(PUBLIC, [contract["id"]]) == [None]
+        assert funding.list_sources(PUBLIC, {})["total"] == 0
+        assert funding.get_contracts(PUBLIC, [contract["id"]]) == [None]
         with pytest.raises(PermissionDenied):
             funding.fund_supervision(PUBLIC, {"region": "320000"})
         assert funding.fund_supervision(OTHER_COUNTY, {"region": fx.COUNTY})["rows"] == []
@@ -300,7 +308,8 @@ def test_evaluation_commissioned_scored_and_gating_a_payment(funding):
         assert second["grade"] == "良好"
         paid = funding.record_disbursement(COUNTY, contract["id"], {**m3, "evidence": {"evaluation_id": second["id"]}})
         assert paid["evidence"]["evaluation"]["grade"] == "良好" and paid["status"] == "paid"
-        assert {e["grade"] for e in funding.evaluations_for_contracts(CITY, [contract["id"]])[contract["id"]]} == {"不合格", "良好"}
+        evaluations = funding.evaluations_for_contracts(CITY, [contract["id"]])[contract["id"]]
+        assert {e["grade"] for e in evaluations} == {"不合格", "良好"}
         assert funding.list_evaluations(EVALUATOR, {"assigned_to_me": True})["total"] == 2
     completed = wait_for(lambda: len(received("evaluation.completed")) == 2 and received("evaluation.completed"))
     assert {c["grade"] for c in completed} == {"不合格", "良好"}

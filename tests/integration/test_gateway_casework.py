@@ -181,20 +181,20 @@ def platform(mongo_server, rabbit_vhost):
     config.override(base)
     load_reference_data(storage.database("registry"))  # regions and wages
     # Each container its own HTTP port (they all serve /health/*).
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(CaseworkService, settings=dataclasses.replace(base, http_port=free_port())):
-            with running(GatewayService, settings=base):
-                wait_for_port(base.http_port)
-                platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
-                platform.mint("admin", "admin", "ops")
-                platform.mint("danyang", "county", "danyang-official", region=DANYANG)
-                platform.mint("jingkou", "county", "jingkou-official", region=JINGKOU)
-                platform.mint("city", "city", "zhenjiang-official", region=CITY)
-                platform.mint("evaluator", "evaluator", "evaluator-1", region=DANYANG)
-                platform.mint("supervisor", "supervisor", "supervisor-1", station_ids=[DANYANG_STATION])
-                seed_registry(platform)
-                seed_casework(platform)
-                yield platform
+    with (running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(CaseworkService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(GatewayService, settings=base)):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
+        platform.mint("admin", "admin", "ops")
+        platform.mint("danyang", "county", "danyang-official", region=DANYANG)
+        platform.mint("jingkou", "county", "jingkou-official", region=JINGKOU)
+        platform.mint("city", "city", "zhenjiang-official", region=CITY)
+        platform.mint("evaluator", "evaluator", "evaluator-1", region=DANYANG)
+        platform.mint("supervisor", "supervisor", "supervisor-1", station_ids=[DANYANG_STATION])
+        seed_registry(platform)
+        seed_casework(platform)
+        yield platform
     config.override(None)
 
 

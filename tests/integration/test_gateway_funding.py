@@ -170,11 +170,11 @@ def open_tender(platform: Platform, who: str, tender: dict, bids: list[tuple[int
 def award_and_sign(platform: Platform, who: str, tender_id: str, bids: list[dict]) -> str:
     """After the deadline: review every bid (the first scores best), award the first, sign."""
     version = None
-    for bid, score in zip(bids, (90, 80)):
+    for bid, score in zip(bids, (90, 80), strict=False):
         version = version or platform.ok("query ($id: ID!) { tender(id: $id) { version } }", {"id": tender_id},
                                          who)["tender"]["version"]
         reviewed = platform.ok(REVIEW, {"tender": tender_id, "bid": bid["id"], "input": review_input(
-            version, [l["id"] for l in bid["leaders"]], score)}, who)["reviewBid"]
+            version, [leader["id"] for leader in bid["leaders"]], score)}, who)["reviewBid"]
         assert reviewed["bid"]["review"]["qualified"] is True
         version = reviewed["tender"]["version"]
     awarded = platform.ok(AWARD, {"id": tender_id, "input": {"expectedVersion": version, "bidId": bids[0]["id"]}},
@@ -230,7 +230,8 @@ def seed(platform: Platform) -> None:
             [{"stationId": JINGKOU_STATION, "amountFen": 50_000_000}])
 
         ids["danyang_tender"], danyang_bids = open_tender(
-            platform, "danyang", tender_input(DANYANG, DANYANG_STATIONS, "2026年丹阳市云阳街道、曲阿街道社工站运营服务项目",
+            platform, "danyang",
+            tender_input(DANYANG, DANYANG_STATIONS, "2026年丹阳市云阳街道、曲阿街道社工站运营服务项目",
                                               "丹阳市民政局"), [(1, 110_000_000), (2, 100_000_000)])
         ids["jingkou_tender"], jingkou_bids = open_tender(
             platform, "jingkou", tender_input(JINGKOU, [JINGKOU_STATION], "2026年京口区正东路街道社工站运营服务项目",
@@ -254,7 +255,8 @@ def seed(platform: Platform) -> None:
         report_paid = platform.ok(DISBURSE, {"contract": ids["danyang_contract"], "input": {
             "milestoneId": "M4", "budgetLineId": ids["danyang_line_2"], "amountFen": 1_234_567,
             "paidOn": "2026-04-01", "voucherNumber": "DY-2026-002",
-            "evidence": {"documents": [{"title": "季度服务报告", "number": "BG-2026-01"}]}}}, "danyang")["recordDisbursement"]
+            "evidence": {"documents": [{"title": "季度服务报告", "number": "BG-2026-01"}]}}},
+            "danyang")["recordDisbursement"]
         held = platform.ok(DISBURSE, {"contract": ids["jingkou_contract"], "input": {
             "milestoneId": "M4", "budgetLineId": ids["jingkou_line"], "amountFen": 500_000,
             "paidOn": "2026-04-01", "voucherNumber": "JK-2026-001",
@@ -282,13 +284,13 @@ def platform(mongo_server, rabbit_vhost):
     load_reference_data(storage.database("registry"))  # regions and wages
     fx.prepare_store()  # funding's indexes, wages and the default indicator scheme
     # Each container its own HTTP port (they all serve /health/*).
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(FundingService, settings=dataclasses.replace(base, http_port=free_port())):
-            with running(GatewayService, settings=base):
-                wait_for_port(base.http_port)
-                platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", tokens(base.token_secret))
-                seed(platform)
-                yield platform
+    with (running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(FundingService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(GatewayService, settings=base)):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", tokens(base.token_secret))
+        seed(platform)
+        yield platform
     config.override(None)
 
 

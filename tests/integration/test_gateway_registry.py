@@ -84,7 +84,8 @@ def register_station(platform: Platform, county: dict, township: dict, serial: i
         "venue": {"officeAreaM2": 35.0 if serial == 1 else 60.0, "activityRooms": 2, "equipment": ["电脑"],
                   "signboardHung": True},
         "population": {"residents": 30_000, "year": 2024},
-        "operator": {"name": f"{county['name']}阳光社会工作服务中心", "creditCode": credit_code(county["code"], serial)},
+        "operator": {"name": f"{county['name']}阳光社会工作服务中心",
+                     "creditCode": credit_code(county["code"], serial)},
     }}, token)
     return data["registerStation"]["station"]["id"]
 
@@ -105,12 +106,12 @@ def platform(mongo_server, rabbit_vhost):
     load_reference_data(storage.database("registry"))  # regions and wages: no RPC loads these
     # Each container gets its own HTTP port: both serve /health/*, and two listeners on one port
     # (SO_REUSEPORT) would share its requests between them.
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(GatewayService, settings=base):
-            wait_for_port(base.http_port)
-            platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
-            seed(platform)
-            yield platform
+    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), \
+            running(GatewayService, settings=base):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
+        seed(platform)
+        yield platform
     config.override(None)
 
 
@@ -414,6 +415,7 @@ def test_a_mutation_retried_with_its_idempotency_key_returns_the_first_result(pl
     first, retried = (platform.post(ADD_STAFF, variables, admin, headers=dict(key)).json() for _ in range(2))
     assert "errors" not in first and "errors" not in retried, retried
     assert retried["data"] == first["data"]  # the first result, not CONFLICT, and no second member
-    other_caller = platform.post(ADD_STAFF, variables, mint_token(platform.settings.token_secret, role="admin", user_id="someone-else"),
+    other_caller = platform.post(ADD_STAFF, variables,
+                                 mint_token(platform.settings.token_secret, role="admin", user_id="someone-else"),
                                  headers={"Idempotency-Key": "retry-901-abc"}).json()
     assert other_caller["errors"][0]["extensions"]["code"] == "CONFLICT"  # keys are bound to the caller

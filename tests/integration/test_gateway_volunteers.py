@@ -16,8 +16,7 @@ import requests
 
 from gateway.service import GatewayService
 from services.common import config, storage
-from services.common.auth import SYSTEM
-from services.common.auth import mint_token
+from services.common.auth import SYSTEM, mint_token
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
@@ -70,7 +69,8 @@ def volunteer_variables(station_id: str, community_code: str) -> dict:
             "domains": ["ELDERLY"], "availability": WEEKDAYS}
 
 
-REGISTER = """mutation ($input: RegisterVolunteerInput!) { registerVolunteer(input: $input) { volunteer { id version } } }"""
+REGISTER = """mutation ($input: RegisterVolunteerInput!) {
+  registerVolunteer(input: $input) { volunteer { id version } } }"""
 TEAM = """mutation ($input: CreateVolunteerTeamInput!) { createVolunteerTeam(input: $input) { team { id } } }"""
 REQUEST = """mutation ($input: RequestMatchingInput!) { requestMatching(input: $input) {
     need { id version status proposals { id kind candidateId } } } }"""
@@ -88,7 +88,8 @@ def seed(platform: Platform) -> None:
     danyang = [platform.ok(REGISTER, {"input": volunteer_variables(STATION, f"{TOWNSHIP}{n:03d}")},
                            "worker")["registerVolunteer"]["volunteer"] for n in (1, 2)]
     ids["first"], ids["second"] = danyang[0]["id"], danyang[1]["id"]
-    ids["jingkou"] = platform.ok(REGISTER, {"input": volunteer_variables(JINGKOU_STATION, f"{OTHER_COUNTY_TOWNSHIP}001")},
+    ids["jingkou"] = platform.ok(REGISTER,
+                                 {"input": volunteer_variables(JINGKOU_STATION, f"{OTHER_COUNTY_TOWNSHIP}001")},
                                  "admin")["registerVolunteer"]["volunteer"]["id"]
     platform.ok(TEAM, {"input": {"stationId": STATION, "name": "云阳助老队", "domains": ["ELDERLY"],
                                  "leaderId": ids["first"], "memberIds": [ids["first"], ids["second"]]}}, "worker")
@@ -117,17 +118,17 @@ def platform(mongo_server, rabbit_vhost):
     base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
                            rpc_timeout_seconds=10, http_port=free_port())
     config.override(base)
-    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())):
-        with running(GatewayService, settings=base):
-            wait_for_port(base.http_port)
-            platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
-            platform.mint("admin", "admin", "ops")
-            platform.mint("danyang", "county", "danyang-official", region="321181")
-            platform.mint("jingkou", "county", "jingkou-official", region="321102")
-            platform.mint("evaluator", "evaluator", "evaluator-1", region="321181")
-            platform.mint("worker", "station_staff", "stf_worker", station_ids=[STATION])
-            seed(platform)
-            yield platform
+    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
+            running(GatewayService, settings=base):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
+        platform.mint("admin", "admin", "ops")
+        platform.mint("danyang", "county", "danyang-official", region="321181")
+        platform.mint("jingkou", "county", "jingkou-official", region="321102")
+        platform.mint("evaluator", "evaluator", "evaluator-1", region="321181")
+        platform.mint("worker", "station_staff", "stf_worker", station_ids=[STATION])
+        seed(platform)
+        yield platform
     config.override(None)
 
 
@@ -200,7 +201,8 @@ def test_the_public_verifies_a_certificate_without_a_token(platform):
 def test_the_public_reads_the_hsds_directory_over_graphql_and_at_its_url(platform):
     library = Volunteering(VolunteersRepository(storage.database("volunteers")))
     library.register_resource(SYSTEM, resource_input(kind="community_social_organisation"))
-    library.register_resource(SYSTEM, resource_input(community_code=None, location={"address": "丹阳市云阳街道新民路2号"}))
+    library.register_resource(SYSTEM,
+                              resource_input(community_code=None, location={"address": "丹阳市云阳街道新民路2号"}))
     response = requests.get(platform.url.removesuffix("/graphql") + "/public/hsds/directory.json",
                             params={"region": "321181"}, timeout=30)
     assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"

@@ -73,7 +73,8 @@ def test_station_lifecycle_publishes_events_and_computes_compliance(platform):
     staff = registry.staff_for_stations(COUNTY, [station["id"]])[station["id"]]
     assert len(staff) == 3 and all("*" in s["id_number"] for s in staff)
     station = registry.record_training(COUNTY, station["id"], staff[0]["id"], {
-        "expected_version": station["version"], "date": "2026-01-10", "hours": 6, "topic": "个案工作", "provider": "市民政局"})
+        "expected_version": station["version"], "date": "2026-01-10", "hours": 6, "topic": "个案工作",
+        "provider": "市民政局"})
     evaluation = registry.compliance_for_stations(COUNTY, [station["id"]])[station["id"]]
     assert evaluation["rules"]["professional_staff"]["status"] == "met"
     assert evaluation["rules"]["professional_staff"]["evidence"]["professional_staff"] == 3

@@ -167,7 +167,8 @@ def test_needs_assessed_to_service_delivered_over_the_broker(platform, isolated_
     assert accepted["status"] == "matched" and task["candidate_id"] == home["id"]
     assert platform.get_volunteers(STAFF, [home["id"]])[0]["open_tasks"] == 1
     with pytest.raises(Conflict, match="already accepted"):
-        platform.accept_proposal(STAFF, "need-elderly", proposal["proposal_id"], {"expected_version": accepted["version"]})
+        platform.accept_proposal(STAFF, "need-elderly", proposal["proposal_id"],
+                                 {"expected_version": accepted["version"]})
     done = platform.complete_task(STAFF, "need-elderly", task["task_id"], {
         "expected_version": accepted["version"], "started_at": "2026-05-04T09:00:00+08:00",
         "ended_at": "2026-05-04T11:30:00+08:00", "notes": "陪同就医"})
@@ -190,7 +191,8 @@ def test_needs_assessed_to_service_delivered_over_the_broker(platform, isolated_
                                                    "ended_at": "2026-05-04T12:00:00+08:00", "activity": "回访"})
     volunteer = platform.get_volunteers(STAFF, [home["id"]])[0]
     entries = [e["entry_id"] for e in platform.hours_for_volunteers(STAFF, [home["id"]])[home["id"]]]
-    volunteer = platform.approve_hours(STAFF, home["id"], {"expected_version": volunteer["version"], "entry_ids": entries})
+    volunteer = platform.approve_hours(STAFF, home["id"],
+                                       {"expected_version": volunteer["version"], "entry_ids": entries})
     assert volunteer["approved_hours"] == 3.0 and entry["hours"] == 0.5
     assert wait_for(lambda: received("hours.approved"))[0]["total_approved_hours"] == 3.0
 
@@ -251,7 +253,8 @@ def test_refusals_name_the_reason_and_change_nothing(platform):
     assert platform.get_stock(STAFF, [stock_id])[0]["on_hand"] == 5
     made = platform.distribute(STAFF, {**request, "quantity": 2, "distribution_id": "dist-hh3-1"})
     assert made["stock"]["on_hand"] == 3
-    assert platform.distribute(STAFF, {**request, "quantity": 2, "distribution_id": "dist-hh3-1"})["stock"]["on_hand"] == 3
+    distributed = platform.distribute(STAFF, {**request, "quantity": 2, "distribution_id": "dist-hh3-1"})
+    assert distributed["stock"]["on_hand"] == 3
     assert [d["quantity"] for d in platform.distributions_for_households(STAFF, ["hh-3"])["hh-3"]] == [2]
 
 
@@ -351,7 +354,9 @@ def test_yearly_reviews_declines_and_the_unmet_rollup(platform):
         needed = platform.decline_proposal(STAFF, needed["id"], proposal["proposal_id"],
                                            {"expected_version": needed["version"], "reason": "家属拒绝机构照料"})
     assert needed["status"] == "unmet" and "家属拒绝机构照料" in needed["unmet"]["reason"]
-    platform.request_matching(STAFF, {**need(domain="disability", need_type="mental_health_rehabilitation"), "household_id": "hh-8",
+    platform.request_matching(STAFF,
+                              {**need(domain="disability", need_type="mental_health_rehabilitation"),
+                               "household_id": "hh-8",
                                       "station_id": STATION, "community_code": COMMUNITY})
     rollup = platform.unmet_rollup(COUNTY, {"region": "321181"})
     assert rollup["total"] == 2 and rollup["by_domain"] == {"disability": 1, "elderly": 1}

@@ -1,5 +1,5 @@
-"""Response amplification: a big JSON value costs what it weighs, so many aliases of it are refused
-before any service is asked."""
+"""Response amplification: a JSON value or a list costs what it can hold, so many aliases of it are
+refused before any service is asked."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from graphql import parse
+from graphql import get_named_type, parse
 
 from gateway.execution import GraphQLEndpoint
 from gateway.guards import CostModel, TokenBuckets, measure_operation
@@ -99,3 +99,63 @@ def test_the_bucket_table_is_bounded():
     for i in range(1000):
         buckets.take(f"10.0.{i // 256}.{i % 256}")
     assert len(buckets._buckets) == 100
+
+
+# --- every JSON value and every list declares what it can hold -----------------------------------
+def test_every_json_value_and_every_list_has_a_declared_cost():
+    # A new JSON field or list of ids without an entry in its module's LEAF_COSTS (or a list of
+    # records without a page argument or LIST_SIZES entry) fails here: it would cost 1 (or a guess).
+    assert COST_MODEL.undeclared(schema.graphql_schema) == []
+
+
+def test_the_declaration_check_sees_json_values_lists_of_leaves_and_unsized_lists():
+    undeclared = CostModel().undeclared(schema.graphql_schema)
+    assert {"RuleEvaluation.evidence", "DisclosureRelease.release", "Query.resourceReviewsOverdue",  # JSON
+            "Person.tags", "Contract.stationIds", "Venue.equipment",  # lists of leaves
+            "Query.charityDistributions", "Case.crisisBreaches"} <= set(undeclared)  # lists of records
+    assert "Station.name" not in undeclared and "StationPage.items" not in undeclared  # sized or paged
+    assert "Volunteer.hours" not in undeclared  # takes `first`
+
+
+def root_json_fields() -> list[str]:
+    query_type = schema.graphql_schema.query_type
+    return [name for name, f in query_type.fields.items()
+            if getattr(get_named_type(f.type), "name", "") in COST_MODEL.open_scalars]
+
+
+def test_each_alias_of_a_json_value_costs_its_declared_weight():
+    assert set(root_json_fields()) >= {"resourceDirectory", "resourceReviewsOverdue", "volunteerCatalogue"}
+    for name in root_json_fields():
+        declared = COST_MODEL.leaf_costs[f"Query.{name}"]
+        assert declared > 1
+        assert cost_of("{ " + " ".join(f"a{i}: {name}" for i in range(7)) + " }") == 7 * declared
+
+
+@pytest.mark.parametrize("name", ["resourceDirectory", "resourceReviewsOverdue"])
+def test_the_alias_limit_of_a_big_json_value_is_refused_before_any_service_is_asked(name):
+    registry = FakeRegistry()
+    aliases = config.Settings().graphql_max_aliases
+    body = gateway_request(ENDPOINT, registry, "{ " + " ".join(f"a{i}: {name}" for i in range(aliases)) + " }",
+                           token=token_for("admin")).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert body.get("data") is None and registry.calls == []
+
+
+def test_aliases_of_a_json_value_inside_a_page_are_refused_before_any_service_is_asked():
+    # Anonymous and public: each release is a whole OCDS document (about 240 values). It cost 1, so
+    # two aliases of it on a page of 20 passed; now the page with one of them is about the most.
+    registry = FakeRegistry()
+    one = "{ disclosureFeed(first: 20) { items { ocid release } } }"
+    two = "{ disclosureFeed(first: 20) { items { ocid release again: release } } }"
+    assert cost_of(one) <= config.Settings().graphql_max_cost < cost_of(two)
+    body = gateway_request(ENDPOINT, registry, two).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert body.get("data") is None and registry.calls == []
+
+
+def test_a_list_of_ids_costs_what_it_can_hold_on_every_row():
+    declared = COST_MODEL.leaf_costs["Contract.stationIds"]
+    without = cost_of("{ contracts(first: 10) { items { id } } }")
+    assert cost_of("{ contracts(first: 10) { items { id stationIds } } }") == without + 10 * declared
+    assert cost_of("{ contracts(first: 10) { items { id stationIds same: stationIds } } }") == \
+        without + 2 * 10 * declared

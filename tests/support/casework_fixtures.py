@@ -214,6 +214,7 @@ def casework_platform(settings):
         setup = registry_events()
         publish(settings, *setup)
         staff = storage.database("casework").station_staff
-        wait_for(lambda: staff.count_documents({}) == 5 and storage.database("casework").stations.count_documents({}) == 2)
+        stations = storage.database("casework").stations
+        wait_for(lambda: staff.count_documents({}) == 5 and stations.count_documents({}) == 2)
         with rpc_client(settings) as client:
             yield client

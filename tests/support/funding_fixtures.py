@@ -98,12 +98,14 @@ def milestones(amount_fen: int = 1_100_000_00) -> list[dict]:
     """Four milestones adding up to the amount: staffing, service volume (elderly), evaluation, report."""
     quarter = amount_fen // 4
     return [
-        {"id": "M1", "title": "驻站社工到岗", "type": "staffing_in_place", "due_on": "2026-03-31", "amount_fen": quarter,
+        {"id": "M1", "title": "驻站社工到岗", "type": "staffing_in_place", "due_on": "2026-03-31",
+         "amount_fen": quarter,
          "deliverables": ["每站3名专业社工到岗"]},
         {"id": "M2", "title": "养老服务入户探访", "type": "service_volume", "domain": "elderly", "due_on": "2026-06-30",
          "amount_fen": quarter, "deliverables": ["入户服务"],
          "evidence": {"metric": {"name": "services_delivered", "target": 2}, "documents_required": True}},
-        {"id": "M3", "title": "中期评估合格", "type": "evaluation_passed", "due_on": "2026-09-30", "amount_fen": quarter,
+        {"id": "M3", "title": "中期评估合格", "type": "evaluation_passed", "due_on": "2026-09-30",
+         "amount_fen": quarter,
          "evidence": {"min_grade": "合格"}},
         {"id": "M4", "title": "年度服务总结", "type": "report", "due_on": "2026-12-31",
          "amount_fen": amount_fen - 3 * quarter},
@@ -226,7 +228,7 @@ def awarded_contract(funding, viewer: dict, clock, **contract_overrides) -> dict
     bids = [funding.record_bid(viewer, tender["id"], bid_input(1)),
             funding.record_bid(viewer, tender["id"], bid_input(2, price_fen=1_000_000_00))]
     clock.advance(days=40)
-    for bid, score in zip(bids, (90, 80)):
+    for bid, score in zip(bids, (90, 80), strict=False):
         version = funding.get_tenders(viewer, [tender["id"]])[0]["version"]
         funding.review_bid(viewer, tender["id"], bid["id"], review_input(version, bid, score))
     version = funding.get_tenders(viewer, [tender["id"]])[0]["version"]

@@ -45,7 +45,8 @@ def staff_member(station_id: str, number: int, hours: float = 12.5) -> dict:
                           "obtained_on": "2021-06-01", "school": None, "graduation_year": None,
                           "major_is_social_work": True},
         "professional": True, "training_hours_this_year": hours,
-        "training": [{"id": "trn-1", "date": "2024-03-01", "hours": hours, "topic": "个案工作实务", "provider": "镇江市民政局"}],
+        "training": [{"id": "trn-1", "date": "2024-03-01", "hours": hours, "topic": "个案工作实务",
+                      "provider": "镇江市民政局"}],
     }
 
 

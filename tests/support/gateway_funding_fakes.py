@@ -221,7 +221,8 @@ class FakeFunding:
         figures = {"allocated_fen": 60_000_000_000, "contracted_fen": 60_000_000, "disbursed_fen": 1_000_000,
                    "flagged_fen": 500_000, "remaining_fen": 59_998_500_000}
         return {"region_code": region,
-                "rows": [{"source_id": "src_1", "source_name": "2026年丹阳市社工站建设财政资金", "source_kind": "fiscal",
+                "rows": [{"source_id": "src_1", "source_name": "2026年丹阳市社工站建设财政资金",
+                          "source_kind": "fiscal",
                           "source_domain": None, "year": 2026, "source_region_code": COUNTY, **figures,
                           "unallocated_fen": 40_000_000}],
                 "by_year": [{"year": 2026, **figures}], "by_kind": [{"source_kind": "fiscal", **figures}],

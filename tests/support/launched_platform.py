@@ -19,7 +19,7 @@ from tests.support.waiting import wait_for
 class LaunchedPlatform:
     def __init__(self, workdir: Path, amqp_uri: str, **env: str):
         self.workdir = workdir
-        self.port_base = free_port_block(5)
+        self.port_base = free_port_block(6)
         self.console_path = workdir / "console.txt"
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(workdir / "data"),
                     "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
@@ -48,7 +48,7 @@ class LaunchedPlatform:
         return int(self.wait_for_console(rf"{service}\s+ready on :\d+ \(pid (\d+)\)", 5).group(1))
 
     def port_of(self, service: str) -> int:
-        offsets = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4}
+        offsets = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5}
         return self.port_base + offsets[service]
 
     def stop(self, timeout: float = 60) -> int:

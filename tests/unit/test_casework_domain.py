@@ -42,7 +42,8 @@ def test_entered_birth_date_or_sex_that_disagrees_with_the_number_is_refused():
     number = id_number(date(1988, 2, 29), 4, female=True)
     with pytest.raises(ValidationFailed) as caught:
         domain.settle_identity({"id_number": number, "birth_date": date(1988, 3, 1)}, "members.1")
-    assert "members.1.birth_date" in caught.value.details and "1988-02-29" in caught.value.details["members.1.birth_date"][0]
+    assert "members.1.birth_date" in caught.value.details
+    assert "1988-02-29" in caught.value.details["members.1.birth_date"][0]
     with pytest.raises(ValidationFailed) as caught:
         domain.settle_identity({"id_number": number, "sex": "male"}, "members.1")
     assert "members.1.sex" in caught.value.details
@@ -89,7 +90,8 @@ def test_one_head_and_no_repeated_id_numbers():
     with pytest.raises(ValidationFailed, match="exactly one head"):
         domain.check_members([{"relationship": "head"}, {"relationship": "head"}])
     with pytest.raises(ValidationFailed) as caught:
-        domain.check_members([{"relationship": "head", "id_number": number}, {"relationship": "son", "id_number": number}])
+        domain.check_members([{"relationship": "head", "id_number": number},
+                              {"relationship": "son", "id_number": number}])
     assert "members.1.id_number" in caught.value.details
 
 
@@ -221,7 +223,8 @@ def test_needs_event_carries_no_personal_data_and_fits_its_contract():
     members = [member("p1", birth="1950-01-01", tags=["elderly_living_alone"], name="张三", phone_masked="139****0001"),
                member("p2", birth="2015-01-01", relationship="grandson", tags=["left_behind_child"])]
     hh, version = assess(household(members), date(2026, 1, 1), needs=[
-        {"domain": "elderly", "need_type": "home_visit", "severity": "medium", "description": "探访", "person_ids": ["p1"]},
+        {"domain": "elderly", "need_type": "home_visit", "severity": "medium", "description": "探访",
+         "person_ids": ["p1"]},
         {"domain": "other", "need_type": "other", "severity": "low", "description": "学业", "person_ids": ["p2"]}])
     payload = domain.jsonable(domain.needs_event_payload(hh, version, TODAY))
     NEEDS_ASSESSED.validate(payload)
@@ -234,7 +237,8 @@ def test_needs_event_carries_no_personal_data_and_fits_its_contract():
 # --- cases ---------------------------------------------------------------------------------------
 def new_case(stage="intake", **extra):
     case = domain.new_case({"domain": "elderly", "source": "outreach", "summary": "探访", "opened_on": TODAY,
-                            "assigned_staff_id": "stf_worker", "person_id": "p1"}, household(), "cs1", WORKER, NOW, TODAY)
+                            "assigned_staff_id": "stf_worker",
+                            "person_id": "p1"}, household(), "cs1", WORKER, NOW, TODAY)
     return {**case, "_version": 1, "stage": stage, **extra}
 
 
@@ -454,8 +458,10 @@ def test_visits_cannot_be_in_the_future():
 
 
 # --- consent and referrals ------------------------------------------------------------------------
-FAMILY = [member("mum", birth="1987-01-01", relationship="head"), member("kid", birth="2015-01-01", relationship="daughter"),
-          member("teen", birth="2010-01-01", relationship="son"), member("dad", birth="1985-01-01", relationship="spouse")]
+FAMILY = [member("mum", birth="1987-01-01", relationship="head"),
+          member("kid", birth="2015-01-01", relationship="daughter"),
+          member("teen", birth="2010-01-01", relationship="son"),
+          member("dad", birth="1985-01-01", relationship="spouse")]
 
 
 def consent(person_id, **extra):
@@ -520,7 +526,8 @@ def test_sharing_personal_data_in_a_referral_needs_consent_or_a_legal_basis():
     withdrawn_hh = {**hh, "consents": [domain.withdraw_consent(consent("mum"), TODAY, "x", TODAY)]}
     with pytest.raises(ValidationFailed):
         domain.check_sharing_basis({"shares_personal_data": True,
-                                    "sharing_basis": {"kind": "consent", "consent_id": "cn_mum"}}, case, withdrawn_hh, TODAY)
+                                    "sharing_basis": {"kind": "consent",
+                                                      "consent_id": "cn_mum"}}, case, withdrawn_hh, TODAY)
 
 
 def test_referral_answers_follow_their_order():
@@ -560,8 +567,10 @@ def test_campaign_targets_by_tag_and_age():
 
 
 def test_duplicate_flags_resolve_for_either_side():
-    flags = [domain.duplicate_flag("df1", "p_new", [{"household_id": "h0", "person_id": "p_old", "reason": "x"}], TODAY),
-             domain.duplicate_flag("df2", "p_third", [{"household_id": "h0", "person_id": "p_z", "reason": "x"}], TODAY)]
+    flags = [domain.duplicate_flag("df1", "p_new",
+                                   [{"household_id": "h0", "person_id": "p_old", "reason": "x"}], TODAY),
+             domain.duplicate_flag("df2", "p_third",
+                                   [{"household_id": "h0", "person_id": "p_z", "reason": "x"}], TODAY)]
     resolved = domain.resolve_flags(flags, {"p_old"}, "merged", {"by": "x"})
     assert [f["status"] for f in resolved] == ["merged", "open"] and domain.open_flag_count(resolved) == 1
 

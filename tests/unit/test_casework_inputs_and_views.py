@@ -110,7 +110,8 @@ def test_case_view_hides_a_crisis_case_s_identity_outside_the_team():
             "crisis": {"episode": 1, "flagged_at": "2026-06-30T04:00:00.000000Z", "flagged_by": "stf",
                        "contact_due_at": "2026-07-01T04:00:00.000000Z", "first_contact_at": None,
                        "first_contact_late": None, "overdue_at": None, "resolved_at": None, "notes_encrypted": "gAAAA"},
-            "crisis_history": [], "crisis_state": "awaiting_contact", "crisis_contact_due_at": "2026-07-01T04:00:00.000000Z",
+            "crisis_history": [], "crisis_state": "awaiting_contact",
+            "crisis_contact_due_at": "2026-07-01T04:00:00.000000Z",
             "follow_up_due_on": "", "queue_rank": 0, "_version": 1}
     outside = views.case_view(case, in_team=False, worker_current=True, now=NOW)
     assert outside["identity_protected"] and outside["household_id"] is None and outside["summary"] is None

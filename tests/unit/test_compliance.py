@@ -22,7 +22,8 @@ def member(staff_id="s1", start="2020-01-01", end=None, hours=(), professional=T
 
 
 def station(area=40.0, signboard=True, residents=30_000, staff=None):
-    return {"_id": "ST1", "name": "X", "region_code": "321181001", "venue": {"office_area_m2": area, "signboard_hung": signboard},
+    return {"_id": "ST1", "name": "X", "region_code": "321181001",
+            "venue": {"office_area_m2": area, "signboard_hung": signboard},
             "population": {"residents": residents, "year": 2025} if residents is not None else None,
             "staff": staff if staff is not None else [member("a"), member("b"), member("c")]}
 

@@ -30,3 +30,10 @@ def test_bad_numbers_are_named():
         Settings.from_env({"SHEGONG_RPC_TIMEOUT_SECONDS": "ten"})
     with pytest.raises(ConfigurationError, match="SHEGONG_ENV"):
         Settings.from_env({"SHEGONG_ENV": "staging"})
+
+
+def test_idempotency_records_are_kept_48_hours_unless_configured():
+    assert Settings.from_env({}).idempotency_retention_hours == 48
+    assert Settings.from_env({"SHEGONG_IDEMPOTENCY_RETENTION_HOURS": "72"}).idempotency_retention_hours == 72
+    with pytest.raises(ConfigurationError, match="SHEGONG_IDEMPOTENCY_RETENTION_HOURS"):
+        Settings.from_env({"SHEGONG_IDEMPOTENCY_RETENTION_HOURS": "0"})

@@ -68,12 +68,14 @@ def test_budget_line_stays_inside_the_source_region_and_earmark():
     lottery = source(kind="lottery", domain="elderly")
     with pytest.raises(RuleViolation, match="养老服务"):
         line_for(lottery, project={"name": "儿童项目", "region_code": "321181"}, domain="children")
-    assert line_for(lottery, project={"name": "养老项目", "region_code": "321181"}, domain="elderly")["earmark"]["domains"] == ["elderly"]
+    assert line_for(lottery, project={"name": "养老项目", "region_code": "321181"},
+                    domain="elderly")["earmark"]["domains"] == ["elderly"]
 
 
 def test_earmark_problems_give_each_reason():
     earmark = {"domains": ["elderly"], "region_codes": ["321181"], "station_ids": [fx.STATION]}
-    assert earmarks.problems(earmark, domain="elderly", station_ids=[fx.STATION], region_codes=[], source_name="S") == []
+    assert earmarks.problems(earmark, domain="elderly", station_ids=[fx.STATION], region_codes=[],
+                             source_name="S") == []
     found = earmarks.problems(earmark, domain="children", station_ids=[fx.OTHER_COUNTY_STATION], region_codes=[],
                               source_name="福彩")
     assert len(found) == 3 and all(p.startswith("专款专用: 福彩") for p in found)

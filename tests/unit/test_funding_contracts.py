@@ -16,7 +16,8 @@ def test_signing_checks_pay_against_the_local_average_wage():
     assert contract["_id"] == "ctr_1" and contract["operator"]["credit_code"] == fx.operator(1)["credit_code"]
     assert contract["staffing_promise"]["reference_wage"]["monthly_wage_fen"] == fx.AVERAGE_WAGE_FEN
     with pytest.raises(RuleViolation, match="below the local average wage"):
-        signed(staffing_promise={"professional_social_workers_per_station": 3, "monthly_pay_fen": fx.AVERAGE_WAGE_FEN - 1})
+        signed(staffing_promise={"professional_social_workers_per_station": 3,
+                                 "monthly_pay_fen": fx.AVERAGE_WAGE_FEN - 1})
     assert signed(staffing_promise={"professional_social_workers_per_station": 3,
                                     "monthly_pay_fen": fx.AVERAGE_WAGE_FEN})["amount_fen"] == AMOUNT
     with pytest.raises(RuleViolation, match="no local average wage"):
@@ -26,7 +27,8 @@ def test_signing_checks_pay_against_the_local_average_wage():
 def test_signing_needs_an_award_and_consistent_milestones():
     tender = awarded_tender()
     with pytest.raises(Conflict, match="has no award"):
-        contracts.new_contract({**tender, "status": "published"}, load(ContractInputSchema, fx.contract_input()), WAGE, "u")
+        contracts.new_contract({**tender, "status": "published"}, load(ContractInputSchema, fx.contract_input()),
+                               WAGE, "u")
     short = fx.milestones()
     short[-1]["amount_fen"] -= 1
     with pytest.raises(ValidationFailed, match="add up to"):
@@ -88,7 +90,8 @@ def test_a_disbursement_cannot_exceed_the_budget_line_commitment():
 def test_a_disbursement_cannot_exceed_the_contract():
     contract = funded(signed(amount_fen=40_000_000, milestones=fx.milestones(40_000_000)), (line(), 40_000_000))
     for index, milestone in enumerate(contract["milestones"]):
-        contract = pay(contract, milestone_id=milestone["id"], amount_fen=milestone["amount_fen"], voucher_number=f"V{index}")
+        contract = pay(contract, milestone_id=milestone["id"], amount_fen=milestone["amount_fen"],
+                       voucher_number=f"V{index}")
     assert contract["paid_fen"] == 40_000_000
     with pytest.raises(RuleViolation, match="exceeds the contract: 0.00 元"):
         pay(contract, milestone_id="M1", amount_fen=1, voucher_number="V9")
@@ -98,7 +101,8 @@ def test_payments_are_exact_in_fen():
     contract = funded(signed(), (line(), 30_000_000))
     for index in range(7):
         contract = pay(contract, amount_fen=3_333_333, voucher_number=f"V{index}")
-    assert contract["paid_fen"] == 23_333_331 == contract["funding"][0]["paid_fen"] == contract["milestones"][3]["paid_fen"]
+    assert (contract["paid_fen"] == 23_333_331 == contract["funding"][0]["paid_fen"]
+            == contract["milestones"][3]["paid_fen"])
     with pytest.raises(ValidationFailed):
         fx.payment(amount_fen=1.5)
 
@@ -133,7 +137,8 @@ def test_evidence_rules():
     m2, m3, m4, m1 = (contracts.find_milestone(contract, m) for m in ("M2", "M3", "M4", "M1"))
     no_facts = {"figures": {}, "staffing": [], "evaluation": None, "evaluation_passes": False}
     problems, _ = contracts.evidence_problems(m2, {}, no_facts)
-    assert problems == ["supporting documents (reports, registers, receipts)", "services_delivered reached 0 of the 2 promised"]
+    assert problems == ["supporting documents (reports, registers, receipts)",
+                        "services_delivered reached 0 of the 2 promised"]
     problems, recorded = contracts.evidence_problems(m2, {"documents": fx.documents()},
                                                      {**no_facts, "figures": {"services_delivered": 2}})
     assert problems == [] and recorded["platform_figures"]["value"] == 2
@@ -190,7 +195,8 @@ def test_amendments_cannot_undo_what_was_paid_or_committed():
     with pytest.raises(RuleViolation, match="already committed or paid"):
         amendment(contract, reason="压缩预算", amount_fen=50_000_000, milestones=fx.milestones(50_000_000))
     smaller = fx.milestones()
-    smaller[3]["amount_fen"], smaller[0]["amount_fen"] = 19_999_999, smaller[0]["amount_fen"] + smaller[3]["amount_fen"] - 19_999_999
+    moved = smaller[3]["amount_fen"] - 19_999_999
+    smaller[3]["amount_fen"], smaller[0]["amount_fen"] = 19_999_999, smaller[0]["amount_fen"] + moved
     with pytest.raises(RuleViolation, match="already paid or holds"):
         amendment(contract, reason="调整节点金额", milestones=smaller)
     without_m4 = fx.milestones()[:3]

@@ -88,7 +88,8 @@ def test_scoring_is_for_the_commissioned_evaluators_until_completion():
         evaluation.complete(partial, "未完成", date(2026, 9, 2))
     done = {**scored(doc, lambda i: 7), **evaluation.complete(scored(doc, lambda i: 7), "良", date(2026, 9, 2))}
     with pytest.raises(Conflict):
-        evaluation.record_scores(done, [{"indicator": "A1", "score": 10, "comment": "改分", "evidence": []}], "ev1", NOW)
+        evaluation.record_scores(done, [{"indicator": "A1", "score": 10, "comment": "改分", "evidence": []}],
+                                 "ev1", NOW)
 
 
 def test_a_grade_gate_uses_the_evaluations_own_scheme():

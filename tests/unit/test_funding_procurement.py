@@ -141,7 +141,8 @@ def test_award_goes_to_a_reviewed_qualified_bid_and_explains_any_other_choice():
         procurement.award(doc, "bid_2", None, after)
     assert procurement.award(doc, "bid_2", "较低价格且评分接近", after)["award"]["amount_fen"] == 1_000_000_00
     awarded = procurement.award(doc, "bid_1", None, after)
-    assert awarded["status"] == "awarded" and awarded["award"]["operator"]["credit_code"] == fx.operator(1)["credit_code"]
+    assert awarded["status"] == "awarded"
+    assert awarded["award"]["operator"]["credit_code"] == fx.operator(1)["credit_code"]
     with pytest.raises(NotFound):
         procurement.award(doc, "bid_unknown", "x" * 5, after)
 

@@ -42,12 +42,17 @@ def test_view_rows_subtotals_and_unallocated():
 
 
 def test_cost_per_household_visit_and_volunteer_hour():
-    spending = [{"source_id": "s1", "source_name": "财政", "source_kind": "fiscal", "region_code": "321181001", "amount_fen": 1_000_000},
-                {"source_id": "s2", "source_name": "福彩", "source_kind": "lottery", "region_code": "321181002", "amount_fen": 500_001}]
+    spending = [{"source_id": "s1", "source_name": "财政", "source_kind": "fiscal", "region_code": "321181001",
+                 "amount_fen": 1_000_000},
+                {"source_id": "s2", "source_name": "福彩", "source_kind": "lottery", "region_code": "321181002",
+                 "amount_fen": 500_001}]
     activity = [
-        {"kind": "service_delivered", "household_id": "h1", "township_code": "321181001", "hours_tenths": 25, "volunteer": True},
-        {"kind": "service_delivered", "household_id": "h2", "township_code": "321181001", "hours_tenths": 15, "volunteer": True},
-        {"kind": "service_delivered", "household_id": "h2", "township_code": "321181002", "hours_tenths": 30, "volunteer": False},
+        {"kind": "service_delivered", "household_id": "h1", "township_code": "321181001", "hours_tenths": 25,
+         "volunteer": True},
+        {"kind": "service_delivered", "household_id": "h2", "township_code": "321181001", "hours_tenths": 15,
+         "volunteer": True},
+        {"kind": "service_delivered", "household_id": "h2", "township_code": "321181002", "hours_tenths": 30,
+         "volunteer": False},
         {"kind": "needs_assessed", "household_id": "h3", "township_code": "321181002"},
         {"kind": "visit_logged", "household_id": "h1", "township_code": "321181001"},
     ]
@@ -58,7 +63,8 @@ def test_cost_per_household_visit_and_volunteer_hour():
                                "cost_per_visit_fen": 1_500_001, "cost_per_volunteer_hour_fen": 375_000}
     assert [r["cost_per_household_fen"] for r in result["by_source"]] == [333_333, 166_667]
     by_region = {r["region_code"]: r for r in result["by_region"]}
-    assert by_region["321181002"]["volunteer_hours"] == 0 and by_region["321181002"]["cost_per_volunteer_hour_fen"] is None
+    assert by_region["321181002"]["volunteer_hours"] == 0
+    assert by_region["321181002"]["cost_per_volunteer_hour_fen"] is None
     assert by_region["321181001"]["cost_per_household_fen"] == 500_000
 
 

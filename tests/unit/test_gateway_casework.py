@@ -436,7 +436,8 @@ def test_evaluators_read_masked_and_write_nothing():
         assert household["address"] is None and "*" in household["headName"]
         assert all(m["name"] == "受保护对象" or "*" in m["name"] for m in household["members"])
     refused = error_of(REGISTER, {"input": household_input()}, "evaluator", casework)
-    assert refused["extensions"]["code"] == "FORBIDDEN" and casework.repo.households.count({"address": "三里村5组8号"}) == 0
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+    assert casework.repo.households.count({"address": "三里村5组8号"}) == 0
 
 
 def test_officials_see_their_region_only_and_out_of_scope_looks_unknown():

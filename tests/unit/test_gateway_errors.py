@@ -82,7 +82,8 @@ def test_errors_from_the_registry_reach_the_client_through_the_endpoint():
     registry.failures["update_station"] = ConcurrentModification(
         "station changed since you read it", {"expected_version": ["is 2, you sent 1"]})
     response = gateway_request(ENDPOINT, registry, """mutation { updateStation(id: "ST321102001",
-        input: {expectedVersion: 1, name: "京口区第1街道社工站"}) { station { version } } }""", token=token_for("admin"))
+        input: {expectedVersion: 1, name: "京口区第1街道社工站"}) { station { version } } }""",
+                               token=token_for("admin"))
     body = response.json()
     assert response.status == 200 and body["data"] == {"updateStation": None}
     assert body["errors"][0]["extensions"] == {"code": "CONCURRENT_MODIFICATION",

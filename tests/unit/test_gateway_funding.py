@@ -349,7 +349,8 @@ def test_lists_are_priced_by_their_page_size_or_their_usual_length():
     assert cost("{ contracts(first: 10) { items { id disbursements(first: 2) { id } } } }") == 1 + 1 + 10 * (1 + 1 + 2)
     assert cost("{ contracts { items { milestones { id } } } }") == 1 + 1 + 50 * (1 + 6)
     assert cost("{ stations(first: 5) { items { contracts { id } } } }") == 1 + 1 + 5 * (1 + 3)
-    assert cost("{ disclosureFeed(first: 20) { items { ocid release } } }") == 1 + 1 + 20 * 2
+    # a release is a whole OCDS document: priced by what it holds, so a page of 20 is about the most
+    assert cost("{ disclosureFeed(first: 20) { items { ocid release } } }") == 1 + 1 + 20 * (1 + 240)
 
 
 def test_without_a_funding_client_funding_fields_are_unavailable_and_the_rest_answers():

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from graphql_sync_dataloaders import SyncDataLoader
 
+from gateway.dataloader import BatchQueue, DataLoader
 from gateway.execution import GraphQLEndpoint
-from gateway.loaders import batch_or_fail, gather
+from gateway.loaders import gather
 from gateway.schema import COST_MODEL, schema
 from services.common import config
 from services.common.errors import UpstreamUnavailable
@@ -95,13 +95,14 @@ def test_a_failing_batch_fails_only_the_fields_that_needed_it():
 
 def test_gather_combines_ready_and_pending_values():
     assert gather([1, 2], sum) == 3
-    loader = SyncDataLoader(lambda keys: [k * 2 for k in keys])
+    queue = BatchQueue()
+    loader = DataLoader(lambda keys: [k * 2 for k in keys], queue)
     combined = gather([loader.load(1), 5, loader.load(2)])
-    assert not combined.done() and combined.deferred_callback is not None
-    combined.deferred_callback()
+    assert not combined.done()
+    assert queue.dispatch_next() and not queue.dispatch_next()  # one batch for both keys
     assert combined.result() == [2, 5, 4]
-    failing = gather([SyncDataLoader(batch_or_fail(lambda keys: 1 / 0)).load(1)])
-    failing.deferred_callback()
+    failing = gather([DataLoader(lambda keys: 1 / 0, queue).load(1)])
+    queue.dispatch_next()
     with pytest.raises(ZeroDivisionError):
         failing.result()
     assert gather([]) == []

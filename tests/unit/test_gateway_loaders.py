@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from graphql_sync_dataloaders import SyncDataLoader
 
+from gateway.dataloader import BatchQueue, DataLoader
 from gateway.execution import GraphQLEndpoint
-from gateway.loaders import batch_or_fail, then
+from gateway.loaders import then
 from gateway.schema import COST_MODEL, schema
 from services.common import config
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
@@ -56,24 +56,15 @@ def test_station_by_id_is_batched_too():
     assert registry.count() == {"get_stations": 1, "staff_for_stations": 1}
 
 
-def test_a_failing_batch_becomes_one_error_per_key():
-    def broken(keys):
-        raise RuntimeError("down")
-    results = batch_or_fail(broken)(["a", "b"])
-    assert [str(r) for r in results] == ["down", "down"]
-    short = batch_or_fail(lambda keys: [1])(["a", "b"])
-    assert all(isinstance(r, RuntimeError) for r in short)
-
-
 def test_then_transforms_ready_and_pending_values():
     assert then(2, lambda v: v * 10) == 20
-    loader = SyncDataLoader(lambda keys: [k * 2 for k in keys])
-    pending = then(loader.load(3), lambda v: v + 1)
-    assert not pending.done() and pending.deferred_callback is not None
-    pending.deferred_callback()
+    queue = BatchQueue()
+    pending = then(DataLoader(lambda keys: [k * 2 for k in keys], queue).load(3), lambda v: v + 1)
+    assert not pending.done()
+    queue.dispatch_next()
     assert pending.result() == 7
-    failing = then(SyncDataLoader(batch_or_fail(lambda keys: 1 / 0)).load(1), lambda v: v)
-    failing.deferred_callback()
+    failing = then(DataLoader(lambda keys: 1 / 0, queue).load(1), lambda v: v)
+    queue.dispatch_next()
     with pytest.raises(ZeroDivisionError):
         failing.result()
 

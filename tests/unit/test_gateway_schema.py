@@ -64,7 +64,8 @@ def test_register_station_passes_snake_case_data_with_enum_values():
     assert body["data"]["registerStation"]["station"]["id"] == "ST321102005"
     (name, (data,)), = registry.writes
     assert name == "register_station"
-    assert data == {"township_code": "321102005", "name": "京口区第5街道社工站", "legal_form": "operated_by_organisation",
+    assert data == {"township_code": "321102005", "name": "京口区第5街道社工站",
+                    "legal_form": "operated_by_organisation",
                     "venue": {"office_area_m2": 55.5, "signboard_hung": True, "equipment": ["电脑"]},
                     "operator": {"name": "阳光社工中心", "credit_code": "52321102MJ0000001X"},
                     "population": None, "status": "operating", "status_since": "2024-01-02"}

@@ -136,7 +136,8 @@ def test_accepting_and_declining_proposals_and_the_unmet_rollup():
     assert need["status"] == "MATCHED"
     open_proposal = next(p for p in need["proposals"] if p["state"] == "PROPOSED")
     declined = ok(fake, """mutation ($need: ID!, $p: ID!, $v: Int!) { declineMatchProposal(needId: $need,
-        proposalId: $p, input: {expectedVersion: $v, reason: "距离太远"}) { need { version proposals { id state } } } }""",
+        proposalId: $p, input: {expectedVersion: $v, reason: "距离太远"}) {
+          need { version proposals { id state } } } }""",
                   {"need": need_id, "p": open_proposal["id"], "v": need["version"]}, token="worker")
     states = {p["id"]: p["state"] for p in declined["declineMatchProposal"]["need"]["proposals"]}
     assert states[open_proposal["id"]] == "DECLINED"
@@ -210,3 +211,35 @@ def test_cancelling_a_task_through_the_gateway_frees_the_volunteer():
                                    "input": {"expectedVersion": need["version"] + 1, "reason": "再次取消"}},
                     token="worker")
     assert again["code"] == "CONFLICT"
+
+
+REVIEW = """mutation ($id: ID!, $input: ReviewCommunityResourceInput!) { reviewCommunityResource(id: $id,
+    input: $input) { resource { reviews { outcome notes } } } }"""
+
+
+def test_a_resource_s_review_history_shows_every_outcome_the_service_stores():
+    fake = seeded(volunteers=1)
+    resource = fake.ids["resource"]
+    registered = ok(fake, "query ($id: ID!) { communityResource(id: $id) { version reviews { outcome } } }",
+                    {"id": resource})["communityResource"]
+    assert registered["reviews"] == [{"outcome": "REGISTERED"}]  # stored by the registration itself
+    reviewed = ok(fake, REVIEW, {"id": resource, "input": {"expectedVersion": registered["version"],
+                                                           "reviewedOn": "2026-02-01", "outcome": "UPDATED",
+                                                           "notes": "电话已更新"}}, "admin")
+    assert reviewed["reviewCommunityResource"]["resource"]["reviews"] == [
+        {"outcome": "REGISTERED", "notes": None}, {"outcome": "UPDATED", "notes": "电话已更新"}]
+
+
+def test_a_reviewer_cannot_claim_the_registration_outcome():
+    fake = seeded(volunteers=1)
+    body = run(fake, REVIEW, {"id": fake.ids["resource"], "input": {
+        "expectedVersion": 1, "reviewedOn": "2026-02-01", "outcome": "REGISTERED"}}, "admin")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "REGISTERED" in body["errors"][0]["message"]
+
+
+def test_the_review_enums_are_the_volunteers_service_s_own_values():
+    from gateway.schema.volunteers import ResourceReviewDecision, ResourceReviewOutcome
+    from services.volunteers import domain
+    assert {m.value for m in ResourceReviewOutcome} == set(domain.REVIEW_OUTCOMES)
+    assert {m.value for m in ResourceReviewDecision} == set(domain.REVIEW_DECISIONS)
+    assert set(domain.REVIEW_DECISIONS) < set(domain.REVIEW_OUTCOMES)

@@ -134,7 +134,8 @@ def test_resource_eligibility_capacity_and_opening_hours():
     assert score_resource(make_need(needed_by=date(2026, 6, 3)), weekend, TODAY).code == "not_available"
     best = score_resource(need, resource("r4", services=[offer("a", need_types=()), offer("b")]), TODAY)
     assert best.detail == {"service_id": "b"} and best.breakdown["skills"] == 25.0
-    assert score_resource(need, resource("r5", services=[offer(domain="children", need_types=())]), TODAY).code == "no_fit"
+    children_only = resource("r5", services=[offer(domain="children", need_types=())])
+    assert score_resource(need, children_only, TODAY).code == "no_fit"
 
 
 def test_charity_stock_respects_earmarks_and_prefers_stock_given_for_the_purpose():

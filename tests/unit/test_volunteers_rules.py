@@ -104,7 +104,8 @@ def test_earmarks_are_enforced_and_used_first_for_their_purpose():
                  lot("for-children", 5, domains=["children"]))
     with pytest.raises(RuleViolation) as refused:
         domain.allocate(line, 8, "elderly", "321181001001", set())
-    assert "earmark: only 7 of 12 袋 on hand may go to this household (5 袋 earmarked for children)" in str(refused.value)
+    assert ("earmark: only 7 of 12 袋 on hand may go to this household (5 袋 earmarked for children)"
+            in str(refused.value))
     taken, _ = domain.allocate(line, 4, "elderly", "321181001001", set())
     assert taken == [{"donation_id": "for-elderly", "quantity": 3}, {"donation_id": "old-general", "quantity": 1}]
 

@@ -1,0 +1,39 @@
+"""The read models, each a kernel Projection: caught up from its producers' event history at start,
+then fed live events; state and position are one document (`projections` collection, `_id` = name)."""
+from __future__ import annotations
+
+from services.casework import events as casework
+from services.common.eventlog import Projection
+from services.registry import events as registry
+from services.volunteers import events as volunteers
+
+from .domain import folds
+
+STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
+
+FOLDS = {
+    STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
+               (registry.STATION_UPDATED, folds.station_updated),
+               (registry.COMPLIANCE_CHANGED, folds.compliance_changed)],
+    STAFF: [(registry.STAFF_JOINED, folds.staff_joined), (registry.STAFF_LEFT, folds.staff_left),
+            (registry.QUALIFICATION_RECORDED, folds.qualification_recorded),
+            (registry.TRAINING_RECORDED, folds.training_recorded)],
+    HOUSEHOLDS: [(casework.HOUSEHOLD_REGISTERED, folds.household_registered),
+                 (casework.NEEDS_ASSESSED, folds.needs_assessed)],
+    CASES: [(casework.CASE_OPENED, folds.case_opened), (casework.CASE_STAGE_CHANGED, folds.case_stage_changed),
+            (casework.CASE_CLOSED, folds.case_closed), (casework.CRISIS_FLAGGED, folds.crisis_flagged),
+            (casework.CRISIS_CONTACT_OVERDUE, folds.crisis_contact_overdue),
+            (casework.VISIT_LOGGED, folds.first_contact)],
+    VISITS: [(casework.VISIT_LOGGED, folds.visit_logged)],
+    NEEDS: [(casework.NEEDS_ASSESSED, folds.needs_in_archive), (volunteers.SERVICE_DELIVERED, folds.need_served),
+            (volunteers.NEED_UNMET, folds.need_reported_unmet)],
+}
+NAMES = tuple(FOLDS)
+
+
+def projection(name: str) -> Projection:
+    return Projection(name, FOLDS[name])
+
+
+def producers_of(name: str) -> set[str]:
+    return {contract.producer for contract, _ in FOLDS[name]}

@@ -1,0 +1,96 @@
+"""The supervision service's repositories: the read models the projections keep, alerts, alert policies.
+
+Each read model is one projection document (`projections`, `_id` = its name; kernel eventlog.py);
+the roll-up reads all of them in one query by primary key. Alerts are aggregates with an outbox
+(their events go out through the relay); index declarations live here, once.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from services.common import eventlog
+from services.common.consumers import Inbox
+from services.common.storage import AggregateStore, Index, Page, all_of, outbox_indexes, page_key_indexes
+
+from . import projections
+from .domain.alerts import AlertPolicy
+from .domain.figures import ReadModels
+
+ALERTS, ALERT_POLICIES = "alerts", "alert_policies"
+ACTIVE = ("open", "acknowledged")
+
+INDEXES = [
+    *Inbox.indexes, *eventlog.INDEXES,
+    Index(ALERTS, (("region_code", 1),)),
+    Index(ALERTS, (("station_id", 1),)),
+    Index(ALERTS, (("status", 1),)),
+    Index(ALERT_POLICIES, (("region_code", 1), ("effective_from", 1)), unique=True),
+    *outbox_indexes(ALERTS),
+    *page_key_indexes(ALERTS),
+]
+
+
+class SupervisionRepository:
+    def __init__(self, db):
+        self.db = db
+        self.alerts = AlertRepository(db)
+
+    def read_models(self) -> ReadModels:
+        """The current state of every read model (empty ones before their first event)."""
+        states = {d["_id"]: d.get("state") or {}
+                  for d in self.db[eventlog.PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
+                                                              {"state": 1})}
+        cases = states.get(projections.CASES, {})
+        return ReadModels(stations=states.get(projections.STATIONS, {}).get("stations", {}),
+                          staff=states.get(projections.STAFF, {}).get("staff", {}),
+                          households=states.get(projections.HOUSEHOLDS, {}).get("households", {}),
+                          cases=cases.get("cases", {}), crisis=cases.get("crisis", {}),
+                          visits=states.get(projections.VISITS, {}).get("visits", {}),
+                          needs=states.get(projections.NEEDS, {}).get("needs", {}))
+
+    def positions(self) -> dict[str, dict[str, int]]:
+        """Read model → producer → the last event sequence folded in."""
+        return {d["_id"]: d.get("positions", {})
+                for d in self.db[eventlog.PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
+                                                            {"positions": 1})}
+
+    # alert policies ------------------------------------------------------------------------
+    def alert_policies(self) -> list[AlertPolicy]:
+        return [AlertPolicy(region_code=d["region_code"], effective_from=date.fromisoformat(d["effective_from"]),
+                            crisis_first_contact_hours=d["crisis_first_contact_hours"],
+                            need_unmet_days=d["need_unmet_days"], archive_review_months=d["archive_review_months"],
+                            source=d["source"])
+                for d in self.db[ALERT_POLICIES].find({})]
+
+    def save_alert_policy(self, policy: dict) -> None:
+        key = f"{policy['region_code']}:{policy['effective_from']}"
+        self.db[ALERT_POLICIES].replace_one({"_id": key}, {"_id": key, **policy}, upsert=True)
+
+
+class AlertRepository:
+    def __init__(self, db):
+        self.store = AggregateStore(db, ALERTS, "alert")
+
+    def page(self, scope: dict, filters: dict, after: str | None, limit: int) -> Page:
+        """Alerts within `scope` (a viewer's station filter) matching the filters, in id order."""
+        wanted = {key: filters[key] for key in ("station_id", "rule", "severity") if filters.get(key)}
+        if filters.get("status") == "active":
+            wanted["status"] = {"$in": list(ACTIVE)}
+        elif filters.get("status"):
+            wanted["status"] = filters["status"]
+        return self.store.page(all_of(scope, wanted), after, limit)
+
+    def get(self, alert_id: str) -> dict | None:
+        return self.store.get(alert_id)
+
+    def active(self) -> list[dict]:
+        return self.store.find({"status": {"$in": list(ACTIVE)}})
+
+    def known(self, alert_ids: list[str]) -> set[str]:
+        return {d["_id"] for d in self.store.collection.find({"_id": {"$in": alert_ids}}, {"_id": 1})}
+
+    def raise_alert(self, alert: dict, events) -> dict:
+        return self.store.insert(alert, events)
+
+    def change(self, alert_id: str, expected_version: int, changes: dict, events=()) -> int:
+        return self.store.update(alert_id, expected_version, changes, events)

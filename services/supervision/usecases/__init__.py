@@ -1,0 +1,1 @@
+"""Supervision use cases, one module per topic; service.py composes them."""
