@@ -18,8 +18,13 @@ from kombu import Connection, Queue
 from kombu.mixins import ConsumerMixin
 from nameko import config as nameko_config
 from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, CALL_ID_STACK_CONTEXT_KEY, DEFAULT_AMQP_URI, DEFAULT_HEARTBEAT,
-    HEARTBEAT_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY,
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    CALL_ID_STACK_CONTEXT_KEY,
+    DEFAULT_AMQP_URI,
+    DEFAULT_HEARTBEAT,
+    HEARTBEAT_CONFIG_KEY,
+    LOGIN_METHOD_CONFIG_KEY,
 )
 from nameko.containers import new_call_id
 from nameko.exceptions import RpcTimeout

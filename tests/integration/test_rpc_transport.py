@@ -17,8 +17,8 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.rpc import get_rpc_exchange
 
 from services.common.rpc import DEADLINE, TimedServiceRpc, rpc
-from services.common.rpc_transport import TRANSIENT
 from services.common.rpc_client import KernelRpcClient
+from services.common.rpc_transport import TRANSIENT
 from tests.support.containers import running
 
 
