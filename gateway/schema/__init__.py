@@ -10,7 +10,7 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import casework, funding, history, registry, supervision, supervision_alerts, volunteers
+from . import casework, funding, history, registry, supervision, supervision_alerts, supervision_work, volunteers
 from .casework import CaseworkQuery
 from .casework_mutations import CaseworkMutation
 from .funding import FundingQuery
@@ -20,18 +20,20 @@ from .registry import RegistryQuery
 from .registry_mutations import RegistryMutation
 from .supervision import SupervisionQuery
 from .supervision_alerts import AlertsMutation, AlertsQuery
+from .supervision_work import SupervisionWorkMutation, SupervisionWorkQuery
 from .volunteers import VolunteersQuery
 from .volunteers_mutations import VolunteersMutation
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
-            graphene.ObjectType):
+class Query(SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
+            FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation,
+               RegistryMutation, graphene.ObjectType):
     pass
 
 
@@ -40,7 +42,8 @@ schema = graphene.Schema(query=Query, mutation=Mutation)
 COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
-                                               **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES},
+                                               **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
+                                               **supervision_work.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
-                                   **supervision_alerts.LEAF_COSTS})
+                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS})

@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from services.common import clock
-from services.common.auth import ADMIN, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import ADMIN, STATION_STAFF, SUPERVISOR, Viewer, is_division_code, region_prefix
 from services.common.errors import (
     ConcurrentModification,
     Conflict,
@@ -35,6 +35,7 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher, mask_id_number, mask_phone
 from services.common.rpc import load
+from services.common.scope import load_for_write
 from services.common.storage import aggregate_document, all_of
 
 from . import domain, events, schemas, views
@@ -74,12 +75,9 @@ class Casework:
         return viewer.station_filter(region_field="region_code", id_field="station_id")
 
     def _station_for_write(self, viewer: Viewer, station_id: str, field: str = "station_id") -> dict:
-        station = self.repo.station(station_id)
-        if station is None or not viewer.sees_station(station_id, station["township_code"]):
-            raise ValidationFailed.field(field, "no such station in your scope (casework learns stations "
-                                                "from the registry's events)")
-        viewer.require_write(station_id=station_id, region_code=station["township_code"])
-        return station
+        # casework learns stations from the registry's events: one not yet learnt is unknown here too
+        return load_for_write(viewer, self.repo.station(station_id), "station", station_id, field=field,
+                              station_field="_id", region_field="township_code")
 
     def _visible_household(self, viewer: Viewer, household_id: str, field: str = "household_id") -> dict:
         household = self.repo.households.get(household_id)
@@ -146,7 +144,7 @@ class Casework:
 
     def _protected(self, viewer: Viewer, households: list[dict]) -> views.Visibility:
         """Which people of these households the viewer may not identify (crisis cases outside their team)."""
-        seen = views.Visibility(mask_names=viewer.role in ("evaluator", "public"))
+        seen = views.Visibility.for_viewer(viewer)
         if not households:
             return seen
         crisis_cases = self.repo.cases_of_households([h["_id"] for h in households],
@@ -354,11 +352,12 @@ class Casework:
                 if station_id not in stations:
                     try:
                         stations[station_id] = self._station_for_write(viewer, station_id)
-                    except (ValidationFailed, PermissionDenied) as exc:
+                    except (ValidationFailed, PermissionDenied, NotFound) as exc:
                         stations[station_id] = exc
-                if isinstance(stations[station_id], Exception):
-                    raise stations[station_id]
-                household, people, event = self._prepare_household(viewer, data, stations[station_id], today, "import")
+                station = stations[station_id]
+                if isinstance(station, Exception):
+                    raise station
+                household, people, event = self._prepare_household(viewer, data, station, today, "import")
                 for index, member in enumerate(household["members"]):
                     if member["id_index"] and member["id_index"] in numbers_in_batch:
                         raise ValidationFailed.field(f"members.{index}.id_number", "the same ID number is on row "
@@ -372,7 +371,7 @@ class Casework:
             except (ValidationFailed, RuleViolation) as exc:  # RuleViolation: a closed station
                 refused.extend(_refusals(number, exc.details))
                 continue
-            except PermissionDenied as exc:
+            except (PermissionDenied, NotFound) as exc:
                 refused.append({"row": number, "field": "station_id", "reason": exc.message})
                 continue
             prepared.append((number, household, people, event))
@@ -994,7 +993,7 @@ class Casework:
         """A visit to the household itself, e.g. a comprehensive-verification visit (`campaign_id`)."""
         data = load(schemas.HouseholdVisitSchema, data)
         household = self._household_for_write(viewer, household_id)
-        changes = {}
+        changes: dict[str, object] = {}
         if data.get("campaign_id"):
             campaign = self._visible_campaign(viewer, data["campaign_id"], "campaign_id")
             if not household["region_code"].startswith(region_prefix(campaign["region_code"])) or \
@@ -1159,7 +1158,8 @@ class Casework:
                                           [("queue_rank", 1), ("opened_at", 1), ("_id", 1)], f["limit"], after)
         page = docs[:f["limit"]]
         last = page[-1] if page else None
-        next_cursor = f"{last['queue_rank']}|{last['opened_at']}|{last['_id']}" if len(docs) > f["limit"] else None
+        next_cursor = (f"{last['queue_rank']}|{last['opened_at']}|{last['_id']}"
+                       if last is not None and len(docs) > f["limit"] else None)
         return {"items": self._case_views(viewer, page), "next_cursor": next_cursor, "total": total}
 
     def _overdue_condition(self) -> dict:
@@ -1174,7 +1174,7 @@ class Casework:
         found = self._visible_households(viewer, household_ids)
         cases = self.repo.cases_of_households(list(found)) if found else []
         shown = self._case_views(viewer, cases)
-        result = {hid: [] for hid in household_ids}
+        result: dict[str, list[dict]] = {hid: [] for hid in household_ids}
         for case, view in zip(cases, shown, strict=False):
             if not view["identity_protected"]:
                 result[case["household_id"]].append(view)
@@ -1185,13 +1185,14 @@ class Casework:
         result = {}
         for cid in case_ids:
             case = found.get(cid)
-            hidden = bool(case) and domain.is_crisis_case(case) and not self._in_case_team(viewer, case)
+            hidden = case is not None and domain.is_crisis_case(case) and not self._in_case_team(viewer, case)
             result[cid] = [views.visit_view(v, hidden) for v in case["visits"]] if case else []
         return result
 
     def services_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:
         found = self._visible_cases(viewer, case_ids)
-        return {cid: [views.service_view(s) for s in found[cid]["services"]] if cid in found else []
+        seen = views.Visibility.for_viewer(viewer)
+        return {cid: [views.service_view(s, seen) for s in found[cid]["services"]] if cid in found else []
                 for cid in case_ids}
 
     def referrals_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:
@@ -1241,7 +1242,7 @@ class Casework:
                                                 "stage": {"$in": list(domain.OPEN_STAGES)}}, "assigned_staff_id")
         crises = self.repo.count_by(CASES, {"station_id": {"$in": visible},
                                             "crisis_state": {"$in": list(domain.ACTIVE_CRISIS)}}, "assigned_staff_id")
-        result = {sid: [] for sid in station_ids}
+        result: dict[str, list[dict]] = {sid: [] for sid in station_ids}
         for member in staff:
             result[member["station_id"]].append({
                 "staff_id": member["_id"], "name": member.get("name"), "role": member.get("role"),
@@ -1265,7 +1266,7 @@ class Casework:
             return any(sid[2:].startswith(prefix) for sid in viewer.station_ids)
         # a campaign inside the viewer's region, or one covering it (a city-wide campaign for a county)
         return viewer.sees_region(campaign["region_code"]) or (
-            viewer.role in ("province", "city", "county", "evaluator") and bool(viewer.region)
+            viewer.role in ("province", "city", "county", "evaluator") and is_division_code(viewer.region)
             and region_prefix(viewer.region).startswith(region_prefix(campaign["region_code"])))
 
     def _visible_campaign(self, viewer: Viewer, campaign_id: str, field: str = "campaign_id") -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.validators import CreditCode, Fen, IdNumber, division_code, phone
+from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
 
 STATION_STATUSES = ("planned", "operating", "suspended", "closed")
 LEGAL_FORMS = ("registered_institution", "operated_by_organisation")
@@ -34,13 +34,13 @@ class PopulationSchema(Strict):
 
 
 class OrganisationSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    name = Name(2, 100, required=True)
     credit_code = CreditCode(required=True)
     contact_phone = fields.String(load_default=None, allow_none=True, validate=phone)
 
 
 class CoordinatorSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = Name(1, 40, required=True)
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
 
@@ -52,7 +52,7 @@ class StatusChangeSchema(Strict):
 
 class StationInputSchema(Strict):
     township_code = fields.String(required=True, validate=division_code)
-    name = fields.String(required=True, validate=validate.Length(min=4, max=60))
+    name = Name(4, 60, required=True)
     venue = fields.Nested(VenueSchema, required=True)
     population = fields.Nested(PopulationSchema, load_default=None, allow_none=True)
     legal_form = fields.String(required=True, validate=validate.OneOf(LEGAL_FORMS))
@@ -71,7 +71,7 @@ class StationInputSchema(Strict):
 
 class StationUpdateSchema(Strict):
     expected_version = fields.Integer(required=True, strict=True)
-    name = fields.String(validate=validate.Length(min=4, max=60))
+    name = Name(4, 60)
     venue = fields.Nested(VenueSchema)
     population = fields.Nested(PopulationSchema, allow_none=True)
     legal_form = fields.String(validate=validate.OneOf(LEGAL_FORMS))
@@ -109,7 +109,7 @@ class QualificationSchema(Strict):
 
 
 class StaffInputSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = Name(2, 40, required=True)
     id_number = IdNumber(required=True)
     phone = fields.String(required=True, validate=phone)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
@@ -176,3 +176,19 @@ class StationFilterSchema(Strict):
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ExportRecordSchema(Strict):
+    """A table exported from the dashboard, as the access log records it (issue 12)."""
+    table = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_-]{1,39}$"))
+    format = fields.String(required=True, validate=validate.OneOf(("csv", "xlsx")))
+    columns = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                          validate=validate.Length(min=1, max=40))
+    rows = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    region_code = fields.String(load_default=None, allow_none=True, validate=division_code)
+    station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+
+    @validates_schema
+    def _a_scope(self, data, **_kwargs):
+        if not data.get("region_code") and not data.get("station_id"):
+            raise ValidationError("name the region or the station the exported table is about", "region_code")

@@ -338,7 +338,7 @@ def reserve_service(resource: dict, service_id: str, task_id: str, need_id: str)
 
 
 def resource_view(resource: dict, today: date) -> dict:
-    load = {}
+    load: dict[str, int] = {}
     for task in resource["open_tasks"]:
         load[task["service_id"]] = load.get(task["service_id"], 0) + 1
     return {
@@ -366,7 +366,7 @@ def resource_view(resource: dict, today: date) -> dict:
 
 
 def resource_candidate(doc: dict) -> matching.ResourceCandidate:
-    load = {}
+    load: dict[str, int] = {}
     for task in doc["open_tasks"]:
         load[task["service_id"]] = load.get(task["service_id"], 0) + 1
     return matching.ResourceCandidate(
@@ -428,7 +428,8 @@ def allocate(stock: dict, quantity: int, domain: str, region_code: str, groups) 
     if quantity > available:
         raise RuleViolation(f"only {available} {stock['unit']} of {stock['item']} on hand; {quantity} requested",
                             {"quantity": [f"at most {available}"]})
-    eligible, blocked = [], {}
+    eligible: list[dict] = []
+    blocked: dict[str, int] = {}
     for lot in stock["lots"]:
         if lot["remaining"] == 0:
             continue
@@ -459,20 +460,23 @@ def _restricted(lot: dict) -> bool:
     return bool(r["domains"] or r["region_code"] or r["beneficiary_groups"])
 
 
-def stock_view(stock: dict) -> dict:
+def stock_view(stock: dict, viewer: Viewer) -> dict:
     return {
         "id": stock["_id"], "station_id": stock["station_id"], "township_code": stock["township_code"],
         "kind": stock["kind"], "category": stock["category"], "item": stock["item"], "unit": stock["unit"],
         "on_hand": on_hand(stock),
         "earmarked": sum(lot["remaining"] for lot in stock["lots"] if _restricted(lot)),
-        "lots": [lot_view(lot) for lot in stock["lots"] if lot["remaining"] > 0],
+        "lots": [lot_view(lot, viewer) for lot in stock["lots"] if lot["remaining"] > 0],
         "version": stock["_version"],
     }
 
 
-def lot_view(lot: dict) -> dict:
-    """A donated lot as callers see it: the donor's phone masked only (its ciphertext stays inside)."""
+def lot_view(lot: dict, viewer: Viewer) -> dict:
+    """A donated lot as callers see it: the donor's phone masked (its ciphertext stays inside), an
+    individual donor's name as the masking policy says; an organisation's name is not personal data."""
     donor = {k: v for k, v in lot["donor"].items() if k != "phone_encrypted"}
+    if donor.get("kind") == "individual" and donor.get("name"):
+        donor["name"] = masking.shown("CharityDonor.name", viewer, donor["name"])
     return {**lot, "donor": donor}
 
 
@@ -602,7 +606,10 @@ def require_decidable(need: dict, proposal: dict) -> None:
 
 
 def declined_reason(need: dict) -> str:
-    reasons = [f"{p['candidate_name']}: {p['decision_reason']}" for p in need["proposals"] if p["state"] == "declined"]
+    # Candidates by kind and id, never by name: this text is stored, shown and sent in events to anyone
+    # who may read the need, where names are masked by role (services/common/masking.py).
+    reasons = [f"{p['kind']} {p['candidate_id']}: {p['decision_reason']}" for p in need["proposals"]
+               if p["state"] == "declined"]
     return "all proposals declined (" + "; ".join(reasons) + ")"
 
 
@@ -620,7 +627,7 @@ def need_view(need: dict, viewer: Viewer) -> dict:
     }
 
 
-def _candidate_name(field: str, candidate: dict, viewer: Viewer) -> str:
+def _candidate_name(field: str, candidate: dict, viewer: Viewer) -> str | None:
     # Only a volunteer is a person; resources and charity stock carry organisation and item names.
     if candidate["kind"] != "volunteer":
         return candidate["candidate_name"]
@@ -641,7 +648,7 @@ def task_view(need: dict, task: dict, viewer: Viewer) -> dict:
 def task_window(start: datetime | None, end: datetime | None) -> tuple[str | None, str | None]:
     if (start is None) != (end is None):
         raise ValidationFailed.field("scheduled_end", "give both the scheduled start and end, or neither")
-    if start is None:
+    if start is None or end is None:
         return None, None
     if as_aware(end) <= as_aware(start):
         raise ValidationFailed.field("scheduled_end", "must be after the start")

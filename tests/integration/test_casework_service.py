@@ -264,7 +264,7 @@ def test_scopes_hide_other_regions_and_mask_for_evaluators(platform):
         platform.open_case(OTHER_COUNTY_VIEWER, {"household_id": household["id"], "domain": "elderly",
                                                  "source": "outreach", "summary": "入户探访需求",
                                                  "assigned_staff_id": WORKER})
-    with pytest.raises(ValidationFailed):  # station staff cannot register for another station
+    with pytest.raises(NotFound):  # another station is unknown to station staff, as any out-of-scope record
         platform.register_household(WORKER_VIEWER, {**elderly_household(10), "station_id": OTHER_STATION,
                                                     "community_code": "321102001001"})
     seen = platform.get_households(EVALUATOR_VIEWER, [household["id"]])[0]
