@@ -70,8 +70,8 @@ def run(url: str, env: dict | None, region: str, runs: int) -> None:
     api = sum(r["bytes"] for r in reports[-1]["responses"] if r["url"].endswith("/graphql"))
     requests = len(reports[-1]["responses"])
     print(f"dashboard first load, region {region}, {runs} cold runs (fresh browser each):")
-    print(f"  time to first figure: median {statistics.median(first):.0f} ms (min {min(first):.0f}, max {max(first):.0f})")
-    print(f"  time to interactive:  median {statistics.median(ready):.0f} ms (min {min(ready):.0f}, max {max(ready):.0f})")
+    for label, samples in (("time to first figure:", first), ("time to interactive: ", ready)):
+        print(f"  {label} median {statistics.median(samples):.0f} ms (min {min(samples):.0f}, max {max(samples):.0f})")
     print(f"  transfer: {transfer / 1024:.0f} KiB in {requests} responses "
           f"(static files {static / 1024:.0f} KiB, GraphQL answers {api / 1024:.0f} KiB)")
 

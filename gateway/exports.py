@@ -61,7 +61,7 @@ class ExportRequestSchema(Schema):
         for index, row in enumerate(data["rows"]):
             if len(row) != width:
                 raise ValidationError(f"row {index} has {len(row)} cells for {width} columns", "rows")
-            for column, value in zip(data["columns"], row, strict=True):
+            for column, value in zip(data["columns"], row, strict=False):
                 _check_cell(column["type"], value, index)
 
 
@@ -112,8 +112,7 @@ def parse(body: bytes) -> Export:
     if not data["region_code"] and not data["station_id"]:
         raise ValidationFailed.field("regionCode", "name the region or the station the table is about")
     masked = [[_MASKS[c["type"]](v) if c["type"] in _MASKS and v else v
-               for c, v in zip(data["columns"], row, strict=True)]
-              for row in data["rows"]]
+               for c, v in zip(data["columns"], row, strict=True)] for row in data["rows"]]
     return Export(data["format"], data["table"], data["title"], data["region_code"], data["station_id"],
                   data["columns"], masked)
 
@@ -174,7 +173,7 @@ def render_xlsx(export: Export) -> bytes:
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    sheet = workbook.worksheets[0]  # a new workbook's one (active) sheet
+    sheet = workbook.active
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", export.title)[:31]
     sheet.append([c["label"] for c in export.columns])
     for cell in sheet[1]:

@@ -39,14 +39,18 @@ class Platform:
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
-    def browse(self, scenario: str, **args) -> dict:
-        driver = subprocess.run([sys.executable, "-m", "tests.support.dashboard_browser", scenario, self.url,
-                                 json.dumps(args)], cwd=ROOT, capture_output=True, text=True, timeout=150)
+    def browse(self, scenarios: dict) -> dict:
+        """Run the scenarios in one Chromium (a context each): one browser start for the module."""
+        driver = subprocess.run([sys.executable, "-m", "tests.support.dashboard_browser", "several", self.url,
+                                 json.dumps(scenarios)], cwd=ROOT, capture_output=True, text=True, timeout=400)
         assert driver.returncode == 0, driver.stderr[-4000:]
-        report = json.loads(driver.stdout)
-        assert report["left_the_gateway"] == [], report["left_the_gateway"]
-        assert report["page_errors"] == [] and report["console_errors"] == [], report
-        return report
+        return json.loads(driver.stdout)
+
+
+def _well_behaved(report: dict) -> dict:
+    assert report["left_the_gateway"] == [], report["left_the_gateway"]
+    assert report["page_errors"] == [] and report["console_errors"] == [], report
+    return report
 
 
 def _pending_events(store_uri: str) -> int:
@@ -117,14 +121,41 @@ def _api_figures(platform: Platform, token: str, code: str) -> dict:
     }, "stations": stations}
 
 
-def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_exports_the_station_table(
-        platform, tmp_path):
-    token = platform.token("--role", "county", "--region", COUNTY)
-    api = _api_figures(platform, token, COUNTY)
-    assert api["figures"]["stations"] == 2 and api["figures"]["cases"] > 0  # the slice seeded what we compare
+@pytest.fixture(scope="module")
+def browsed(platform, tmp_path_factory):
+    """What the API says for each scenario's user, then the three scenarios in one browser run."""
+    county_token = platform.token("--role", "county", "--region", COUNTY)
+    api = _api_figures(platform, county_token, COUNTY)
+    filter_for = api["stations"][1]["name"]
 
-    name = api["stations"][1]["name"]
-    report = platform.browse("county", token=token, filter=name[-6:], download_dir=str(tmp_path))
+    city_token = platform.token("--role", "city", "--region", CITY)
+    county_name = platform.graphql(city_token, "query($c: String!) { region(code: $c) { name } }",
+                                   c=COUNTY)["region"]["name"]
+    first = platform.graphql(city_token, """query($c: String) { stations(region: $c, first: 1) {
+        items { id name staff { name idNumber employmentEnd } } } }""", c=COUNTY)["stations"]["items"][0]
+
+    admin = platform.token("--role", "admin")
+    own, other = [s["id"] for s in platform.graphql(admin, """query($c: String) {
+        stations(region: $c, first: 2) { items { id } } }""", c=COUNTY)["stations"]["items"]]
+    elsewhere = platform.graphql(admin, "query($c: String) { stations(region: $c, first: 1) { items { id } } }",
+                                 c=OTHER_COUNTY)["stations"]["items"][0]["id"]
+    staff_token = platform.token("--role", "station_staff", "--station", own)
+
+    downloads = tmp_path_factory.mktemp("downloads")
+    reports = platform.browse({
+        "county": {"token": county_token, "filter": filter_for[-6:], "download_dir": str(downloads)},
+        "drill": {"token": city_token, "county_name": county_name, "county_code": COUNTY,
+                  "station_name": first["name"], "figure": "cases"},
+        "station": {"token": staff_token, "other": other, "other_county": OTHER_COUNTY}})
+    return {"county_token": county_token, "api": api, "filter_for": filter_for, "city_token": city_token,
+            "first": first, "own": own, "other": other, "elsewhere": elsewhere, "reports": reports}
+
+
+def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_exports_the_station_table(
+        platform, browsed):
+    token, api, name = browsed["county_token"], browsed["api"], browsed["filter_for"]
+    assert api["figures"]["stations"] == 2 and api["figures"]["cases"] > 0  # the slice seeded what we compare
+    report = _well_behaved(browsed["reports"]["county"])
 
     assert report["region"] == COUNTY
     shown = {key: figure["value"] for key, figure in report["figures"].items()}
@@ -155,8 +186,8 @@ def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_
     assert csv_text.splitlines()[0].startswith("站点,县（市、区）") and len(csv_text.splitlines()) == len(rows) + 1
 
     # Each export is in the access log: who, which table, which region.
-    log = platform.graphql(token, "{ viewer { userId } "
-                                  "accessLog(first: 20) { userId subjectType subjectId fields reason } }")
+    log = platform.graphql(token, """{ viewer { userId }
+        accessLog(first: 20) { userId subjectType subjectId fields reason } }""")
     exported = [e for e in log["accessLog"] if e["subjectType"] == "export" and e["subjectId"] == "stations"
                 and e["userId"] == log["viewer"]["userId"]]
     assert sorted(e["reason"].split()[0] for e in exported) == ["csv", "xlsx"], log
@@ -176,14 +207,9 @@ def test_an_export_outside_the_callers_scope_is_refused_and_not_logged(platform)
     assert log["viewer"]["userId"] not in {e["userId"] for e in log["accessLog"]}
 
 
-def test_drill_down_from_the_city_to_a_county_and_on_to_a_station(platform):
-    token = platform.token("--role", "city", "--region", CITY)
-    county = platform.graphql(token, "query($c: String!) { region(code: $c) { name } }", c=COUNTY)["region"]["name"]
-    first = platform.graphql(token, """query($c: String) { stations(region: $c, first: 1) {
-        items { id name staff { name idNumber employmentEnd } } } }""", c=COUNTY)["stations"]["items"][0]
-
-    report = platform.browse("drill", token=token, county_name=county, county_code=COUNTY, station_name=first["name"],
-                             figure="cases")
+def test_drill_down_from_the_city_to_a_county_and_on_to_a_station(platform, browsed):
+    token, first = browsed["city_token"], browsed["first"]
+    report = _well_behaved(browsed["reports"]["drill"])
 
     city_view, drilled, county_view, station_view = report["trail"]
     assert city_view["region"] == CITY
@@ -197,15 +223,9 @@ def test_drill_down_from_the_city_to_a_county_and_on_to_a_station(platform):
     assert len(station_view["rules"]["rows"]) == 6
 
 
-def test_a_station_staff_token_sees_its_own_station_and_not_another(platform):
-    admin = platform.token("--role", "admin")
-    own, other = [s["id"] for s in platform.graphql(admin, """query($c: String) {
-        stations(region: $c, first: 2) { items { id } } }""", c=COUNTY)["stations"]["items"]]
-    elsewhere = platform.graphql(admin, "query($c: String) { stations(region: $c, first: 1) { items { id } } }",
-                                 c=OTHER_COUNTY)["stations"]["items"][0]["id"]
-    token = platform.token("--role", "station_staff", "--station", own)
-
-    report = platform.browse("station", token=token, other=other, other_county=OTHER_COUNTY)
+def test_a_station_staff_token_sees_its_own_station_and_not_another(browsed):
+    own, elsewhere = browsed["own"], browsed["elsewhere"]
+    report = _well_behaved(browsed["reports"]["station"])
 
     assert report["own"]["station"] == own and report["own"]["staff"]["rows"]
     assert report["other"] == {"not_found": True, "station_name": 0}

@@ -6,7 +6,8 @@ token field as a user would and reports what the page shows, read from the DOM:
 
     python -m tests.support.dashboard_browser SCENARIO GATEWAY_URL '{"token": "...", ...}'
 
-Scenarios: `county` (figures, station table filtered and sorted), `drill` (city → county → station),
+`several` takes {"SCENARIO": {...}, ...} and runs them in one browser. Scenarios: `county` (figures,
+station table filtered and sorted, exported), `drill` (city → county → station),
 `station` (a station-staff token opening its own station and another one), `load` (first-load timing for
 the benchmark), `screenshot` (a PNG of the view).
 """
@@ -25,14 +26,15 @@ READY = "main#view[data-ready='true']"
 class Session:
     """One browser context confined to the gateway, recording every request that tried to leave it."""
 
-    def __init__(self, playwright, gateway: str, viewport=(1280, 720)):
+    def __init__(self, playwright, gateway: str, viewport=(1280, 720), browser=None):
         self.gateway = gateway
         self.left_the_gateway: list[str] = []
         self.page_errors: list[str] = []
         self.console_errors: list[str] = []
         self.failed: list[str] = []
         self.responses: list[dict] = []
-        self.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        self.own_browser = browser is None
+        self.browser = browser or launch(playwright)
         self.context = self.browser.new_context(service_workers="block", accept_downloads=True,
                                                 viewport={"width": viewport[0], "height": viewport[1]})
         self.context.route("**/*", self._only_the_gateway)
@@ -74,8 +76,8 @@ class Session:
 
     def figures(self) -> dict:
         return self.page.evaluate("""() => Object.fromEntries(
-          [...document.querySelectorAll('.figure[data-figure]')].map(
-            f => [f.dataset.figure, {value: f.dataset.value === undefined ? null : Number(f.dataset.value),
+            [...document.querySelectorAll('.figure[data-figure]')].map(f => [f.dataset.figure, {
+                                     value: f.dataset.value === undefined ? null : Number(f.dataset.value),
                                      state: f.dataset.state || 'loading',
                                      text: f.querySelector('[data-role=value]').textContent}]))""")
 
@@ -94,7 +96,14 @@ class Session:
                 "console_errors": self.console_errors, "failed": self.failed, **extra}
 
     def close(self) -> None:
-        self.browser.close()
+        if self.own_browser:
+            self.browser.close()
+        else:
+            self.context.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 def county(session: Session, args: dict) -> dict:
@@ -167,9 +176,10 @@ def load(session: Session, args: dict) -> dict:
     first_figure = time.perf_counter() - started
     session.wait_ready()
     interactive = time.perf_counter() - started
-    timeline = page.evaluate("""() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-        .map(e => ({name: e.name.split('/').pop().slice(0, 40), start: Math.round(e.startTime),
-                    end: Math.round(e.responseEnd), bytes: e.encodedBodySize || 0}))""")
+    timeline = page.evaluate("""() => [...performance.getEntriesByType('navigation'),
+                                        ...performance.getEntriesByType('resource')].map(e => ({
+        name: e.name.split('/').pop().slice(0, 40), start: Math.round(e.startTime),
+        end: Math.round(e.responseEnd), bytes: e.encodedBodySize || 0}))""")
     return {"first_figure_s": first_figure, "interactive_s": interactive, "timeline": timeline,
             "transfer_bytes": sum(r["bytes"] for r in session.responses), "responses": session.responses}
 
@@ -184,14 +194,34 @@ def screenshot(session: Session, args: dict) -> dict:
 SCENARIOS = {"county": county, "drill": drill, "station": station, "load": load, "screenshot": screenshot}
 
 
+def several(playwright, gateway: str, scenarios: dict) -> dict:
+    """Several scenarios, each in a fresh context (its own storage and routes) of one browser: one
+    Chromium start instead of one per scenario."""
+    browser = launch(playwright)
+    reports = {}
+    try:
+        for name, args in scenarios.items():
+            session = Session(playwright, gateway, tuple(args.get("viewport", (1280, 720))), browser)
+            try:
+                reports[name] = session.report(**SCENARIOS[name](session, args))
+            finally:
+                session.close()
+    finally:
+        browser.close()
+    return reports
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 3 or argv[0] not in SCENARIOS:
+    if len(argv) != 3 or argv[0] not in (*SCENARIOS, "several"):
         print(__doc__, file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
 
     args = json.loads(argv[2])
     with sync_playwright() as playwright:
+        if argv[0] == "several":
+            print(json.dumps(several(playwright, _origin(argv[1]), args), ensure_ascii=False))
+            return 0
         session = Session(playwright, _origin(argv[1]), tuple(args.get("viewport", (1280, 720))))
         try:
             result = SCENARIOS[argv[0]](session, args)

@@ -33,9 +33,9 @@ def _queries() -> dict[str, str]:
             before = DATA_MODULE[:match.start()]
             template = re.findall(r"const fields = \w+\.map\(\([^)]*\) => `([^`]*)`\)", before)[-1]
             variable, values = EXPANSIONS[name]
-            fields = [template.replace("${i}", str(i)).replace("${" + variable + "}", str(v))
-                      for i, v in enumerate(values)]
-            text = re.sub(r"\$\{fields\.join\([^)]*\)\}", lambda _, lines=fields: "\n".join(lines), text)
+            expanded = "\n".join(template.replace("${i}", str(i)).replace("${" + variable + "}", str(v))
+                                 for i, v in enumerate(values))
+            text = re.sub(r"\$\{fields\.join\([^)]*\)\}", lambda _, joined=expanded: joined, text)
         assert "${" not in text, f"{name}: an interpolation the test does not expand"
         found[name] = text
     return found
