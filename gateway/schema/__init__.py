@@ -10,7 +10,8 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import casework, funding, history, registry, supervision, supervision_alerts, volunteers
+from . import accesslog, casework, funding, history, registry, supervision, supervision_alerts, volunteers
+from .accesslog import AccessLogQuery
 from .casework import CaseworkQuery
 from .casework_mutations import CaseworkMutation
 from .funding import FundingQuery
@@ -26,8 +27,8 @@ from .volunteers_mutations import VolunteersMutation
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
-            graphene.ObjectType):
+class Query(AccessLogQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery,
+            RegistryQuery, graphene.ObjectType):
     pass
 
 
@@ -40,7 +41,8 @@ schema = graphene.Schema(query=Query, mutation=Mutation)
 COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
-                                               **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES},
+                                               **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
+                                               **accesslog.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
                                    **supervision_alerts.LEAF_COSTS})
