@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install broker browser unit integration e2e deploy-check bench sdl clean
+.PHONY: run test install broker browser lint typecheck unit integration e2e deploy-check bench sdl clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -33,6 +33,13 @@ run: install broker
 
 test: install broker browser
 	$(VENV)/bin/pytest tests -q -p no:cacheprovider
+
+# ruff and mypy as configured in pyproject.toml (the versions pinned in constraints.txt); any finding fails.
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy
 
 unit: install
 	$(VENV)/bin/pytest tests/unit -q

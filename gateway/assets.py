@@ -2,10 +2,13 @@
 
 Nothing comes from a CDN: on a network without internet access GraphiQL still loads (issue 12).
 A URL names the file's content (`graphiql.min.<hash>.js`), so it can be cached for a year and a new
-vendored version reaches browsers at once; the pages that name these URLs are not cached.
+vendored version reaches browsers at once; the pages that name these URLs are not cached. Text files go
+gzip-compressed to clients that accept it (ECharts: 690 KB → about 230 KB), compressed once per file.
 """
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
@@ -53,10 +56,31 @@ def url_for(name: str) -> str:
     return ASSETS[name].url
 
 
-def response(path: str) -> Response:
+COMPRESSIBLE = ("text/", "application/json", "image/svg+xml")
+
+
+@functools.lru_cache(maxsize=64)
+def _gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for offer in (accept_encoding or "").lower().split(","):
+        name, _, params = offer.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def response(path: str, accept_encoding: str | None = None) -> Response:
     """The file when `path` is one of its content-hashed URLs, else 404 (a Response: nameko's tuples take text only)."""
     asset = _BY_URL.get(URL_PREFIX + path)
     if asset is None:
         return Response("not found\n", 404, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
-    return Response(asset.path.read_bytes(), 200, {"Content-Type": asset.media_type, "Cache-Control": IMMUTABLE,
-                                                   "X-Content-Type-Options": "nosniff"})
+    headers = {"Content-Type": asset.media_type, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+    if not asset.media_type.startswith(COMPRESSIBLE):
+        return Response(asset.path.read_bytes(), 200, headers)
+    headers["Vary"] = "Accept-Encoding"
+    if _accepts_gzip(accept_encoding):
+        return Response(_gzipped(asset.path), 200, {**headers, "Content-Encoding": "gzip"})
+    return Response(asset.path.read_bytes(), 200, headers)

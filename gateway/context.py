@@ -9,6 +9,7 @@ from services.common.errors import UpstreamUnavailable
 
 from .dataloader import BatchQueue
 from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders, VolunteersLoaders
+from .supervision_loaders import SupervisionLoaders
 
 
 class ViewerBoundClient:
@@ -94,3 +95,4 @@ class RequestContext:
         self.funding_loaders = FundingLoaders(self.funding, self.batches)
         self.casework_loaders = CaseworkLoaders(self.casework, self.batches)
         self.volunteers_loaders = VolunteersLoaders(self.volunteers, self.batches)
+        self.supervision_loaders = SupervisionLoaders(self.supervision, self.batches)

@@ -19,6 +19,7 @@ settled broke that sibling's callback, failing unrelated fields of the same requ
 """
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from types import CoroutineType
@@ -141,6 +142,10 @@ class BatchQueue:
     def add(self, loader: DataLoader) -> None:
         self._loaders.append(loader)
 
+    def forget(self) -> None:
+        """Drop the waiting batches: what waited for them was abandoned (a null took its place)."""
+        self._loaders.clear()
+
     def dispatch_next(self) -> bool:
         """Run the batch of the loader that has waited longest; False when none waits."""
         if not self._loaders:
@@ -207,7 +212,9 @@ class DataLoader:
 
 
 def _is_awaitable(value: Any) -> bool:
-    return isinstance(value, (Pending, CoroutineType))
+    # asked for every field value: an exact type test is the cheapest (nothing subclasses either)
+    kind = type(value)
+    return kind is Pending or kind is CoroutineType
 
 
 class BatchingExecutionContext(ExecutionContext):
@@ -232,6 +239,10 @@ class BatchingExecutionContext(ExecutionContext):
     def execute_fields_serially(self, parent_type, source_value, path, fields):
         results = {}
         for response_name, field_nodes in fields.items():
+            # An earlier field nulled by an error may have left work behind that nothing waits for:
+            # it must not run (nor read) during this one.
+            self._runnable.clear()
+            self._batches.forget()
             self.before_serial_field()
             result = self.execute_field(parent_type, source_value, field_nodes,
                                         Path(path, response_name, parent_type.name))
@@ -242,7 +253,7 @@ class BatchingExecutionContext(ExecutionContext):
         return results
 
     def execute_fields(self, parent_type, source_value, path, fields):
-        results = {}
+        results: dict[str, Any] = {}
         waiting = []
         for response_name, field_nodes in fields.items():
             result = self.execute_field(parent_type, source_value, field_nodes,
@@ -266,10 +277,11 @@ class BatchingExecutionContext(ExecutionContext):
         if not is_iterable(result):  # graphql-core's error (or its async iterables)
             return super().complete_list_value(return_type, field_nodes, info, path, result)
         item_type = return_type.of_type
-        completed = []
+        completed: list[Any] = []
         waiting = []
         for index, item in enumerate(result):
             item_path = path.add_key(index, None)
+            value: Any
             if self.is_awaitable(item):
                 value = self._complete_item_later(item_type, field_nodes, info, item_path, item)
             else:
@@ -278,7 +290,8 @@ class BatchingExecutionContext(ExecutionContext):
                     if self.is_awaitable(value):
                         value = self._item_completed_later(item_type, field_nodes, item_path, value)
                 except Exception as raw_error:
-                    value = self._item_error(raw_error, item_type, field_nodes, item_path)
+                    self._item_error(raw_error, item_type, field_nodes, item_path)
+                    value = None
             if self.is_awaitable(value):
                 value = self._start(value)
                 waiting.append(index)
@@ -322,18 +335,20 @@ class BatchingExecutionContext(ExecutionContext):
         return outcome
 
     def _step(self, coroutine, outcome: Pending) -> None:
-        try:
-            awaited = coroutine.send(None)
-        except StopIteration as finished:
-            outcome.resolve(finished.value)
-            return
-        except Exception as error:  # a non-null field's error climbing to its parent
-            outcome.reject(error)
-            return
-        if not isinstance(awaited, Pending):
-            coroutine.close()
-            outcome.reject(TypeError(f"a resolver awaited {awaited!r}: only DataLoader values can be awaited"))
-            return
+        error = None
+        while True:
+            try:
+                awaited = coroutine.send(None) if error is None else coroutine.throw(error)
+            except StopIteration as finished:
+                outcome.resolve(finished.value)
+                return
+            except Exception as raised:  # a non-null field's error climbing to its parent
+                outcome.reject(raised)
+                return
+            if type(awaited) is Pending:
+                break
+            # Thrown back where it was awaited, so the field that awaited it fails and nothing else.
+            error = TypeError(f"a resolver awaited {awaited!r}: only DataLoader values can be awaited here")
         awaited.add_callback(lambda _settled: self._runnable.append((coroutine, outcome)))
 
     @staticmethod
@@ -356,7 +371,7 @@ class BatchingExecutionContext(ExecutionContext):
                 joined.resolve(values)
 
         for index, outcome in enumerate(outcomes):
-            outcome.add_callback(lambda settled, index=index: settle(index, settled))
+            outcome.add_callback(functools.partial(settle, index))
         return joined
 
     def _wait_for(self, awaitable) -> Any:

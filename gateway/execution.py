@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 
@@ -114,7 +114,7 @@ class GraphQLEndpoint:
 
         guard = guard_for(self.schema, GuardLimits.from_settings(settings), self.cost_model)
         prepared = guard.prepare(params.query)
-        if not prepared.valid:
+        if prepared.document is None or not prepared.valid:
             return self._request_errors(prepared.errors, media_type)
 
         operation = get_operation_ast(prepared.document, params.operation_name)
@@ -138,7 +138,8 @@ class GraphQLEndpoint:
         if too_costly is not None:  # only the variables made it so: validation already checked the rest
             return self._request_errors([too_costly], media_type)
 
-        result = self._execute(execution)
+        # graphql-core types build() as returning its base class; it builds the class it is called on
+        result = self._execute(cast(GatewayExecutionContext, execution))
         payload: dict = {}
         if result.errors:
             payload["errors"] = [format_error(error, correlation_id) for error in result.errors]

@@ -35,6 +35,7 @@ from graphql import (
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValidationRule,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -285,7 +286,7 @@ def _operation_label(operation: OperationDefinitionNode) -> str:
 
 
 # --- validation rules ---------------------------------------------------------------------
-class _MeasuringRule(ASTValidationRule):
+class _MeasuringRule(ValidationRule):
     """Measures each operation of the document once it is entered; subclasses judge the measure."""
     cost_model = CostModel()
 
@@ -381,9 +382,9 @@ class QueryGuard:
             return PreparedQuery(None, (error,))
         errors = validate(self.schema, document, self.rules, max_errors=MAX_VALIDATION_ERRORS,
                           hide_suggestions=self.limits.production)
-        for error in errors:
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": GRAPHQL_VALIDATION_FAILED}
+        for invalid in errors:
+            if not (invalid.extensions or {}).get("code"):
+                invalid.extensions = {**(invalid.extensions or {}), "code": GRAPHQL_VALIDATION_FAILED}
         return PreparedQuery(document, tuple(errors))
 
     def measure(self, prepared: PreparedQuery, operation: OperationDefinitionNode,

@@ -125,18 +125,18 @@ class FundingLoaders:
     def load_evaluations_for_contracts(self, contract_ids: list[str]) -> list[list[dict]]:
         return self._grouped(self._funding.evaluations_for_contracts(list(contract_ids)), contract_ids)
 
-    def load_staffing(self, keys: list[tuple[str, str | None]]) -> list[dict | None]:
+    def load_staffing(self, keys: list[tuple[str, str | None]]) -> list[dict | Exception | None]:
         """One call per distinct date (normally exactly one), started together."""
         ids_by_date: dict[str | None, list[str]] = {}
         for contract_id, on in keys:
             ids_by_date.setdefault(on, []).append(contract_id)
         replies = {on: self._funding.call_async("contract_staffing", ids, on=on) for on, ids in ids_by_date.items()}
-        results = {}
+        results: dict[str | None, dict | Exception] = {}
         for on, reply in replies.items():
             outcome = _outcome(reply)
             results[on] = (outcome if isinstance(outcome, Exception)
                            else dict(zip(ids_by_date[on], outcome, strict=True)))
-        return [results[on] if isinstance(results[on], Exception) else results[on].get(contract_id)
+        return [found if isinstance(found := results[on], Exception) else found.get(contract_id)
                 for contract_id, on in keys]
 
     def load_schemes(self, ids: list[str]) -> list[dict | None]:

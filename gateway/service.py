@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, public
+from . import assets, dashboard, exports, public
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -62,10 +62,21 @@ class GatewayService(OperationalEndpoints):
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
 
+    @http("GET", "/dashboard")
+    def dashboard(self, request):
+        """The officials' dashboard (gateway/dashboard.py): static modules that query /graphql with the user's token."""
+        return dashboard.page_response().for_nameko()
+
+    @http("POST", "/dashboard/export")
+    def dashboard_export(self, request):
+        """A dashboard table as CSV or Excel, logged in the registry's access log first (gateway/exports.py)."""
+        config = settings()
+        return exports.handle(request, self.registry, config.token_secret, config.max_request_bytes)
+
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):
         """The vendored scripts and styles of the gateway's own pages (gateway/assets.py)."""
-        return assets.response(path)
+        return assets.response(path, request.headers.get("Accept-Encoding"))
 
     # --- open data (gateway/public.py): stable URLs, no token ----------------------------------------
     @http("GET", "/public/ocds/releases.json")

@@ -10,7 +10,17 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, registry, supervision, supervision_alerts, volunteers
+from . import (
+    accesslog,
+    casework,
+    funding,
+    history,
+    registry,
+    supervision,
+    supervision_alerts,
+    supervision_work,
+    volunteers,
+)
 from .accesslog import AccessLogQuery
 from .casework import CaseworkQuery
 from .casework_mutations import CaseworkMutation
@@ -21,18 +31,20 @@ from .registry import RegistryQuery
 from .registry_mutations import RegistryMutation
 from .supervision import SupervisionQuery
 from .supervision_alerts import AlertsMutation, AlertsQuery
+from .supervision_work import SupervisionWorkMutation, SupervisionWorkQuery
 from .volunteers import VolunteersQuery
 from .volunteers_mutations import VolunteersMutation
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AccessLogQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery,
-            RegistryQuery, graphene.ObjectType):
+class Query(AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery,
+            CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation,
+               RegistryMutation, graphene.ObjectType):
     pass
 
 
@@ -42,7 +54,7 @@ COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
                                                **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
-                                               **accesslog.LIST_SIZES},
+                                               **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
-                                   **supervision_alerts.LEAF_COSTS})
+                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS})

@@ -132,7 +132,7 @@ class HistoryQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_event_log_heads(root, info):
-        replies = [_client(info, service.value).call_async("event_log_head") for service in EventLogService]
+        replies = [_client(info, service.value).call_async("event_log_head") for service in EventLogService._meta.enum]
         return [reply.result() for reply in replies]
 
     @staticmethod

@@ -155,12 +155,13 @@ class RegionRollup(graphene.ObjectType):
     @staticmethod
     def resolve_by_status(rollup, info):
         counts = rollup.get("by_status") or {}
-        return {status.value: counts.get(status.value, 0) for status in ComplianceStatus}
+        return {status.value: counts.get(status.value, 0) for status in ComplianceStatus._meta.enum}
 
     @staticmethod
     def resolve_by_rule(rollup, info):
         by_rule = rollup.get("by_rule") or {}
-        return [{"rule": rule, **{status.value: (counts or {}).get(status.value, 0) for status in RuleStatus}}
+        return [{"rule": rule, **{status.value: (counts or {}).get(status.value, 0)
+                                  for status in RuleStatus._meta.enum}}
                 for rule, counts in by_rule.items()]
 
 

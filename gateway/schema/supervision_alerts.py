@@ -23,6 +23,7 @@ class AlertRule(graphene.Enum):
     STATION_NOT_COMPLIANT = "station_not_compliant"
     NEED_UNMET = "need_unmet"
     ARCHIVE_NOT_REVIEWED = "archive_not_reviewed"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"
 
 
 class AlertSeverity(graphene.Enum):
@@ -59,9 +60,10 @@ class Alert(graphene.ObjectType):
     station_id = graphene.ID(required=True)
     station = graphene.Field(Station)
     region_code = graphene.String(required=True, description="The station's township.")
-    subject_type = graphene.String(required=True, description="case, station, need or household.")
+    subject_type = graphene.String(required=True, description="case, station, need, household or follow_up.")
     subject_id = graphene.ID(required=True)
-    evidence = JSON(required=True, description="What the rule saw: dates, thresholds, failing rules (no personal data).")
+    evidence = JSON(required=True,
+                    description="What the rule saw: dates, thresholds, failing rules (no personal data).")
     first_seen = DateTime(required=True)
     condition_cleared_at = DateTime(description="When the condition stopped holding; the alert stays until resolved.")
     acknowledged = graphene.Field(AlertAction)

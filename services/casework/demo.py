@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from faker import Faker
 
@@ -97,7 +98,8 @@ ARCHETYPES = ("elderly_alone", "empty_nest", "left_behind_child", "disabled_low_
               "serious_illness", "child_in_difficulty")
 
 
-def _household_members(kind: str, people: _People, county: str, rng: random.Random) -> tuple[list[dict], list[dict]]:
+def _household_members(kind: str, people: _People, county: str,
+                       rng: random.Random) -> tuple[list[dict], list[tuple[str, str, str, str]]]:
     """Members and the needs a social worker would find for one household archetype."""
     surname = people.fake.last_name()
     if kind == "elderly_alone":
@@ -178,7 +180,7 @@ def seed_city(casework: Casework, stations: list[dict], rng: random.Random,
               households_per_station: int = HOUSEHOLDS_PER_STATION) -> dict:
     people = _People(rng)
     now = clock.utcnow()
-    counts = {"households": 0, "assessments": 0, "overdue_archives": 0, "cases": 0, "crisis_cases": 0,
+    counts: dict[str, Any] = {"households": 0, "assessments": 0, "overdue_archives": 0, "cases": 0, "crisis_cases": 0,
               "visits": 0, "referrals": 0, "duplicate_flags": 0, "skipped": 0}
     supervisor_stations = [s["_id"] for s in stations]
     supervisor = Viewer("demo-supervisor", "supervisor", None, tuple(supervisor_stations))

@@ -169,7 +169,7 @@ def station_registered(existing: dict | None, payload: dict, at: str | None) -> 
     doc = {**(existing or {}), "_id": payload["station_id"], "name": payload["name"],
            "township_code": payload["township_code"], "county_code": payload["county_code"],
            "city_code": payload["city_code"]}
-    if not _status_is_newer(existing, at):
+    if existing is not None and not _status_is_newer(existing, at):
         return {**doc, "status": existing["status"], "status_at": existing["status_at"]}
     return {**doc, "status": payload["status"], "status_at": at}
 

@@ -31,7 +31,7 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
             return rotated
 
         members = [rotate_member(m) for m in household["members"]]
-        changes = {
+        changes: dict[str, object] = {
             "members": members,
             "former_members": [rotate_member(m) for m in household.get("former_members", [])],
             "merged_members": [{**t, "record": rotate_member(t["record"])}

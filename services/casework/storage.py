@@ -20,6 +20,7 @@ Supporting records:
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import TypeGuard
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -83,7 +84,7 @@ class CaseworkRepository:
 
         Raises IdentityTaken for the first number another household holds (claims made so far
         are released first)."""
-        made = []
+        made: list[tuple[str, str]] = []
         for id_index, person_id in claims:
             try:
                 self._claim(id_index, person_id, household_id)
@@ -173,7 +174,7 @@ class CaseworkRepository:
         return self.households.find({"person_ids": {"$in": list(person_ids)}})
 
     def cases_of_households(self, household_ids: list[str], extra: dict | None = None) -> list[dict]:
-        query = {"household_id": {"$in": list(household_ids)}}
+        query: dict = {"household_id": {"$in": list(household_ids)}}
         if extra:
             query = {"$and": [query, extra]}
         return self.cases.find(query, sort=[("opened_at", 1)])
@@ -221,7 +222,7 @@ class CaseworkRepository:
         return AccessLog(self.db[ACCESS_LOG])
 
 
-def staff_is_current(member: dict | None, station_id: str, on: str) -> bool:
+def staff_is_current(member: dict | None, station_id: str, on: str) -> TypeGuard[dict]:
     """Current staff of `station_id` on the ISO date `on`, per casework's copy of the registry."""
     if member is None or member.get("station_id") != station_id or not member.get("employment_start"):
         return False

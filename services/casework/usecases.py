@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common import clock
 from services.common.accesslog import MAX_PAGE as MAX_ACCESS_LOG_PAGE
-from services.common.auth import ADMIN, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
+from services.common.auth import ADMIN, STATION_STAFF, SUPERVISOR, Viewer, is_division_code, region_prefix
 from services.common.errors import (
     ConcurrentModification,
     Conflict,
@@ -352,9 +352,10 @@ class Casework:
                         stations[station_id] = self._station_for_write(viewer, station_id)
                     except (ValidationFailed, PermissionDenied, NotFound) as exc:
                         stations[station_id] = exc
-                if isinstance(stations[station_id], Exception):
-                    raise stations[station_id]
-                household, people, event = self._prepare_household(viewer, data, stations[station_id], today, "import")
+                station = stations[station_id]
+                if isinstance(station, Exception):
+                    raise station
+                household, people, event = self._prepare_household(viewer, data, station, today, "import")
                 for index, member in enumerate(household["members"]):
                     if member["id_index"] and member["id_index"] in numbers_in_batch:
                         raise ValidationFailed.field(f"members.{index}.id_number", "the same ID number is on row "
@@ -975,7 +976,7 @@ class Casework:
         """A visit to the household itself, e.g. a comprehensive-verification visit (`campaign_id`)."""
         data = load(schemas.HouseholdVisitSchema, data)
         household = self._household_for_write(viewer, household_id)
-        changes = {}
+        changes: dict[str, object] = {}
         if data.get("campaign_id"):
             campaign = self._visible_campaign(viewer, data["campaign_id"], "campaign_id")
             if not household["region_code"].startswith(region_prefix(campaign["region_code"])) or \
@@ -1140,7 +1141,8 @@ class Casework:
                                           [("queue_rank", 1), ("opened_at", 1), ("_id", 1)], f["limit"], after)
         page = docs[:f["limit"]]
         last = page[-1] if page else None
-        next_cursor = f"{last['queue_rank']}|{last['opened_at']}|{last['_id']}" if len(docs) > f["limit"] else None
+        next_cursor = (f"{last['queue_rank']}|{last['opened_at']}|{last['_id']}"
+                       if last is not None and len(docs) > f["limit"] else None)
         return {"items": self._case_views(viewer, page), "next_cursor": next_cursor, "total": total}
 
     def _overdue_condition(self) -> dict:
@@ -1155,7 +1157,7 @@ class Casework:
         found = self._visible_households(viewer, household_ids)
         cases = self.repo.cases_of_households(list(found)) if found else []
         shown = self._case_views(viewer, cases)
-        result = {hid: [] for hid in household_ids}
+        result: dict[str, list[dict]] = {hid: [] for hid in household_ids}
         for case, view in zip(cases, shown, strict=False):
             if not view["identity_protected"]:
                 result[case["household_id"]].append(view)
@@ -1166,7 +1168,7 @@ class Casework:
         result = {}
         for cid in case_ids:
             case = found.get(cid)
-            hidden = bool(case) and domain.is_crisis_case(case) and not self._in_case_team(viewer, case)
+            hidden = case is not None and domain.is_crisis_case(case) and not self._in_case_team(viewer, case)
             result[cid] = [views.visit_view(v, hidden) for v in case["visits"]] if case else []
         return result
 
@@ -1222,7 +1224,7 @@ class Casework:
                                                 "stage": {"$in": list(domain.OPEN_STAGES)}}, "assigned_staff_id")
         crises = self.repo.count_by(CASES, {"station_id": {"$in": visible},
                                             "crisis_state": {"$in": list(domain.ACTIVE_CRISIS)}}, "assigned_staff_id")
-        result = {sid: [] for sid in station_ids}
+        result: dict[str, list[dict]] = {sid: [] for sid in station_ids}
         for member in staff:
             result[member["station_id"]].append({
                 "staff_id": member["_id"], "name": member.get("name"), "role": member.get("role"),
@@ -1246,7 +1248,7 @@ class Casework:
             return any(sid[2:].startswith(prefix) for sid in viewer.station_ids)
         # a campaign inside the viewer's region, or one covering it (a city-wide campaign for a county)
         return viewer.sees_region(campaign["region_code"]) or (
-            viewer.role in ("province", "city", "county", "evaluator") and bool(viewer.region)
+            viewer.role in ("province", "city", "county", "evaluator") and is_division_code(viewer.region)
             and region_prefix(viewer.region).startswith(region_prefix(campaign["region_code"])))
 
     def _visible_campaign(self, viewer: Viewer, campaign_id: str, field: str = "campaign_id") -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeGuard
 
 import jwt
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -32,7 +33,7 @@ _DIVISION_CODE = re.compile(r"[0-9]{6}([0-9]{3})?")
 _REGION_PREFIX = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}")
 
 
-def is_division_code(code: object) -> bool:
+def is_division_code(code: object) -> TypeGuard[str]:
     return isinstance(code, str) and _DIVISION_CODE.fullmatch(code) is not None
 
 

@@ -7,6 +7,7 @@ the attempt counter reset, and only then acknowledges them.
 from __future__ import annotations
 
 from kombu import Producer
+from kombu.message import Message
 
 from .broker import DEAD_LETTER_QUEUE, connection, dead_letter_queue
 from .consumers import ATTEMPTS_HEADER
@@ -15,7 +16,7 @@ from .consumers import ATTEMPTS_HEADER
 def _drain(channel):
     queue = dead_letter_queue()(channel)
     queue.declare()
-    messages = []
+    messages: list[Message] = []
     while True:
         message = queue.get(no_ack=False, accept=["json"])
         if message is None:

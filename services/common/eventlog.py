@@ -553,6 +553,8 @@ class EventLogEndpoints:
     so people never reach it through the gateway.
     """
 
+    name: str  # the nameko service's own
+
     @rpc
     def events_since(self, viewer, position, limit=200):
         if Viewer.from_dict(viewer).role != ADMIN:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow.types import UnknownOption
 
 from . import clock
 from .ids import new_event_id
@@ -145,6 +146,7 @@ def read_event(body, expected: EventContract) -> Envelope:
     if body["type"] != expected.name:
         raise UnreadableEvent(f"expected {expected.name}, got {body['type']}")
     version, payload = body["version"], body["payload"]
+    unknown: UnknownOption
     if version < expected.version:
         payload = expected.upcast(payload, version)
         unknown = RAISE

@@ -61,6 +61,7 @@ class OperationalEndpoints:
     """
 
     ready_needs: tuple[str, ...] = ("store", "broker")
+    name: str  # the nameko service's own
 
     @http("GET", "/health/live")
     def health_live(self, request):

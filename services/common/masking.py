@@ -30,6 +30,8 @@ POLICY: dict[str, Rule] = {
     "Volunteer.name": Rule(WORKING_ROLES, mask_name),
     "MatchProposal.candidateName": Rule(WORKING_ROLES, mask_name),
     "MatchTask.candidateName": Rule(WORKING_ROLES, mask_name),
+    "Supervisor.name": Rule(WORKING_ROLES, mask_name),
+    "SupervisionFollowUp.owner": Rule(WORKING_ROLES, mask_name),
 }
 
 

@@ -16,7 +16,7 @@ import uuid
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
 
-from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, Unauthenticated, ValidationFailed
+from .errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation, Unauthenticated, ValidationFailed
 
 CORRELATION_KEY = "correlation_id"
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
@@ -76,9 +76,10 @@ class ExpectedRefusals(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         level = next((lvl for kind, lvl in _REFUSAL_LEVELS if isinstance(exc, kind)), None)
-        if level is not None:
+        if level is not None and isinstance(exc, DomainError):
             record.levelno, record.levelname = level, logging.getLevelName(level)
-            record.msg, record.args = "refused %s: %s %s", (record.args[0] if record.args else "-", exc.code, exc)
+            first = record.args[0] if isinstance(record.args, tuple) and record.args else "-"
+            record.msg, record.args = "refused %s: %s %s", (first, exc.code, exc)
             record.exc_info = record.exc_text = None
             record.error = type(exc).__name__
         return True

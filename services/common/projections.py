@@ -48,6 +48,8 @@ def rebuild(projection: Projection) -> dict:
 class ProjectionEndpoints:
     """`projection_rebuild` and `projection_positions` over RPC, for operators (administrators only)."""
 
+    name: str  # the nameko service's own
+
     def _projections(self) -> dict[str, Projection]:
         found = {}
         for attribute, declared in vars(type(self)).items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import overload
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -23,11 +24,19 @@ class FieldCipher:
         # Derived from the current (first) key; `shegong rotate-keys` recomputes stored indexes.
         self._index_key = hashlib.sha256(b"shegong-blind-index:" + base64.urlsafe_b64decode(keys[0])).digest()
 
+    @overload
+    def encrypt(self, value: str) -> str: ...
+    @overload
+    def encrypt(self, value: None) -> None: ...
     def encrypt(self, value: str | None) -> str | None:
         if value is None:
             return None
         return self._fernet.encrypt(value.encode()).decode()
 
+    @overload
+    def decrypt(self, token: str) -> str: ...
+    @overload
+    def decrypt(self, token: None) -> None: ...
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
             return None

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from nameko.timer import timer
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from . import storage
@@ -25,6 +26,9 @@ class IdempotencyRetention:
 
     Eager: a service that restarts more often than the interval still purges.
     """
+
+    name: str  # the nameko service's own
+    db: Database  # its storage.ServiceDatabase
 
     @timer(interval=PURGE_INTERVAL_SECONDS, eager=True)
     def purge_request_results(self):

@@ -21,6 +21,6 @@ def load_in_scope(viewer: Viewer, record: dict | None, label: str, record_id: ob
 def load_for_write(viewer: Viewer, record: dict | None, label: str, record_id: object, field: str = "id",
                    station_field: str = "station_id", region_field: str = "region_code") -> dict:
     """`record` if the viewer may change it: NotFound outside their scope, PermissionDenied if they only read it."""
-    load_in_scope(viewer, record, label, record_id, field, station_field, region_field)
+    record = load_in_scope(viewer, record, label, record_id, field, station_field, region_field)
     viewer.require_write(station_id=record[station_field], region_code=record[region_field])
     return record

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import pymongo
 from kombu.utils import json as kombu_json
@@ -135,7 +135,7 @@ class Page:
 
 
 def _outbox_fields(events: Iterable[Envelope], version: int) -> dict:
-    fields = {}
+    fields: dict[str, object] = {}
     for position, event in enumerate(events):
         fields[f"{OUTBOX}.{event.id}"] = {"order": version * 1000 + position, "envelope": event.to_dict()}
     if fields:
@@ -147,6 +147,10 @@ def _outbox_fields(events: Iterable[Envelope], version: int) -> dict:
 _BOOKKEEPING = (OUTBOX, OUTBOX_PENDING, OUTBOX_LEASE, OUTBOX_CLAIM, PAGE_KEY, REQUEST_KEYS)
 
 
+@overload
+def public(doc: dict) -> dict: ...
+@overload
+def public(doc: None) -> None: ...
 def public(doc: dict | None) -> dict | None:
     """The aggregate without its bookkeeping (outbox, lease, page key, request keys)."""
     if doc is None:

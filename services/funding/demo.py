@@ -107,7 +107,7 @@ class DemoCity:
 
     def sources(self, year: int) -> dict:
         per_station = len(self.stations)
-        found = {"county_fiscal": {}, "pos": {}, "lottery": {}}
+        found: dict[str, dict] = {"county_fiscal": {}, "pos": {}, "lottery": {}}
         for county in self.counties:
             name = self.county_names[county]
             found["county_fiscal"][county] = self._source(
@@ -170,7 +170,7 @@ class DemoCity:
             self.commit(contract, lines[station["_id"]])
         self.pay(year, contracts, lines, frozen, complete_year)
 
-    def tender_and_contract(self, year: int, station: dict, lines: dict, published_at: datetime) -> tuple:
+    def tender_and_contract(self, year: int, station: dict, lines: dict, published_at: datetime) -> dict:
         operator = station["operator"]
         rival_station = self.rng.choice([s for s in self.stations if s["_id"] != station["_id"]])
         with clock.FrozenClock(published_at) as frozen:

@@ -213,8 +213,7 @@ def _release(tender: dict, contract: dict | None, moment: datetime, release_id: 
     budget = {"id": f"budget-{tender['_id']}", "description": tender["project"]["name"],
               "amount": value(tender["budget_fen"]), "project": tender["project"]["name"], "projectID": tender["_id"]}
     contracts = []
-    signed = contract is not None and _contract_recorded(tender, contract) <= moment
-    if signed:
+    if contract is not None and _contract_recorded(tender, contract) <= moment:
         state = _contract_as_of(contract, moment)
         contracts.append(_contract(tender, contract, state, parties, withheld))
         if state["funding"]:

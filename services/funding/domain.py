@@ -41,6 +41,7 @@ from the contract's own events if the process dies in between. They never decide
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from services.common.auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
@@ -97,7 +98,7 @@ def ancestors_and_self(code: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def scope_codes(region_code: str, station_ids: list[str] = ()) -> list[str]:
+def scope_codes(region_code: str, station_ids: Iterable[str] = ()) -> list[str]:
     """The region codes whose officials may see a record: its own region's chain and its stations'.
 
     Stored on each record so a scope filter is one `$in` on an array (the document store here cannot
@@ -223,7 +224,7 @@ def new_budget_line(source: dict, data: dict, line_id: str) -> dict:
     project = data.get("project")
     if bool(station_id) == bool(project):
         raise ValidationFailed.field("station_id", "name either a station or a project, not both")
-    region_code = township_of(station_id) if station_id else project["region_code"]
+    region_code = township_of(station_id) if station_id else data["project"]["region_code"]
     if not within(region_code, source["region_code"]):
         raise RuleViolation(f"{region_code} is outside the source's region {source['region_code']}",
                             {"station_id" if station_id else "project.region_code":

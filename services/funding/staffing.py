@@ -16,6 +16,7 @@ Entries are kept sorted, so the document is the same whatever order the events c
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from services.common.clock import CHINA_STANDARD_TIME
@@ -131,7 +132,8 @@ def station_figures(doc: dict | None, on: date) -> dict | None:
             "compliance_as_of": compliance.get("as_of")}
 
 
-def promise_problems(promise: dict, station_ids: list[str], projections: dict[str, dict | None], on: date) -> list[str]:
+def promise_problems(promise: dict, station_ids: list[str], projections: Mapping[str, dict | None],
+                     on: date) -> list[str]:
     """Where the operator does not keep its staffing promise on `on`, one reason per station and rule,
     judged by the staffing facts in force on that date.
 

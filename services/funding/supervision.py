@@ -28,9 +28,9 @@ def naive_cells(region_code: str, lines: list[dict], contracts: list[dict], year
     in_view = {line["_id"]: line for line in lines
                if line["region_code"].startswith(prefix) and (year is None or line["year"] == year)}
     cells: dict[str, dict] = {}
-    for line in in_view.values():
-        cell = cells.setdefault(line["source_id"], empty_cell())
-        cell["allocated_fen"] += line["amount_fen"]
+    for allocated in in_view.values():
+        cell = cells.setdefault(allocated["source_id"], empty_cell())
+        cell["allocated_fen"] += allocated["amount_fen"]
     for contract in contracts:
         for commitment in contract.get("commitments", []):
             line = in_view.get(commitment["budget_line_id"])

@@ -9,6 +9,7 @@ documents and use the reservation described in domain.py.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from services.common import clock
 from services.common.auth import STATION_STAFF, SUPERVISOR, Viewer
@@ -200,7 +201,7 @@ class Funding:
         return [domain.budget_line_view(found[i]) if i in found else None for i in ids]
 
     def _lines_by(self, viewer: Viewer, field: str, parent_ids: list[str]) -> dict[str, list[dict]]:
-        grouped = {pid: [] for pid in parent_ids}
+        grouped: dict[str, list[dict]] = {pid: [] for pid in parent_ids}
         for line in self.repo.lines.find({field: {"$in": list(parent_ids)}}, sort=[("_id", 1)]):
             if domain.sees(viewer, line):
                 grouped[line[field]].append(domain.budget_line_view(line))
@@ -420,7 +421,7 @@ class Funding:
             found = self.repo.evaluations.get(evaluation_id)
             subject_ok = found is not None and (found.get("contract_id") == contract["_id"] or (
                 found["subject"]["kind"] == "station" and found["subject"]["id"] in contract["station_ids"]))
-            if not subject_ok or found["status"] != evaluation.COMPLETED:
+            if found is None or not subject_ok or found["status"] != evaluation.COMPLETED:
                 raise ValidationFailed.field("evidence.evaluation_id",
                                              "not a completed evaluation of this contract or one of its stations")
             return found
@@ -430,7 +431,7 @@ class Funding:
 
     def _evidence_facts(self, contract: dict, milestone: dict, data: dict) -> dict:
         start, end = contracts.measurement_window(contract, data["paid_on"])
-        facts = {"figures": {}, "staffing": [], "evaluation": None, "evaluation_passes": False,
+        facts: dict[str, Any] = {"figures": {}, "staffing": [], "evaluation": None, "evaluation_passes": False,
                  "window": {"start": start, "end": end}}
         if milestone["evidence"].get("metric"):
             facts["figures"] = supervision.outcome_figures(self.repo.activity_at(contract["station_ids"], start, end))
@@ -507,7 +508,7 @@ class Funding:
 
     def list_contracts(self, viewer: Viewer, filters: dict | None) -> dict:
         f = load(schemas.ContractFilterSchema, filters or {})
-        flagged = {}
+        flagged: dict = {}
         if f["flagged"] is not None:
             flagged = {"open_flags": {"$gt": 0}} if f["flagged"] else {"open_flags": 0}
         conditions = [domain.scope_filter(viewer), self._region_condition(f["region"]),
@@ -520,7 +521,7 @@ class Funding:
         return [contracts.contract_view(found[i]) if i in found else None for i in ids]
 
     def contracts_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict[str, list[dict]]:
-        grouped = {sid: [] for sid in station_ids}
+        grouped: dict[str, list[dict]] = {sid: [] for sid in station_ids}
         for contract in self.repo.contracts.find({"station_ids": {"$in": list(station_ids)}}, sort=[("_id", 1)]):
             if domain.sees(viewer, contract):
                 view = contracts.contract_view(contract)
@@ -571,7 +572,7 @@ class Funding:
                  if domain.sees(viewer, d)}
         stations = sorted({s for c in found.values() for s in c["station_ids"]})
         projections = self.repo.staffing_for(stations)
-        result = []
+        result: list[dict | None] = []
         for cid in contract_ids:
             contract = found.get(cid)
             if contract is None:
@@ -690,13 +691,13 @@ class Funding:
         return [evaluation.evaluation_view(found[i]) if i in found else None for i in ids]
 
     def evaluations_for_contracts(self, viewer: Viewer, contract_ids: list[str]) -> dict[str, list[dict]]:
-        grouped = {cid: [] for cid in contract_ids}
+        grouped: dict[str, list[dict]] = {cid: [] for cid in contract_ids}
         for doc in self._visible_evaluations(viewer, {"contract_id": {"$in": list(contract_ids)}}):
             grouped[doc["contract_id"]].append(evaluation.evaluation_view(doc))
         return grouped
 
     def evaluations_for_stations(self, viewer: Viewer, station_ids: list[str]) -> dict[str, list[dict]]:
-        grouped = {sid: [] for sid in station_ids}
+        grouped: dict[str, list[dict]] = {sid: [] for sid in station_ids}
         for doc in self._visible_evaluations(viewer, {"station_ids": {"$in": list(station_ids)}}):
             view = evaluation.evaluation_view(doc)
             for sid in doc["station_ids"]:
@@ -736,8 +737,7 @@ class Funding:
                                               **({"year": f["year"]} if f["year"] else {})})
         others = [source_id for source_id in cells if source_id not in own]
         meta = {**own, **(self.repo.source_summaries({"_id": {"$in": others}}) if others else {})}
-        own = list(own.values())
-        return supervision.view(region, cells, meta, own)
+        return supervision.view(region, cells, meta, list(own.values()))
 
     def cost_outcome(self, viewer: Viewer, filters: dict) -> dict:
         f = load(schemas.CostFilterSchema, filters or {})
@@ -815,7 +815,7 @@ class Funding:
             line_match["year"] = position_match["year"] = payment_match["disbursements.year"] = f["year"]
         cells = supervision.merge_cells(self.repo.line_totals(line_match), self.repo.position_totals(position_match))
         meta = self.repo.source_summaries({"_id": {"$in": list(cells)}})
-        uses: dict[str, dict] = {}
+        uses: dict[tuple[str, str], dict] = {}
         for row in self.repo.payments({}, payment_match):
             payment = row["disbursements"]
             key = (payment["source_id"], row["_id"])

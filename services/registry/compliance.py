@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, overload
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK = (
     "met", "not_met", "unknown", "not_applicable", "on_track", "at_risk")
@@ -212,7 +213,7 @@ def check_training(station: dict, policy: Policy, on: date) -> RuleResult:
 
 def check_salary(station: dict, policy: Policy, on: date, average_wage: dict | None) -> RuleResult:
     staff = current_staff(station, on)
-    evidence = {"average_monthly_wage_fen": average_wage and average_wage["monthly_wage_fen"],
+    evidence: dict[str, Any] = {"average_monthly_wage_fen": average_wage and average_wage["monthly_wage_fen"],
                 "wage_region": average_wage and average_wage["region_code"],
                 "wage_year": average_wage and average_wage["year"],
                 "required_percent": policy.min_salary_ratio_percent,
@@ -297,7 +298,11 @@ def changed(before: dict | None, after: dict) -> bool:
         for rule, result in after["rules"].items())
 
 
-def _as_date(value) -> date | None:
+@overload
+def _as_date(value: None) -> None: ...
+@overload
+def _as_date(value: date | str) -> date: ...
+def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])

@@ -176,3 +176,19 @@ class StationFilterSchema(Strict):
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ExportRecordSchema(Strict):
+    """A table exported from the dashboard, as the access log records it (issue 12)."""
+    table = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_-]{1,39}$"))
+    format = fields.String(required=True, validate=validate.OneOf(("csv", "xlsx")))
+    columns = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                          validate=validate.Length(min=1, max=40))
+    rows = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    region_code = fields.String(load_default=None, allow_none=True, validate=division_code)
+    station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+
+    @validates_schema
+    def _a_scope(self, data, **_kwargs):
+        if not data.get("region_code") and not data.get("station_id"):
+            raise ValidationError("name the region or the station the exported table is about", "region_code")

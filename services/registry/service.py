@@ -69,6 +69,10 @@ class RegistryService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     def access_log(self, viewer, filters=None):
         return self.registry.access_log(Viewer.from_dict(viewer), filters)
 
+    @rpc
+    def record_export(self, viewer, export):
+        return self.registry.record_export(Viewer.from_dict(viewer), export)
+
     # writes
     @rpc
     def register_station(self, viewer, data):

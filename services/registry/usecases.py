@@ -235,6 +235,22 @@ class Registry:
         return {"id_number": self.cipher.decrypt(member["id_number_encrypted"]),
                 "phone": self.cipher.decrypt(member["phone_encrypted"])}
 
+    def record_export(self, viewer: Viewer, export: dict) -> dict:
+        """Log a table exported from the dashboard (who, what, scope) before the gateway hands the file over.
+        The scope must be the viewer's own: a station they may see, or a region within theirs."""
+        data = load(schemas.ExportRecordSchema, export)
+        if viewer.is_public:
+            raise PermissionDenied("exports are for signed-in users")
+        station_id, region_code = data["station_id"], data["region_code"]
+        if station_id:
+            region_code = self._visible_station(viewer, station_id)["region_code"]
+        elif not viewer.sees_region(region_code):
+            raise PermissionDenied(f"region {region_code} is outside your scope")
+        self.repo.access_log.record(viewer, subject_type="export", subject_id=data["table"], fields=data["columns"],
+                                    reason=f"{data['format']} export of {data['rows']} rows",
+                                    station_id=station_id, region_code=region_code)
+        return {"logged": True, "region_code": region_code, "station_id": station_id}
+
     def access_log(self, viewer: Viewer, filters: dict | None) -> list[dict]:
         filters = filters or {}
         return self.repo.access_log.entries(viewer, subject_id=filters.get("subject_id"),
@@ -276,7 +292,7 @@ class Registry:
         on = _parse_date(as_of, "as_of")
         found = self._visible_by_id(viewer, station_ids)
         policies, wages = self.repo.policies(), self.repo.wages()
-        result = {}
+        result: dict[str, dict | None] = {}
         for sid in station_ids:
             station = found.get(sid)
             if station is None:
@@ -295,7 +311,7 @@ class Registry:
         docs = self.repo.stations.find(viewer.station_filter(within=region_code))
         policies, wages = self.repo.policies(), self.repo.wages()
         by_status = {s: 0 for s in ("met", "not_met", "at_risk", "unknown")}
-        by_rule = {rule: {} for rule in compliance.RULES}
+        by_rule: dict[str, dict[str, int]] = {rule: {} for rule in compliance.RULES}
         operating = 0
         for station in docs:
             operating += station["status"] == "operating"
@@ -352,7 +368,7 @@ class Registry:
 
     def set_policy(self, viewer: Viewer, data: dict) -> dict:
         policy = domain.jsonable(load(schemas.PolicySchema, data))
-        if viewer.role != "admin" and not (viewer.role in ("province", "city", "county")
+        if viewer.role != "admin" and not (viewer.role in ("province", "city", "county") and viewer.region
                                            and policy["region_code"].startswith(region_prefix(viewer.region))):
             raise PermissionDenied("policies are set by administrators or civil-affairs staff for their own region")
         self.repo.save_policy(policy)

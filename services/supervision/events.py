@@ -39,3 +39,45 @@ class AlertHandledV1(Schema):
 ALERT_ACKNOWLEDGED = contract("alert.acknowledged", 1, PRODUCER, AlertHandledV1,
                               "someone in scope took an alert on")
 ALERT_RESOLVED = contract("alert.resolved", 1, PRODUCER, AlertHandledV1, "an alert was resolved, with a note")
+
+
+class SupervisorAssignedV1(Schema):
+    supervisor_id = fields.String(required=True)
+    assignment_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True, allow_none=True)
+
+
+SUPERVISOR_ASSIGNED = contract("supervisor.assigned", 1, PRODUCER, SupervisorAssignedV1,
+                               "a supervisor was assigned to a station for a period (or the period changed)")
+
+
+class SessionRecordedV1(Schema):
+    session_id = fields.String(required=True)
+    supervisor_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    date = fields.Date(required=True)
+    form = fields.String(required=True)
+    duration_minutes = fields.Integer(required=True)
+    topics = fields.List(fields.String(), required=True)
+    follow_ups = fields.Integer(required=True)
+
+
+SESSION_RECORDED = contract("supervision_session.recorded", 1, PRODUCER, SessionRecordedV1,
+                            "a supervision session took place at a station (problems and follow-ups stay here)")
+
+
+class FollowUpCompletedV1(Schema):
+    session_id = fields.String(required=True)
+    follow_up_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    due_on = fields.Date(required=True)
+    done_on = fields.Date(required=True)
+
+
+FOLLOW_UP_COMPLETED = contract("supervision_follow_up.completed", 1, PRODUCER, FollowUpCompletedV1,
+                               "an agreed follow-up of a supervision session was done, with evidence")

@@ -26,8 +26,9 @@ class AlertFilterSchema(Schema):
     station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
     rule = fields.String(load_default=None, allow_none=True,
                          validate=validate.OneOf(("crisis_no_first_contact", "station_not_compliant", "need_unmet",
-                                                  "archive_not_reviewed")))
-    severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("critical", "high", "medium")))
+                                                  "archive_not_reviewed", "follow_up_overdue")))
+    severity = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(("critical", "high", "medium")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
@@ -45,3 +46,74 @@ class AlertPolicySchema(Schema):
     need_unmet_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
     archive_review_months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 36))
     source = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+# --- supervisors' work ------------------------------------------------------------------------------
+KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
+FORMS = ("on_site", "remote", "group", "training")
+TOPICS = ("station_building", "management", "services", "evaluation", "training")
+
+
+class OrganisationSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    credit_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
+
+
+class SupervisorInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    organisation = fields.Nested(OrganisationSchema, required=True)
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class AssignmentSchema(Schema):
+    station_id = fields.String(required=True, validate=validate.Regexp(r"^ST\d{9}$"))
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", load_default=None, allow_none=True)
+
+
+class EndAssignmentSchema(Schema):
+    expected_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    assignment_id = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    end = fields.Date(data_key="to", required=True)
+
+
+class FollowUpInputSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=2, max=1000))
+    owner = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    due_on = fields.Date(required=True)
+
+
+class SessionSchema(Schema):
+    supervisor_id = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    station_id = fields.String(required=True, validate=validate.Regexp(r"^ST\d{9}$"))
+    date = fields.Date(required=True)
+    form = fields.String(required=True, validate=validate.OneOf(FORMS))
+    duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(15, 600))
+    topics = fields.List(fields.String(validate=validate.OneOf(TOPICS)), required=True,
+                         validate=validate.Length(min=1, max=len(TOPICS)))
+    problems = fields.List(fields.String(validate=validate.Length(min=2, max=1000)), load_default=list,
+                           validate=validate.Length(max=30))
+    follow_ups = fields.List(fields.Nested(FollowUpInputSchema), load_default=list, validate=validate.Length(max=30))
+
+
+class CompleteFollowUpSchema(Schema):
+    expected_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    done_on = fields.Date(required=True)
+    evidence = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class SessionFilterSchema(Schema):
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=9))
+    station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+    supervisor_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    open_follow_ups = fields.Boolean(load_default=None, allow_none=True)
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class SupervisorFilterSchema(Schema):
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=9))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))

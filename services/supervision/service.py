@@ -9,6 +9,14 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - evaluate_alerts(viewer) → {conditions, raised, cleared} (administrators; the timer runs it every minute)
 - set_alert_policy(viewer, data{region_code, effective_from, crisis_first_contact_hours, need_unmet_days,
   archive_review_months, source}); alert_policies(viewer) → [policy]
+- register_supervisor(viewer, data{name, kind, organisation{name, credit_code?}, region_code}) → Supervisor;
+  list_supervisors(viewer, filters{region?, after?, limit?}); get_supervisors(viewer, ids)
+- assign_supervisor(viewer, supervisor_id, data{station_id, from, to?}); end_supervisor_assignment(viewer,
+  supervisor_id, data{expected_version, assignment_id, to}) → Supervisor (the station's county decides)
+- record_session(viewer, data{supervisor_id, station_id, date, form, duration_minutes, topics[], problems[],
+  follow_ups[{description, owner, due_on}]}) → Session (the assigned supervisor, or the county)
+- list_sessions(viewer, filters{region?, station_id?, supervisor_id?, open_follow_ups?, after?, limit?})
+- complete_follow_up(viewer, session_id, follow_up_id, data{expected_version, done_on, evidence}) → Session
 - check_read_model(viewer, name) → {name, records: {read_model, source}, positions, differences: [{id, field,
   read_model, source}]}: the read model against the source services over RPC (administrators only)
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
@@ -37,10 +45,12 @@ from services.volunteers import events as volunteers_events
 
 from . import projections
 from .regiontree import RegionTree
-from .storage import ALERTS, INDEXES, SupervisionRepository
+from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
 from .usecases.alerts import Alerts
 from .usecases.checks import ReadModelChecks
 from .usecases.rollups import Rollups
+from .usecases.sessions import Sessions
+from .usecases.supervisors import Supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -77,7 +87,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
 
@@ -133,6 +143,39 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):
         Alerts(self.repository).evaluate(SYSTEM)
+
+    # supervisors' work
+    @rpc
+    def register_supervisor(self, viewer, data):
+        return Supervisors(self.repository).register(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def list_supervisors(self, viewer, filters=None):
+        return Supervisors(self.repository).list(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def get_supervisors(self, viewer, ids):
+        return Supervisors(self.repository).get(Viewer.from_dict(viewer), ids)
+
+    @rpc
+    def assign_supervisor(self, viewer, supervisor_id, data):
+        return Supervisors(self.repository).assign(Viewer.from_dict(viewer), supervisor_id, data)
+
+    @rpc
+    def end_supervisor_assignment(self, viewer, supervisor_id, data):
+        return Supervisors(self.repository).end_assignment(Viewer.from_dict(viewer), supervisor_id, data)
+
+    @rpc
+    def record_session(self, viewer, data):
+        return Sessions(self.repository).record(Viewer.from_dict(viewer), data)
+
+    @rpc
+    def list_sessions(self, viewer, filters=None):
+        return Sessions(self.repository).list(Viewer.from_dict(viewer), filters)
+
+    @rpc
+    def complete_follow_up(self, viewer, session_id, follow_up_id, data):
+        return Sessions(self.repository).complete_follow_up(Viewer.from_dict(viewer), session_id, follow_up_id, data)
 
     # operations
     @rpc

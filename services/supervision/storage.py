@@ -16,7 +16,7 @@ from . import projections
 from .domain.alerts import AlertPolicy
 from .domain.figures import ReadModels
 
-ALERTS, ALERT_POLICIES = "alerts", "alert_policies"
+ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
 ACTIVE = ("open", "acknowledged")
 
 INDEXES = [
@@ -25,8 +25,14 @@ INDEXES = [
     Index(ALERTS, (("station_id", 1),)),
     Index(ALERTS, (("status", 1),)),
     Index(ALERT_POLICIES, (("region_code", 1), ("effective_from", 1)), unique=True),
-    *outbox_indexes(ALERTS),
-    *page_key_indexes(ALERTS),
+    Index(SUPERVISORS, (("region_code", 1),)),
+    Index(SUPERVISORS, (("station_ids", 1),)),
+    Index(SESSIONS, (("region_code", 1),)),
+    Index(SESSIONS, (("station_id", 1),)),
+    Index(SESSIONS, (("supervisor_id", 1),)),
+    Index(SESSIONS, (("open_follow_ups", 1),)),
+    *outbox_indexes(ALERTS, SUPERVISORS, SESSIONS),
+    *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
 ]
 
 
@@ -34,6 +40,8 @@ class SupervisionRepository:
     def __init__(self, db):
         self.db = db
         self.alerts = AlertRepository(db)
+        self.supervisors = SupervisorRepository(db)
+        self.sessions = SessionRepository(db)
 
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
@@ -53,6 +61,11 @@ class SupervisionRepository:
         return {d["_id"]: d.get("positions", {})
                 for d in self.db[eventlog.PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
                                                             {"positions": 1})}
+
+    def station(self, station_id: str) -> dict | None:
+        """One station of the stations read model (its township, status, compliance)."""
+        doc = self.db[eventlog.PROJECTIONS].find_one({"_id": projections.STATIONS}, {"state": 1}) or {}
+        return (doc.get("state") or {}).get("stations", {}).get(station_id)
 
     # alert policies ------------------------------------------------------------------------
     def alert_policies(self) -> list[AlertPolicy]:
@@ -94,3 +107,49 @@ class AlertRepository:
 
     def change(self, alert_id: str, expected_version: int, changes: dict, events=()) -> int:
         return self.store.update(alert_id, expected_version, changes, events)
+
+
+class SupervisorRepository:
+    def __init__(self, db):
+        self.store = AggregateStore(db, SUPERVISORS, "supervisor")
+
+    def page(self, scope: dict, after: str | None, limit: int) -> Page:
+        """Supervisors registered in a region scope, or assigned to one of a scope's stations."""
+        return self.store.page(scope, after, limit)
+
+    def get(self, supervisor_id: str) -> dict | None:
+        return self.store.get(supervisor_id)
+
+    def by_ids(self, ids: list[str]) -> dict[str, dict]:
+        return {d["_id"]: d for d in self.store.find({"_id": {"$in": list(ids)}})}
+
+    def add(self, supervisor: dict, events=()) -> dict:
+        return self.store.insert(supervisor, events)
+
+    def change(self, supervisor_id: str, expected_version: int, changes: dict, events=()) -> int:
+        return self.store.update(supervisor_id, expected_version, changes, events)
+
+
+class SessionRepository:
+    def __init__(self, db):
+        self.store = AggregateStore(db, SESSIONS, "supervision session")
+
+    def page(self, scope: dict, filters: dict, after: str | None, limit: int) -> Page:
+        wanted = {key: filters[key] for key in ("station_id", "supervisor_id") if filters.get(key)}
+        if filters.get("open_follow_ups") is True:
+            wanted["open_follow_ups"] = {"$gt": 0}
+        elif filters.get("open_follow_ups") is False:
+            wanted["open_follow_ups"] = 0
+        return self.store.page(all_of(scope, wanted), after, limit)
+
+    def get(self, session_id: str) -> dict | None:
+        return self.store.get(session_id)
+
+    def with_open_follow_ups(self) -> list[dict]:
+        return self.store.find({"open_follow_ups": {"$gt": 0}})
+
+    def add(self, session: dict, events=()) -> dict:
+        return self.store.insert(session, events)
+
+    def change(self, session_id: str, expected_version: int, changes: dict, events=()) -> int:
+        return self.store.update(session_id, expected_version, changes, events)

@@ -18,6 +18,7 @@ constraint against the current document.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -87,7 +88,8 @@ class _Collection:
 
     def tiers(self, need: matching.Need, tags: set[str]) -> list[matching.Tier]:
         """Candidates nearest first: the need's community, the rest of its township, the rest of its county."""
-        levels = [("community", need.community_code, None)] if need.community_code else []
+        levels: list[tuple[str, str, str | None]] = (
+            [("community", need.community_code, None)] if need.community_code else [])
         levels += [("township", need.township_code, need.community_code),
                    ("county", need.county_code, need.township_code)]
 
@@ -99,7 +101,7 @@ class _Collection:
             if nearer is None:
                 return list(items)
             return [item for item in items if nearer not in self.places(item)]
-        return [matching.Tier(matching.tier_ceiling(level), lambda p=place, n=nearer: fetch(p, n))
+        return [matching.Tier(matching.tier_ceiling(level), functools.partial(fetch, place, nearer))
                 for level, place, nearer in levels]
 
 

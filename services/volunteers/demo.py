@@ -176,7 +176,7 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
                 serial: int, count: int) -> int:
     """Needs as casework's needs.assessed would carry them, then staff decisions in every state."""
     today = clock.today()
-    needs = []
+    needs: list[dict] = []
     for n in range(count):
         need_domain = rng.choice(list(NEED_TYPES))
         needs.append({"need_id": f"demo-need-{township}-{n}", "domain": need_domain,

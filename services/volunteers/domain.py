@@ -338,7 +338,7 @@ def reserve_service(resource: dict, service_id: str, task_id: str, need_id: str)
 
 
 def resource_view(resource: dict, today: date) -> dict:
-    load = {}
+    load: dict[str, int] = {}
     for task in resource["open_tasks"]:
         load[task["service_id"]] = load.get(task["service_id"], 0) + 1
     return {
@@ -366,7 +366,7 @@ def resource_view(resource: dict, today: date) -> dict:
 
 
 def resource_candidate(doc: dict) -> matching.ResourceCandidate:
-    load = {}
+    load: dict[str, int] = {}
     for task in doc["open_tasks"]:
         load[task["service_id"]] = load.get(task["service_id"], 0) + 1
     return matching.ResourceCandidate(
@@ -428,7 +428,8 @@ def allocate(stock: dict, quantity: int, domain: str, region_code: str, groups) 
     if quantity > available:
         raise RuleViolation(f"only {available} {stock['unit']} of {stock['item']} on hand; {quantity} requested",
                             {"quantity": [f"at most {available}"]})
-    eligible, blocked = [], {}
+    eligible: list[dict] = []
+    blocked: dict[str, int] = {}
     for lot in stock["lots"]:
         if lot["remaining"] == 0:
             continue
@@ -620,7 +621,7 @@ def need_view(need: dict, viewer: Viewer) -> dict:
     }
 
 
-def _candidate_name(field: str, candidate: dict, viewer: Viewer) -> str:
+def _candidate_name(field: str, candidate: dict, viewer: Viewer) -> str | None:
     # Only a volunteer is a person; resources and charity stock carry organisation and item names.
     if candidate["kind"] != "volunteer":
         return candidate["candidate_name"]
@@ -641,7 +642,7 @@ def task_view(need: dict, task: dict, viewer: Viewer) -> dict:
 def task_window(start: datetime | None, end: datetime | None) -> tuple[str | None, str | None]:
     if (start is None) != (end is None):
         raise ValidationFailed.field("scheduled_end", "give both the scheduled start and end, or neither")
-    if start is None:
+    if start is None or end is None:
         return None, None
     if as_aware(end) <= as_aware(start):
         raise ValidationFailed.field("scheduled_end", "must be after the start")

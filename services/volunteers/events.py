@@ -100,7 +100,8 @@ class ScoreBreakdownSchema(Schema):
     skills = fields.Float(required=True)
     distance = fields.Float(required=True)
     availability = fields.Float(required=True)
-    load = fields.Float(required=True)
+    # named apart from Schema.load, which a field called `load` would shadow for type checkers
+    workload = fields.Float(required=True, data_key="load", attribute="load")
 
 
 class ProposalSchema(Schema):

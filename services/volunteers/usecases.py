@@ -415,7 +415,7 @@ class Volunteering:
 
     def teams_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.teams.find(all_of(self._scope(viewer), {"member_ids": {"$in": list(volunteer_ids)}}))
-        result = {vid: [] for vid in volunteer_ids}
+        result: dict[str, list[dict]] = {vid: [] for vid in volunteer_ids}
         for team in docs:
             for vid in team["member_ids"]:
                 if vid in result:
@@ -658,7 +658,7 @@ class Volunteering:
 
     def distributions_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.stock.find(all_of(self._scope(viewer), {"households": {"$in": list(household_ids)}}))
-        result = {hid: [] for hid in household_ids}
+        result: dict[str, list[dict]] = {hid: [] for hid in household_ids}
         for stock in docs:
             returned = {m["returns"] for m in stock["movements"] if m["type"] == "return"}
             for movement in stock["movements"]:
@@ -999,7 +999,7 @@ class Volunteering:
     def needs_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.needs.find(all_of(self._scope(viewer), {"household_id": {"$in": list(household_ids)}}),
                                     sort=[("_id", 1)])
-        result = {hid: [] for hid in household_ids}
+        result: dict[str, list[dict]] = {hid: [] for hid in household_ids}
         for need in docs:
             result[need["household_id"]].append(domain.need_view(need, viewer))
         return result
@@ -1007,7 +1007,7 @@ class Volunteering:
     def tasks_for_volunteers(self, viewer: Viewer, volunteer_ids: list[str]) -> dict[str, list[dict]]:
         docs = self.repo.needs.find(all_of(self._scope(viewer), {"task_assignees": {"$in": list(volunteer_ids)}}),
                                     sort=[("_id", 1)])
-        result = {vid: [] for vid in volunteer_ids}
+        result: dict[str, list[dict]] = {vid: [] for vid in volunteer_ids}
         for need in docs:
             for task in need["tasks"]:
                 if task["kind"] == "volunteer" and task["candidate_id"] in result:

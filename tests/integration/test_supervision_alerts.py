@@ -82,7 +82,8 @@ def test_a_crisis_without_first_contact_in_24_hours_is_critical_until_resolved(p
     acknowledged = client.supervision.acknowledge_alert(official, alert["id"], {"expected_version": alert["version"],
                                                                                 "note": "已联系社工，核实中"})
     assert acknowledged["status"] == "acknowledged"
-    assert acknowledged["acknowledged"]["by"] == official["user_id"] and acknowledged["acknowledged"]["note"] == "已联系社工，核实中"
+    assert acknowledged["acknowledged"]["by"] == official["user_id"]
+    assert acknowledged["acknowledged"]["note"] == "已联系社工，核实中"
     with pytest.raises(Conflict):
         client.supervision.acknowledge_alert(official, alert["id"], {"expected_version": acknowledged["version"],
                                                                      "note": "再次确认"})
@@ -215,8 +216,10 @@ def test_the_gateway_serves_the_alert_feed_and_its_actions(platform, isolated_se
         [alert] = page["items"]  # the county sees its own station's compliance alert only
         assert page["totalCount"] == 1 and alert["rule"] == "STATION_NOT_COMPLIANT" and alert["severity"] == "HIGH"
         assert alert["station"]["id"] == STATION and "professional_staff" in alert["evidence"]["failing_rules"]
-        done = ask(ACKNOWLEDGE, {"id": alert["id"], "input": {"expectedVersion": alert["version"], "note": "督促补充社工"}})
+        done = ask(ACKNOWLEDGE, {"id": alert["id"],
+                                 "input": {"expectedVersion": alert["version"], "note": "督促补充社工"}})
         assert done["data"]["acknowledgeAlert"]["alert"]["acknowledged"] == {"by": "official", "note": "督促补充社工"}
-        again = ask(ACKNOWLEDGE, {"id": alert["id"], "input": {"expectedVersion": alert["version"] + 1, "note": "再次"}})
+        again = ask(ACKNOWLEDGE, {"id": alert["id"],
+                                  "input": {"expectedVersion": alert["version"] + 1, "note": "再次"}})
         assert again["errors"][0]["extensions"]["code"] == "CONFLICT"
         assert ask(FEED, {"status": "OPEN"})["data"]["alerts"]["totalCount"] == 0

@@ -129,8 +129,15 @@ def test_a_rebuilt_read_model_equals_the_live_one_and_duplicates_change_nothing(
                                                      "never_assessed": 3, "archive_freshness": 0.25}}
         assert after_duplicates["region"] == expected
 
-    # Rebuild from scratch: the read models are dropped and replayed from the producers' histories.
+    # Rebuild from scratch: the read models are dropped and replayed from the producers' histories, while
+    # every event also waits in the service's queues in reverse order (out of order, and during the replay).
     storage.database("supervision")[PROJECTIONS].delete_many({})
+    publisher = EventPublisher(isolated_settings.amqp_uri)
+    try:
+        for item in reversed(history):
+            publisher.publish(item["envelope"], item["sequence"])
+    finally:
+        publisher.close()
     with running(SupervisionService, settings=own_port(isolated_settings)):
         wait_until_caught_up()
         assert county_figures(client) == after_duplicates

@@ -89,7 +89,8 @@ def test_the_retention_setting_decides_what_is_old(isolated_settings):
     assert [d["_id"] for d in db[REQUEST_RESULTS].find({})] == ["one-hour"]
 
 
-@pytest.mark.parametrize("service", [RegistryService, CaseworkService, VolunteersService, FundingService, SupervisionService])
+@pytest.mark.parametrize("service",
+                         [RegistryService, CaseworkService, VolunteersService, FundingService, SupervisionService])
 def test_every_service_purges_on_an_indexed_field(service):
     assert issubclass(service, IdempotencyRetention)
     assert storage.Index(REQUEST_RESULTS, ((storage.REMEMBERED_AT, 1),)) in storage.REQUEST_RESULT_INDEXES

@@ -104,7 +104,23 @@ Query = GraphQLObjectType("Query", {
                                         info.context.stations.load(id),
                                         lambda s: info.context.counties.load(s["county"]))),
     "plain": GraphQLField(GraphQLString, resolve=lambda root, info: "still here"),
+    "countyNames": GraphQLField(GraphQLList(GraphQLString), args={"ids": GraphQLArgument(GraphQLList(GraphQLString))},
+                                resolve=lambda root, info, ids: _county_names(info, ids)),
+    "sleepy": GraphQLField(GraphQLString, resolve=lambda root, info: _sleepy()),
 })
+
+
+async def _county_names(info, ids):
+    # a resolver written as a coroutine awaits loader values like any awaitable
+    stations = [await info.context.stations.load(i) for i in ids]
+    counties = await gather([info.context.counties.load(s["county"]) for s in stations])
+    return [county["name"] for county in counties]
+
+
+async def _sleepy():
+    import asyncio
+    await asyncio.sleep(0)  # not a loader value: there is no event loop to wait on
+    return "never"
 Mutation = GraphQLObjectType("Mutation", {
     "write": GraphQLField(Station, args={"name": GraphQLArgument(GraphQLNonNull(GraphQLString))}, resolve=_write),
 })
@@ -241,6 +257,14 @@ def test_gather_and_then_on_ready_pending_and_failed_values():
         derived.result()
 
 
+def test_a_coroutine_resolver_awaits_loader_values_and_anything_else_fails_only_its_field():
+    data, errors, store = run('{ countyNames(ids: ["S1", "S2"]) sleepy plain }')
+    assert data == {"countyNames": ["县C1", "县C2"], "sleepy": None, "plain": "still here"}
+    assert [path for path, _ in errors] == [["sleepy"]] and "only DataLoader values" in errors[0][1]
+    # each await of a loader value waits for its batch: S1 alone, then S2, then both counties
+    assert store.calls == [("stations", ["S1"]), ("stations", ["S2"]), ("counties", ["C1", "C2"])]
+
+
 # --- mutations -----------------------------------------------------------------------------------
 class Renewing(BatchingExecutionContext):
     def before_serial_field(self):
@@ -257,3 +281,15 @@ def test_mutations_run_one_after_the_other_each_with_its_batches_done_and_fresh_
     # the second write saw the first one's station and county batches already done, and read again
     assert store.writes == [("S1", []), ("S1", ["stations", "counties"])]
     assert store.count() == {"stations": 2, "counties": 1}
+
+
+def test_a_mutation_nulled_by_an_error_leaves_no_batch_behind_for_the_next_one():
+    store = Store()
+    execution = Renewing.build(SCHEMA, parse(
+        'mutation { first: write(name: "S1") { county { name } badLabel } second: write(name: "S2") { id } }'),
+        context_value=Context(store))
+    data = execution.execute_operation(execution.operation, None)
+    assert data == {"first": None, "second": {"id": "S2"}}
+    assert [path for path in (e.path for e in execution.collected_errors.errors)] == [["first", "badLabel"]]
+    # the first payload's county was abandoned with it: its batch is never run
+    assert store.calls == [("stations", ["S1"]), ("stations", ["S2"])]

@@ -31,12 +31,14 @@ def test_months_before_keeps_the_day_where_it_exists():
 
 
 def test_each_rule_at_its_threshold():
-    crisis = {"c1": [{"station": "ST" + T, "township": T, "domain": "children", "flagged_at": "2026-06-29T04:00:00.000000Z",
+    crisis = {"c1": [{"station": "ST" + T, "township": T, "domain": "children",
+                      "flagged_at": "2026-06-29T04:00:00.000000Z",
                       "due_at": "x", "first_contact_at": None, "overdue_detected_at": None}]}
     assert conditions(models(crisis=crisis), [], NOW, TODAY) == {}  # exactly 24 hours: not late yet
     late = conditions(models(crisis=crisis), [], NOW.replace(second=1), TODAY)
     [(alert_id, condition)] = late.items()
-    assert alert_id == "crisis_no_first_contact:c1:2026-06-29T04:00:00.000000Z" and condition.severity == alerts.CRITICAL
+    assert alert_id == "crisis_no_first_contact:c1:2026-06-29T04:00:00.000000Z"
+    assert condition.severity == alerts.CRITICAL
     crisis["c1"][0]["first_contact_at"] = "2026-06-30T03:00:00.000000Z"
     assert conditions(models(crisis=crisis), [], NOW.replace(second=1), TODAY) == {}
 
@@ -48,8 +50,8 @@ def test_each_rule_at_its_threshold():
     needs["n1"]["delivered_on"] = "2026-06-20"
     assert conditions(models(needs=needs), [], NOW, date(2026, 7, 1)) == {}
 
-    households = {"h1": {"station": "ST" + T, "township": T, "registered_on": "2024-01-01", "assessed_on": ["2025-06-30"]},
-                  "h2": {"station": "ST" + T, "township": T, "registered_on": "2024-01-01", "assessed_on": ["2025-07-01"]}}
+    households = {hid: {"station": "ST" + T, "township": T, "registered_on": "2024-01-01", "assessed_on": [on]}
+                  for hid, on in (("h1", "2025-06-30"), ("h2", "2025-07-01"))}
     found = conditions(models(households=households), [], NOW, TODAY)
     assert set(found) == {"archive_not_reviewed:h1:2025-06-30"}
 

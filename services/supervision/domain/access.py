@@ -21,7 +21,7 @@ class FigureScope:
         if self.station_ids is not None:
             return station_id in self.station_ids
         if self.prefix is not None:
-            return bool(township_code) and township_code.startswith(self.prefix)
+            return township_code is not None and township_code.startswith(self.prefix)
         return True
 
 

@@ -1,17 +1,20 @@
 """Alert rules: conditions read off the read models at a moment, with thresholds that are policy data.
 
 Evidence holds facts, not ages that grow by the minute (due dates, not hours overdue), so an alert
-changes only when what it is about changes. Each rule yields conditions keyed by a stable alert id (rule, subject and when the condition began), so
-evaluating again finds the same alert instead of raising a second one, and a condition that ends and
-later begins again is a new alert. Pure: the read models, the policies and the moment go in.
+changes only when what it is about changes. Each rule yields conditions keyed by a stable alert id
+(rule, subject and when the condition began), so evaluating again finds the same alert instead of
+raising a second one, and a condition that ends and later begins again is a new alert.
+Pure: the read models, the policies and the moment go in.
 
 Rules (thresholds in the policy in force for the record's township on the day of evaluation):
-- crisis_no_first_contact (critical): a crisis case without first contact `crisis_first_contact_hours` after it was flagged;
+- crisis_no_first_contact (critical): a crisis case without first contact `crisis_first_contact_hours`
+  after it was flagged;
 - station_not_compliant (high): a station whose latest compliance evaluation is not met;
 - need_unmet (medium, high for urgent needs): a need in the household's current archive not served
   `need_unmet_days` after it was first assessed;
 - archive_not_reviewed (medium): a household whose needs archive (or, never assessed, its registration)
-  is older than `archive_review_months`.
+  is older than `archive_review_months`;
+- follow_up_overdue (medium): a follow-up agreed in a supervision session, not done by its due date.
 """
 from __future__ import annotations
 
@@ -22,8 +25,10 @@ from datetime import UTC, date, datetime, timedelta
 from .figures import ReadModels
 from .folds import UTC_TEXT
 
-CRISIS, COMPLIANCE, NEED, ARCHIVE = "crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed"
-RULES = (CRISIS, COMPLIANCE, NEED, ARCHIVE)
+CRISIS, COMPLIANCE = "crisis_no_first_contact", "station_not_compliant"
+NEED, ARCHIVE = "need_unmet", "archive_not_reviewed"
+FOLLOW_UP = "follow_up_overdue"
+RULES = (CRISIS, COMPLIANCE, NEED, ARCHIVE, FOLLOW_UP)
 CRITICAL, HIGH, MEDIUM = "critical", "high", "medium"
 SEVERITIES = (CRITICAL, HIGH, MEDIUM)
 THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
@@ -113,7 +118,8 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
                               need["station"], need["township"], "need", need_id,
                               {"household_id": need["household"], "domain": need["domain"],
                                "need_type": need["need_type"], "severity": need["severity"],
-                               "first_assessed_on": need["first_assessed_on"], "threshold_days": threshold, "matching_found_nobody": need.get("unmet_reports", 0),
+                               "first_assessed_on": need["first_assessed_on"], "threshold_days": threshold,
+                               "matching_found_nobody": need.get("unmet_reports", 0),
                                "last_unmet_reason": need.get("last_unmet_reason")}))
     for household_id, household in models.households.items():
         reviews = household.get("assessed_on") or []
@@ -131,3 +137,18 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
 
 def _add(found: dict, condition: Condition) -> None:
     found[condition.alert_id] = condition
+
+
+def follow_up_conditions(sessions: list[dict], today: date) -> dict[str, Condition]:
+    """Follow-ups of supervision sessions (this service's own records) past their due date and not done."""
+    found: dict[str, Condition] = {}
+    day = today.isoformat()
+    for session in sessions:
+        for follow_up in session["follow_ups"]:
+            if follow_up.get("done_on") or follow_up["due_on"] >= day:
+                continue
+            _add(found, Condition(f"{FOLLOW_UP}:{follow_up['follow_up_id']}", FOLLOW_UP, MEDIUM, session["station_id"],
+                                  session["region_code"], "follow_up", follow_up["follow_up_id"],
+                                  {"session_id": session["_id"], "session_date": session["date"],
+                                   "supervisor_id": session["supervisor_id"], "due_on": follow_up["due_on"]}))
+    return found

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from services.common.auth import region_prefix
 
@@ -26,8 +27,8 @@ class RegionKey:
     def child_prefix_length(self) -> int | None:
         return CHILD_PREFIX_LENGTH.get(len(self.prefix))
 
-    def covers(self, code: str | None) -> bool:
-        return bool(code) and code.startswith(self.prefix)
+    def covers(self, code: str | None) -> TypeGuard[str]:
+        return code is not None and code.startswith(self.prefix)
 
     def child_of(self, township_code: str) -> str | None:
         """The prefix of the child region `township_code` lies in, or None at the bottom level."""

@@ -42,7 +42,8 @@ class Alerts:
         if viewer.role != ADMIN:
             raise PermissionDenied("alerts are evaluated by the service itself or an administrator")
         now, today = clock.utcnow(), clock.today()
-        found = rules.conditions(self.repo.read_models(), self.repo.alert_policies(), now, today)
+        found = {**rules.conditions(self.repo.read_models(), self.repo.alert_policies(), now, today),
+                 **rules.follow_up_conditions(self.repo.sessions.with_open_follow_ups(), today)}
         at = clock.iso(now)
         known = self.repo.alerts.known(list(found))
         raised = 0

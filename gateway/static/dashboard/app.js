@@ -1,0 +1,91 @@
+// The dashboard's shell: the token field (until a sign-in page exists), who the token is, and the
+// routes: #/region/CODE, #/station/ID, and the viewer's own region or station by default.
+import * as data from "dashboard/data.js";
+import { disposeAll } from "dashboard/charts.js";
+import { h, clear } from "dashboard/dom.js";
+import { t } from "dashboard/i18n.js";
+import { renderRegion } from "dashboard/region.js";
+import { renderStation } from "dashboard/station.js";
+
+const app = document.getElementById("app");
+const REGION_ROLES = new Set(["PROVINCE", "CITY", "COUNTY", "EVALUATOR", "ADMIN"]);
+const PROVINCE = "320000"; // where an administrator without a region starts
+let viewer = null;
+
+function tokenForm(message) {
+  const input = h("input", { type: "password", id: "token", name: "token", autocomplete: "off", required: true,
+                             placeholder: t("token.placeholder"), "aria-label": t("token.label") });
+  const form = h("form", { class: "token-form", id: "token-form" },
+    h("label", { for: "token" }, t("token.label")), input,
+    h("button", { type: "submit" }, t("token.use")),
+    message ? h("p", { class: "error", role: "alert" }, message) : null,
+    h("p", { class: "hint" }, t("token.hint")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    data.setToken(input.value);
+    start();
+  });
+  return form;
+}
+
+function topBar() {
+  const who = viewer ? t("token.viewer", { role: t(`role.${viewer.role}`), scope: viewer.region || viewer.stationIds.join("、") || "—" }) : "";
+  return h("header", { class: "top-bar" },
+    h("a", { class: "brand", href: "#/" }, h("strong", {}, t("app.title")), h("span", {}, t("app.subtitle"))),
+    viewer ? h("div", { class: "viewer" }, h("span", { "data-role": "viewer" }, who),
+      h("button", { type: "button", onclick: () => { data.clearToken(); viewer = null; location.hash = ""; start(); } },
+        t("token.clear"))) : null);
+}
+
+function homeRoute() {
+  if (REGION_ROLES.has(viewer.role)) return `#/region/${viewer.region || PROVINCE}`;
+  if (viewer.stationIds.length === 1) return `#/station/${viewer.stationIds[0]}`;
+  return "#/stations";
+}
+
+function myStations(main) {
+  main.append(h("section", { class: "panel" }, h("h2", {}, t("nav.myStations")),
+    h("ul", { class: "station-links" }, viewer.stationIds.map((id) => h("li", {}, h("a", { href: `#/station/${id}` }, id))))));
+  main.dataset.ready = "true";
+}
+
+async function route() {
+  disposeAll();
+  const main = h("main", { id: "view" });
+  clear(app).append(topBar(), main);
+  const [, kind, id] = (location.hash.match(/^#\/(region|station|stations)\/?([^/?]*)/) || []);
+  try {
+    if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
+    else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id));
+    else if (kind === "stations") myStations(main);
+    else location.replace(homeRoute());
+  } catch (error) {
+    main.append(h("p", { class: "error", role: "alert" }, t("app.error", { message: error.message })));
+    console.error(error);
+  }
+}
+
+async function start() {
+  clear(app);
+  if (!data.token()) {
+    app.append(topBar(), h("main", { id: "view" }, tokenForm()));
+    return;
+  }
+  try {
+    viewer = await data.viewer();
+  } catch (error) {
+    data.clearToken();
+    app.append(topBar(), h("main", { id: "view" }, tokenForm(t("token.invalid"))));
+    return;
+  }
+  if (viewer.role === "PUBLIC") {
+    data.clearToken();
+    app.append(topBar(), h("main", { id: "view" }, tokenForm(t("token.invalid"))));
+    return;
+  }
+  await route();
+}
+
+window.addEventListener("hashchange", () => { if (viewer) route(); });
+document.title = t("app.title");
+start();

@@ -1,0 +1,206 @@
+// The dashboard's only way to data: the public GraphQL API at /graphql with the user's token. Every query
+// the dashboard makes is in this module and returns plain figures, so the views never see the API's
+// shape; when the supervision layer's roll-ups land, only this module changes.
+//
+// A figure is a number, or `null` when suppressed, or a Problem when the API refused or failed it (the
+// views show "已抑制" or the reason, never a made-up zero).
+
+const ENDPOINT = "/graphql";
+const TOKEN_KEY = "shegong.dashboard.token";
+// 50 stations with their rules and staff cost about 2,800 of the 5,000 a query may cost.
+const STATION_PAGE = 50;
+
+export class Problem {
+  constructor(code, message) {
+    this.code = code || "INTERNAL";
+    this.message = message || "";
+  }
+  get forbidden() { return this.code === "FORBIDDEN" || this.code === "UNAUTHENTICATED"; }
+}
+
+export const isProblem = (value) => value instanceof Problem;
+
+// --- token: kept for the tab only (sessionStorage), until a sign-in page exists --------------------
+export function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+export function setToken(value) { sessionStorage.setItem(TOKEN_KEY, value.trim()); }
+export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
+
+async function request(query, variables = {}) {
+  const headers = { "Content-Type": "application/json", Accept: "application/graphql-response+json, application/json" };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let response;
+  try {
+    response = await fetch(ENDPOINT, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  } catch (error) {
+    return { data: null, problems: [new Problem("SERVICE_UNAVAILABLE", String(error))] };
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    return { data: null, problems: [new Problem("INTERNAL", `HTTP ${response.status}`)] };
+  }
+  const problems = (body.errors || []).map((e) => Object.assign(
+    new Problem(e.extensions?.code, e.message), { path: e.path || [] }));
+  return { data: body.data || null, problems };
+}
+
+// A field's value, or the Problem the API reported at (or above) its path.
+function pick(result, field) {
+  const value = result.data ? result.data[field] : null;
+  if (value !== null && value !== undefined) return value;
+  const problem = result.problems.find((p) => !p.path.length || p.path[0] === field);
+  return problem || (result.data ? null : new Problem("INTERNAL", "no data"));
+}
+
+export class AuthError extends Error {}
+
+export async function viewer() {
+  const result = await request(`query DashboardViewer { viewer { userId role region stationIds } }`);
+  const value = pick(result, "viewer");
+  if (isProblem(value)) throw new AuthError(value.message);
+  return value;
+}
+
+export async function region(code) {
+  const result = await request(`query DashboardRegion($code: String!) {
+    region(code: $code) { code name level parentCode parent { code name level parentCode }
+      children { code name level children { code } } } }`, { code });
+  return pick(result, "region");
+}
+
+// Headline figures of compliance and the station network.
+export async function compliance(code) {
+  const result = await request(`query DashboardCompliance($code: String!) {
+    regionRollup(code: $code) { asOf stations operating byStatus { met notMet atRisk unknown }
+      byRule { rule met notMet unknown notApplicable onTrack atRisk } } }`, { code });
+  return pick(result, "regionRollup");
+}
+
+// Month ends before today, oldest first, and the roll-up of each: the compliance trend.
+export async function complianceTrend(code, months = 6, today = new Date()) {
+  const ends = [];
+  for (let back = months; back >= 1; back -= 1) {
+    const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - back + 1, 0));
+    ends.push(end.toISOString().slice(0, 10));
+  }
+  const fields = ends.map((d, i) => `m${i}: regionRollup(code: $code, asOf: "${d}") { asOf byStatus { met notMet atRisk unknown } }`);
+  const result = await request(`query DashboardComplianceTrend($code: String!) { ${fields.join("\n")} }`, { code });
+  if (!result.data) return result.problems[0] || new Problem("INTERNAL");
+  return ends.map((d, i) => ({ asOf: d, ...(result.data[`m${i}`]?.byStatus || {}) }))
+    .filter((row) => row.met !== undefined);
+}
+
+// Every station of the region the viewer may see, with what the station table shows.
+export async function stations(code) {
+  const items = [];
+  let after = null;
+  do {
+    const result = await request(`query DashboardStations($code: String, $after: String) {
+      stations(region: $code, first: ${STATION_PAGE}, after: $after) { totalCount nextCursor items {
+        id name townshipCode countyCode cityCode status complianceStatus
+        region { name } county { name }
+        compliance { rules { rule status } }
+        staff { professional trainingHoursThisYear employmentEnd } } } }`, { code, after });
+    const page = pick(result, "stations");
+    if (isProblem(page)) return page;
+    items.push(...page.items);
+    after = page.nextCursor;
+  } while (after);
+  return items.map((s) => {
+    const current = (s.staff || []).filter((m) => !m.employmentEnd);
+    return {
+      id: s.id, name: s.name, townshipCode: s.townshipCode, countyCode: s.countyCode, cityCode: s.cityCode,
+      township: s.region?.name || s.townshipCode, county: s.county?.name || s.countyCode,
+      status: s.status, compliance: s.complianceStatus,
+      failing: (s.compliance?.rules || []).filter((r) => r.status === "NOT_MET" || r.status === "AT_RISK").map((r) => r.rule),
+      staff: current.length, professional: current.filter((m) => m.professional).length,
+      trainingHours: current.reduce((sum, m) => sum + (m.trainingHoursThisYear || 0), 0),
+    };
+  });
+}
+
+export async function archives(code) {
+  const result = await request(`query DashboardArchives($code: String) {
+    archiveOverdueSummary(region: $code) { asOf households overdue neverAssessed
+      stations { stationId households overdue neverAssessed } } }`, { code });
+  return pick(result, "archiveOverdueSummary");
+}
+
+export async function cases(code) {
+  const result = await request(`query DashboardCases($code: String) {
+    caseSummary(region: $code) { open crisisActive crisisContactOverdue crisisBreaches overdue
+      stations { stationId open crisisActive crisisContactOverdue crisisBreaches overdue
+        openByStage { intake assessment plan inService review } } } }`, { code });
+  return pick(result, "caseSummary");
+}
+
+export async function volunteers(code) {
+  const result = await request(`query DashboardVolunteers($code: String) {
+    volunteers(region: $code, first: 1) { totalCount } }`, { code });
+  const page = pick(result, "volunteers");
+  return isProblem(page) ? page : page.totalCount;
+}
+
+export async function unmetNeeds(code) {
+  const result = await request(`query DashboardUnmet($code: String!) {
+    unmetNeeds(region: $code) { total byDomain { key count } byRegion { regionCode domain count } } }`, { code });
+  return pick(result, "unmetNeeds");
+}
+
+export async function money(code) {
+  const result = await request(`query DashboardMoney($code: String!) {
+    fundSupervision(region: $code) {
+      total { allocatedFen contractedFen disbursedFen flaggedFen remainingFen unallocatedFen }
+      byKind { sourceKind allocatedFen disbursedFen flaggedFen }
+      byYear { year allocatedFen disbursedFen flaggedFen } } }`, { code });
+  return pick(result, "fundSupervision");
+}
+
+// Visits, households served and volunteer hours per year (this year and the `years` - 1 before).
+export async function outcomes(code, years = 3, today = new Date()) {
+  const list = [];
+  for (let y = today.getUTCFullYear() - years + 1; y <= today.getUTCFullYear(); y += 1) list.push(y);
+  const fields = list.map((y) => `y${y}: costOutcome(region: $code, year: ${y}) { year
+    outcomes { householdsServed householdsAssessed servicesDelivered volunteerHours visits casesClosed }
+    total { disbursedFen } byRegion { regionCode disbursedFen outcomes { visits volunteerHours } } }`);
+  const result = await request(`query DashboardOutcomes($code: String!) { ${fields.join("\n")} }`, { code });
+  if (!result.data) return result.problems[0] || new Problem("INTERNAL");
+  const rows = list.map((y) => result.data[`y${y}`]).filter(Boolean);
+  return rows.length ? rows : (result.problems[0] || new Problem("INTERNAL"));
+}
+
+export async function station(id) {
+  const result = await request(`query DashboardStation($id: ID!) {
+    station(id: $id) { id name status statusSince townshipCode countyCode cityCode legalForm
+      region { code name } county { code name }
+      venue { officeAreaM2 activityRooms signboardHung address } population { residents year }
+      operator { name } coordinator { name title }
+      compliance { status since asOf rules { rule status since evidence } }
+      staff { id name idNumber role professional trainingHoursThisYear employmentStart employmentEnd }
+      caseload { staffId openCases crisisCases }
+      contracts(first: 10) { id title status amountFen paidFen heldFen period { start end }
+        disbursements(first: 24) { voucherNumber paidOn amountFen sourceName sourceKind status } } }
+    caseSummary(stationId: $id) { open crisisActive crisisContactOverdue crisisBreaches overdue
+      stations { openByStage { intake assessment plan inService review } } }
+    archiveOverdueSummary(stationId: $id) { asOf households overdue neverAssessed } }`, { id });
+  return { station: pick(result, "station"), cases: pick(result, "caseSummary"),
+           archives: pick(result, "archiveOverdueSummary") };
+}
+
+// A table as CSV or Excel from the gateway's export endpoint (which logs the export): {blob} or {problem}.
+export async function exportTable(table) {
+  const headers = { "Content-Type": "application/json" };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  try {
+    const response = await fetch("/dashboard/export", { method: "POST", headers, body: JSON.stringify(table) });
+    if (response.ok) return { blob: await response.blob() };
+    const body = await response.json().catch(() => ({}));
+    const error = (body.errors || [])[0] || {};
+    return { problem: new Problem(error.extensions?.code, error.message || `HTTP ${response.status}`) };
+  } catch (error) {
+    return { problem: new Problem("SERVICE_UNAVAILABLE", String(error)) };
+  }
+}
