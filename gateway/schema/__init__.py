@@ -57,4 +57,5 @@ COST_MODEL = CostModel(default_list_size=50,
                                                **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
-                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS})
+                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS,
+                                   **accesslog.LEAF_COSTS})
