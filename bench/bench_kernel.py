@@ -1,9 +1,13 @@
 """Kernel benchmarks (issue 2, items a and b).
 
-(a) RPC round trip: nameko RPC against a raw kombu request/reply on the same broker, as a ratio.
+(a) RPC round trip against a raw kombu request/reply on the same broker, as ratios (issue 10):
+    - the gateway's client: TimedServiceRpc inside a container calling a KernelRpc service;
+    - the standalone client (KernelRpcClient: the CLI, projections, tests);
+    - nameko's stock ServiceRpc and ClusterRpcClient against a stock `@rpc` service, as they were.
+    The paths take turns in rounds, so load from other work on the machine falls on all of them.
 (b) Events per second through outbox relay → broker → idempotent consumer.
 
-    python -m bench.bench_kernel [--calls 500] [--events 2000]
+    python -m bench.bench_kernel [--calls 500] [--rounds 5] [--events 2000]
 """
 from __future__ import annotations
 
@@ -17,22 +21,53 @@ import uuid  # noqa: E402
 
 from kombu import Connection, Exchange, Producer, Queue  # noqa: E402
 from marshmallow import Schema, fields  # noqa: E402
-from nameko.rpc import rpc  # noqa: E402
+from nameko.rpc import ServiceRpc  # noqa: E402
+from nameko.rpc import rpc as stock_rpc  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 
-from bench.common import private_platform, summary_ms  # noqa: E402
+from bench.common import percentile, private_platform, summary_ms  # noqa: E402
 from services.common import storage  # noqa: E402
 from services.common.consumers import Inbox, event_handler  # noqa: E402
 from services.common.events import contract, new_event  # noqa: E402
 from services.common.outbox import OutboxRelay  # noqa: E402
-from tests.support.containers import rpc_client, running  # noqa: E402
+from services.common.rpc import TimedServiceRpc, rpc  # noqa: E402
+from services.common.rpc_client import KernelRpcClient  # noqa: E402
+from tests.support.containers import running  # noqa: E402
 
 
 class Echo:
+    """A service as the platform's services are: the kernel's RPC entrypoint."""
     name = "bench_echo"
 
     @rpc
     def echo(self, value):
         return value
+
+
+class StockEcho:
+    """The same service on nameko's own entrypoint (the path before issue 10)."""
+    name = "bench_echo_stock"
+
+    @stock_rpc
+    def echo(self, value):
+        return value
+
+
+class InContainerCaller:
+    """Times calls made from inside a container, with the client the gateway uses (or nameko's)."""
+    name = "bench_caller"
+    kernel = TimedServiceRpc("bench_echo")
+    stock = ServiceRpc("bench_echo_stock")
+
+    @rpc
+    def time_calls(self, client, calls):
+        target = self.kernel if client == "kernel" else self.stock
+        samples = []
+        for index in range(calls):
+            started = time.perf_counter()
+            target.echo(index)
+            samples.append(time.perf_counter() - started)
+        return samples
 
 
 class PingPayload(Schema):
@@ -103,14 +138,42 @@ def raw_kombu_round_trips(amqp_uri: str, calls: int) -> list[float]:
     return samples
 
 
-def nameko_round_trips(settings, calls: int) -> list[float]:
+def standalone_round_trips(client, service: str, calls: int) -> list[float]:
     samples = []
-    with running(Echo, settings=settings), rpc_client(settings) as client:
-        client.bench_echo.echo(0)  # warm up the reply queue
-        for index in range(calls):
-            started = time.perf_counter()
-            client.bench_echo.echo(index)
-            samples.append(time.perf_counter() - started)
+    for index in range(calls):
+        started = time.perf_counter()
+        client[service].echo(index)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+RPC_PATHS = {
+    "raw": "raw kombu request/reply (the floor)",
+    "gateway": "gateway's client: TimedServiceRpc → KernelRpc (in a container)",
+    "standalone": "standalone KernelRpcClient → KernelRpc",
+    "stock_gateway": "before: nameko ServiceRpc → nameko @rpc (in a container)",
+    "stock_standalone": "before: nameko ClusterRpcClient → nameko @rpc",
+}
+
+
+def rpc_round_trips(settings, calls: int, rounds: int) -> dict[str, list[float]]:
+    samples = {path: [] for path in RPC_PATHS}
+    per_round = max(1, calls // rounds)
+    with running(Echo, StockEcho, InContainerCaller, settings=settings), \
+            KernelRpcClient(uri=settings.amqp_uri, timeout=600) as kernel_client, \
+            ClusterRpcClient(uri=settings.amqp_uri, timeout=600) as stock_client:
+        # warm up every path (connections, pools, reply queues) before anything is timed
+        raw_kombu_round_trips(settings.amqp_uri, 20)
+        kernel_client.bench_caller.time_calls("kernel", 20)
+        kernel_client.bench_caller.time_calls("stock", 20)
+        standalone_round_trips(kernel_client, "bench_echo", 20)
+        standalone_round_trips(stock_client, "bench_echo_stock", 20)
+        for _ in range(rounds):
+            samples["raw"] += raw_kombu_round_trips(settings.amqp_uri, per_round)
+            samples["gateway"] += kernel_client.bench_caller.time_calls("kernel", per_round)
+            samples["standalone"] += standalone_round_trips(kernel_client, "bench_echo", per_round)
+            samples["stock_gateway"] += kernel_client.bench_caller.time_calls("stock", per_round)
+            samples["stock_standalone"] += standalone_round_trips(stock_client, "bench_echo_stock", per_round)
     return samples
 
 
@@ -133,15 +196,19 @@ def events_through_outbox(settings, count: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--calls", type=int, default=500, help="timed calls per path")
+    parser.add_argument("--rounds", type=int, default=5, help="turns the paths take")
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--rpc-only", action="store_true")
     args = parser.parse_args()
     with private_platform() as settings:
-        raw = raw_kombu_round_trips(settings.amqp_uri, args.calls)
-        nameko = nameko_round_trips(settings, args.calls)
-        print(f"(a) raw kombu request/reply: {summary_ms(raw)}")
-        print(f"(a) nameko RPC round trip:   {summary_ms(nameko)}")
-        print(f"(a) ratio nameko/raw (p50):  {sorted(nameko)[len(nameko)//2] / sorted(raw)[len(raw)//2]:.1f}x")
+        samples = rpc_round_trips(settings, args.calls, args.rounds)
+        raw_p50 = percentile(samples["raw"], 0.5)
+        for path, label in RPC_PATHS.items():
+            ratio = percentile(samples[path], 0.5) / raw_p50
+            print(f"(a) {label:<66} {summary_ms(samples[path])}  p50 ratio to raw {ratio:.2f}x")
+        if args.rpc_only:
+            return
         result = events_through_outbox(settings, args.events)
         print(f"(b) outbox → broker → idempotent consumer: {result['events']} events in {result['seconds']:.2f} s "
               f"= {result['per_second']:.0f} events/s ({result['distinct_effects']} distinct effects)")

@@ -61,7 +61,7 @@ class ExportRequestSchema(Schema):
         for index, row in enumerate(data["rows"]):
             if len(row) != width:
                 raise ValidationError(f"row {index} has {len(row)} cells for {width} columns", "rows")
-            for column, value in zip(data["columns"], row):
+            for column, value in zip(data["columns"], row, strict=True):
                 _check_cell(column["type"], value, index)
 
 
@@ -111,7 +111,8 @@ def parse(body: bytes) -> Export:
         raise ValidationFailed.from_marshmallow(exc.messages) from None
     if not data["region_code"] and not data["station_id"]:
         raise ValidationFailed.field("regionCode", "name the region or the station the table is about")
-    masked = [[_MASKS[c["type"]](v) if c["type"] in _MASKS and v else v for c, v in zip(data["columns"], row)]
+    masked = [[_MASKS[c["type"]](v) if c["type"] in _MASKS and v else v
+               for c, v in zip(data["columns"], row, strict=True)]
               for row in data["rows"]]
     return Export(data["format"], data["table"], data["title"], data["region_code"], data["station_id"],
                   data["columns"], masked)
@@ -150,7 +151,7 @@ def render_csv(export: Export) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c["label"] for c in export.columns])
     for row in export.rows:
-        writer.writerow([_neutralise(_csv_text(c["type"], v)) for c, v in zip(export.columns, row)])
+        writer.writerow([_neutralise(_csv_text(c["type"], v)) for c, v in zip(export.columns, row, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -173,15 +174,15 @@ def render_xlsx(export: Export) -> bytes:
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's one (active) sheet
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", export.title)[:31]
     sheet.append([c["label"] for c in export.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in export.rows:
-        typed = [_typed(c["type"], v) for c, v in zip(export.columns, row)]
+        typed = [_typed(c["type"], v) for c, v in zip(export.columns, row, strict=True)]
         sheet.append([value for value, _ in typed])
-        for cell, (_, number_format) in zip(sheet[sheet.max_row], typed):
+        for cell, (_, number_format) in zip(sheet[sheet.max_row], typed, strict=True):
             if number_format:
                 cell.number_format = number_format
             elif isinstance(cell.value, str) and cell.value.startswith("="):

@@ -10,10 +10,9 @@ CHECKABLE = READ_MODELS[:-1]  # needs have no single source to compare with yet
 
 
 def projections_command(args, config) -> int:
-    from nameko.standalone.rpc import ClusterRpcClient
-
     from services.common.auth import SYSTEM
     from services.common.errors import DomainError
+    from services.common.rpc_client import KernelRpcClient
 
     if not re.fullmatch(r"[a-z][a-z_]{0,40}", args.service):
         print(f"error: {args.service!r} is not a service name", file=sys.stderr)
@@ -21,7 +20,7 @@ def projections_command(args, config) -> int:
     every = READ_MODELS if args.projections_action == "rebuild" else CHECKABLE
     names = every if args.name == "all" else (args.name,)
     differences = 0
-    with ClusterRpcClient(uri=config.amqp_uri, timeout=args.timeout) as client:
+    with KernelRpcClient(uri=config.amqp_uri, timeout=args.timeout) as client:
         service = getattr(client, args.service)
         for name in names:
             try:

@@ -45,8 +45,6 @@ import eventlet
 import rfc8785
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
-from nameko.standalone.rpc import ClusterRpcClient
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -56,6 +54,8 @@ from .config import settings
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .events import EventContract, UnreadableEvent, read_event
 from .protection import mask_id_number, mask_name, mask_phone
+from .rpc import rpc
+from .rpc_client import KernelRpcClient
 
 log = logging.getLogger(__name__)
 
@@ -667,7 +667,7 @@ class Projection(DependencyProvider):
 
     def catch_up(self, producer: str, until: int | None = None) -> int:
         """Apply the producer's logged events after the stored position; return the new position."""
-        with self._lock, ClusterRpcClient(uri=settings().amqp_uri, timeout=settings().rpc_timeout_seconds) as client:
+        with self._lock, KernelRpcClient(uri=settings().amqp_uri, timeout=settings().rpc_timeout_seconds) as client:
             fetch = getattr(client, producer).events_since
             while self._running:
                 doc = self.document()

@@ -1,6 +1,7 @@
 """RPC boundaries: marshmallow at the edge, typed errors across, and a timeout on every call."""
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -9,6 +10,9 @@ from functools import partial
 
 import eventlet
 from marshmallow import RAISE, Schema, ValidationError
+from nameko import config as nameko_config
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from nameko.exceptions import ContainerBeingKilled, IncorrectSignature, MalformedRequest
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Client, Rpc, ServiceRpc
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
@@ -16,12 +20,12 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 from . import storage
 from .config import settings
 from .errors import DomainError, StoreUnavailable, UpstreamUnavailable, ValidationFailed
+from .rpc_transport import DEADLINE, KernelReplyListener, ReplySender, RequestPublisher, call_deadline
 from .storage import IDEMPOTENCY_KEY
 
-log = logging.getLogger("shegong.rpc")
+__all__ = ["DEADLINE", "KernelRpc", "TimedServiceRpc", "load", "rpc", "rpc_calls_made"]
 
-# Context data key: wall-clock time (epoch seconds) after which the caller no longer waits.
-DEADLINE = "deadline"
+log = logging.getLogger("shegong.rpc")
 
 
 def load(schema: Schema | type[Schema], data, *, partial=False, many=False):
@@ -49,6 +53,11 @@ class KernelRpc(Rpc):
 
     carries_idempotency_keys = True
 
+    def setup(self):
+        super().setup()
+        self.replies = ReplySender(self.rpc_consumer.amqp_uri, ssl=nameko_config.get(AMQP_SSL_CONFIG_KEY),
+                                   login_method=nameko_config.get(LOGIN_METHOD_CONFIG_KEY))
+
     def handle_message(self, body, message):
         deadline = decode_from_headers(message.headers).get(DEADLINE)
         if deadline is not None and time.time() > float(deadline):
@@ -56,7 +65,34 @@ class KernelRpc(Rpc):
                         self.method_name, time.time() - float(deadline))
             self.rpc_consumer.consumer.ack_message(message)
             return
-        super().handle_message(body, message)
+        if self.container._worker_pool.free() > 0:
+            self._start_worker(body, message)
+        else:
+            # nameko's way: a waiter thread, so a full worker pool never blocks the consumer (and its
+            # heartbeats). With a free worker it is one green thread and one switch per call too many.
+            super().handle_message(body, message)
+
+    def check_signature(self, args, kwargs):
+        # nameko's check builds the method's signature afresh (inspect.getcallargs) on every request.
+        signature = self.__dict__.get("_signature")
+        if signature is None:
+            signature = self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name))
+        try:
+            signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
+
+    def _start_worker(self, body, message):
+        try:
+            args, kwargs = body["args"], body["kwargs"]
+        except KeyError:
+            raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        self.check_signature(args, kwargs)
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=decode_from_headers(message.headers),
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.rpc_consumer.consumer.requeue_message(message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         if exc_info is not None and isinstance(exc_info[1], (ConnectionFailure, ExecutionTimeout)):
@@ -68,8 +104,12 @@ class KernelRpc(Rpc):
         fault = os.environ.get(_EXIT_BEFORE_REPLY)
         if fault and exc_info is None and fault == f"{self.container.service_name}.{self.method_name}":
             os._exit(17)  # fault injection (tests only): the write committed, the reply and ack never leave
-        return super().handle_result(message, worker_ctx, result, exc_info)
-
+        # Replied here rather than through nameko's shared RpcConsumer, so plain nameko entrypoints
+        # that share this service's request queue keep working; the request is acked after the reply,
+        # as nameko does, so a crash before it means a redelivery (and the idempotency key above).
+        result, exc_info = self.replies.send(message, result, exc_info)
+        self.rpc_consumer.consumer.ack_message(message)
+        return result, exc_info
 
     def _first_answer(self, worker_ctx, result, exc_info):
         """A keyed command that wrote remembers its reply; its rerun, refused by a rule because the
@@ -98,11 +138,12 @@ rpc = KernelRpc.decorator
 
 
 class _TimedClient:
-    def __init__(self, client, service: str, timeout: float, on_call):
+    def __init__(self, client, service: str, timeout: float, on_call, forget):
         self._client = client
         self._service = service
         self._timeout = timeout
         self._on_call = on_call
+        self._forget = forget
 
     def __getattr__(self, method: str):
         def call(*args, **kwargs):
@@ -117,15 +158,16 @@ class _TimedClient:
     def _call_async(self, method, args, kwargs):
         self._on_call(self._service, method)
         reply = self._client(method, self._timeout).call_async(*args, **kwargs)
-        return _TimedReply(reply, f"{self._service}.{method}", self._timeout)
+        return _TimedReply(reply, f"{self._service}.{method}", self._timeout, self._forget)
 
 
 class _TimedReply:
-    def __init__(self, reply, name: str, timeout: float):
+    def __init__(self, reply, name: str, timeout: float, forget):
         self._reply = reply
         self._name = name
         self._deadline = time.monotonic() + timeout
         self._timeout = timeout
+        self._forget = forget
 
     def result(self):
         remaining = max(0.0, self._deadline - time.monotonic())
@@ -133,6 +175,7 @@ class _TimedReply:
             with eventlet.Timeout(remaining):
                 return self._reply.result()
         except eventlet.Timeout:
+            self._forget(self._reply.correlation_id)  # a late reply finds nobody waiting, as it should
             raise UpstreamUnavailable(f"{self._name} did not answer within {self._timeout:g}s") from None
 
 
@@ -141,8 +184,12 @@ class TimedServiceRpc(ServiceRpc):
 
     nameko's service-to-service RPC waits forever by default; a stuck service must not pin the
     caller's workers. Each call is also counted on the worker (`rpc_calls`), which the gateway
-    reports so batching can be checked.
+    reports so batching can be checked. Requests are transient and reuse the container's reply
+    queue without re-declaring it (RequestPublisher); replies come back through KernelRpc's ReplySender.
     """
+
+    publisher_cls = RequestPublisher
+    reply_listener = KernelReplyListener()
 
     def get_dependency(self, worker_ctx):
         counts = worker_ctx.data.setdefault("_shegong_rpc_calls", {})
@@ -157,7 +204,7 @@ class TimedServiceRpc(ServiceRpc):
         def client_for(method: str, timeout: float) -> Client:
             # The request expires in the queue when the caller stops waiting, and carries the
             # deadline so the service can refuse it after a redelivery too (no ghost writes).
-            context_data = {**worker_ctx.context_data, DEADLINE: time.time() + timeout}
+            context_data = {**worker_ctx.context_data, DEADLINE: call_deadline(worker_ctx.context_data, timeout)}
             base_key = worker_ctx.context_data.get(IDEMPOTENCY_KEY)
             if base_key:
                 # One key per call, the same when the caller's request is run again with its key.
@@ -166,7 +213,10 @@ class TimedServiceRpc(ServiceRpc):
             return Client(publish, self.reply_listener.register_for_reply, context_data,
                           self.target_service, method)
 
-        return _TimedClient(client_for, self.target_service, settings().rpc_timeout_seconds, on_call)
+        def forget(correlation_id):
+            self.reply_listener.pending.pop(correlation_id, None)
+
+        return _TimedClient(client_for, self.target_service, settings().rpc_timeout_seconds, on_call, forget)
 
 
 def rpc_calls_made(worker_ctx) -> dict:

@@ -120,6 +120,9 @@ class SupervisorRepository:
     def get(self, supervisor_id: str) -> dict | None:
         return self.store.get(supervisor_id)
 
+    def require(self, supervisor_id: str) -> dict:
+        return self.store.require(supervisor_id)
+
     def by_ids(self, ids: list[str]) -> dict[str, dict]:
         return {d["_id"]: d for d in self.store.find({"_id": {"$in": list(ids)}})}
 
@@ -144,6 +147,9 @@ class SessionRepository:
 
     def get(self, session_id: str) -> dict | None:
         return self.store.get(session_id)
+
+    def require(self, session_id: str) -> dict:
+        return self.store.require(session_id)
 
     def with_open_follow_ups(self) -> list[dict]:
         return self.store.find({"open_follow_ups": {"$gt": 0}})

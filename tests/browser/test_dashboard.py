@@ -107,7 +107,8 @@ def _api_figures(platform: Platform, token: str, code: str) -> dict:
     stations = d["stations"]["items"]
     return {"figures": {
         "stations": d["regionRollup"]["stations"], "compliance": d["regionRollup"]["byStatus"]["met"],
-        "archives": archives["households"] - archives["neverAssessed"], "freshness": archives["households"] - archives["overdue"],
+        "archives": archives["households"] - archives["neverAssessed"],
+        "freshness": archives["households"] - archives["overdue"],
         "cases": d["caseSummary"]["open"], "breaches": d["caseSummary"]["crisisBreaches"],
         "volunteers": d["volunteers"]["totalCount"], "unmet": d["unmetNeeds"]["total"],
         "money": d["fundSupervision"]["total"]["disbursedFen"], "visits": d["costOutcome"]["outcomes"]["visits"],
@@ -154,7 +155,8 @@ def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_
     assert csv_text.splitlines()[0].startswith("站点,县（市、区）") and len(csv_text.splitlines()) == len(rows) + 1
 
     # Each export is in the access log: who, which table, which region.
-    log = platform.graphql(token, "{ viewer { userId } accessLog(first: 20) { userId subjectType subjectId fields reason } }")
+    log = platform.graphql(token, "{ viewer { userId } "
+                                  "accessLog(first: 20) { userId subjectType subjectId fields reason } }")
     exported = [e for e in log["accessLog"] if e["subjectType"] == "export" and e["subjectId"] == "stations"
                 and e["userId"] == log["viewer"]["userId"]]
     assert sorted(e["reason"].split()[0] for e in exported) == ["csv", "xlsx"], log

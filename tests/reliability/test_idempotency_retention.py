@@ -7,13 +7,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcClient
 
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import SYSTEM
 from services.common.errors import Conflict
 from services.common.retention import IdempotencyRetention
+from services.common.rpc_client import KernelRpcClient
 from services.common.storage import IDEMPOTENCY_KEY, REQUEST_RESULTS
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
@@ -27,7 +27,7 @@ ADMIN = SYSTEM.to_dict()
 
 
 def keyed_client(settings, key):
-    return ClusterRpcClient(uri=settings.amqp_uri, timeout=60, context_data={IDEMPOTENCY_KEY: key})
+    return KernelRpcClient(uri=settings.amqp_uri, timeout=60, context_data={IDEMPOTENCY_KEY: key})
 
 
 def age(db, key_prefix: str, hours: float) -> int:

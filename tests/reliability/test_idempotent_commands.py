@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcClient
 
 from services.common.auth import SYSTEM
 from services.common.errors import Conflict
+from services.common.rpc_client import KernelRpcClient
 from services.common.storage import IDEMPOTENCY_KEY
 from services.registry.service import RegistryService
 from shegong.services import migrate
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def keyed_client(settings, key):
-    return ClusterRpcClient(uri=settings.amqp_uri, timeout=90, context_data={IDEMPOTENCY_KEY: key})
+    return KernelRpcClient(uri=settings.amqp_uri, timeout=90, context_data={IDEMPOTENCY_KEY: key})
 
 
 def start_registry(settings, **extra_env):

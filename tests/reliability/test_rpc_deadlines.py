@@ -6,11 +6,11 @@ import time
 
 import pytest
 from nameko.exceptions import RpcTimeout
-from nameko.standalone.rpc import ClusterRpcClient
 
 from services.common import config, storage
 from services.common.errors import UpstreamUnavailable
 from services.common.rpc import DEADLINE, TimedServiceRpc, rpc
+from services.common.rpc_client import KernelRpcClient
 from tests.support.containers import rpc_client, running
 
 
@@ -63,7 +63,7 @@ def test_the_service_drops_work_whose_deadline_passed_even_if_the_broker_deliver
     # Message expiry is the broker's half; this is the service's: a request that arrives (a
     # redelivery, a broker without expiry) after its deadline is acknowledged and not run.
     with running(Recorder, settings=settings):
-        with ClusterRpcClient(uri=settings.amqp_uri, timeout=2,
+        with KernelRpcClient(uri=settings.amqp_uri, timeout=2,
                               context_data={DEADLINE: time.time() - 1}) as late, pytest.raises(RpcTimeout):
             late.recorder.record("expired")
         with rpc_client(settings) as client:

@@ -5,7 +5,8 @@ import contextlib
 
 import nameko
 from nameko.containers import ServiceContainer
-from nameko.standalone.rpc import ClusterRpcClient
+
+from services.common.rpc_client import KernelRpcClient
 
 
 @contextlib.contextmanager
@@ -27,5 +28,5 @@ def running(*service_classes, settings):
 
 @contextlib.contextmanager
 def rpc_client(settings, timeout: float = 15):
-    with ClusterRpcClient(uri=settings.amqp_uri, timeout=timeout) as client:
+    with KernelRpcClient(uri=settings.amqp_uri, timeout=timeout) as client:
         yield client

@@ -73,7 +73,8 @@ class Session:
         self.wait_ready()
 
     def figures(self) -> dict:
-        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.figure[data-figure]')].map(
+        return self.page.evaluate("""() => Object.fromEntries(
+          [...document.querySelectorAll('.figure[data-figure]')].map(
             f => [f.dataset.figure, {value: f.dataset.value === undefined ? null : Number(f.dataset.value),
                                      state: f.dataset.state || 'loading',
                                      text: f.querySelector('[data-role=value]').textContent}]))""")
@@ -166,7 +167,10 @@ def load(session: Session, args: dict) -> dict:
     first_figure = time.perf_counter() - started
     session.wait_ready()
     interactive = time.perf_counter() - started
-    return {"first_figure_s": first_figure, "interactive_s": interactive,
+    timeline = page.evaluate("""() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .map(e => ({name: e.name.split('/').pop().slice(0, 40), start: Math.round(e.startTime),
+                    end: Math.round(e.responseEnd), bytes: e.encodedBodySize || 0}))""")
+    return {"first_figure_s": first_figure, "interactive_s": interactive, "timeline": timeline,
             "transfer_bytes": sum(r["bytes"] for r in session.responses), "responses": session.responses}
 
 

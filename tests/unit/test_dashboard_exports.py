@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from gateway import exports
 from services.common.errors import ValidationFailed
 
-COLUMNS = [{"label": "站点", "type": "text"}, {"label": "户数", "type": "int"}, {"label": "已拨付（元）", "type": "money"},
+COLUMNS = [{"label": "站点", "type": "text"}, {"label": "户数", "type": "int"},
+           {"label": "已拨付（元）", "type": "money"},
            {"label": "培训小时", "type": "decimal"}, {"label": "入职日期", "type": "date"},
            {"label": "身份证号", "type": "id_number"}, {"label": "电话", "type": "phone"}]
 ROWS = [["丹阳市云阳街道社工站", 12, 1234567, 31.5, "2021-03-04", "321181199001011234", "13912345678"],

@@ -16,6 +16,8 @@ from services.common import masking
 from services.common.auth import ROLES, Viewer
 from services.funding import procurement
 from services.registry import domain as registry_domain
+from services.supervision.usecases import sessions as supervision_sessions
+from services.supervision.usecases import supervisors as supervision_supervisors
 from services.volunteers import domain as volunteers_domain
 
 STATION = "ST321181001"
@@ -96,6 +98,20 @@ def coordinator(viewer: Viewer):
     return registry_domain._coordinator_view({"name": "周建国", "phone": CLEAR["phone"]}, viewer)["phone"]
 
 
+def supervisor(viewer: Viewer):
+    stored = {"_id": "sup-1", "name": CLEAR["name"], "kind": "expert", "organisation": {"name": "南京大学社会学院"},
+              "region_code": "321181", "assignments": [], "_version": 1}
+    return supervision_supervisors.supervisor_view(stored, viewer)["name"]
+
+
+def follow_up_owner(viewer: Viewer):
+    stored = {"_id": "ses-1", "supervisor_id": "sup-1", "station_id": STATION, "region_code": "321181001",
+              "date": "2026-11-02", "form": "on_site", "duration_minutes": 90, "topics": ["services"],
+              "problems": "x", "recorded_by": "sup-1", "_version": 1,
+              "follow_ups": [{"id": "fu-1", "owner": CLEAR["name"], "description": "x", "due_on": "2026-12-01"}]}
+    return supervision_sessions.session_view(stored, viewer)["follow_ups"][0]["owner"]
+
+
 PROBES = {
     "Coordinator.phone": (coordinator, CLEAR["phone"]),
     "Volunteer.name": (volunteer, CLEAR["name"]),
@@ -109,6 +125,8 @@ PROBES = {
     "CharityDonor.name": (donor, CLEAR["name"]),
     "BidContact.name": (lambda viewer: bid(viewer)["contact"]["name"], CLEAR["name"]),
     "BidLeader.name": (lambda viewer: bid(viewer)["leaders"][0]["name"], CLEAR["name"]),
+    "Supervisor.name": (supervisor, CLEAR["name"]),
+    "SupervisionFollowUp.owner": (follow_up_owner, CLEAR["name"]),
 }
 
 

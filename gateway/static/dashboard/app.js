@@ -58,7 +58,10 @@ async function route() {
     if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
     else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id));
     else if (kind === "stations") myStations(main);
-    else location.replace(homeRoute());
+    else {
+      history.replaceState(null, "", homeRoute());  // no hashchange: render at once
+      await route();
+    }
   } catch (error) {
     main.append(h("p", { class: "error", role: "alert" }, t("app.error", { message: error.message })));
     console.error(error);
@@ -71,19 +74,27 @@ async function start() {
     app.append(topBar(), h("main", { id: "view" }, tokenForm()));
     return;
   }
-  try {
-    viewer = await data.viewer();
-  } catch (error) {
-    data.clearToken();
-    app.append(topBar(), h("main", { id: "view" }, tokenForm(t("token.invalid"))));
+  const confirmed = data.viewer().then((v) => (v.role === "PUBLIC" ? null : v), () => null);
+  const hint = data.tokenHint();
+  if (hint) {
+    viewer = hint;
+    const shown = route();
+    const real = await confirmed;
+    if (!real) return refuse();
+    viewer = real;
+    app.querySelector(".top-bar")?.replaceWith(topBar());
+    await shown;
     return;
   }
-  if (viewer.role === "PUBLIC") {
-    data.clearToken();
-    app.append(topBar(), h("main", { id: "view" }, tokenForm(t("token.invalid"))));
-    return;
-  }
+  viewer = await confirmed;
+  if (!viewer) return refuse();
   await route();
+}
+
+function refuse() {
+  data.clearToken();
+  viewer = null;
+  clear(app).append(topBar(), h("main", { id: "view" }, tokenForm(t("token.invalid"))));
 }
 
 window.addEventListener("hashchange", () => { if (viewer) route(); });

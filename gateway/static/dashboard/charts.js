@@ -12,9 +12,18 @@ const resizer = new ResizeObserver((entries) => {
   for (const entry of entries) globalThis.echarts?.getInstanceByDom(entry.target)?.resize();
 });
 
-function chart(container, option) {
+// ECharts is an async script: the figures draw without it, the charts as soon as it has run.
+const echartsReady = new Promise((resolve) => {
+  if (globalThis.echarts) return resolve();
+  const script = document.querySelector("script[data-echarts]");
+  script?.addEventListener("load", () => resolve(), { once: true });
+  if (!script) resolve();
+});
+
+async function chart(container, option) {
+  await echartsReady;
   const echarts = globalThis.echarts;
-  if (!echarts) return null;
+  if (!echarts || !container.isConnected) return null;
   const instance = echarts.init(container, null, { renderer: "canvas" });
   instance.setOption({ color: SERIES_COLOURS, animationDuration: 300, textStyle: { fontFamily: "inherit" },
                        tooltip: { trigger: "axis", confine: true }, ...option });

@@ -25,6 +25,20 @@ export function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 export function setToken(value) { sessionStorage.setItem(TOKEN_KEY, value.trim()); }
 export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
 
+// Who the token says it is, read without verifying (the gateway verifies every request): enough to start
+// the right view's queries while `viewer()` confirms, which saves a round trip on the first load.
+export function tokenHint() {
+  try {
+    const payload = token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
+    if (typeof claims.role !== "string") return null;
+    return { userId: claims.sub, role: claims.role.toUpperCase(), region: claims.region || null,
+             stationIds: claims.stations || [] };
+  } catch {
+    return null;
+  }
+}
+
 async function request(query, variables = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/graphql-response+json, application/json" };
   const bearer = token();

@@ -52,12 +52,17 @@ function breadcrumb(region) {
 }
 
 export async function renderRegion(root, code, viewer) {
-  const requests = {
-    region: data.region(code), compliance: data.compliance(code), trend: data.complianceTrend(code),
-    stations: data.stations(code), archives: data.archives(code), cases: data.cases(code),
-    volunteers: data.volunteers(code), unmet: data.unmetNeeds(code), money: data.money(code),
-    outcomes: data.outcomes(code),
+  // The headline queries go first; the heavy ones (the station list with staff, the six month-end
+  // roll-ups, three years of outcomes) once the first figures are in, so that they do not queue in front
+  // of them for the browser's six connections and the gateway's workers.
+  const light = {
+    region: data.region(code), compliance: data.compliance(code), archives: data.archives(code),
+    cases: data.cases(code), volunteers: data.volunteers(code), unmet: data.unmetNeeds(code), money: data.money(code),
   };
+  const firstFigures = Promise.race([light.compliance, light.archives, light.cases]);
+  const after = (load) => firstFigures.then(load, load);
+  const requests = { ...light, stations: after(() => data.stations(code)), trend: after(() => data.complianceTrend(code)),
+                     outcomes: after(() => data.outcomes(code)) };
 
   const header = h("header", { class: "region-header" }, h("h1", { "data-role": "region-name" }, t("app.loading")));
   const figures = h("section", { class: "figures", "aria-label": t("app.title") });

@@ -2,6 +2,7 @@
 acknowledged and resolved by people in scope (who, when, note)."""
 from __future__ import annotations
 
+import builtins  # `list` is a method name here
 from dataclasses import asdict
 
 from services.common import clock
@@ -61,7 +62,7 @@ class Alerts:
         cleared = 0
         for alert in self.repo.alerts.active():
             holds = alert["_id"] in found
-            changes = {}
+            changes: dict[str, object] = {}
             if not holds and alert.get("condition_cleared_at") is None:
                 changes["condition_cleared_at"] = at  # the evidence no longer holds; a person still resolves it
             elif holds and alert["evidence"] != found[alert["_id"]].evidence:
@@ -84,12 +85,14 @@ class Alerts:
         page = self.repo.alerts.page(scope, f, f["after"], f["limit"])
         return {"items": [alert_view(a) for a in page.docs], "next_cursor": page.next_cursor, "total": page.total}
 
-    def get(self, viewer: Viewer, alert_ids: list[str]) -> list[dict | None]:
-        found = []
+    def get(self, viewer: Viewer, alert_ids: builtins.list[str]) -> builtins.list[dict | None]:
+        found: builtins.list[dict | None] = []
         for alert_id in alert_ids:
             alert = self.repo.alerts.get(alert_id)
-            visible = alert is not None and viewer.sees_station(alert["station_id"], alert["region_code"])
-            found.append(alert_view(alert) if visible else None)
+            if alert is not None and viewer.sees_station(alert["station_id"], alert["region_code"]):
+                found.append(alert_view(alert))
+            else:
+                found.append(None)
         return found
 
     # --- people's actions -------------------------------------------------------------------
@@ -128,7 +131,7 @@ class Alerts:
         self.repo.save_alert_policy(stored)
         return stored
 
-    def policies(self, viewer: Viewer) -> list[dict]:
+    def policies(self, viewer: Viewer) -> builtins.list[dict]:
         if viewer.is_public:
             raise PermissionDenied("alert policies need a signed-in user")
         return [{**asdict(p), "effective_from": p.effective_from.isoformat()}

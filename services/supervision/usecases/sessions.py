@@ -97,4 +97,4 @@ class Sessions:
             [event_for(viewer, events.FOLLOW_UP_COMPLETED, {
                 "session_id": session_id, "follow_up_id": follow_up_id, "station_id": session["station_id"],
                 "region_code": session["region_code"], "due_on": done["due_on"], "done_on": done["done_on"]})])
-        return session_view(self.repo.sessions.get(session_id), viewer)
+        return session_view(self.repo.sessions.require(session_id), viewer)

@@ -2,6 +2,8 @@
 assignments to stations with from/to dates."""
 from __future__ import annotations
 
+import builtins  # `list` is a method name here
+
 from services.common import clock
 from services.common.auth import ADMIN, Viewer
 from services.common.errors import NotFound, PermissionDenied
@@ -60,7 +62,7 @@ class Supervisors:
         return {"items": [supervisor_view(s, viewer) for s in page.docs], "next_cursor": page.next_cursor,
                 "total": page.total}
 
-    def get(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
+    def get(self, viewer: Viewer, ids: builtins.list[str]) -> builtins.list[dict | None]:
         found = self.repo.supervisors.by_ids(ids)
         return [supervisor_view(found[i], viewer) if i in found and sees_supervisor(viewer, found[i]) else None
                 for i in ids]
@@ -83,7 +85,7 @@ class Supervisors:
                 "supervisor_id": supervisor_id, "assignment_id": assignment["assignment_id"],
                 "station_id": assignment["station_id"], "region_code": assignment["region_code"],
                 "from": assignment["from"], "to": assignment["to"]})])
-        return supervisor_view(self.repo.supervisors.get(supervisor_id), viewer)
+        return supervisor_view(self.repo.supervisors.require(supervisor_id), viewer)
 
     def end_assignment(self, viewer: Viewer, supervisor_id: str, data: dict) -> dict:
         data = load(EndAssignmentSchema, data)
@@ -99,7 +101,7 @@ class Supervisors:
                 "supervisor_id": supervisor_id, "assignment_id": ended["assignment_id"],
                 "station_id": ended["station_id"], "region_code": ended["region_code"], "from": ended["from"],
                 "to": ended["to"]})])
-        return supervisor_view(self.repo.supervisors.get(supervisor_id), viewer)
+        return supervisor_view(self.repo.supervisors.require(supervisor_id), viewer)
 
     def _visible(self, viewer: Viewer, supervisor_id: str) -> dict:
         supervisor = self.repo.supervisors.get(supervisor_id)
