@@ -10,7 +10,18 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import casework, funding, history, registry, supervision, supervision_alerts, supervision_work, volunteers
+from . import (
+    accesslog,
+    casework,
+    funding,
+    history,
+    registry,
+    supervision,
+    supervision_alerts,
+    supervision_work,
+    volunteers,
+)
+from .accesslog import AccessLogQuery
 from .casework import CaseworkQuery
 from .casework_mutations import CaseworkMutation
 from .funding import FundingQuery
@@ -27,8 +38,8 @@ from .volunteers_mutations import VolunteersMutation
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
-            FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery,
+            CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
@@ -43,7 +54,8 @@ COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
                                                **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
-                                               **supervision_work.LIST_SIZES},
+                                               **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
-                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS})
+                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS,
+                                   **accesslog.LEAF_COSTS})

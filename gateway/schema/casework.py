@@ -858,7 +858,8 @@ class CaseworkQuery(graphene.ObjectType):
         CaseworkAccessLogPage, **_page_args(subject_id=graphene.ID(), user_id=graphene.String(),
                                             station_id=graphene.ID(), since=Date(), until=Date()),
         description="Reads of unmasked casework data, newest first (supervisors, civil-affairs staff, "
-                    "administrators).")
+                    "administrators).",
+        deprecation_reason="Use personalDataAccessLog: one access log across the services, scoped by the viewer.")
 
     @staticmethod
     def resolve_households(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):

@@ -1247,7 +1247,8 @@ class FundingQuery(graphene.ObjectType):
     funding_access_log = graphene.List(
         graphene.NonNull(AccessLogEntry), subject_id=graphene.ID(), user_id=graphene.String(),
         first=graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"1 to {MAX_PAGE_SIZE}."),
-        description="Reads of bidders' unmasked personal data, newest first.")
+        description="Reads of bidders' unmasked personal data, newest first.",
+        deprecation_reason="Use personalDataAccessLog: one access log across the services, scoped by the viewer.")
 
     @staticmethod
     def resolve_funding_sources(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):

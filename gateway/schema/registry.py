@@ -421,7 +421,9 @@ class RegistryQuery(graphene.ObjectType):
                                user_id=graphene.String(),
                                first=graphene.Int(default_value=DEFAULT_PAGE_SIZE,
                                                   description=f"1 to {MAX_PAGE_SIZE}."),
-                               description="Reads of unmasked personal data, newest first.")
+                               description="Reads of unmasked personal data, newest first.",
+                               deprecation_reason="Use personalDataAccessLog: one access log across the "
+                                                  "services, scoped by the viewer.")
 
     @staticmethod
     def resolve_viewer(root, info):

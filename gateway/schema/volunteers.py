@@ -717,7 +717,8 @@ class VolunteersQuery(graphene.ObjectType):
         description="Check a 志愿服务记录证明: anyone, without a token.")
     volunteers_access_log = graphene.List(
         graphene.NonNull(VolunteersAccessEntry), subject_id=graphene.ID(), user_id=graphene.String(),
-        limit=graphene.Int(), description="Reads of unmasked volunteer data, newest first.")
+        limit=graphene.Int(), description="Reads of unmasked volunteer data, newest first.",
+        deprecation_reason="Use personalDataAccessLog: one access log across the services, scoped by the viewer.")
 
     @staticmethod
     def resolve_volunteer_catalogue(root, info):

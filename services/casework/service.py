@@ -114,6 +114,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from services.common import storage
+from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.eventlog import EventLogEndpoints
@@ -132,7 +133,7 @@ SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
 
 
-class CaseworkService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
+class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

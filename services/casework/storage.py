@@ -25,6 +25,7 @@ from typing import TypeGuard
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.storage import (
     AggregateStore,
     Index,
@@ -216,13 +217,9 @@ class CaseworkRepository:
     def staff_of_stations(self, station_ids: list[str]) -> list[dict]:
         return list(self.db[STATION_STAFF].find({"station_id": {"$in": list(station_ids)}}).sort("_id", 1))
 
-    # --- access log ----------------------------------------------------------------------------------
-    def log_access(self, entry: dict) -> None:
-        self.db[ACCESS_LOG].insert_one(entry)
-
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        """Newest first; `at` is a fixed-width ISO string, so the order is the time order."""
-        return list(self.db[ACCESS_LOG].find(query).sort([("at", -1), ("_id", -1)]).limit(limit + 1))
+    @property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.db[ACCESS_LOG])
 
 
 def staff_is_current(member: dict | None, station_id: str, on: str) -> TypeGuard[dict]:

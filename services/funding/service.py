@@ -126,6 +126,7 @@ from nameko.timer import timer
 
 from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
 from services.common import storage
+from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.eventlog import EventLogEndpoints
@@ -150,7 +151,7 @@ from .usecases import Funding
 SERVICE = "funding"
 
 
-class FundingService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
+class FundingService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from services.common import storage
+from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.eventlog import EventLogEndpoints
@@ -20,7 +21,7 @@ from .usecases import Registry
 SERVICE = "registry"
 
 
-class RegistryService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
+class RegistryService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

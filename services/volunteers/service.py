@@ -131,6 +131,7 @@ from nameko.extensions import DependencyProvider
 
 from services.casework.events import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.common import storage
+from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.eventlog import EventLogEndpoints
@@ -160,7 +161,7 @@ class MatchingIndex(DependencyProvider):
         return self.index
 
 
-class VolunteersService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
+class VolunteersService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
     observability = Observability()

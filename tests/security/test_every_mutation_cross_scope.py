@@ -108,6 +108,33 @@ def add_task_hours_and_certificate(station_id: str) -> None:
     matched_need()  # a second need whose task stays open
 
 
+SUPERVISOR = """mutation ($input: RegisterSupervisorInput!) { registerSupervisor(input: $input) { id } }"""
+ASSIGN = """mutation ($id: ID!, $input: AssignSupervisorInput!) { assignSupervisor(supervisorId: $id, input: $input) {
+    version assignments { assignmentId } } }"""
+SESSION = """mutation ($input: RecordSessionInput!) { recordSupervisionSession(input: $input) {
+    id version followUps { followUpId } } }"""
+
+
+def add_supervision_work(platform: Platform, station_id: str) -> dict:
+    """A supervisor assigned to the 京口 station and a session there with a follow-up, made by an administrator."""
+    def ok(query: str, variables: dict) -> dict:
+        body = platform.request(query, variables, "admin")
+        assert "errors" not in body, body["errors"]
+        return next(iter(body["data"].values()))
+    today = clock.today()
+    supervisor = ok(SUPERVISOR, {"input": {"name": "钱督导", "kind": "EXPERT", "regionCode": "321102",
+                                           "organisation": {"name": "镇江市社会工作督导中心"}}})
+    assigned = ok(ASSIGN, {"id": supervisor["id"], "input": {"stationId": station_id,
+                                                             "from": (today - timedelta(days=60)).isoformat()}})
+    session = ok(SESSION, {"input": {
+        "supervisorId": supervisor["id"], "stationId": station_id, "date": (today - timedelta(days=1)).isoformat(),
+        "form": "ON_SITE", "durationMinutes": 90, "topics": ["SERVICES"], "followUps": [
+            {"description": "补齐服务台账", "owner": "站长", "dueOn": (today + timedelta(days=14)).isoformat()}]}})
+    return {"supervisor": supervisor["id"], "supervisor_v": assigned["version"],
+            "assignment": assigned["assignments"][0]["assignmentId"], "session": session["id"],
+            "session_v": session["version"], "follow_up": session["followUps"][0]["followUpId"]}
+
+
 def jingkou_ids() -> dict:
     """Ids (and current versions) of 京口's records, one of each kind a mutation can name."""
     station_id = f"ST{JINGKOU_TOWNSHIPS[0]}"
@@ -364,6 +391,15 @@ def cases(ids: dict) -> dict[str, dict]:
         # supervision
         "acknowledgeAlert": {"id": ids["alert"], "input": {"expectedVersion": ids["alert_v"], "note": "已电话联系"}},
         "resolveAlert": {"id": ids["alert"], "input": {"expectedVersion": ids["alert_v"], "note": "已入户处置"}},
+        "registerSupervisor": {"input": {"name": "孙督导", "kind": "UNIVERSITY", "regionCode": county,
+                                         "organisation": {"name": "江苏大学社会工作系"}}},
+        "assignSupervisor": {"supervisorId": ids["supervisor"], "input": {"stationId": station, "from": day}},
+        "endSupervisorAssignment": {"supervisorId": ids["supervisor"], "input": {
+            "expectedVersion": ids["supervisor_v"], "assignmentId": ids["assignment"], "to": day}},
+        "recordSupervisionSession": {"input": {"supervisorId": ids["supervisor"], "stationId": station, "date": day,
+                                               "form": "REMOTE", "durationMinutes": 60, "topics": ["MANAGEMENT"]}},
+        "completeFollowUp": {"sessionId": ids["session"], "followUpId": ids["follow_up"], "input": {
+            "expectedVersion": ids["session_v"], "doneOn": day, "evidence": "台账已补齐并上传"}},
         "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
     }
@@ -386,11 +422,14 @@ class Platform:
     tokens: dict[str, str]
     ids: dict
 
-    def call(self, name: str, arguments: dict, token: str) -> dict:
-        response = requests.post(self.url, json={"query": document(name, arguments), "variables": arguments},
+    def request(self, query: str, variables: dict, token: str) -> dict:
+        response = requests.post(self.url, json={"query": query, "variables": variables},
                                  headers={"Authorization": f"Bearer {self.tokens[token]}"}, timeout=60)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def call(self, name: str, arguments: dict, token: str) -> dict:
+        return self.request(document(name, arguments), arguments, token)
 
 
 @pytest.fixture(scope="module")
@@ -410,7 +449,9 @@ def platform(mongo_server, rabbit_vhost):
         wait_for(caught_up, timeout=60, interval=0.5)
         with rpc_client(base) as rpc:  # the seed's overdue crisis contact becomes an alert
             rpc.supervision.evaluate_alerts(SYSTEM.to_dict())
-        yield Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens, jingkou_ids())
+        platform = Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens, {})
+        platform.ids.update(jingkou_ids(), **add_supervision_work(platform, f"ST{JINGKOU_TOWNSHIPS[0]}"))
+        yield platform
     config.override(None)
 
 

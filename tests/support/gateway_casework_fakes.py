@@ -26,6 +26,7 @@ from services.casework import domain
 from services.casework.storage import CASES, HOUSEHOLDS, IdentityTaken
 from services.casework.usecases import Casework
 from services.common import clock
+from services.common.accesslog import AccessLog
 from services.common.auth import Viewer
 from services.common.errors import ConcurrentModification, Conflict, NotFound
 from services.common.storage import Page, public
@@ -183,6 +184,37 @@ class MemoryStore:
         return Page(docs[:limit], docs[limit - 1]["_id"] if len(docs) > limit else None, self.count(filter))
 
 
+class MemoryCollection:
+    """The few collection calls the kernel's AccessLog makes, over a list."""
+
+    def __init__(self):
+        self.docs: list[dict] = []
+
+    def insert_one(self, doc: dict) -> None:
+        self.docs.append(copy.deepcopy(doc))
+
+    def find(self, query: dict, projection: dict | None = None) -> _MemoryCursor:
+        return _MemoryCursor([d for d in self.docs if matches(d, query)])
+
+
+class _MemoryCursor:
+    def __init__(self, docs: list[dict]):
+        self.docs = docs
+
+    def sort(self, key, direction: int | None = None) -> _MemoryCursor:
+        keys = [(key, direction)] if isinstance(key, str) else list(key)
+        docs = list(self.docs)
+        for name, order in reversed(keys):  # stable sorts, least significant key first
+            docs.sort(key=lambda d, name=name: d[name], reverse=order < 0)
+        return _MemoryCursor(docs)
+
+    def skip(self, n: int) -> _MemoryCursor:
+        return _MemoryCursor(self.docs[n:])
+
+    def limit(self, n: int) -> list[dict]:
+        return copy.deepcopy(self.docs[:n])
+
+
 class MemoryCaseworkRepository:
     """CaseworkRepository (services/casework/storage.py) in memory."""
 
@@ -194,7 +226,7 @@ class MemoryCaseworkRepository:
         self.keys: dict[str, dict] = {}
         self.stations: dict[str, dict] = {}
         self.staff: dict[str, dict] = {}
-        self.access: list[dict] = []
+        self._access_log = AccessLog(MemoryCollection())
 
     # one person, one record
     def claim_identities(self, claims, household_id: str) -> None:
@@ -282,13 +314,10 @@ class MemoryCaseworkRepository:
         return copy.deepcopy(sorted((m for m in self.staff.values() if m.get("station_id") in station_ids),
                                     key=lambda m: m["_id"]))
 
-    # access log
-    def log_access(self, entry: dict) -> None:
-        self.access.append(dict(entry))
-
-    def access_entries(self, query: dict, limit: int) -> list[dict]:
-        found = sorted((e for e in self.access if matches(e, query)), key=lambda e: (e["at"], e["_id"]), reverse=True)
-        return copy.deepcopy(found[:limit + 1])
+    # access log: the kernel's, over a list
+    @property
+    def access_log(self) -> AccessLog:
+        return self._access_log
 
 
 # --- the fake client ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from services.common.auth import Viewer
 from services.volunteers.candidates import CandidateIndex
 from services.volunteers.usecases import Volunteering
 from tests.support import volunteers_fixtures as vfx
-from tests.support.gateway_casework_fakes import MemoryStore, matches
+from tests.support.gateway_casework_fakes import MemoryCollection, MemoryStore
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
 
 STATION = vfx.STATION  # ST321181001 丹阳市云阳街道
@@ -73,30 +73,6 @@ class MemoryVolunteersRepository:
         return {"docs": docs[:limit], "next_cursor": docs[limit - 1]["_id"] if len(docs) > limit else None,
                 "total": total}
 
-
-
-class MemoryCollection:
-    """The few collection calls the kernel's AccessLog makes, over a list."""
-
-    def __init__(self):
-        self.docs: list[dict] = []
-
-    def insert_one(self, doc: dict) -> None:
-        self.docs.append(copy.deepcopy(doc))
-
-    def find(self, query: dict, projection: dict | None = None) -> _MemoryCursor:
-        return _MemoryCursor([d for d in self.docs if matches(d, query)])
-
-
-class _MemoryCursor:
-    def __init__(self, docs: list[dict]):
-        self.docs = docs
-
-    def sort(self, key: str, direction: int) -> _MemoryCursor:
-        return _MemoryCursor(sorted(self.docs, key=lambda d: d[key], reverse=direction < 0))
-
-    def limit(self, n: int) -> list[dict]:
-        return copy.deepcopy(self.docs[:n])
 
 
 class MemoryCandidateIndex(CandidateIndex):
