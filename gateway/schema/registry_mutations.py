@@ -12,9 +12,13 @@ is refused with CONCURRENT_MODIFICATION instead of overwriting someone else's ch
 """
 from __future__ import annotations
 
+import unicodedata
+
 import graphene
+from marshmallow import ValidationError
 
 from services.common.protection import mask_id_number
+from services.common.validators import person_or_organisation_name
 
 from ..loaders import then
 from .base import service_data
@@ -216,8 +220,12 @@ def _newly_added(data: dict):
     """The member just added: the registry answers with the station, not the new member's id, so
     find the current member with this (masked) ID number and name; the registry refuses a second
     current member with the same ID number, so there is at most one."""
-    masked = mask_id_number(str(data.get("id_number", "")).strip().upper())
-    name = data.get("name")
+    # Compared as the registry stores them (validators.py normalises both at its boundary).
+    masked = mask_id_number(unicodedata.normalize("NFKC", str(data.get("id_number", ""))).strip().upper())
+    try:
+        name = person_or_organisation_name(data.get("name"), max_length=len(str(data.get("name"))))
+    except ValidationError:
+        name = data.get("name")
 
     def find(staff):
         matches = [m for m in staff if m.get("id_number") == masked and m.get("name") == name

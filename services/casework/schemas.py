@@ -9,7 +9,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.common.validators import BirthDate, IdNumber, division_code, phone
+from services.common.validators import BirthDate, IdNumber, Name, division_code, phone
 
 from . import catalogue
 from .domain import STAGES
@@ -50,7 +50,7 @@ class HealthSchema(Strict):
 
 
 class MemberFields(Strict):
-    name = _text(1, 40, required=True)
+    name = Name(1, 40, required=True)
     relationship = _one_of(catalogue.RELATIONSHIPS, required=True)
     id_number = IdNumber(load_default=None, allow_none=True)
     birth_date = BirthDate(load_default=None, allow_none=True)
@@ -71,7 +71,7 @@ class HouseholdInputSchema(Strict):
                                validate=validate.Regexp(r"^ST\d{9}$", error="a station id like ST321181001"))
     community_code = fields.String(required=True,
                                    validate=validate.Regexp(r"^\d{12}$", error="12 digits: the township's 9 + 3"))
-    community_name = _text(2, 40, required=True)
+    community_name = Name(2, 40, required=True)
     address = _text(2, 200, required=True)
     registered_on = fields.Date(load_default=None, allow_none=True)
     members = fields.List(fields.Nested(MemberFields), required=True, validate=validate.Length(min=1, max=30))
@@ -80,7 +80,7 @@ class HouseholdInputSchema(Strict):
 class HouseholdUpdateSchema(Versioned):
     address = _text(2, 200)
     community_code = fields.String(validate=validate.Regexp(r"^\d{12}$", error="12 digits: the township's 9 + 3"))
-    community_name = _text(2, 40)
+    community_name = Name(2, 40)
 
     @validates_schema
     def community_together(self, data, **kwargs):
@@ -93,7 +93,7 @@ class MemberAddSchema(MemberFields):
 
 
 class MemberUpdateSchema(Versioned):
-    name = _text(1, 40)
+    name = Name(1, 40)
     id_number = IdNumber()
     relationship = _one_of(catalogue.RELATIONSHIPS)
     phone = fields.String(allow_none=True, validate=phone)
@@ -110,7 +110,7 @@ class MemberRemoveSchema(Versioned):
 
 class GivenBySchema(Strict):
     person_id = fields.String(load_default=None, allow_none=True)
-    name = _text(1, 40, load_default=None, allow_none=True)
+    name = Name(1, 40, load_default=None, allow_none=True)
     relationship_to_subject = _one_of([*catalogue.RELATIONSHIPS, "legal_guardian"], load_default=None, allow_none=True)
 
     @validates_schema
@@ -272,7 +272,7 @@ class CrisisResolveSchema(Versioned):
 
 class ReferralTargetSchema(Strict):
     kind = _one_of(catalogue.REFERRAL_TARGETS, required=True)
-    name = _text(2, 100, required=True)
+    name = Name(2, 100, required=True)
     resource_id = fields.String(load_default=None, allow_none=True)
 
 
@@ -337,7 +337,7 @@ class HouseholdFilterSchema(Page):
     archive_overdue = fields.Boolean(load_default=None, allow_none=True)
     risk_level = _one_of(catalogue.RISK_LEVELS, load_default=None, allow_none=True)
     duplicates_open = fields.Boolean(load_default=None, allow_none=True)
-    head_name = _text(1, 40, load_default=None, allow_none=True)
+    head_name = Name(1, 40, load_default=None, allow_none=True)
 
 
 class CaseFilterSchema(Page):

@@ -144,7 +144,7 @@ class Casework:
 
     def _protected(self, viewer: Viewer, households: list[dict]) -> views.Visibility:
         """Which people of these households the viewer may not identify (crisis cases outside their team)."""
-        seen = views.Visibility(mask_names=viewer.role in ("evaluator", "public"))
+        seen = views.Visibility.for_viewer(viewer)
         if not households:
             return seen
         crisis_cases = self.repo.cases_of_households([h["_id"] for h in households],
@@ -1191,7 +1191,8 @@ class Casework:
 
     def services_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:
         found = self._visible_cases(viewer, case_ids)
-        return {cid: [views.service_view(s) for s in found[cid]["services"]] if cid in found else []
+        seen = views.Visibility.for_viewer(viewer)
+        return {cid: [views.service_view(s, seen) for s in found[cid]["services"]] if cid in found else []
                 for cid in case_ids}
 
     def referrals_for_cases(self, viewer: Viewer, case_ids: list[str]) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.common import masking
 from services.common.protection import mask_name
 
 from . import catalogue, domain
@@ -22,6 +23,7 @@ PROTECTED_NAME = "受保护对象"
 class Visibility:
     """How one request may see people: which persons are hidden, whether names are masked."""
     mask_names: bool = False
+    withhold_addresses: bool = False
     hidden_persons: set[str] = field(default_factory=set)
     hidden_households: set[str] = field(default_factory=set)
 
@@ -30,6 +32,12 @@ class Visibility:
 
     def name(self, value: str | None) -> str | None:
         return mask_name(value) if self.mask_names else value
+
+    @classmethod
+    def for_viewer(cls, viewer) -> Visibility:
+        # One rule for every person's name casework returns (services/common/masking.py).
+        return cls(mask_names=not masking.sees_in_clear("Person.name", viewer),
+                   withhold_addresses=not masking.sees_in_clear("Household.address", viewer))
 
 
 def member_view(member: dict, household_id: str, today: date, seen: Visibility) -> dict:
@@ -51,9 +59,14 @@ def member_view(member: dict, household_id: str, today: date, seen: Visibility) 
     }
 
 
-def consent_view(consent: dict) -> dict:
-    return {k: consent[k] for k in ("consent_id", "person_id", "legal_basis", "purposes", "given_by", "given_on",
+def consent_view(consent: dict, seen: Visibility | None = None) -> dict:
+    """`seen` None: the writer who just recorded it, a working role."""
+    view = {k: consent[k] for k in ("consent_id", "person_id", "legal_basis", "purposes", "given_by", "given_on",
                                     "basis_note", "withdrawn_on", "withdrawal_reason", "recorded_by")}
+    given_by = view.get("given_by")
+    if seen is not None and isinstance(given_by, dict) and given_by.get("name"):
+        view["given_by"] = {**given_by, "name": seen.name(given_by["name"])}
+    return view
 
 
 def archive_summary(household: dict, today: date) -> dict:
@@ -79,7 +92,7 @@ def household_view(household: dict, today: date, seen: Visibility) -> dict:
         "township_code": household["township_code"],
         "community_code": household["community_code"],
         "community_name": household["community_name"],
-        "address": None if whole_hidden or seen.mask_names else household["address"],
+        "address": None if whole_hidden or seen.withhold_addresses else household["address"],
         "status": household.get("status", "active"),
         "registered_on": household["registered_on"],
         "head_name": (PROTECTED_NAME if head and seen.person_hidden(household["_id"], head["person_id"])
@@ -87,7 +100,7 @@ def household_view(household: dict, today: date, seen: Visibility) -> dict:
         "member_count": len(household["members"]),
         "members": members,
         "groups": [] if whole_hidden else list(household.get("groups", [])),
-        "consents": [] if whole_hidden else [consent_view(c) for c in household.get("consents", [])],
+        "consents": [] if whole_hidden else [consent_view(c, seen) for c in household.get("consents", [])],
         "archive": archive_summary(household, today),
         "open_duplicate_flags": household.get("open_duplicate_flags", 0),
         "visit_count": len(household.get("visits", [])),
@@ -130,12 +143,15 @@ def visit_view(visit: dict, hidden: bool) -> dict:
     }
 
 
-def service_view(service: dict) -> dict:
+def service_view(service: dict, seen: Visibility | None = None) -> dict:
+    delivered_by = service.get("delivered_by")
+    if seen is not None and isinstance(delivered_by, dict) and delivered_by.get("name"):
+        delivered_by = {**delivered_by, "name": seen.name(delivered_by["name"])}
     return {
         "id": service["service_id"], "source": service["source"], "activity_type": service["activity_type"],
         "delivered_on": service["delivered_on"], "duration_minutes": service.get("duration_minutes"),
         "hours": service.get("hours"), "staff_ids": service.get("staff_ids", []),
-        "delivered_by": service.get("delivered_by"), "need_ids": service.get("need_ids", []),
+        "delivered_by": delivered_by, "need_ids": service.get("need_ids", []),
         "task_id": service.get("task_id"), "recorded_at": service["recorded_at"], **_notes(service),
     }
 

@@ -25,6 +25,13 @@ WORKING_ROLES = frozenset(ROLES) - {EVALUATOR, PUBLIC}
 # A township coordinator's mobile reaches those who administer stations, not supervisors or evaluators.
 STATION_ADMINISTRATION = frozenset({ADMIN, PROVINCE, CITY, COUNTY, STATION_STAFF})
 
+
+
+def withheld(value: str | None) -> None:
+    """For values with no useful partial form (an address): nothing at all."""
+    return None
+
+
 POLICY: dict[str, Rule] = {
     "Coordinator.phone": Rule(STATION_ADMINISTRATION, mask_phone),
     "Volunteer.name": Rule(WORKING_ROLES, mask_name),
@@ -32,6 +39,17 @@ POLICY: dict[str, Rule] = {
     "MatchTask.candidateName": Rule(WORKING_ROLES, mask_name),
     "Supervisor.name": Rule(WORKING_ROLES, mask_name),
     "SupervisionFollowUp.owner": Rule(WORKING_ROLES, mask_name),
+    # Households: the people, where they live, who consented for them, who served them.
+    "Person.name": Rule(WORKING_ROLES, mask_name),
+    "Household.headName": Rule(WORKING_ROLES, mask_name),
+    "Household.address": Rule(WORKING_ROLES, withheld),
+    "ConsentGiver.name": Rule(WORKING_ROLES, mask_name),
+    "ServiceDeliverer.name": Rule(WORKING_ROLES, mask_name),
+    # A private donor (an organisation donor's name is disclosed; see volunteers' lot_view).
+    "CharityDonor.name": Rule(WORKING_ROLES, mask_name),
+    # Bidders' people: the organisation is disclosed, its contact person and leaders are not.
+    "BidContact.name": Rule(WORKING_ROLES, mask_name),
+    "BidLeader.name": Rule(WORKING_ROLES, mask_name),
 }
 
 

@@ -9,6 +9,7 @@ answering from the old state meanwhile, and live events that arrive during the r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .auth import ADMIN, Viewer
 from .errors import NotFound, PermissionDenied
@@ -74,3 +75,40 @@ class ProjectionEndpoints:
     def projection_positions(self, viewer, name):
         projection = self._projection_named(viewer, name)
         return {"name": name, "positions": projection.document().get("positions", {})}
+
+
+class LiveFollower:
+    """Live events folded one by one while they trickle in, and coalesced into catch-ups when they burst.
+
+    `Projection.live` folds each live event on its own: one read and one whole-document write per event,
+    which a burst (a seed, an import) turns into seconds of store time per event once the read model is
+    large (bench/bench_supervision.py). Here, when no worker is folding for that producer, the event is
+    folded as `live` does (the next sequence applied directly; an old one skipped; a gap caught up from
+    the log). When one is, the event only asks it to catch up once more afterwards (pages of the log, one
+    write each) and is done. Acknowledging an event before it is folded is safe because the relay logs
+    every event before publishing it, and a projection that stops catches up from its stored position
+    when it starts again. Green threads switch only on I/O, so the state needs no lock.
+    """
+
+    IDLE, RUNNING, AGAIN = "idle", "running", "again"
+
+    def __init__(self):
+        self._state: dict[tuple[int, str], str] = {}
+
+    def wake(self, projection: Projection, producer: str, fold_this: Callable[[], object] | None = None) -> None:
+        """`fold_this` folds the worker's own event (BoundProjection.live); without it, catch up."""
+        key = (id(projection), producer)
+        if self._state.get(key, self.IDLE) != self.IDLE:
+            self._state[key] = self.AGAIN
+            return
+        self._state[key] = self.RUNNING
+        try:
+            if fold_this is not None:
+                fold_this()
+            else:
+                projection.catch_up(producer)
+            while self._state[key] == self.AGAIN:
+                self._state[key] = self.RUNNING
+                projection.catch_up(producer)
+        finally:
+            self._state[key] = self.IDLE

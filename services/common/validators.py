@@ -112,3 +112,56 @@ class CreditCode(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip().upper()
+
+
+# Characters a name never contains, whatever the script: they hide or reorder what a reader sees
+# (bidi overrides and isolates, zero-width joiners), end strings early in C (NUL), or drive a terminal
+# (ESC and the C1 CSI begin escape sequences). Unicode's categories cover them all: Cc controls (C0, DEL,
+# C1), Cf format characters (U+200B–200F, U+202A–202E, U+2060–2069, U+FEFF, …), Cs/Co surrogates and
+# private use, Cn unassigned, and Zl/Zp line breaks.
+_REFUSED_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible formatting character",
+                       "Cs": "a surrogate", "Co": "a private-use character", "Cn": "an unassigned character",
+                       "Zl": "a line break", "Zp": "a paragraph break"}
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def person_or_organisation_name(value: str, max_length: int) -> str:
+    """`value` as it is stored: NFKC (full-width letters and the ideographic space fold to their usual
+    forms, so two spellings of one name are one name), outer blanks dropped and inner runs of blanks made
+    one space. Raises ValidationError naming the first character a name cannot contain."""
+    if not isinstance(value, str):
+        raise ValidationError("a name is text")
+    normalised = unicodedata.normalize("NFKC", value)
+    for position, char in enumerate(normalised):
+        kind = _REFUSED_CATEGORIES.get(unicodedata.category(char))
+        if kind:  # tabs and newlines too: a name is one line
+            raise ValidationError(f"a name cannot contain {kind} (U+{ord(char):04X} at position {position + 1})")
+    folded = _WHITESPACE_RUN.sub(" ", normalised).strip()
+    if not folded:
+        raise ValidationError("a name cannot be blank")
+    if len(folded) > max_length:
+        raise ValidationError(f"a name has at most {max_length} characters")
+    return folded
+
+
+class Name(fields.String):
+    """A person's or an organisation's name, normalised and checked once, at the boundary (issue 14,
+    security 6): every schema that accepts a name uses this field, never a bare String."""
+
+    def __init__(self, min_length: int = 1, max_length: int = 100, **kwargs):
+        self.min_length, self.max_length = min_length, max_length
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        folded = person_or_organisation_name(value, self.max_length)
+        if len(folded) < self.min_length:
+            raise ValidationError(f"a name has at least {self.min_length} characters")
+        return folded
+
+
+def within_county(code: str, anchor: str) -> None:
+    """A division `code` (township, community) that must lie in the county (the first 6 digits of GB/T
+    2260) of `anchor`, e.g. a volunteer's community and the station they register at."""
+    if code[:6] != anchor[:6]:
+        raise ValidationError(f"must lie in the county {anchor[:6]} (this code is in {code[:6]})")

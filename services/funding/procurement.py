@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.common import masking
+from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from services.common.protection import mask_id_number, mask_name, mask_phone
+from services.common.protection import mask_id_number, mask_phone
 
 from .domain import jsonable, scope_codes, township_of, within, yuan
 
@@ -241,15 +243,16 @@ def tender_view(tender: dict) -> dict:
     }
 
 
-def bid_view(tender_id: str, bid: dict, reveal_names: bool) -> dict:
-    """Bids as officials see them: ID numbers and phones always masked; for read-only roles
-    (evaluators) the people's names are masked too."""
-    name = (lambda n: n) if reveal_names else mask_name
+def bid_view(tender_id: str, bid: dict, viewer: Viewer) -> dict:
+    """Bids as officials see them: ID numbers and phones always masked; the people's names as the
+    masking policy says (read-only roles such as evaluators get them masked)."""
+    def name(field: str, value: str) -> str:
+        return masking.shown(field, viewer, value)
     review_data = bid.get("review")
     return {
         "id": bid["id"], "tender_id": tender_id, "organisation": bid["organisation"],
-        "contact": {"name": name(bid["contact"]["name"]), "phone": bid["contact"]["phone_masked"]},
-        "leaders": [{"id": leader["id"], "name": name(leader["name"]), "role": leader["role"],
+        "contact": {"name": name("BidContact.name", bid["contact"]["name"]), "phone": bid["contact"]["phone_masked"]},
+        "leaders": [{"id": leader["id"], "name": name("BidLeader.name", leader["name"]), "role": leader["role"],
                      "id_number": leader["id_number_masked"]}
                     for leader in bid["leaders"]],
         "price_fen": bid["price_fen"], "proposal": bid.get("proposal"), "received_at": bid["received_at"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from services.common.validators import CreditCode, Fen, IdNumber, division_code, phone
+from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
 
 from .contracts import METRICS, MILESTONE_TYPES
 from .earmarks import DOMAINS, SOURCE_KINDS
@@ -43,12 +43,12 @@ class ExpectedVersion(Strict):
 
 
 class OrganisationSchema(Strict):
-    name = text(2, 100, required=True)
+    name = Name(2, 100, required=True)
     credit_code = CreditCode(required=True)
 
 
 class PublicBodySchema(Strict):
-    name = text(2, 100, required=True)
+    name = Name(2, 100, required=True)
     credit_code = CreditCode(load_default=None, allow_none=True)
 
 
@@ -155,12 +155,12 @@ class BidOrganisationSchema(OrganisationSchema):
 
 
 class ContactSchema(Strict):
-    name = text(2, 40, required=True)
+    name = Name(2, 40, required=True)
     phone = fields.String(required=True, validate=phone)
 
 
 class LeaderSchema(Strict):
-    name = text(2, 40, required=True)
+    name = Name(2, 40, required=True)
     role = fields.String(required=True, validate=validate.OneOf(LEADER_ROLES))
     id_number = IdNumber(required=True)
 

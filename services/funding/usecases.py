@@ -268,7 +268,7 @@ class Funding:
             return {"bids": [*current["bids"], bid]}, [received]
 
         updated = self._append(self.repo.tenders, tender_id, build)
-        return procurement.bid_view(tender_id, procurement.find_bid(updated, bid_id), not viewer.read_only)
+        return procurement.bid_view(tender_id, procurement.find_bid(updated, bid_id), viewer)
 
     def review_bid(self, viewer: Viewer, tender_id: str, bid_id: str, data: dict) -> dict:
         data = load(schemas.BidReviewSchema, data)
@@ -281,7 +281,7 @@ class Funding:
             "qualified": review["qualified"], "total_score": review["total_score"],
             "failed_items": review["failed_items"]}, viewer)
         updated = self._edit(self.repo.tenders, tender, data["expected_version"], {"bids": bids}, [reviewed])
-        return procurement.bid_view(tender_id, procurement.find_bid(updated, bid_id), True)
+        return procurement.bid_view(tender_id, procurement.find_bid(updated, bid_id), viewer)
 
     def award_tender(self, viewer: Viewer, tender_id: str, data: dict) -> dict:
         data = load(schemas.AwardSchema, data)
@@ -323,7 +323,7 @@ class Funding:
     def bids_for_tenders(self, viewer: Viewer, tender_ids: list[str]) -> dict[str, list[dict]]:
         found = {d["_id"]: d for d in self.repo.tenders.find({"_id": {"$in": list(tender_ids)}})
                  if domain.sees(viewer, d)}
-        return {tid: [procurement.bid_view(tid, b, not viewer.read_only) for b in found[tid]["bids"]]
+        return {tid: [procurement.bid_view(tid, b, viewer) for b in found[tid]["bids"]]
                 if tid in found else []
                 for tid in tender_ids}
 

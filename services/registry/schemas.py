@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.validators import CreditCode, Fen, IdNumber, division_code, phone
+from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
 
 STATION_STATUSES = ("planned", "operating", "suspended", "closed")
 LEGAL_FORMS = ("registered_institution", "operated_by_organisation")
@@ -34,13 +34,13 @@ class PopulationSchema(Strict):
 
 
 class OrganisationSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    name = Name(2, 100, required=True)
     credit_code = CreditCode(required=True)
     contact_phone = fields.String(load_default=None, allow_none=True, validate=phone)
 
 
 class CoordinatorSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = Name(1, 40, required=True)
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
 
@@ -52,7 +52,7 @@ class StatusChangeSchema(Strict):
 
 class StationInputSchema(Strict):
     township_code = fields.String(required=True, validate=division_code)
-    name = fields.String(required=True, validate=validate.Length(min=4, max=60))
+    name = Name(4, 60, required=True)
     venue = fields.Nested(VenueSchema, required=True)
     population = fields.Nested(PopulationSchema, load_default=None, allow_none=True)
     legal_form = fields.String(required=True, validate=validate.OneOf(LEGAL_FORMS))
@@ -71,7 +71,7 @@ class StationInputSchema(Strict):
 
 class StationUpdateSchema(Strict):
     expected_version = fields.Integer(required=True, strict=True)
-    name = fields.String(validate=validate.Length(min=4, max=60))
+    name = Name(4, 60)
     venue = fields.Nested(VenueSchema)
     population = fields.Nested(PopulationSchema, allow_none=True)
     legal_form = fields.String(validate=validate.OneOf(LEGAL_FORMS))
@@ -109,7 +109,7 @@ class QualificationSchema(Strict):
 
 
 class StaffInputSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = Name(2, 40, required=True)
     id_number = IdNumber(required=True)
     phone = fields.String(required=True, validate=phone)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))

@@ -37,7 +37,7 @@ from services.common.events import EventContract
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
-from services.common.projections import ProjectionEndpoints
+from services.common.projections import LiveFollower, ProjectionEndpoints
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc, rpc
 from services.registry import events as registry_events
@@ -62,8 +62,10 @@ def contracts_of(module) -> list[EventContract]:
             if isinstance(value, EventContract) and value.producer == module.PRODUCER]
 
 
-# Every contract of a followed producer is taken, even those no fold uses: a projection moves one sequence
-# at a time, so a gap would send it back to the producer's log for each later event.
+# Every contract of a followed producer is taken, even those no fold uses, so that any event of the
+# producer reaches its read models at once (kernel projections.LiveFollower: folded one by one while they
+# trickle in, coalesced into catch-ups of one write per page when they burst).
+FOLLOWER = LiveFollower()
 FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events)]
 
 
@@ -72,7 +74,8 @@ def _follow(contract: EventContract):
 
     def handle(self, event):
         for name in self.read_models_of(event.producer):
-            getattr(self, name).live(event)
+            bound = getattr(self, name)
+            FOLLOWER.wake(bound._projection, event.producer, lambda bound=bound: bound.live(event))
 
     handle.__name__ = handler_name(contract)
     return event_handler(contract)(handle)

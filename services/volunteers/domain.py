@@ -460,20 +460,23 @@ def _restricted(lot: dict) -> bool:
     return bool(r["domains"] or r["region_code"] or r["beneficiary_groups"])
 
 
-def stock_view(stock: dict) -> dict:
+def stock_view(stock: dict, viewer: Viewer) -> dict:
     return {
         "id": stock["_id"], "station_id": stock["station_id"], "township_code": stock["township_code"],
         "kind": stock["kind"], "category": stock["category"], "item": stock["item"], "unit": stock["unit"],
         "on_hand": on_hand(stock),
         "earmarked": sum(lot["remaining"] for lot in stock["lots"] if _restricted(lot)),
-        "lots": [lot_view(lot) for lot in stock["lots"] if lot["remaining"] > 0],
+        "lots": [lot_view(lot, viewer) for lot in stock["lots"] if lot["remaining"] > 0],
         "version": stock["_version"],
     }
 
 
-def lot_view(lot: dict) -> dict:
-    """A donated lot as callers see it: the donor's phone masked only (its ciphertext stays inside)."""
+def lot_view(lot: dict, viewer: Viewer) -> dict:
+    """A donated lot as callers see it: the donor's phone masked (its ciphertext stays inside), an
+    individual donor's name as the masking policy says; an organisation's name is not personal data."""
     donor = {k: v for k, v in lot["donor"].items() if k != "phone_encrypted"}
+    if donor.get("kind") == "individual" and donor.get("name"):
+        donor["name"] = masking.shown("CharityDonor.name", viewer, donor["name"])
     return {**lot, "donor": donor}
 
 
@@ -603,7 +606,10 @@ def require_decidable(need: dict, proposal: dict) -> None:
 
 
 def declined_reason(need: dict) -> str:
-    reasons = [f"{p['candidate_name']}: {p['decision_reason']}" for p in need["proposals"] if p["state"] == "declined"]
+    # Candidates by kind and id, never by name: this text is stored, shown and sent in events to anyone
+    # who may read the need, where names are masked by role (services/common/masking.py).
+    reasons = [f"{p['kind']} {p['candidate_id']}: {p['decision_reason']}" for p in need["proposals"]
+               if p["state"] == "declined"]
     return "all proposals declined (" + "; ".join(reasons) + ")"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.casework.events import DOMAINS
-from services.common.validators import CreditCode, Fen, IdNumber, phone
+from services.common.validators import CreditCode, Fen, IdNumber, Name, phone, within_county
 
 from .domain import RESOURCE_KINDS, REVIEW_DECISIONS
 from .matching import ITEM_CATEGORIES, SKILLS
@@ -45,7 +45,7 @@ def _domains(**kwargs):
 # --- volunteers ----------------------------------------------------------------------------
 class VolunteerInputSchema(Strict):
     station_id = fields.String(required=True, validate=STATION_ID)
-    name = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = Name(2, 40, required=True)
     id_number = IdNumber(required=True)
     phone = fields.String(required=True, validate=phone)
     community_code = fields.String(required=True, validate=COMMUNITY_CODE)
@@ -54,6 +54,14 @@ class VolunteerInputSchema(Strict):
     domains = _domains(required=True, validate=validate.Length(min=1))
     availability = _slots(load_default=list)
     max_open_tasks = fields.Integer(load_default=3, strict=True, validate=validate.Range(min=1, max=20))
+
+    @validates_schema
+    def community_in_the_stations_county(self, data, **kwargs):
+        # The station id carries its township code (ST + 9 digits): no call to the registry needed.
+        try:
+            within_county(data["community_code"], data["station_id"][2:])
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, "community_code") from None
 
 
 class VolunteerUpdateSchema(Strict):
@@ -148,7 +156,7 @@ class RevokeCertificateSchema(Strict):
 # --- teams ---------------------------------------------------------------------------------
 class TeamInputSchema(Strict):
     station_id = fields.String(required=True, validate=STATION_ID)
-    name = fields.String(required=True, validate=validate.Length(min=2, max=60))
+    name = Name(2, 60, required=True)
     domains = _domains(load_default=list)
     leader_id = fields.String(required=True)
     member_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=500))
@@ -156,7 +164,7 @@ class TeamInputSchema(Strict):
 
 class TeamUpdateSchema(Strict):
     expected_version = _version()
-    name = fields.String(validate=validate.Length(min=2, max=60))
+    name = Name(2, 60)
     domains = _domains()
     leader_id = fields.String()
     member_ids = fields.List(fields.String(), validate=validate.Length(max=500))
@@ -206,7 +214,7 @@ class ResourceServiceSchema(Strict):
 
 
 class ContactSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = Name(1, 40, required=True)
     phone = fields.String(required=True, validate=phone)
     email = fields.Email(load_default=None, allow_none=True)
 
@@ -219,7 +227,7 @@ class LocationSchema(Strict):
 
 class ResourceInputSchema(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(tuple(RESOURCE_KINDS)))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    name = Name(2, 100, required=True)
     credit_code = CreditCode(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     station_id = fields.String(required=True, validate=STATION_ID)
@@ -233,7 +241,7 @@ class ResourceInputSchema(Strict):
 
 class ResourceUpdateSchema(Strict):
     expected_version = _version()
-    name = fields.String(validate=validate.Length(min=2, max=100))
+    name = Name(2, 100)
     credit_code = CreditCode(allow_none=True)
     description = fields.String(allow_none=True, validate=validate.Length(max=1000))
     services = fields.List(fields.Nested(ResourceServiceSchema), validate=validate.Length(min=1, max=30))
@@ -267,7 +275,7 @@ class RegionFilterSchema(Strict):
 # --- charity -------------------------------------------------------------------------------
 class DonorSchema(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(("individual", "organisation", "anonymous")))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    name = Name(1, 100, load_default=None, allow_none=True)
     credit_code = CreditCode(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
 

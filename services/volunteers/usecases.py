@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from marshmallow import ValidationError
+
 from services.casework.events import DOMAINS
 from services.common import clock
 from services.common.auth import PUBLIC, Viewer, region_prefix
@@ -33,6 +35,7 @@ from services.common.protection import FieldCipher, mask_id_number, mask_name, m
 from services.common.rpc import load
 from services.common.scope import load_for_write, load_in_scope
 from services.common.storage import all_of
+from services.common.validators import within_county
 
 from . import certificates, directory, domain, events, matching, places, schemas
 from .candidates import CandidateIndex
@@ -140,6 +143,11 @@ class Volunteering:
             phone = changes.pop("phone")
             changes.update(phone_encrypted=self.cipher.encrypt(phone), phone_masked=mask_phone(phone))
         if "community_code" in changes:
+            station_id = self._visible(self.repo.volunteers, volunteer_id, viewer)["station_id"]
+            try:
+                within_county(changes["community_code"], domain.station_township(station_id))
+            except ValidationError as exc:
+                raise ValidationFailed.field("community_code", exc.messages[0]) from None
             changes.update(township_code=changes["community_code"][:9], county_code=changes["community_code"][:6])
         for key in ("skills", "domains"):
             if key in changes:
@@ -583,7 +591,7 @@ class Volunteering:
                                                                  "movements": [*stock["movements"], movement]},
                                    [received])
         retrying(write)
-        return {"donation_id": donation_id, "stock": domain.stock_view(self.repo.stock.require(stock_id))}
+        return {"donation_id": donation_id, "stock": domain.stock_view(self.repo.stock.require(stock_id), viewer)}
 
     def distribute(self, viewer: Viewer, data: dict) -> dict:
         data = load(schemas.DistributionInputSchema, data)
@@ -593,7 +601,7 @@ class Volunteering:
             raise ValidationFailed.field("distributed_on", "cannot be in the future")
         distribution_id = data.get("distribution_id") or new_id("dst")
         movement = self._distribute(viewer, data["stock_id"], distribution_id, data)
-        return {"distribution": movement, "stock": domain.stock_view(self.repo.stock.require(data["stock_id"]))}
+        return {"distribution": movement, "stock": domain.stock_view(self.repo.stock.require(data["stock_id"]), viewer)}
 
     def _distribute(self, viewer: Viewer, stock_id: str, distribution_id: str, request: dict) -> dict:
         """Take stock for a household; a repeated distribution id returns the first result."""
@@ -644,16 +652,16 @@ class Volunteering:
         if f["category"]:
             conditions.append({"category": f["category"]})
         page = self.repo.page(self.repo.stock, all_of(*conditions), f["after"], f["limit"])
-        return {"items": [domain.stock_view(d) for d in page["docs"]], "next_cursor": page["next_cursor"],
+        return {"items": [domain.stock_view(d, viewer) for d in page["docs"]], "next_cursor": page["next_cursor"],
                 "total": page["total"]}
 
     def get_stock(self, viewer: Viewer, ids: list[str]) -> list[dict | None]:
         found = self._batch(self.repo.stock, viewer, ids)
-        return [domain.stock_view(found[i]) if i in found else None for i in ids]
+        return [domain.stock_view(found[i], viewer) if i in found else None for i in ids]
 
     def donations_for_stock(self, viewer: Viewer, stock_ids: list[str]) -> dict[str, list[dict]]:
         found = self._batch(self.repo.stock, viewer, stock_ids)
-        return {sid: [{"stock_id": sid, "item": found[sid]["item"], "unit": found[sid]["unit"], **domain.lot_view(lot)}
+        return {sid: [{"stock_id": sid, "item": found[sid]["item"], "unit": found[sid]["unit"], **domain.lot_view(lot, viewer)}
                       for lot in found[sid]["lots"]] if sid in found else [] for sid in stock_ids}
 
     def distributions_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:

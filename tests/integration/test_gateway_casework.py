@@ -379,3 +379,24 @@ def test_an_import_reports_row_by_row(platform):
     imported = platform.ok("query ($id: ID!) { household(id: $id) { headName station { id } } }",
                            {"id": report["householdIds"][0]}, "jingkou_worker")["household"]
     assert imported == {"headName": "钱福生", "station": {"id": JINGKOU_STATION}}
+
+
+@pytest.mark.parametrize("name", ["张\x00德明", "张德明\x1b[0m", "\u202e明德张", "张\ufeff德明", "\u3000\u3000"])
+def test_a_household_member_name_with_hidden_characters_is_refused_and_nothing_is_registered(platform, name):
+    count = "{ households { totalCount } }"
+    before = platform.ok(count, None, "worker")["households"]["totalCount"]
+    data = fx.elderly_household(30)
+    data["members"][0]["name"] = name
+    error = platform.refused(REGISTER, {"input": household_input(data)}, "worker")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert set(error["extensions"]["details"]) == {"members.0.name"}, error
+    assert platform.ok(count, None, "worker")["households"]["totalCount"] == before
+
+
+def test_a_household_member_name_is_stored_in_its_nfkc_form(platform):
+    data = fx.elderly_household(31)
+    data["members"][0]["name"] = "\u3000张　德明 "
+    household = platform.ok(REGISTER, {"input": household_input(data)}, "worker")["registerHousehold"]["household"]
+    reveal = platform.ok(REVEAL, {"household": household["id"], "person": household["members"][0]["id"],
+                                  "reason": "核对登记信息（测试）"}, "worker")["revealPerson"]
+    assert reveal["name"] == "张 德明"

@@ -555,3 +555,17 @@ def test_a_bad_page_request_is_refused_with_400(platform):
     response = get_public(platform, "/public/ocds/releases.json", limit=1000)
     assert response.status_code == 400 and response.json()["error"]["code"] == "BAD_USER_INPUT"
     assert get_public(platform, "/public/ocds/records.json", year="soon").status_code == 400
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("organisation.name", "阳光\u202e中心"), ("organisation.name", "\u3000 \u3000"),
+    ("contact.name", "王\u200b五"), ("leaders.0.name", "李\x00四"), ("leaders.0.name", "\x1b[31m李四")])
+def test_a_bid_with_a_hidden_character_in_a_name_is_refused(platform, path, name):
+    bid = bid_input(6)
+    if path.startswith("leaders"):
+        bid["leaders"][0]["name"] = name
+    else:
+        bid[path.split(".")[0]]["name"] = name
+    error = platform.refused(RECORD_BID, {"tender": platform.ids["danyang_tender"], "input": bid}, "danyang")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert set(error["extensions"]["details"]) == {path}, error

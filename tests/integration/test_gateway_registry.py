@@ -419,3 +419,26 @@ def test_a_mutation_retried_with_its_idempotency_key_returns_the_first_result(pl
                                  mint_token(platform.settings.token_secret, role="admin", user_id="someone-else"),
                                  headers={"Idempotency-Key": "retry-901-abc"}).json()
     assert other_caller["errors"][0]["extensions"]["code"] == "CONFLICT"  # keys are bound to the caller
+
+
+HIDDEN_IN_NAMES = {"NUL": "社工\x00甲", "an escape sequence": "\x1b[31m社工乙", "a right-to-left override": "社工\u202e丙",
+                   "a zero-width space": "社\u200b工丁", "blanks only": "\u3000 \u3000"}
+
+
+@pytest.mark.parametrize("hidden", list(HIDDEN_IN_NAMES))
+def test_a_staff_name_with_hidden_characters_is_refused_and_nothing_is_added(platform, hidden):
+    station_id, admin = platform.stations[DANYANG][1], platform.token("admin")
+    members = "query ($id: ID!) { station(id: $id) { version staff { name } } }"
+    before = platform.ok(members, {"id": station_id}, admin)["station"]
+    body = platform.gql(ADD_STAFF, {"station": station_id, "input": {
+        "name": HIDDEN_IN_NAMES[hidden], "idNumber": id_number(DANYANG, 950), "phone": "13812340950",
+        "role": "ASSISTANT", "employmentStart": "2023-01-01"}}, admin)
+    error = body["errors"][0]["extensions"]
+    assert error["code"] == "BAD_USER_INPUT" and set(error["details"]) == {"name"}, body
+    assert platform.ok(members, {"id": station_id}, admin)["station"] == before
+
+
+def test_a_staff_name_typed_with_full_width_blanks_is_stored_normalised(platform):
+    added = add_staff(platform, platform.stations[DANYANG][1], DANYANG, 951, platform.token("admin"),
+                      name="\u3000欧阳\u3000\u3000明 ")
+    assert added["staffMember"]["name"] == "欧阳 明"

@@ -214,3 +214,36 @@ def test_the_public_reads_the_hsds_directory_over_graphql_and_at_its_url(platfor
         k: v for k, v in export.items() if k != "exported_at"}
     assert requests.get(platform.url.removesuffix("/graphql") + "/public/hsds/directory.json",
                         params={"region": "not-a-code"}, timeout=30).status_code == 400
+
+
+UPDATE = """mutation ($id: ID!, $input: UpdateVolunteerInput!) { updateVolunteer(id: $id, input: $input) {
+    volunteer { version communityCode } } }"""
+COUNT = "{ volunteers { totalCount } }"
+
+
+@pytest.mark.parametrize("name", ["李\u200b明", "\u202e明李", "李明\x00", "\x1b[2J李明", "\u2066李明\u2069", "  \u3000 "])
+def test_a_volunteer_name_with_hidden_characters_is_refused_and_nothing_is_registered(platform, name):
+    before = platform.ok(COUNT, token="admin")["volunteers"]["totalCount"]
+    variables = {**volunteer_variables(STATION, f"{TOWNSHIP}003"), "name": name}
+    error = platform.refused(REGISTER, {"input": variables}, "worker")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and set(error["extensions"]["details"]) == {"name"}
+    assert platform.ok(COUNT, token="admin")["volunteers"]["totalCount"] == before
+
+
+def test_a_volunteer_cannot_be_registered_or_moved_to_a_community_of_another_county(platform):
+    before = platform.ok(COUNT, token="admin")["volunteers"]["totalCount"]
+    elsewhere = f"{OTHER_COUNTY_TOWNSHIP}001"  # 京口区, while the station is in 丹阳市
+    error = platform.refused(REGISTER, {"input": volunteer_variables(STATION, elsewhere)}, "admin")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert set(error["extensions"]["details"]) == {"communityCode"}, error
+    assert platform.ok(COUNT, token="admin")["volunteers"]["totalCount"] == before
+
+    current = platform.ok("query ($id: ID!) { volunteer(id: $id) { version communityCode } }",
+                          {"id": platform.ids["second"]}, "admin")["volunteer"]
+    moved = platform.refused(UPDATE, {"id": platform.ids["second"], "input": {
+        "expectedVersion": current["version"], "communityCode": elsewhere}}, "admin")
+    assert moved["extensions"]["code"] == "BAD_USER_INPUT" and set(moved["extensions"]["details"]) == {"communityCode"}
+    # Another community of the same county is accepted.
+    nearby = platform.ok(UPDATE, {"id": platform.ids["second"], "input": {
+        "expectedVersion": current["version"], "communityCode": "321181002004"}}, "admin")["updateVolunteer"]
+    assert nearby["volunteer"]["communityCode"] == "321181002004"

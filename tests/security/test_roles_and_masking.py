@@ -38,19 +38,35 @@ def scope_of(role: str, station_id: str) -> dict:
     if role in regions:
         return {"region": regions[role]}
     return {"station_ids": [station_id]} if role in ("station_staff", "supervisor") else {}
-# Fields that return a phone, an ID number or a candidate's name and are not in the policy, with the reason.
-# A new such field fails test_every_personal_data_field_is_in_the_policy_or_explained until it is classified.
+# Every field that returns a name, phone, ID number, address or birth date is either in the policy or here,
+# with the reason. A new such field fails test_every_personal_data_field_is_in_the_policy_or_explained until
+# it is classified. (Free text such as reasons and notes is kept free of names at its source instead: e.g. an
+# unmet need's reason names candidates by kind and id, tests/unit/test_volunteers_rules.py.)
 OUTSIDE_POLICY = {
     "masked at source (stored masked, revealed only by a logged mutation)": {
         "StaffMember.idNumber", "StaffMember.phone", "Person.idNumber", "Person.phone", "Volunteer.idNumber",
-        "Volunteer.phone", "BidLeader.idNumber", "BidContact.phone", "CharityDonor.phone"},
+        "Volunteer.phone", "BidLeader.idNumber", "BidContact.phone", "CharityDonor.phone",
+        "VolunteerCertificateCheck.volunteerName"},
     "the logged reveal itself (who may call it is may_reveal_personal_data)": {
         "StaffIdentity.idNumber", "StaffIdentity.phone", "RevealedPerson.idNumber", "RevealedPerson.phone",
-        "VolunteerIdentity.idNumber", "VolunteerIdentity.phone", "BidPersonContact.phone",
-        "BidPersonLeader.idNumber"},
-    "an organisation's public contact, not a person's": {"Organisation.contactPhone", "ResourceContact.phone"},
+        "RevealedPerson.name", "RevealedPerson.birthDate", "VolunteerIdentity.idNumber", "VolunteerIdentity.phone",
+        "BidPersonContact.phone", "BidPersonContact.name", "BidPersonLeader.idNumber", "BidPersonLeader.name"},
+    "an organisation's public contact or place, not a person's": {
+        "Organisation.contactPhone", "ResourceContact.phone", "ResourceContact.name", "ResourceLocation.address",
+        "Venue.address"},
+    "a public official or station worker named in their role (the station standard is assessed by name)": {
+        "Coordinator.name", "StaffMember.name", "StaffCaseload.name", "TrainingTotal.name"},
+    "names of organisations, places, programmes and schemes": {
+        "BidOrganisation.name", "CommunityResource.name", "EvaluationScheme.name", "FundingProject.name",
+        "FundingSource.name", "Grade.name", "IndicatorScheme.name", "LotterySource.name", "MetricTarget.name",
+        "Organisation.name", "PublicBody.name", "ReferralTarget.name", "Region.name", "ResourceService.name",
+        "Station.name", "SupervisionRegionFigures.name", "SupervisionRollup.name", "TenderProject.name",
+        "SupervisorOrganisation.name", "VerificationCampaign.name", "VolunteerCertification.name",
+        "VolunteerTeam.name",
+        "WithheldInformation.name"},
 }
-PERSONAL_FIELD_NAMES = {"phone", "contactPhone", "mobile", "idNumber", "candidateName"}
+PERSONAL_FIELD_NAMES = {"phone", "contactPhone", "mobile", "idNumber", "candidateName", "name", "headName",
+                        "volunteerName", "address", "birthDate", "owner"}
 
 
 def schema_personal_fields() -> set[str]:
@@ -63,11 +79,8 @@ def schema_personal_fields() -> set[str]:
 def test_every_personal_data_field_is_in_the_policy_or_explained():
     explained = set().union(*OUTSIDE_POLICY.values())
     assert schema_personal_fields() - {*masking.POLICY, *explained} == set()
-    # Names are masked under the policy too, but a field called "name" is not always a person's: listed here.
-    masked_names = {"Volunteer.name", "Supervisor.name", "SupervisionFollowUp.owner"}
-    assert set(masking.POLICY) - {*schema_personal_fields(), *masked_names} == set()
-    schema = build_schema(SDL.read_text(encoding="utf-8"))
-    assert all(field.split(".")[1] in schema.type_map[field.split(".")[0]].fields for field in masked_names)
+    assert set(masking.POLICY) - schema_personal_fields() == set()
+    assert set(masking.POLICY).isdisjoint(explained)
 
 
 @dataclasses.dataclass

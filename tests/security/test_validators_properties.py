@@ -1,6 +1,7 @@
 """Property-based tests of the kernel's boundary validators (hypothesis)."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from marshmallow import Schema, ValidationError
 from stdnum.cn import ric
 
 from services.common import clock
-from services.common.validators import OLDEST_AGE_YEARS, BirthDate, IdNumber
+from services.common.validators import OLDEST_AGE_YEARS, BirthDate, IdNumber, Name, within_county
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)} | {"X": "Ｘ"}
 
@@ -57,3 +58,61 @@ def test_absurdly_old_birth_dates_are_refused(born):
 def test_plausible_birth_dates_load(born):
     loaded = Person().load({"id_number": id_number(date(1980, 1, 1), 1), "birth_date": born.isoformat()})
     assert loaded["birth_date"] == born
+
+
+# --- names (issue 14, security 6) ------------------------------------------------------------
+BIDI = [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]]
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+CONTROLS = [chr(c) for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]]
+ESCAPES = ["\x1b[31m", "\x1b]0;title\x07", "\x9b2J"]
+
+
+class Named(Schema):
+    name = Name(2, 40, required=True)
+
+
+# Names as people and organisations write them: CJK, Latin, the middle dot of transliterated names.
+name_text = st.text(st.characters(categories=("Lo", "Lu", "Ll"), include_characters="·"), min_size=2, max_size=20)
+
+
+@given(name_text, st.integers(0, 18), st.sampled_from(BIDI + ZERO_WIDTH + CONTROLS + ESCAPES))
+def test_a_name_with_any_hidden_control_or_escape_is_refused(name, position, hidden):
+    at = min(position, len(name))
+    with pytest.raises(ValidationError):
+        Named().load({"name": name[:at] + hidden + name[at:]})
+
+
+@given(name_text)
+def test_a_plain_name_loads_as_its_nfkc_form(name):
+    folded = unicodedata.normalize("NFKC", name)
+    if 2 <= len(folded) <= 40 and folded == folded.strip() and " " not in folded:
+        assert Named().load({"name": name})["name"] == folded
+
+
+@given(st.text(st.sampled_from(" \u3000\u00a0\u2002\u2003"), min_size=0, max_size=10))
+def test_blank_only_names_are_refused(blank):
+    with pytest.raises(ValidationError):
+        Named().load({"name": blank})
+
+
+@given(st.text(st.characters(categories=("Lo",)), min_size=41, max_size=80))
+def test_over_long_names_are_refused(name):
+    with pytest.raises(ValidationError):
+        Named().load({"name": name})
+
+
+@given(st.text(st.sampled_from("王五丽"), min_size=1, max_size=4), st.text(st.sampled_from("　  \u00a0"), min_size=1))
+def test_full_width_and_repeated_blanks_fold_to_one_space(first, blanks):
+    assert Named().load({"name": f"　{first}{blanks}张{blanks}"})["name"] == f"{first} 张"
+
+
+def test_full_width_latin_folds_to_ascii():
+    assert Named().load({"name": "ＡＢＣ社工中心"})["name"] == "ABC社工中心"
+
+
+@given(st.from_regex(r"\A32\d{4}\Z"), st.from_regex(r"\A32\d{4}\Z"), st.from_regex(r"\A\d{6}\Z"))
+def test_a_community_lies_in_the_county_of_its_anchor(county, other, rest):
+    within_county(county + rest, county + "001")
+    if other != county:
+        with pytest.raises(ValidationError, match="county"):
+            within_county(other + rest, county + "001")

@@ -170,8 +170,8 @@ class FakeFunding:
 
     def rpc_bids_for_tenders(self, viewer, tender_ids):
         found = self._visible(viewer, self.tenders, tender_ids)
-        reveal = not Viewer.from_dict(viewer).read_only
-        return {t: [procurement.bid_view(t, b, reveal) for b in found[t]["bids"]] if t in found else []
+        seen_by = Viewer.from_dict(viewer)
+        return {t: [procurement.bid_view(t, b, seen_by) for b in found[t]["bids"]] if t in found else []
                 for t in tender_ids}
 
     def rpc_list_contracts(self, viewer, filters=None):
@@ -334,11 +334,11 @@ class FakeFunding:
 
     def rpc_record_bid(self, viewer, tender_id, data):
         self._tender_write("record_bid", viewer, tender_id, data)
-        return procurement.bid_view(tender_id, self.tenders[tender_id]["bids"][0], True)
+        return procurement.bid_view(tender_id, self.tenders[tender_id]["bids"][0], Viewer.from_dict(viewer))
 
     def rpc_review_bid(self, viewer, tender_id, bid_id, data):
         self._tender_write("review_bid", viewer, tender_id, (bid_id, data))
-        return procurement.bid_view(tender_id, self.tenders[tender_id]["bids"][0], True)
+        return procurement.bid_view(tender_id, self.tenders[tender_id]["bids"][0], Viewer.from_dict(viewer))
 
     def _contract_write(self, name, viewer, contract_id, data):
         if contract_id not in self.contracts:

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import FieldCipher
 from services.common.rpc import load
@@ -88,8 +89,8 @@ def test_personal_data_of_a_bid_is_encrypted_and_masked():
     data = fx.bid_input(1)
     assert data["leaders"][0]["id_number"] not in str(bid) and data["contact"]["phone"] not in str(bid)
     assert CIPHER.decrypt(bid["leaders"][0]["id_number_encrypted"]) == data["leaders"][0]["id_number"]
-    official = procurement.bid_view("tdr_1", bid, reveal_names=True)
-    evaluator = procurement.bid_view("tdr_1", bid, reveal_names=False)
+    official = procurement.bid_view("tdr_1", bid, Viewer(user_id="c", role="county", region="321181"))
+    evaluator = procurement.bid_view("tdr_1", bid, Viewer(user_id="e", role="evaluator", region="321181"))
     assert official["leaders"][0]["name"] == "张负责" and "*" in official["leaders"][0]["id_number"]
     assert evaluator["leaders"][0]["name"] == "张*责"
     assert "*" in evaluator["contact"]["name"] and "*" in evaluator["contact"]["phone"]

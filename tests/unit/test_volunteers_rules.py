@@ -278,3 +278,15 @@ def test_a_revoked_certificate_says_so_when_verified_and_is_revoked_once():
     assert "服务时长登记有误" in answer["reason"]
     with pytest.raises(Conflict, match="already revoked"):
         certificates.revoke({**certificate, **changes}, "again", "stf_1", "2026-07-01T00:00:00Z", "2026-07-01")
+
+
+def test_an_unmet_reason_after_declines_names_candidates_by_id_never_by_name():
+    need = {"proposals": [
+        {"kind": "volunteer", "candidate_id": "vol-1", "candidate_name": "欧阳建国", "state": "declined",
+         "decision_reason": "时间冲突"},
+        {"kind": "resource", "candidate_id": "res-2", "candidate_name": "阳光中心", "state": "declined",
+         "decision_reason": "距离太远"},
+        {"kind": "volunteer", "candidate_id": "vol-3", "candidate_name": "李四", "state": "proposed"}]}
+    reason = domain.declined_reason(need)
+    assert "欧阳建国" not in reason and "李四" not in reason
+    assert reason == "all proposals declined (volunteer vol-1: 时间冲突; resource res-2: 距离太远)"
