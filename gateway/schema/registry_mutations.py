@@ -12,6 +12,7 @@ is refused with CONCURRENT_MODIFICATION instead of overwriting someone else's ch
 """
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 
 import graphene
@@ -222,10 +223,10 @@ def _newly_added(data: dict):
     current member with the same ID number, so there is at most one."""
     # Compared as the registry stores them (validators.py normalises both at its boundary).
     masked = mask_id_number(unicodedata.normalize("NFKC", str(data.get("id_number", ""))).strip().upper())
-    try:
-        name = person_or_organisation_name(data.get("name"), max_length=len(str(data.get("name"))))
-    except ValidationError:
-        name = data.get("name")
+    name = data.get("name")
+    if isinstance(name, str):
+        with contextlib.suppress(ValidationError):  # a name the registry refuses matches nobody anyway
+            name = person_or_organisation_name(name, max_length=len(name))
 
     def find(staff):
         matches = [m for m in staff if m.get("id_number") == masked and m.get("name") == name

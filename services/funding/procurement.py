@@ -246,7 +246,7 @@ def tender_view(tender: dict) -> dict:
 def bid_view(tender_id: str, bid: dict, viewer: Viewer) -> dict:
     """Bids as officials see them: ID numbers and phones always masked; the people's names as the
     masking policy says (read-only roles such as evaluators get them masked)."""
-    def name(field: str, value: str) -> str:
+    def name(field: str, value: str) -> str | None:
         return masking.shown(field, viewer, value)
     review_data = bid.get("review")
     return {

@@ -26,6 +26,8 @@ projections.py; publishes alert.raised, alert.acknowledged, alert.resolved (even
 """
 from __future__ import annotations
 
+import functools
+
 from nameko.timer import timer
 
 from services.casework import events as casework_events
@@ -75,7 +77,7 @@ def _follow(contract: EventContract):
     def handle(self, event):
         for name in self.read_models_of(event.producer):
             bound = getattr(self, name)
-            FOLLOWER.wake(bound._projection, event.producer, lambda bound=bound: bound.live(event))
+            FOLLOWER.wake(bound._projection, event.producer, functools.partial(bound.live, event))
 
     handle.__name__ = handler_name(contract)
     return event_handler(contract)(handle)

@@ -661,7 +661,8 @@ class Volunteering:
 
     def donations_for_stock(self, viewer: Viewer, stock_ids: list[str]) -> dict[str, list[dict]]:
         found = self._batch(self.repo.stock, viewer, stock_ids)
-        return {sid: [{"stock_id": sid, "item": found[sid]["item"], "unit": found[sid]["unit"], **domain.lot_view(lot, viewer)}
+        return {sid: [{"stock_id": sid, "item": found[sid]["item"], "unit": found[sid]["unit"],
+                       **domain.lot_view(lot, viewer)}
                       for lot in found[sid]["lots"]] if sid in found else [] for sid in stock_ids}
 
     def distributions_for_households(self, viewer: Viewer, household_ids: list[str]) -> dict[str, list[dict]]:

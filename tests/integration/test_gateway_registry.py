@@ -421,7 +421,8 @@ def test_a_mutation_retried_with_its_idempotency_key_returns_the_first_result(pl
     assert other_caller["errors"][0]["extensions"]["code"] == "CONFLICT"  # keys are bound to the caller
 
 
-HIDDEN_IN_NAMES = {"NUL": "社工\x00甲", "an escape sequence": "\x1b[31m社工乙", "a right-to-left override": "社工\u202e丙",
+HIDDEN_IN_NAMES = {"NUL": "社工\x00甲", "an escape sequence": "\x1b[31m社工乙",
+                   "a right-to-left override": "社工\u202e丙",
                    "a zero-width space": "社\u200b工丁", "blanks only": "\u3000 \u3000"}
 
 

@@ -221,7 +221,8 @@ UPDATE = """mutation ($id: ID!, $input: UpdateVolunteerInput!) { updateVolunteer
 COUNT = "{ volunteers { totalCount } }"
 
 
-@pytest.mark.parametrize("name", ["李\u200b明", "\u202e明李", "李明\x00", "\x1b[2J李明", "\u2066李明\u2069", "  \u3000 "])
+@pytest.mark.parametrize("name",
+                         ["李\u200b明", "\u202e明李", "李明\x00", "\x1b[2J李明", "\u2066李明\u2069", "  \u3000 "])
 def test_a_volunteer_name_with_hidden_characters_is_refused_and_nothing_is_registered(platform, name):
     before = platform.ok(COUNT, token="admin")["volunteers"]["totalCount"]
     variables = {**volunteer_variables(STATION, f"{TOWNSHIP}003"), "name": name}

@@ -98,7 +98,8 @@ def test_crisis_protected_people_and_evaluators_see_less():
     assert hidden["head_name"] == views.PROTECTED_NAME and other["name"] == "李小雨"
     whole = views.household_view(household, date(2026, 6, 30), views.Visibility(hidden_households={"hh1"}))
     assert whole["address"] is None and all(m["identity_protected"] for m in whole["members"])
-    evaluator = views.household_view(household, date(2026, 6, 30), views.Visibility.for_viewer(Viewer(user_id="e", role="evaluator", region="321181")))
+    evaluator_sees = views.Visibility.for_viewer(Viewer(user_id="e", role="evaluator", region="321181"))
+    evaluator = views.household_view(household, date(2026, 6, 30), evaluator_sees)
     assert evaluator["members"][0]["name"] == "王*英" and evaluator["address"] is None
 
 

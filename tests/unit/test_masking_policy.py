@@ -39,7 +39,8 @@ def household(**extra) -> dict:
 
 def household_field(field: str):
     def probe(viewer: Viewer):
-        view = casework_views.household_view(household(), date(2026, 1, 1), casework_views.Visibility.for_viewer(viewer))
+        view = casework_views.household_view(household(), date(2026, 1, 1),
+                                             casework_views.Visibility.for_viewer(viewer))
         return {"name": view["members"][0]["name"], "head_name": view["head_name"], "address": view["address"]}[field]
     return probe
 
@@ -55,7 +56,8 @@ def consent_giver(viewer: Viewer):
 
 
 def service_deliverer(viewer: Viewer):
-    service = {"service_id": "sv-1", "source": "volunteers", "activity_type": "home_visit", "delivered_on": "2025-01-01",
+    service = {"service_id": "sv-1", "source": "volunteers", "activity_type": "home_visit",
+               "delivered_on": "2025-01-01",
                "delivered_by": {"kind": "volunteer", "id": "vol-1", "name": CLEAR["name"]}, "recorded_at": "x"}
     return casework_views.service_view(service, casework_views.Visibility.for_viewer(viewer))["delivered_by"]["name"]
 
