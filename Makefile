@@ -31,7 +31,7 @@ browser:
 run: install broker
 	$(VENV)/bin/shegong run
 
-test: install broker browser
+test: install broker browser lint typecheck
 	$(VENV)/bin/pytest tests -q -p no:cacheprovider
 
 # ruff and mypy as configured in pyproject.toml (the versions pinned in constraints.txt); any finding fails.

@@ -173,7 +173,8 @@ def render_xlsx(export: Export) -> bytes:
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.create_sheet(index=0)
+    workbook.remove(workbook.worksheets[1])  # the default empty sheet
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", export.title)[:31]
     sheet.append([c["label"] for c in export.columns])
     for cell in sheet[1]:

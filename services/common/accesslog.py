@@ -82,7 +82,8 @@ class AccessLog:
             conditions.append({"at": {"$lte": cursor[0]}})
         conditions = [c for c in conditions if c]
         query = {"$and": conditions} if len(conditions) > 1 else (conditions[0] if conditions else {})
-        found, skip = [], 0
+        found: list[dict] = []
+        skip = 0
         while len(found) <= f["limit"]:
             batch = list(self.collection.find(query).sort([("at", -1), ("_id", -1)]).skip(skip).limit(f["limit"] + 1))
             skip += len(batch)
@@ -107,6 +108,8 @@ class AccessLog:
 
 class AccessLogEndpoints:
     """`access_log_page(viewer, filters)` over the service's own log, for the gateway's merged log."""
+
+    name: str  # the nameko service's own
 
     @rpc
     def access_log_page(self, viewer, filters=None):

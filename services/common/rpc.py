@@ -152,7 +152,7 @@ class _TimedClient:
         def call_async(*args, **kwargs):
             return self._call_async(method, args, kwargs)
 
-        call.call_async = call_async
+        call.call_async = call_async  # type: ignore[attr-defined]  # nameko's client shape: call and call.call_async
         return call
 
     def _call_async(self, method, args, kwargs):
