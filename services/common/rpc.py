@@ -145,20 +145,28 @@ class _TimedClient:
         self._on_call = on_call
         self._forget = forget
 
-    def __getattr__(self, method: str):
-        def call(*args, **kwargs):
-            return self._call_async(method, args, kwargs).result()
-
-        def call_async(*args, **kwargs):
-            return self._call_async(method, args, kwargs)
-
-        call.call_async = call_async  # type: ignore[attr-defined]  # nameko's client shape: call and call.call_async
-        return call
+    def __getattr__(self, method: str) -> _TimedMethod:
+        return _TimedMethod(self, method)
 
     def _call_async(self, method, args, kwargs):
         self._on_call(self._service, method)
         reply = self._client(method, self._timeout).call_async(*args, **kwargs)
         return _TimedReply(reply, f"{self._service}.{method}", self._timeout, self._forget)
+
+
+class _TimedMethod:
+    """nameko's client shape: `client.method(...)` waits for the reply, `client.method.call_async(...)`
+    returns it to wait on later."""
+
+    def __init__(self, client: _TimedClient, method: str):
+        self._client = client
+        self._method = method
+
+    def __call__(self, *args, **kwargs):
+        return self.call_async(*args, **kwargs).result()
+
+    def call_async(self, *args, **kwargs) -> _TimedReply:
+        return self._client._call_async(self._method, args, kwargs)
 
 
 class _TimedReply:
