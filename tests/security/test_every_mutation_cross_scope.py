@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -515,3 +516,43 @@ def test_the_same_calls_reach_past_the_scope_check_for_an_administrator(platform
                 name not in NOT_IN_THE_SEED:
             stopped[name] = f"{sorted(map(str, codes))} {body['errors'][0]['message']}"
     assert not stopped, "\n".join(f"{name}: {outcome}" for name, outcome in sorted(stopped.items()))
+
+
+# Injection strings in every String and ID argument of every query of every service (the registry's own module,
+# test_injection.py, tries the full list on the registry): scope never widens, nothing stalls the store, and a
+# pattern is never an internal error. Read from the schema, so a new query argument is covered without listing it.
+INJECTIONS = ["321181|", ".*", "(a+)+$", "((((((((((((a*)*)*)*)*)*)*)*)*)*)*)*b", '{"$ne": null}', "３２１１８１\x00"]
+INJECTION_BOUND_SECONDS = 10.0  # a refusal or an escaped lookup costs milliseconds; a backtracking regex, hours
+
+
+def query_string_arguments():
+    from graphql import GraphQLNonNull, get_named_type
+    for name, field in gateway_schema.graphql_schema.query_type.fields.items():
+        for arg_name, arg in field.args.items():
+            if get_named_type(arg.type).name not in ("String", "ID"):
+                continue
+            if any(isinstance(a.type, GraphQLNonNull) for n, a in field.args.items() if n != arg_name):
+                continue
+            type_ref = f"{get_named_type(arg.type).name}{'!' if isinstance(arg.type, GraphQLNonNull) else ''}"
+            selection = " { __typename }" if hasattr(get_named_type(field.type), "fields") else ""
+            yield name, arg_name, f"query ($v: {type_ref}) {{ {name}({arg_name}: $v){selection} }}"
+
+
+def test_every_service_has_query_string_arguments_to_try():
+    tried = {name for name, _, _ in query_string_arguments()}
+    assert {"households", "cases", "volunteers", "contracts", "supervisionRollup", "personalDataAccessLog"} <= tried
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_every_string_argument_of_every_query_takes_no_pattern(platform, value):
+    for name, arg_name, query in query_string_arguments():
+        started = time.monotonic()
+        body = platform.request(query, {"v": value}, "danyang_official")
+        assert time.monotonic() - started < INJECTION_BOUND_SECONDS, (name, arg_name)
+        codes = {e["extensions"]["code"] for e in body.get("errors", [])}
+        assert "INTERNAL_SERVER_ERROR" not in codes, (name, arg_name, body)
+    own = platform.request("{ stations { totalCount } }", {}, "danyang_official")["data"]["stations"]["totalCount"]
+    widened = platform.request("query ($v: String) { stations(region: $v) { totalCount } }", {"v": value},
+                               "danyang_official")
+    listed = (widened.get("data") or {}).get("stations")
+    assert listed is None or listed["totalCount"] <= own
