@@ -86,14 +86,17 @@ def test_services_recover_when_the_broker_closes_their_connections(tmp_path, rab
         vhost = rabbit_vhost.rsplit("/", 1)[1]
         before = _connections(vhost)
         assert len(before) >= 5, before  # at least one per service
-        closed = subprocess.run(["rabbitmqctl", "close_all_connections", "--vhost", vhost, "broker fault test"],
+        closed = subprocess.run(["rabbitmqctl", "close_all_connections", "--vhost", vhost, "--limit", "100000",
+                                     "broker fault test"],
                                 capture_output=True, text=True, timeout=60)
         assert closed.returncode == 0, closed.stderr
         recovery = writer.until_a_write_succeeds(RECOVERY_BOUND_SECONDS)
         for _ in range(3):
             assert writer.register(), f"writes fail again after recovering: {writer.last_error}"
 
-        after = _connections(vhost)
+        # The broker closes many connections one by one: wait until none of the old ones is listed.
+        after = wait_for(lambda: (lambda now: now if now and not now & before else None)(_connections(vhost)),
+                         timeout=RECOVERY_BOUND_SECONDS)
         assert after and not after & before, "the services still use connections the broker closed"
         stored = writer.stored_townships()
         assert len(stored) == len(set(stored)), "a station was stored twice"
