@@ -3,44 +3,29 @@ the check recomputes each read model from the source services over RPC and names
 rebuild replays the producers' histories and the read model agrees with the sources again."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from services.casework.service import CaseworkService
 from services.common import storage
 from services.common.eventlog import PROJECTIONS
-from services.registry.service import RegistryService
-from services.supervision import regiontree
 from services.supervision.service import SupervisionService
 from shegong.cli import main
-from shegong.services import migrate
 from tests.integration.test_supervision_rollups import casework_history
-from tests.support.containers import rpc_client, running
-from tests.support.infrastructure import free_port
+from tests.support.containers import running
 from tests.support.supervision_fixtures import (
     ADMIN,
     COUNTY,
     STATION,
     household_input,
-    set_up_stations,
+    own_port,
+    producers_running,
     wait_until_caught_up,
 )
 from tests.support.waiting import wait_for
 
 
-def own_port(settings):
-    return dataclasses.replace(settings, http_port=free_port())
-
-
 @pytest.fixture
 def platform(isolated_settings):
-    migrate()
-    regiontree.forget()
-    with running(RegistryService, settings=own_port(isolated_settings)), \
-            running(CaseworkService, settings=own_port(isolated_settings)), rpc_client(isolated_settings) as client:
-        workers = set_up_stations(client.registry)
-        wait_for(lambda: storage.database("casework").station_staff.count_documents({}) == 2)
+    with producers_running(isolated_settings) as (client, workers):
         casework_history(client, workers)
         with running(SupervisionService, settings=own_port(isolated_settings)):
             wait_until_caught_up()

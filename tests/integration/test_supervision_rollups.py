@@ -3,24 +3,18 @@ a read model rebuilt from the event history equals the one built live, redeliver
 change nothing, and every role sees the figures of its own scope only."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import requests
 
 from gateway.service import GatewayService
-from services.casework.service import CaseworkService
 from services.common import clock, storage
 from services.common.auth import Viewer, mint_token
 from services.common.errors import NotFound, PermissionDenied, ValidationFailed
 from services.common.eventlog import PROJECTIONS
 from services.common.outbox import EventPublisher
-from services.registry.service import RegistryService
-from services.supervision import regiontree
 from services.supervision.service import SupervisionService
-from shegong.services import migrate
-from tests.support.containers import rpc_client, running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.containers import running
+from tests.support.infrastructure import wait_for_port
 from tests.support.supervision_fixtures import (
     ADMIN,
     COUNTY,
@@ -28,25 +22,16 @@ from tests.support.supervision_fixtures import (
     STATION,
     county_official,
     household_input,
-    set_up_stations,
+    own_port,
+    producers_running,
     wait_until_caught_up,
 )
 from tests.support.waiting import wait_for
 
 
-def own_port(settings):
-    """Each container its own HTTP port (all serve /health), never the fixed ports `make run` uses."""
-    return dataclasses.replace(settings, http_port=free_port())
-
-
 @pytest.fixture
 def producers(isolated_settings):
-    migrate()
-    regiontree.forget()
-    with running(RegistryService, settings=own_port(isolated_settings)), \
-            running(CaseworkService, settings=own_port(isolated_settings)), rpc_client(isolated_settings) as client:
-        workers = set_up_stations(client.registry)
-        wait_for(lambda: storage.database("casework").station_staff.count_documents({}) == 2)
+    with producers_running(isolated_settings) as (client, workers):
         yield client, workers
 
 
