@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 import eventlet
 import pytest
-import requests
 
 from gateway.service import GatewayService
 from services.casework import domain as casework_domain
@@ -27,31 +26,13 @@ from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from shegong.identity import credit_code
+from tests.integration.test_gateway_casework import Platform
 from tests.support import casework_fixtures as fx
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
 from tests.support.volunteers_fixtures import resource_input
 
 STATION = fx.STATION
-
-
-@dataclasses.dataclass
-class Platform:
-    settings: config.Settings
-    url: str
-    tokens: dict[str, str] = dataclasses.field(default_factory=dict)
-    ids: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
-        response = requests.post(self.url, json={"query": query, "variables": variables}, headers=headers, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        body = self.gql(query, variables, token)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 def china_today() -> date:
