@@ -23,6 +23,7 @@ from tests.support.supervision_fixtures import (
     producers_running,
     wait_until_caught_up,
 )
+from tests.support.waiting import wait_for
 
 UNIVERSITY = {"name": "张教授", "kind": "university",
               "organisation": {"name": "江苏大学社会工作系", "credit_code": None}, "region_code": COUNTY}
@@ -120,8 +121,14 @@ def test_supervisors_assignments_sessions_and_follow_ups_to_closure(platform):
         supervision.record_session(me, session_input(supervisor["id"]))
     assert [s["id"] for s in supervision.list_supervisors(county, {})["items"]] == [supervisor["id"]]
     assert supervision.list_supervisors(workers[OTHER_STATION], {})["items"] == []
-    published = {i["envelope"]["type"] for i in supervision.events_since(ADMIN, 0, 500)["items"]}
-    assert {"supervisor.assigned", "supervision_session.recorded", "supervision_follow_up.completed"} <= published
+    # The relay appends to the event log after the write commits: wait for it, within a bound.
+    expected = {"supervisor.assigned", "supervision_session.recorded", "supervision_follow_up.completed"}
+
+    def published() -> set[str]:
+        return {i["envelope"]["type"] for i in supervision.events_since(ADMIN, 0, 500)["items"]}
+
+    wait_for(lambda: expected <= published(), timeout=15)
+    assert expected <= published()
 
 
 SESSIONS = """{ supervisionSessions(first: 10) {
