@@ -28,17 +28,17 @@ from datetime import date, timedelta  # noqa: E402
 
 from bench.common import percentile, private_platform, summary_ms  # noqa: E402
 from services.casework import domain  # noqa: E402
-from services.casework.events import NEEDS_ASSESSED  # noqa: E402
 from services.casework.service import CaseworkService  # noqa: E402
 from services.casework.storage import CaseworkRepository  # noqa: E402
 from services.casework.usecases import Casework  # noqa: E402
 from services.common import clock, outbox, storage  # noqa: E402
 from services.common.auth import SYSTEM  # noqa: E402
 from services.common.consumers import Inbox, event_handler  # noqa: E402
+from services.common.demo_identities import resident_id_number  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
+from services.contracts.casework import NEEDS_ASSESSED  # noqa: E402
 from services.registry.regions import load_demo_townships  # noqa: E402
-from shegong.identity import resident_id_number  # noqa: E402
 from tests.support.containers import rpc_client, running  # noqa: E402
 
 BATCH = 1000

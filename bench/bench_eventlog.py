@@ -26,10 +26,10 @@ from pathlib import Path  # noqa: E402
 
 import bson  # noqa: E402
 
-from services.casework.events import HOUSEHOLD_REGISTERED, NEEDS_ASSESSED, VISIT_LOGGED  # noqa: E402
 from services.common import config, eventlog, storage  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from services.common.outbox import EventPublisher, relay_once  # noqa: E402
+from services.contracts.casework import HOUSEHOLD_REGISTERED, NEEDS_ASSESSED, VISIT_LOGGED  # noqa: E402
 from tests.support.infrastructure import NxServer  # noqa: E402
 
 BATCH = 200

@@ -35,6 +35,7 @@ from bench.common import percentile, private_platform  # noqa: E402
 from services.common import storage  # noqa: E402
 from services.common.auth import SYSTEM, region_prefix  # noqa: E402
 from services.common.consumers import Inbox  # noqa: E402
+from services.common.demo_identities import credit_code  # noqa: E402
 from services.common.rpc import load  # noqa: E402
 from services.funding import contracts, domain, supervision  # noqa: E402
 from services.funding.schemas import AllocationSchema, ContractInputSchema, DisbursementSchema, SourceInputSchema  # noqa: E402
@@ -50,7 +51,6 @@ from services.funding.storage import (  # noqa: E402
 )
 from services.funding.usecases import Funding  # noqa: E402
 from services.registry.regions import load_reference_regions  # noqa: E402
-from shegong.identity import credit_code  # noqa: E402
 from tests.support.containers import rpc_client, running  # noqa: E402
 
 WAGE = {"region_code": "320000", "year": 2021, "monthly_wage_fen": 959_442}

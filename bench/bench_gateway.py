@@ -25,12 +25,12 @@ from bench.common import private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
 from services.common import clock, config, storage  # noqa: E402
 from services.common.auth import mint_token  # noqa: E402
+from services.common.demo_identities import credit_code, resident_id_number  # noqa: E402
 from services.common.protection import FieldCipher  # noqa: E402
 from services.registry import compliance, domain  # noqa: E402
 from services.registry.regions import Region, load_reference_regions  # noqa: E402
 from services.registry.service import RegistryService  # noqa: E402
 from services.registry.storage import INDEXES, STATIONS, RegistryRepository, load_reference_data  # noqa: E402
-from shegong.identity import credit_code, resident_id_number  # noqa: E402
 from tests.support.containers import running  # noqa: E402
 from tests.support.infrastructure import free_port  # noqa: E402
 

@@ -30,12 +30,12 @@ from datetime import datetime  # noqa: E402
 from kombu import Queue  # noqa: E402
 from pymongo.errors import AutoReconnect  # noqa: E402
 
-from services.casework.events import NEEDS_ASSESSED  # noqa: E402
 from services.common import clock, config, storage  # noqa: E402
 from services.common.broker import connection, events_exchange  # noqa: E402
 from services.common.consumers import Inbox  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
 from services.common.storage import OUTBOX_PENDING  # noqa: E402
+from services.contracts.casework import NEEDS_ASSESSED  # noqa: E402
 from services.volunteers import demo, domain, matching  # noqa: E402
 from services.volunteers.candidates import RESOURCE_FIELDS, VOLUNTEER_FIELDS, CandidateIndex  # noqa: E402
 from services.volunteers.storage import INDEXES, RESOURCES, VOLUNTEERS  # noqa: E402

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import graphene
 
-from services.casework import catalogue
-from services.casework.domain import STAGES
-from services.casework.events import DOMAINS
+from services.contracts import vocabulary as catalogue
+from services.contracts.vocabulary import DOMAINS, STAGES
 
 from ..loaders import then
 from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size

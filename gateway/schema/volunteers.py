@@ -19,7 +19,7 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError, IntValueNode, print_ast
 
-from services.casework.events import DOMAINS
+from services.contracts.vocabulary import DOMAINS
 from services.volunteers import domain as vdomain
 from services.volunteers import matching
 

@@ -24,8 +24,8 @@ from faker import Faker
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
+from services.common.demo_identities import resident_id_number
 from services.common.errors import DomainError
-from shegong.identity import resident_id_number
 
 from . import domain
 from .storage import CaseworkRepository

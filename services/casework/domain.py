@@ -58,8 +58,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from stdnum.cn import ric
 
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
-
-from . import catalogue
+from services.contracts import vocabulary as catalogue
+from services.contracts.vocabulary import STAGES
 
 CHINA = timezone(timedelta(hours=8))
 CRISIS_FIRST_CONTACT = timedelta(hours=24)
@@ -495,7 +495,6 @@ def matching_needs_to_drop(household: dict, person_id: str, on: date) -> list[st
 
 
 # --- cases ------------------------------------------------------------------------------------
-STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
 OPEN_STAGES = STAGES[:-1]
 TRANSITIONS = {
     "intake": ("assessment",),

@@ -10,10 +10,10 @@ import re
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.common.validators import BirthDate, IdNumber, Name, division_code, phone
+from services.contracts import vocabulary as catalogue
+from services.contracts.vocabulary import DOMAINS
 
-from . import catalogue
 from .domain import STAGES
-from .events import DOMAINS
 
 _LOOKS_LIKE_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 _LOOKS_LIKE_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

@@ -123,8 +123,8 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
-from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
-from services.volunteers.events import SERVICE_DELIVERED
+from services.contracts.registry import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
+from services.contracts.volunteers import SERVICE_DELIVERED
 
 from .storage import INDEXES, OUTBOX_COLLECTIONS, CaseworkRepository
 from .usecases import Casework

@@ -38,8 +38,9 @@ from services.common.protection import FieldCipher, mask_id_number, mask_phone
 from services.common.rpc import load
 from services.common.scope import load_for_write
 from services.common.storage import aggregate_document, all_of
+from services.contracts import casework as events
 
-from . import domain, events, schemas, views
+from . import domain, schemas, views
 from .domain import Actor
 from .storage import CASES, HOUSEHOLDS, CaseworkRepository, IdentityTaken, staff_is_current
 

@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 from services.common import masking
 from services.common.protection import mask_name
+from services.contracts import vocabulary as catalogue
 
-from . import catalogue, domain
+from . import domain
 
 PROTECTED_NAME = "受保护对象"
 

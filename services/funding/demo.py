@@ -21,10 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
+from services.common.demo_identities import credit_code, resident_id_number
 from services.common.errors import RuleViolation
-from services.registry.compliance import is_professional
-from services.registry.regions import load_reference_regions
-from shegong.identity import credit_code, resident_id_number
+from services.contracts.qualifications import is_professional
 
 from . import staffing
 from .earmarks import DOMAIN_TITLES
@@ -82,7 +81,9 @@ class DemoCity:
         self.stations = stations
         self.rng = rng
         self.counties = sorted({s["county_code"] for s in stations})
-        self.county_names = {r.code: r.name for r in load_reference_regions()}
+        # The registry publishes the division names; a demo seeder may read what the registry seeded before it.
+        divisions = storage.database("registry").regions.find({"level": "county"})
+        self.county_names = {r["_id"]: r["name"] for r in divisions}
         self.today = clock.today()  # history is replayed up to today, never beyond
         self.voucher_serials = itertools.count(1)  # unique vouchers: ids' random tails could collide
         self.counts = {"sources": 0, "budget_lines": 0, "tenders": 0, "contracts": 0, "disbursements": 0,

@@ -124,7 +124,6 @@ from __future__ import annotations
 
 from nameko.timer import timer
 
-from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
 from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import Viewer
@@ -135,16 +134,17 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
-from services.registry.events import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
-from services.volunteers.events import SERVICE_DELIVERED
-
-from .events import (
+from services.contracts.casework import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
+from services.contracts.funding import (
     CONTRACT_CLOSED,
     DISBURSEMENT_FLAG_RESOLVED,
     DISBURSEMENT_FLAGGED,
     DISBURSEMENT_MADE,
     FUNDING_COMMITTED,
 )
+from services.contracts.registry import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
+from services.contracts.volunteers import SERVICE_DELIVERED
+
 from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
 from .usecases import Funding
 

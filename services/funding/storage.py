@@ -4,6 +4,8 @@ tenders, contracts, evaluations, indicator schemes), projections of other servic
 log. Index declarations live here, once."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from importlib import resources
 
@@ -12,7 +14,6 @@ from pymongo.errors import DuplicateKeyError
 from services.common.accesslog import AccessLog
 from services.common.errors import ConcurrentModification, Conflict
 from services.common.storage import AggregateStore, Index, all_of, outbox_indexes, page_key_indexes
-from services.registry.regions import load_average_wages  # the shipped reference table, not the registry's data
 
 from . import staffing
 
@@ -187,7 +188,7 @@ def load_reference_data(db) -> dict:
     """The local average wages (the registry's published table, for the pay promise of contracts) and
     the default indicator scheme. Idempotent: an existing scheme is left as its owners edited it."""
     repository = FundingRepository(db)
-    wages = load_average_wages()
+    wages = shipped_average_wages()
     for wage in wages:
         repository.save_wage({"region_code": wage["region_code"], "year": wage["year"],
                               "monthly_wage_fen": wage["monthly_wage_fen"], "source": wage["source"]})
@@ -201,3 +202,12 @@ def load_reference_data(db) -> dict:
             continue
         added += 1
     return {"average_wages": len(wages), "indicator_schemes": added}
+
+
+def shipped_average_wages() -> list[dict[str, object]]:
+    """The local average monthly wage per region and year, in fen, as shipped (reference/average_wages.csv,
+    the same published table the registry ships): the pay promise of a contract is checked against it."""
+    text = resources.files(__package__).joinpath("reference", "average_wages.csv").read_text(encoding="utf-8")
+    return [{"region_code": row["region_code"], "year": int(row["year"]),
+             "monthly_wage_fen": int(row["monthly_wage_fen"]), "source": row["source"]}
+            for row in csv.DictReader(io.StringIO(text))]

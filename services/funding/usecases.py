@@ -27,8 +27,9 @@ from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher
 from services.common.rpc import load
 from services.common.storage import AggregateStore
+from services.contracts import funding as events
 
-from . import closing, contracts, disclosure, domain, evaluation, events, procurement, schemas, staffing, supervision
+from . import closing, contracts, disclosure, domain, evaluation, procurement, schemas, staffing, supervision
 from .storage import FundingRepository
 
 APPEND_ATTEMPTS = 50

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, overload
 
+from services.contracts.qualifications import is_professional
+
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK = (
     "met", "not_met", "unknown", "not_applicable", "on_track", "at_risk")
 
@@ -108,19 +110,6 @@ def current_staff(station: dict, on: date) -> list[dict]:
         end = _as_date(member.get("employment_end"))
         return start is not None and start <= on and (end is None or end >= on)
     return [m for m in station.get("staff", []) if active(m)]
-
-
-def is_professional(member: dict, on: date) -> bool:
-    """Holds a national social worker certificate, or a social-work diploma of junior college (大专) or above."""
-    qualification = member.get("qualification") or {}
-    kind = qualification.get("kind")
-    if kind == "certificate":
-        obtained = _as_date(qualification.get("obtained_on"))
-        return obtained is None or obtained <= on
-    if kind == "diploma":
-        return qualification.get("level") in ("junior_college", "bachelor", "master", "doctorate") and (
-            qualification.get("major_is_social_work", True))
-    return False
 
 
 def check_venue(station: dict, policy: Policy, on: date) -> RuleResult:

@@ -10,8 +10,8 @@ from faker import Faker
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM
+from services.common.demo_identities import credit_code, resident_id_number
 from services.common.errors import Conflict
-from shegong.identity import credit_code, resident_id_number
 
 from .storage import RegistryRepository
 from .usecases import Registry

@@ -13,7 +13,7 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
-from services.funding.events import CONTRACT_AWARDED
+from services.contracts.funding import CONTRACT_AWARDED
 
 from .storage import INDEXES, STATIONS, RegistryRepository
 from .usecases import Registry

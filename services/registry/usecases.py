@@ -18,8 +18,9 @@ from services.common.ids import new_id
 from services.common.observability import current_correlation_id
 from services.common.protection import FieldCipher
 from services.common.rpc import load
+from services.contracts import registry as events
 
-from . import compliance, domain, events, schemas
+from . import compliance, domain, schemas
 from .regions import RegionFileError, parse_region_csv
 from .storage import RegistryRepository
 

@@ -2,10 +2,10 @@
 then fed live events; state and position are one document (`projections` collection, `_id` = name)."""
 from __future__ import annotations
 
-from services.casework import events as casework
 from services.common.eventlog import Projection
-from services.registry import events as registry
-from services.volunteers import events as volunteers
+from services.contracts import casework as casework
+from services.contracts import registry as registry
+from services.contracts import volunteers as volunteers
 
 from .domain import folds
 

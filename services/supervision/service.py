@@ -30,7 +30,6 @@ import functools
 
 from nameko.timer import timer
 
-from services.casework import events as casework_events
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import event_handler
@@ -42,8 +41,9 @@ from services.common.outbox import OutboxRelay
 from services.common.projections import LiveFollower, ProjectionEndpoints
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc, rpc
-from services.registry import events as registry_events
-from services.volunteers import events as volunteers_events
+from services.contracts import casework as casework_events
+from services.contracts import registry as registry_events
+from services.contracts import volunteers as volunteers_events
 
 from . import projections
 from .regiontree import RegionTree

@@ -24,8 +24,8 @@ from faker import Faker
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM
+from services.common.demo_identities import credit_code, resident_id_number
 from services.common.errors import RuleViolation
-from shegong.identity import credit_code, resident_id_number
 
 from . import domain, matching
 from .storage import VolunteersRepository

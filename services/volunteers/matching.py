@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from services.contracts.vocabulary import SKILLS
+
 WEIGHTS = {"domain": 25.0, "skills": 25.0, "distance": 20.0, "availability": 15.0, "load": 15.0}
 DISTANCE_POINTS = {"community": 20.0, "township": 12.0, "county": 5.0}
 # Days a need can wait when the assessment gave no date.
@@ -101,7 +103,7 @@ DOMAIN_SKILLS = {
     "marriage_family": {"counselling", "family_mediation"},
     "other": {"companionship"},
 }
-SKILLS = sorted(set().union(*NEED_TYPE_SKILLS.values(), *DOMAIN_SKILLS.values()) | {"first_aid", "sign_language"})
+assert set().union(*NEED_TYPE_SKILLS.values(), *DOMAIN_SKILLS.values()) <= set(SKILLS)
 
 # Which charity stock categories can meet which material need types.
 ITEM_CATEGORIES = ("money", "food", "clothing", "daily_necessities", "school_supplies", "assistive_devices",

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.casework.events import DOMAINS
 from services.common.validators import CreditCode, Fen, IdNumber, Name, phone, within_county
+from services.contracts.vocabulary import DOMAINS
 
 from .domain import RESOURCE_KINDS, REVIEW_DECISIONS
 from .matching import ITEM_CATEGORIES, SKILLS

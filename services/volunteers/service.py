@@ -129,7 +129,6 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
-from services.casework.events import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import Viewer
@@ -140,9 +139,10 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import rpc
+from services.contracts.casework import CONSENT_WITHDRAWN, NEEDS_ASSESSED
+from services.contracts.volunteers import TASK_CANCELLED
 
 from .candidates import CandidateIndex
-from .events import TASK_CANCELLED
 from .storage import EVENT_SOURCES, INDEXES, VolunteersRepository
 from .usecases import Volunteering
 

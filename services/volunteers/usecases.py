@@ -15,7 +15,6 @@ from datetime import date
 
 from marshmallow import ValidationError
 
-from services.casework.events import DOMAINS
 from services.common import clock
 from services.common.auth import PUBLIC, Viewer, region_prefix
 from services.common.config import settings
@@ -36,8 +35,10 @@ from services.common.rpc import load
 from services.common.scope import load_for_write, load_in_scope
 from services.common.storage import all_of
 from services.common.validators import within_county
+from services.contracts import volunteers as events
+from services.contracts.vocabulary import DOMAINS
 
-from . import certificates, directory, domain, events, matching, places, schemas
+from . import certificates, directory, domain, matching, places, schemas
 from .candidates import CandidateIndex
 from .storage import VolunteersRepository
 

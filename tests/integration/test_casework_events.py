@@ -15,7 +15,7 @@ from services.common.clock import FrozenClock
 from services.common.deadletters import list_dead_letters
 from services.common.errors import PermissionDenied, RuleViolation, ValidationFailed
 from services.common.events import new_event
-from services.registry.events import STAFF_JOINED
+from services.contracts.registry import STAFF_JOINED
 from tests.support.casework_fixtures import (
     ADMIN,
     COLLEAGUE_VIEWER,

@@ -12,7 +12,7 @@ from services.common.auth import SYSTEM
 from services.common.clock import FrozenClock
 from services.common.errors import RuleViolation
 from services.common.events import new_event
-from services.registry.events import STATION_UPDATED
+from services.contracts.registry import STATION_UPDATED
 from tests.support.casework_fixtures import (
     ADMIN,
     COUNTY_VIEWER,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.casework.events import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
 from services.common import clock, storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.events import new_event
 from services.common.outbox import EventPublisher
-from services.funding.events import DISBURSEMENT_FLAGGED
+from services.contracts.casework import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
+from services.contracts.funding import DISBURSEMENT_FLAGGED
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
 from shegong.services import migrate

@@ -16,7 +16,7 @@ from services.common.errors import (
     RuleViolation,
     ValidationFailed,
 )
-from services.funding import events
+from services.contracts import funding as events
 from services.funding.service import FundingService
 from tests.support import funding_fixtures as fx
 from tests.support.containers import rpc_client, running

@@ -26,9 +26,9 @@ from services.casework import domain
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import mint_token
+from services.common.demo_identities import credit_code, resident_id_number
 from services.registry.service import RegistryService
 from services.registry.storage import load_reference_data
-from shegong.identity import credit_code, resident_id_number
 from tests.support import casework_fixtures as fx
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port

@@ -20,12 +20,12 @@ from services.casework import domain as casework_domain
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import SYSTEM, mint_token
+from services.common.demo_identities import credit_code
 from services.registry.service import RegistryService
 from services.registry.storage import load_reference_data
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
-from shegong.identity import credit_code
 from tests.integration.test_gateway_casework import Platform
 from tests.support import casework_fixtures as fx
 from tests.support.containers import running

@@ -9,7 +9,7 @@ from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.errors import ConcurrentModification, Conflict, NotFound, PermissionDenied, ValidationFailed
-from services.registry import events
+from services.contracts import registry as events
 from services.registry.service import RegistryService
 from shegong.services import migrate
 from tests.support.containers import rpc_client, running
@@ -170,10 +170,10 @@ def _township_name(platform, code):
 
 
 def test_awarded_contract_records_the_station_operator_once(platform):
+    from services.common.demo_identities import credit_code
     from services.common.events import new_event
     from services.common.outbox import EventPublisher
-    from services.funding.events import CONTRACT_AWARDED
-    from shegong.identity import credit_code
+    from services.contracts.funding import CONTRACT_AWARDED
 
     registry = platform.registry
     station = registry.register_station(ADMIN, station_input())

@@ -10,7 +10,7 @@ from services.common import clock, storage
 from services.common.auth import Viewer
 from services.common.consumers import Inbox, event_handler
 from services.common.errors import Conflict, PermissionDenied
-from services.volunteers import events
+from services.contracts import volunteers as events
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering

@@ -21,7 +21,7 @@ from services.common.errors import (
     ValidationFailed,
 )
 from services.common.outbox import EventPublisher
-from services.volunteers import events
+from services.contracts import volunteers as events
 from services.volunteers.service import VolunteersService
 from tests.support.containers import rpc_client, running
 from tests.support.volunteers_fixtures import (

@@ -30,13 +30,13 @@ from gateway.service import GatewayService
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import SYSTEM, mint_token
+from services.common.demo_identities import credit_code, resident_id_number
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
-from shegong.identity import credit_code, resident_id_number
 from tests.support.containers import rpc_client, running
 from tests.support.county_seed import JINGKOU_TOWNSHIPS, seed_townships
 from tests.support.infrastructure import free_port, wait_for_port

@@ -17,11 +17,11 @@ from graphql import GraphQLObjectType, build_schema
 from gateway.service import GatewayService
 from services.common import config, masking, storage
 from services.common.auth import Viewer, mint_token
+from services.common.demo_identities import credit_code
 from services.common.protection import mask_name, mask_phone
 from services.registry.service import RegistryService
 from services.registry.storage import load_reference_data
 from services.volunteers.service import VolunteersService
-from shegong.identity import credit_code
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
 from tests.support.volunteers_fixtures import WEEKDAYS, volunteer_input

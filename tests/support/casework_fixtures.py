@@ -7,15 +7,15 @@ from datetime import date
 
 from nameko.rpc import rpc
 
-from services.casework import events as casework_events
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.consumers import Inbox, event_handler
+from services.common.demo_identities import resident_id_number
 from services.common.events import new_event
 from services.common.outbox import EventPublisher
-from services.registry.events import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED
-from services.volunteers.events import SERVICE_DELIVERED
-from shegong.identity import resident_id_number
+from services.contracts import casework as casework_events
+from services.contracts.registry import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED
+from services.contracts.volunteers import SERVICE_DELIVERED
 from tests.support.waiting import wait_for
 
 COUNTY = "321181"  # 丹阳市

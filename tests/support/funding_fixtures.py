@@ -7,9 +7,12 @@ from pathlib import Path
 
 from services.common import storage
 from services.common.consumers import Inbox
+from services.common.demo_identities import credit_code, resident_id_number
 from services.common.events import new_event
 from services.common.protection import FieldCipher
 from services.common.rpc import load
+from services.contracts.registry import COMPLIANCE_CHANGED, STAFF_JOINED, STAFF_LEFT
+from services.contracts.volunteers import SERVICE_DELIVERED
 from services.funding import contracts, domain, procurement
 from services.funding.schemas import (
     AllocationSchema,
@@ -21,9 +24,6 @@ from services.funding.schemas import (
     TenderInputSchema,
 )
 from services.funding.storage import INDEXES, load_reference_data
-from services.registry.events import COMPLIANCE_CHANGED, STAFF_JOINED, STAFF_LEFT
-from services.volunteers.events import SERVICE_DELIVERED
-from shegong.identity import credit_code, resident_id_number
 
 COUNTY = "321181"  # 丹阳市
 STATION = "ST321181001"  # 云阳街道

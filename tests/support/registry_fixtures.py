@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shegong.identity import credit_code, resident_id_number
+from services.common.demo_identities import credit_code, resident_id_number
 
 TOWNSHIP = "321181001"  # 丹阳市云阳街道
 OTHER_TOWNSHIP = "321102001"  # 京口区 (another county)

@@ -24,7 +24,7 @@ def county_official(region: str = COUNTY) -> dict:
 
 
 def household_input(station: str, sequence: int, **overrides) -> dict:
-    from shegong.identity import resident_id_number
+    from services.common.demo_identities import resident_id_number
     township = station[2:]
     return {"station_id": station, "community_code": f"{township}201", "community_name": "三里村",
             "address": f"三里村{sequence}号",

@@ -5,9 +5,9 @@ import itertools
 import uuid
 from datetime import date
 
-from services.casework.events import NEEDS_ASSESSED
+from services.common.demo_identities import credit_code, resident_id_number
 from services.common.events import new_event
-from shegong.identity import credit_code, resident_id_number
+from services.contracts.casework import NEEDS_ASSESSED
 
 TOWNSHIP = "321181001"  # 丹阳市云阳街道
 STATION = f"ST{TOWNSHIP}"

@@ -5,10 +5,10 @@ import pytest
 
 from services.casework import domain
 from services.casework.domain import Actor
-from services.casework.events import NEEDS_ASSESSED
 from services.common import clock
 from services.common.clock import FrozenClock
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
+from services.contracts.casework import NEEDS_ASSESSED
 from tests.support.casework_fixtures import id_number
 
 TODAY = date(2026, 6, 30)
@@ -667,8 +667,8 @@ def test_withdrawing_volunteer_matching_names_the_sent_needs_of_that_person_only
 
 
 def test_a_consent_withdrawn_v1_event_reads_as_v2_with_nothing_to_drop():
-    from services.casework.events import CONSENT_WITHDRAWN
     from services.common.events import new_event, read_event
+    from services.contracts.casework import CONSENT_WITHDRAWN
     v1 = {"consent_id": "cn1", "household_id": "hh1", "person_id": "p1", "purposes": ["volunteer_matching"],
           "withdrawn_on": "2026-06-01"}
     envelope = {**new_event(CONSENT_WITHDRAWN, {**v1, "matching_need_ids": []}, correlation_id="c").to_dict(),

@@ -14,11 +14,11 @@ from gateway.execution import GraphQLEndpoint
 from gateway.guards import measure_operation
 from gateway.schema import COST_MODEL, schema
 from gateway.schema import casework as casework_schema
-from services.casework import catalogue
 from services.casework.domain import STAGES
-from services.casework.events import DOMAINS
 from services.common import clock, config
 from services.common.auth import SYSTEM
+from services.contracts import vocabulary as catalogue
+from services.contracts.casework import DOMAINS
 from tests.support import casework_fixtures as fx
 from tests.support.gateway_casework_fakes import (
     COLLEAGUE,

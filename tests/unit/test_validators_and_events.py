@@ -7,15 +7,15 @@ from marshmallow import Schema, ValidationError, fields
 
 from services.common import auth
 from services.common.auth import Viewer
+from services.common.demo_identities import credit_code as make_credit_code
+from services.common.demo_identities import resident_id_number as make_id
 from services.common.errors import PermissionDenied, Unauthenticated, ValidationFailed
 from services.common.events import EventContract, UnreadableEvent, new_event, read_event
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
 from services.common.validators import credit_code, resident_id_number
-from services.registry.events import STATION_REGISTERED
+from services.contracts.registry import STATION_REGISTERED
 from services.registry.schemas import StaffInputSchema, StationInputSchema
-from shegong.identity import credit_code as make_credit_code
-from shegong.identity import resident_id_number as make_id
 
 
 def test_resident_id_number_checksum_and_birth_date():

@@ -3,11 +3,11 @@ from datetime import date, datetime
 
 import pytest
 
+from services.common.demo_identities import credit_code
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.rpc import load
 from services.volunteers import certificates, directory, domain, schemas
 from services.volunteers.matching import Scored
-from shegong.identity import credit_code
 from tests.support.volunteers_fixtures import resource_input, volunteer_input
 
 TODAY = date(2026, 6, 1)

@@ -12,8 +12,8 @@ from services.common.events import new_event
 from services.common.observability import current_correlation_id
 from services.common.rpc import load
 from services.common.scope import load_for_write, load_in_scope
+from services.contracts import supervision as events
 
-from .. import events
 from ..domain import alerts as rules
 from ..domain.regions import region_key
 from ..schemas import AlertActionSchema, AlertFilterSchema, AlertPolicySchema

@@ -7,8 +7,8 @@ from services.common.errors import NotFound, PermissionDenied
 from services.common.ids import new_id
 from services.common.masking import shown
 from services.common.rpc import load
+from services.contracts import supervision as events
 
-from .. import events
 from ..domain import supervisors as rules
 from ..domain.regions import region_key
 from ..schemas import CompleteFollowUpSchema, SessionFilterSchema, SessionSchema

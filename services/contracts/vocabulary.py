@@ -1,13 +1,23 @@
-"""Controlled vocabularies of casework, taken from the Jiangsu service guide list (the notice's
-attachment) and common civil-affairs practice. Codes are stable English identifiers; labels are
-what users read. Pure data, no I/O.
+"""The vocabularies several services share (casework's, volunteers', the gateway's enums), taken from the
+Jiangsu service guide list (the notice's attachment) and common civil-affairs practice. Codes are stable
+English identifiers; labels are what users read. Pure data, no I/O.
 
 Changing a label is harmless; removing a code breaks stored records and event consumers, so codes
 are only ever added.
 """
 from __future__ import annotations
 
-from .events import DOMAINS
+# The safety-net domains of the notice's section 二(二): of a case, a need, a volunteer's skill.
+DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_family", "other")
+
+# The stages a case moves through, in order; `closed` is the last.
+STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
+
+# What volunteers offer; the volunteers service matches need types to these.
+SKILLS = ("companionship", "counselling", "driving", "employment_coaching", "family_mediation", "first_aid",
+          "home_care", "home_repair", "housekeeping", "legal_advice", "meal_delivery", "medical_care", "nursing",
+          "parenting_education", "policy_guidance", "psychological_support", "recreation", "rehabilitation",
+          "sign_language", "tutoring")
 
 DOMAIN_LABELS = {
     "social_assistance": "社会救助",

@@ -8,10 +8,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import contract
+from services.contracts.vocabulary import DOMAINS
 
 PRODUCER = "casework"
 
-DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_family", "other")
 
 
 class AssessedNeedSchema(Schema):
