@@ -18,7 +18,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from . import clock
 from .errors import PermissionDenied, Unauthenticated, ValidationFailed
-from .filters import prefix_range
 
 PROVINCE, CITY, COUNTY = "province", "city", "county"
 STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC = "station_staff", "supervisor", "evaluator", "admin", "public"
@@ -97,25 +96,11 @@ class Viewer:
 
     def station_filter(self, region_field: str = "region_code", id_field: str = "_id",
                        within: str | None = None) -> dict:
-        """A MongoDB filter restricting stations (or records keyed by station) to this viewer,
-        optionally narrowed to the region `within`. One condition per field, never `$and` of
-        ranges: the document store scans once instead of once per condition. Prefix ranges, never
-        `$regex`: the region may come from a client."""
-        wanted = region_prefix(within) if within else None
-        if self.role == ADMIN:
-            return {region_field: prefix_range(wanted)} if wanted else {}
-        if self.role in (STATION_STAFF, SUPERVISOR):
-            narrowed = {id_field: {"$in": list(self.station_ids)}}
-            if wanted:
-                narrowed[region_field] = prefix_range(wanted)
-            return narrowed
-        if self.role in (*REGION_ROLES, EVALUATOR) and is_division_code(self.region):
-            own = region_prefix(self.region)
-            if wanted is None or wanted.startswith(own):
-                return {region_field: prefix_range(wanted or own)}
-            if own.startswith(wanted):
-                return {region_field: prefix_range(own)}
-        return {id_field: {"$in": []}}
+        """Deprecated: repositories take a `Scope` (services/common/scope.py) and translate it with
+        `storage.scope_filter`; this stays only until the last caller has moved."""
+        from .scope import Scope
+        from .storage import scope_filter
+        return scope_filter(Scope.of(self, within), region_field=region_field, station_field=id_field)
 
     def require_write(self, station_id: str | None = None, region_code: str | None = None) -> None:
         """Writes: administrators anywhere, civil-affairs staff in their region, station staff at home."""

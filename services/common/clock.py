@@ -46,3 +46,36 @@ class FrozenClock:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- the one timestamp codec ------------------------------------------------------------------
+def timestamp(moment: datetime) -> str:
+    """A moment as stored and published: fixed-width UTC with microseconds (`2026-01-02T03:04:05.000006Z`),
+    so comparing two of these strings compares the moments. A naive datetime is taken as UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Any ISO 8601 moment (`Z` or an offset; a bare date-time is UTC) as an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_date(moment: datetime) -> date:
+    """The date in China Standard Time: the day a station worked on."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA_STANDARD_TIME).date()
+
+
+def jsonable(value):
+    """Plain JSON for stores and event payloads: moments through `timestamp`, dates as ISO dates."""
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value

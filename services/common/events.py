@@ -22,6 +22,7 @@ from marshmallow.types import UnknownOption
 
 from . import clock
 from .ids import new_event_id
+from .observability import current_correlation_id
 
 
 class EventContractViolation(Exception):
@@ -169,3 +170,10 @@ def read_event(body, expected: EventContract) -> Envelope:
         producer=body["producer"], correlation_id=body["correlation_id"], causation_id=body["causation_id"],
         actor=body["actor"], payload=known,
     )
+
+
+def event_by(viewer, contract: EventContract, payload: dict, **envelope) -> Envelope:
+    """The event `viewer` caused: payload made plain JSON (clock.jsonable), the request's correlation id, the
+    viewer as actor. The one way services build the events they publish."""
+    return new_event(contract, clock.jsonable(payload), correlation_id=current_correlation_id(),
+                     actor={"user_id": viewer.user_id, "role": viewer.role}, **envelope)

@@ -6,8 +6,51 @@ A record outside the caller's scope is reported exactly like an unknown one (NOT
 """
 from __future__ import annotations
 
-from .auth import Viewer
+from dataclasses import dataclass
+
+from .auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer, is_division_code, region_prefix
 from .errors import NotFound
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records a caller may read, as a value the repositories take: records of a region (a division-code
+    prefix), of some stations, both, everything (`Scope.everything()`) or nothing (`Scope.nothing()`).
+
+    Repositories turn it into their store's query (storage.scope_filter); use cases never see a filter.
+    """
+
+    region_prefix: str | None = None  # None: any region
+    station_ids: tuple[str, ...] | None = None  # None: any station
+    empty: bool = False
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls()
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls(empty=True)
+
+    @classmethod
+    def of(cls, viewer: Viewer, within: str | None = None) -> Scope:
+        """What `viewer` may read, narrowed to the region `within` (a division code) when given."""
+        wanted = region_prefix(within) if within else None
+        if viewer.role == ADMIN:
+            return cls(region_prefix=wanted)
+        if viewer.role in (STATION_STAFF, SUPERVISOR):
+            return cls(region_prefix=wanted, station_ids=tuple(viewer.station_ids))
+        if viewer.role in (*REGION_ROLES, EVALUATOR) and is_division_code(viewer.region):
+            own = region_prefix(viewer.region)
+            if wanted is None or wanted.startswith(own):
+                return cls(region_prefix=wanted or own)
+            if own.startswith(wanted):
+                return cls(region_prefix=own)
+        return cls.nothing()
+
+    @property
+    def unlimited(self) -> bool:
+        return not self.empty and self.region_prefix is None and self.station_ids is None
 
 
 def load_in_scope(viewer: Viewer, record: dict | None, label: str, record_id: object, field: str = "id",

@@ -26,6 +26,7 @@ from . import clock
 from .config import settings
 from .errors import ConcurrentModification, Conflict, NotFound
 from .events import Envelope
+from .filters import prefix_range
 
 OUTBOX = "_outbox"
 OUTBOX_PENDING = "_outbox_pending"
@@ -121,6 +122,20 @@ def all_of(*conditions: dict | None) -> dict:
             else:
                 return {"$and": present}
     return merged
+
+
+def scope_filter(scope, region_field: str = "region_code", station_field: str = "station_id") -> dict:
+    """The store's query for a `Scope` (services/common/scope.py): one condition per field, never `$and` of
+    ranges (the document store scans once instead of once per condition), prefix ranges, never `$regex`
+    (the region may come from a client)."""
+    if scope.empty:
+        return {station_field: {"$in": []}}
+    conditions: dict = {}
+    if scope.station_ids is not None:
+        conditions[station_field] = {"$in": list(scope.station_ids)}
+    if scope.region_prefix is not None:
+        conditions[region_field] = prefix_range(scope.region_prefix)
+    return conditions
 
 
 def _operators(value) -> bool:

@@ -1,0 +1,60 @@
+"""A service's entrypoints are declared, not hand-written.
+
+`use_case_rpc(UseCase.method)` is an RPC method that turns the caller's viewer (a dict on the wire) into a
+`Viewer` and calls the use case with the service's composition object (`service.use_cases`). Its
+signature is the use case's, so nameko refuses a call with wrong arguments before any worker runs, and
+errors travel as the kernel's RPC entrypoint maps them (services/common/rpc.py).
+
+`event_handler(CONTRACT)` owns duplicate detection: each event is applied once per consumer, the
+consumer being `<service>.<method>`, a name nobody types. An effect that is one write of one aggregate
+says `single_write=True`: the event id then travels in that same write (storage.serving_request), so it
+needs no tracking record; any other effect goes through the `Inbox`.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, cast
+
+from . import storage
+from .auth import Viewer
+from .consumers import Inbox, ReliableEventHandler
+from .events import EventContract
+from .rpc import rpc
+
+__all__ = ["event_handler", "use_case_rpc"]
+
+
+def use_case_rpc(use_case: Callable, **rpc_options) -> Callable:
+    """An RPC entrypoint for `use_case(use_cases, viewer, *args, **kwargs)`, the viewer as the first argument."""
+    parameters = list(inspect.signature(use_case).parameters.values())
+    if len(parameters) < 2 or parameters[1].name != "viewer":
+        raise TypeError(f"{use_case.__qualname__} does not take (use_cases, viewer, ...)")
+
+    @functools.wraps(use_case)
+    def entrypoint(service, viewer, *args, **kwargs):
+        return use_case(service.use_cases, Viewer.from_dict(viewer), *args, **kwargs)
+
+    # nameko checks a request's arguments against this signature (KernelRpc.check_signature)
+    declared = cast(Any, entrypoint)
+    declared.__signature__ = inspect.Signature([parameters[0].replace(name="self"), *parameters[1:]])
+    del declared.__wrapped__  # or inspect.signature would look through to the use case's first parameter
+    return rpc(**rpc_options)(entrypoint) if rpc_options else rpc(entrypoint)
+
+
+def event_handler(contract: EventContract, *, single_write: bool = False, **options) -> Callable:
+    """Declare `method(self, event)` as the service's consumer of `contract`, applied once per event."""
+
+    def declare(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def handle(service, event):
+            consumer = f"{service.name}.{method.__name__}"
+            if single_write:
+                with storage.serving_request(f"{consumer}:{event.id}"):
+                    return method(service, event)
+            return Inbox(service.db, consumer).process_once(event.id, lambda: method(service, event))
+
+        return ReliableEventHandler.decorator(contract, **options)(handle)
+
+    return declare
