@@ -1,4 +1,6 @@
-"""The structure figures of docs/architecture.md, measured on a checkout: `python scripts/architecture_figures.py [DIR]`.
+"""The structure figures of docs/architecture.md, measured on a checkout.
+
+`python scripts/architecture_figures.py [DIR]` prints them.
 
 Largest module and class under services/ and gateway/, MongoDB operators outside storage modules and the kernel,
 hand-written RPC wrappers (an `@rpc` method whose body only forwards), hand-typed consumer names (`Inbox(...)` in a
