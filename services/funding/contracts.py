@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from services.common.clock import jsonable
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 
 from . import earmarks
-from .domain import jsonable, level_codes, scope_codes, township_of, within, yuan
+from .domain import level_codes, scope_codes, township_of, within, yuan
 from .procurement import AWARDED
 
 ACTIVE = "active"

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from fractions import Fraction
 
+from services.common.clock import jsonable
 from services.common.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 
-from .domain import jsonable, scope_codes, township_of
+from .domain import scope_codes, township_of
 
 COMMISSIONED, IN_PROGRESS, COMPLETED = "commissioned", "in_progress", "completed"
 SUBJECT_KINDS = ("station", "contract")
