@@ -12,11 +12,12 @@ from fractions import Fraction
 
 from services.common.clock import jsonable
 from services.common.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
+from services.contracts import funding as vocabulary
 
 from .domain import scope_codes, township_of
 
-COMMISSIONED, IN_PROGRESS, COMPLETED = "commissioned", "in_progress", "completed"
-SUBJECT_KINDS = ("station", "contract")
+COMMISSIONED, IN_PROGRESS, COMPLETED = vocabulary.EVALUATION_STATUSES
+SUBJECT_KINDS = vocabulary.EVALUATION_SUBJECT_KINDS
 
 
 def check_scheme(data: dict) -> dict:
