@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import graphene
 
@@ -61,3 +62,13 @@ def at_most(first: int | None):
     if not 1 <= first <= MAX_NESTED:
         raise ValidationFailed.field("first", f"must be between 1 and {MAX_NESTED}")
     return lambda items: None if items is None else items[:first]
+
+
+def first_arg(description: str = "At most this many; all when omitted."):
+    """The `first` argument of a list inside a record."""
+    return graphene.Int(description=description)
+
+
+def vocabulary_enum(name: str, values: Iterable[str], description: str | None = None) -> type[graphene.Enum]:
+    """An enum of a vocabulary's values as the services spell them, each named in upper case."""
+    return graphene.Enum(name, [(value.upper(), value) for value in values], description=description)
