@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install broker browser lint typecheck unit integration e2e deploy-check bench sdl clean
+.PHONY: run test install broker browser lint typecheck unit integration e2e deploy-check bench sdl asyncapi clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -58,6 +58,10 @@ bench: install broker
 
 sdl: install
 	$(PY) -m gateway.sdl > gateway/schema.graphql
+
+# The AsyncAPI description of the events, generated from services/contracts (tests fail when it drifts).
+asyncapi: install
+	$(PY) -m services.contracts.asyncapi > gateway/asyncapi.json
 
 clean:
 	rm -rf $(VENV) .data

@@ -8,6 +8,8 @@
   package itself stays pure OCDS; its `uri` is the URL of the page.
 - `/public/ocds/extension/extension.json`, `…/release-schema.json` — the platform's own OCDS
   extension, which the packages declare; `/public/ocds/publication-policy` — the policy text.
+- `/public/asyncapi.json` — the AsyncAPI 3.0 description of every event the platform publishes
+  (generated from the contracts: services/contracts/asyncapi.py).
 - `/public/hsds/directory.json` — the community resource library as an HSDS 3.0 directory
   (the same as the GraphQL `resourceDirectory`), optional `?region=` / `?station_id=`.
 
@@ -18,10 +20,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib import resources
 from urllib.parse import urlencode
 
 from services.common.auth import ANONYMOUS
-from services.funding import disclosure
+from services.contracts import disclosure
 
 from .errors import client_error
 from .http import APPLICATION_JSON, HttpResponse
@@ -79,6 +82,13 @@ def ocds_extension_file(name: str) -> HttpResponse:
     if content is None:
         return _json(404, {"error": {"message": f"no file {name} in the extension", "code": "NOT_FOUND"}})
     return _json(200, content)
+
+
+def event_description() -> HttpResponse:
+    """The committed AsyncAPI document, as it is (tests keep it equal to what the contracts generate)."""
+    text = resources.files(__package__).joinpath("asyncapi.json").read_text(encoding="utf-8")
+    return HttpResponse(200, {"Content-Type": f"{APPLICATION_JSON}; charset=utf-8", "Cache-Control": CACHE,
+                              "Access-Control-Allow-Origin": "*"}, text)
 
 
 def publication_policy(base_url: str) -> HttpResponse:

@@ -95,6 +95,10 @@ class GatewayService(OperationalEndpoints):
     def ocds_publication_policy(self, request):
         return public.publication_policy(settings().public_url()).for_nameko()
 
+    @http("GET", "/public/asyncapi.json")
+    def event_description(self, request):
+        return public.event_description().for_nameko()
+
     @http("GET", "/public/hsds/directory.json")
     def hsds_directory(self, request):
         return public.hsds_directory(request.args, self.volunteers).for_nameko()

@@ -175,11 +175,17 @@ def public(doc: dict | None) -> dict | None:
 
 def aggregate_document(doc: dict, events: Iterable[Envelope] = ()) -> dict:
     """The stored shape of a new aggregate: version 1, page key, timestamps, its events pending."""
-    now = clock.utcnow()
+    now = _as_stored(clock.utcnow())
     outbox = {event.id: {"order": 1000 + position, "envelope": event.to_dict()}
               for position, event in enumerate(events)}
     return {**doc, VERSION: 1, PAGE_KEY: doc["_id"], "_created_at": now, "_updated_at": now,
             OUTBOX: outbox, OUTBOX_PENDING: bool(outbox), OUTBOX_LEASE: 0}
+
+
+def _as_stored(moment):
+    """`moment` at the store's precision (BSON dates keep milliseconds), so the document an insert returns
+    equals the one a later read, or the rerun of the same request, returns."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 # The request being served by this worker (threading.local is per green thread under eventlet).
@@ -284,7 +290,7 @@ class AggregateStore:
         new_version = expected_version + 1
         set_fields = dict(changes)
         set_fields[VERSION] = new_version
-        set_fields["_updated_at"] = clock.utcnow()
+        set_fields["_updated_at"] = _as_stored(clock.utcnow())
         set_fields.update(_outbox_fields(events, new_version))
         update = {"$set": set_fields}
         if unset:

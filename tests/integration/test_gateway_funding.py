@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -569,3 +570,11 @@ def test_a_bid_with_a_hidden_character_in_a_name_is_refused(platform, path, name
     error = platform.refused(RECORD_BID, {"tender": platform.ids["danyang_tender"], "input": bid}, "danyang")
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert set(error["extensions"]["details"]) == {path}, error
+
+
+def test_the_event_description_is_served_as_committed(platform):
+    served = get_public(platform, "/public/asyncapi.json")
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("application/json")
+    committed = (Path(__file__).resolve().parents[2] / "gateway" / "asyncapi.json").read_text(encoding="utf-8")
+    assert served.json() == json.loads(committed)
+    assert served.json()["asyncapi"] == "3.0.0"
