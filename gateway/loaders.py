@@ -15,13 +15,13 @@ A batch that fails (a service down, a refusal) fails only the fields that waited
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .dataloader import BatchQueue, DataLoader, gather, then
 
-__all__ = ["BATCH_LOADERS", "RequestLoaders", "batch_loader", "by_date", "gather", "grouped", "loader",
+__all__ = ["BATCH_LOADERS", "RequestLoaders", "batch_loader", "by_date", "gather", "loader",
            "outcome", "then"]
 
 BatchRead = Callable[[Any, list], Iterable[Any]]
@@ -78,11 +78,6 @@ def _bound(spec: BatchLoaderSpec, client: Any, key: str) -> Callable[[list], Ite
 def loader(info, key: str) -> DataLoader:
     """The request's loader declared as `key` ("<service>.<name>")."""
     return info.context.loaders[key]
-
-
-def grouped(by_key: Mapping, keys: Iterable[Hashable]) -> list[list]:
-    """A batch RPC's {key: [items]} answer as one list per key, empty where the key has none."""
-    return [by_key.get(key) or [] for key in keys]
 
 
 def outcome(reply) -> Any:

@@ -69,6 +69,12 @@ def first_arg(description: str = "At most this many; all when omitted."):
     return graphene.Int(description=description)
 
 
+# What graphene printed as the description of an enum made without one: kept where it was printed so the
+# committed SDL stays byte-identical (a real description replaces it when the SDL may change).
+UNDESCRIBED = "An enumeration."
+
+
 def vocabulary_enum(name: str, values: Iterable[str], description: str | None = None) -> type[graphene.Enum]:
     """An enum of a vocabulary's values as the services spell them, each named in upper case."""
-    return graphene.Enum(name, [(value.upper(), value) for value in values], description=description)
+    meta = type("Meta", (), {"description": description})
+    return type(name, (graphene.Enum,), {"Meta": meta, **{value.upper(): value for value in values}})

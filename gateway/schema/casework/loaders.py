@@ -7,7 +7,8 @@ data. Campaign progress has no batch RPC: one call per campaign, started togethe
 """
 from __future__ import annotations
 
-from gateway.loaders import batch_loader, by_date, grouped, outcome
+from gateway.loaders import batch_loader, by_date, outcome
+from services.common.grouping import grouped
 
 
 @batch_loader("casework", "households")

@@ -7,7 +7,8 @@ disbursements, evaluations and staffing costs one call per kind of data, not one
 """
 from __future__ import annotations
 
-from gateway.loaders import batch_loader, by_date, grouped
+from gateway.loaders import batch_loader, by_date
+from services.common.grouping import grouped
 
 
 @batch_loader("funding", "sources")

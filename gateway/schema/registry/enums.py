@@ -1,81 +1,30 @@
-"""The registry's enums: station status and legal form, staff roles, qualifications, compliance rules."""
+"""The registry's enums, derived from its vocabularies (services/contracts/registry.py): station status
+and legal form, staff roles, qualifications, compliance rules; and the kernel's roles."""
 from __future__ import annotations
 
-import graphene
-
+from gateway.schema.base import vocabulary_enum
 from services.common.auth import ROLES
+from services.contracts import registry as vocabulary
+from services.contracts.qualifications import DIPLOMA_LEVELS
 
-
-class StationStatus(graphene.Enum):
-    """Where a station is in its life: planned → operating ⇄ suspended → closed (→ operating)."""
-    PLANNED = "planned"
-    OPERATING = "operating"
-    SUSPENDED = "suspended"
-    CLOSED = "closed"
-
-
-class ComplianceStatus(graphene.Enum):
-    """Overall standing against the station standard: the worst of its rules."""
-    MET = "met"
-    NOT_MET = "not_met"
-    AT_RISK = "at_risk"
-    UNKNOWN = "unknown"
-
-
-class RuleStatus(graphene.Enum):
-    """One rule's standing. ON_TRACK / AT_RISK: the yearly training rule during the year."""
-    MET = "met"
-    NOT_MET = "not_met"
-    UNKNOWN = "unknown"
-    NOT_APPLICABLE = "not_applicable"
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-
-
-class ComplianceRule(graphene.Enum):
-    """The rules of the Jiangsu station standard that are computed from the registry's data."""
-    VENUE_AREA = "venue_area"
-    SIGNBOARD = "signboard"
-    PROFESSIONAL_STAFF = "professional_staff"
-    TRAINING_HOURS = "training_hours"
-    SALARY = "salary"
-    SOCIAL_INSURANCE = "social_insurance"
-
-
-class LegalForm(graphene.Enum):
-    REGISTERED_INSTITUTION = "registered_institution"
-    OPERATED_BY_ORGANISATION = "operated_by_organisation"
-
-
-class StaffRole(graphene.Enum):
-    STATION_LEAD = "station_lead"
-    SOCIAL_WORKER = "social_worker"
-    ASSISTANT = "assistant"
-    ADMINISTRATOR = "administrator"
-
-
-class QualificationKind(graphene.Enum):
-    CERTIFICATE = "certificate"
-    DIPLOMA = "diploma"
-
-
-class QualificationLevel(graphene.Enum):
-    """Certificate levels (助理社会工作师, 社会工作师, 高级社会工作师) and diploma levels (大专 and up)."""
-    ASSISTANT_SOCIAL_WORKER = "assistant_social_worker"
-    SOCIAL_WORKER = "social_worker"
-    SENIOR_SOCIAL_WORKER = "senior_social_worker"
-    JUNIOR_COLLEGE = "junior_college"
-    BACHELOR = "bachelor"
-    MASTER = "master"
-    DOCTORATE = "doctorate"
-
-
-class RegionLevel(graphene.Enum):
-    PROVINCE = "province"
-    CITY = "city"
-    COUNTY = "county"
-    TOWNSHIP = "township"
-
-
-Role = graphene.Enum("Role", [(role.upper(), role) for role in ROLES],
-                     description="What a user may see and change; their scope is a region or stations.")
+StationStatus = vocabulary_enum("StationStatus", vocabulary.STATION_STATUSES,
+                                description="Where a station is in its life: planned → operating ⇄ suspended → "
+                                            "closed (→ operating).")
+ComplianceStatus = vocabulary_enum("ComplianceStatus", (vocabulary.MET, vocabulary.NOT_MET, vocabulary.AT_RISK,
+                                                        vocabulary.UNKNOWN),
+                                   description="Overall standing against the station standard: the worst of its rules.")
+RuleStatus = vocabulary_enum("RuleStatus", vocabulary.COMPLIANCE_STATUSES,
+                             description="One rule's standing. ON_TRACK / AT_RISK: the yearly training rule during "
+                                         "the year.")
+ComplianceRule = vocabulary_enum("ComplianceRule", vocabulary.COMPLIANCE_RULES,
+                                 description="The rules of the Jiangsu station standard that are computed from the "
+                                             "registry's data.")
+LegalForm = vocabulary_enum("LegalForm", vocabulary.LEGAL_FORMS)
+StaffRole = vocabulary_enum("StaffRole", vocabulary.STAFF_ROLES)
+QualificationKind = vocabulary_enum("QualificationKind", ("certificate", "diploma"))
+QualificationLevel = vocabulary_enum("QualificationLevel", (*vocabulary.CERTIFICATE_LEVELS, *DIPLOMA_LEVELS),
+                                     description="Certificate levels (助理社会工作师, 社会工作师, 高级社会工作师) and "
+                                                 "diploma levels (大专 and up).")
+RegionLevel = vocabulary_enum("RegionLevel", vocabulary.REGION_LEVELS)
+Role = vocabulary_enum("Role", ROLES,
+                       description="What a user may see and change; their scope is a region or stations.")

@@ -2,7 +2,8 @@
 (id, as_of) pairs where the answer depends on the date."""
 from __future__ import annotations
 
-from gateway.loaders import batch_loader, by_date, grouped, loader, outcome
+from gateway.loaders import batch_loader, by_date, loader, outcome
+from services.common.grouping import grouped
 
 
 @batch_loader("registry", "stations")

@@ -6,7 +6,8 @@ hours, teams and tasks, or N needs with their proposals' candidates, costs one c
 """
 from __future__ import annotations
 
-from gateway.loaders import batch_loader, grouped
+from gateway.loaders import batch_loader
+from services.common.grouping import grouped
 
 
 @batch_loader("volunteers", "volunteers")
