@@ -24,7 +24,7 @@ from importlib import resources
 from urllib.parse import urlencode
 
 from services.common.auth import ANONYMOUS
-from services.funding import disclosure
+from services.contracts import disclosure
 
 from .errors import client_error
 from .http import APPLICATION_JSON, HttpResponse

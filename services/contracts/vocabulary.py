@@ -170,3 +170,28 @@ REMOVAL_REASONS = ("moved_out", "deceased", "recorded_in_error")
 
 def need_type_label(domain: str, need_type: str) -> str | None:
     return NEED_TYPES.get(domain, {}).get(need_type)
+
+
+# --- the volunteers service's vocabularies (resources, needs, charity), shared with the gateway's enums -----------
+ORGANISATION_KINDS = {
+    "community_social_organisation": "社区社会组织",
+    "charity_organisation": "公益慈善组织",
+    "community_foundation": "社区基金会",
+    "volunteer_team": "志愿服务队伍",
+    "agency_grassroots_service": "部门和群团组织基层服务力量",
+}
+FACILITY_KINDS = {
+    "community_service_centre": "村(社区)服务中心",
+    "children_care_home": "儿童“关爱之家”",
+    "disabled_persons_home": "残疾人之家",
+    "mental_health_rehab_point": "精神障碍社区康复服务点",
+    "elderly_care_institution": "养老服务机构",
+}
+RESOURCE_KINDS = {**ORGANISATION_KINDS, **FACILITY_KINDS}
+NEED_STATUSES = ("open", "proposed", "matched", "delivered", "unmet", "withdrawn")
+REVIEW_DECISIONS = ("confirmed", "updated", "closed")  # what a yearly review can conclude
+# A resource's review history starts with its registration, so it holds one outcome no reviewer chooses.
+REVIEW_OUTCOMES = ("registered", *REVIEW_DECISIONS)
+# Charity stock categories.
+ITEM_CATEGORIES = ("money", "food", "clothing", "daily_necessities", "school_supplies", "assistive_devices",
+                   "medical_supplies", "other")

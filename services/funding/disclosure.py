@@ -27,6 +27,8 @@ from pathlib import Path
 import ocdsmerge
 from ocdsmerge.rules import get_merge_rules
 
+from services.contracts.disclosure import LICENSE
+
 from . import earmarks
 from .contracts import HELD, OCDS_MILESTONE_TYPE, PAID
 from .procurement import DRAFT, METHOD_DETAILS
@@ -34,14 +36,7 @@ from .procurement import DRAFT, METHOD_DETAILS
 OCDS_VERSION = "1.1"
 REFERENCE = Path(__file__).with_name("reference") / "ocds"
 RELEASE_SCHEMA = REFERENCE / "release-schema-1.1.5.json"
-EXTENSION_DIR = REFERENCE / "extension"
 PUBLISHER = {"name": "乡镇(街道)社工站平台 Shegong"}
-LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-PUBLICATION_POLICY = ("Procurement of social work services and the use of lottery public-welfare funds, published "
-                      "as the Jiangsu notice on township (street) social work stations (2021) §四(三) requires: every "
-                      "contracting process from its tender notice on, with its whole history (award, contract, "
-                      "funding commitments, amendments, payments). Personal data is withheld (PIPL) and listed in "
-                      "withheldInformation; payments held for supervision review are published once resolved.")
 # Official extensions (the OCDS extension registry's URLs) and this platform's own, served by the gateway.
 BUDGET_BREAKDOWN_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
                               "ocds_budget_breakdown_extension/master/extension.json")
@@ -350,13 +345,6 @@ def release_package(process_releases: list[dict], uri: str, published: str, base
 
 def record_package(records: list[dict], uri: str, published: str, base_url: str) -> dict:
     return {**package_metadata(uri, published, base_url), "records": records}
-
-
-def own_extension_file(name: str) -> dict | None:
-    """This platform's OCDS extension (extension.json, release-schema.json), for the gateway to serve."""
-    if name not in ("extension.json", "release-schema.json"):
-        return None
-    return json.loads((EXTENSION_DIR / name).read_text(encoding="utf-8"))
 
 
 def package(published: str) -> dict:

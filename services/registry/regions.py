@@ -18,7 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
-LEVELS = ("province", "city", "county", "township")
+from services.contracts import divisions
+from services.contracts.registry import REGION_LEVELS
+
+LEVELS = REGION_LEVELS
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 MAX_NAME_LENGTH = 40
 
@@ -377,7 +380,7 @@ def _reference_text(file_name: str) -> str:
 
 
 def _load_shipped_regions(file_name: str, known: Mapping[str, Region]) -> list[Region]:
-    outcome = parse_region_csv(_reference_text(file_name), known)
+    outcome = parse_region_csv(divisions.reference_text(file_name), known)
     if outcome.refused:
         # A shipped file that does not pass our own rules is a packaging bug.
         details = "; ".join(f"row {r.row_number} {r.field}: {r.reason}" for r in outcome.refused[:5])

@@ -4,7 +4,7 @@ unmet for want of a candidate). Deterministic for a given `rng`, written through
 
 Where the data comes from:
 - stations are `ST<township_code>` for the townships in the registry's reference file
-  `services/registry/reference/demo_townships.csv` (read as a file: no other service's database is
+  `services/contracts/reference/demo_townships.csv` (read as a file: no other service's database is
   touched); community codes are synthetic (township code + 001…005), as no community table exists;
 - needs: casework seeds households separately and its needs.assessed events reach this service only
   when both run. So the demo builds needs.assessed payloads of its own (household ids `demo-hh-…`)
@@ -32,7 +32,7 @@ from .storage import VolunteersRepository
 from .usecases import Volunteering
 
 DEMO_CITY = "321100"
-TOWNSHIPS_FILE = Path(__file__).resolve().parents[1] / "registry" / "reference" / "demo_townships.csv"
+TOWNSHIPS_FILE = Path(__file__).resolve().parents[1] / "contracts" / "reference" / "demo_townships.csv"
 # casework's person tags and need types (services/casework/catalogue.py), so demo needs look like real ones.
 BENEFICIARY_GROUPS = {"elderly": ["elderly_living_alone", "empty_nest_elderly", "disabled_or_demented_elderly"],
                       "children": ["left_behind_child", "child_in_difficulty"],

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from .domain import ORGANISATION_KINDS, RESOURCE_KINDS
+from services.contracts.vocabulary import ORGANISATION_KINDS, RESOURCE_KINDS
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://shegong.example/resource-library")

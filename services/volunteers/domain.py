@@ -18,6 +18,12 @@ from datetime import date, datetime, timedelta, timezone
 from services.common import masking
 from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from services.contracts.vocabulary import FACILITY_KINDS as FACILITY_KINDS
+from services.contracts.vocabulary import NEED_STATUSES as NEED_STATUSES
+from services.contracts.vocabulary import ORGANISATION_KINDS as ORGANISATION_KINDS
+from services.contracts.vocabulary import RESOURCE_KINDS as RESOURCE_KINDS
+from services.contracts.vocabulary import REVIEW_DECISIONS as REVIEW_DECISIONS
+from services.contracts.vocabulary import REVIEW_OUTCOMES as REVIEW_OUTCOMES
 
 from . import matching
 
@@ -25,25 +31,6 @@ CHINA_TIME = timezone(timedelta(hours=8))
 REVIEW_INTERVAL_MONTHS = 12
 DEFAULT_MAX_OPEN_TASKS = 3
 
-ORGANISATION_KINDS = {
-    "community_social_organisation": "社区社会组织",
-    "charity_organisation": "公益慈善组织",
-    "community_foundation": "社区基金会",
-    "volunteer_team": "志愿服务队伍",
-    "agency_grassroots_service": "部门和群团组织基层服务力量",
-}
-FACILITY_KINDS = {
-    "community_service_centre": "村(社区)服务中心",
-    "children_care_home": "儿童“关爱之家”",
-    "disabled_persons_home": "残疾人之家",
-    "mental_health_rehab_point": "精神障碍社区康复服务点",
-    "elderly_care_institution": "养老服务机构",
-}
-RESOURCE_KINDS = {**ORGANISATION_KINDS, **FACILITY_KINDS}
-NEED_STATUSES = ("open", "proposed", "matched", "delivered", "unmet", "withdrawn")
-REVIEW_DECISIONS = ("confirmed", "updated", "closed")  # what a yearly review can conclude
-# A resource's review history starts with its registration, so it holds one outcome no reviewer chooses.
-REVIEW_OUTCOMES = ("registered", *REVIEW_DECISIONS)
 
 
 def category_of(kind: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from services.contracts.vocabulary import ITEM_CATEGORIES as ITEM_CATEGORIES  # noqa: F401  (re-exported)
 from services.contracts.vocabulary import SKILLS
 
 WEIGHTS = {"domain": 25.0, "skills": 25.0, "distance": 20.0, "availability": 15.0, "load": 15.0}
@@ -106,8 +107,6 @@ DOMAIN_SKILLS = {
 assert set().union(*NEED_TYPE_SKILLS.values(), *DOMAIN_SKILLS.values()) <= set(SKILLS)
 
 # Which charity stock categories can meet which material need types.
-ITEM_CATEGORIES = ("money", "food", "clothing", "daily_necessities", "school_supplies", "assistive_devices",
-                   "medical_supplies", "other")
 NEED_TYPE_ITEM_CATEGORIES = {
     "basic_living": {"food", "daily_necessities", "clothing", "money"},
     "medical_assistance": {"medical_supplies", "money"},

@@ -4,10 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.validators import CreditCode, Fen, IdNumber, Name, phone, within_county
-from services.contracts.vocabulary import DOMAINS
-
-from .domain import RESOURCE_KINDS, REVIEW_DECISIONS
-from .matching import ITEM_CATEGORIES, SKILLS
+from services.contracts.vocabulary import DOMAINS, ITEM_CATEGORIES, RESOURCE_KINDS, REVIEW_DECISIONS, SKILLS
 
 STATION_ID = validate.Regexp(r"^ST\d{9}$", error="a station id is ST followed by the 9-digit township code")
 TOWNSHIP_CODE = validate.Regexp(r"^\d{9}$", error="a township code has 9 digits")

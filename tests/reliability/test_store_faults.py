@@ -32,7 +32,7 @@ def _credit_code(township_code: str) -> str:
 
 def _townships() -> list[dict]:
     """Demo townships, each with the station name the registry requires (county name + township name)."""
-    reference = ROOT / "services/registry/reference"
+    reference = ROOT / "services/contracts/reference"
     with open(reference / "jiangsu_divisions.csv", encoding="utf-8") as rows:
         names = {row["code"]: row["name"] for row in csv.DictReader(rows)}
     with open(reference / "demo_townships.csv", encoding="utf-8") as rows:

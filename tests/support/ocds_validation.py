@@ -23,6 +23,7 @@ import urllib3
 from libcoveocds.api import ocds_json_output
 from libcoveocds.config import LibCoveOCDSConfig
 
+from services.contracts import disclosure as shared_disclosure
 from services.funding import disclosure
 
 OCDS_DIR = Path(__file__).with_name("ocds")
@@ -76,7 +77,7 @@ def local_files(base_url: str) -> dict[str, bytes]:
         files[f"{scheme}://standard.open-contracting.org/schema/{STANDARD_TAG}/release-schema.json"] = \
             disclosure.RELEASE_SCHEMA.read_bytes()
     own = base_url.rstrip("/") + disclosure.OWN_EXTENSION_PATH.rsplit("/", 1)[0] + "/"
-    for path in disclosure.EXTENSION_DIR.iterdir():
+    for path in shared_disclosure.extension_directory().iterdir():
         files[own + path.name] = path.read_bytes()
     return files
 

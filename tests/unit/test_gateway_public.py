@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway import public
 from services.common.errors import UpstreamUnavailable, ValidationFailed
-from services.funding import disclosure
+from services.contracts import disclosure
 from services.volunteers import directory
 
 BASE = "https://open.example.gov.cn"

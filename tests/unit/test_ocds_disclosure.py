@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.rpc import load
+from services.contracts import disclosure as shared_disclosure
 from services.funding import contracts, disclosure
 from services.funding.schemas import AmendmentSchema
 from tests.support import funding_fixtures as fx
@@ -145,7 +146,7 @@ def test_the_review_catches_what_the_old_package_got_wrong(tmp_path):
     tender, contract = full_history_process()
     package = disclosure.release_package(disclosure.releases(tender, contract), f"{BASE}/x", PUBLISHED, BASE)
     del package["uri"], package["extensions"]
-    package["publicationPolicy"] = disclosure.PUBLICATION_POLICY
+    package["publicationPolicy"] = shared_disclosure.PUBLICATION_POLICY
     report = review(package, tmp_path)
     problems = {(e["type"], e["field"], e["description"]) for e in report["validation_errors"]}
     assert problems == {("required", "", "'uri' is missing but required"),

@@ -505,7 +505,7 @@ def test_demo_townships_cover_every_zhenjiang_county(reference: list[Region], to
 def test_shipped_files_have_the_import_header() -> None:
     from importlib import resources
 
-    folder = resources.files("services.registry").joinpath("reference")
+    folder = resources.files("services.contracts").joinpath("reference")
     for file_name in ("jiangsu_divisions.csv", "demo_townships.csv"):
         header = next(csv.reader(io.StringIO(folder.joinpath(file_name).read_text(encoding="utf-8"))))
         assert header == ["code", "name", "level", "parent_code"]
