@@ -16,7 +16,6 @@ import eventlet
 import pytest
 
 from gateway.service import GatewayService
-from services.casework import domain as casework_domain
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import SYSTEM, mint_token
@@ -36,7 +35,7 @@ STATION = fx.STATION
 
 
 def china_today() -> date:
-    return casework_domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 REGISTER_STATION = """mutation ($input: RegisterStationInput!) { registerStation(input: $input) { station { id } } }"""

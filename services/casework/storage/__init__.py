@@ -26,13 +26,14 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import clock
 from services.common.accesslog import AccessLog
-from services.common.storage import (
-    AggregateStore,
-    Index,
-    all_of,
-    outbox_indexes,
-    page_key_indexes,
-)
+from services.common.storage import Index, outbox_indexes, page_key_indexes
+
+from .campaigns import Campaigns
+from .cases import CaseCriteria, Cases, QueuePosition
+from .households import ArchiveCounts, HouseholdCriteria, Households
+
+__all__ = ["ArchiveCounts", "CaseCriteria", "CaseworkRepository", "HouseholdCriteria", "IdentityTaken",
+           "QueuePosition", "staff_is_current"]
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
 IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
@@ -74,9 +75,9 @@ class IdentityTaken(Exception):
 class CaseworkRepository:
     def __init__(self, db):
         self.db = db
-        self.households = AggregateStore(db, HOUSEHOLDS, "household")
-        self.cases = AggregateStore(db, CASES, "case")
-        self.campaigns = AggregateStore(db, CAMPAIGNS, "campaign")
+        self.households = Households(db, HOUSEHOLDS, "household")
+        self.cases = Cases(db, CASES, "case")
+        self.campaigns = Campaigns(db, CAMPAIGNS, "campaign")
 
     # --- one person, one record ---------------------------------------------------------------
     def claim_identities(self, claims: list[tuple[str, str]], household_id: str) -> None:
@@ -169,28 +170,18 @@ class CaseworkRepository:
     def remove_match_keys(self, person_id: str) -> None:
         self.db[MATCH_KEYS].delete_many({"person_id": person_id})
 
-    # --- households and cases ----------------------------------------------------------------------
-    def households_holding(self, person_ids: list[str]) -> list[dict]:
-        return self.households.find({"person_ids": {"$in": list(person_ids)}})
+    # --- after a key rotation ------------------------------------------------------------------------
+    def drop_claims_except(self, live_id_indexes: set[str]) -> int:
+        """Forget every identity claim not in `live_id_indexes`; return how many went."""
+        stale = [d["_id"] for d in self.db[IDENTITY_INDEX].find({}, {"_id": 1}) if d["_id"] not in live_id_indexes]
+        self.db[IDENTITY_INDEX].delete_many({"_id": {"$in": stale}})
+        return len(stale)
 
-    def cases_of_households(self, household_ids: list[str], extra: dict | None = None) -> list[dict]:
-        query: dict = {"household_id": {"$in": list(household_ids)}}
-        if extra:
-            query = {"$and": [query, extra]}
-        return self.cases.find(query, sort=[("opened_at", 1)])
-
-    def find_page(self, store: AggregateStore, conditions: list[dict], sort: list, limit: int,
-                  after: dict | None = None) -> tuple[list[dict], int]:
-        base = all_of(*conditions)
-        return store.find(all_of(base, after), sort=sort, limit=limit + 1), store.count(base)
-
-    def count_by(self, collection: str, match: dict, key: str) -> dict[str, int]:
-        pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": 1}}}]
-        return {row["_id"]: row["n"] for row in self.db[collection].aggregate(pipeline)}
-
-    def sum_by(self, collection: str, match: dict, key: str, field: str) -> dict[str, int]:
-        pipeline = [{"$match": match}, {"$group": {"_id": f"${key}", "n": {"$sum": f"${field}"}}}]
-        return {row["_id"]: int(row["n"]) for row in self.db[collection].aggregate(pipeline)}
+    def drop_match_keys_except(self, live_person_ids: set[str]) -> None:
+        """Forget the match keys of every person not in `live_person_ids`."""
+        orphans = [d["_id"] for d in self.db[MATCH_KEYS].find({}, {"_id": 1, "person_id": 1})
+                   if d["person_id"] not in live_person_ids]
+        self.db[MATCH_KEYS].delete_many({"_id": {"$in": orphans}})
 
     # --- the registry's staff and stations, as casework knows them ---------------------------------
     def record_station(self, station: dict) -> None:
