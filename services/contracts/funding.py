@@ -238,3 +238,33 @@ class EvaluationCompletedV1(Schema):
 
 EVALUATION_COMPLETED = contract("evaluation.completed", 1, PRODUCER, EvaluationCompletedV1,
                                 "a third-party evaluation was completed with its total score and grade")
+
+
+# --- funding's vocabularies (its schemas, payloads, the disclosure feed and the gateway's enums use them) --------
+# The purchase-of-service domains of the notice (§二(二)) and the lottery fund's uses.
+FUNDING_DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_family", "community_building",
+                   "social_affairs", "social_organisation_development", "public_welfare")
+SOURCE_KINDS = ("fiscal", "purchase_of_service", "lottery", "charity")
+PROCUREMENT_METHODS = ("open", "selective", "limited", "direct")
+# (code, title, mandatory): the organisation's qualifications checked for every bid.
+BID_CHECKLIST = (
+    ("legal_registration", "依法登记的社会服务机构(社会工作服务机构),统一社会信用代码有效", True),
+    ("credit_record", "近三年无严重违法失信记录", True),
+    ("professional_staff", "具备承接社工站运营所需的专业社会工作人员", True),
+    ("financial_management", "财务管理制度健全,近年审计无保留意见", True),
+    ("service_experience", "有社会工作服务项目经验", False),
+    ("charity_recognition", "已认定为慈善组织(鼓励,非必需)", False),
+)
+BID_CHECKLIST_CODES = tuple(code for code, _, _ in BID_CHECKLIST)
+LEADER_ROLES = ("responsible_person", "founder", "manager")
+LEADER_CRITERIA = ("political_quality", "work_experience", "professional_ethics")
+TENDER_STATUSES = ("draft", "published", "awarded", "cancelled")
+CONTRACT_STATUSES = ("active", "closed")
+DISBURSEMENT_STATUSES = ("paid", "held", "cancelled")
+MILESTONE_TYPES = ("staffing_in_place", "service_volume", "archive_coverage", "evaluation_passed", "report")
+# Platform figures a milestone can be measured by, from the other services' events.
+MILESTONE_METRICS = ("services_delivered", "volunteer_hours", "households_served", "households_assessed", "visits",
+                     "cases_closed")
+EVALUATION_STATUSES = ("commissioned", "in_progress", "completed")
+EVALUATION_SUBJECT_KINDS = ("station", "contract")
+FLAG_DECISIONS = ("release", "cancel")

@@ -107,3 +107,20 @@ class ComplianceChangedV1(Schema):
 
 COMPLIANCE_CHANGED = contract("station.compliance_changed", 1, PRODUCER, ComplianceChangedV1,
                               "a station's compliance with the station standard changed")
+
+
+# --- the registry's vocabularies (its schemas, its events' payloads and the gateway's enums use them) -----------
+STATION_STATUSES = ("planned", "operating", "suspended", "closed")
+LEGAL_FORMS = ("registered_institution", "operated_by_organisation")
+STAFF_ROLES = ("station_lead", "social_worker", "assistant", "administrator")
+CERTIFICATE_LEVELS = ("assistant_social_worker", "social_worker", "senior_social_worker")
+REGION_LEVELS = ("province", "city", "county", "township")
+# Compliance statuses: met, not_met, unknown (data missing), not_applicable, and for the yearly training rule
+# during the year on_track (at or above the pro-rata share) and at_risk (below it).
+MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK = (
+    "met", "not_met", "unknown", "not_applicable", "on_track", "at_risk")
+COMPLIANCE_STATUSES = (MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK)
+# The station standard's rules (notice §一), checked by services/registry/compliance.py.
+VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANCE = (
+    "venue_area", "signboard", "professional_staff", "training_hours", "salary", "social_insurance")
+COMPLIANCE_RULES = (VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANCE)

@@ -81,3 +81,16 @@ class FollowUpCompletedV1(Schema):
 
 FOLLOW_UP_COMPLETED = contract("supervision_follow_up.completed", 1, PRODUCER, FollowUpCompletedV1,
                                "an agreed follow-up of a supervision session was done, with evidence")
+
+
+# --- supervision's vocabularies (its schemas, payloads and the gateway's enums use them) -------------------------
+ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed",
+               "follow_up_overdue")
+ALERT_SEVERITIES = ("critical", "high", "medium")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
+SUPERVISOR_KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
+# The forms and topics of supervision the notice names (§三: station building, management, services, evaluation).
+SESSION_FORMS = ("on_site", "remote", "group", "training")
+SESSION_TOPICS = ("station_building", "management", "services", "evaluation", "training")
+FOLLOW_UP_STATUSES = ("open", "done", "overdue")

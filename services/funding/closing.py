@@ -18,11 +18,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
+from services.contracts import funding as vocabulary
 
 from .contracts import ACTIVE, CANCELLED
 from .domain import yuan
 
-CLOSED = "closed"
+CLOSED = vocabulary.CONTRACT_STATUSES[1]
 
 
 def close(contract: dict, data: dict, today: date, now: datetime, by: str) -> tuple[dict, list[dict]]:

@@ -10,21 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from services.contracts import funding as vocabulary
 
 from . import earmarks
 from .domain import jsonable, level_codes, scope_codes, township_of, within, yuan
 from .procurement import AWARDED
 
-ACTIVE = "active"
-PAID, HELD, CANCELLED = "paid", "held", "cancelled"
+ACTIVE = vocabulary.CONTRACT_STATUSES[0]
+PAID, HELD, CANCELLED = vocabulary.DISBURSEMENT_STATUSES
 
-MILESTONE_TYPES = ("staffing_in_place", "service_volume", "archive_coverage", "evaluation_passed", "report")
+MILESTONE_TYPES = vocabulary.MILESTONE_TYPES
 # OCDS milestone types (codelist milestoneType) for the disclosure feed.
 OCDS_MILESTONE_TYPE = {"staffing_in_place": "delivery", "service_volume": "delivery", "archive_coverage": "delivery",
                        "evaluation_passed": "assessment", "report": "reporting"}
-# Platform figures a milestone can be measured by, from the other services' events.
-METRICS = ("services_delivered", "volunteer_hours", "households_served", "households_assessed", "visits",
-           "cases_closed")
+METRICS = vocabulary.MILESTONE_METRICS
 LATEST_MILESTONE_AFTER_PERIOD = timedelta(days=180)  # the final evaluation and payment follow the period
 
 

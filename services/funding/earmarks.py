@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from services.common.auth import region_prefix
 from services.common.errors import ValidationFailed
+from services.contracts import funding as vocabulary
 
-DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_family", "community_building",
-           "social_affairs", "social_organisation_development", "public_welfare")
+DOMAINS = vocabulary.FUNDING_DOMAINS
 DOMAIN_TITLES = {
     "social_assistance": "社会救助", "elderly": "养老服务", "children": "儿童福利", "disability": "残疾人服务",
     "marriage_family": "婚姻家庭", "community_building": "社区建设", "social_affairs": "社会事务",
@@ -18,7 +18,7 @@ DOMAIN_TITLES = {
 }
 
 # The notice (§二(二)) names the purchase-of-service domains and the lottery fund's uses.
-SOURCE_KINDS = ("fiscal", "purchase_of_service", "lottery", "charity")
+SOURCE_KINDS = vocabulary.SOURCE_KINDS
 KIND_TITLES = {"fiscal": "财政预算", "purchase_of_service": "政府购买服务资金", "lottery": "彩票公益金",
                "charity": "慈善资金"}
 REQUIRED_DOMAINS = {

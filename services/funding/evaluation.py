@@ -11,11 +11,12 @@ from datetime import date, datetime
 from fractions import Fraction
 
 from services.common.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
+from services.contracts import funding as vocabulary
 
 from .domain import jsonable, scope_codes, township_of
 
-COMMISSIONED, IN_PROGRESS, COMPLETED = "commissioned", "in_progress", "completed"
-SUBJECT_KINDS = ("station", "contract")
+COMMISSIONED, IN_PROGRESS, COMPLETED = vocabulary.EVALUATION_STATUSES
+SUBJECT_KINDS = vocabulary.EVALUATION_SUBJECT_KINDS
 
 
 def check_scheme(data: dict) -> dict:

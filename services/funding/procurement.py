@@ -15,30 +15,23 @@ from services.common import masking
 from services.common.auth import Viewer
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
+from services.contracts import funding as vocabulary
 
 from .domain import jsonable, scope_codes, township_of, within, yuan
 
 OCID_PREFIX = "ocds-sgjs21"  # a 6-character publisher prefix, as OCDS ocids have
-METHODS = ("open", "selective", "limited", "direct")
+METHODS = vocabulary.PROCUREMENT_METHODS
 # Shortest bidding periods of the Chinese government procurement rules: open tender 20 days,
 # competitive consultation (磋商) 10 days, competitive negotiation (谈判) 3 days; single source none.
 MIN_BIDDING_DAYS = {"open": 20, "selective": 10, "limited": 3, "direct": 0}
 METHOD_DETAILS = {"open": "公开招标", "selective": "竞争性磋商", "limited": "竞争性谈判", "direct": "单一来源采购"}
 
-# (code, title, mandatory): the organisation's qualifications checked for every bid.
-CHECKLIST = (
-    ("legal_registration", "依法登记的社会服务机构(社会工作服务机构),统一社会信用代码有效", True),
-    ("credit_record", "近三年无严重违法失信记录", True),
-    ("professional_staff", "具备承接社工站运营所需的专业社会工作人员", True),
-    ("financial_management", "财务管理制度健全,近年审计无保留意见", True),
-    ("service_experience", "有社会工作服务项目经验", False),
-    ("charity_recognition", "已认定为慈善组织(鼓励,非必需)", False),
-)
-CHECKLIST_CODES = tuple(code for code, _, _ in CHECKLIST)
-LEADER_ROLES = ("responsible_person", "founder", "manager")
-LEADER_CRITERIA = ("political_quality", "work_experience", "professional_ethics")
+CHECKLIST = vocabulary.BID_CHECKLIST
+CHECKLIST_CODES = vocabulary.BID_CHECKLIST_CODES
+LEADER_ROLES = vocabulary.LEADER_ROLES
+LEADER_CRITERIA = vocabulary.LEADER_CRITERIA
 
-DRAFT, PUBLISHED, AWARDED, CANCELLED = "draft", "published", "awarded", "cancelled"
+DRAFT, PUBLISHED, AWARDED, CANCELLED = vocabulary.TENDER_STATUSES
 
 
 def ocid_for(tender_id: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
+from services.contracts import funding as vocabulary
 
 from .contracts import METRICS, MILESTONE_TYPES
 from .earmarks import DOMAINS, SOURCE_KINDS
@@ -281,7 +282,7 @@ class DisbursementSchema(Strict):
 
 
 class ResolveFlagSchema(ExpectedVersion):
-    decision = fields.String(required=True, validate=validate.OneOf(("release", "cancel")))
+    decision = fields.String(required=True, validate=validate.OneOf(vocabulary.FLAG_DECISIONS))
     reason = text(4, 500, required=True)
 
 

@@ -15,12 +15,22 @@ from typing import Any, overload
 
 from services.contracts.qualifications import is_professional
 
-MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK = (
-    "met", "not_met", "unknown", "not_applicable", "on_track", "at_risk")
+# The statuses and rule codes are the contracts' vocabulary; the rules themselves are here.
+from services.contracts.registry import AT_RISK as AT_RISK
+from services.contracts.registry import COMPLIANCE_RULES
+from services.contracts.registry import MET as MET
+from services.contracts.registry import NOT_APPLICABLE as NOT_APPLICABLE
+from services.contracts.registry import NOT_MET as NOT_MET
+from services.contracts.registry import ON_TRACK as ON_TRACK
+from services.contracts.registry import PROFESSIONAL_STAFF as PROFESSIONAL_STAFF
+from services.contracts.registry import SALARY as SALARY
+from services.contracts.registry import SIGNBOARD as SIGNBOARD
+from services.contracts.registry import SOCIAL_INSURANCE as SOCIAL_INSURANCE
+from services.contracts.registry import TRAINING as TRAINING
+from services.contracts.registry import UNKNOWN as UNKNOWN
+from services.contracts.registry import VENUE as VENUE
 
-VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANCE = (
-    "venue_area", "signboard", "professional_staff", "training_hours", "salary", "social_insurance")
-RULES = (VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANCE)
+RULES = COMPLIANCE_RULES
 
 RULE_TITLES = {
     VENUE: "Office space at least the minimum area (notice §一: not less than 40 m²)",

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from services.contracts import divisions
+from services.contracts.registry import REGION_LEVELS
 
-LEVELS = ("province", "city", "county", "township")
+LEVELS = REGION_LEVELS
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 MAX_NAME_LENGTH = 40
 

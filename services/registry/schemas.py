@@ -4,12 +4,11 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
-
-STATION_STATUSES = ("planned", "operating", "suspended", "closed")
-LEGAL_FORMS = ("registered_institution", "operated_by_organisation")
-STAFF_ROLES = ("station_lead", "social_worker", "assistant", "administrator")
-CERTIFICATE_LEVELS = ("assistant_social_worker", "social_worker", "senior_social_worker")
-DIPLOMA_LEVELS = ("junior_college", "bachelor", "master", "doctorate")
+from services.contracts.qualifications import DIPLOMA_LEVELS as DIPLOMA_LEVELS
+from services.contracts.registry import CERTIFICATE_LEVELS as CERTIFICATE_LEVELS
+from services.contracts.registry import LEGAL_FORMS as LEGAL_FORMS
+from services.contracts.registry import STAFF_ROLES as STAFF_ROLES
+from services.contracts.registry import STATION_STATUSES as STATION_STATUSES
 
 
 class Strict(Schema):

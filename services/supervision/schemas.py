@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.contracts import supervision as vocabulary
+
 
 class PeriodSchema(Schema):
     year = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(2000, 2100))
@@ -18,7 +20,7 @@ class RollupRequestSchema(Schema):
     children = fields.Boolean(load_default=True)
 
 
-ALERT_STATUSES = ("open", "acknowledged", "resolved")
+ALERT_STATUSES = vocabulary.ALERT_STATUSES
 
 
 class AlertFilterSchema(Schema):
@@ -49,9 +51,9 @@ class AlertPolicySchema(Schema):
 
 
 # --- supervisors' work ------------------------------------------------------------------------------
-KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
-FORMS = ("on_site", "remote", "group", "training")
-TOPICS = ("station_building", "management", "services", "evaluation", "training")
+KINDS = vocabulary.SUPERVISOR_KINDS
+FORMS = vocabulary.SESSION_FORMS
+TOPICS = vocabulary.SESSION_TOPICS
 
 
 class OrganisationSchema(Schema):

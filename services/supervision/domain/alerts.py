@@ -22,16 +22,16 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from services.contracts import supervision as vocabulary
+
 from .figures import ReadModels
 from .folds import UTC_TEXT
 
-CRISIS, COMPLIANCE = "crisis_no_first_contact", "station_not_compliant"
-NEED, ARCHIVE = "need_unmet", "archive_not_reviewed"
-FOLLOW_UP = "follow_up_overdue"
-RULES = (CRISIS, COMPLIANCE, NEED, ARCHIVE, FOLLOW_UP)
-CRITICAL, HIGH, MEDIUM = "critical", "high", "medium"
-SEVERITIES = (CRITICAL, HIGH, MEDIUM)
-THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
+RULES = vocabulary.ALERT_RULES
+CRISIS, COMPLIANCE, NEED, ARCHIVE, FOLLOW_UP = RULES
+SEVERITIES = vocabulary.ALERT_SEVERITIES
+CRITICAL, HIGH, MEDIUM = SEVERITIES
+THRESHOLDS = vocabulary.ALERT_THRESHOLDS
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from services.common.clock import CHINA_STANDARD_TIME
+from services.contracts.registry import COMPLIANCE_RULES
+from services.contracts.vocabulary import DOMAINS as DOMAINS
+from services.contracts.vocabulary import STAGES as STAGES
 
 from .access import FigureScope
 from .folds import UTC_TEXT, china_date
@@ -27,9 +30,7 @@ from .regions import RegionKey, full_code
 
 COMPLIANCE_STATUSES = ("met", "not_met", "at_risk", "unknown")
 RULE_STATUSES = ("met", "not_met", "at_risk", "on_track", "unknown", "not_applicable")
-RULES = ("venue_area", "signboard", "professional_staff", "training_hours", "salary", "social_insurance")
-DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_family", "other")
-STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
+RULES = COMPLIANCE_RULES
 TRAINING_HOURS_PER_YEAR = 30.0
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from services.common.errors import RuleViolation, ValidationFailed
+from services.contracts import supervision as vocabulary
 
-KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
-FORMS = ("on_site", "remote", "group", "training")
-TOPICS = ("station_building", "management", "services", "evaluation", "training")
-OPEN, DONE, OVERDUE = "open", "done", "overdue"
+KINDS = vocabulary.SUPERVISOR_KINDS
+FORMS = vocabulary.SESSION_FORMS
+TOPICS = vocabulary.SESSION_TOPICS
+OPEN, DONE, OVERDUE = vocabulary.FOLLOW_UP_STATUSES
 
 
 def assigned_on(supervisor: dict, station_id: str, day: str) -> bool:
