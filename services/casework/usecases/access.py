@@ -61,8 +61,7 @@ def household_for_write(casework: Casework, viewer: Viewer, household_id: str, f
 
 
 def visible_households(casework: Casework, viewer: Viewer, household_ids: list[str]) -> dict[str, dict]:
-    return {d["_id"]: d for d in casework.repo.households.by_ids(household_ids)
-            if viewer.sees_station(d["station_id"], d["region_code"])}
+    return _seen_by(viewer, casework.repo.households.by_ids(household_ids))
 
 
 # --- cases ----------------------------------------------------------------------------------------------
@@ -83,8 +82,12 @@ def case_for_write(casework: Casework, viewer: Viewer, case_id: str) -> dict:
 
 
 def visible_cases(casework: Casework, viewer: Viewer, case_ids: list[str]) -> dict[str, dict]:
-    return {d["_id"]: d for d in casework.repo.cases.by_ids(case_ids)
-            if viewer.sees_station(d["station_id"], d["region_code"])}
+    return _seen_by(viewer, casework.repo.cases.by_ids(case_ids))
+
+
+def _seen_by(viewer: Viewer, records: list[dict]) -> dict[str, dict]:
+    """The records of a batch the viewer may see, by id (the others are left out, as if unknown)."""
+    return {r["_id"]: r for r in records if viewer.sees_station(r["station_id"], r["region_code"])}
 
 
 def lead_stations(casework: Casework, viewer: Viewer) -> set[str]:
