@@ -94,15 +94,15 @@ def lead_stations(casework: Casework, viewer: Viewer) -> set[str]:
     """Stations where this viewer is the current station lead, per casework's staff copy."""
     if viewer.role != STATION_STAFF:
         return set()
-    if viewer.user_id not in casework.lead_stations:
+    if viewer.user_id not in casework.known_leads:
         member = casework.repo.staff_member(viewer.user_id)
         today = casework.today().isoformat()
         leads = set()
         if member and member.get("role") == "station_lead" and member["station_id"] in viewer.station_ids \
                 and staff_is_current(member, member["station_id"], today):
             leads.add(member["station_id"])
-        casework.lead_stations[viewer.user_id] = leads
-    return casework.lead_stations[viewer.user_id]
+        casework.known_leads[viewer.user_id] = leads
+    return casework.known_leads[viewer.user_id]
 
 
 def in_case_team(casework: Casework, viewer: Viewer, case: dict) -> bool:
