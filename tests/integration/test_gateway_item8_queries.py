@@ -30,6 +30,7 @@ from tests.support import casework_fixtures as fx
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
 from tests.support.volunteers_fixtures import resource_input
+from tests.support.volunteers_in_process import in_process
 
 STATION = fx.STATION
 
@@ -57,7 +58,7 @@ def seed(platform: Platform) -> None:
         assert clock.utcnow() < deadline, "casework did not receive the registry's station event"
         eventlet.sleep(0.05)
 
-    library = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    library = in_process(Volunteering(VolunteersRepository(storage.database("volunteers"))))
     resource = library.register_resource(SYSTEM, resource_input())
     reviewed = library.review_resource(SYSTEM, resource["id"], {
         "expected_version": resource["version"], "reviewed_on": china_today().isoformat(),
