@@ -86,6 +86,8 @@ class RequestContext:
         self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
         self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
         self.supervision = ViewerBoundClient(_client(clients, "supervision"), viewer)
+        self.identity = ViewerBoundClient(_client(clients, "identity"), viewer)
+        self.client_address: str | None = None  # the peer's address, for the sign-in rate limits
         self.batches = BatchQueue()  # where the loaders wait for the executor to run their batches
         self.forget_reads()
 

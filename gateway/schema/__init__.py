@@ -15,6 +15,7 @@ from . import (
     casework,
     funding,
     history,
+    identity,
     registry,
     supervision,
     supervision_alerts,
@@ -27,6 +28,7 @@ from .casework_mutations import CaseworkMutation
 from .funding import FundingQuery
 from .funding_mutations import FundingMutation
 from .history import HistoryQuery
+from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryQuery
 from .registry_mutations import RegistryMutation
 from .supervision import SupervisionQuery
@@ -38,13 +40,13 @@ from .volunteers_mutations import VolunteersMutation
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery,
-            CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery,
+            VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation,
-               RegistryMutation, graphene.ObjectType):
+class Mutation(IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation,
+               FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 
@@ -54,8 +56,9 @@ COST_MODEL = CostModel(default_list_size=50,
                        list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
                                                **volunteers.LIST_SIZES, **history.LIST_SIZES,
                                                **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
-                                               **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES},
+                                               **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES,
+                                               **identity.LIST_SIZES},
                        leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
                                    **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
                                    **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS,
-                                   **accesslog.LEAF_COSTS})
+                                   **accesslog.LEAF_COSTS, **identity.LEAF_COSTS})
