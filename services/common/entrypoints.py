@@ -8,7 +8,9 @@ errors travel as the kernel's RPC entrypoint maps them (services/common/rpc.py).
 `event_handler(CONTRACT)` owns duplicate detection: each event is applied once per consumer, the
 consumer being `<service>.<method>`, a name nobody types. An effect that is one write of one aggregate
 says `single_write=True`: the event id then travels in that same write (storage.serving_request), so it
-needs no tracking record; any other effect goes through the `Inbox`.
+needs no tracking record; any other effect goes through the `Inbox`. A handler that only feeds read
+models says `folded_by_position=True`: a projection skips any event at or below the history position it
+has folded (eventlog.Projection), so a redelivery changes nothing and no inbox record is written.
 """
 from __future__ import annotations
 
@@ -44,10 +46,16 @@ def use_case_rpc(use_case: Callable, *, kind: Callable = rpc, **rpc_options) -> 
     return kind(**rpc_options)(declared) if rpc_options else kind(declared)
 
 
-def event_handler(contract: EventContract, *, single_write: bool = False, **options) -> Callable:
+def event_handler(contract: EventContract, *, single_write: bool = False, folded_by_position: bool = False,
+                  **options) -> Callable:
     """Declare `method(self, event)` as the service's consumer of `contract`, applied once per event."""
+    if single_write and folded_by_position:
+        raise TypeError("an effect is either one aggregate write or a fold into read models, not both")
 
     def declare(method: Callable) -> Callable:
+        if folded_by_position:
+            return ReliableEventHandler.decorator(contract, **options)(method)
+
         @functools.wraps(method)
         def handle(service, event):
             consumer = f"{service.name}.{method.__name__}"
