@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.casework.usecases import households
+from services.casework.usecases import households, members
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from tests.support import casework_fixtures as fx
 from tests.support.casework_units import (
@@ -63,19 +63,19 @@ def test_members_are_added_corrected_and_removed_but_the_head_stays():
     cw = casework()
     household = registered(cw, basis=False)
     with pytest.raises(ValidationFailed):
-        households.add_member(cw, WORKER, household["id"], {"expected_version": household["version"],
+        members.add_member(cw, WORKER, household["id"], {"expected_version": household["version"],
                                                             "name": "张二", "relationship": "head"})
-    household = households.add_member(cw, WORKER, household["id"], {
+    household = members.add_member(cw, WORKER, household["id"], {
         "expected_version": household["version"], "name": "张小明", "relationship": "grandson",
         "birth_date": "2012-04-01", "sex": "male"})
     grandson = household["members"][1]["person_id"]
-    household = households.update_member(cw, WORKER, household["id"], grandson, {
+    household = members.update_member(cw, WORKER, household["id"], grandson, {
         "expected_version": household["version"], "name": "张晓明"})
     assert household["members"][1]["name"] == "张晓明"
     with pytest.raises(RuleViolation):
-        households.remove_member(cw, WORKER, household["id"], household["members"][0]["person_id"], {
+        members.remove_member(cw, WORKER, household["id"], household["members"][0]["person_id"], {
             "expected_version": household["version"], "reason": "moved_out", "removed_on": "2025-01-01"})
-    household = households.remove_member(cw, WORKER, household["id"], grandson, {
+    household = members.remove_member(cw, WORKER, household["id"], grandson, {
         "expected_version": household["version"], "reason": "moved_out", "removed_on": "2025-01-01"})
     assert household["member_count"] == 1
     household = households.update_household(cw, WORKER, household["id"], {"expected_version": household["version"],
