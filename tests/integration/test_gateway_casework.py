@@ -22,7 +22,6 @@ import pytest
 import requests
 
 from gateway.service import GatewayService
-from services.casework import domain
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import mint_token
@@ -71,7 +70,7 @@ class Platform:
 
 
 def china_today() -> date:
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def days_ago(days: int) -> str:

@@ -16,7 +16,6 @@ import eventlet
 import pytest
 
 from gateway.service import GatewayService
-from services.casework import domain as casework_domain
 from services.casework.service import CaseworkService
 from services.common import clock, config, storage
 from services.common.auth import SYSTEM, mint_token
@@ -31,12 +30,13 @@ from tests.support import casework_fixtures as fx
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
 from tests.support.volunteers_fixtures import resource_input
+from tests.support.volunteers_in_process import in_process
 
 STATION = fx.STATION
 
 
 def china_today() -> date:
-    return casework_domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 REGISTER_STATION = """mutation ($input: RegisterStationInput!) { registerStation(input: $input) { station { id } } }"""
@@ -58,7 +58,7 @@ def seed(platform: Platform) -> None:
         assert clock.utcnow() < deadline, "casework did not receive the registry's station event"
         eventlet.sleep(0.05)
 
-    library = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    library = in_process(Volunteering(VolunteersRepository(storage.database("volunteers"))))
     resource = library.register_resource(SYSTEM, resource_input())
     reviewed = library.review_resource(SYSTEM, resource["id"], {
         "expected_version": resource["version"], "reviewed_on": china_today().isoformat(),
