@@ -1,10 +1,11 @@
-"""Casework's repository over pymongo. Index declarations live here, once.
+"""Casework's repository over pymongo. Index declarations live here, once. The only place casework
+writes a store query: the use cases ask for records by intention and pass a `Scope`.
 
-Aggregates (each write is one document with its events in the outbox):
-- `households`: members (personal data encrypted), consents, the versioned needs archive,
+Aggregates (each write is one document with its events in the outbox), each an AggregateStore with its queries:
+- `households` (households.py): members (personal data encrypted), consents, the versioned needs archive,
   household-level visits and services, duplicate flags;
-- `cases`: lifecycle, plans and approvals, visits, services, referrals, crisis;
-- `campaigns`: comprehensive-verification campaigns.
+- `cases` (cases.py): lifecycle, plans and approvals, visits, services, referrals, crisis; the station queue;
+- `campaigns` (campaigns.py): comprehensive-verification campaigns.
 
 Supporting records:
 - `identity_index`: one document per resident ID number, keyed by its blind index. It is the
@@ -33,7 +34,7 @@ from .cases import CaseCriteria, Cases, QueuePosition
 from .households import ArchiveCounts, HouseholdCriteria, Households
 
 __all__ = ["ArchiveCounts", "CaseCriteria", "CaseworkRepository", "HouseholdCriteria", "IdentityTaken",
-           "QueuePosition", "staff_is_current"]
+           "QueuePosition", "registry_stations_of_city", "staff_is_current"]
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
 IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
@@ -211,6 +212,12 @@ class CaseworkRepository:
     @property
     def access_log(self) -> AccessLog:
         return AccessLog(self.db[ACCESS_LOG])
+
+
+def registry_stations_of_city(registry_db, city_code: str) -> list[dict]:
+    """The registry's stations of a city with their staff, read from its database: for the demo seed only,
+    which runs before casework has heard the registry's events."""
+    return list(registry_db.stations.find({"city_code": city_code}, {"_outbox": 0}).sort("_id", 1))
 
 
 def staff_is_current(member: dict | None, station_id: str, on: str) -> TypeGuard[dict]:
