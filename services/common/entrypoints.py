@@ -8,7 +8,9 @@ errors travel as the kernel's RPC entrypoint maps them (services/common/rpc.py).
 `event_handler(CONTRACT)` owns duplicate detection: each event is applied once per consumer, the
 consumer being `<service>.<method>`, a name nobody types. An effect that is one write of one aggregate
 says `single_write=True`: the event id then travels in that same write (storage.serving_request), so it
-needs no tracking record; any other effect goes through the `Inbox`.
+needs no tracking record; any other effect goes through the `Inbox`. A handler that only feeds read
+models says `folded_by_position=True`: a projection skips any event at or below the history position it
+has folded (eventlog.Projection), so a redelivery changes nothing and no inbox record is written.
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ from .rpc import rpc
 __all__ = ["event_handler", "use_case_rpc"]
 
 
-def use_case_rpc(use_case: Callable, **rpc_options) -> Callable:
-    """An RPC entrypoint for `use_case(use_cases, viewer, *args, **kwargs)`, the viewer as the first argument."""
+def use_case_rpc(use_case: Callable, *, kind: Callable = rpc, **rpc_options) -> Callable:
+    """An RPC entrypoint for `use_case(use_cases, viewer, *args, **kwargs)`, the viewer as the first argument;
+    `kind`: the RPC entrypoint (rpc.credential_rpc for replies holding credentials)."""
     parameters = list(inspect.signature(use_case).parameters.values())
     if len(parameters) < 2 or parameters[1].name != "viewer":
         raise TypeError(f"{use_case.__qualname__} does not take (use_cases, viewer, ...)")
@@ -40,13 +43,19 @@ def use_case_rpc(use_case: Callable, **rpc_options) -> Callable:
     declared = cast(Any, entrypoint)
     declared.__signature__ = inspect.Signature([parameters[0].replace(name="self"), *parameters[1:]])
     del declared.__wrapped__  # or inspect.signature would look through to the use case's first parameter
-    return rpc(**rpc_options)(entrypoint) if rpc_options else rpc(entrypoint)
+    return kind(**rpc_options)(declared) if rpc_options else kind(declared)
 
 
-def event_handler(contract: EventContract, *, single_write: bool = False, **options) -> Callable:
+def event_handler(contract: EventContract, *, single_write: bool = False, folded_by_position: bool = False,
+                  **options) -> Callable:
     """Declare `method(self, event)` as the service's consumer of `contract`, applied once per event."""
+    if single_write and folded_by_position:
+        raise TypeError("an effect is either one aggregate write or a fold into read models, not both")
 
     def declare(method: Callable) -> Callable:
+        if folded_by_position:
+            return ReliableEventHandler.decorator(contract, **options)(method)
+
         @functools.wraps(method)
         def handle(service, event):
             consumer = f"{service.name}.{method.__name__}"

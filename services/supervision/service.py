@@ -1,4 +1,4 @@
-"""The supervision service's nameko entrypoints: thin wiring from events and RPC to the use cases.
+"""The supervision service's nameko entrypoints, declared: each RPC method is a use case (usecases/).
 
 RPC (every method takes `viewer`, a Viewer as a dict, first):
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
@@ -22,7 +22,7 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved (events.py).
+projections.py; publishes alert.raised, alert.acknowledged, alert.resolved (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ import functools
 from nameko.timer import timer
 
 from services.common import storage
-from services.common.auth import SYSTEM, Viewer
-from services.common.consumers import event_handler
+from services.common.auth import SYSTEM
+from services.common.entrypoints import event_handler, use_case_rpc
 from services.common.eventlog import EventLogEndpoints
 from services.common.events import EventContract
 from services.common.health import OperationalEndpoints
@@ -40,7 +40,7 @@ from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.projections import LiveFollower, ProjectionEndpoints
 from services.common.retention import IdempotencyRetention
-from services.common.rpc import TimedServiceRpc, rpc
+from services.common.rpc import TimedServiceRpc
 from services.contracts import casework as casework_events
 from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
@@ -48,11 +48,7 @@ from services.contracts import volunteers as volunteers_events
 from . import projections
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases.alerts import Alerts
-from .usecases.checks import ReadModelChecks
-from .usecases.rollups import Rollups
-from .usecases.sessions import Sessions
-from .usecases.supervisors import Supervisors
+from .usecases import Supervision, alerts, checks, rollups, sessions, supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -80,7 +76,7 @@ def _follow(contract: EventContract):
             FOLLOWER.wake(bound._projection, event.producer, functools.partial(bound.live, event))
 
     handle.__name__ = handler_name(contract)
-    return event_handler(contract)(handle)
+    return event_handler(contract, folded_by_position=True)(handle)
 
 
 def handler_name(contract: EventContract) -> str:
@@ -108,84 +104,33 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
         return [name for name in projections.NAMES if producer in projections.producers_of(name)]
 
     @property
-    def repository(self) -> SupervisionRepository:
-        return SupervisionRepository(self.db)
+    def use_cases(self) -> Supervision:
+        return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework)
 
-    # roll-ups
-    @rpc
-    def rollup(self, viewer, request):
-        return Rollups(self.repository, RegionTree(self.registry)).rollup(Viewer.from_dict(viewer), request)
+    rollup = use_case_rpc(rollups.rollup)
 
-    # alerts
-    @rpc
-    def list_alerts(self, viewer, filters=None):
-        return Alerts(self.repository).list(Viewer.from_dict(viewer), filters)
+    list_alerts = use_case_rpc(alerts.list_alerts)
+    get_alerts = use_case_rpc(alerts.get_alerts)
+    acknowledge_alert = use_case_rpc(alerts.acknowledge_alert)
+    resolve_alert = use_case_rpc(alerts.resolve_alert)
+    evaluate_alerts = use_case_rpc(alerts.evaluate_alerts)
+    set_alert_policy = use_case_rpc(alerts.set_alert_policy)
+    alert_policies = use_case_rpc(alerts.alert_policies)
 
-    @rpc
-    def get_alerts(self, viewer, ids):
-        return Alerts(self.repository).get(Viewer.from_dict(viewer), ids)
+    register_supervisor = use_case_rpc(supervisors.register_supervisor)
+    list_supervisors = use_case_rpc(supervisors.list_supervisors)
+    get_supervisors = use_case_rpc(supervisors.get_supervisors)
+    assign_supervisor = use_case_rpc(supervisors.assign_supervisor)
+    end_supervisor_assignment = use_case_rpc(supervisors.end_supervisor_assignment)
+    record_session = use_case_rpc(sessions.record_session)
+    list_sessions = use_case_rpc(sessions.list_sessions)
+    complete_follow_up = use_case_rpc(sessions.complete_follow_up)
 
-    @rpc
-    def acknowledge_alert(self, viewer, alert_id, data):
-        return Alerts(self.repository).acknowledge(Viewer.from_dict(viewer), alert_id, data)
-
-    @rpc
-    def resolve_alert(self, viewer, alert_id, data):
-        return Alerts(self.repository).resolve(Viewer.from_dict(viewer), alert_id, data)
-
-    @rpc
-    def evaluate_alerts(self, viewer):
-        return Alerts(self.repository).evaluate(Viewer.from_dict(viewer))
-
-    @rpc
-    def set_alert_policy(self, viewer, data):
-        return Alerts(self.repository).set_policy(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def alert_policies(self, viewer):
-        return Alerts(self.repository).policies(Viewer.from_dict(viewer))
+    check_read_model = use_case_rpc(checks.check_read_model)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):
-        Alerts(self.repository).evaluate(SYSTEM)
-
-    # supervisors' work
-    @rpc
-    def register_supervisor(self, viewer, data):
-        return Supervisors(self.repository).register(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def list_supervisors(self, viewer, filters=None):
-        return Supervisors(self.repository).list(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_supervisors(self, viewer, ids):
-        return Supervisors(self.repository).get(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def assign_supervisor(self, viewer, supervisor_id, data):
-        return Supervisors(self.repository).assign(Viewer.from_dict(viewer), supervisor_id, data)
-
-    @rpc
-    def end_supervisor_assignment(self, viewer, supervisor_id, data):
-        return Supervisors(self.repository).end_assignment(Viewer.from_dict(viewer), supervisor_id, data)
-
-    @rpc
-    def record_session(self, viewer, data):
-        return Sessions(self.repository).record(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def list_sessions(self, viewer, filters=None):
-        return Sessions(self.repository).list(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def complete_follow_up(self, viewer, session_id, follow_up_id, data):
-        return Sessions(self.repository).complete_follow_up(Viewer.from_dict(viewer), session_id, follow_up_id, data)
-
-    # operations
-    @rpc
-    def check_read_model(self, viewer, name):
-        return ReadModelChecks(self.repository, self.registry, self.casework).check(Viewer.from_dict(viewer), name)
+        alerts.evaluate_alerts(self.use_cases, SYSTEM)
 
 
 # Live events, one handler per contract (nameko's queues are per contract and handler method).

@@ -10,7 +10,16 @@ from datetime import date
 
 from services.common import eventlog
 from services.common.consumers import Inbox
-from services.common.storage import AggregateStore, Index, Page, all_of, outbox_indexes, page_key_indexes
+from services.common.scope import Scope
+from services.common.storage import (
+    AggregateStore,
+    Index,
+    Page,
+    all_of,
+    outbox_indexes,
+    page_key_indexes,
+    scope_filter,
+)
 
 from . import projections
 from .domain.alerts import AlertPolicy
@@ -84,14 +93,14 @@ class AlertRepository:
     def __init__(self, db):
         self.store = AggregateStore(db, ALERTS, "alert")
 
-    def page(self, scope: dict, filters: dict, after: str | None, limit: int) -> Page:
-        """Alerts within `scope` (a viewer's station filter) matching the filters, in id order."""
+    def page(self, scope: Scope, filters: dict, after: str | None, limit: int) -> Page:
+        """Alerts within `scope` matching the filters, in id order."""
         wanted = {key: filters[key] for key in ("station_id", "rule", "severity") if filters.get(key)}
         if filters.get("status") == "active":
             wanted["status"] = {"$in": list(ACTIVE)}
         elif filters.get("status"):
             wanted["status"] = filters["status"]
-        return self.store.page(all_of(scope, wanted), after, limit)
+        return self.store.page(all_of(scope_filter(scope), wanted), after, limit)
 
     def get(self, alert_id: str) -> dict | None:
         return self.store.get(alert_id)
@@ -113,9 +122,9 @@ class SupervisorRepository:
     def __init__(self, db):
         self.store = AggregateStore(db, SUPERVISORS, "supervisor")
 
-    def page(self, scope: dict, after: str | None, limit: int) -> Page:
+    def page(self, scope: Scope, after: str | None, limit: int) -> Page:
         """Supervisors registered in a region scope, or assigned to one of a scope's stations."""
-        return self.store.page(scope, after, limit)
+        return self.store.page(scope_filter(scope, station_field="station_ids"), after, limit)
 
     def get(self, supervisor_id: str) -> dict | None:
         return self.store.get(supervisor_id)
@@ -137,13 +146,14 @@ class SessionRepository:
     def __init__(self, db):
         self.store = AggregateStore(db, SESSIONS, "supervision session")
 
-    def page(self, scope: dict, filters: dict, after: str | None, limit: int) -> Page:
+    def page(self, scope: Scope, filters: dict, after: str | None, limit: int) -> Page:
+        """Sessions within `scope` matching the filters (station, supervisor, with or without open follow-ups)."""
         wanted = {key: filters[key] for key in ("station_id", "supervisor_id") if filters.get(key)}
         if filters.get("open_follow_ups") is True:
             wanted["open_follow_ups"] = {"$gt": 0}
         elif filters.get("open_follow_ups") is False:
             wanted["open_follow_ups"] = 0
-        return self.store.page(all_of(scope, wanted), after, limit)
+        return self.store.page(all_of(scope_filter(scope), wanted), after, limit)
 
     def get(self, session_id: str) -> dict | None:
         return self.store.get(session_id)

@@ -1,1 +1,21 @@
-"""Supervision use cases, one module per topic; service.py composes them."""
+"""Supervision use cases, one module per topic, each a handful of functions `(supervision, viewer, ...)`.
+
+`Supervision` is all they share: the repositories, the region tree and the source services' RPC
+proxies (the read-model check compares with them). service.py builds one per worker and declares
+each function as an RPC method (services/common/entrypoints.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..regiontree import RegionTree
+from ..storage import SupervisionRepository
+
+
+@dataclass(frozen=True)
+class Supervision:
+    repo: SupervisionRepository
+    regions: RegionTree
+    registry: Any = None  # the registry's RPC proxy: stations and staff for read-model checks
+    casework: Any = None  # casework's RPC proxy: households, cases and visits for read-model checks
