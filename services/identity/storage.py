@@ -12,6 +12,7 @@ USERS = "users"
 SESSIONS = "sessions"
 SIGNING_KEYS = "signing_keys"
 ATTEMPTS = "sign_in_attempts"
+AUDIT = "sign_in_log"
 
 INDEXES = [
     Index(USERS, (("username", 1),), unique=True),
@@ -19,6 +20,8 @@ INDEXES = [
     Index(SESSIONS, (("family", 1),)),
     Index(SESSIONS, (("user_id", 1),)),
     Index(ATTEMPTS, (("key", 1), ("at", 1))),
+    Index(AUDIT, (("region_code", 1), ("at", 1))),
+    Index(AUDIT, (("user_id", 1), ("at", 1))),
     *storage.outbox_indexes(USERS),
     *storage.page_key_indexes(USERS),
 ]
@@ -107,3 +110,20 @@ class SignInAttempts:
 
     def forget_before(self, moment: datetime) -> int:
         return self.collection.delete_many({"at": {"$lt": moment}}).deleted_count
+
+
+class SignInLog:
+    """Sign-ins, refused sign-ins and sign-outs, one entry each (the usage report reads it)."""
+
+    def __init__(self, db):
+        self.collection = db[AUDIT]
+
+    def record(self, outcome: str, at: datetime, *, user_id: str | None, region_code: str | None,
+               address: str | None = None, reason: str | None = None) -> None:
+        self.collection.insert_one({"outcome": outcome, "at": at, "user_id": user_id, "region_code": region_code,
+                                    "address": address, "reason": reason})
+
+    def since(self, scope: Scope, moment: datetime) -> list[dict]:
+        return list(self.collection.find({**storage.scope_filter(scope, region_field="region_code",
+                                                                 station_field="station_ids"),
+                                          "at": {"$gte": moment}}))
