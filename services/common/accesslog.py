@@ -21,6 +21,7 @@ from . import clock, storage
 from .auth import ADMIN, CITY, COUNTY, PROVINCE, SUPERVISOR, Viewer
 from .errors import PermissionDenied, ValidationFailed
 from .ids import new_id
+from .scope import Scope
 
 READERS = (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE)
 MAX_PAGE = 100
@@ -71,7 +72,7 @@ class AccessLog:
             f = AccessLogFilterSchema().load(filters or {})
         except ValidationError as exc:
             raise ValidationFailed.from_marshmallow(exc.messages) from None
-        conditions = [viewer.station_filter(region_field="region_code", id_field="station_id")]
+        conditions = [storage.scope_filter(Scope.of(viewer))]
         conditions += [{name: f[name]} for name in ("subject_id", "user_id", "subject_type", "station_id") if f[name]]
         if f["since"]:
             conditions.append({"at": {"$gte": f["since"]}})
