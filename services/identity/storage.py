@@ -127,3 +127,23 @@ class SignInLog:
         return list(self.collection.find({**storage.scope_filter(scope, region_field="region_code",
                                                                  station_field="station_ids"),
                                           "at": {"$gte": moment}}))
+
+
+def rotate_protected_fields(db, cipher) -> dict:
+    """Re-encrypt the private signing keys and second-factor secrets with the cipher's first key
+    (`shegong rotate-keys`)."""
+    keys = db[SIGNING_KEYS]
+    rotated_keys = 0
+    for key in keys.find({}, {"private_key": 1}):
+        keys.update_one({"_id": key["_id"]}, {"$set": {"private_key": cipher.rotate(key["private_key"])}})
+        rotated_keys += 1
+    users = Users(db)
+    rotated_secrets = 0
+    for user in users.find({}):
+        secrets = {name: cipher.rotate(user[name]) for name in ("totp_secret", "totp_pending_secret")
+                   if user.get(name)}
+        if secrets:
+            storage.retry_commuting(lambda user=user, secrets=secrets: users.update(
+                user["_id"], users.require(user["_id"])["_version"], secrets))
+            rotated_secrets += len(secrets)
+    return {"signing_keys": rotated_keys, "second_factor_secrets": rotated_secrets}

@@ -194,3 +194,16 @@ def test_repeated_failures_lock_an_account_on_the_real_store(platform, administr
     with rpc_client(platform.settings) as rpc:  # a second rotation reads keys an update rewrote
         rpc.identity.rotate_signing_key(SYSTEM.to_dict())
         rpc.identity.rotate_signing_key(SYSTEM.to_dict())
+
+
+def test_the_token_endpoint_issues_the_same_tokens(platform, administrator):
+    issued = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "password", "username": "operator", "password": ADMIN_PASSWORD}, timeout=30)
+    assert issued.status_code == 200, issued.text
+    assert platform.ok(ME, token=issued.json()["access_token"])["me"]["username"] == "operator"
+    refreshed = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "refresh_token", "refresh_token": issued.json()["refresh_token"]}, timeout=30)
+    assert refreshed.status_code == 200 and refreshed.json()["access_token"] != issued.json()["access_token"]
+    wrong = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "password", "username": "operator", "password": "not-it"}, timeout=30)
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")

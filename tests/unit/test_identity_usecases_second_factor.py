@@ -5,13 +5,14 @@ import dataclasses
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 
 from services.common import clock, tokens
 from services.common.auth import Viewer
-from services.common.config import IdentitySettings
+from services.common.config import IdentitySettings, settings
 from services.common.errors import NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from services.common.protection import FieldCipher
-from services.identity.storage import INDEXES
+from services.identity.storage import INDEXES, rotate_protected_fields
 from services.identity.usecases import Identity, keys, second_factor, sessions, users
 from tests.support.memory_store import memory_database
 
@@ -83,3 +84,16 @@ def test_only_ones_own_account_enrols_and_confirmation_needs_an_enrolment(ctx, h
         second_factor.enrol_totp(ctx, Viewer(user_id="dev-county", role="county", region="321181"))
     with pytest.raises(RuleViolation):
         second_factor.confirm_totp(ctx, holder, "123456")
+
+
+def test_rotate_keys_re_encrypts_signing_keys_and_second_factor_secrets(ctx, holder):
+    secret = second_factor.enrol_totp(ctx, holder)["secret"]
+    second_factor.confirm_totp(ctx, holder, code_at(pyotp.TOTP(secret)))
+    keys.signing_key(ctx)
+    new_key = Fernet.generate_key().decode()
+    rotated = rotate_protected_fields(ctx.keys.collection.database,
+                                      FieldCipher((new_key, *settings().encryption_keys)))
+    assert rotated == {"signing_keys": 1, "second_factor_secrets": 1}
+    only_new = FieldCipher((new_key,))
+    assert only_new.decrypt(ctx.users.get(holder.user_id)["totp_secret"]) == secret
+    assert "PRIVATE KEY" in only_new.decrypt(ctx.keys.collection.find_one({})["private_key"])
