@@ -2,6 +2,7 @@
 signing keys and the sign-in attempts the rate limits count. Every store query lives here."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from services.common import storage
@@ -139,11 +140,16 @@ def rotate_protected_fields(db, cipher) -> dict:
         rotated_keys += 1
     users = Users(db)
     rotated_secrets = 0
-    for user in users.find({}):
-        secrets = {name: cipher.rotate(user[name]) for name in ("totp_secret", "totp_pending_secret")
-                   if user.get(name)}
+
+    def rotate_secrets(user_id: str) -> int:
+        current = users.require(user_id)
+        secrets = {name: cipher.rotate(current[name]) for name in ("totp_secret", "totp_pending_secret")
+                   if current.get(name)}
         if secrets:
-            storage.retry_commuting(lambda user=user, secrets=secrets: users.update(
-                user["_id"], users.require(user["_id"])["_version"], secrets))
-            rotated_secrets += len(secrets)
+            users.update(user_id, current["_version"], secrets)
+        return len(secrets)
+
+    for user in users.find({}):
+        if user.get("totp_secret") or user.get("totp_pending_secret"):
+            rotated_secrets += storage.retry_commuting(functools.partial(rotate_secrets, user["_id"]))
     return {"signing_keys": rotated_keys, "second_factor_secrets": rotated_secrets}
