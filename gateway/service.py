@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, dashboard, exports, public
+from . import assets, dashboard, exports, public, reports_http
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -72,6 +72,11 @@ class GatewayService(OperationalEndpoints):
         """A dashboard table as CSV or Excel, logged in the registry's access log first (gateway/exports.py)."""
         config = settings()
         return exports.handle(request, self.registry, config.token_secret, config.max_request_bytes)
+
+    @http("GET", "/reports/<string:report_id>.<string:fmt>")
+    def report_download(self, request, report_id, fmt):
+        """A kept report's PDF or workbook, scope-checked and logged by supervision (gateway/reports_http.py)."""
+        return reports_http.handle(request, self.supervision, report_id, fmt, settings().token_secret)
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):

@@ -404,6 +404,9 @@ def cases(ids: dict) -> dict[str, dict]:
             "expectedVersion": ids["session_v"], "doneOn": day, "evidence": "台账已补齐并上传"}},
         "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
+        # reports
+        "generateReport": {"region": county, "kind": "MONTHLY",
+                           "period": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")},
     }
 
 

@@ -16,6 +16,7 @@ from services.common import clock
 from services.common.auth import SYSTEM, Viewer
 from services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.common.rpc import load
+from services.contracts import supervision as vocabulary
 
 from ..domain.periods import Period, period_of
 from ..domain.regions import region_key
@@ -26,7 +27,7 @@ from ..reports.workbook import render_xlsx
 from . import Supervision, alerts, rollups, sessions
 from .access import listing_scope, require_administrator, require_report_reader
 
-KINDS = ("monthly", "yearly")
+KINDS = vocabulary.REPORT_KINDS
 LEVELS = ("city", "county")
 PAGE = 100
 # After an outage the timer still catches up on this many past months (and their years).

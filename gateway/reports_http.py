@@ -1,0 +1,41 @@
+"""Report downloads (`GET /reports/<id>.pdf|.xlsx`, issue 12) with the caller's own token.
+
+The supervision service checks the scope exactly as for the region's figures and writes the download to
+its access log before it hands over the bytes; the gateway only turns its answer into a file response.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+from services.common.errors import Unauthenticated
+
+STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
+                  "SERVICE_UNAVAILABLE": 503}
+
+
+def handle(request, supervision, report_id: str, fmt: str, secret: str):
+    """A werkzeug Response: the file, or a JSON error like GraphQL's (nameko's tuples carry text only)."""
+    from werkzeug.wrappers import Response
+
+    from .auth import viewer_from_authorization
+    from .errors import client_error, log_unexpected
+
+    try:
+        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret)
+        if viewer.is_public:
+            raise Unauthenticated("sign in to download a report")
+        file = supervision.report_file(viewer.to_dict(), report_id, fmt)
+        headers = {"Content-Type": file["media_type"], "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                   "Content-Disposition": f"attachment; filename=\"{file['ascii_filename']}\"; "
+                                          f"filename*=UTF-8''{quote(file['filename'])}"}
+        return Response(base64.b64decode(file["content"]), 200, headers)
+    except Exception as exc:  # noqa: BLE001 - mapped in one place, like GraphQL's errors
+        described = client_error(exc)
+        if not described.expected:
+            log_unexpected(exc, where="report download")
+        body = json.dumps({"errors": [{"message": described.message, "extensions": described.extensions()}]},
+                          ensure_ascii=False)
+        return Response(body, STATUS_OF_CODE.get(described.code, 500),
+                        {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"})
