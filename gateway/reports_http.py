@@ -1,4 +1,5 @@
-"""Report downloads (`GET /reports/<id>.pdf|.xlsx`, issue 12) with the caller's own token.
+"""Report downloads (`GET /reports/<id>.pdf|.xlsx`, and a station's evaluation pack at
+`GET /reports/evaluation/<station id>.pdf`; issue 12) with the caller's own token.
 
 The supervision service checks the scope exactly as for the region's figures and writes the download to
 its access log before it hands over the bytes; the gateway only turns its answer into a file response.
@@ -15,7 +16,15 @@ STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 40
                   "SERVICE_UNAVAILABLE": 503}
 
 
-def handle(request, supervision, report_id: str, fmt: str, secret: str):
+def report(request, supervision, report_id: str, fmt: str, secret: str):
+    return _file(request, secret, lambda viewer: supervision.report_file(viewer, report_id, fmt))
+
+
+def evaluation_pack(request, supervision, station_id: str, secret: str):
+    return _file(request, secret, lambda viewer: supervision.evaluation_pack(viewer, station_id))
+
+
+def _file(request, secret: str, fetch):
     """A werkzeug Response: the file, or a JSON error like GraphQL's (nameko's tuples carry text only)."""
     from werkzeug.wrappers import Response
 
@@ -26,7 +35,7 @@ def handle(request, supervision, report_id: str, fmt: str, secret: str):
         viewer = viewer_from_authorization(request.headers.get("Authorization"), secret)
         if viewer.is_public:
             raise Unauthenticated("sign in to download a report")
-        file = supervision.report_file(viewer.to_dict(), report_id, fmt)
+        file = fetch(viewer.to_dict())
         headers = {"Content-Type": file["media_type"], "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                    "Content-Disposition": f"attachment; filename=\"{file['ascii_filename']}\"; "
                                           f"filename*=UTF-8''{quote(file['filename'])}"}

@@ -76,7 +76,12 @@ class GatewayService(OperationalEndpoints):
     @http("GET", "/reports/<string:report_id>.<string:fmt>")
     def report_download(self, request, report_id, fmt):
         """A kept report's PDF or workbook, scope-checked and logged by supervision (gateway/reports_http.py)."""
-        return reports_http.handle(request, self.supervision, report_id, fmt, settings().token_secret)
+        return reports_http.report(request, self.supervision, report_id, fmt, settings().token_secret)
+
+    @http("GET", "/reports/evaluation/<string:station_id>.pdf")
+    def evaluation_pack_download(self, request, station_id):
+        """A station's evaluation pack for its commissioned evaluators and officials (gateway/reports_http.py)."""
+        return reports_http.evaluation_pack(request, self.supervision, station_id, settings().token_secret)
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):

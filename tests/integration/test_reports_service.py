@@ -129,3 +129,24 @@ def test_through_the_gateway_a_county_generates_lists_and_downloads_its_report_a
         refused = ask(other, GENERATE, {"region": COUNTY, "kind": "MONTHLY", "period": month})
         assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert ask(other, LIST, {"region": None})["data"]["reports"]["totalCount"] == 0
+
+
+def test_a_stations_evaluation_pack_downloads_for_its_county_with_the_registrys_rules_and_not_for_staff(
+        platform, isolated_settings):
+    client, workers, _frozen = platform
+    county = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
+    staff = mint_token(isolated_settings.token_secret, role="station_staff", user_id="worker", station_ids=[STATION])
+    gateway = own_port(isolated_settings)
+    with running(GatewayService, settings=gateway):
+        wait_for_port(gateway.http_port)
+        url = f"http://127.0.0.1:{gateway.http_port}/reports/evaluation/{STATION}.pdf"
+        pack = requests.get(url, headers={"Authorization": f"Bearer {county}"}, timeout=60)
+        refused = requests.get(url, headers={"Authorization": f"Bearer {staff}"}, timeout=60)
+
+    assert pack.status_code == 200, pack.text
+    assert pack.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(pdf_pages(pack.content))
+    assert "云阳街道社工站评估材料" in text and "专业社工配备" in text and "暂无针对本站点或其服务合同的评估" in text
+    assert refused.status_code == 404
+    logged = storage.database("supervision").access_log.find_one({"subject_id": f"evaluation-pack-{STATION}"})
+    assert logged["user_id"] == "official" and logged["station_id"] == STATION
