@@ -16,23 +16,24 @@ STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 40
                   "SERVICE_UNAVAILABLE": 503}
 
 
-def report(request, supervision, report_id: str, fmt: str, secret: str):
-    return _file(request, secret, lambda viewer: supervision.report_file(viewer, report_id, fmt))
+def report(request, supervision, report_id: str, fmt: str, secret: str, jwks=None):
+    return _file(request, secret, jwks, lambda viewer: supervision.report_file(viewer, report_id, fmt))
 
 
-def evaluation_pack(request, supervision, station_id: str, secret: str):
-    return _file(request, secret, lambda viewer: supervision.evaluation_pack(viewer, station_id))
+def evaluation_pack(request, supervision, station_id: str, secret: str, jwks=None):
+    return _file(request, secret, jwks, lambda viewer: supervision.evaluation_pack(viewer, station_id))
 
 
-def _file(request, secret: str, fetch):
-    """A werkzeug Response: the file, or a JSON error like GraphQL's (nameko's tuples carry text only)."""
+def _file(request, secret: str, jwks, fetch):
+    """A werkzeug Response: the file, or a JSON error like GraphQL's (nameko's tuples carry text only).
+    `jwks`: the identity service's keys (identity_http.platform_keys), for the tokens it signs."""
     from werkzeug.wrappers import Response
 
     from .auth import viewer_from_authorization
     from .errors import client_error, log_unexpected
 
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret)
+        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks)
         if viewer.is_public:
             raise Unauthenticated("sign in to download a report")
         file = fetch(viewer.to_dict())

@@ -4,11 +4,12 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.registry.loaders import stations_by_ids
 from gateway.schema.scalars import Date, DateTime
 
 from ...registry.types import Organisation, Station
 from ..enums import EvaluationStatus, EvaluationSubjectKind
-from .common import DateRange, SupportingDocument, _stations
+from .common import DateRange, SupportingDocument
 from .contracts import Contract
 
 
@@ -96,4 +97,4 @@ class Evaluation(graphene.ObjectType):
 
     @staticmethod
     def resolve_stations(evaluation, info):
-        return _stations(info, evaluation["station_ids"])
+        return stations_by_ids(info, evaluation["station_ids"])

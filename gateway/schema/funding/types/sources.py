@@ -4,8 +4,7 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
+from gateway.schema.base import at_most, first_arg
 
 from ...registry.types import Region, Station
 from ..enums import FundingDomain, FundingSourceKind
@@ -40,7 +39,7 @@ class FundingSource(graphene.ObjectType):
 
     @staticmethod
     def resolve_budget_lines(source, info, first=None):
-        return then(loader(info, "funding.lines_for_sources").load(source["id"]), _at_most(first))
+        return then(loader(info, "funding.lines_for_sources").load(source["id"]), at_most(first))
 
 
 class FundingProject(graphene.ObjectType):
