@@ -433,6 +433,9 @@ def cases(ids: dict) -> dict[str, dict]:
         # the second factor is the caller's own: 丹阳's callers have no account here (NOT_FOUND)
         "enrolSecondFactor": {},
         "confirmSecondFactor": {"code": "123456"},
+        # reports
+        "generateReport": {"region": county, "kind": "MONTHLY",
+                           "period": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")},
     }
 
 
