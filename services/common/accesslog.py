@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from nameko.rpc import rpc
 
 from . import clock, storage
 from .auth import ADMIN, CITY, COUNTY, PROVINCE, SUPERVISOR, Viewer
 from .errors import PermissionDenied, ValidationFailed
 from .ids import new_id
+from .rpc import rpc
+from .scope import Scope
+from .storage import scope_filter
 
 READERS = (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE)
 MAX_PAGE = 100
@@ -39,7 +41,7 @@ class AccessLogFilterSchema(Schema):
 
 
 def _cursor(entry: dict) -> str:
-    return f"{clock.iso(entry['at'])}|{entry['_id']}"
+    return f"{clock.timestamp(entry['at'])}|{entry['_id']}"
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, str]:
@@ -71,7 +73,7 @@ class AccessLog:
             f = AccessLogFilterSchema().load(filters or {})
         except ValidationError as exc:
             raise ValidationFailed.from_marshmallow(exc.messages) from None
-        conditions = [viewer.station_filter(region_field="region_code", id_field="station_id")]
+        conditions = [scope_filter(Scope.of(viewer))]
         conditions += [{name: f[name]} for name in ("subject_id", "user_id", "subject_type", "station_id") if f[name]]
         if f["since"]:
             conditions.append({"at": {"$gte": f["since"]}})
@@ -103,7 +105,7 @@ class AccessLog:
     def view(entry: dict) -> dict:
         at = entry["at"]
         return {"id": str(entry.get("_id")), **{k: v for k, v in entry.items() if k != "_id"},
-                "at": at if isinstance(at, str) else clock.iso(at)}
+                "at": at if isinstance(at, str) else clock.timestamp(at)}
 
 
 class AccessLogEndpoints:

@@ -32,6 +32,7 @@ from services.common.errors import ConcurrentModification, Conflict, NotFound
 from services.common.storage import Page, public
 from tests.support import casework_fixtures as fx
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
+from tests.support.rpc_surfaces import CaseworkRpc, methods_of
 
 STATION, OTHER_STATION = fx.STATION, fx.OTHER_STATION  # 丹阳市云阳街道, 京口区正东路街道
 LEAD, WORKER, COLLEAGUE, JINGKOU_WORKER = fx.LEAD, fx.WORKER, fx.COLLEAGUE, "stf_other"
@@ -321,6 +322,9 @@ class MemoryCaseworkRepository:
 
 
 # --- the fake client ---------------------------------------------------------------------------
+_ANSWERS = frozenset(methods_of(CaseworkRpc))
+
+
 class FakeCasework:
     """Behaves like casework's RPC proxy as the gateway uses it: calls are recorded and counted."""
 
@@ -336,7 +340,7 @@ class FakeCasework:
         return Casework(self.repo)
 
     def __getattr__(self, name):
-        if name.startswith("_") or not callable(getattr(Casework, name, None)):
+        if name not in _ANSWERS:  # only what the service declares as RPC (tests/unit/test_rpc_surfaces.py)
             raise AttributeError(name)
         return _Method(self, name)
 
