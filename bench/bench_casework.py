@@ -27,7 +27,6 @@ import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 
 from bench.common import percentile, private_platform, summary_ms  # noqa: E402
-from services.casework import domain  # noqa: E402
 from services.casework.service import CaseworkService  # noqa: E402
 from services.casework.storage import CaseworkRepository  # noqa: E402
 from services.casework.usecases import Casework  # noqa: E402
@@ -57,7 +56,7 @@ def _instrument_publisher():
     def publish(self, envelope):
         PUBLISHED[envelope["id"]] = time.time()
         if envelope["type"] == NEEDS_ASSESSED.name:
-            OCCURRED[envelope["id"]] = domain.parse_at(envelope["occurred_at"]).timestamp()
+            OCCURRED[envelope["id"]] = clock.parse_timestamp(envelope["occurred_at"]).timestamp()
         return original(self, envelope)
 
     outbox.EventPublisher.publish = publish
@@ -177,7 +176,7 @@ def bench_drain(db, backlog: int) -> dict:
 
 # --- (b) needs.assessed latency ---------------------------------------------------------------
 def bench_latency(client, settings, db, count: int, with_volunteers: bool) -> dict:
-    assessed_on = domain.china_today(clock.utcnow()).isoformat()
+    assessed_on = clock.local_date(clock.utcnow()).isoformat()
     for household in db.households.find({}, {"_id": 1, "_version": 1, "township_code": 1}).limit(count):
         client.casework.assess_needs(SYSTEM.to_dict(), household["_id"], {
             "expected_version": household["_version"], "assessed_on": assessed_on,

@@ -6,9 +6,9 @@ Layout:
 - `guards.py`     parse/validate with limits (depth, cost, aliases, introspection), cached;
 - `errors.py`     the one place that turns exceptions into client-visible errors;
 - `context.py`    what resolvers see for one request (viewer, service clients, loaders);
-- `loaders.py`    per-request DataLoaders that batch RPC calls;
+- `loaders.py`    loaders declared by key (`batch_loader`), built per request on demand (`loader`);
 - `execution.py`  the request pipeline tying the above together, without nameko;
-- `schema/`       the GraphQL schema, one module per service it fronts;
+- `schema/`       the GraphQL schema, a package per domain (enums, types, queries, mutations, loaders);
 - `service.py`    the thin nameko service;
 - `sdl.py`        prints the schema (`python -m gateway.sdl > gateway/schema.graphql`).
 """

@@ -8,8 +8,7 @@ from services.common.auth import Viewer
 from services.common.errors import UpstreamUnavailable
 
 from .dataloader import BatchQueue
-from .loaders import CaseworkLoaders, FundingLoaders, RegistryLoaders, VolunteersLoaders
-from .supervision_loaders import SupervisionLoaders
+from .loaders import RequestLoaders
 
 
 class ViewerBoundClient:
@@ -77,22 +76,26 @@ def _client(clients: Mapping[str, Any], service: str) -> Any:
 
 
 class RequestContext:
-    """One per HTTP request. Each service the gateway fronts adds its client and loaders here."""
+    """One per HTTP request: the viewer, a viewer-bound client per service, the request's loaders.
+
+    Nothing here names a service or a loader: a client is made the first time a resolver or a loader
+    asks for it (`service("funding")`), and a loader when its key is first asked for (gateway/loaders.py).
+    """
 
     def __init__(self, viewer: Viewer, clients: Mapping[str, Any]):
         self.viewer = viewer
-        self.registry = ViewerBoundClient(clients["registry"], viewer)
-        self.funding = ViewerBoundClient(_client(clients, "funding"), viewer)
-        self.casework = ViewerBoundClient(_client(clients, "casework"), viewer)
-        self.volunteers = ViewerBoundClient(_client(clients, "volunteers"), viewer)
-        self.supervision = ViewerBoundClient(_client(clients, "supervision"), viewer)
+        self._clients = clients
+        self._bound: dict[str, ViewerBoundClient] = {}
         self.batches = BatchQueue()  # where the loaders wait for the executor to run their batches
         self.forget_reads()
 
+    def service(self, name: str) -> ViewerBoundClient:
+        """The service's RPC client with this viewer bound; one that was not supplied fails every call."""
+        bound = self._bound.get(name)
+        if bound is None:
+            bound = self._bound[name] = ViewerBoundClient(_client(self._clients, name), self.viewer)
+        return bound
+
     def forget_reads(self) -> None:
         """Fresh loaders, so nothing read before a write is served from a loader cache after it."""
-        self.registry_loaders = RegistryLoaders(self.registry, self.batches)
-        self.funding_loaders = FundingLoaders(self.funding, self.batches)
-        self.casework_loaders = CaseworkLoaders(self.casework, self.batches)
-        self.volunteers_loaders = VolunteersLoaders(self.volunteers, self.batches)
-        self.supervision_loaders = SupervisionLoaders(self.supervision, self.batches)
+        self.loaders = RequestLoaders(self.service, self.batches)

@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-OPERATOR = re.compile(r"""["']\$[a-zA-Z]+["']""")
+OPERATOR = re.compile(r"""["']\$(?!ref\b|schema\b|id\b)[a-zA-Z]+["']""")
 PACKAGES = ("services.registry", "services.casework", "services.volunteers", "services.funding",
             "services.supervision", "services.common", "services.contracts", "shegong", "gateway")
 

@@ -1,39 +1,30 @@
-"""The gateway's schema: each service the gateway fronts contributes a module with its query
-and mutation fields (an ObjectType to mix in) and its list sizes for the cost estimate.
+"""The gateway's schema: a package per domain (gateway/schema/<domain>/), each with its enums, types,
+queries, mutations and loaders, as Saleor lays out saleor/graphql/<domain>/.
 
-To add a service: write gateway/schema/<service>.py, add its Query/Mutation classes below, its
-LIST_SIZES to COST_MODEL, and its client and loaders in gateway/context.py. Then regenerate the
-committed SDL: `python -m gateway.sdl > gateway/schema.graphql`.
+A domain contributes query and mutation fields (ObjectTypes mixed in below), the cost declarations
+of its fields, and its loaders, which register by key (gateway/loaders.py): the request context
+lists no domain. A domain imports only the domains it builds on (registry ← casework ← volunteers,
+registry ← funding ← volunteers); a type of a later domain is named by its import path
+(tests/unit/test_gateway_modules.py keeps the modules free of cycles).
+
+To add a domain: write gateway/schema/<domain>/, add its Query/Mutation classes and costs below.
+Then regenerate the committed SDL: `python -m gateway.sdl > gateway/schema.graphql`.
 """
 from __future__ import annotations
 
 import graphene
 
 from ..guards import CostModel
-from . import (
-    accesslog,
-    casework,
-    funding,
-    history,
-    registry,
-    supervision,
-    supervision_alerts,
-    supervision_work,
-    volunteers,
-)
+from . import accesslog, casework, funding, history, registry, supervision, volunteers
 from .accesslog import AccessLogQuery
-from .casework import CaseworkQuery
-from .casework_mutations import CaseworkMutation
-from .funding import FundingQuery
-from .funding_mutations import FundingMutation
+from .casework import CaseworkMutation, CaseworkQuery
+from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
-from .registry import RegistryQuery
-from .registry_mutations import RegistryMutation
-from .supervision import SupervisionQuery
-from .supervision_alerts import AlertsMutation, AlertsQuery
-from .supervision_work import SupervisionWorkMutation, SupervisionWorkQuery
-from .volunteers import VolunteersQuery
-from .volunteers_mutations import VolunteersMutation
+from .registry import RegistryMutation, RegistryQuery
+from .supervision import AlertsMutation, AlertsQuery, SupervisionQuery, SupervisionWorkMutation, SupervisionWorkQuery
+from .volunteers import VolunteersMutation, VolunteersQuery
+
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
@@ -51,11 +42,5 @@ class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, Case
 schema = graphene.Schema(query=Query, mutation=Mutation)
 
 COST_MODEL = CostModel(default_list_size=50,
-                       list_sizes={**registry.LIST_SIZES, **funding.LIST_SIZES, **casework.LIST_SIZES,
-                                               **volunteers.LIST_SIZES, **history.LIST_SIZES,
-                                               **supervision.LIST_SIZES, **supervision_alerts.LIST_SIZES,
-                                               **supervision_work.LIST_SIZES, **accesslog.LIST_SIZES},
-                       leaf_costs={**registry.LEAF_COSTS, **funding.LEAF_COSTS, **casework.LEAF_COSTS,
-                                   **volunteers.LEAF_COSTS, **history.LEAF_COSTS, **supervision.LEAF_COSTS,
-                                   **supervision_alerts.LEAF_COSTS, **supervision_work.LEAF_COSTS,
-                                   **accesslog.LEAF_COSTS})
+                       list_sizes={key: size for domain in DOMAINS for key, size in domain.LIST_SIZES.items()},
+                       leaf_costs={key: cost for domain in DOMAINS for key, cost in domain.LEAF_COSTS.items()})

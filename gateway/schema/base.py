@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import graphene
 
@@ -61,3 +62,19 @@ def at_most(first: int | None):
     if not 1 <= first <= MAX_NESTED:
         raise ValidationFailed.field("first", f"must be between 1 and {MAX_NESTED}")
     return lambda items: None if items is None else items[:first]
+
+
+def first_arg(description: str = "At most this many; all when omitted."):
+    """The `first` argument of a list inside a record."""
+    return graphene.Int(description=description)
+
+
+# What graphene printed as the description of an enum made without one: kept where it was printed so the
+# committed SDL stays byte-identical (a real description replaces it when the SDL may change).
+UNDESCRIBED = "An enumeration."
+
+
+def vocabulary_enum(name: str, values: Iterable[str], description: str | None = None) -> type[graphene.Enum]:
+    """An enum of a vocabulary's values as the services spell them, each named in upper case."""
+    meta = type("Meta", (), {"description": description})
+    return type(name, (graphene.Enum,), {"Meta": meta, **{value.upper(): value for value in values}})

@@ -27,9 +27,21 @@ from services.common.auth import SYSTEM, Viewer
 from services.common.demo_identities import resident_id_number
 from services.common.errors import DomainError
 
-from . import domain
 from .storage import CaseworkRepository
-from .usecases import Casework
+from .usecases import (
+    Casework,
+    archives,
+    audit,
+    campaigns,
+    case_reads,
+    cases,
+    consent,
+    crisis,
+    households,
+    inbound,
+    referrals,
+    visits,
+)
 
 DEMO_CITY = "321100"
 HOUSEHOLDS_PER_STATION = 6
@@ -47,16 +59,16 @@ def copy_registry_staff(casework: Casework, registry_db) -> list[dict]:
     """The stations of the demo city with their current staff, copied into casework's projection."""
     stations = []
     for station in registry_db.stations.find({"city_code": DEMO_CITY}, {"_outbox": 0}).sort("_id", 1):
-        casework.record_station({"station_id": station["_id"], "name": station["name"],
+        inbound.record_station(casework, {"station_id": station["_id"], "name": station["name"],
                                  "township_code": station["township_code"], "county_code": station["county_code"],
                                  "city_code": station["city_code"], "status": station["status"]})
         for member in station.get("staff", []):
-            casework.record_staff_joined({"staff_id": member["staff_id"], "station_id": station["_id"],
+            inbound.record_staff_joined(casework, {"staff_id": member["staff_id"], "station_id": station["_id"],
                                           "region_code": station["region_code"], "name": member["name"],
                                           "role": member["role"], "professional": bool(member.get("qualification")),
                                           "employment_start": member["employment_start"]})
             if member.get("employment_end"):
-                casework.record_staff_left({"staff_id": member["staff_id"], "station_id": station["_id"],
+                inbound.record_staff_left(casework, {"staff_id": member["staff_id"], "station_id": station["_id"],
                                             "employment_end": member["employment_end"]})
         stations.append(station)
     return stations
@@ -205,7 +217,7 @@ def seed_city(casework: Casework, stations: list[dict], rng: random.Random,
             approver = (Viewer(leads[0]["staff_id"], "station_staff", None, (station["_id"],))
                         if leads and leads[0]["staff_id"] != worker["staff_id"] else supervisor)
             try:
-                household = casework.register_household(worker_viewer, {
+                household = households.register_household(casework, worker_viewer, {
                     "station_id": station["_id"], "community_code": community_code, "community_name": community_name,
                     "address": f"{community_name}{rng.randint(1, 12)}组{rng.randint(1, 60)}号",
                     "registered_on": (now - timedelta(days=rng.randint(400, 1100))).date().isoformat(),
@@ -222,7 +234,7 @@ def seed_city(casework: Casework, stations: list[dict], rng: random.Random,
                 assessor = rng.choice(assessors)
                 assessed_on = max(assessed_on, assessor["employment_start"])
                 counts["overdue_archives"] += assessed_on < _years_ago(1)
-                casework.assess_needs(worker_viewer, household["id"], {
+                archives.assess_needs(casework, worker_viewer, household["id"], {
                     "expected_version": household["version"], "assessed_on": assessed_on,
                     "assessor_staff_id": assessor["staff_id"],
                     "needs": [{"domain": d, "need_type": t, "severity": s, "description": text,
@@ -232,14 +244,14 @@ def seed_city(casework: Casework, stations: list[dict], rng: random.Random,
             else:
                 counts["overdue_archives"] += 1
             if rng.random() < 0.7 or kind == "domestic_violence":
-                crisis = kind == "domestic_violence" and crisis_count < 3
-                crisis_count += crisis
-                _seed_case(casework, household, kind, worker_viewer, approver, rng, now, crisis, counts,
-                           overdue_crisis=crisis and crisis_count == 1)
+                in_crisis = kind == "domestic_violence" and crisis_count < 3
+                crisis_count += in_crisis
+                _seed_case(casework, household, kind, worker_viewer, approver, rng, now, in_crisis, counts,
+                           overdue_crisis=in_crisis and crisis_count == 1)
     counts.update(_seed_duplicate(casework, stations, people, rng))
     counts["campaign"] = _seed_campaign(casework, stations, rng, now)
     # what the 5-minute sweep would find: the crisis flagged 30 hours ago without a contact
-    counts["crisis_contact_overdue"] = len(casework.sweep_crisis_contacts(SYSTEM))
+    counts["crisis_contact_overdue"] = len(crisis.sweep_crisis_contacts(casework, SYSTEM))
     return {"seeded": True, "city": DEMO_CITY, **counts}
 
 
@@ -254,8 +266,8 @@ def _record_consent(casework: Casework, viewer: Viewer, household: dict, kind: s
         data = {"person_id": head["person_id"], "legal_basis": "consent",
                 "purposes": ["archive", "casework", "referral_sharing", "volunteer_matching"],
                 "given_by": {"person_id": head["person_id"]}, "given_on": given_on}
-    casework.record_consent(viewer, household["id"], {"expected_version": household["version"], **data})
-    household = casework.get_households(viewer, [household["id"]])[0]
+    consent.record_consent(casework, viewer, household["id"], {"expected_version": household["version"], **data})
+    household = households.get_households(casework, viewer, [household["id"]])[0]
     child = household["members"][-1]
     if child["relationship"] in GUARDED_BY_HEAD:
         # children's needs name the child: archiving them needs the child's own basis (a guardian's consent)
@@ -266,8 +278,8 @@ def _record_consent(casework: Casework, viewer: Viewer, household: dict, kind: s
         else:
             data = {**data, "person_id": child["person_id"],
                     "basis_note": "《未成年人保护法》第九十二条、第九十三条：困境儿童核查、建档与随访"}
-        casework.record_consent(viewer, household["id"], {"expected_version": household["version"], **data})
-        household = casework.get_households(viewer, [household["id"]])[0]
+        consent.record_consent(casework, viewer, household["id"], {"expected_version": household["version"], **data})
+        household = households.get_households(casework, viewer, [household["id"]])[0]
     return household
 
 
@@ -290,7 +302,7 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
     else:
         opened = now - timedelta(days=rng.randint(90, 170))
     with _at(opened):
-        case = casework.open_case(worker, {
+        case = cases.open_case(casework, worker, {
             "household_id": household["id"], "person_id": subject["person_id"], "domain": domain_code,
             "source": "hotline" if crisis else rng.choice(["outreach", "verification", "self_referral",
                                                            "needs_assessment"]),
@@ -308,7 +320,7 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
     if rng.random() < 0.15:  # a little policy-publicity work in the "other" domain too
         other = None
         with _at(opened), contextlib.suppress(DomainError):
-            other = casework.open_case(worker, {
+            other = cases.open_case(casework, worker, {
                 "household_id": household["id"], "domain": "other", "source": "outreach",
                 "summary": "政策宣传与办事指引", "assigned_staff_id": worker.user_id})
         counts["cases"] += other is not None
@@ -322,82 +334,83 @@ def _seed_case(casework: Casework, household: dict, kind: str, worker: Viewer, a
     if case["stage"] in ("in_service", "review") and rng.random() < 0.5:
         # a follow-up that was due and has not happened: shows as overdue
         with _at(now - timedelta(days=15)):
-            case = casework.get_cases(worker, [case["id"]])[0]
+            case = case_reads.get_cases(casework, worker, [case["id"]])[0]
             _visit(casework, worker, case, household, rng, next_visit_on=(now - timedelta(days=5)).date())
             counts["visits"] += 1
 
 
 def _advance(casework, case, stage, household, worker, approver, rng, counts) -> dict:
     if stage == "plan":
-        case = casework.record_case_assessment(worker, case["id"], {
+        case = cases.record_case_assessment(casework, worker, case["id"], {
             "expected_version": case["version"], "summary": "入户评估：家庭支持薄弱，需持续服务",
             "strengths": "本人配合，邻里关系好"})
     if stage == "in_service":
-        case = casework.submit_plan(worker, case["id"], {
+        case = cases.submit_plan(casework, worker, case["id"], {
             "expected_version": case["version"], "goals": ["改善生活照料", "链接社区资源"],
             "interventions": [{"activity_type": "resource_linking", "frequency": "每月一次"},
                               {"activity_type": "psychosocial_support", "frequency": "每两周一次"}],
             "review_on": (clock.today() + timedelta(days=rng.randint(60, 120))).isoformat()})
-        case = casework.decide_plan(approver, case["id"], {"expected_version": case["version"], "decision": "approved",
-                                                           "comment": "同意"})
+        case = cases.decide_plan(casework, approver, case["id"], {"expected_version": case["version"],
+                                                                  "decision": "approved", "comment": "同意"})
     if stage == "review":
         _visit(casework, worker, case, household, rng)
         counts["visits"] += 1
-        case = casework.get_cases(worker, [case["id"]])[0]
+        case = case_reads.get_cases(casework, worker, [case["id"]])[0]
         if rng.random() < 0.5:
             _refer(casework, worker, case, household, rng)
             counts["referrals"] += 1
-            case = casework.get_cases(worker, [case["id"]])[0]
+            case = case_reads.get_cases(casework, worker, [case["id"]])[0]
     if stage == "closed":
-        case = casework.request_closure(worker, case["id"], {"expected_version": case["version"],
+        case = cases.request_closure(casework, worker, case["id"], {"expected_version": case["version"],
                                                              "reason": "goals_achieved", "outcome": "achieved"})
-        return casework.decide_closure(approver, case["id"],
+        return cases.decide_closure(casework, approver, case["id"],
                                        {"expected_version": case["version"], "decision": "approved"})
     note = "服务目标部分达成，继续服务" if case["stage"] == "review" else None
-    return casework.change_stage(worker, case["id"], {"expected_version": case["version"], "to": stage, "note": note})
+    return cases.change_stage(casework, worker, case["id"],
+                              {"expected_version": case["version"], "to": stage, "note": note})
 
 
 def _visit(casework, worker, case, household, rng, phone=False, next_visit_on=None) -> None:
     today = clock.today()
-    casework.log_case_visit(worker, case["id"], {
+    visits.log_case_visit(casework, worker, case["id"], {
         "expected_version": case["version"],
         "visit_type": "phone_call" if phone else rng.choice(["home_visit", "home_visit", "outreach"]),
-        "visited_on": domain.china_today(clock.utcnow()).isoformat(), "duration_minutes": rng.choice([20, 30, 45, 60]),
+        "visited_on": clock.local_date(clock.utcnow()).isoformat(), "duration_minutes": rng.choice([20, 30, 45, 60]),
         "staff_ids": [worker.user_id], "other_participants": ["村（居）委会委员"] if rng.random() < 0.4 else [],
         "notes": "了解近况，情绪稳定" if not phone else "电话联系确认安全，约定当面访谈",
         "next_visit_on": (next_visit_on or today + timedelta(days=rng.randint(20, 40))).isoformat()})
 
 
 def _refer(casework, worker, case, household, rng) -> None:
-    consent = next((c for c in casework.get_households(worker, [household["id"]])[0]["consents"]
+    consent = next((c for c in households.get_households(casework, worker, [household["id"]])[0]["consents"]
                     if "referral_sharing" in c["purposes"]), None)
     agency = {"children": "区妇联儿童之家", "disability": "县残联康复中心", "elderly": "镇养老服务中心",
               "social_assistance": "镇社会救助服务窗口"}.get(case["domain"], "社区服务中心")
     shares = consent is not None and consent["person_id"] == case["person_id"]
-    referral = casework.make_referral(worker, case["id"], {
+    referral = referrals.make_referral(casework, worker, case["id"], {
         "expected_version": case["version"], "target": {"kind": "agency", "name": agency},
         "service_requested": "请协助提供专业服务", "made_on": clock.today().isoformat(),
         "shares_personal_data": shares,
         "sharing_basis": {"kind": "consent", "consent_id": consent["consent_id"]} if shares else None})
     if rng.random() < 0.6:
-        case = casework.get_cases(worker, [case["id"]])[0]
-        casework.answer_referral(worker, case["id"], {"expected_version": case["version"],
+        case = case_reads.get_cases(casework, worker, [case["id"]])[0]
+        referrals.answer_referral(casework, worker, case["id"], {"expected_version": case["version"],
                                                       "referral_id": referral["id"], "status": "accepted",
                                                       "answered_on": clock.today().isoformat()})
 
 
 def _seed_duplicate(casework: Casework, stations: list[dict], people: _People, rng: random.Random) -> dict:
     """An elderly mother recorded again, without her ID number, in her son's household: flagged."""
-    households = casework.list_households(SYSTEM, {"group": "elderly_living_alone", "limit": 1})["items"]
-    if not households:
+    alone = households.list_households(casework, SYSTEM, {"group": "elderly_living_alone", "limit": 1})["items"]
+    if not alone:
         return {"duplicate_flags": 0}
-    mother_household = households[0]
+    mother_household = alone[0]
     mother = mother_household["members"][0]
-    revealed = casework.reveal_person(SYSTEM, mother_household["id"], mother["person_id"],
+    revealed = audit.reveal_person(casework, SYSTEM, mother_household["id"], mother["person_id"],
                                       "演示数据：构造疑似重复登记")
     station = next(s for s in stations if s["_id"] == mother_household["station_id"])
     son = people.person(station["county_code"], 45, False, mother["name"][0])
-    casework.register_household(SYSTEM, {
+    households.register_household(casework, SYSTEM, {
         "station_id": station["_id"], "community_code": mother_household["community_code"],
         "community_name": mother_household["community_name"], "address": f"{mother_household['community_name']}3组8号",
         "members": [_member(son, "head"),
@@ -410,20 +423,20 @@ def _seed_campaign(casework: Casework, stations: list[dict], rng: random.Random,
     """丹阳市 checks every extreme-poverty elderly person; about half have been visited so far."""
     county = "321181"
     starts = (now - timedelta(days=30)).date()
-    campaign = casework.create_campaign(SYSTEM, {
+    campaign = campaigns.create_campaign(casework, SYSTEM, {
         "name": "丹阳市特困老年人全面核查", "region_code": county,
         "criteria": {"tags_any": ["extreme_poverty"], "age_min": 60},
         "starts_on": starts.isoformat(), "ends_on": (starts + timedelta(days=90)).isoformat()})
-    progress = casework.campaign_progress(SYSTEM, campaign["id"], {"limit": 500})
+    progress = campaigns.campaign_progress(casework, SYSTEM, campaign["id"], {"limit": 500})
     staff_by_station = {s["_id"]: [m["staff_id"] for m in s.get("staff", []) if not m.get("employment_end")]
                         for s in stations}
     for item in progress["items"][::2]:
-        household = casework.get_households(SYSTEM, [item["household_id"]])[0]
+        household = households.get_households(casework, SYSTEM, [item["household_id"]])[0]
         staff = staff_by_station.get(item["station_id"])
         if not staff:
             continue
-        casework.log_household_visit(SYSTEM, item["household_id"], {
+        visits.log_household_visit(casework, SYSTEM, item["household_id"], {
             "expected_version": household["version"], "campaign_id": campaign["id"], "visit_type": "home_visit",
-            "visited_on": domain.china_today(now - timedelta(days=rng.randint(1, 25))).isoformat(),
+            "visited_on": clock.local_date(now - timedelta(days=rng.randint(1, 25))).isoformat(),
             "duration_minutes": 40, "staff_ids": [rng.choice(staff)], "notes": "核查在册信息，生活状况稳定"})
     return campaign["id"]

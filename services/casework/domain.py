@@ -53,33 +53,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from stdnum.cn import ric
 
+from services.common import clock
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
 from services.contracts import vocabulary as catalogue
 from services.contracts.vocabulary import STAGES
 
-CHINA = timezone(timedelta(hours=8))
 CRISIS_FIRST_CONTACT = timedelta(hours=24)
 MAX_DUPLICATE_MATCHES = 5
 
 
 # --- time -------------------------------------------------------------------------------
-def china_today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
-
-
-def iso_at(moment: datetime) -> str:
-    """Fixed-width UTC timestamps, so that comparing the strings compares the moments."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def one_year_after(day: date) -> date:
     try:
         return day.replace(year=day.year + 1)
@@ -90,19 +77,6 @@ def one_year_after(day: date) -> date:
 def age_on(birth_date: str | date, on: date) -> int:
     born = date.fromisoformat(birth_date) if isinstance(birth_date, str) else birth_date
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def jsonable(value):
-    """Dates become ISO strings: the store keeps them as text so comparisons stay exact."""
-    if isinstance(value, datetime):
-        return iso_at(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 # --- people -------------------------------------------------------------------------------
@@ -185,7 +159,7 @@ def station_updated(existing: dict | None, payload: dict, at: str) -> dict:
 
 def _status_is_newer(existing: dict | None, at: str | None) -> bool:
     return not existing or not existing.get("status_at") or (
-        at is not None and parse_at(at) >= parse_at(existing["status_at"]))
+        at is not None and clock.parse_timestamp(at) >= clock.parse_timestamp(existing["status_at"]))
 
 
 def require_station_open(station: dict) -> None:
@@ -353,7 +327,7 @@ def new_archive_version(household: dict, data: dict, assessment_id: str, need_id
                       "needed_by": need.get("needed_by")})
     level, score = risk_level(needs, household["members"])
     kind = "initial" if current is None else ("amendment" if amends else "reassessment")
-    return jsonable({
+    return clock.jsonable({
         "assessment_id": assessment_id,
         "version": (current["version"] + 1) if current else 1,
         "kind": kind,
@@ -418,7 +392,7 @@ def new_consent(household: dict, data: dict, consent_id: str, recorded_by: dict,
             raise ValidationFailed.field("given_by", f"{data['legal_basis']} does not rest on anyone's consent")
         if not data.get("basis_note"):
             raise ValidationFailed.field("basis_note", "name the duty or the emergency (law, article, situation)")
-    return jsonable({
+    return clock.jsonable({
         "consent_id": consent_id, "person_id": subject["person_id"], "legal_basis": data["legal_basis"],
         "purposes": sorted(set(data["purposes"])), "given_by": giver, "given_on": given_on,
         "basis_note": data.get("basis_note"), "recorded_by": recorded_by, "withdrawn_on": None,
@@ -514,7 +488,7 @@ class Actor:
     role: str
 
     def record(self, at: datetime) -> dict:
-        return {"by": self.user_id, "role": self.role, "at": iso_at(at)}
+        return {"by": self.user_id, "role": self.role, "at": clock.timestamp(at)}
 
 
 def open_key(household_id: str, person_id: str | None, case_domain: str) -> str:
@@ -540,7 +514,7 @@ def new_case(data: dict, household: dict, case_id: str, actor: Actor, at: dateti
         "station_id": household["station_id"], "region_code": household["region_code"],
         "township_code": household["township_code"], "community_code": household["community_code"],
         "domain": data["domain"], "source": data["source"], "summary": data["summary"],
-        "opened_on": data["opened_on"].isoformat(), "opened_at": iso_at(at), "stage": "intake",
+        "opened_on": data["opened_on"].isoformat(), "opened_at": clock.timestamp(at), "stage": "intake",
         "assigned_staff_id": data["assigned_staff_id"],
         "open_key": open_key(household["_id"], person_id, data["domain"]),
         "transitions": [{"from": None, "to": "intake", **actor.record(at), "note": "opened"}],
@@ -626,7 +600,7 @@ def submit_plan(case: dict, data: dict, plan_id: str, actor: Actor, at: datetime
     if data["review_on"] <= today:
         raise ValidationFailed.field("review_on", "the plan's review date is after today")
     plans = [{**p, "status": "withdrawn"} if p["status"] == "submitted" else p for p in case["plans"]]
-    plan = jsonable({"plan_id": plan_id, "version": len(case["plans"]) + 1, "goals": data["goals"],
+    plan = clock.jsonable({"plan_id": plan_id, "version": len(case["plans"]) + 1, "goals": data["goals"],
                      "interventions": data["interventions"], "review_on": data["review_on"],
                      "status": "submitted", "submitted_by": actor.user_id, "submitted_at": at, "decision": None})
     return {"plans": [*plans, plan]}
@@ -661,7 +635,8 @@ def request_closure(case: dict, data: dict, actor: Actor, at: datetime) -> dict:
     if pending_closure(case):
         raise Conflict("a closure request is already waiting for approval", {"closure": ["pending"]})
     request = {"reason": data["reason"], "outcome": data["outcome"], "note": data.get("note"),
-               "status": "pending", "requested_by": actor.user_id, "requested_at": iso_at(at), "decision": None}
+               "status": "pending", "requested_by": actor.user_id, "requested_at": clock.timestamp(at),
+               "decision": None}
     return {"closure_requests": [*case["closure_requests"], request]}
 
 
@@ -687,9 +662,9 @@ def decide_closure(case: dict, decision: str, comment: str | None, actor: Actor,
                            "approved_by": actor.user_id},
                "open_key": case["_id"], "follow_up_due_on": ""}
     if case.get("crisis_state") in ACTIVE_CRISIS:
-        if case["crisis_state"] == "awaiting_contact" and at > parse_at(case["crisis"]["contact_due_at"]):
+        if case["crisis_state"] == "awaiting_contact" and at > clock.parse_timestamp(case["crisis"]["contact_due_at"]):
             changes.update(breach_recorded(case, at))  # closed without the contact: the breach stays a fact
-        changes["crisis"] = {**case["crisis"], "resolved_at": iso_at(at), "resolution": "case closed"}
+        changes["crisis"] = {**case["crisis"], "resolved_at": clock.timestamp(at), "resolution": "case closed"}
         changes["crisis_state"] = "resolved"
         changes["crisis_contact_due_at"] = ""
     changes["queue_rank"] = 2
@@ -742,18 +717,18 @@ def follow_up_due_on(case: dict) -> str:
 
 def case_overdue(case: dict, now: datetime) -> bool:
     return crisis_contact_overdue(case, now) or case.get("crisis_state") == "overdue" or (
-        bool(case.get("follow_up_due_on")) and case["follow_up_due_on"] < china_today(now).isoformat())
+        bool(case.get("follow_up_due_on")) and case["follow_up_due_on"] < clock.local_date(now).isoformat())
 
 
 # --- visits and services ------------------------------------------------------------------------
 def check_visit(data: dict, now: datetime) -> None:
-    today = china_today(now)
+    today = clock.local_date(now)
     if data["visited_on"] > today:
         raise ValidationFailed.field("visited_on", "a visit cannot be dated in the future")
     if data.get("visited_at"):
         if data["visited_at"] > now + timedelta(minutes=5):
             raise ValidationFailed.field("visited_at", "a visit cannot be timed in the future")
-        if china_today(data["visited_at"]) != data["visited_on"]:
+        if clock.local_date(data["visited_at"]) != data["visited_on"]:
             raise ValidationFailed.field("visited_at", "falls on another day than visited_on (China time)")
     if data.get("next_visit_on") and data["next_visit_on"] <= data["visited_on"]:
         raise ValidationFailed.field("next_visit_on", "after the visit date")
@@ -767,8 +742,8 @@ def add_case_visit(case: dict, visit: dict, now: datetime) -> dict:
     changes = {"visits": visits, "last_contact_at": max(case.get("last_contact_at") or "", visit["contact_at"])}
     if case.get("crisis_state") in ("awaiting_contact", "overdue"):
         contact_at = visit["contact_at"]
-        crisis = {**case["crisis"], "first_contact_at": contact_at,
-                  "first_contact_late": parse_at(contact_at) > parse_at(case["crisis"]["contact_due_at"])}
+        late = clock.parse_timestamp(contact_at) > clock.parse_timestamp(case["crisis"]["contact_due_at"])
+        crisis = {**case["crisis"], "first_contact_at": contact_at, "first_contact_late": late}
         changes.update({"crisis": crisis, "crisis_state": "contacted", "crisis_contact_due_at": "",
                         **breach_settled(case, contact_at, now)})
     updated = {**case, **changes}
@@ -810,24 +785,25 @@ def flag_crisis(case: dict, protected_notes: str | None, actor: Actor, now: date
         raise Conflict("the case is already flagged as a crisis", {"crisis": [case["crisis_state"]]})
     history = [*case["crisis_history"], case["crisis"]] if case.get("crisis") else case["crisis_history"]
     due = now + CRISIS_FIRST_CONTACT
-    crisis = {"episode": len(history) + 1, "flagged_at": iso_at(now), "flagged_by": actor.user_id,
-              "contact_due_at": iso_at(due), "first_contact_at": None, "first_contact_late": None,
+    crisis = {"episode": len(history) + 1, "flagged_at": clock.timestamp(now), "flagged_by": actor.user_id,
+              "contact_due_at": clock.timestamp(due), "first_contact_at": None, "first_contact_late": None,
               "overdue_at": None, "resolved_at": None, "resolution": None, "notes_encrypted": protected_notes}
     updated = {**case, "crisis": crisis, "crisis_state": "awaiting_contact"}
     return {"crisis": crisis, "crisis_history": history, "crisis_state": "awaiting_contact",
-            "crisis_contact_due_at": iso_at(due), "queue_rank": queue_rank(updated)}
+            "crisis_contact_due_at": clock.timestamp(due), "queue_rank": queue_rank(updated)}
 
 
 def crisis_contact_overdue(case: dict, now: datetime) -> bool:
     """True when a crisis awaits its first contact past the 24-hour deadline and the breach has not
     been recorded yet (so the sweep reports each breach once)."""
-    return case.get("crisis_state") == "awaiting_contact" and now > parse_at(case["crisis"]["contact_due_at"])
+    return (case.get("crisis_state") == "awaiting_contact"
+            and now > clock.parse_timestamp(case["crisis"]["contact_due_at"]))
 
 
 def mark_contact_overdue(case: dict, now: datetime) -> dict:
     if not crisis_contact_overdue(case, now):
         raise Conflict("the crisis is not overdue", {"crisis": [case.get("crisis_state", "none")]})
-    return {"crisis": {**case["crisis"], "overdue_at": iso_at(now)}, "crisis_state": "overdue",
+    return {"crisis": {**case["crisis"], "overdue_at": clock.timestamp(now)}, "crisis_state": "overdue",
             **breach_recorded(case, now)}
 
 
@@ -842,7 +818,7 @@ def breach_recorded(case: dict, now: datetime) -> dict:
     if any(b["episode"] == crisis["episode"] for b in breaches):
         return {}
     breaches.append({"episode": crisis["episode"], "flagged_at": crisis["flagged_at"],
-                     "contact_due_at": crisis["contact_due_at"], "recorded_at": iso_at(now),
+                     "contact_due_at": crisis["contact_due_at"], "recorded_at": clock.timestamp(now),
                      "first_contact_at": None, "delay_minutes": None, "contact_in_time": False})
     return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
 
@@ -852,12 +828,12 @@ def breach_settled(case: dict, contact_at: str, now: datetime) -> dict:
     if the sweep had not yet) gains the contact time and the delay; it stays counted unless the
     contact itself was in time."""
     crisis = case["crisis"]
-    due = parse_at(crisis["contact_due_at"])
+    due = clock.parse_timestamp(crisis["contact_due_at"])
     if now <= due:
         return {}
     recorded = breach_recorded(case, now)
     breaches = recorded.get("crisis_breaches") or list(case.get("crisis_breaches") or [])
-    delay = (parse_at(contact_at) - due).total_seconds() / 60
+    delay = (clock.parse_timestamp(contact_at) - due).total_seconds() / 60
     breaches = [{**b, "first_contact_at": contact_at, "delay_minutes": max(0, math.ceil(delay)),
                  "contact_in_time": delay <= 0} if b["episode"] == crisis["episode"] else b for b in breaches]
     return {"crisis_breaches": breaches, "crisis_breach_count": counted_breaches(breaches)}
@@ -874,7 +850,7 @@ def resolve_crisis(case: dict, note: str, actor: Actor, now: datetime) -> dict:
         raise Conflict("the case has no active crisis", {"crisis": [case.get("crisis_state", "none")]})
     if case["crisis_state"] != "contacted":
         raise RuleViolation("a crisis is resolved after the first contact", {"crisis": [case["crisis_state"]]})
-    crisis = {**case["crisis"], "resolved_at": iso_at(now), "resolution": note, "resolved_by": actor.user_id}
+    crisis = {**case["crisis"], "resolved_at": clock.timestamp(now), "resolution": note, "resolved_by": actor.user_id}
     updated = {**case, "crisis": crisis, "crisis_state": "resolved"}
     return {"crisis": crisis, "crisis_state": "resolved", "queue_rank": queue_rank(updated)}
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 from services.common.errors import ConcurrentModification
 from services.common.protection import FieldCipher
 
-from .storage import IDENTITY_INDEX, MATCH_KEYS, CaseworkRepository
+from .storage import CaseworkRepository
+from .usecases.people import match_key_entries, person_match_keys
 
 _MEMBER_TOKENS = ("id_number_encrypted", "phone_encrypted", "disability_encrypted", "health_encrypted")
 
 
 def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
-    from .usecases import Casework
-
     cipher = cipher or FieldCipher()
     repo = CaseworkRepository(db)
-    casework = Casework(repo, cipher)
     people = notes = 0
-    for household in repo.households.find({}):
+    for household in repo.households.every():
         def rotate_member(member):
             rotated = {k: cipher.rotate(v) if k in _MEMBER_TOKENS and v else v for k, v in member.items()}
             if member.get("id_number_encrypted"):
@@ -42,13 +40,12 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
         _save(repo.households, household, changes)
         for member in members:
             repo.remove_match_keys(member["person_id"])
-            repo.add_match_keys(casework.match_key_entries(member["person_id"], household["_id"],
-                                                            household["station_id"],
-                                                            casework.person_match_keys(member)))
+            repo.add_match_keys(match_key_entries(member["person_id"], household["_id"], household["station_id"],
+                                                  person_match_keys(cipher, member)))
             if member.get("id_index"):
                 repo.move_identity(member["id_index"], member["person_id"], household["_id"])
         people += len(members)
-    for case in repo.cases.find({}):
+    for case in repo.cases.every():
         crisis = case.get("crisis")
         if not crisis and not case.get("crisis_history"):
             continue  # only crisis cases hold encrypted notes
@@ -61,14 +58,10 @@ def rotate_keys(db, cipher: FieldCipher | None = None) -> dict:
         _save(repo.cases, case, changes)
         notes += 1
     # Claims and match keys under the old key's indexes no longer match anything: drop them.
-    live_claims = {m["id_index"] for h in repo.households.find({}) for m in h["members"] if m.get("id_index")}
-    stale = [d["_id"] for d in db[IDENTITY_INDEX].find({}, {"_id": 1}) if d["_id"] not in live_claims]
-    db[IDENTITY_INDEX].delete_many({"_id": {"$in": stale}})
-    live_people = {m["person_id"] for h in repo.households.find({}) for m in h["members"]}
-    orphans = [d["_id"] for d in db[MATCH_KEYS].find({}, {"_id": 1, "person_id": 1})
-               if d["person_id"] not in live_people]
-    db[MATCH_KEYS].delete_many({"_id": {"$in": orphans}})
-    return {"people_rotated": people, "crisis_cases_rotated": notes, "stale_claims_removed": len(stale)}
+    households = repo.households.every()
+    stale = repo.drop_claims_except({m["id_index"] for h in households for m in h["members"] if m.get("id_index")})
+    repo.drop_match_keys_except({m["person_id"] for h in households for m in h["members"]})
+    return {"people_rotated": people, "crisis_cases_rotated": notes, "stale_claims_removed": stale}
 
 
 def _rotate_notes(cipher: FieldCipher, entry: dict, field: str = "notes_encrypted") -> dict:

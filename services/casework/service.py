@@ -98,7 +98,7 @@ Access log
   → {items: [{id, at, user_id, role, action, subject_type, subject_id, household_id, station_id, fields,
   reason}], next_cursor} (supervisors, county/city/province staff, administrators; in their scope)
 
-Events published (services/casework/events.py; ids and codes only, never personal data):
+Events published (services/contracts/casework.py; ids and codes only, never personal data):
 household.registered, needs.assessed, person.merged, consent.withdrawn, case.opened, case.stage_changed,
 case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue.
 Consumed: the registry's station.registered, station.updated (a closed station takes no new households:
@@ -115,19 +115,33 @@ from nameko.timer import timer
 
 from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
-from services.common.auth import SYSTEM, Viewer
-from services.common.consumers import Inbox, event_handler
+from services.common.auth import SYSTEM
+from services.common.consumers import Inbox
+from services.common.entrypoints import event_handler, use_case_rpc
 from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
-from services.common.rpc import rpc
 from services.contracts.registry import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.contracts.volunteers import SERVICE_DELIVERED
 
 from .storage import INDEXES, OUTBOX_COLLECTIONS, CaseworkRepository
-from .usecases import Casework
+from .usecases import (
+    Casework,
+    archives,
+    audit,
+    campaigns,
+    case_reads,
+    cases,
+    consent,
+    crisis,
+    duplicates,
+    households,
+    inbound,
+    referrals,
+    visits,
+)
 
 SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
@@ -141,244 +155,92 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     relay = OutboxRelay(SERVICE, OUTBOX_COLLECTIONS)
 
     @property
-    def casework(self) -> Casework:
+    def use_cases(self) -> Casework:
         return Casework(CaseworkRepository(self.db))
 
     # households and people
-    @rpc
-    def register_household(self, viewer, data):
-        return self.casework.register_household(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def import_households(self, viewer, rows):
-        return self.casework.import_households(Viewer.from_dict(viewer), rows)
-
-    @rpc
-    def update_household(self, viewer, household_id, data):
-        return self.casework.update_household(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def add_member(self, viewer, household_id, data):
-        return self.casework.add_member(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def update_member(self, viewer, household_id, person_id, data):
-        return self.casework.update_member(Viewer.from_dict(viewer), household_id, person_id, data)
-
-    @rpc
-    def remove_member(self, viewer, household_id, person_id, data):
-        return self.casework.remove_member(Viewer.from_dict(viewer), household_id, person_id, data)
-
-    @rpc
-    def record_consent(self, viewer, household_id, data):
-        return self.casework.record_consent(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def withdraw_consent(self, viewer, household_id, data):
-        return self.casework.withdraw_consent(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def merge_persons(self, viewer, data):
-        return self.casework.merge_persons(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def dismiss_duplicate_flag(self, viewer, household_id, data):
-        return self.casework.dismiss_duplicate_flag(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def list_duplicate_flags(self, viewer, filters=None):
-        return self.casework.list_duplicate_flags(Viewer.from_dict(viewer), filters)
-
-    @rpc(sensitive_arguments=("reason",))
-    def reveal_person(self, viewer, household_id, person_id, reason):
-        return self.casework.reveal_person(Viewer.from_dict(viewer), household_id, person_id, reason)
-
-    @rpc
-    def get_households(self, viewer, ids):
-        return self.casework.get_households(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def list_households(self, viewer, filters=None):
-        return self.casework.list_households(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_persons(self, viewer, person_ids):
-        return self.casework.get_persons(Viewer.from_dict(viewer), person_ids)
-
-    @rpc
-    def persons_for_households(self, viewer, household_ids):
-        return self.casework.persons_for_households(Viewer.from_dict(viewer), household_ids)
+    register_household = use_case_rpc(households.register_household)
+    import_households = use_case_rpc(households.import_households)
+    update_household = use_case_rpc(households.update_household)
+    add_member = use_case_rpc(households.add_member)
+    update_member = use_case_rpc(households.update_member)
+    remove_member = use_case_rpc(households.remove_member)
+    get_households = use_case_rpc(households.get_households)
+    list_households = use_case_rpc(households.list_households)
+    get_persons = use_case_rpc(households.get_persons)
+    persons_for_households = use_case_rpc(households.persons_for_households)
+    record_consent = use_case_rpc(consent.record_consent)
+    withdraw_consent = use_case_rpc(consent.withdraw_consent)
+    merge_persons = use_case_rpc(duplicates.merge_persons)
+    dismiss_duplicate_flag = use_case_rpc(duplicates.dismiss_duplicate_flag)
+    list_duplicate_flags = use_case_rpc(duplicates.list_duplicate_flags)
 
     # needs archives
-    @rpc
-    def assess_needs(self, viewer, household_id, data):
-        return self.casework.assess_needs(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def archives_for_households(self, viewer, household_ids, as_of=None):
-        return self.casework.archives_for_households(Viewer.from_dict(viewer), household_ids, as_of)
-
-    @rpc
-    def archive_history(self, viewer, household_ids):
-        return self.casework.archive_history(Viewer.from_dict(viewer), household_ids)
-
-    @rpc
-    def archive_overdue_summary(self, viewer, filters=None):
-        return self.casework.archive_overdue_summary(Viewer.from_dict(viewer), filters)
+    assess_needs = use_case_rpc(archives.assess_needs)
+    archives_for_households = use_case_rpc(archives.archives_for_households)
+    archive_history = use_case_rpc(archives.archive_history)
+    archive_overdue_summary = use_case_rpc(archives.archive_overdue_summary)
 
     # cases
-    @rpc
-    def open_case(self, viewer, data):
-        return self.casework.open_case(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def change_stage(self, viewer, case_id, data):
-        return self.casework.change_stage(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def record_case_assessment(self, viewer, case_id, data):
-        return self.casework.record_case_assessment(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def submit_plan(self, viewer, case_id, data):
-        return self.casework.submit_plan(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def decide_plan(self, viewer, case_id, data):
-        return self.casework.decide_plan(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def request_closure(self, viewer, case_id, data):
-        return self.casework.request_closure(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def decide_closure(self, viewer, case_id, data):
-        return self.casework.decide_closure(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def reopen_case(self, viewer, case_id, data):
-        return self.casework.reopen_case(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def reassign_case(self, viewer, case_id, data):
-        return self.casework.reassign_case(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def log_case_visit(self, viewer, case_id, data):
-        return self.casework.log_case_visit(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def log_household_visit(self, viewer, household_id, data):
-        return self.casework.log_household_visit(Viewer.from_dict(viewer), household_id, data)
-
-    @rpc
-    def record_service(self, viewer, case_id, data):
-        return self.casework.record_service(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def flag_crisis(self, viewer, case_id, data):
-        return self.casework.flag_crisis(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def resolve_crisis(self, viewer, case_id, data):
-        return self.casework.resolve_crisis(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def make_referral(self, viewer, case_id, data):
-        return self.casework.make_referral(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc
-    def answer_referral(self, viewer, case_id, data):
-        return self.casework.answer_referral(Viewer.from_dict(viewer), case_id, data)
-
-    @rpc(sensitive_arguments=("reason",))
-    def reveal_case_notes(self, viewer, case_id, reason):
-        return self.casework.reveal_case_notes(Viewer.from_dict(viewer), case_id, reason)
-
-    @rpc
-    def get_cases(self, viewer, ids):
-        return self.casework.get_cases(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def list_cases(self, viewer, filters=None):
-        return self.casework.list_cases(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def cases_for_households(self, viewer, household_ids):
-        return self.casework.cases_for_households(Viewer.from_dict(viewer), household_ids)
-
-    @rpc
-    def visits_for_cases(self, viewer, case_ids):
-        return self.casework.visits_for_cases(Viewer.from_dict(viewer), case_ids)
-
-    @rpc
-    def services_for_cases(self, viewer, case_ids):
-        return self.casework.services_for_cases(Viewer.from_dict(viewer), case_ids)
-
-    @rpc
-    def referrals_for_cases(self, viewer, case_ids):
-        return self.casework.referrals_for_cases(Viewer.from_dict(viewer), case_ids)
-
-    @rpc
-    def visits_for_households(self, viewer, household_ids):
-        return self.casework.visits_for_households(Viewer.from_dict(viewer), household_ids)
-
-    @rpc
-    def case_summary(self, viewer, filters=None):
-        return self.casework.case_summary(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def caseloads_for_stations(self, viewer, station_ids):
-        return self.casework.caseloads_for_stations(Viewer.from_dict(viewer), station_ids)
+    open_case = use_case_rpc(cases.open_case)
+    change_stage = use_case_rpc(cases.change_stage)
+    record_case_assessment = use_case_rpc(cases.record_case_assessment)
+    submit_plan = use_case_rpc(cases.submit_plan)
+    decide_plan = use_case_rpc(cases.decide_plan)
+    request_closure = use_case_rpc(cases.request_closure)
+    decide_closure = use_case_rpc(cases.decide_closure)
+    reopen_case = use_case_rpc(cases.reopen_case)
+    reassign_case = use_case_rpc(cases.reassign_case)
+    log_case_visit = use_case_rpc(visits.log_case_visit)
+    log_household_visit = use_case_rpc(visits.log_household_visit)
+    record_service = use_case_rpc(visits.record_service)
+    flag_crisis = use_case_rpc(crisis.flag_crisis)
+    resolve_crisis = use_case_rpc(crisis.resolve_crisis)
+    make_referral = use_case_rpc(referrals.make_referral)
+    answer_referral = use_case_rpc(referrals.answer_referral)
+    get_cases = use_case_rpc(case_reads.get_cases)
+    list_cases = use_case_rpc(case_reads.list_cases)
+    cases_for_households = use_case_rpc(case_reads.cases_for_households)
+    visits_for_cases = use_case_rpc(visits.visits_for_cases)
+    services_for_cases = use_case_rpc(visits.services_for_cases)
+    referrals_for_cases = use_case_rpc(referrals.referrals_for_cases)
+    visits_for_households = use_case_rpc(visits.visits_for_households)
+    case_summary = use_case_rpc(case_reads.case_summary)
+    caseloads_for_stations = use_case_rpc(case_reads.caseloads_for_stations)
 
     # comprehensive verification
-    @rpc
-    def create_campaign(self, viewer, data):
-        return self.casework.create_campaign(Viewer.from_dict(viewer), data)
+    create_campaign = use_case_rpc(campaigns.create_campaign)
+    get_campaigns = use_case_rpc(campaigns.get_campaigns)
+    list_campaigns = use_case_rpc(campaigns.list_campaigns)
+    campaign_progress = use_case_rpc(campaigns.campaign_progress)
 
-    @rpc
-    def get_campaigns(self, viewer, ids):
-        return self.casework.get_campaigns(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def list_campaigns(self, viewer, filters=None):
-        return self.casework.list_campaigns(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def campaign_progress(self, viewer, campaign_id, filters=None):
-        return self.casework.campaign_progress(Viewer.from_dict(viewer), campaign_id, filters)
-
-    # access log
-    @rpc
-    def access_log(self, viewer, filters=None):
-        return self.casework.access_log(Viewer.from_dict(viewer), filters)
+    # unmasked reads, and their log
+    reveal_person = use_case_rpc(audit.reveal_person, sensitive_arguments=("reason",))
+    reveal_case_notes = use_case_rpc(audit.reveal_case_notes, sensitive_arguments=("reason",))
+    access_log = use_case_rpc(audit.access_log)
 
     # what other services tell us
     @event_handler(STATION_REGISTERED)
     def on_station_registered(self, event):
-        Inbox(self.db, "casework.on_station_registered").process_once(
-            event.id, lambda: self.casework.record_station(event.payload, event.occurred_at))
+        inbound.record_station(self.use_cases, event.payload, event.occurred_at)
 
     @event_handler(STATION_UPDATED)
     def on_station_updated(self, event):
-        Inbox(self.db, "casework.on_station_updated").process_once(
-            event.id, lambda: self.casework.record_station_updated(event.payload, event.occurred_at))
+        inbound.record_station_updated(self.use_cases, event.payload, event.occurred_at)
 
     @event_handler(STAFF_JOINED)
     def on_staff_joined(self, event):
-        Inbox(self.db, "casework.on_staff_joined").process_once(
-            event.id, lambda: self.casework.record_staff_joined(event.payload))
+        inbound.record_staff_joined(self.use_cases, event.payload)
 
     @event_handler(STAFF_LEFT)
     def on_staff_left(self, event):
-        Inbox(self.db, "casework.on_staff_left").process_once(
-            event.id, lambda: self.casework.record_staff_left(event.payload))
+        inbound.record_staff_left(self.use_cases, event.payload)
 
-    @event_handler(SERVICE_DELIVERED)
+    # one write of one aggregate (the case or the household), and a rerun finds its task id recorded
+    @event_handler(SERVICE_DELIVERED, single_write=True)
     def on_service_delivered(self, event):
-        Inbox(self.db, "casework.on_service_delivered").process_once(
-            event.id, lambda: self.casework.record_service_delivered(event.payload, event.id))
+        inbound.record_service_delivered(self.use_cases, event.payload, event.id)
 
     @timer(interval=CRISIS_SWEEP_SECONDS)
     def sweep_crisis_contacts(self):
-        self.casework.sweep_crisis_contacts(SYSTEM)
+        crisis.sweep_crisis_contacts(self.use_cases, SYSTEM)

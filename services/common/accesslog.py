@@ -22,7 +22,6 @@ from .errors import PermissionDenied, ValidationFailed
 from .ids import new_id
 from .rpc import rpc
 from .scope import Scope
-from .storage import scope_filter
 
 READERS = (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE)
 MAX_PAGE = 100
@@ -73,7 +72,7 @@ class AccessLog:
             f = AccessLogFilterSchema().load(filters or {})
         except ValidationError as exc:
             raise ValidationFailed.from_marshmallow(exc.messages) from None
-        conditions = [scope_filter(Scope.of(viewer))]
+        conditions = [storage.scope_filter(Scope.of(viewer))]
         conditions += [{name: f[name]} for name in ("subject_id", "user_id", "subject_type", "station_id") if f[name]]
         if f["since"]:
             conditions.append({"at": {"$gte": f["since"]}})

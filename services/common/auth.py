@@ -94,14 +94,6 @@ class Viewer:
             return station_id in self.station_ids
         return self.sees_region(region_code)
 
-    def station_filter(self, region_field: str = "region_code", id_field: str = "_id",
-                       within: str | None = None) -> dict:
-        """Deprecated: repositories take a `Scope` (services/common/scope.py) and translate it with
-        `storage.scope_filter`; this stays only until the last caller has moved."""
-        from .scope import Scope
-        from .storage import scope_filter
-        return scope_filter(Scope.of(self, within), region_field=region_field, station_field=id_field)
-
     def require_write(self, station_id: str | None = None, region_code: str | None = None) -> None:
         """Writes: administrators anywhere, civil-affairs staff in their region, station staff at home."""
         if self.role == ADMIN:

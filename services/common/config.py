@@ -14,7 +14,8 @@ DEVELOPMENT_TOKEN_SECRET = "dev-only-token-secret-do-not-use-in-production"
 DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
 
 # HTTP port offsets from SHEGONG_PORT_BASE (8000): the gateway on the base port, services after it.
-SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5}
+SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5,
+                        "identity": 6}
 
 
 class ConfigurationError(RuntimeError):
@@ -29,6 +30,41 @@ def _int(env, name, default):
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """Sign-in policy and the issuer's token lifetimes (services/identity, docs/identity.md)."""
+
+    issuer: str = ""  # the `iss` of the platform's tokens; "" = the gateway's public URL
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    key_rotation_days: int = 30  # a signing key signs this long, then stays published for the overlap
+    clock_skew_seconds: int = 60
+    password_min_length: int = 10
+    password_hash_memory_kib: int = 65536  # argon2id memory cost (RFC 9106's low-memory profile)
+    lockout_failures: int = 5  # consecutive failures that lock an account
+    lockout_minutes: int = 15
+    failures_per_account: int = 10  # failed sign-ins accepted per account and per address within the window
+    failures_per_address: int = 30
+    failure_window_minutes: int = 15
+
+    @classmethod
+    def from_env(cls, env: dict) -> IdentitySettings:
+        return cls(
+            issuer=(env.get("SHEGONG_TOKEN_ISSUER") or "").rstrip("/"),
+            access_token_minutes=_int(env, "SHEGONG_ACCESS_TOKEN_MINUTES", 15),
+            refresh_token_days=_int(env, "SHEGONG_REFRESH_TOKEN_DAYS", 14),
+            key_rotation_days=_int(env, "SHEGONG_SIGNING_KEY_ROTATION_DAYS", 30),
+            clock_skew_seconds=_int(env, "SHEGONG_TOKEN_CLOCK_SKEW_SECONDS", 60),
+            password_min_length=_int(env, "SHEGONG_PASSWORD_MIN_LENGTH", 10),
+            password_hash_memory_kib=_int(env, "SHEGONG_PASSWORD_HASH_MEMORY_KIB", 65536),
+            lockout_failures=_int(env, "SHEGONG_LOCKOUT_FAILURES", 5),
+            lockout_minutes=_int(env, "SHEGONG_LOCKOUT_MINUTES", 15),
+            failures_per_account=_int(env, "SHEGONG_SIGNIN_FAILURES_PER_ACCOUNT", 10),
+            failures_per_address=_int(env, "SHEGONG_SIGNIN_FAILURES_PER_ADDRESS", 30),
+            failure_window_minutes=_int(env, "SHEGONG_SIGNIN_FAILURE_WINDOW_MINUTES", 15),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +97,7 @@ class Settings:
     restart_window_seconds: int = 60
     # How long a command's first reply is kept for its retries (idempotency records, storage.py).
     idempotency_retention_hours: int = 48
+    identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
     extra: dict = field(default_factory=dict)
 
     @property
@@ -112,6 +149,7 @@ class Settings:
             restart_limit=_int(env, "SHEGONG_RESTART_LIMIT", 5),
             restart_window_seconds=_int(env, "SHEGONG_RESTART_WINDOW_SECONDS", 60),
             idempotency_retention_hours=_int(env, "SHEGONG_IDEMPOTENCY_RETENTION_HOURS", 48),
+            identity=IdentitySettings.from_env(env),
         )
         settings.check()
         return settings

@@ -28,8 +28,9 @@ from .rpc import rpc
 __all__ = ["event_handler", "use_case_rpc"]
 
 
-def use_case_rpc(use_case: Callable, **rpc_options) -> Callable:
-    """An RPC entrypoint for `use_case(use_cases, viewer, *args, **kwargs)`, the viewer as the first argument."""
+def use_case_rpc(use_case: Callable, *, kind: Callable = rpc, **rpc_options) -> Callable:
+    """An RPC entrypoint for `use_case(use_cases, viewer, *args, **kwargs)`, the viewer as the first argument;
+    `kind`: the RPC entrypoint (rpc.credential_rpc for replies holding credentials)."""
     parameters = list(inspect.signature(use_case).parameters.values())
     if len(parameters) < 2 or parameters[1].name != "viewer":
         raise TypeError(f"{use_case.__qualname__} does not take (use_cases, viewer, ...)")
@@ -42,7 +43,7 @@ def use_case_rpc(use_case: Callable, **rpc_options) -> Callable:
     declared = cast(Any, entrypoint)
     declared.__signature__ = inspect.Signature([parameters[0].replace(name="self"), *parameters[1:]])
     del declared.__wrapped__  # or inspect.signature would look through to the use case's first parameter
-    return rpc(**rpc_options)(entrypoint) if rpc_options else rpc(entrypoint)
+    return kind(**rpc_options)(declared) if rpc_options else kind(declared)
 
 
 def event_handler(contract: EventContract, *, single_write: bool = False, folded_by_position: bool = False,

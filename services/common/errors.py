@@ -70,6 +70,12 @@ class Unauthenticated(DomainError):
 
 
 @deserialize_to_instance
+class TooManyAttempts(DomainError):
+    """Refused by a rate limit (failed sign-ins of an account or from an address); retry later."""
+    code = "TOO_MANY_REQUESTS"
+
+
+@deserialize_to_instance
 class UpstreamUnavailable(DomainError):
     """A service did not answer in time; its message says whether a retry is safe."""
     code = "SERVICE_UNAVAILABLE"

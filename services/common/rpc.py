@@ -137,6 +137,19 @@ _EXIT_BEFORE_REPLY = "SHEGONG_FAULT_EXIT_BEFORE_REPLY"
 rpc = KernelRpc.decorator
 
 
+class CredentialRpc(KernelRpc):
+    """An RPC whose reply holds credentials (tokens): never remembered for a retry, where it would sit in the
+    store and answer whoever presents the same idempotency key. Such calls are safe to repeat as they are."""
+
+    carries_idempotency_keys = False
+
+    def _first_answer(self, worker_ctx, result, exc_info):
+        return result, exc_info
+
+
+credential_rpc = CredentialRpc.decorator
+
+
 class _TimedClient:
     def __init__(self, client, service: str, timeout: float, on_call, forget):
         self._client = client

@@ -18,7 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.common.events import CONTRACTS, EnvelopeSchema, EventContract
 
-PRODUCERS = ("registry", "casework", "volunteers", "funding", "supervision")
+PRODUCERS = ("registry", "casework", "volunteers", "funding", "supervision", "identity")
 AMQP_BINDING_VERSION = "0.3.0"
 
 

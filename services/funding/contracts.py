@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from services.common.clock import jsonable
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.contracts import funding as vocabulary
 
 from . import earmarks
-from .domain import jsonable, level_codes, scope_codes, township_of, within, yuan
+from .domain import level_codes, scope_codes, township_of, within, yuan
 from .procurement import AWARDED
 
 ACTIVE = vocabulary.CONTRACT_STATUSES[0]

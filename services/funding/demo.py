@@ -8,7 +8,7 @@ nothing.
 
 This module is the only place the funding service reads another service's database: demo seeding
 is an operator tool that runs right after the registry's seed, before the registry's events have
-reached funding's consumers. It reads `storage.database("registry").stations` for the demo
+reached funding's consumers. It reads the registry's stations (storage.registry_demo_stations) for the demo
 stations, their operators (name and credit code) and their staff, and primes funding's staffing
 projection with the very facts those events carry (through the same projection functions, so the
 events, when they arrive, change nothing).
@@ -27,7 +27,13 @@ from services.contracts.qualifications import is_professional
 
 from . import staffing
 from .earmarks import DOMAIN_TITLES
-from .storage import FundingRepository, default_schemes, load_reference_data
+from .storage import (
+    FundingRepository,
+    default_schemes,
+    load_reference_data,
+    registry_county_names,
+    registry_demo_stations,
+)
 from .usecases import Funding
 
 DEMO_CITY = "321100"
@@ -44,9 +50,9 @@ def seed(rng: random.Random) -> dict:
     db = storage.database("funding")
     load_reference_data(db)
     funding = Funding(FundingRepository(db))
-    if funding.repo.sources.collection.count_documents({"scope_codes": {"$in": [DEMO_CITY]}}, limit=1):
+    if funding.repo.has_sources_in(DEMO_CITY):
         return {"seeded": False, "reason": "demo funding data exists"}
-    stations = list(storage.database("registry").stations.find({"city_code": DEMO_CITY}).sort("_id", 1))
+    stations = registry_demo_stations(DEMO_CITY)
     if not stations:
         return {"seeded": False, "reason": "no registry stations: seed the registry first"}
     prime_staffing(funding, stations)
@@ -82,8 +88,7 @@ class DemoCity:
         self.rng = rng
         self.counties = sorted({s["county_code"] for s in stations})
         # The registry publishes the division names; a demo seeder may read what the registry seeded before it.
-        divisions = storage.database("registry").regions.find({"level": "county"})
-        self.county_names = {r["_id"]: r["name"] for r in divisions}
+        self.county_names = registry_county_names()
         self.today = clock.today()  # history is replayed up to today, never beyond
         self.voucher_serials = itertools.count(1)  # unique vouchers: ids' random tails could collide
         self.counts = {"sources": 0, "budget_lines": 0, "tenders": 0, "contracts": 0, "disbursements": 0,

@@ -42,9 +42,10 @@ from the contract's own events if the process dies in between. They never decide
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.common.auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
+from services.common.clock import jsonable
 from services.common.errors import PermissionDenied, RuleViolation, ValidationFailed
 
 from . import earmarks
@@ -65,19 +66,6 @@ def divide_half_up(numerator: int, denominator: int) -> int | None:
     if not denominator:
         return None
     return (2 * numerator + denominator) // (2 * denominator)
-
-
-def jsonable(value):
-    """Dates become ISO strings: the store keeps them as text so comparisons stay exact."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 # --- regions and scopes ------------------------------------------------------------------------
@@ -101,7 +89,7 @@ def ancestors_and_self(code: str) -> list[str]:
 def scope_codes(region_code: str, station_ids: Iterable[str] = ()) -> list[str]:
     """The region codes whose officials may see a record: its own region's chain and its stations'.
 
-    Stored on each record so a scope filter is one `$in` on an array (the document store here cannot
+    Stored on each record so a scope filter is one condition on an array (the document store here cannot
     run a regex against array elements, and misses plain equality on an indexed array field).
     """
     codes: list[str] = []
@@ -137,18 +125,6 @@ def viewer_scope_code(viewer: Viewer) -> str | None:
         return None
     prefix = region_prefix(viewer.region)
     return prefix + "0" * (6 - len(prefix)) if len(prefix) < 6 else prefix
-
-
-def scope_filter(viewer: Viewer) -> dict:
-    """A MongoDB filter restricting records that carry `scope_codes` and `station_ids` to this viewer."""
-    if viewer.role == ADMIN:
-        return {}
-    if viewer.role in (STATION_STAFF, SUPERVISOR):
-        return {"station_ids": {"$in": list(viewer.station_ids)}}
-    code = viewer_scope_code(viewer)
-    if viewer.role in (*REGION_ROLES, EVALUATOR) and code:
-        return {"scope_codes": {"$in": [code]}}
-    return {"_id": {"$in": []}}
 
 
 def sees(viewer: Viewer, record: dict) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from fractions import Fraction
 
+from services.common.clock import jsonable
 from services.common.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 from services.contracts import funding as vocabulary
 
-from .domain import jsonable, scope_codes, township_of
+from .domain import scope_codes, township_of
 
 COMMISSIONED, IN_PROGRESS, COMPLETED = vocabulary.EVALUATION_STATUSES
 SUBJECT_KINDS = vocabulary.EVALUATION_SUBJECT_KINDS

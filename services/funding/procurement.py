@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from services.common import masking
 from services.common.auth import Viewer
+from services.common.clock import jsonable
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
 from services.contracts import funding as vocabulary
 
-from .domain import jsonable, scope_codes, township_of, within, yuan
+from .domain import scope_codes, township_of, within, yuan
 
 OCID_PREFIX = "ocds-sgjs21"  # a 6-character publisher prefix, as OCDS ocids have
 METHODS = vocabulary.PROCUREMENT_METHODS

@@ -126,14 +126,13 @@ from nameko.timer import timer
 
 from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
-from services.common.auth import Viewer
-from services.common.consumers import Inbox, event_handler
+from services.common.consumers import Inbox
+from services.common.entrypoints import event_handler, use_case_rpc
 from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
-from services.common.rpc import rpc
 from services.contracts.casework import CASE_CLOSED, NEEDS_ASSESSED, VISIT_LOGGED
 from services.contracts.funding import (
     CONTRACT_CLOSED,
@@ -146,7 +145,21 @@ from services.contracts.registry import COMPLIANCE_CHANGED, QUALIFICATION_RECORD
 from services.contracts.volunteers import SERVICE_DELIVERED
 
 from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
-from .usecases import Funding
+from .usecases import (
+    Funding,
+    bids,
+    budgets,
+    closing,
+    contracts,
+    disbursements,
+    disclosure,
+    evaluations,
+    projections,
+    reservations,
+    sources,
+    supervision,
+    tenders,
+)
 
 SERVICE = "funding"
 
@@ -159,294 +172,134 @@ class FundingService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints
     relay = OutboxRelay(SERVICE, OUTBOX_COLLECTIONS)
 
     @property
-    def funding(self) -> Funding:
+    def use_cases(self) -> Funding:
         return Funding(FundingRepository(self.db))
 
     # sources and budget lines
-    @rpc
-    def create_source(self, viewer, data):
-        return self.funding.create_source(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def update_source(self, viewer, source_id, data):
-        return self.funding.update_source(Viewer.from_dict(viewer), source_id, data)
-
-    @rpc
-    def allocate_budget(self, viewer, source_id, data):
-        return self.funding.allocate_budget(Viewer.from_dict(viewer), source_id, data)
-
-    @rpc
-    def list_sources(self, viewer, filters=None):
-        return self.funding.list_sources(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_sources(self, viewer, ids):
-        return self.funding.get_sources(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def list_budget_lines(self, viewer, filters=None):
-        return self.funding.list_budget_lines(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_budget_lines(self, viewer, ids):
-        return self.funding.get_budget_lines(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def budget_lines_for_sources(self, viewer, source_ids):
-        return self.funding.budget_lines_for_sources(Viewer.from_dict(viewer), source_ids)
-
-    @rpc
-    def budget_lines_for_stations(self, viewer, station_ids):
-        return self.funding.budget_lines_for_stations(Viewer.from_dict(viewer), station_ids)
+    create_source = use_case_rpc(sources.create_source)
+    update_source = use_case_rpc(sources.update_source)
+    allocate_budget = use_case_rpc(budgets.allocate_budget)
+    list_sources = use_case_rpc(sources.list_sources)
+    get_sources = use_case_rpc(sources.get_sources)
+    list_budget_lines = use_case_rpc(budgets.list_budget_lines)
+    get_budget_lines = use_case_rpc(budgets.get_budget_lines)
+    budget_lines_for_sources = use_case_rpc(budgets.budget_lines_for_sources)
+    budget_lines_for_stations = use_case_rpc(budgets.budget_lines_for_stations)
 
     # purchase of services
-    @rpc
-    def create_tender(self, viewer, data):
-        return self.funding.create_tender(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def update_tender(self, viewer, tender_id, data):
-        return self.funding.update_tender(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc
-    def publish_tender(self, viewer, tender_id, data):
-        return self.funding.publish_tender(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc
-    def cancel_tender(self, viewer, tender_id, data):
-        return self.funding.cancel_tender(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc(sensitive_arguments=("data.contact", "data.leaders"))
-    def record_bid(self, viewer, tender_id, data):
-        return self.funding.record_bid(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc
-    def review_bid(self, viewer, tender_id, bid_id, data):
-        return self.funding.review_bid(Viewer.from_dict(viewer), tender_id, bid_id, data)
-
-    @rpc
-    def award_tender(self, viewer, tender_id, data):
-        return self.funding.award_tender(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc
-    def list_tenders(self, viewer, filters=None):
-        return self.funding.list_tenders(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_tenders(self, viewer, ids):
-        return self.funding.get_tenders(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def bids_for_tenders(self, viewer, tender_ids):
-        return self.funding.bids_for_tenders(Viewer.from_dict(viewer), tender_ids)
-
-    @rpc(sensitive_arguments=("reason",))
-    def reveal_bid_personal_data(self, viewer, tender_id, bid_id, reason):
-        return self.funding.reveal_bid_personal_data(Viewer.from_dict(viewer), tender_id, bid_id, reason)
-
-    @rpc
-    def access_log(self, viewer, filters=None):
-        return self.funding.access_log(Viewer.from_dict(viewer), filters)
+    create_tender = use_case_rpc(tenders.create_tender)
+    update_tender = use_case_rpc(tenders.update_tender)
+    publish_tender = use_case_rpc(tenders.publish_tender)
+    cancel_tender = use_case_rpc(tenders.cancel_tender)
+    record_bid = use_case_rpc(bids.record_bid, sensitive_arguments=("data.contact", "data.leaders"))
+    review_bid = use_case_rpc(bids.review_bid)
+    award_tender = use_case_rpc(tenders.award_tender)
+    list_tenders = use_case_rpc(tenders.list_tenders)
+    get_tenders = use_case_rpc(tenders.get_tenders)
+    bids_for_tenders = use_case_rpc(bids.bids_for_tenders)
+    reveal_bid_personal_data = use_case_rpc(bids.reveal_bid_personal_data, sensitive_arguments=("reason",))
+    access_log = use_case_rpc(bids.access_log)
 
     # contracts and disbursements
-    @rpc
-    def sign_contract(self, viewer, tender_id, data):
-        return self.funding.sign_contract(Viewer.from_dict(viewer), tender_id, data)
-
-    @rpc
-    def amend_contract(self, viewer, contract_id, data):
-        return self.funding.amend_contract(Viewer.from_dict(viewer), contract_id, data)
-
-    @rpc
-    def close_contract(self, viewer, contract_id, data):
-        return self.funding.close_contract(Viewer.from_dict(viewer), contract_id, data)
-
-    @rpc
-    def commit_funding(self, viewer, contract_id, data):
-        return self.funding.commit_funding(Viewer.from_dict(viewer), contract_id, data)
-
-    @rpc
-    def record_disbursement(self, viewer, contract_id, data):
-        return self.funding.record_disbursement(Viewer.from_dict(viewer), contract_id, data)
-
-    @rpc
-    def resolve_flag(self, viewer, contract_id, disbursement_id, data):
-        return self.funding.resolve_flag(Viewer.from_dict(viewer), contract_id, disbursement_id, data)
-
-    @rpc
-    def list_contracts(self, viewer, filters=None):
-        return self.funding.list_contracts(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_contracts(self, viewer, ids):
-        return self.funding.get_contracts(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def contracts_for_stations(self, viewer, station_ids):
-        return self.funding.contracts_for_stations(Viewer.from_dict(viewer), station_ids)
-
-    @rpc
-    def contracts_for_tenders(self, viewer, tender_ids):
-        return self.funding.contracts_for_tenders(Viewer.from_dict(viewer), tender_ids)
-
-    @rpc
-    def disbursements_for_contracts(self, viewer, contract_ids):
-        return self.funding.disbursements_for_contracts(Viewer.from_dict(viewer), contract_ids)
-
-    @rpc
-    def list_disbursements(self, viewer, filters=None):
-        return self.funding.list_disbursements(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def contract_staffing(self, viewer, contract_ids, on=None):
-        return self.funding.contract_staffing(Viewer.from_dict(viewer), contract_ids, on)
+    sign_contract = use_case_rpc(contracts.sign_contract)
+    amend_contract = use_case_rpc(contracts.amend_contract)
+    close_contract = use_case_rpc(closing.close_contract)
+    commit_funding = use_case_rpc(contracts.commit_funding)
+    record_disbursement = use_case_rpc(disbursements.record_disbursement)
+    resolve_flag = use_case_rpc(disbursements.resolve_flag)
+    list_contracts = use_case_rpc(contracts.list_contracts)
+    get_contracts = use_case_rpc(contracts.get_contracts)
+    contracts_for_stations = use_case_rpc(contracts.contracts_for_stations)
+    contracts_for_tenders = use_case_rpc(contracts.contracts_for_tenders)
+    disbursements_for_contracts = use_case_rpc(disbursements.disbursements_for_contracts)
+    list_disbursements = use_case_rpc(disbursements.list_disbursements)
+    contract_staffing = use_case_rpc(contracts.contract_staffing)
 
     # supervision, cost and outcome
-    @rpc
-    def fund_supervision(self, viewer, filters):
-        return self.funding.fund_supervision(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def cost_outcome(self, viewer, filters):
-        return self.funding.cost_outcome(Viewer.from_dict(viewer), filters)
+    fund_supervision = use_case_rpc(supervision.fund_supervision)
+    cost_outcome = use_case_rpc(supervision.cost_outcome)
 
     # public disclosure
-    @rpc
-    def disclosure_feed(self, viewer, filters=None):
-        return self.funding.disclosure_feed(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def disclosure_releases(self, viewer, ocids):
-        return self.funding.disclosure_releases(Viewer.from_dict(viewer), ocids)
-
-    @rpc
-    def ocds_release_package(self, viewer, filters):
-        return self.funding.ocds_release_package(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def ocds_record_package(self, viewer, filters):
-        return self.funding.ocds_record_package(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def lottery_fund_use(self, viewer, filters=None):
-        return self.funding.lottery_fund_use(Viewer.from_dict(viewer), filters)
+    disclosure_feed = use_case_rpc(disclosure.disclosure_feed)
+    disclosure_releases = use_case_rpc(disclosure.disclosure_releases)
+    ocds_release_package = use_case_rpc(disclosure.ocds_release_package)
+    ocds_record_package = use_case_rpc(disclosure.ocds_record_package)
+    lottery_fund_use = use_case_rpc(disclosure.lottery_fund_use)
 
     # third-party evaluation
-    @rpc
-    def define_indicator_scheme(self, viewer, data):
-        return self.funding.define_indicator_scheme(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def update_indicator_scheme(self, viewer, scheme_id, data):
-        return self.funding.update_indicator_scheme(Viewer.from_dict(viewer), scheme_id, data)
-
-    @rpc
-    def list_indicator_schemes(self, viewer, filters=None):
-        return self.funding.list_indicator_schemes(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_indicator_schemes(self, viewer, ids):
-        return self.funding.get_indicator_schemes(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def commission_evaluation(self, viewer, data):
-        return self.funding.commission_evaluation(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def score_evaluation(self, viewer, evaluation_id, data):
-        return self.funding.score_evaluation(Viewer.from_dict(viewer), evaluation_id, data)
-
-    @rpc
-    def complete_evaluation(self, viewer, evaluation_id, data):
-        return self.funding.complete_evaluation(Viewer.from_dict(viewer), evaluation_id, data)
-
-    @rpc
-    def list_evaluations(self, viewer, filters=None):
-        return self.funding.list_evaluations(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_evaluations(self, viewer, ids):
-        return self.funding.get_evaluations(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def evaluations_for_contracts(self, viewer, contract_ids):
-        return self.funding.evaluations_for_contracts(Viewer.from_dict(viewer), contract_ids)
-
-    @rpc
-    def evaluations_for_stations(self, viewer, station_ids):
-        return self.funding.evaluations_for_stations(Viewer.from_dict(viewer), station_ids)
+    define_indicator_scheme = use_case_rpc(evaluations.define_indicator_scheme)
+    update_indicator_scheme = use_case_rpc(evaluations.update_indicator_scheme)
+    list_indicator_schemes = use_case_rpc(evaluations.list_indicator_schemes)
+    get_indicator_schemes = use_case_rpc(evaluations.get_indicator_schemes)
+    commission_evaluation = use_case_rpc(evaluations.commission_evaluation)
+    score_evaluation = use_case_rpc(evaluations.score_evaluation)
+    complete_evaluation = use_case_rpc(evaluations.complete_evaluation)
+    list_evaluations = use_case_rpc(evaluations.list_evaluations)
+    get_evaluations = use_case_rpc(evaluations.get_evaluations)
+    evaluations_for_contracts = use_case_rpc(evaluations.evaluations_for_contracts)
+    evaluations_for_stations = use_case_rpc(evaluations.evaluations_for_stations)
 
     # events from the registry: the staffing projection
-    def _once(self, handler: str, event, effect) -> None:
-        Inbox(self.db, f"{SERVICE}.{handler}").process_once(event.id, effect)
-
     @event_handler(STAFF_JOINED)
     def on_staff_joined(self, event):
-        self._once("on_staff_joined", event, lambda: self.funding.project_staff_joined(event))
+        projections.project_staff_joined(self.use_cases, event)
 
     @event_handler(STAFF_LEFT)
     def on_staff_left(self, event):
-        self._once("on_staff_left", event, lambda: self.funding.project_staff_left(event))
+        projections.project_staff_left(self.use_cases, event)
 
     @event_handler(QUALIFICATION_RECORDED)
     def on_qualification_recorded(self, event):
-        self._once("on_qualification_recorded", event, lambda: self.funding.project_qualification(event))
+        projections.project_qualification(self.use_cases, event)
 
     @event_handler(COMPLIANCE_CHANGED)
     def on_compliance_changed(self, event):
-        self._once("on_compliance_changed", event, lambda: self.funding.project_compliance(event))
+        projections.project_compliance(self.use_cases, event)
 
     # events from volunteers and casework: platform figures for evidence and cost/outcome
     @event_handler(SERVICE_DELIVERED)
     def on_service_delivered(self, event):
         payload = event.payload
-        self._once("on_service_delivered", event, lambda: self.funding.project_activity(
-            event.id, "service_delivered", payload, payload["delivered_on"], payload["hours"],
-            payload["delivered_by"]["kind"] == "volunteer"))
+        projections.project_activity(self.use_cases, event.id, "service_delivered", payload, payload["delivered_on"],
+                                     payload["hours"], payload["delivered_by"]["kind"] == "volunteer")
 
     @event_handler(NEEDS_ASSESSED)
     def on_needs_assessed(self, event):
-        payload = event.payload
-        self._once("on_needs_assessed", event, lambda: self.funding.project_activity(
-            event.id, "needs_assessed", payload, payload["assessed_on"]))
+        projections.project_activity(self.use_cases, event.id, "needs_assessed", event.payload,
+                                     event.payload["assessed_on"])
 
     @event_handler(VISIT_LOGGED)
     def on_visit_logged(self, event):
-        payload = event.payload
-        self._once("on_visit_logged", event, lambda: self.funding.project_activity(
-            event.id, "visit_logged", payload, payload["visited_on"]))
+        projections.project_activity(self.use_cases, event.id, "visit_logged", event.payload,
+                                     event.payload["visited_on"])
 
     @event_handler(CASE_CLOSED)
     def on_case_closed(self, event):
-        payload = event.payload
-        self._once("on_case_closed", event, lambda: self.funding.project_activity(
-            event.id, "case_closed", payload, payload["closed_on"]))
+        projections.project_activity(self.use_cases, event.id, "case_closed", event.payload,
+                                     event.payload["closed_on"])
 
     # its own events: the funding positions the supervision view sums (repaired after a crash)
-    def _sync_positions(self, handler: str, event) -> None:
-        self._once(handler, event, lambda: self.funding.sync_positions(event.payload["contract_id"]))
-
     @event_handler(FUNDING_COMMITTED)
     def on_funding_committed(self, event):
-        self._sync_positions("on_funding_committed", event)
+        projections.sync_positions(self.use_cases, event.payload["contract_id"])
 
     @event_handler(DISBURSEMENT_MADE)
     def on_disbursement_made(self, event):
-        self._sync_positions("on_disbursement_made", event)
+        projections.sync_positions(self.use_cases, event.payload["contract_id"])
 
     @event_handler(DISBURSEMENT_FLAGGED)
     def on_disbursement_flagged(self, event):
-        self._sync_positions("on_disbursement_flagged", event)
+        projections.sync_positions(self.use_cases, event.payload["contract_id"])
 
     @event_handler(DISBURSEMENT_FLAG_RESOLVED)
     def on_disbursement_flag_resolved(self, event):
-        self._sync_positions("on_disbursement_flag_resolved", event)
+        projections.sync_positions(self.use_cases, event.payload["contract_id"])
 
     @event_handler(CONTRACT_CLOSED)
     def on_contract_closed(self, event):
         """Completes the budget-line returns of a closing that died after its contract write."""
-        self._once("on_contract_closed", event, lambda: self.funding.complete_closing(event.payload["contract_id"]))
+        closing.complete_closing(self.use_cases, event.payload["contract_id"])
 
     @timer(interval=60)
     def settle_reservations(self):
-        self.funding.settle_reservations()
+        reservations.settle_reservations(self.use_cases)

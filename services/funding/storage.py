@@ -11,11 +11,16 @@ from importlib import resources
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common import storage
 from services.common.accesslog import AccessLog
 from services.common.errors import ConcurrentModification, Conflict
-from services.common.storage import AggregateStore, Index, all_of, outbox_indexes, page_key_indexes
+from services.common.scope import Scope
+from services.common.storage import AggregateStore, Index, Page, all_of, outbox_indexes, page_key_indexes
 
 from . import staffing
+from .domain import region_match
+from .evaluation import COMPLETED
+from .procurement import DRAFT
 
 SOURCES, LINES, TENDERS, CONTRACTS = "sources", "budget_lines", "tenders", "contracts"
 EVALUATIONS, SCHEMES = "evaluations", "indicator_schemes"
@@ -66,6 +71,36 @@ INDEXES = [
 PROJECTION_RETRIES = 20
 
 
+def scope_condition(scope: Scope) -> dict:
+    """A `Scope` as a condition on funding records, which carry the region codes whose officials see them
+    (`scope_codes`, domain.scope_codes) and the stations they concern (`station_ids`), not one region field."""
+    if scope.empty:
+        return {"_id": {"$in": []}}
+    if scope.station_ids is not None:
+        return {"station_ids": {"$in": list(scope.station_ids)}}
+    if scope.region_prefix is not None:
+        return in_region(six_digit_code(scope.region_prefix))
+    return {}
+
+
+def six_digit_code(prefix: str) -> str:
+    """A region prefix as the code stored in `scope_codes`: 32 → 320000, 3211 → 321100, 321181 → 321181."""
+    return prefix + "0" * (6 - len(prefix)) if len(prefix) < 6 else prefix
+
+
+def in_region(code: str | None) -> dict:
+    """Records the officials of division `code` may see (one `$in` on the stored codes); None: anywhere."""
+    return {"scope_codes": {"$in": [code]}} if code else {}
+
+
+def _equal(**fields) -> dict:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _year_prefix(year: int | None) -> dict:
+    return {"$regex": f"^{year}"} if year else {}
+
+
 class FundingRepository:
     def __init__(self, db):
         self.db = db
@@ -76,15 +111,111 @@ class FundingRepository:
         self.evaluations = AggregateStore(db, EVALUATIONS, "evaluation")
         self.schemes = AggregateStore(db, SCHEMES, "indicator scheme")
 
-    # paging ----------------------------------------------------------------------------------------
+    # reading aggregates -------------------------------------------------------------------------------
     @staticmethod
-    def page(store: AggregateStore, conditions: list[dict], after: str | None,
-             limit: int) -> tuple[list[dict], str | None, int]:
-        """One page in id order: (documents, next cursor, total matching)."""
-        page = store.page(all_of(*conditions), after, limit)
-        return page.docs, page.next_cursor, page.total
+    def by_ids(store: AggregateStore, ids: list[str]) -> list[dict]:
+        return store.find({"_id": {"$in": list(ids)}})
+
+    def source_page(self, scope: Scope, *, region: str | None, year: int | None, kind: str | None,
+                    after: str | None, limit: int) -> Page:
+        return self.sources.page(all_of(scope_condition(scope), in_region(region), _equal(year=year, kind=kind)),
+                                 after, limit)
+
+    def line_page(self, scope: Scope, *, region: str | None, year: int | None, source_id: str | None,
+                  station_id: str | None, after: str | None, limit: int) -> Page:
+        return self.lines.page(all_of(scope_condition(scope), in_region(region),
+                                      _equal(year=year, source_id=source_id, station_id=station_id)), after, limit)
+
+    def lines_by(self, field: str, parent_ids: list[str]) -> list[dict]:
+        """Budget lines whose `field` (source_id, station_id) is one of `parent_ids`, in id order."""
+        return self.lines.find({field: {"$in": list(parent_ids)}}, sort=[("_id", 1)])
+
+    def tender_page(self, scope: Scope, *, region: str | None, year: int | None, status: str | None,
+                    after: str | None, limit: int) -> Page:
+        return self.tenders.page(all_of(scope_condition(scope), in_region(region),
+                                        _equal(**{"project.year": year, "status": status})), after, limit)
+
+    def disclosed_tender_page(self, *, region: str | None, year: int | None, after: str | None, limit: int) -> Page:
+        """Tenders the public reads: published at some point (a draft cancelled before was never public)."""
+        return self.tenders.page(all_of(_DISCLOSED, in_region(region), _equal(**{"project.year": year})),
+                                 after, limit)
+
+    def disclosed_tenders(self, tender_ids: list[str]) -> list[dict]:
+        return self.tenders.find({"_id": {"$in": list(tender_ids)}, **_DISCLOSED})
+
+    def existing_contract_ids(self, contract_ids: list[str]) -> set[str]:
+        return {d["_id"] for d in self.contracts.collection.find({"_id": {"$in": list(contract_ids)}}, {"_id": 1})}
+
+    def contract_page(self, scope: Scope, *, region: str | None, station_id: str | None, flagged: bool | None,
+                      after: str | None, limit: int) -> Page:
+        flags: dict = {}
+        if flagged is not None:
+            flags = {"open_flags": {"$gt": 0}} if flagged else {"open_flags": 0}
+        stations = {"station_ids": {"$in": [station_id]}} if station_id else {}
+        return self.contracts.page(all_of(scope_condition(scope), in_region(region), stations, flags), after, limit)
+
+    def contracts_of_stations(self, station_ids: list[str]) -> list[dict]:
+        return self.contracts.find({"station_ids": {"$in": list(station_ids)}}, sort=[("_id", 1)])
+
+    def scheme_page(self, *, after: str | None, limit: int) -> Page:
+        return self.schemes.page({}, after, limit)
+
+    def evaluation_page(self, scope: Scope, *, assigned_to: str | None, region: str | None, status: str | None,
+                        subject_kind: str | None, assigned_to_me: str | None, after: str | None, limit: int) -> Page:
+        """Evaluations in `scope`, and those assigned to the evaluator `assigned_to` wherever they are."""
+        return self.evaluations.page(all_of(
+            _in_scope_or_assigned(scope, assigned_to), in_region(region),
+            _equal(status=status, **{"subject.kind": subject_kind}),
+            {"evaluator_user_ids": {"$in": [assigned_to_me]}} if assigned_to_me else {}), after, limit)
+
+    def evaluations_by(self, field: str, ids: list[str]) -> list[dict]:
+        """Evaluations whose `field` (_id, contract_id, station_ids) holds one of `ids`, in id order."""
+        return self.evaluations.find({field: {"$in": list(ids)}}, sort=[("_id", 1)])
+
+    def latest_completed_evaluation(self, contract_id: str) -> dict | None:
+        latest = self.evaluations.find({"contract_id": contract_id, "status": COMPLETED},
+                                       sort=[("completed_on", -1), ("_id", -1)], limit=1)
+        return latest[0] if latest else None
+
+    # reservations left pending --------------------------------------------------------------------
+    def sources_with_reservations(self) -> list[dict]:
+        return self.sources.find({"pending_count": {"$gt": 0}})
+
+    def lines_with_reservations(self) -> list[dict]:
+        return self.lines.find({"pending_count": {"$gt": 0}})
 
     # supervision sums, computed by the store -------------------------------------------------------
+    def money_cells(self, *, region: str | None, station_ids: list[str] | None = None, year: int | None = None,
+                    source_kind: str | None = None) -> tuple[list[dict], list[dict]]:
+        """Per source: what its budget lines allocated and committed, and what the contracts paid and hold from
+        them (funding positions), for the lines of `region` (and `station_ids`, `year`, `source_kind`)."""
+        match = {**(region_match(region) if region else {}), **_equal(source_kind=source_kind, year=year)}
+        if station_ids is not None:
+            match["station_id"] = {"$in": list(station_ids)}
+        return self.line_totals(match), self.position_totals(dict(match))
+
+    def source_summaries_in(self, region: str, year: int | None) -> dict[str, dict]:
+        return self.source_summaries({**region_match(region), **_equal(year=year)})
+
+    def source_summaries_of(self, source_ids: list[str]) -> dict[str, dict]:
+        return self.source_summaries({"_id": {"$in": list(source_ids)}}) if source_ids else {}
+
+    def disbursement_rows(self, scope: Scope | None = None, *, region: str | None = None,
+                          station_ids: list[str] | None = None, status: str | None = None,
+                          paid_in_year: int | None = None, year: int | None = None, region_prefix: str | None = None,
+                          source_kind: str | None = None, source_id: str | None = None) -> list[dict]:
+        """One row per disbursement of the contracts in `scope`, seen by officials of `region` or running one of
+        `station_ids`, narrowed by the disbursement's status, paid-on year, budget year, region, source."""
+        contract_match = all_of(scope_condition(scope) if scope is not None else {}, in_region(region),
+                                {"station_ids": {"$in": list(station_ids)}} if station_ids is not None else {})
+        payment_match = {f"disbursements.{name}": value for name, value in _equal(
+            source_kind=source_kind, status=status, source_id=source_id, year=year).items()}
+        if paid_in_year:
+            payment_match["disbursements.paid_on"] = _year_prefix(paid_in_year)
+        if region_prefix is not None:
+            payment_match["disbursements.region_code"] = {"$regex": "^" + region_prefix}
+        return self.payments(contract_match, payment_match)
+
     def line_totals(self, match: dict) -> list[dict]:
         return list(self.db[LINES].aggregate([
             {"$match": match},
@@ -172,10 +303,34 @@ class FundingRepository:
     def activity_in(self, township_prefix: str, year: int) -> list[dict]:
         return list(self.db[ACTIVITY].find({"township_code": {"$regex": "^" + township_prefix}, "year": year}))
 
+    # demo seeding ---------------------------------------------------------------------------------------
+    def has_sources_in(self, region_code: str) -> bool:
+        return bool(self.sources.count(in_region(region_code)))
+
     # access log -----------------------------------------------------------------------------------------
     @property
     def access_log(self) -> AccessLog:
         return AccessLog(self.db[ACCESS_LOG])
+
+
+_DISCLOSED = {"status": {"$ne": DRAFT}, "published_at": {"$gt": ""}}  # a null published_at sorts below ""
+
+
+def _in_scope_or_assigned(scope: Scope, evaluator_id: str | None) -> dict:
+    condition = scope_condition(scope)
+    if evaluator_id is None:
+        return condition
+    return {"$or": [condition, {"evaluator_user_ids": {"$in": [evaluator_id]}}]}
+
+
+def registry_demo_stations(city_code: str) -> list[dict]:
+    """The registry's stations of the demo city, read from its database: demo seeding only (demo.py says why)."""
+    return list(storage.database("registry").stations.find({"city_code": city_code}).sort("_id", 1))
+
+
+def registry_county_names() -> dict[str, str]:
+    """The registry's county names by code (demo seeding only)."""
+    return {r["_id"]: r["name"] for r in storage.database("registry").regions.find({"level": "county"})}
 
 
 def default_schemes() -> list[dict]:

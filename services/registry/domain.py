@@ -10,6 +10,7 @@ from datetime import date
 
 from services.common import masking
 from services.common.auth import Viewer
+from services.common.clock import jsonable
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
 
@@ -27,17 +28,6 @@ STATUS_TRANSITIONS = {
 def station_id_for(township_code: str) -> str:
     """One station per township: the township decides the id, so a second one is a duplicate key."""
     return f"ST{township_code}"
-
-
-def jsonable(value):
-    """Dates become ISO strings: the store keeps them as text so comparisons stay exact."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def new_station(data: dict, township: Region | None, county: Region | None, today: date) -> dict:

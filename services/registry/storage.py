@@ -2,11 +2,13 @@
 policies and the personal-data access log. Index declarations live here, once."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from services.common.accesslog import AccessLog
 from services.common.filters import prefix_range
-from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
+from services.common.scope import Scope
+from services.common.storage import AggregateStore, Index, Page, outbox_indexes, page_key_indexes, scope_filter
 
 from .compliance import Policy
 from .regions import Region, load_average_wages, load_demo_townships, load_reference_regions
@@ -28,10 +30,39 @@ INDEXES = [
 ]
 
 
+# A failing rule is one the station does not meet today or will soon miss.
+FAILING = ("not_met", "at_risk")
+
+
 class RegistryRepository:
     def __init__(self, db):
         self.db = db
         self.stations = AggregateStore(db, STATIONS, "station")
+
+    # stations --------------------------------------------------------------------------
+    def station_page(self, scope: Scope, *, status: str | None = None, compliance: str | None = None,
+                     failing_rule: str | None = None, name_contains: str | None = None,
+                     after: str | None = None, limit: int = 50) -> Page:
+        """Stations in `scope` in id order, narrowed by status, overall compliance, a rule they fail and a name."""
+        query = _station_scope(scope)
+        if status:
+            query["status"] = status
+        if compliance:
+            query["compliance.status"] = compliance
+        if failing_rule:
+            query[f"compliance.rules.{failing_rule}.status"] = {"$in": list(FAILING)}
+        if name_contains:
+            query["name"] = {"$regex": re.escape(name_contains)}
+        return self.stations.page(query, after, limit)
+
+    def stations_in(self, scope: Scope) -> list[dict]:
+        return self.stations.find(_station_scope(scope))
+
+    def stations_by_id(self, station_ids: list[str]) -> list[dict]:
+        return self.stations.find({"_id": {"$in": list(station_ids)}})
+
+    def every_station(self) -> list[dict]:
+        return self.stations.find({})
 
     # regions ---------------------------------------------------------------------------
     def region(self, code: str) -> Region | None:
@@ -82,6 +113,11 @@ class RegistryRepository:
     @property
     def access_log(self) -> AccessLog:
         return AccessLog(self.db[ACCESS_LOG])
+
+
+def _station_scope(scope: Scope) -> dict:
+    # a station's own id is its station id
+    return scope_filter(scope, region_field="region_code", station_field="_id")
 
 
 def _region(doc: dict) -> Region:

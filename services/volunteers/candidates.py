@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from services.common import clock
 
 from . import domain, matching
-from .storage import RESOURCES, VOLUNTEERS
+from .storage import RESOURCES, VOLUNTEERS, changed_since
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,7 @@ class CandidateIndex:
             for name, collection, fields in ((VOLUNTEERS, self._volunteers, VOLUNTEER_FIELDS),
                                              (RESOURCES, self._resources, RESOURCE_FIELDS)):
                 started = clock.utcnow()
-                query = {} if collection.since is None else {"_updated_at": {"$gte": collection.since}}
-                # Small batches: a single-threaded store (nx-27017) can answer others between them.
-                for count, doc in enumerate(self.db[name].find(query, fields, batch_size=2000), start=1):
+                for count, doc in enumerate(changed_since(self.db, name, collection.since, fields), start=1):
                     collection.apply(doc)
                     if count % 500 == 0:
                         time.sleep(0)  # a cold load takes seconds: let other green threads (heartbeats) run

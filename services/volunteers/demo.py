@@ -29,7 +29,7 @@ from services.common.errors import RuleViolation
 
 from . import domain, matching
 from .storage import VolunteersRepository
-from .usecases import Volunteering
+from .usecases import Volunteering, charity, needs, resources, tasks, teams, volunteers
 
 DEMO_CITY = "321100"
 TOWNSHIPS_FILE = Path(__file__).resolve().parents[1] / "contracts" / "reference" / "demo_townships.csv"
@@ -71,7 +71,7 @@ def townships() -> list[dict]:
 
 def seed(rng: random.Random) -> dict:
     volunteering = Volunteering(VolunteersRepository(storage.database("volunteers")))
-    if volunteering.repo.volunteers.collection.count_documents({}, limit=1):
+    if volunteering.repo.volunteers.any():
         return {"seeded": False, "reason": "volunteers already hold data"}
     return seed_city(volunteering, rng, townships())
 
@@ -92,7 +92,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
             wanted = set().union(*(matching.DOMAIN_SKILLS[d] for d in domains))
             skills = sorted(set(rng.sample(sorted(wanted), min(2, len(wanted)))) | set(rng.sample(matching.SKILLS, 1)))
             female = rng.random() < 0.6
-            volunteer = volunteering.register_volunteer(SYSTEM, {
+            volunteer = volunteers.register_volunteer(volunteering, SYSTEM, {
                 "station_id": station, "name": fake.name_female() if female else fake.name_male(),
                 "id_number": resident_id_number(township[:6], date(rng.randint(1955, 2004), rng.randint(1, 12),
                                                                      rng.randint(1, 28)),
@@ -103,13 +103,13 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
                                  for d in sorted(rng.sample(range(1, 8), rng.randint(2, 5)))],
                 "max_open_tasks": rng.choice([2, 3, 3, 4])})
             if "children" in domains or rng.random() < 0.4:
-                volunteer = volunteering.record_background_check(SYSTEM, volunteer["id"], {
+                volunteer = volunteers.record_background_check(volunteering, SYSTEM, volunteer["id"], {
                     "expected_version": volunteer["version"], "result": "passed",
                     "checked_on": (today - timedelta(days=rng.randint(10, 300))).isoformat(),
                     "valid_until": (today + timedelta(days=rng.randint(60, 700))).isoformat(),
                     "authority": f"{place['name']}派出所"})
             if rng.random() < 0.5:
-                volunteer = volunteering.record_volunteer_training(SYSTEM, volunteer["id"], {
+                volunteer = volunteers.record_volunteer_training(volunteering, SYSTEM, volunteer["id"], {
                     "expected_version": volunteer["version"],
                     "date": (today - timedelta(days=rng.randint(5, 200))).isoformat(),
                     "topic": rng.choice(["志愿服务通识", "入户探访礼仪", "儿童保护基础", "急救知识"]),
@@ -117,14 +117,14 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
             volunteer_ids.append(volunteer["id"])
         counts["volunteers"] += len(volunteer_ids)
 
-        team = volunteering.create_team(SYSTEM, {"station_id": station, "name": f"{place['name']}社工站志愿服务队",
-                                                 "domains": ["elderly", "children"], "leader_id": volunteer_ids[0],
-                                                 "member_ids": volunteer_ids[:5]})
-        team = volunteering.record_team_training(SYSTEM, team["id"], {
+        team = teams.create_team(volunteering, SYSTEM, {
+            "station_id": station, "name": f"{place['name']}社工站志愿服务队", "domains": ["elderly", "children"],
+            "leader_id": volunteer_ids[0], "member_ids": volunteer_ids[:5]})
+        team = teams.record_team_training(volunteering, SYSTEM, team["id"], {
             "expected_version": team["version"], "date": (today - timedelta(days=30)).isoformat(),
             "topic": "社工+志愿者联动服务", "hours": 3, "trainer": "镇江市社会工作督导中心",
             "attendee_ids": volunteer_ids[:4]})
-        volunteering.record_supervision(SYSTEM, team["id"], {
+        teams.record_supervision(volunteering, SYSTEM, team["id"], {
             "expected_version": team["version"], "date": (today - timedelta(days=10)).isoformat(),
             "supervisor": "镇江市社会工作督导中心", "notes": "服务记录规范，建议加强儿童服务的安全告知",
             "follow_ups": ["补充服务对象签字", "下月开展儿童保护培训"]})
@@ -135,7 +135,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
             name, service_domain, need_types = RESOURCE_SERVICES[kind]
             organisation = kind in domain.ORGANISATION_KINDS
             overdue = rng.random() < 0.2
-            volunteering.register_resource(SYSTEM, {
+            resources.register_resource(volunteering, SYSTEM, {
                 "kind": kind, "name": f"{place['name']}{domain.RESOURCE_KINDS[kind].strip('“”')}",
                 "credit_code": credit_code(township[:6], serial * 10 + offset + 1) if organisation else None,
                 "station_id": station, "township_code": township, "community_code": rng.choice(communities),
@@ -151,7 +151,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
                                                   else rng.randint(10, 300))).isoformat()})
             counts["resources"] += 1
 
-        volunteering.receive_donation(SYSTEM, {
+        charity.receive_donation(volunteering, SYSTEM, {
             "station_id": station, "kind": "money", "amount_fen": rng.randint(50, 500) * 10_000,
             "donor": {"kind": "organisation", "name": f"{place['name']}爱心企业",
                       "credit_code": credit_code(township[:6], 9000 + serial)},
@@ -159,7 +159,7 @@ def seed_city(volunteering: Volunteering, rng: random.Random, places: list[dict]
             "received_on": (today - timedelta(days=rng.randint(5, 90))).isoformat()})
         for item, category, unit in rng.sample(GOODS, 2):
             restricted = rng.random() < 0.5
-            volunteering.receive_donation(SYSTEM, {
+            charity.receive_donation(volunteering, SYSTEM, {
                 "station_id": station, "kind": "goods",
                 "goods": {"name": item, "category": category, "unit": unit, "quantity": rng.randint(5, 60)},
                 "donor": {"kind": "individual", "name": fake.name()} if rng.random() < 0.7 else {"kind": "anonymous"},
@@ -176,38 +176,38 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
                 serial: int, count: int) -> int:
     """Needs as casework's needs.assessed would carry them, then staff decisions in every state."""
     today = clock.today()
-    needs: list[dict] = []
+    assessed: list[dict] = []
     for n in range(count):
         need_domain = rng.choice(list(NEED_TYPES))
-        needs.append({"need_id": f"demo-need-{township}-{n}", "domain": need_domain,
+        assessed.append({"need_id": f"demo-need-{township}-{n}", "domain": need_domain,
                       "need_type": rng.choice(NEED_TYPES[need_domain]),
                       "severity": rng.choice(["low", "medium", "medium", "high", "urgent"]),
                       "description": "入户评估发现的需求",
                       "beneficiary_groups": rng.sample(BENEFICIARY_GROUPS[need_domain], 1),
                       "child_related": need_domain == "children",
                       "needed_by": (today + timedelta(days=rng.randint(3, 40))).isoformat()})
-    for household, chunk in enumerate((needs[:count // 2], needs[count // 2:])):
-        volunteering.record_assessment(SYSTEM, {
+    for household, chunk in enumerate((assessed[:count // 2], assessed[count // 2:])):
+        needs.record_assessment(volunteering, SYSTEM, {
             "assessment_id": f"demo-asm-{township}-{household}", "household_id": f"demo-hh-{township}-{household}",
             "station_id": station, "township_code": township, "community_code": rng.choice(communities),
             "assessed_on": today.isoformat(), "risk_level": "medium", "supersedes": None, "needs": chunk})
-    for position, need in enumerate(needs):
-        state = volunteering.get_needs(SYSTEM, [need["need_id"]])[0]
+    for position, need in enumerate(assessed):
+        state = needs.get_needs(volunteering, SYSTEM, [need["need_id"]])[0]
         proposals = [p for p in state["proposals"] if p["state"] == "proposed"]
         plan = (serial + position) % 4  # 0 leave proposed · 1 and 2 accept · 3 decline all
         if not proposals or plan == 0:
             continue
         if plan == 3:
             for proposal in proposals:
-                state = volunteering.decline_proposal(SYSTEM, state["id"], proposal["proposal_id"], {
+                state = tasks.decline_proposal(volunteering, SYSTEM, state["id"], proposal["proposal_id"], {
                     "expected_version": state["version"], "reason": "服务对象暂不需要"})
             continue
         proposal = proposals[0]
         quantity = min(2, proposal["detail"].get("quantity", 2)) if proposal["kind"] == "charity" else None
         try:
-            volunteering.accept_proposal(SYSTEM, state["id"], proposal["proposal_id"], {
+            tasks.accept_proposal(volunteering, SYSTEM, state["id"], proposal["proposal_id"], {
                 "expected_version": state["version"], "quantity": quantity})
         except RuleViolation:  # a candidate filled up by an earlier demo match: leave this one proposed
             continue
-    return len(needs)
+    return len(assessed)
 

@@ -13,10 +13,11 @@ Aggregates (one document each, changed by one write with its events):
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from services.common import masking
 from services.common.auth import Viewer
+from services.common.clock import CHINA_STANDARD_TIME, jsonable
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.contracts.vocabulary import FACILITY_KINDS as FACILITY_KINDS
 from services.contracts.vocabulary import NEED_STATUSES as NEED_STATUSES
@@ -27,7 +28,6 @@ from services.contracts.vocabulary import REVIEW_OUTCOMES as REVIEW_OUTCOMES
 
 from . import matching
 
-CHINA_TIME = timezone(timedelta(hours=8))
 REVIEW_INTERVAL_MONTHS = 12
 DEFAULT_MAX_OPEN_TASKS = 3
 
@@ -37,27 +37,15 @@ def category_of(kind: str) -> str:
     return "organisation" if kind in ORGANISATION_KINDS else "facility"
 
 
-def jsonable(value):
-    """Dates become ISO strings: the store keeps them as text so comparisons stay exact."""
-    if isinstance(value, datetime):
-        return local_iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def as_aware(moment: datetime) -> datetime:
     """A time given without an offset is China time (where the service happened)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_TIME)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_STANDARD_TIME)
 
 
-def local_iso(moment: datetime) -> str:
-    """Service times are kept in China time, one offset for all, so ISO strings sort correctly."""
-    return as_aware(moment).astimezone(CHINA_TIME).isoformat(timespec="minutes")
+def service_time(moment: datetime) -> str:
+    """When a service happened, as volunteers and stations read it: China time to the minute, with its
+    offset (the API documents it so). One offset for all, so these strings sort and compare as moments."""
+    return as_aware(moment).astimezone(CHINA_STANDARD_TIME).isoformat(timespec="minutes")
 
 
 def add_months(day: date, months: int) -> date:
@@ -639,4 +627,4 @@ def task_window(start: datetime | None, end: datetime | None) -> tuple[str | Non
         return None, None
     if as_aware(end) <= as_aware(start):
         raise ValidationFailed.field("scheduled_end", "must be after the start")
-    return local_iso(start), local_iso(end)
+    return service_time(start), service_time(end)

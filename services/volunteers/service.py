@@ -132,19 +132,30 @@ from nameko.extensions import DependencyProvider
 from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import Viewer
-from services.common.consumers import Inbox, event_handler
+from services.common.consumers import Inbox
+from services.common.entrypoints import event_handler, use_case_rpc
 from services.common.eventlog import EventLogEndpoints
 from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
-from services.common.rpc import rpc
 from services.contracts.casework import CONSENT_WITHDRAWN, NEEDS_ASSESSED
 from services.contracts.volunteers import TASK_CANCELLED
 
 from .candidates import CandidateIndex
 from .storage import EVENT_SOURCES, INDEXES, VolunteersRepository
-from .usecases import Volunteering
+from .usecases import (
+    Volunteering,
+    certificates,
+    charity,
+    hours,
+    needs,
+    reference,
+    resources,
+    tasks,
+    teams,
+    volunteers,
+)
 
 SERVICE = "volunteers"
 
@@ -161,6 +172,11 @@ class MatchingIndex(DependencyProvider):
         return self.index
 
 
+def acting_for(event, producer: str) -> Viewer:
+    """The viewer an event's effect runs as: its actor, with the administrator's reach."""
+    return Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", producer), "role": "admin"})
+
+
 class VolunteersService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
     name = SERVICE
 
@@ -170,223 +186,75 @@ class VolunteersService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoi
     candidates = MatchingIndex()
 
     @property
-    def volunteering(self) -> Volunteering:
+    def use_cases(self) -> Volunteering:
         return Volunteering(VolunteersRepository(self.db), self.candidates)
 
-    @rpc
-    def catalogue(self, viewer):
-        return self.volunteering.catalogue(Viewer.from_dict(viewer))
+    catalogue = use_case_rpc(reference.catalogue)
 
-    # volunteers
-    @rpc
-    def register_volunteer(self, viewer, data):
-        return self.volunteering.register_volunteer(Viewer.from_dict(viewer), data)
+    register_volunteer = use_case_rpc(volunteers.register_volunteer)
+    update_volunteer = use_case_rpc(volunteers.update_volunteer)
+    record_volunteer_training = use_case_rpc(volunteers.record_volunteer_training)
+    record_volunteer_certificate = use_case_rpc(volunteers.record_volunteer_certificate)
+    record_background_check = use_case_rpc(volunteers.record_background_check)
+    reveal_volunteer_identity = use_case_rpc(volunteers.reveal_volunteer_identity, sensitive_arguments=("reason",))
+    access_log = use_case_rpc(volunteers.access_log)
+    list_volunteers = use_case_rpc(volunteers.list_volunteers)
+    get_volunteers = use_case_rpc(volunteers.get_volunteers)
 
-    @rpc
-    def update_volunteer(self, viewer, volunteer_id, data):
-        return self.volunteering.update_volunteer(Viewer.from_dict(viewer), volunteer_id, data)
+    log_hours = use_case_rpc(hours.log_hours)
+    approve_hours = use_case_rpc(hours.approve_hours)
+    reject_hours = use_case_rpc(hours.reject_hours)
+    hours_for_volunteers = use_case_rpc(hours.hours_for_volunteers)
+    issue_certificate = use_case_rpc(certificates.issue_certificate)
+    revoke_certificate = use_case_rpc(certificates.revoke_certificate)
+    verify_certificate = use_case_rpc(certificates.verify_certificate)
 
-    @rpc
-    def record_volunteer_training(self, viewer, volunteer_id, data):
-        return self.volunteering.record_volunteer_training(Viewer.from_dict(viewer), volunteer_id, data)
+    create_team = use_case_rpc(teams.create_team)
+    update_team = use_case_rpc(teams.update_team)
+    record_team_training = use_case_rpc(teams.record_team_training)
+    record_supervision = use_case_rpc(teams.record_supervision)
+    list_teams = use_case_rpc(teams.list_teams)
+    get_teams = use_case_rpc(teams.get_teams)
+    teams_for_volunteers = use_case_rpc(teams.teams_for_volunteers)
 
-    @rpc
-    def record_volunteer_certificate(self, viewer, volunteer_id, data):
-        return self.volunteering.record_volunteer_certificate(Viewer.from_dict(viewer), volunteer_id, data)
+    register_resource = use_case_rpc(resources.register_resource)
+    update_resource = use_case_rpc(resources.update_resource)
+    review_resource = use_case_rpc(resources.review_resource)
+    list_resources = use_case_rpc(resources.list_resources)
+    get_resources = use_case_rpc(resources.get_resources)
+    overdue_reviews = use_case_rpc(resources.overdue_reviews)
+    export_directory = use_case_rpc(resources.export_directory)
 
-    @rpc
-    def record_background_check(self, viewer, volunteer_id, data):
-        return self.volunteering.record_background_check(Viewer.from_dict(viewer), volunteer_id, data)
+    receive_donation = use_case_rpc(charity.receive_donation)
+    distribute = use_case_rpc(charity.distribute)
+    list_stock = use_case_rpc(charity.list_stock)
+    get_stock = use_case_rpc(charity.get_stock)
+    donations_for_stock = use_case_rpc(charity.donations_for_stock)
+    distributions_for_households = use_case_rpc(charity.distributions_for_households)
 
-    @rpc(sensitive_arguments=("reason",))
-    def reveal_volunteer_identity(self, viewer, volunteer_id, reason):
-        return self.volunteering.reveal_volunteer_identity(Viewer.from_dict(viewer), volunteer_id, reason)
-
-    @rpc
-    def access_log(self, viewer, filters=None):
-        return self.volunteering.access_log(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def list_volunteers(self, viewer, filters=None):
-        return self.volunteering.list_volunteers(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_volunteers(self, viewer, ids):
-        return self.volunteering.get_volunteers(Viewer.from_dict(viewer), ids)
-
-    # hours and certificates
-    @rpc
-    def log_hours(self, viewer, volunteer_id, data):
-        return self.volunteering.log_hours(Viewer.from_dict(viewer), volunteer_id, data)
-
-    @rpc
-    def approve_hours(self, viewer, volunteer_id, data):
-        return self.volunteering.approve_hours(Viewer.from_dict(viewer), volunteer_id, data)
-
-    @rpc
-    def reject_hours(self, viewer, volunteer_id, data):
-        return self.volunteering.reject_hours(Viewer.from_dict(viewer), volunteer_id, data)
-
-    @rpc
-    def hours_for_volunteers(self, viewer, volunteer_ids):
-        return self.volunteering.hours_for_volunteers(Viewer.from_dict(viewer), volunteer_ids)
-
-    @rpc
-    def issue_certificate(self, viewer, volunteer_id, data):
-        return self.volunteering.issue_certificate(Viewer.from_dict(viewer), volunteer_id, data)
-
-    @rpc
-    def revoke_certificate(self, viewer, certificate_id, data):
-        return self.volunteering.revoke_certificate(Viewer.from_dict(viewer), certificate_id, data)
-
-    @rpc
-    def verify_certificate(self, viewer, data):
-        return self.volunteering.verify_certificate(Viewer.from_dict(viewer), data)
-
-    # teams
-    @rpc
-    def create_team(self, viewer, data):
-        return self.volunteering.create_team(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def update_team(self, viewer, team_id, data):
-        return self.volunteering.update_team(Viewer.from_dict(viewer), team_id, data)
-
-    @rpc
-    def record_team_training(self, viewer, team_id, data):
-        return self.volunteering.record_team_training(Viewer.from_dict(viewer), team_id, data)
-
-    @rpc
-    def record_supervision(self, viewer, team_id, data):
-        return self.volunteering.record_supervision(Viewer.from_dict(viewer), team_id, data)
-
-    @rpc
-    def list_teams(self, viewer, filters=None):
-        return self.volunteering.list_teams(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_teams(self, viewer, ids):
-        return self.volunteering.get_teams(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def teams_for_volunteers(self, viewer, volunteer_ids):
-        return self.volunteering.teams_for_volunteers(Viewer.from_dict(viewer), volunteer_ids)
-
-    # resource library
-    @rpc
-    def register_resource(self, viewer, data):
-        return self.volunteering.register_resource(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def update_resource(self, viewer, resource_id, data):
-        return self.volunteering.update_resource(Viewer.from_dict(viewer), resource_id, data)
-
-    @rpc
-    def review_resource(self, viewer, resource_id, data):
-        return self.volunteering.review_resource(Viewer.from_dict(viewer), resource_id, data)
-
-    @rpc
-    def list_resources(self, viewer, filters=None):
-        return self.volunteering.list_resources(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_resources(self, viewer, ids):
-        return self.volunteering.get_resources(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def overdue_reviews(self, viewer, filters=None):
-        return self.volunteering.overdue_reviews(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def export_directory(self, viewer, filters=None):
-        return self.volunteering.export_directory(Viewer.from_dict(viewer), filters)
-
-    # charity
-    @rpc
-    def receive_donation(self, viewer, data):
-        return self.volunteering.receive_donation(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def distribute(self, viewer, data):
-        return self.volunteering.distribute(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def list_stock(self, viewer, filters=None):
-        return self.volunteering.list_stock(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_stock(self, viewer, ids):
-        return self.volunteering.get_stock(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def donations_for_stock(self, viewer, stock_ids):
-        return self.volunteering.donations_for_stock(Viewer.from_dict(viewer), stock_ids)
-
-    @rpc
-    def distributions_for_households(self, viewer, household_ids):
-        return self.volunteering.distributions_for_households(Viewer.from_dict(viewer), household_ids)
-
-    # needs and matching
-    @rpc
-    def request_matching(self, viewer, data):
-        return self.volunteering.request_matching(Viewer.from_dict(viewer), data)
-
-    @rpc
-    def rematch_need(self, viewer, need_id, data):
-        return self.volunteering.rematch_need(Viewer.from_dict(viewer), need_id, data)
-
-    @rpc
-    def accept_proposal(self, viewer, need_id, proposal_id, data):
-        return self.volunteering.accept_proposal(Viewer.from_dict(viewer), need_id, proposal_id, data)
-
-    @rpc
-    def decline_proposal(self, viewer, need_id, proposal_id, data):
-        return self.volunteering.decline_proposal(Viewer.from_dict(viewer), need_id, proposal_id, data)
-
-    @rpc
-    def complete_task(self, viewer, need_id, task_id, data):
-        return self.volunteering.complete_task(Viewer.from_dict(viewer), need_id, task_id, data)
-
-    @rpc
-    def cancel_task(self, viewer, need_id, task_id, data):
-        return self.volunteering.cancel_task(Viewer.from_dict(viewer), need_id, task_id, data)
-
-    @rpc
-    def list_needs(self, viewer, filters=None):
-        return self.volunteering.list_needs(Viewer.from_dict(viewer), filters)
-
-    @rpc
-    def get_needs(self, viewer, ids):
-        return self.volunteering.get_needs(Viewer.from_dict(viewer), ids)
-
-    @rpc
-    def needs_for_households(self, viewer, household_ids):
-        return self.volunteering.needs_for_households(Viewer.from_dict(viewer), household_ids)
-
-    @rpc
-    def tasks_for_volunteers(self, viewer, volunteer_ids):
-        return self.volunteering.tasks_for_volunteers(Viewer.from_dict(viewer), volunteer_ids)
-
-    @rpc
-    def unmet_rollup(self, viewer, data):
-        return self.volunteering.unmet_rollup(Viewer.from_dict(viewer), data)
+    request_matching = use_case_rpc(needs.request_matching)
+    rematch_need = use_case_rpc(needs.rematch_need)
+    list_needs = use_case_rpc(needs.list_needs)
+    get_needs = use_case_rpc(needs.get_needs)
+    needs_for_households = use_case_rpc(needs.needs_for_households)
+    unmet_rollup = use_case_rpc(needs.unmet_rollup)
+    accept_proposal = use_case_rpc(tasks.accept_proposal)
+    decline_proposal = use_case_rpc(tasks.decline_proposal)
+    complete_task = use_case_rpc(tasks.complete_task)
+    cancel_task = use_case_rpc(tasks.cancel_task)
+    tasks_for_volunteers = use_case_rpc(needs.tasks_for_volunteers)
 
     @event_handler(NEEDS_ASSESSED)
     def on_needs_assessed(self, event):
-        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "casework"), "role": "admin"})
-        Inbox(self.db, "volunteers.on_needs_assessed").process_once(
-            event.id, lambda: self.volunteering.record_assessment(actor, event.payload))
+        needs.record_assessment(self.use_cases, acting_for(event, "casework"), event.payload)
 
-    @event_handler(TASK_CANCELLED)
+    # One write at most (the candidate's release), and releasing twice is releasing once.
+    @event_handler(TASK_CANCELLED, single_write=True)
     def on_task_cancelled(self, event):
         """Releases the candidate of a cancelled task if the cancelling process died before it did."""
-        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "volunteers"), "role": "admin"})
-        Inbox(self.db, "volunteers.on_task_cancelled").process_once(
-            event.id, lambda: self.volunteering.release_cancelled_task(actor, event.payload))
+        tasks.release_cancelled_task(self.use_cases, acting_for(event, "volunteers"), event.payload)
 
     @event_handler(CONSENT_WITHDRAWN)
     def on_consent_withdrawn(self, event):
         """Needs whose person withdrew volunteer_matching consent leave matching (casework names them)."""
-        actor = Viewer.from_dict({"user_id": (event.actor or {}).get("user_id", "casework"), "role": "admin"})
-        Inbox(self.db, "volunteers.on_consent_withdrawn").process_once(
-            event.id, lambda: self.volunteering.withdraw_for_consent(actor, event.payload))
+        needs.withdraw_for_consent(self.use_cases, acting_for(event, "casework"), event.payload)

@@ -1,12 +1,19 @@
-"""The volunteers service's repository over pymongo. Index declarations live here, once.
+"""The volunteers service's repositories over pymongo: every query the use cases ask, by its intention,
+taking a `Scope` for what the caller may read. Index declarations live here, once.
 
 Array fields are queried with `$in` only: the development document store (nx-27017) matches
 nothing for plain equality on an indexed array field (found while building this service).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime
+
 from services.common.accesslog import AccessLog
-from services.common.storage import AggregateStore, Index, outbox_indexes, page_key_indexes
+from services.common.auth import region_prefix
+from services.common.filters import prefix_range
+from services.common.scope import Scope
+from services.common.storage import AggregateStore, Index, all_of, outbox_indexes, page_key_indexes, scope_filter
 
 VOLUNTEERS, RESOURCES, TEAMS, NEEDS, STOCK, CERTIFICATES, ACCESS_LOG = (
     "volunteers", "resources", "teams", "needs", "stock", "certificates", "access_log")
@@ -42,24 +49,162 @@ INDEXES = [
 ]
 
 
+# A need still in matching: a later assessment or a consent withdrawal may take it out.
+IN_MATCHING = ("open", "proposed", "unmet")
+
+
+def _in_region(region: str | None) -> dict:
+    """Records of a region a caller filters by: a community (12 digits) exactly, else a division prefix."""
+    if not region:
+        return {}
+    if len(region) == 12:
+        return {"community_code": region}
+    return {"region_code": prefix_range(region_prefix(region))}
+
+
+def _any_of(field: str, values: Iterable[str]) -> dict:
+    return {field: {"$in": list(values)}}
+
+
+def _equal(**wanted) -> dict:
+    """Equality on the fields whose value is given (a filter left empty is no condition)."""
+    return {field: value for field, value in wanted.items() if value}
+
+
+class Aggregates(AggregateStore):
+    """An aggregate collection with the reads every volunteers aggregate answers."""
+
+    def by_ids(self, ids: Iterable[object]) -> dict[str, dict]:
+        """The records with these ids, by id (ids that are not strings match nothing)."""
+        wanted = [i for i in ids if isinstance(i, str)]
+        return {d["_id"]: d for d in self.find(_any_of("_id", wanted))}
+
+    def any(self) -> bool:
+        return bool(self.find({}, limit=1))
+
+    def _page(self, conditions: list[dict], after: str | None, limit: int) -> dict:
+        """One page sorted by id, the id of its last item as the cursor, and the total."""
+        page = self.page(all_of(*conditions), after, limit)
+        return {"docs": page.docs, "next_cursor": page.next_cursor, "total": page.total}
+
+
+class Volunteers(Aggregates):
+    def listing(self, scope: Scope, filters: dict, today: date, after: str | None, limit: int) -> dict:
+        conditions = [scope_filter(scope), _in_region(filters.get("region")),
+                      _equal(station_id=filters.get("station_id"), status=filters.get("status"))]
+        if filters.get("skill"):
+            conditions.append(_any_of("skills", [filters["skill"]]))
+        if filters.get("domain"):
+            conditions.append(_any_of("domains", [filters["domain"]]))
+        if filters.get("background_checked") is not None:
+            comparison = "$gte" if filters["background_checked"] else "$lt"
+            conditions.append({"background_valid_until": {comparison: today.isoformat()}})
+        return self._page(conditions, after, limit)
+
+
+class Teams(Aggregates):
+    def listing(self, scope: Scope, station_id: str | None, after: str | None, limit: int) -> dict:
+        return self._page([scope_filter(scope), _equal(station_id=station_id)], after, limit)
+
+    def with_members(self, scope: Scope, volunteer_ids: Iterable[str]) -> list[dict]:
+        return self.find(all_of(scope_filter(scope), _any_of("member_ids", volunteer_ids)))
+
+
+class Resources(Aggregates):
+    """The resource library. `active_only`: what the public reads (active entries, everywhere)."""
+
+    @staticmethod
+    def _conditions(scope: Scope, active_only: bool, filters: dict, today: date) -> list[dict]:
+        conditions = [{"status": "active"} if active_only else scope_filter(scope), _in_region(filters.get("region")),
+                      _equal(station_id=filters.get("station_id"), kind=filters.get("kind"),
+                             status=filters.get("status"))]
+        if filters.get("domain"):
+            conditions.append(_any_of("domains", [filters["domain"]]))
+        if filters.get("review_overdue") is not None:
+            due = today.isoformat()
+            conditions.append({"status": "active", "next_review_due": {"$lt": due}} if filters["review_overdue"]
+                              else {"$or": [{"status": "closed"}, {"next_review_due": {"$gte": due}}]})
+        return conditions
+
+    def listing(self, scope: Scope, active_only: bool, filters: dict, today: date, after: str | None,
+                limit: int) -> dict:
+        return self._page(self._conditions(scope, active_only, filters, today), after, limit)
+
+    def overdue_for_review(self, scope: Scope, active_only: bool, filters: dict, today: date) -> list[dict]:
+        """Active entries past their yearly review, the most overdue first."""
+        conditions = self._conditions(scope, active_only, {**filters, "review_overdue": True}, today)
+        return self.find(all_of(*conditions), sort=[("next_review_due", 1), ("_id", 1)])
+
+    def active(self, scope: Scope, active_only: bool, filters: dict, today: date) -> list[dict]:
+        conditions = self._conditions(scope, active_only, {**filters, "status": "active"}, today)
+        return self.find(all_of(*conditions), sort=[("_id", 1)])
+
+
+class Stock(Aggregates):
+    def listing(self, scope: Scope, station_id: str | None, category: str | None, after: str | None,
+                limit: int) -> dict:
+        return self._page([scope_filter(scope), _equal(station_id=station_id, category=category)], after, limit)
+
+    def given_to(self, scope: Scope, household_ids: Iterable[str]) -> list[dict]:
+        """Stock lines from which any of these households received something."""
+        return self.find(all_of(scope_filter(scope), _any_of("households", household_ids)))
+
+    def at_station(self, station_id: str) -> list[dict]:
+        return self.find({"station_id": station_id})
+
+
+class Needs(Aggregates):
+    def listing(self, scope: Scope, filters: dict, after: str | None, limit: int) -> dict:
+        conditions = [scope_filter(scope), _in_region(filters.get("region")),
+                      _equal(**{key: filters.get(key) for key in ("station_id", "status", "domain", "household_id")})]
+        return self._page(conditions, after, limit)
+
+    def of_households(self, scope: Scope, household_ids: Iterable[str]) -> list[dict]:
+        return self.find(all_of(scope_filter(scope), _any_of("household_id", household_ids)), sort=[("_id", 1)])
+
+    def assigned_to(self, scope: Scope, volunteer_ids: Iterable[str]) -> list[dict]:
+        """Needs with a task held by any of these volunteers."""
+        return self.find(all_of(scope_filter(scope), _any_of("task_assignees", volunteer_ids)), sort=[("_id", 1)])
+
+    def unmet(self, scope: Scope, region: str, domain: str | None) -> list[dict]:
+        """Unmet needs in `region` (a division-code prefix; a community's 12 digits exactly)."""
+        conditions = [scope_filter(scope), {"status": "unmet"}, {"region_code": prefix_range(region[:9])},
+                      _equal(domain=domain)]
+        if len(region) == 12:
+            conditions.append({"community_code": region})
+        return self.find(all_of(*conditions))
+
+    def in_matching_from(self, assessment_id: str) -> list[dict]:
+        """Needs of an assessment that are still being matched."""
+        return self.find({"assessment_id": assessment_id, **_any_of("status", IN_MATCHING)})
+
+
+class Certificates(Aggregates):
+    def with_code(self, verification_code: str) -> dict | None:
+        found = self.find({"verification_code": verification_code}, limit=1)
+        return found[0] if found else None
+
+
 class VolunteersRepository:
     def __init__(self, db):
         self.db = db
-        self.volunteers = AggregateStore(db, VOLUNTEERS, "volunteer")
-        self.resources = AggregateStore(db, RESOURCES, "resource")
-        self.teams = AggregateStore(db, TEAMS, "team")
-        self.needs = AggregateStore(db, NEEDS, "need")
-        self.stock = AggregateStore(db, STOCK, "stock line")
-        self.certificates = AggregateStore(db, CERTIFICATES, "certificate")
-
-    def page(self, store: AggregateStore, query: dict, after: str | None, limit: int) -> dict:
-        """One page sorted by id, the id of its last item as the cursor, and the total."""
-        page = store.page(query, after, limit)
-        return {"docs": page.docs, "next_cursor": page.next_cursor, "total": page.total}
+        self.volunteers = Volunteers(db, VOLUNTEERS, "volunteer")
+        self.resources = Resources(db, RESOURCES, "resource")
+        self.teams = Teams(db, TEAMS, "team")
+        self.needs = Needs(db, NEEDS, "need")
+        self.stock = Stock(db, STOCK, "stock line")
+        self.certificates = Certificates(db, CERTIFICATES, "certificate")
 
     @property
     def access_log(self) -> AccessLog:
         return AccessLog(self.db[ACCESS_LOG])
+
+
+def changed_since(db, collection: str, since: datetime | None, fields: dict):
+    """Records of `collection` written since `since` (all of them when None), only `fields`, in small
+    batches: a single-threaded store (nx-27017) can answer others between them."""
+    query = {} if since is None else {"_updated_at": {"$gte": since}}
+    return db[collection].find(query, fields, batch_size=2000)
 
 
 def rotate_protected_fields(db, cipher) -> dict:

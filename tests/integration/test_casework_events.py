@@ -2,13 +2,14 @@
 crisis rule and its breach event, and duplicates that have no second effect."""
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
 
-from services.casework import domain
 from services.casework.storage import CaseworkRepository
 from services.casework.usecases import Casework
+from services.casework.usecases import crisis as crisis_cases
 from services.common import clock, storage
 from services.common.auth import SYSTEM
 from services.common.clock import FrozenClock
@@ -51,7 +52,7 @@ def staff_copy(staff_id):
 
 
 def today():
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def test_the_staff_copy_follows_the_registry_s_events_once(platform, isolated_settings):
@@ -121,7 +122,8 @@ def test_volunteer_deliveries_land_on_the_open_case_of_their_domain_once(platfor
 
 
 def test_crisis_jumps_the_queue_hides_identity_and_a_missed_24_hours_is_reported_once(platform):
-    sweep = Casework(CaseworkRepository(storage.database("casework"))).sweep_crisis_contacts
+    sweep = functools.partial(crisis_cases.sweep_crisis_contacts,
+                              Casework(CaseworkRepository(storage.database("casework"))))
     with FrozenClock(clock.utcnow()) as frozen:
         elderly = platform.register_household(WORKER_VIEWER, elderly_household(4))
         routine = platform.open_case(WORKER_VIEWER, {"household_id": elderly["id"], "domain": "elderly",

@@ -21,12 +21,13 @@ from tests.support.casework_fixtures import (
     staff_joined,
     station_registered,
 )
+from tests.support.casework_use_cases import CaseworkUseCases
 
 
 def test_rotation_re_encrypts_and_recomputes_blind_indexes(isolated_settings):
     db = storage.database("casework")
     storage.ensure_indexes(db, INDEXES)
-    old = Casework(CaseworkRepository(db), FieldCipher((DEVELOPMENT_ENCRYPTION_KEY,)))
+    old = CaseworkUseCases(Casework(CaseworkRepository(db), FieldCipher((DEVELOPMENT_ENCRYPTION_KEY,))))
     old.record_station(station_registered())
     old.record_staff_joined(staff_joined(WORKER))
     alone = elderly_household(1)
@@ -42,7 +43,7 @@ def test_rotation_re_encrypts_and_recomputes_blind_indexes(isolated_settings):
     report = rotate_keys(db, FieldCipher((new_key, DEVELOPMENT_ENCRYPTION_KEY)))
     assert report["people_rotated"] == 4 and report["crisis_cases_rotated"] == 1
 
-    new = Casework(CaseworkRepository(db), FieldCipher((new_key,)))
+    new = CaseworkUseCases(Casework(CaseworkRepository(db), FieldCipher((new_key,))))
     person = household["members"][0]["person_id"]
     revealed = new.reveal_person(SYSTEM, household["id"], person, "轮换后核对")
     assert revealed["id_number"] == alone["members"][0]["id_number"]

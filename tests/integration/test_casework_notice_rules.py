@@ -2,11 +2,13 @@
 facts, registration refused at a closed station, and consent purposes enforced where data is used."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 
-from services.casework import domain
 from services.casework.storage import CaseworkRepository
 from services.casework.usecases import Casework
+from services.casework.usecases import crisis as crisis_cases
 from services.common import clock, storage
 from services.common.auth import SYSTEM
 from services.common.clock import FrozenClock
@@ -39,7 +41,7 @@ def platform(isolated_settings):
 
 
 def today():
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def open_crisis(platform, sequence):
@@ -51,7 +53,8 @@ def open_crisis(platform, sequence):
 
 
 def test_a_crisis_breach_stays_counted_after_the_late_contact_with_its_delay(platform):
-    sweep = Casework(CaseworkRepository(storage.database("casework"))).sweep_crisis_contacts
+    sweep = functools.partial(crisis_cases.sweep_crisis_contacts,
+                              Casework(CaseworkRepository(storage.database("casework"))))
     with FrozenClock(clock.utcnow()) as frozen:
         swept = open_crisis(platform, 40)
         second = open_crisis(platform, 50)

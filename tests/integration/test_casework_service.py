@@ -48,7 +48,7 @@ def platform(isolated_settings):
 
 
 def today() -> date:
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def test_one_person_one_record_with_flagged_duplicates_and_an_audited_merge(platform):

@@ -9,7 +9,7 @@ from services.common.errors import Conflict, RuleViolation
 from services.funding import domain
 from services.funding.service import FundingService
 from services.funding.storage import FundingRepository
-from services.funding.usecases import Funding
+from services.funding.usecases import Funding, reservations
 from tests.support import funding_fixtures as fx
 from tests.support.containers import rpc_client, running
 
@@ -79,7 +79,7 @@ def test_a_failed_dependent_write_releases_the_reservation(isolated_settings, mo
     funding = use_cases()
     source = funding.create_source(SYSTEM, fx.source_input(amount_fen=1_000))
     existing = funding.allocate_budget(SYSTEM, source["id"], {"station_id": fx.STATION, "amount_fen": 100})
-    monkeypatch.setattr("services.funding.usecases.new_id", lambda prefix: existing["id"])
+    monkeypatch.setattr("services.funding.usecases.budgets.new_id", lambda prefix: existing["id"])
     with pytest.raises(Conflict):  # the line insert fails after the source was reserved
         funding.allocate_budget(SYSTEM, source["id"], {"station_id": fx.STATION, "amount_fen": 300})
     after = funding.repo.sources.require(source["id"])
@@ -92,17 +92,17 @@ def test_reservations_left_by_a_crash_are_settled_from_the_dependent_document(is
     with clock.FrozenClock(fx.START) as frozen:
         source = funding.create_source(SYSTEM, fx.source_input(amount_fen=1_000))
         # A crash after the reservation, before the budget line was written: nothing to confirm.
-        funding._reserve(funding.repo.sources, source["id"], "allocated_fen", "bl_never_written", 400)
+        reservations.reserve(funding.repo.sources, source["id"], "allocated_fen", "bl_never_written", 400)
         # A crash after the budget line was written, before the confirmation.
         line = funding.allocate_budget(SYSTEM, source["id"], {"station_id": fx.STATION, "amount_fen": 250})
-        funding._reserve(funding.repo.sources, source["id"], "allocated_fen", "bl_written", 50)
+        reservations.reserve(funding.repo.sources, source["id"], "allocated_fen", "bl_written", 50)
         written = {**funding.repo.lines.require(line["id"]), "_id": "bl_written", "amount_fen": 50}
         funding.repo.lines.insert({k: v for k, v in written.items() if not k.startswith("_") or k == "_id"})
         assert funding.repo.sources.require(source["id"])["allocated_fen"] == 700
         assert funding.settle_reservations() == {"confirmed": 0, "released": 0}  # still inside the lease
         frozen.advance(seconds=domain.RESERVATION_LEASE.total_seconds() / 2)
         with pytest.raises(Conflict, match="took too long"):  # a late writer gives up before the sweeper acts
-            funding._require_fresh(funding.repo.sources, source["id"], "bl_never_written")
+            reservations.require_fresh(funding.repo.sources, source["id"], "bl_never_written")
         assert funding.settle_reservations() == {"confirmed": 0, "released": 0}
         frozen.advance(seconds=domain.RESERVATION_LEASE.total_seconds() / 2)
         assert funding.settle_reservations() == {"confirmed": 1, "released": 1}
@@ -117,7 +117,8 @@ def test_a_commitment_left_by_a_crash_is_released(isolated_settings):
     with clock.FrozenClock(fx.START) as frozen:
         source = funding.create_source(SYSTEM, fx.source_input())
         line = funding.allocate_budget(SYSTEM, source["id"], {"station_id": fx.STATION, "amount_fen": 1_000})
-        funding._reserve(funding.repo.lines, line["id"], "committed_fen", "cmt_lost", 600, {"contract_id": "ctr_gone"})
+        reservations.reserve(funding.repo.lines, line["id"], "committed_fen", "cmt_lost", 600,
+                             {"contract_id": "ctr_gone"})
         assert funding.repo.lines.require(line["id"])["committed_fen"] == 600
         frozen.advance(seconds=domain.RESERVATION_LEASE.total_seconds() + 1)
         assert funding.settle_reservations() == {"confirmed": 0, "released": 1}

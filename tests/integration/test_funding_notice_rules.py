@@ -12,7 +12,7 @@ from services.common.auth import SYSTEM, Viewer
 from services.common.errors import Conflict, ValidationFailed
 from services.funding.service import FundingService
 from services.funding.storage import FundingRepository
-from services.funding.usecases import Funding
+from services.funding.usecases import Funding, closing
 from services.registry.service import RegistryService
 from shegong.services import migrate
 from tests.support import funding_fixtures as fx
@@ -109,14 +109,17 @@ def test_closing_a_contract_returns_its_unspent_money_and_refuses_further_paymen
         assert supervision["total"]["disbursed_fen"] == 1_000_000
 
 
-def test_a_closing_that_died_before_the_returns_is_completed_from_its_event(platform):
+def test_a_closing_that_died_before_the_returns_is_completed_from_its_event(platform, monkeypatch):
     funding = platform.funding
     with clock.FrozenClock(fx.START) as frozen:
         contract, line = staffed_contract(platform, frozen)
         frozen.advance(days=30)
         repository = FundingRepository(storage.database("funding"))
         lost = Funding(repository)
-        lost.complete_closing = lambda contract_id: None  # the process died after the contract write
+        complete = closing.complete_closing
+        # the process died after the contract write: only the running service's consumer completes the returns
+        monkeypatch.setattr(closing, "complete_closing",
+                            lambda context, contract_id: None if context is lost else complete(context, contract_id))
         version = funding.get_contracts(COUNTY, [contract["id"]])[0]["version"]
         lost.close_contract(Viewer.from_dict(COUNTY), contract["id"], {
             "expected_version": version, "closed_on": clock.today().isoformat(), "reason": "服务期满，结余资金退回"})

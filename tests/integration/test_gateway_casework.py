@@ -18,7 +18,6 @@ from datetime import date, timedelta
 import eventlet
 import pytest
 
-from services.casework import domain
 from services.casework.service import CaseworkService
 from services.common import clock, storage
 from services.common.demo_identities import credit_code, resident_id_number
@@ -37,7 +36,7 @@ STAFF = {  # key → (station, role, name)
 
 
 def china_today() -> date:
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def days_ago(days: int) -> str:

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 import eventlet
 import pytest
 
-from services.casework import domain as casework_domain
 from services.casework.service import CaseworkService
 from services.common import clock, storage
 from services.common.auth import SYSTEM
@@ -25,12 +24,13 @@ from services.volunteers.usecases import Volunteering
 from tests.support import casework_fixtures as fx
 from tests.support.platform_client import PlatformClient, gateway_platform
 from tests.support.volunteers_fixtures import resource_input
+from tests.support.volunteers_in_process import in_process
 
 STATION = fx.STATION
 
 
 def china_today() -> date:
-    return casework_domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 REGISTER_STATION = """mutation ($input: RegisterStationInput!) { registerStation(input: $input) { station { id } } }"""
@@ -52,7 +52,7 @@ def seed(platform: PlatformClient) -> None:
         assert clock.utcnow() < deadline, "casework did not receive the registry's station event"
         eventlet.sleep(0.05)
 
-    library = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    library = in_process(Volunteering(VolunteersRepository(storage.database("volunteers"))))
     resource = library.register_resource(SYSTEM, resource_input())
     reviewed = library.review_resource(SYSTEM, resource["id"], {
         "expected_version": resource["version"], "reviewed_on": china_today().isoformat(),

@@ -27,6 +27,7 @@ from tests.support.volunteers_fixtures import (
     resource_input,
     volunteer_input,
 )
+from tests.support.volunteers_in_process import in_process
 
 JINGKOU_STATION = f"ST{OTHER_COUNTY_TOWNSHIP}"
 
@@ -161,7 +162,7 @@ def test_the_public_verifies_a_certificate_without_a_token(platform):
 
 
 def test_the_public_reads_the_hsds_directory_over_graphql_and_at_its_url(platform):
-    library = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    library = in_process(Volunteering(VolunteersRepository(storage.database("volunteers"))))
     library.register_resource(SYSTEM, resource_input(kind="community_social_organisation"))
     library.register_resource(SYSTEM,
                               resource_input(community_code=None, location={"address": "丹阳市云阳街道新民路2号"}))

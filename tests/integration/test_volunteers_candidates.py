@@ -9,6 +9,7 @@ from services.volunteers.candidates import CandidateIndex
 from services.volunteers.storage import INDEXES, VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from tests.support.volunteers_fixtures import COMMUNITY, STATION, need, resource_input, volunteer_input
+from tests.support.volunteers_in_process import in_process
 
 
 def candidate_ids(index, need_doc):
@@ -23,7 +24,7 @@ def test_index_follows_local_and_other_replicas_writes(isolated_settings):
     storage.ensure_indexes(db, INDEXES)
     local = CandidateIndex(db)
     replica = CandidateIndex(db, refresh_seconds=0)  # another process: sees writes on its next refresh only
-    volunteering = Volunteering(VolunteersRepository(db), local)
+    volunteering = in_process(Volunteering(VolunteersRepository(db), local))
     target = domain.new_need(need("n1"), {"household_id": "hh", "station_id": STATION, "township_code": STATION[2:],
                                           "community_code": COMMUNITY}, "request")
     assert candidate_ids(local, target) == [] and candidate_ids(replica, target) == []

@@ -38,6 +38,7 @@ from tests.support.county_seed import JINGKOU_TOWNSHIPS, seed_townships
 from tests.support.platform_client import PlatformClient, gateway_platform
 from tests.support.supervision_fixtures import caught_up
 from tests.support.volunteers_fixtures import volunteer_input
+from tests.support.volunteers_in_process import in_process
 from tests.support.waiting import wait_for
 
 ADMIN = {"role": "admin"}
@@ -76,7 +77,7 @@ def documents(service: str, collection: str, station_id: str, where=lambda doc: 
 
 def add_task_hours_and_certificate(station_id: str) -> None:
     """The demo seed leaves no tasks, hours or certificates: make them at 京口 through the use cases."""
-    volunteering = Volunteering(VolunteersRepository(storage.database("volunteers")))
+    volunteering = in_process(Volunteering(VolunteersRepository(storage.database("volunteers"))))
     township = station_id[2:]
     household_id = storage.database("casework").households.find_one({"station_id": station_id})["_id"]
     volunteer = volunteering.register_volunteer(SYSTEM, volunteer_input(station_id=station_id,

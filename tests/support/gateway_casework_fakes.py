@@ -1,6 +1,7 @@
 """A fake casework RPC client for the gateway's unit tests: the casework service's own use cases
-(services/casework/usecases.py, with its scoping, crisis protection, masking, rules and views) over
-an in-memory repository instead of MongoDB, plus a record of every call (so batching can be counted).
+(services/casework/usecases/, with its scoping, crisis protection, masking, rules and views) over
+casework's own repository on the in-memory store (tests/support/memory_store.py) instead of MongoDB,
+plus a record of every call (so batching can be counted).
 
 So the answers have exactly the shapes, errors and scoping of the real service, without a broker or
 a store; each call builds a fresh `Casework`, as the nameko service does, and its answer crosses a
@@ -22,18 +23,19 @@ from datetime import date, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from services.casework import domain
-from services.casework.storage import CASES, HOUSEHOLDS, IdentityTaken
+from services.casework.storage import INDEXES, CaseworkRepository
 from services.casework.usecases import Casework
 from services.common import clock
-from services.common.accesslog import AccessLog
 from services.common.auth import Viewer
 from services.common.errors import ConcurrentModification, Conflict, NotFound
 from services.common.storage import Page, public
 from tests.support import casework_fixtures as fx
+from tests.support.casework_use_cases import USE_CASES, CaseworkUseCases
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
+from tests.support.memory_store import memory_database
 from tests.support.rpc_surfaces import CaseworkRpc, methods_of
 
+SURFACE = frozenset(methods_of(CaseworkRpc))
 STATION, OTHER_STATION = fx.STATION, fx.OTHER_STATION  # 丹阳市云阳街道, 京口区正东路街道
 LEAD, WORKER, COLLEAGUE, JINGKOU_WORKER = fx.LEAD, fx.WORKER, fx.COLLEAGUE, "stf_other"
 
@@ -216,131 +218,23 @@ class _MemoryCursor:
         return copy.deepcopy(self.docs[:n])
 
 
-class MemoryCaseworkRepository:
-    """CaseworkRepository (services/casework/storage.py) in memory."""
-
-    def __init__(self):
-        self.households = MemoryStore("household")
-        self.cases = MemoryStore("case", unique=("open_key",))
-        self.campaigns = MemoryStore("campaign")
-        self.identities: dict[str, dict] = {}
-        self.keys: dict[str, dict] = {}
-        self.stations: dict[str, dict] = {}
-        self.staff: dict[str, dict] = {}
-        self._access_log = AccessLog(MemoryCollection())
-
-    # one person, one record
-    def claim_identities(self, claims, household_id: str) -> None:
-        for id_index, person_id in claims:
-            holder = self.identities.get(id_index)
-            if holder and (holder["household_id"], holder["person_id"]) != (household_id, person_id):
-                raise IdentityTaken(id_index, holder["household_id"])
-        for id_index, person_id in claims:
-            self.identities[id_index] = {"person_id": person_id, "household_id": household_id}
-
-    def release_identities(self, id_indexes, household_id: str) -> None:
-        for id_index in id_indexes:
-            if self.identities.get(id_index, {}).get("household_id") == household_id:
-                del self.identities[id_index]
-
-    def move_identity(self, id_index: str, person_id: str, household_id: str) -> None:
-        self.identities[id_index] = {"person_id": person_id, "household_id": household_id}
-
-    def claim_identities_bulk(self, claims: list[dict]) -> set[str]:
-        taken = set()
-        for claim in claims:
-            holder = self.identities.get(claim["_id"])
-            if holder and (holder["household_id"], holder["person_id"]) != (claim["household_id"], claim["person_id"]):
-                taken.add(claim["_id"])
-            else:
-                self.identities[claim["_id"]] = {"person_id": claim["person_id"],
-                                                 "household_id": claim["household_id"]}
-        return taken
-
-    # likely duplicates
-    def match_candidates(self, keys: list[str]) -> list[dict]:
-        return [dict(e) for e in self.keys.values() if e["key"] in set(keys)]
-
-    def add_match_keys(self, entries: list[dict]) -> None:
-        for entry in entries:
-            self.keys.setdefault(entry["_id"], dict(entry))
-
-    def remove_match_keys(self, person_id: str) -> None:
-        self.keys = {k: e for k, e in self.keys.items() if e["person_id"] != person_id}
-
-    # households and cases
-    def households_holding(self, person_ids: list[str]) -> list[dict]:
-        return self.households.find({"person_ids": {"$in": list(person_ids)}})
-
-    def cases_of_households(self, household_ids: list[str], extra: dict | None = None) -> list[dict]:
-        query = {"household_id": {"$in": list(household_ids)}}
-        return self.cases.find({"$and": [query, extra]} if extra else query, sort=[("opened_at", 1)])
-
-    def find_page(self, store: MemoryStore, conditions: list[dict], sort, limit: int, after: dict | None = None):
-        base = {"$and": conditions} if conditions else {}
-        return store.find({"$and": [base, after]} if after else base, sort=sort, limit=limit + 1), store.count(base)
-
-    def count_by(self, collection: str, match: dict, key: str) -> dict[str, int]:
-        store = {HOUSEHOLDS: self.households, CASES: self.cases}[collection]
-        return dict(Counter(d.get(key) for d in store.docs.values() if matches(d, match)))
-
-    def sum_by(self, collection: str, match: dict, key: str, field: str) -> dict[str, int]:
-        store = {HOUSEHOLDS: self.households, CASES: self.cases}[collection]
-        sums: Counter = Counter()
-        for doc in store.docs.values():
-            if matches(doc, match):
-                sums[doc.get(key)] += doc.get(field) or 0
-        return dict(sums)
-
-    # casework's copy of the registry's stations and staff
-    def record_station(self, doc: dict) -> None:
-        self.stations[doc["_id"]] = dict(doc)
-
-    def station(self, station_id: str) -> dict | None:
-        return copy.deepcopy(self.stations.get(station_id))
-
-    def record_staff_joined(self, member: dict) -> None:
-        self.staff.setdefault(member["_id"], {}).update(member)
-
-    def record_staff_left(self, staff_id: str, station_id: str, employment_end: str) -> None:
-        self.staff.setdefault(staff_id, {"_id": staff_id}).update(station_id=station_id, employment_end=employment_end)
-
-    def staff_member(self, staff_id: str) -> dict | None:
-        return copy.deepcopy(self.staff.get(staff_id))
-
-    def staff_members(self, staff_ids: list[str]) -> dict[str, dict]:
-        return {i: copy.deepcopy(self.staff[i]) for i in staff_ids if i in self.staff}
-
-    def staff_of_stations(self, station_ids: list[str]) -> list[dict]:
-        return copy.deepcopy(sorted((m for m in self.staff.values() if m.get("station_id") in station_ids),
-                                    key=lambda m: m["_id"]))
-
-    # access log: the kernel's, over a list
-    @property
-    def access_log(self) -> AccessLog:
-        return self._access_log
-
-
 # --- the fake client ---------------------------------------------------------------------------
-_ANSWERS = frozenset(methods_of(CaseworkRpc))
-
-
 class FakeCasework:
     """Behaves like casework's RPC proxy as the gateway uses it: calls are recorded and counted."""
 
     def __init__(self):
-        self.repo = MemoryCaseworkRepository()
+        self.repo = CaseworkRepository(memory_database("casework", INDEXES))
         self.calls: list[tuple[str, tuple, dict]] = []
         self.failures: dict[str, Exception] = {}
         self.ids: dict[str, str] = {}
 
     @property
-    def service(self) -> Casework:
-        """The use cases themselves (for seeding; not counted): a fresh instance, as per RPC call."""
-        return Casework(self.repo)
+    def service(self) -> CaseworkUseCases:
+        """The use cases themselves (for seeding; not counted): a fresh composition, as per RPC call."""
+        return CaseworkUseCases(Casework(self.repo))
 
     def __getattr__(self, name):
-        if name not in _ANSWERS:  # only what the service declares as RPC (tests/unit/test_rpc_surfaces.py)
+        if name not in USE_CASES or name not in SURFACE:  # RPC only (tests/unit/test_rpc_surfaces.py)
             raise AttributeError(name)
         return _Method(self, name)
 
@@ -372,7 +266,7 @@ JINGKOU_VIEWER = viewer("station_staff", JINGKOU_WORKER, (OTHER_STATION,))
 
 
 def china_today() -> date:
-    return domain.china_today(clock.utcnow())
+    return clock.local_date(clock.utcnow())
 
 
 def seeded(households: int = 2) -> FakeCasework:

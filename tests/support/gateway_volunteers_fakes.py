@@ -1,6 +1,7 @@
-"""A fake volunteers RPC client for the gateway's unit tests: the volunteers service's own use cases
-(services/volunteers/usecases.py, with its scoping, masking, rules, matching and views) over an
-in-memory repository instead of MongoDB, plus a record of every call (so batching can be counted).
+"""A fake volunteers RPC client for the gateway's unit tests: the volunteers service's own declared RPC
+entrypoints and use cases (services/volunteers/usecases/, with its scoping, masking, rules, matching and
+views) over its real repositories on an in-memory database (tests/support/memory_store.py) instead of
+MongoDB, plus a record of every call (so batching can be counted).
 
 So the answers have exactly the shapes, errors and scoping of the real service, without a broker or
 a store; each call builds a fresh `Volunteering`, as the nameko service does, and its answer crosses
@@ -20,14 +21,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from services.common import clock
-from services.common.accesslog import AccessLog
 from services.common.auth import Viewer
 from services.volunteers.candidates import CandidateIndex
+from services.volunteers.storage import INDEXES, VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from tests.support import volunteers_fixtures as vfx
-from tests.support.gateway_casework_fakes import MemoryCollection, MemoryStore
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
-from tests.support.rpc_surfaces import VolunteersRpc, methods_of
+from tests.support.memory_store import memory_database
+from tests.support.volunteers_in_process import InProcessVolunteers, declared_rpc, in_process
 
 STATION = vfx.STATION  # ST321181001 丹阳市云阳街道
 OTHER_STATION = "ST321102001"  # 京口区正东路街道
@@ -53,63 +54,32 @@ def registry_for_volunteers() -> FakeRegistry:
     return registry
 
 
-class MemoryVolunteersRepository:
-    """VolunteersRepository (services/volunteers/storage.py) in memory."""
-
-    def __init__(self):
-        self.db = None
-        self.volunteers = MemoryStore("volunteer")
-        self.resources = MemoryStore("resource")
-        self.teams = MemoryStore("team")
-        self.needs = MemoryStore("need")
-        self.stock = MemoryStore("stock line")
-        self.certificates = MemoryStore("certificate")
-        self.access_log = AccessLog(MemoryCollection())
-
-    def page(self, store: MemoryStore, query: dict, after: str | None, limit: int) -> dict:
-        total = store.count(query)
-        if after:
-            query = {"$and": [query, {"_id": {"$gt": after}}]} if query else {"_id": {"$gt": after}}
-        docs = store.find(query, sort=[("_id", 1)], limit=limit + 1)
-        return {"docs": docs[:limit], "next_cursor": docs[limit - 1]["_id"] if len(docs) > limit else None,
-                "total": total}
-
-
-
-class MemoryCandidateIndex(CandidateIndex):
-    """The service's candidate index, refreshed from the memory repository instead of MongoDB."""
-
-    def __init__(self, repo: MemoryVolunteersRepository):
-        super().__init__(db=None)
-        self.repo = repo
-
-    def refresh(self, force: bool = False) -> None:
-        for doc in self.repo.volunteers.docs.values():
-            self._volunteers.apply(doc)
-        for doc in self.repo.resources.docs.values():
-            self._resources.apply(doc)
-
-
-_ANSWERS = frozenset(methods_of(VolunteersRpc))
+def memory_repository() -> VolunteersRepository:
+    """The volunteers repositories on a fresh in-memory database."""
+    return VolunteersRepository(memory_database("volunteers", INDEXES))
 
 
 class FakeVolunteers:
     """Behaves like the volunteers service's RPC proxy as the gateway uses it: calls are recorded."""
 
     def __init__(self):
-        self.repo = MemoryVolunteersRepository()
-        self.index = MemoryCandidateIndex(self.repo)
+        self.repo = memory_repository()
+        self.index = CandidateIndex(self.repo.db)
         self.calls: list[tuple[str, tuple, dict]] = []
         self.failures: dict[str, Exception] = {}
         self.ids: dict[str, object] = {}
 
     @property
-    def service(self) -> Volunteering:
-        """The use cases themselves (for seeding; not counted)."""
+    def use_cases(self) -> Volunteering:
         return Volunteering(self.repo, self.index)
 
+    @property
+    def service(self) -> InProcessVolunteers:
+        """The service's RPC surface called directly (for seeding; not counted)."""
+        return in_process(self.use_cases)
+
     def __getattr__(self, name):
-        if name not in _ANSWERS:  # only what the service declares as RPC (tests/unit/test_rpc_surfaces.py)
+        if declared_rpc(name) is None:
             raise AttributeError(name)
         return _Method(self, name)
 
@@ -118,7 +88,7 @@ class FakeVolunteers:
         if name in self.failures:
             raise self.failures[name]
         viewer, *rest = args
-        result = getattr(self.service, name)(Viewer.from_dict(viewer), *copy.deepcopy(rest), **kwargs)
+        result = getattr(self.service, name)(viewer, *copy.deepcopy(rest), **kwargs)
         return json.loads(json.dumps(result))
 
     def count(self) -> Counter:

@@ -105,14 +105,14 @@ def test_community_codes_extend_the_township(code, problem):
 
 
 def test_dates_are_china_dates():
-    assert domain.china_today(datetime(2026, 3, 11, 16, 30, tzinfo=UTC)) == date(2026, 3, 12)
-    assert domain.china_today(datetime(2026, 3, 11, 15, 59, tzinfo=UTC)) == date(2026, 3, 11)
+    assert clock.local_date(datetime(2026, 3, 11, 16, 30, tzinfo=UTC)) == date(2026, 3, 12)
+    assert clock.local_date(datetime(2026, 3, 11, 15, 59, tzinfo=UTC)) == date(2026, 3, 11)
 
 
 def test_timestamps_compare_as_strings():
-    earlier = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC))
-    later = domain.iso_at(datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
-    assert earlier < later and domain.parse_at(later) == datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+    earlier = clock.timestamp(datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC))
+    later = clock.timestamp(datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
+    assert earlier < later and clock.parse_timestamp(later) == datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 
 
 # --- risk ------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_needs_event_carries_no_personal_data_and_fits_its_contract():
         {"domain": "elderly", "need_type": "home_visit", "severity": "medium", "description": "探访",
          "person_ids": ["p1"]},
         {"domain": "other", "need_type": "other", "severity": "low", "description": "学业", "person_ids": ["p2"]}])
-    payload = domain.jsonable(domain.needs_event_payload(hh, version, TODAY))
+    payload = clock.jsonable(domain.needs_event_payload(hh, version, TODAY))
     NEEDS_ASSESSED.validate(payload)
     text = str(payload)
     assert "张三" not in text and "p1" not in text and "p2" not in text
@@ -254,7 +254,7 @@ def test_the_lifecycle_moves_only_along_its_transitions():
     changes = domain.change_stage(case, "assessment", "start", WORKER, NOW, True)
     assert changes["stage"] == "assessment"
     assert changes["transitions"][-1] == {"from": "intake", "to": "assessment", "by": "stf_worker",
-                                          "role": "station_staff", "at": domain.iso_at(NOW), "note": "start"}
+                                          "role": "station_staff", "at": clock.timestamp(NOW), "note": "start"}
 
 
 def test_entry_requirements_of_each_stage():
@@ -279,8 +279,8 @@ def test_entry_requirements_of_each_stage():
     assert case["follow_up_due_on"] == (TODAY + timedelta(days=90)).isoformat()
     with pytest.raises(RuleViolation, match="visit or service"):
         domain.change_stage(case, "review", None, WORKER, later, True)
-    visit = {"visit_id": "v1", "visited_on": TODAY.isoformat(), "contact_at": domain.iso_at(later),
-             "recorded_at": domain.iso_at(later + timedelta(minutes=1)), "next_visit_on": None}
+    visit = {"visit_id": "v1", "visited_on": TODAY.isoformat(), "contact_at": clock.timestamp(later),
+             "recorded_at": clock.timestamp(later + timedelta(minutes=1)), "next_visit_on": None}
     case = {**case, **domain.add_case_visit(case, visit, later)}
     case = {**case, **domain.change_stage(case, "review", None, WORKER, later, True)}
     with pytest.raises(ValidationFailed, match="review concluded"):
@@ -350,8 +350,8 @@ def test_crisis_first_contact_within_24_hours_with_a_frozen_clock():
         with pytest.raises(Conflict):
             domain.mark_contact_overdue(case, clock.utcnow())
         frozen.advance(hours=2)
-        visit = {"visit_id": "v1", "visited_on": "2026-07-01", "contact_at": domain.iso_at(clock.utcnow()),
-                 "recorded_at": domain.iso_at(clock.utcnow()), "next_visit_on": None}
+        visit = {"visit_id": "v1", "visited_on": "2026-07-01", "contact_at": clock.timestamp(clock.utcnow()),
+                 "recorded_at": clock.timestamp(clock.utcnow()), "next_visit_on": None}
         case = {**case, **domain.add_case_visit(case, visit, clock.utcnow())}
         assert case["crisis_state"] == "contacted" and case["crisis"]["first_contact_late"] is True
         assert case["queue_rank"] == 0  # still an active crisis until resolved
@@ -367,16 +367,16 @@ def test_contact_in_time_is_not_late_and_the_flag_is_refused_twice():
     with pytest.raises(RuleViolation, match="after the first contact"):
         domain.resolve_crisis(case, "x", WORKER, NOW)
     soon = NOW + timedelta(hours=3)
-    visit = {"visit_id": "v1", "visited_on": "2026-06-30", "contact_at": domain.iso_at(soon),
-             "recorded_at": domain.iso_at(soon), "next_visit_on": None}
+    visit = {"visit_id": "v1", "visited_on": "2026-06-30", "contact_at": clock.timestamp(soon),
+             "recorded_at": clock.timestamp(soon), "next_visit_on": None}
     case = {**case, **domain.add_case_visit(case, visit, soon)}
     assert case["crisis"]["first_contact_late"] is False
     assert not domain.crisis_contact_overdue(case, NOW + timedelta(days=3))
 
 
 def _contact(at: datetime, visited_on: str = "2026-07-01") -> dict:
-    return {"visit_id": f"v{at.timestamp()}", "visited_on": visited_on, "contact_at": domain.iso_at(at),
-            "recorded_at": domain.iso_at(at), "next_visit_on": None}
+    return {"visit_id": f"v{at.timestamp()}", "visited_on": visited_on, "contact_at": clock.timestamp(at),
+            "recorded_at": clock.timestamp(at), "next_visit_on": None}
 
 
 FLAGGED_AT = datetime(2026, 6, 30, 8, 0, tzinfo=UTC)
@@ -392,13 +392,13 @@ def test_a_breach_recorded_by_the_sweep_stays_counted_after_the_late_contact_wit
     swept_at = FLAGGED_AT + timedelta(hours=24, minutes=5)
     case = {**case, **domain.mark_contact_overdue(case, swept_at)}
     assert case["crisis_breach_count"] == 1
-    assert case["crisis_breaches"][0]["recorded_at"] == domain.iso_at(swept_at)
+    assert case["crisis_breaches"][0]["recorded_at"] == clock.timestamp(swept_at)
     late = FLAGGED_AT + timedelta(hours=26, seconds=30)
     case = {**case, **domain.add_case_visit(case, _contact(late), late)}
     assert case["crisis_state"] == "contacted"
     assert case["crisis_breach_count"] == 1
     breach = case["crisis_breaches"][0]
-    assert breach["first_contact_at"] == domain.iso_at(late) and breach["delay_minutes"] == 121
+    assert breach["first_contact_at"] == clock.timestamp(late) and breach["delay_minutes"] == 121
     assert breach["contact_in_time"] is False
     case = {**case, **domain.resolve_crisis(case, "已安置", WORKER, late)}
     assert case["crisis_breach_count"] == 1  # resolving does not erase the fact

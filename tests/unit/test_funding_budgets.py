@@ -6,8 +6,10 @@ import pytest
 from services.common.auth import Viewer
 from services.common.errors import PermissionDenied, RuleViolation, ValidationFailed
 from services.common.rpc import load
+from services.common.scope import Scope
 from services.funding import domain, earmarks
 from services.funding.schemas import AllocationSchema, SourceInputSchema
+from services.funding.storage import scope_condition
 from tests.support import funding_fixtures as fx
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -121,8 +123,8 @@ def test_scope_codes_and_viewer_scopes():
     assert not domain.sees(Viewer("o", "county", "321102"), record)
     assert domain.sees(Viewer("s", "station_staff", None, (fx.STATION,)), record)
     assert not domain.sees(Viewer.from_dict({}), record)
-    assert domain.scope_filter(Viewer("x", "city", "321100")) == {"scope_codes": {"$in": ["321100"]}}
-    assert domain.scope_filter(Viewer.from_dict({})) == {"_id": {"$in": []}}
+    assert scope_condition(Scope.of(Viewer("x", "city", "321100"))) == {"scope_codes": {"$in": ["321100"]}}
+    assert scope_condition(Scope.of(Viewer.from_dict({}))) == {"_id": {"$in": []}}
     with pytest.raises(PermissionDenied):
         domain.require_region_write(Viewer("s", "station_staff", None, (fx.STATION,)), "321181")
     with pytest.raises(PermissionDenied):

@@ -13,7 +13,7 @@ from graphql import parse
 from gateway.execution import GraphQLEndpoint
 from gateway.guards import measure_operation
 from gateway.schema import COST_MODEL, schema
-from gateway.schema import casework as casework_schema
+from gateway.schema.casework import enums as casework_schema
 from services.casework.domain import STAGES
 from services.common import clock, config
 from services.common.auth import SYSTEM

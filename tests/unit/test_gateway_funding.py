@@ -10,7 +10,7 @@ from graphql import get_named_type, is_leaf_type, parse
 from gateway.execution import GraphQLEndpoint
 from gateway.guards import measure_operation
 from gateway.schema import COST_MODEL, schema
-from gateway.schema import funding as funding_schema
+from gateway.schema.funding import enums as funding_schema
 from services.common import config
 from services.common.errors import RuleViolation
 from services.funding import closing, contracts, earmarks, evaluation, procurement

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.execution import GraphQLEndpoint
 from gateway.schema import COST_MODEL, schema
-from gateway.schema import registry as registry_schema
+from gateway.schema.registry import enums as registry_schema
 from gateway.sdl import schema_sdl
 from tests.support.gateway_fakes import FakeRegistry, gateway_request, token_for
 

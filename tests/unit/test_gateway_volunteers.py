@@ -238,7 +238,7 @@ def test_a_reviewer_cannot_claim_the_registration_outcome():
 
 
 def test_the_review_enums_are_the_volunteers_service_s_own_values():
-    from gateway.schema.volunteers import ResourceReviewDecision, ResourceReviewOutcome
+    from gateway.schema.volunteers.enums import ResourceReviewDecision, ResourceReviewOutcome
     from services.volunteers import domain
     assert {m.value for m in ResourceReviewOutcome} == set(domain.REVIEW_OUTCOMES)
     assert {m.value for m in ResourceReviewDecision} == set(domain.REVIEW_DECISIONS)

@@ -10,9 +10,10 @@ import pytest
 from services.common.auth import SYSTEM
 from services.common.rpc import load
 from services.volunteers import demo, directory, domain, places, schemas
-from services.volunteers.usecases import Volunteering
+from services.volunteers.candidates import CandidateIndex
+from services.volunteers.usecases import Volunteering, resources
 from tests.support import hsds_validation as hsds
-from tests.support.gateway_volunteers_fakes import MemoryCandidateIndex, MemoryVolunteersRepository
+from tests.support.gateway_volunteers_fakes import memory_repository
 from tests.support.volunteers_fixtures import credit_code, resource_input
 
 EXPORTED_AT = datetime(2026, 6, 1, 8, 0)
@@ -26,11 +27,11 @@ def a_resource(resource_id: str = "res_1", service_ids=("svc_1",), **overrides) 
 
 @pytest.fixture(scope="module")
 def demo_directory() -> dict:
-    repo = MemoryVolunteersRepository()
-    volunteering = Volunteering(repo, MemoryCandidateIndex(repo))
+    repo = memory_repository()
+    volunteering = Volunteering(repo, CandidateIndex(repo.db))
     demo.seed_city(volunteering, random.Random(20260601), demo.townships(), volunteers_per_township=1,
                    needs_per_township=0)
-    return volunteering.export_directory(SYSTEM, {})
+    return resources.export_directory(volunteering, SYSTEM, {})
 
 
 def test_the_demo_directory_is_valid_hsds_3(demo_directory):

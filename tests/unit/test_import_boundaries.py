@@ -1,8 +1,9 @@
 """What may import what (docs/architecture.md): read statically from every module's import statements.
 
 A service imports only the kernel (`services.common`) and the contracts (`services.contracts`); the
-contracts import only the kernel; the kernel imports no service. The command package may use the services,
-never the other way round, so the packages form no cycle.
+contracts import only the kernel; the kernel imports no service. The gateway, like a service, imports only
+the kernel and the contracts. The command package may use the services, never the other way round, so the
+packages form no cycle.
 """
 from __future__ import annotations
 
@@ -76,7 +77,15 @@ def test_the_packages_form_no_import_cycle():
     assert not cycles, f"packages on an import cycle: {cycles}"
 
 
+def test_the_gateway_imports_only_the_kernel_and_the_contracts():
+    # its enums derive from the vocabularies in services/contracts, never from a service's modules
+    allowed = {"services.common", "services.contracts"}
+    wrong = {target: files for target, files in EDGES.get("gateway", {}).items() if target not in allowed}
+    assert not wrong, f"gateway imports {wrong}"
+
+
 def test_the_analysis_sees_the_imports_it_forbids():
     # the command package does use the services: an analysis that saw no edge at all would pass vacuously
     assert "services.registry" in EDGES["shegong"]
     assert "services.contracts" in EDGES["services.casework"]
+    assert "services.contracts" in EDGES["gateway"]

@@ -13,6 +13,8 @@ from services.common.errors import PermissionDenied, Unauthenticated, Validation
 from services.common.events import EventContract, UnreadableEvent, new_event, read_event
 from services.common.protection import FieldCipher, mask_id_number, mask_name, mask_phone
 from services.common.rpc import load
+from services.common.scope import Scope
+from services.common.storage import scope_filter
 from services.common.validators import credit_code, resident_id_number
 from services.contracts.registry import STATION_REGISTERED
 from services.registry.schemas import StaffInputSchema, StationInputSchema
@@ -83,7 +85,7 @@ def test_tokens_and_scopes():
     viewer = auth.verify_token("s" * 40, token)
     assert viewer == Viewer("u1", "county", "321181")
     assert viewer.sees_region("321181001") and not viewer.sees_region("321102001")
-    assert viewer.station_filter() == {"region_code": {"$gte": "321181", "$lt": "321182"}}
+    assert scope_filter(Scope.of(viewer)) == {"region_code": {"$gte": "321181", "$lt": "321182"}}
     with pytest.raises(Unauthenticated):
         auth.verify_token("t" * 40, token)
     expired = auth.mint_token("s" * 40, role="admin", user_id="u", ttl=timedelta(seconds=-1))

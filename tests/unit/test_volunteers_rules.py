@@ -42,7 +42,7 @@ def test_overlapping_hours_are_refused_with_the_reason():
 
 def test_hours_in_another_offset_are_compared_in_one_time_zone():
     volunteer = a_volunteer(hours=[entry("e1", "2026-05-04T09:00+08:00", "2026-05-04T11:00+08:00")])
-    start = domain.local_iso(datetime.fromisoformat("2026-05-04T02:00:00+00:00"))  # 10:00 in China
+    start = domain.service_time(datetime.fromisoformat("2026-05-04T02:00:00+00:00"))  # 10:00 in China
     assert start == "2026-05-04T10:00+08:00"
     with pytest.raises(RuleViolation):
         domain.log_hours(volunteer, entry("e2", start, "2026-05-04T12:00+08:00"))

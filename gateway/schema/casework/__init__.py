@@ -1,0 +1,13 @@
+"""Casework: households and their needs archives, cases, visits, referrals, verification campaigns.
+
+The domain's face for gateway/schema/__init__.py: its query and mutation fields (ObjectTypes to mix
+into the root types), the cost declarations of its fields and its loaders (registered on import).
+"""
+from __future__ import annotations
+
+from . import loaders
+from .costs import LEAF_COSTS, LIST_SIZES
+from .mutations import CaseworkMutation
+from .queries import CaseworkQuery
+
+__all__ = ["CaseworkMutation", "CaseworkQuery", "LEAF_COSTS", "LIST_SIZES", "loaders"]

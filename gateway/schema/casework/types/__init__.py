@@ -1,0 +1,1 @@
+"""The casework domain's object types, a module per topic."""

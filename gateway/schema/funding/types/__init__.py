@@ -1,0 +1,1 @@
+"""The funding domain's object types, a module per topic."""

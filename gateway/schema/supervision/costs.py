@@ -1,0 +1,22 @@
+"""Cost declarations of the supervision fields (guards.py: CostModel)."""
+from __future__ import annotations
+
+# Usual lengths of lists that take no page argument.
+LIST_SIZES = {
+    "SupervisionRollup.children": 20,  # cities of the province, counties of a city, townships of a county
+    "SupervisionCompliance.byRule": 6,
+    "SupervisionCases.byDomain": 6,
+    "SupervisionCases.byStage": 6,
+    "Query.alertPolicies": 10,
+    "Supervisor.assignments": 5,
+    "SupervisionSession.followUps": 5,
+}
+
+# Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's
+# topics and the problems found.
+LEAF_COSTS = {
+    "Alert.evidence": 10,
+    "Supervisor.currentStationIds": 20,
+    "SupervisionSession.topics": 5,
+    "SupervisionSession.problems": 30,
+}

@@ -1,0 +1,16 @@
+"""Supervision enums, derived from its vocabularies (services/contracts/supervision.py): alert rules,
+severities and states; supervisor kinds, session forms and topics."""
+from __future__ import annotations
+
+from gateway.schema.base import vocabulary_enum
+from services.contracts import supervision as vocabulary
+
+AlertRule = vocabulary_enum("AlertRule", vocabulary.ALERT_RULES)
+AlertSeverity = vocabulary_enum("AlertSeverity", vocabulary.ALERT_SEVERITIES)
+AlertStatus = vocabulary_enum("AlertStatus", vocabulary.ALERT_STATUSES)
+AlertStatusFilter = vocabulary_enum("AlertStatusFilter", (*vocabulary.ALERT_STATUSES, "active"))
+SupervisorKind = vocabulary_enum("SupervisorKind", vocabulary.SUPERVISOR_KINDS)
+SessionForm = vocabulary_enum("SessionForm", vocabulary.SESSION_FORMS)
+SessionTopic = vocabulary_enum("SessionTopic", vocabulary.SESSION_TOPICS,
+                               description="What the notice (三(四)) asks supervision to help with.")
+FollowUpStatus = vocabulary_enum("FollowUpStatus", vocabulary.FOLLOW_UP_STATUSES)

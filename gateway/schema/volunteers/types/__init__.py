@@ -1,0 +1,1 @@
+"""The volunteers domain's object types, a module per topic."""

@@ -1,0 +1,139 @@
+"""The platform's signed tokens: issuing (the identity service) and verifying (the gateway, any service).
+
+Access tokens are short-lived JWTs signed with Ed25519 (`EdDSA`), the signing key named by `kid` in the
+header and published in a JWKS. Verification checks signature, issuer, audience and expiry with a bounded
+clock skew; it looks keys up in a cached JWKS and fetches it again when a token names an unknown key (a
+rotation), at most once per `refetch_seconds`, so a stream of forged kids cannot hammer the issuer.
+Refresh tokens are random strings the issuer keeps only as hashes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from marshmallow import ValidationError
+
+from .auth import _TOKEN_CLAIMS, TOKEN_AUDIENCE, Viewer
+from .errors import Unauthenticated
+
+ALGORITHM = "EdDSA"
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    kid: str
+    private_pem: str
+    public_jwk: dict
+
+
+def new_key_pair() -> KeyPair:
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    jwk = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
+    kid = base64.urlsafe_b64encode(hashlib.sha256(jwk["x"].encode()).digest()[:12]).decode().rstrip("=")
+    return KeyPair(kid, pem, {**jwk, "kid": kid, "use": "sig", "alg": ALGORITHM})
+
+
+def sign_access_token(key: KeyPair | tuple[str, str], *, issuer: str, user_id: str, role: str,
+                      region: str | None, station_ids: list[str] | tuple[str, ...], grant_id: str,
+                      now: datetime, ttl: timedelta, audience: str = TOKEN_AUDIENCE, **extra) -> str:
+    kid, pem = (key.kid, key.private_pem) if isinstance(key, KeyPair) else key
+    claims = {"iss": issuer, "sub": user_id, "aud": audience, "iat": int(now.timestamp()),
+              "exp": int((now + ttl).timestamp()), "jti": uuid.uuid4().hex, "role": role, "gid": grant_id, **extra}
+    if region:
+        claims["region"] = region
+    if station_ids:
+        claims["stations"] = list(station_ids)
+    return jwt.encode(claims, pem, algorithm=ALGORITHM, headers={"kid": kid})
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """How a refresh token is stored: a hash (the token is random, 256 bits, so no salt or slow hash is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def viewer_from_claims(claims: dict) -> Viewer:
+    try:
+        loaded = _TOKEN_CLAIMS.load(claims)
+    except ValidationError as exc:
+        refused = ", ".join(sorted(str(name) for name in exc.messages)) if isinstance(exc.messages, dict) else ""
+        raise Unauthenticated(f"invalid token claims: {refused}") from None
+    return Viewer.from_dict({"user_id": loaded["sub"], "role": loaded["role"], "region": loaded["region"],
+                             "station_ids": loaded["stations"]})
+
+
+class TokenVerifier:
+    """Verifies access tokens of one issuer against its JWKS (`fetch_jwks()` → {"keys": [...]})."""
+
+    def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str = TOKEN_AUDIENCE,
+                 skew_seconds: int = 60, refetch_seconds: float = 30.0):
+        self.fetch_jwks = fetch_jwks
+        self.issuer = issuer
+        self.audience = audience
+        self.skew_seconds = skew_seconds
+        self.refetch_seconds = refetch_seconds
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> dict:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from None
+        key = self._key(kid)
+        try:
+            return jwt.decode(token, key, algorithms=[key.algorithm_name], audience=self.audience,
+                              issuer=self.issuer, leeway=self.skew_seconds,
+                              options={"require": ["exp", "iat", "iss", "sub", "aud"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from None
+
+    def viewer(self, token: str) -> Viewer:
+        return viewer_from_claims(self.claims(token))
+
+    def _key(self, kid: object) -> jwt.PyJWK:
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("invalid token: no key id")
+        with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at >= self.refetch_seconds:
+                self._refresh()
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("invalid token: unknown signing key")
+        return key
+
+    def _refresh(self) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            document = self.fetch_jwks()
+        except Exception as exc:  # the issuer unreachable: keep the keys known so far
+            raise Unauthenticated(f"cannot check the token now: signing keys unavailable ({type(exc).__name__})") \
+                from None
+        keys = {}
+        for entry in document.get("keys", []):
+            if entry.get("use", "sig") == "sig" and entry.get("kid"):
+                try:
+                    keys[entry["kid"]] = jwt.PyJWK(entry)
+                except jwt.PyJWTError:
+                    continue  # a key of a type this verifier does not take is not ours to use
+        self._keys = keys

@@ -1,0 +1,46 @@
+"""Projections of events: other services' facts funding keeps (station staffing from the registry, activity
+from casework and volunteers), and its own funding positions repaired from its own events."""
+from __future__ import annotations
+
+from services.common.events import Envelope
+from services.funding import contracts as contract_rules
+from services.funding import staffing
+
+from .context import Funding
+
+
+def project_staff_joined(context: Funding, event: Envelope) -> None:
+    context.repo.merge_staffing(event.payload["station_id"],
+                                lambda doc: staffing.staff_joined(doc, event.payload, event.occurred_at))
+
+
+def project_staff_left(context: Funding, event: Envelope) -> None:
+    context.repo.merge_staffing(event.payload["station_id"],
+                                lambda doc: staffing.staff_left(doc, event.payload, event.occurred_at))
+
+
+def project_qualification(context: Funding, event: Envelope) -> None:
+    context.repo.merge_staffing(event.payload["station_id"],
+                                lambda doc: staffing.qualification_recorded(doc, event.payload, event.occurred_at))
+
+
+def project_compliance(context: Funding, event: Envelope) -> None:
+    context.repo.merge_staffing(event.payload["station_id"],
+                                lambda doc: staffing.compliance_changed(doc, event.payload, event.occurred_at))
+
+
+def project_activity(context: Funding, event_id: str, kind: str, payload: dict, on: str, hours: float = 0,
+                     volunteer: bool = False) -> None:
+    """One row per activity event, keyed by the event id (recording it again changes nothing)."""
+    context.repo.record_activity({
+        "_id": event_id, "kind": kind, "station_id": payload["station_id"], "township_code": payload["township_code"],
+        "date": on, "year": int(on[:4]), "household_id": payload.get("household_id"),
+        "hours_tenths": round(hours * 10), "volunteer": volunteer, "domain": payload.get("domain")})
+
+
+def sync_positions(context: Funding, contract_id: str) -> None:
+    """Bring a contract's funding positions up to date (after a crash between the contract's write
+    and the positions' save, the contract's own events arrive here and repair them)."""
+    contract = context.repo.contracts.get(contract_id)
+    if contract is not None:
+        context.repo.save_positions(contract_rules.positions(contract))

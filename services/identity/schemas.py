@@ -1,0 +1,76 @@
+"""What the identity service's RPCs accept: validated here, at the boundary."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.auth import (
+    ADMIN,
+    PUBLIC,
+    REGION_CODE_LENGTH,
+    REGION_ROLES,
+    ROLES,
+    STATION_STAFF,
+    SUPERVISOR,
+    is_division_code,
+    region_prefix,
+)
+
+USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$", error="3-64 lower-case letters, digits, '.', '_' or '-'")
+GRANTABLE_ROLES = [role for role in ROLES if role != PUBLIC]
+
+
+def _division_code(code: str) -> None:
+    if not is_division_code(code):
+        raise ValidationError("not a division code (6 or 9 digits)")
+
+
+class GrantSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(GRANTABLE_ROLES))
+    region_code = fields.String(load_default=None, allow_none=True, validate=_division_code)
+    station_ids = fields.List(fields.String(validate=validate.Regexp(r"^ST[0-9]{9}$")), load_default=list,
+                              validate=validate.Length(max=200))
+    administrator = fields.Boolean(load_default=False)
+    valid_from = fields.Date(load_default=None, allow_none=True)
+    valid_to = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _consistent(self, grant, **kwargs):
+        role, region = grant["role"], grant.get("region_code")
+        if role != ADMIN and region is None:
+            raise ValidationError(f"a {role} grant names its region", "region_code")
+        if role in REGION_ROLES and len(region_prefix(region)) != REGION_CODE_LENGTH[role]:
+            raise ValidationError(f"a {role} grant names a {role} (its division code)", "region_code")
+        if role in (STATION_STAFF, SUPERVISOR):
+            if not grant["station_ids"]:
+                raise ValidationError(f"a {role} grant names its stations", "station_ids")
+            outside = [s for s in grant["station_ids"] if not s[2:].startswith(region_prefix(region))]
+            if outside:
+                raise ValidationError(f"stations outside {region}: {', '.join(outside)}", "station_ids")
+        elif grant["station_ids"]:
+            raise ValidationError(f"a {role} grant names no stations", "station_ids")
+        if grant["administrator"] and role not in REGION_ROLES:
+            raise ValidationError("only province, city and county grants make administrators", "administrator")
+        if grant.get("valid_from") and grant.get("valid_to") and grant["valid_to"] < grant["valid_from"]:
+            raise ValidationError("ends before it starts", "valid_to")
+
+
+class CreateUserSchema(Schema):
+    username = fields.String(required=True, validate=USERNAME)
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    region_code = fields.String(load_default=None, allow_none=True, validate=_division_code)
+    password = fields.String(load_default=None, allow_none=True)
+    grants = fields.List(fields.Nested(GrantSchema), load_default=list, validate=validate.Length(max=20))
+
+
+class UserFilterSchema(Schema):
+    region_code = fields.String(load_default=None, allow_none=True, validate=_division_code)
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+
+
+class SignInSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    grant_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    totp = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))

@@ -1,0 +1,53 @@
+"""The identity service's nameko entrypoints: declarations of its use cases (services/identity/usecases).
+
+RPC (every method takes `viewer`, a Viewer as a dict, first):
+- create_user(viewer, data{username, display_name, region_code?, password?, grants[]}) → User
+- grant_role(viewer, user_id, grant{role, region_code?, station_ids[], administrator, valid_from?, valid_to?}),
+  revoke_grant(viewer, user_id, grant_id), set_password(viewer, user_id, password) → User
+- list_users(viewer, filters{region_code?, after?, limit?}) → {items, next_cursor, total}; me(viewer) → User|None
+- sign_in(viewer, credentials{username, password, grant_id?, totp?, address?}) → Tokens;
+  refresh_session(viewer, refresh_token, grant_id?) → Tokens; sign_out(viewer, refresh_token) → {signed_out}
+- jwks(viewer) → {keys}; discovery(viewer, base_url) → OIDC metadata; rotate_signing_key(viewer) → {kid}
+"""
+from __future__ import annotations
+
+from services.common import storage
+from services.common.consumers import Inbox
+from services.common.entrypoints import use_case_rpc
+from services.common.eventlog import EventLogEndpoints
+from services.common.health import OperationalEndpoints
+from services.common.observability import Observability
+from services.common.outbox import OutboxRelay
+from services.common.retention import IdempotencyRetention
+from services.common.rpc import credential_rpc
+
+from .storage import INDEXES, USERS
+from .usecases import Identity, keys, sessions, users
+
+SERVICE = "identity"
+
+
+class IdentityService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetention):
+    name = SERVICE
+
+    observability = Observability()
+    db = storage.ServiceDatabase(SERVICE, [*INDEXES, *Inbox.indexes])
+    relay = OutboxRelay(SERVICE, [USERS])
+
+    @property
+    def use_cases(self) -> Identity:
+        return Identity.over(self.db)
+
+    create_user = use_case_rpc(users.create_user, sensitive_arguments=("data",))
+    grant_role = use_case_rpc(users.grant_role)
+    revoke_grant = use_case_rpc(users.revoke_grant)
+    set_password = use_case_rpc(users.set_password, sensitive_arguments=("password",))
+    list_users = use_case_rpc(users.list_users)
+    me = use_case_rpc(users.me)
+    sign_in = use_case_rpc(sessions.sign_in, kind=credential_rpc, sensitive_arguments=("credentials",))
+    refresh_session = use_case_rpc(sessions.refresh_session, kind=credential_rpc,
+                                   sensitive_arguments=("refresh_token",))
+    sign_out = use_case_rpc(sessions.sign_out, kind=credential_rpc, sensitive_arguments=("refresh_token",))
+    jwks = use_case_rpc(keys.jwks)
+    discovery = use_case_rpc(keys.discovery)
+    rotate_signing_key = use_case_rpc(keys.rotate_signing_key)
