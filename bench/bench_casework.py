@@ -29,7 +29,7 @@ from datetime import date, timedelta  # noqa: E402
 from bench.common import percentile, private_platform, summary_ms  # noqa: E402
 from services.casework.service import CaseworkService  # noqa: E402
 from services.casework.storage import CaseworkRepository  # noqa: E402
-from services.casework.usecases import Casework  # noqa: E402
+from services.casework.usecases import Casework, inbound  # noqa: E402
 from services.common import clock, outbox, storage  # noqa: E402
 from services.common.auth import SYSTEM  # noqa: E402
 from services.common.consumers import Inbox, event_handler  # noqa: E402
@@ -131,11 +131,12 @@ def households(count: int, station_list: list[dict], rng: random.Random, offset:
 
 def prepare(casework: Casework, station_list: list[dict]) -> None:
     for station in station_list:
-        casework.record_station(station)
-        casework.record_staff_joined({"staff_id": f"stf-{station['township_code']}",
-                                      "station_id": station["station_id"],
-                                      "region_code": station["township_code"], "name": "社工", "role": "social_worker",
-                                      "professional": True, "employment_start": "2020-01-01"})
+        inbound.record_station(casework, station)
+        inbound.record_staff_joined(casework, {"staff_id": f"stf-{station['township_code']}",
+                                               "station_id": station["station_id"],
+                                               "region_code": station["township_code"], "name": "社工",
+                                               "role": "social_worker", "professional": True,
+                                               "employment_start": "2020-01-01"})
 
 
 # --- (a) bulk import ------------------------------------------------------------------------

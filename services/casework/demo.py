@@ -27,7 +27,7 @@ from services.common.auth import SYSTEM, Viewer
 from services.common.demo_identities import resident_id_number
 from services.common.errors import DomainError
 
-from .storage import CaseworkRepository
+from .storage import CaseworkRepository, registry_stations_of_city
 from .usecases import (
     Casework,
     archives,
@@ -58,18 +58,18 @@ def seed(rng: random.Random) -> dict:
 def copy_registry_staff(casework: Casework, registry_db) -> list[dict]:
     """The stations of the demo city with their current staff, copied into casework's projection."""
     stations = []
-    for station in registry_db.stations.find({"city_code": DEMO_CITY}, {"_outbox": 0}).sort("_id", 1):
-        inbound.record_station(casework, {"station_id": station["_id"], "name": station["name"],
-                                 "township_code": station["township_code"], "county_code": station["county_code"],
-                                 "city_code": station["city_code"], "status": station["status"]})
+    for station in registry_stations_of_city(registry_db, DEMO_CITY):
+        inbound.record_station(casework, {
+            "station_id": station["_id"], "name": station["name"], "township_code": station["township_code"],
+            "county_code": station["county_code"], "city_code": station["city_code"], "status": station["status"]})
         for member in station.get("staff", []):
-            inbound.record_staff_joined(casework, {"staff_id": member["staff_id"], "station_id": station["_id"],
-                                          "region_code": station["region_code"], "name": member["name"],
-                                          "role": member["role"], "professional": bool(member.get("qualification")),
-                                          "employment_start": member["employment_start"]})
+            inbound.record_staff_joined(casework, {
+                "staff_id": member["staff_id"], "station_id": station["_id"], "region_code": station["region_code"],
+                "name": member["name"], "role": member["role"], "professional": bool(member.get("qualification")),
+                "employment_start": member["employment_start"]})
             if member.get("employment_end"):
                 inbound.record_staff_left(casework, {"staff_id": member["staff_id"], "station_id": station["_id"],
-                                            "employment_end": member["employment_end"]})
+                                                     "employment_end": member["employment_end"]})
         stations.append(station)
     return stations
 
@@ -362,9 +362,9 @@ def _advance(casework, case, stage, household, worker, approver, rng, counts) ->
             case = case_reads.get_cases(casework, worker, [case["id"]])[0]
     if stage == "closed":
         case = cases.request_closure(casework, worker, case["id"], {"expected_version": case["version"],
-                                                             "reason": "goals_achieved", "outcome": "achieved"})
+                                                                    "reason": "goals_achieved", "outcome": "achieved"})
         return cases.decide_closure(casework, approver, case["id"],
-                                       {"expected_version": case["version"], "decision": "approved"})
+                                    {"expected_version": case["version"], "decision": "approved"})
     note = "服务目标部分达成，继续服务" if case["stage"] == "review" else None
     return cases.change_stage(casework, worker, case["id"],
                               {"expected_version": case["version"], "to": stage, "note": note})
@@ -395,8 +395,8 @@ def _refer(casework, worker, case, household, rng) -> None:
     if rng.random() < 0.6:
         case = case_reads.get_cases(casework, worker, [case["id"]])[0]
         referrals.answer_referral(casework, worker, case["id"], {"expected_version": case["version"],
-                                                      "referral_id": referral["id"], "status": "accepted",
-                                                      "answered_on": clock.today().isoformat()})
+                                                                 "referral_id": referral["id"], "status": "accepted",
+                                                                 "answered_on": clock.today().isoformat()})
 
 
 def _seed_duplicate(casework: Casework, stations: list[dict], people: _People, rng: random.Random) -> dict:
@@ -407,7 +407,7 @@ def _seed_duplicate(casework: Casework, stations: list[dict], people: _People, r
     mother_household = alone[0]
     mother = mother_household["members"][0]
     revealed = audit.reveal_person(casework, SYSTEM, mother_household["id"], mother["person_id"],
-                                      "演示数据：构造疑似重复登记")
+                                   "演示数据：构造疑似重复登记")
     station = next(s for s in stations if s["_id"] == mother_household["station_id"])
     son = people.person(station["county_code"], 45, False, mother["name"][0])
     households.register_household(casework, SYSTEM, {

@@ -354,8 +354,9 @@ class DemoCity:
 
 def _moment(value) -> datetime:
     """A stored timestamp as an aware datetime (the store may hand it back as text)."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return clock.parse_timestamp(str(value))
 
 
 def elderly_fen(station_lines: dict) -> int:

@@ -20,13 +20,14 @@ that the merge rules are read once from the OCDS release schema shipped in refer
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 
 import ocdsmerge
 from ocdsmerge.rules import get_merge_rules
 
+from services.common.clock import CHINA_STANDARD_TIME
 from services.contracts.disclosure import LICENSE
 
 from . import earmarks
@@ -45,7 +46,6 @@ LOCATION_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extens
 OWN_EXTENSION_PATH = "/public/ocds/extension/extension.json"
 # org-id.guide's list code for the Unified Social Credit Identifier (统一社会信用代码, GB 32100).
 CREDIT_CODE_SCHEME = "CN-USCI"
-CHINA_TIME = "+08:00"
 PERSONAL_DATA = "个人信息,依《个人信息保护法》不予公开 (personal data, withheld under PIPL)"
 UNDER_REVIEW = "监管审查中暂缓支付,处理后公开 (payment held for supervision review; published once resolved)"
 AWARD_CRITERIA = {"best_value": "ratedCriteria", "lowest_price": "priceOnly"}
@@ -57,7 +57,9 @@ def value(fen: int) -> dict:
 
 def _datetime(day: str) -> str:
     """A date as an OCDS date-time (midnight, China time)."""
-    return day if "T" in day else f"{day}T00:00:00{CHINA_TIME}"
+    if "T" in day:
+        return day
+    return datetime.combine(date.fromisoformat(day), time(), CHINA_STANDARD_TIME).isoformat()
 
 
 def _moment(stamp) -> datetime:

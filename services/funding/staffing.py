@@ -17,9 +17,9 @@ Entries are kept sorted, so the document is the same whatever order the events c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 
-from services.common.clock import CHINA_STANDARD_TIME
+from services.common.clock import local_date, parse_timestamp
 
 from .domain import township_of
 
@@ -30,7 +30,7 @@ def empty(station_id: str, region_code: str | None = None) -> dict:
 
 
 def china_date(at: str) -> str:
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(CHINA_STANDARD_TIME).date().isoformat()
+    return local_date(parse_timestamp(at)).isoformat()
 
 
 def _with_entry(entries: list[dict], entry: dict, key: tuple[str, ...]) -> list[dict]:

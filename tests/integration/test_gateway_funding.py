@@ -11,22 +11,27 @@ Tests that write use failing writes or records of their own, so their order does
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import uuid
 from pathlib import Path
 
 import jsonschema
 import pytest
 import requests
 
-from services.common import clock, storage
+from gateway.service import GatewayService
+from services.common import clock, config, storage
 from services.common.auth import mint_token
 from services.funding.service import FundingService
 from services.funding.storage import FundingRepository
 from services.funding.usecases import Funding
 from services.registry.service import RegistryService
+from services.registry.storage import load_reference_data
 from tests.support import funding_fixtures as fx
 from tests.support import ocds_validation
-from tests.support.platform_client import PlatformClient, gateway_platform
+from tests.support.containers import running
+from tests.support.infrastructure import free_port, wait_for_port
 from tests.unit.test_ocds_disclosure import assert_clean
 
 DANYANG, JINGKOU, CITY = "321181", "321102", "321100"
@@ -35,6 +40,33 @@ JINGKOU_STATION = fx.OTHER_COUNTY_STATION
 SCHEME = "scheme-jiangsu-station-2021"  # the default indicator scheme the funding service ships
 PERSONAL = ["李联系", "张负责", "王发起", "张*责", "1391234", "139****"] + [
     leader["id_number"] for serial in (1, 2, 3, 4) for leader in fx.bid_input(serial)["leaders"]]
+
+
+@dataclasses.dataclass
+class Platform:
+    settings: config.Settings
+    url: str
+    tokens: dict[str, str]  # minted on the real clock, before seeding freezes it
+    ids: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def post(self, query: str, variables: dict | None = None, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
+        return requests.post(self.url, json={"query": query, "variables": variables}, headers=headers, timeout=30)
+
+    def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        response = self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = self.gql(query, variables, token)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def refused(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = self.gql(query, variables, token)
+        assert body["data"] is not None and not any(body["data"].values()), body
+        return body["errors"][0]
 
 
 def tokens(secret: str) -> dict[str, str]:
@@ -127,8 +159,7 @@ def contract_input() -> dict:
             "staffingPromise": {"professionalSocialWorkersPerStation": 3, "monthlyPayFen": 1_150_000}}
 
 
-def open_tender(platform: PlatformClient, who: str, tender: dict,
-                bids: list[tuple[int, int]]) -> tuple[str, list[dict]]:
+def open_tender(platform: Platform, who: str, tender: dict, bids: list[tuple[int, int]]) -> tuple[str, list[dict]]:
     """Create, publish and receive bids (on the day the clock is frozen at)."""
     created = platform.ok(CREATE_TENDER, {"input": tender}, who)["createTender"]["tender"]
     platform.ok(PUBLISH, {"id": created["id"], "version": created["version"]}, who)
@@ -137,7 +168,7 @@ def open_tender(platform: PlatformClient, who: str, tender: dict,
     return created["id"], [r["bid"] for r in received]
 
 
-def award_and_sign(platform: PlatformClient, who: str, tender_id: str, bids: list[dict]) -> str:
+def award_and_sign(platform: Platform, who: str, tender_id: str, bids: list[dict]) -> str:
     """After the deadline: review every bid (the first scores best), award the first, sign."""
     version = None
     for bid, score in zip(bids, (90, 80), strict=False):
@@ -153,7 +184,7 @@ def award_and_sign(platform: PlatformClient, who: str, tender_id: str, bids: lis
     return platform.ok(SIGN, {"tender": tender_id, "input": contract_input()}, who)["signContract"]["contract"]["id"]
 
 
-def source_and_lines(platform: PlatformClient, who: str, source: dict, lines: list[dict]) -> tuple[str, list[str]]:
+def source_and_lines(platform: Platform, who: str, source: dict, lines: list[dict]) -> tuple[str, list[str]]:
     created = platform.ok(CREATE_SOURCE, {"input": source}, who)["createFundingSource"]["source"]
     return created["id"], [platform.ok(ALLOCATE, {"source": created["id"], "input": line}, who)[
         "allocateBudget"]["budgetLine"]["id"] for line in lines]
@@ -169,7 +200,7 @@ def prime_staffing(station_ids: list[str]) -> None:
              "station.compliance_changed": use_cases.project_compliance}[event.type](event)
 
 
-def seed(platform: PlatformClient) -> None:
+def seed(platform: Platform) -> None:
     ids = platform.ids
     names = {fx.STATION: "丹阳市云阳街道社工站", fx.SECOND_STATION: "丹阳市曲阿街道社工站",
              JINGKOU_STATION: "京口区正东路街道社工站"}
@@ -248,12 +279,20 @@ def seed(platform: PlatformClient) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    # funding's indexes, wages and the default indicator scheme
-    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, FundingService, reference_data=True,
-                          before_start=lambda settings: fx.prepare_store()) as platform:
-        platform.tokens.update(tokens(platform.settings.token_secret))  # on the real clock: seeding freezes it
+    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
+                           rpc_timeout_seconds=10, http_port=free_port())
+    config.override(base)
+    load_reference_data(storage.database("registry"))  # regions and wages
+    fx.prepare_store()  # funding's indexes, wages and the default indicator scheme
+    # Each container its own HTTP port (they all serve /health/*).
+    with (running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(FundingService, settings=dataclasses.replace(base, http_port=free_port())),
+          running(GatewayService, settings=base)):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", tokens(base.token_secret))
         seed(platform)
         yield platform
+    config.override(None)
 
 
 # --- scope: officials see their region's figures only --------------------------------------------
@@ -465,7 +504,7 @@ def test_refused_writes_come_back_typed_and_write_nothing(platform):
 
 
 # --- the OCDS packages at their stable URLs ------------------------------------------------------
-def get_public(platform: PlatformClient, path: str, **params) -> requests.Response:
+def get_public(platform: Platform, path: str, **params) -> requests.Response:
     return requests.get(platform.url.removesuffix("/graphql") + path, params=params, timeout=30)
 
 

@@ -7,18 +7,22 @@ Tests that write use failing writes or records of their own, so their order does
 """
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
-from services.common import storage
-from services.common.auth import SYSTEM
+from gateway.service import GatewayService
+from services.common import config, storage
+from services.common.auth import SYSTEM, mint_token
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from tests.support import hsds_validation as hsds
-from tests.support.platform_client import PlatformClient, gateway_platform
+from tests.support.containers import running
+from tests.support.infrastructure import free_port, wait_for_port
 from tests.support.volunteers_fixtures import (
     OTHER_COUNTY_TOWNSHIP,
     STATION,
@@ -30,6 +34,33 @@ from tests.support.volunteers_fixtures import (
 from tests.support.volunteers_in_process import in_process
 
 JINGKOU_STATION = f"ST{OTHER_COUNTY_TOWNSHIP}"
+
+
+@dataclasses.dataclass
+class Platform:
+    settings: config.Settings
+    url: str
+    tokens: dict[str, str] = dataclasses.field(default_factory=dict)
+    ids: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def mint(self, key: str, role: str, user_id: str, **scope) -> None:
+        self.tokens[key] = mint_token(self.settings.token_secret, role=role, user_id=user_id, **scope)
+
+    def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
+        response = requests.post(self.url, json={"query": query, "variables": variables}, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = self.gql(query, variables, token)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def refused(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        body = self.gql(query, variables, token)
+        assert body["data"] is not None and not any(body["data"].values()), body
+        return body["errors"][0]
 
 
 def volunteer_variables(station_id: str, community_code: str) -> dict:
@@ -53,7 +84,7 @@ APPROVE = """mutation ($id: ID!, $input: DecideVolunteerHoursInput!) { approveVo
     input: $input) { volunteer { approvedHours } } }"""
 
 
-def seed(platform: PlatformClient) -> None:
+def seed(platform: Platform) -> None:
     ids = platform.ids
     danyang = [platform.ok(REGISTER, {"input": volunteer_variables(STATION, f"{TOWNSHIP}{n:03d}")},
                            "worker")["registerVolunteer"]["volunteer"] for n in (1, 2)]
@@ -85,7 +116,13 @@ def seed(platform: PlatformClient) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    with gateway_platform(mongo_server, rabbit_vhost, VolunteersService) as platform:
+    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
+                           rpc_timeout_seconds=10, http_port=free_port())
+    config.override(base)
+    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
+            running(GatewayService, settings=base):
+        wait_for_port(base.http_port)
+        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
         platform.mint("admin", "admin", "ops")
         platform.mint("danyang", "county", "danyang-official", region="321181")
         platform.mint("jingkou", "county", "jingkou-official", region="321102")
@@ -93,6 +130,7 @@ def platform(mongo_server, rabbit_vhost):
         platform.mint("worker", "station_staff", "stf_worker", station_ids=[STATION])
         seed(platform)
         yield platform
+    config.override(None)
 
 
 LIST = """{ volunteers { totalCount items { id name idNumber phone stationId approvedHours

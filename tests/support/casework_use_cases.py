@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import pkgutil
 
-from services.casework.usecases import (
-    Casework,
-    archives,
-    audit,
-    campaigns,
-    case_reads,
-    cases,
-    consent,
-    crisis,
-    duplicates,
-    households,
-    inbound,
-    referrals,
-    visits,
-)
+from services.casework import usecases
+from services.casework.usecases import Casework
 
-MODULES = (households, consent, duplicates, archives, cases, case_reads, visits, crisis, referrals, campaigns,
-           audit, inbound)
-USE_CASES = {name: function for module in MODULES for name, function in vars(module).items()
+# every public function of every module of the package, by name (the names are unique across modules)
+USE_CASES = {name: function
+             for module in (importlib.import_module(f"{usecases.__name__}.{info.name}")
+                            for info in pkgutil.iter_modules(usecases.__path__))
+             for name, function in vars(module).items()
              if inspect.isfunction(function) and function.__module__ == module.__name__ and not name.startswith("_")}
 
 

@@ -79,6 +79,12 @@ def test_a_payment_is_made_when_the_promise_is_kept_and_refused_without_evidence
                                                                               "budget_line_id": line["id"]})
     assert paid["status"] == "paid"
     assert outbox_types(funding.repo.contracts, contract["id"])[-1] == "disbursement.made"
+    with pytest.raises(ValidationFailed):
+        disbursements.record_disbursement(funding, COUNTY, contract["id"], {**STAFFING, "voucher_number": None,
+                                                                           "budget_line_id": line["id"]})
+    with pytest.raises(NotFound):
+        disbursements.record_disbursement(funding, OTHER_COUNTY, contract["id"], {**STAFFING,
+                                                                                 "budget_line_id": line["id"]})
     with pytest.raises(RuleViolation, match="evidence"):
         disbursements.record_disbursement(funding, COUNTY, contract["id"], {
             "milestone_id": "M4", "budget_line_id": line["id"], "amount_fen": 1_000, "paid_on": "2026-04-01",
@@ -111,6 +117,8 @@ def test_closing_returns_the_unspent_money_once(funding, frozen):
     data = {"expected_version": contract["version"], "closed_on": clock.today().isoformat(), "reason": "服务期满"}
     with pytest.raises(NotFound):
         closing.close_contract(funding, OTHER_COUNTY, contract["id"], data)
+    with pytest.raises(ValidationFailed):
+        closing.close_contract(funding, COUNTY, contract["id"], {**data, "reason": ""})
     closed = closing.close_contract(funding, COUNTY, contract["id"], data)
     assert closed["status"] == "closed"
     assert outbox_types(funding.repo.contracts, contract["id"])[-1] == "contract.closed"

@@ -190,6 +190,8 @@ def test_a_county_sets_its_own_policy_only(registry):
     assert registry.repo.policies()[0].min_venue_m2 == 50
     with pytest.raises(PermissionDenied):
         policies.set_policy(registry, OTHER_COUNTY_OFFICIAL, POLICY)
+    with pytest.raises(ValidationFailed):
+        policies.set_policy(registry, COUNTY_OFFICIAL, {**POLICY, "min_venue_m2": -1})
 
 
 # --- audit -----------------------------------------------------------------------------------------
@@ -202,6 +204,8 @@ def test_exports_are_logged_within_the_viewers_scope(registry, station):
         audit.record_export(registry, COUNTY_OFFICIAL, {**EXPORT, "region_code": "321102"})
     with pytest.raises(PermissionDenied):
         audit.record_export(registry, Viewer.from_dict({}), {**EXPORT, "region_code": "321181"})
+    with pytest.raises(ValidationFailed):
+        audit.record_export(registry, COUNTY_OFFICIAL, {"table": "stations", "region_code": "321181"})
     assert [e["subject_type"] for e in audit.access_log(registry, SYSTEM, {})] == ["export"]
 
 

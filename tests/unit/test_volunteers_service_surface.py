@@ -91,14 +91,7 @@ def test_the_public_reads_active_resources_everywhere_and_nothing_else():
     assert access.readable(PUBLIC).empty
 
 
-def test_a_read_check_write_is_retried_a_bounded_number_of_times():
-    attempts = []
-
-    def always_raced():
-        attempts.append(1)
-        raise ConcurrentModification("raced")
-    with pytest.raises(ConcurrentModification):
-        consistency.retrying(always_raced)
-    assert len(attempts) == consistency.RETRIES
+def test_a_stale_version_fails_before_any_side_effect():
+    consistency.check_version({"_id": "vol_1", "_version": 2}, 2)
     with pytest.raises(ConcurrentModification):
         consistency.check_version({"_id": "vol_1", "_version": 3}, 2)

@@ -33,7 +33,7 @@ from .cases import CaseCriteria, Cases, QueuePosition
 from .households import ArchiveCounts, HouseholdCriteria, Households
 
 __all__ = ["ArchiveCounts", "CaseCriteria", "CaseworkRepository", "HouseholdCriteria", "IdentityTaken",
-           "QueuePosition", "staff_is_current"]
+           "QueuePosition", "registry_stations_of_city", "staff_is_current"]
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
 IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
@@ -211,6 +211,12 @@ class CaseworkRepository:
     @property
     def access_log(self) -> AccessLog:
         return AccessLog(self.db[ACCESS_LOG])
+
+
+def registry_stations_of_city(registry_db, city_code: str) -> list[dict]:
+    """The registry's stations of a city with their staff, read from its database: for the demo seed only,
+    which runs before casework has heard the registry's events."""
+    return list(registry_db.stations.find({"city_code": city_code}, {"_outbox": 0}).sort("_id", 1))
 
 
 def staff_is_current(member: dict | None, station_id: str, on: str) -> TypeGuard[dict]:

@@ -61,8 +61,7 @@ def household_for_write(casework: Casework, viewer: Viewer, household_id: str, f
 
 
 def visible_households(casework: Casework, viewer: Viewer, household_ids: list[str]) -> dict[str, dict]:
-    return {d["_id"]: d for d in casework.repo.households.by_ids(household_ids)
-            if viewer.sees_station(d["station_id"], d["region_code"])}
+    return _seen_by(viewer, casework.repo.households.by_ids(household_ids))
 
 
 # --- cases ----------------------------------------------------------------------------------------------
@@ -83,23 +82,27 @@ def case_for_write(casework: Casework, viewer: Viewer, case_id: str) -> dict:
 
 
 def visible_cases(casework: Casework, viewer: Viewer, case_ids: list[str]) -> dict[str, dict]:
-    return {d["_id"]: d for d in casework.repo.cases.by_ids(case_ids)
-            if viewer.sees_station(d["station_id"], d["region_code"])}
+    return _seen_by(viewer, casework.repo.cases.by_ids(case_ids))
+
+
+def _seen_by(viewer: Viewer, records: list[dict]) -> dict[str, dict]:
+    """The records of a batch the viewer may see, by id (the others are left out, as if unknown)."""
+    return {r["_id"]: r for r in records if viewer.sees_station(r["station_id"], r["region_code"])}
 
 
 def lead_stations(casework: Casework, viewer: Viewer) -> set[str]:
     """Stations where this viewer is the current station lead, per casework's staff copy."""
     if viewer.role != STATION_STAFF:
         return set()
-    if viewer.user_id not in casework.lead_stations:
+    if viewer.user_id not in casework.known_leads:
         member = casework.repo.staff_member(viewer.user_id)
         today = casework.today().isoformat()
         leads = set()
         if member and member.get("role") == "station_lead" and member["station_id"] in viewer.station_ids \
                 and staff_is_current(member, member["station_id"], today):
             leads.add(member["station_id"])
-        casework.lead_stations[viewer.user_id] = leads
-    return casework.lead_stations[viewer.user_id]
+        casework.known_leads[viewer.user_id] = leads
+    return casework.known_leads[viewer.user_id]
 
 
 def in_case_team(casework: Casework, viewer: Viewer, case: dict) -> bool:

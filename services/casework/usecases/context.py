@@ -25,11 +25,12 @@ from ..storage import CaseworkRepository
 
 @dataclass
 class Casework:
-    """The repository and the field cipher; built once per call, so `lead_stations` memoises within one."""
+    """The repository and the field cipher; built once per call, so `known_leads` (viewer id → stations they
+    lead, access.lead_stations) remembers within one call only."""
 
     repo: CaseworkRepository
     cipher: FieldCipher = field(default_factory=FieldCipher)
-    lead_stations: dict[str, set[str]] = field(default_factory=dict)
+    known_leads: dict[str, set[str]] = field(default_factory=dict)
 
     @staticmethod
     def now() -> datetime:

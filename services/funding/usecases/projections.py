@@ -2,6 +2,8 @@
 from casework and volunteers), and its own funding positions repaired from its own events."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.common.events import Envelope
 from services.funding import contracts as contract_rules
 from services.funding import staffing
@@ -10,23 +12,24 @@ from .context import Funding
 
 
 def project_staff_joined(context: Funding, event: Envelope) -> None:
-    context.repo.merge_staffing(event.payload["station_id"],
-                                lambda doc: staffing.staff_joined(doc, event.payload, event.occurred_at))
+    _merge_staffing(context, event, staffing.staff_joined)
 
 
 def project_staff_left(context: Funding, event: Envelope) -> None:
-    context.repo.merge_staffing(event.payload["station_id"],
-                                lambda doc: staffing.staff_left(doc, event.payload, event.occurred_at))
+    _merge_staffing(context, event, staffing.staff_left)
 
 
 def project_qualification(context: Funding, event: Envelope) -> None:
-    context.repo.merge_staffing(event.payload["station_id"],
-                                lambda doc: staffing.qualification_recorded(doc, event.payload, event.occurred_at))
+    _merge_staffing(context, event, staffing.qualification_recorded)
 
 
 def project_compliance(context: Funding, event: Envelope) -> None:
-    context.repo.merge_staffing(event.payload["station_id"],
-                                lambda doc: staffing.compliance_changed(doc, event.payload, event.occurred_at))
+    _merge_staffing(context, event, staffing.compliance_changed)
+
+
+def _merge_staffing(context: Funding, event: Envelope, change: Callable[[dict, dict, str], dict]) -> None:
+    """The registry's fact applied to the station's staffing projection, dated when it happened."""
+    context.repo.merge_staffing(event.payload["station_id"], lambda doc: change(doc, event.payload, event.occurred_at))
 
 
 def project_activity(context: Funding, event_id: str, kind: str, payload: dict, on: str, hours: float = 0,

@@ -8,11 +8,11 @@ from services.common.events import event_by
 from services.common.ids import new_id
 from services.common.protection import mask_phone
 from services.common.rpc import load
+from services.common.storage import retry_commuting
 from services.contracts import volunteers as events
 
 from .. import domain, schemas
 from . import Volunteering, access
-from .consistency import retrying
 
 
 def receive_donation(ctx: Volunteering, viewer: Viewer, data: dict) -> dict:
@@ -59,7 +59,7 @@ def receive_donation(ctx: Volunteering, viewer: Viewer, data: dict) -> dict:
         ctx.repo.stock.update(stock_id, stock["_version"], {"lots": [*stock["lots"], lot],
                                                             "movements": [*stock["movements"], movement]},
                               [received])
-    retrying(write)
+    retry_commuting(write)
     return {"donation_id": donation_id, "stock": domain.stock_view(ctx.repo.stock.require(stock_id), viewer)}
 
 
@@ -97,7 +97,7 @@ def take_from_stock(ctx: Volunteering, viewer: Viewer, stock_id: str, distributi
         ctx.repo.stock.update(stock_id, stock["_version"], {
             "lots": lots, "movements": [*stock["movements"], movement], "households": households}, [made])
         return movement
-    return retrying(write)
+    return retry_commuting(write)
 
 
 def return_distribution(ctx: Volunteering, viewer: Viewer, stock_id: str, distribution_id: str) -> None:
@@ -113,7 +113,7 @@ def return_distribution(ctx: Volunteering, viewer: Viewer, stock_id: str, distri
                     "quantity": movement["quantity"], "on": clock.today().isoformat(), "by": viewer.user_id}
         ctx.repo.stock.update(stock_id, stock["_version"], {"lots": lots,
                                                             "movements": [*stock["movements"], returned]})
-    retrying(write)
+    retry_commuting(write)
 
 
 def list_stock(ctx: Volunteering, viewer: Viewer, filters: dict | None = None) -> dict:

@@ -1,23 +1,11 @@
-"""Optimistic concurrency in the use cases: retry a read-check-write, or fail early on a stale version."""
+"""Optimistic concurrency in the use cases: how often a read-check-write is tried, and failing early on a
+stale version. Retries of a read-check-write on a shared aggregate (stock, a volunteer's hours and load) use
+the kernel's `storage.retry_commuting`: the rerun reads the newer state and checks every rule again."""
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TypeVar
 
 from services.common.errors import ConcurrentModification
 
 RETRIES = 8
-T = TypeVar("T")
-
-
-def retrying(operation: Callable[[], T]) -> T:
-    """Run a read-check-write on a shared aggregate until no concurrent writer got in between."""
-    for _ in range(RETRIES):
-        try:
-            return operation()
-        except ConcurrentModification:
-            continue
-    raise ConcurrentModification("the record is changing too fast; try again")
 
 
 def check_version(record: dict, expected: int) -> None:

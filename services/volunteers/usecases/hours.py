@@ -9,11 +9,11 @@ from services.common.errors import ValidationFailed
 from services.common.events import event_by
 from services.common.ids import new_id
 from services.common.rpc import load
+from services.common.storage import retry_commuting
 from services.contracts import volunteers as events
 
 from .. import domain, schemas
 from . import Volunteering, access
-from .consistency import retrying
 
 
 def hours_entry(entry_id: str, need: dict, task: dict, started_at: datetime, ended_at: datetime, activity: str,
@@ -42,7 +42,7 @@ def record_hours(ctx: Volunteering, volunteer_id: str, entry: dict, release_task
                 == volunteer["open_tasks"]:
             return  # already recorded by an earlier attempt
         ctx.repo.volunteers.update(volunteer_id, volunteer["_version"], changes)
-    retrying(write)
+    retry_commuting(write)
     ctx.index.mark_dirty()
 
 

@@ -8,12 +8,13 @@ from services.common.auth import Viewer
 from services.common.errors import ConcurrentModification, Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.events import event_by
 from services.common.rpc import load
+from services.common.storage import retry_commuting
 from services.contracts import volunteers as events
 
 from .. import domain, schemas
 from . import Volunteering, access
 from .charity import return_distribution, take_from_stock
-from .consistency import check_version, retrying
+from .consistency import check_version
 from .hours import hours_entry, record_hours
 from .matching_runs import unmet_event
 
@@ -34,7 +35,7 @@ def _reserve_volunteer(ctx: Volunteering, need: dict, task: dict) -> None:
                                    task["scheduled_end"], bool(need["child_related"]), clock.today())
         if held is not volunteer["open_tasks"]:
             ctx.repo.volunteers.update(volunteer["_id"], volunteer["_version"], {"open_tasks": held})
-    retrying(write)
+    retry_commuting(write)
 
 
 def _reserve_resource(ctx: Volunteering, need: dict, task: dict) -> None:
@@ -45,7 +46,7 @@ def _reserve_resource(ctx: Volunteering, need: dict, task: dict) -> None:
         held = domain.reserve_service(resource, task["service_id"], task["task_id"], need["_id"])
         if held is not resource["open_tasks"]:
             ctx.repo.resources.update(resource["_id"], resource["_version"], {"open_tasks": held})
-    retrying(write)
+    retry_commuting(write)
 
 
 def reserve(ctx: Volunteering, viewer: Viewer, need: dict, task: dict) -> None:
@@ -75,7 +76,7 @@ def release(ctx: Volunteering, viewer: Viewer, task: dict) -> None:
         holder = store.get(candidate_id)
         if holder is not None and any(t["task_id"] == task["task_id"] for t in holder["open_tasks"]):
             store.update(candidate_id, holder["_version"], {"open_tasks": domain.release_task(holder, task["task_id"])})
-    retrying(write)
+    retry_commuting(write)
     ctx.index.mark_dirty()
 
 
