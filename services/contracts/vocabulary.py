@@ -168,6 +168,22 @@ REFERRAL_TARGETS = ("resource", "organisation", "agency")
 REMOVAL_REASONS = ("moved_out", "deceased", "recorded_in_error")
 
 
+# --- casework's record states and choices, shared with the gateway's enums (in the order the schema lists them) ---
+SEXES = ("male", "female")
+REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
+REFERRAL_ANSWERS = REFERRAL_STATUSES[1:]  # what a receiving party may answer: every status but the first
+SHARING_BASIS_KINDS = ("consent", "legal_basis")
+APPROVAL_DECISIONS = ("approved", "rejected")
+CRISIS_STATES = ("awaiting_contact", "overdue", "contacted", "resolved")
+ACTIVE_CRISIS_STATES = CRISIS_STATES[:3]  # a crisis still awaiting or holding its first contact
+PLAN_STATUSES = ("submitted", "approved", "rejected", "withdrawn", "superseded")
+CLOSURE_REQUEST_STATUSES = ("pending", *APPROVAL_DECISIONS)
+HOUSEHOLD_STATUSES = ("active", "closed")
+ARCHIVE_VERSION_KINDS = ("initial", "reassessment", "amendment")
+DUPLICATE_REASONS = ("same_name_and_birth_date", "same_phone")
+DUPLICATE_FLAG_STATUSES = ("open", "dismissed", "merged")
+CASE_SUBJECTS = ("person", "household")
+
 def need_type_label(domain: str, need_type: str) -> str | None:
     return NEED_TYPES.get(domain, {}).get(need_type)
 
@@ -195,3 +211,15 @@ REVIEW_OUTCOMES = ("registered", *REVIEW_DECISIONS)
 # Charity stock categories.
 ITEM_CATEGORIES = ("money", "food", "clothing", "daily_necessities", "school_supplies", "assistive_devices",
                    "medical_supplies", "other")
+VOLUNTEER_STATUSES = ("active", "paused", "left")
+BACKGROUND_CHECK_RESULTS = ("passed", "failed")
+VOLUNTEER_HOURS_STATUSES = ("pending", "approved", "rejected")
+VOLUNTEER_TEAM_STATUSES = ("active", "dissolved")
+RESOURCE_CATEGORIES = ("organisation", "facility")  # ORGANISATION_KINDS, FACILITY_KINDS
+RESOURCE_STATUSES = ("active", "closed")
+DONATION_KINDS = ("money", "goods")
+DONOR_KINDS = ("individual", "organisation", "anonymous")
+MATCH_CANDIDATE_KINDS = ("volunteer", "resource", "charity")
+# The states the gateway shows; a proposal whose task is cancelled is stored as "cancelled" too.
+MATCH_PROPOSAL_STATES = ("proposed", "accepted", "declined", "withdrawn")
+MATCH_TASK_STATUSES = ("open", "completed", "cancelled")
