@@ -111,7 +111,7 @@ class MemberRemoveSchema(Versioned):
 class GivenBySchema(Strict):
     person_id = fields.String(load_default=None, allow_none=True)
     name = Name(1, 40, load_default=None, allow_none=True)
-    relationship_to_subject = _one_of([*catalogue.RELATIONSHIPS, "legal_guardian"], load_default=None, allow_none=True)
+    relationship_to_subject = _one_of(catalogue.CONSENT_GIVER_RELATIONSHIPS, load_default=None, allow_none=True)
 
     @validates_schema
     def someone(self, data, **kwargs):
@@ -344,7 +344,7 @@ class CaseFilterSchema(Page):
     station_id = fields.String(load_default=None, allow_none=True)
     region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,12}$"))
     domain = _one_of(DOMAINS, load_default=None, allow_none=True)
-    stage = _one_of((*STAGES, "open"), load_default=None, allow_none=True)
+    stage = _one_of(catalogue.STAGE_FILTERS, load_default=None, allow_none=True)
     crisis = fields.Boolean(load_default=None, allow_none=True)
     overdue = fields.Boolean(load_default=None, allow_none=True)
     assigned_staff_id = fields.String(load_default=None, allow_none=True)

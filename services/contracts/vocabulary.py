@@ -12,6 +12,8 @@ DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_f
 
 # The stages a case moves through, in order; `closed` is the last.
 STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
+# What a case list may be narrowed to: a stage, or "open" (any stage but closed).
+STAGE_FILTERS = (*STAGES, "open")
 
 # What volunteers offer; the volunteers service matches need types to these.
 SKILLS = ("companionship", "counselling", "driving", "employment_coaching", "family_mediation", "first_aid",
@@ -131,6 +133,8 @@ RELATIONSHIPS = {
     "grandson": "孙子", "granddaughter": "孙女", "grandfather": "祖父", "grandmother": "祖母",
     "brother": "兄弟", "sister": "姐妹", "son_in_law": "女婿", "daughter_in_law": "儿媳", "other": "其他",
 }
+# How whoever gives consent is related to the person: a relative, or a minor's appointed guardian.
+CONSENT_GIVER_RELATIONSHIPS = (*RELATIONSHIPS, "legal_guardian")
 # Who may act as a minor's guardian when consent is needed (未成年人的监护人).
 GUARDIAN_RELATIONSHIPS = frozenset({"father", "mother", "grandfather", "grandmother", "brother", "sister",
                                     "legal_guardian"})

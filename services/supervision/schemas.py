@@ -31,7 +31,7 @@ class AlertFilterSchema(Schema):
                                                   "archive_not_reviewed", "follow_up_overdue")))
     severity = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(("critical", "high", "medium")))
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(vocabulary.ALERT_STATUS_FILTERS))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 

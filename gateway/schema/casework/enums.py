@@ -13,14 +13,14 @@ CaseDomain = vocabulary_enum("CaseDomain", DOMAINS,
 CaseStage = vocabulary_enum("CaseStage", STAGES,
                             description="intake → assessment → plan → in_service → review → (in_service | plan); "
                                         "closed by an approved closure request; reopen → assessment.")
-CaseStageFilter = vocabulary_enum("CaseStageFilter", (*STAGES, "open"),
+CaseStageFilter = vocabulary_enum("CaseStageFilter", catalogue.STAGE_FILTERS,
                                   description="A stage, or OPEN: any stage but closed.")
 PersonTag = vocabulary_enum("PersonTag", catalogue.TAGS,
                             description="Who the safety net is for (人员标签): "
                                         + ", ".join(f"{t} {label}" for t, label in catalogue.TAGS.items()) + ".")
 HouseholdRelationship = vocabulary_enum("HouseholdRelationship", catalogue.RELATIONSHIPS,
                                         description="Relationship to the head of the household (户主).")
-ConsentGiverRelationship = vocabulary_enum("ConsentGiverRelationship", (*catalogue.RELATIONSHIPS, "legal_guardian"),
+ConsentGiverRelationship = vocabulary_enum("ConsentGiverRelationship", catalogue.CONSENT_GIVER_RELATIONSHIPS,
                                            description="How whoever gives consent is related to the person; "
                                                        "a minor's consent comes from a guardian.")
 Sex = vocabulary_enum("Sex", catalogue.SEXES, description=UNDESCRIBED)
