@@ -60,7 +60,7 @@ async function route() {
   const [, kind, id] = (location.hash.match(/^#\/(region|station|stations|reports)\/?([^/?]*)/) || []);
   try {
     if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
-    else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id));
+    else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id), viewer);
     else if (kind === "stations") myStations(main);
     else if (kind === "reports" && id) await renderReports(main, decodeURIComponent(id));
     else {

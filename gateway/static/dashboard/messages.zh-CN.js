@@ -32,7 +32,7 @@ export default {
   "reports.column.generatedAt": "生成时间", "reports.column.files": "下载",
   "reports.kind.MONTHLY": "月报", "reports.kind.YEARLY": "年报",
   "reports.download.PDF": "下载 PDF", "reports.download.XLSX": "下载 Excel",
-  "reports.downloading": "正在下载…", "reports.failed": "下载失败：{message}",
+  "reports.evaluationPack": "评估材料", "reports.downloading": "正在下载…", "reports.failed": "下载失败：{message}",
 
   "figure.suppressed": "已抑制",
   "figure.suppressedHint": "样本过小，为保护个人信息不予显示",
