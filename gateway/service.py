@@ -126,6 +126,11 @@ class GatewayService(OperationalEndpoints):
     def openid_configuration(self, request):
         return identity_http.discovery(self.identity, settings().public_url()).for_nameko()
 
+    @http("POST", "/auth/token")
+    def token(self, request):
+        return identity_http.token(self.identity, request.form, request.headers.get("Authorization"),
+                                   request.remote_addr).for_nameko()
+
     def _adopt_idempotency_key(self, offered: str | None, authorization: str | None) -> None:
         """The client's Idempotency-Key makes a retried request find its first effects (each call to
         a service gets a key derived from it); without one, the key still protects this request from
