@@ -57,6 +57,11 @@ def test_the_contracts_import_only_the_kernel_and_the_kernel_no_service():
     assert not EDGES.get("services.common"), EDGES.get("services.common")
 
 
+def test_the_command_package_is_imported_by_nothing_it_drives():
+    importers = sorted(package for package, targets in EDGES.items() if "shegong" in targets)
+    assert importers == [], f"{importers} import the command package; it may import them, not the reverse"
+
+
 def test_the_packages_form_no_import_cycle():
     def reachable(start: str) -> set[str]:
         seen: set[str] = set()
