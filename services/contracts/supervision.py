@@ -83,6 +83,19 @@ FOLLOW_UP_COMPLETED = contract("supervision_follow_up.completed", 1, PRODUCER, F
                                "an agreed follow-up of a supervision session was done, with evidence")
 
 
+class PlanRecordedV1(Schema):
+    plan_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    effective_from = fields.Date(required=True)
+    targets = fields.Integer(required=True)
+
+
+PLAN_RECORDED = contract("supervision_plan.recorded", 1, PRODUCER, PlanRecordedV1,
+                         "a county recorded its yearly plan, or a revision replacing the targets from a day on")
+
+
 # --- supervision's vocabularies (its schemas, payloads and the gateway's enums use them) -------------------------
 ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed",
                "follow_up_overdue")

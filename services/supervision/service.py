@@ -17,6 +17,10 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
   follow_ups[{description, owner, due_on}]}) → Session (the assigned supervisor, or the county)
 - list_sessions(viewer, filters{region?, station_id?, supervisor_id?, open_follow_ups?, after?, limit?})
 - complete_follow_up(viewer, session_id, follow_up_id, data{expected_version, done_on, evidence}) → Session
+- record_plan(viewer, data{region_code (county), year, effective_from, expected_version? (revisions), note?,
+  targets[{station_id?, indicator, domain?, value}]}) → Plan; supervision_plan(viewer, region, year) → Plan;
+  plan_versus_actual(viewer, request{region, year, month?}) → {versions, rows[{station_id, indicator, domain,
+  months[{month, target, version, actual, cumulative, share_of_target}]}]}: usecases/plans.py
 - check_read_model(viewer, name) → {name, records: {read_model, source}, positions, differences: [{id, field,
   read_model, source}]}: the read model against the source services over RPC (administrators only)
 - generate_report(viewer, request{region, kind: monthly|yearly, period: YYYY-MM|YYYY}) → Report (kept: the
@@ -26,7 +30,8 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved (services/contracts/supervision.py).
+projections.py; publishes alert.raised, alert.acknowledged, alert.resolved,
+supervision_plan.recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -51,9 +56,10 @@ from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
+from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases import Supervision, alerts, checks, reports, rollups, sessions, supervisors
+from .usecases import Supervision, alerts, checks, plans, reports, rollups, sessions, supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -95,7 +101,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
@@ -134,6 +140,10 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     record_session = use_case_rpc(sessions.record_session)
     list_sessions = use_case_rpc(sessions.list_sessions)
     complete_follow_up = use_case_rpc(sessions.complete_follow_up)
+
+    record_plan = use_case_rpc(plans.record_plan)
+    supervision_plan = use_case_rpc(plans.supervision_plan)
+    plan_versus_actual = use_case_rpc(plans.plan_versus_actual)
 
     check_read_model = use_case_rpc(checks.check_read_model)
 

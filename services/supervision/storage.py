@@ -24,6 +24,7 @@ from services.common.storage import (
 from . import projections
 from .domain.alerts import AlertPolicy
 from .domain.figures import ReadModels
+from .plan_storage import PLAN_INDEXES, PlanRepository
 from .report_storage import REPORT_INDEXES
 
 ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
@@ -44,6 +45,7 @@ INDEXES = [
     *outbox_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *REPORT_INDEXES,
+    *PLAN_INDEXES,
 ]
 
 
@@ -53,6 +55,7 @@ class SupervisionRepository:
         self.alerts = AlertRepository(db)
         self.supervisors = SupervisorRepository(db)
         self.sessions = SessionRepository(db)
+        self.plans = PlanRepository(db)
 
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
@@ -162,6 +165,10 @@ class SessionRepository:
 
     def require(self, session_id: str) -> dict:
         return self.store.require(session_id)
+
+    def held(self, scope: Scope, start: str, end: str) -> int:
+        """Sessions within `scope` held from `start` to `end` (ISO days, both included)."""
+        return self.store.count(all_of(scope_filter(scope), {"date": {"$gte": start, "$lte": end}}))
 
     def with_open_follow_ups(self) -> list[dict]:
         return self.store.find({"open_follow_ups": {"$gt": 0}})
