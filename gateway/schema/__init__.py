@@ -22,7 +22,15 @@ from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
 from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
-from .supervision import AlertsMutation, AlertsQuery, SupervisionQuery, SupervisionWorkMutation, SupervisionWorkQuery
+from .supervision import (
+    AlertsMutation,
+    AlertsQuery,
+    SupervisionPlanMutation,
+    SupervisionPlanQuery,
+    SupervisionQuery,
+    SupervisionWorkMutation,
+    SupervisionWorkQuery,
+)
 from .volunteers import VolunteersMutation, VolunteersQuery
 
 DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity)
@@ -30,13 +38,13 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery,
-            VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(IdentityQuery, AccessLogQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
+            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation,
-               FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation,
+               CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

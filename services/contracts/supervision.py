@@ -107,3 +107,6 @@ SUPERVISOR_KINDS = ("expert", "leading_social_worker", "university", "purchased_
 SESSION_FORMS = ("on_site", "remote", "group", "training")
 SESSION_TOPICS = ("station_building", "management", "services", "evaluation", "training")
 FOLLOW_UP_STATUSES = ("open", "done", "overdue")
+# What a county's yearly plan (年度管理与服务计划) sets targets for (the notice's yearly plan, §三).
+PLAN_INDICATORS = ("households_archived", "visits", "cases", "volunteer_hours", "training_hours",
+                   "supervision_sessions", "evaluation")

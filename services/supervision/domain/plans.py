@@ -18,13 +18,10 @@ from collections.abc import Callable
 from datetime import date
 
 from services.common.errors import ValidationFailed
+from services.contracts.supervision import PLAN_INDICATORS as INDICATORS
 from services.contracts.vocabulary import DOMAINS
 
-HOUSEHOLDS_ARCHIVED, VISITS, CASES = "households_archived", "visits", "cases"
-VOLUNTEER_HOURS, TRAINING_HOURS, SUPERVISION_SESSIONS, EVALUATION = (
-    "volunteer_hours", "training_hours", "supervision_sessions", "evaluation")
-INDICATORS = (HOUSEHOLDS_ARCHIVED, VISITS, CASES, VOLUNTEER_HOURS, TRAINING_HOURS, SUPERVISION_SESSIONS,
-              EVALUATION)
+HOUSEHOLDS_ARCHIVED, VISITS, CASES, VOLUNTEER_HOURS, TRAINING_HOURS, SUPERVISION_SESSIONS, EVALUATION = INDICATORS
 # Read at the period's end rather than summed over it.
 STATE_INDICATORS = (HOUSEHOLDS_ARCHIVED, TRAINING_HOURS)
 
