@@ -41,6 +41,22 @@ ALERT_ACKNOWLEDGED = contract("alert.acknowledged", 1, PRODUCER, AlertHandledV1,
 ALERT_RESOLVED = contract("alert.resolved", 1, PRODUCER, AlertHandledV1, "an alert was resolved, with a note")
 
 
+class AlertEscalatedV1(Schema):
+    alert_id = fields.String(required=True)
+    rule = fields.String(required=True)
+    severity = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(("city", "province")))
+    escalated_to = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+ALERT_ESCALATED = contract("alert.escalated", 1, PRODUCER, AlertEscalatedV1,
+                           "a critical alert was not acknowledged in time and went to the next level up")
+
+
 class SupervisorAssignedV1(Schema):
     supervisor_id = fields.String(required=True)
     assignment_id = fields.String(required=True)
@@ -101,7 +117,9 @@ ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet",
                "follow_up_overdue")
 ALERT_SEVERITIES = ("critical", "high", "medium")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
-ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
+ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months",
+                    "critical_escalation_hours")
+ESCALATION_LEVELS = ("city", "province")
 SUPERVISOR_KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
 # The forms and topics of supervision the notice names (§三: station building, management, services, evaluation).
 SESSION_FORMS = ("on_site", "remote", "group", "training")

@@ -34,6 +34,7 @@ class AlertFilterSchema(Schema):
     severity = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(("critical", "high", "medium")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
+    escalated = fields.Boolean(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
@@ -49,6 +50,7 @@ class AlertPolicySchema(Schema):
     crisis_first_contact_hours = fields.Integer(required=True, strict=True, validate=validate.Range(1, 168))
     need_unmet_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
     archive_review_months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 36))
+    critical_escalation_hours = fields.Integer(load_default=4, strict=True, validate=validate.Range(1, 168))
     source = fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 

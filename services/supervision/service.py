@@ -4,11 +4,12 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
-  after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
+  escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
 - evaluate_alerts(viewer) → {conditions, raised, cleared} (administrators; the timer runs it every minute)
 - set_alert_policy(viewer, data{region_code, effective_from, crisis_first_contact_hours, need_unmet_days,
-  archive_review_months, source}); alert_policies(viewer) → [policy]
+  archive_review_months, critical_escalation_hours?, source}); alert_policies(viewer) → [policy]
+- escalate_alerts(viewer) → {escalated} (administrators; the alert timer runs it): usecases/escalation.py
 - register_supervisor(viewer, data{name, kind, organisation{name, credit_code?}, region_code}) → Supervisor;
   list_supervisors(viewer, filters{region?, after?, limit?}); get_supervisors(viewer, ids)
 - assign_supervisor(viewer, supervisor_id, data{station_id, from, to?}); end_supervisor_assignment(viewer,
@@ -30,7 +31,7 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved,
+projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
 supervision_plan.recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
@@ -59,7 +60,7 @@ from . import projections
 from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases import Supervision, alerts, checks, plans, reports, rollups, sessions, supervisors
+from .usecases import Supervision, alerts, checks, escalation, plans, reports, rollups, sessions, supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -130,6 +131,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     resolve_alert = use_case_rpc(alerts.resolve_alert)
     evaluate_alerts = use_case_rpc(alerts.evaluate_alerts)
     set_alert_policy = use_case_rpc(alerts.set_alert_policy)
+    escalate_alerts = use_case_rpc(escalation.escalate_alerts)
     alert_policies = use_case_rpc(alerts.alert_policies)
 
     register_supervisor = use_case_rpc(supervisors.register_supervisor)
@@ -155,6 +157,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):
         alerts.evaluate_alerts(self.use_cases, SYSTEM)
+        escalation.escalate_alerts(self.use_cases, SYSTEM)
 
     @timer(interval=REPORT_SWEEP_SECONDS)
     def generate_monthly_reports(self):

@@ -10,6 +10,7 @@ LIST_SIZES = {
     "Query.alertPolicies": 10,
     "Supervisor.assignments": 5,
     "SupervisionSession.followUps": 5,
+    "Alert.escalations": 2,
     "SupervisionPlan.versions": 3,
     "SupervisionPlanVersion.targets": 30,  # a few indicators for the county and for each of its stations
     "PlanVersusActual.versions": 3,
