@@ -15,13 +15,14 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, identity, registry, supervision, volunteers
+from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers
 from .accesslog import AccessLogQuery
 from .casework import CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
 from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
+from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
     AlertsMutation,
     AlertsQuery,
@@ -33,18 +34,19 @@ from .supervision import (
 )
 from .volunteers import VolunteersMutation, VolunteersQuery
 
-DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity)
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(IdentityQuery, AccessLogQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
-            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery,
+            SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
+            graphene.ObjectType):
     pass
 
 
-class Mutation(IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation,
-               CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
+               VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

@@ -128,3 +128,5 @@ FOLLOW_UP_STATUSES = ("open", "done", "overdue")
 # What a county's yearly plan (年度管理与服务计划) sets targets for (the notice's yearly plan, §三).
 PLAN_INDICATORS = ("households_archived", "visits", "cases", "volunteer_hours", "training_hours",
                    "supervision_sessions", "evaluation")
+REPORT_KINDS = ("monthly", "yearly")  # 月报, 年报
+REPORT_FORMATS = ("pdf", "xlsx")

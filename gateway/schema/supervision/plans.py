@@ -10,8 +10,7 @@ import graphene
 
 from gateway.schema.base import service_data
 from gateway.schema.scalars import Date, DateTime
-
-from .enums import PlanIndicator
+from gateway.schema.supervision.enums import PlanIndicator
 
 
 class SupervisionPlanTarget(graphene.ObjectType):
