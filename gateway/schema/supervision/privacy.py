@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import graphene
 
-from gateway.schema.supervision.types import PeriodInput
+from gateway.schema.supervision.types.rollups import PeriodInput
 
 
 class ProtectedFigure(graphene.ObjectType):

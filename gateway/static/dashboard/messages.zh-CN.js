@@ -15,6 +15,13 @@ export default {
   "token.hint": "令牌仅保存在本浏览器标签页中（sessionStorage），关闭标签页即清除。",
   "token.invalid": "令牌无效或已过期，请重新输入。",
   "token.viewer": "{role} · {scope}",
+  "signin.title": "账号登录",
+  "signin.username": "用户名",
+  "signin.password": "密码",
+  "signin.totp": "动态验证码（已启用双重验证时填写）",
+  "signin.submit": "登录",
+  "signin.failed": "登录失败：{message}",
+  "signin.or": "或使用访问令牌",
 
   "role.PROVINCE": "省级民政", "role.CITY": "市级民政", "role.COUNTY": "县级民政",
   "role.STATION_STAFF": "社工站工作人员", "role.SUPERVISOR": "督导", "role.EVALUATOR": "评估机构",
