@@ -77,4 +77,5 @@ class AlertPolicy(graphene.ObjectType):
     archive_review_months = graphene.Int(required=True)
     critical_escalation_hours = graphene.Int(required=True,
                                              description="Hours an open critical alert waits per escalation step.")
+    small_count_threshold = graphene.Int(required=True, description="Township counts below it are suppressed.")
     source = graphene.String(required=True)
