@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install broker browser lint typecheck unit integration e2e deploy-check bench sdl asyncapi clean
+.PHONY: run test install broker browser fonts lint typecheck unit integration e2e deploy-check bench sdl asyncapi clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -28,7 +28,11 @@ broker:
 browser:
 	@bash scripts/ensure-chromium.sh
 
-run: install broker
+fonts:
+	@bash scripts/ensure-fonts.sh
+
+# fonts: the CJK font the PDF reports embed (scripts/ensure-fonts.sh).
+run: install broker fonts
 	$(VENV)/bin/shegong run
 
 test: install broker browser lint typecheck

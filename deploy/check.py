@@ -59,7 +59,7 @@ OVERLAYS = {
 # Oldest and newest Kubernetes minor versions the manifests support.
 K8S_VERSIONS = ("1.29", "1.37")
 APP_IMAGE = "registry.example.org/shegong/shegong"
-APP_COMPONENTS = ("registry", "casework", "volunteers", "funding", "supervision", "gateway")
+APP_COMPONENTS = ("registry", "casework", "volunteers", "funding", "supervision", "identity", "gateway")
 # Environment variables whose value is a credential: they must come from a Secret.
 SECRET_ENV_RE = re.compile(r"SECRET|PASS|TOKEN|KEY|CREDENTIAL|COOKIE|AMQP_URI|MONGO_URI")
 # user:password@ in a URI.

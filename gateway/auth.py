@@ -3,17 +3,55 @@
 No Authorization header means the public (ANONYMOUS), who see disclosed data only. A header that
 is present but unusable (another scheme, a bad signature, an expired token) is refused with 401
 rather than quietly downgraded to public: a client whose token expired must notice.
+
+Accepted tokens: the platform issuer's (the identity service: EdDSA, checked against its JWKS, which is
+cached and fetched again when a token names an unknown key), and, in development mode only, the
+development tokens of `shegong token` (HS256 with the development secret).
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
+import jwt
+
+from services.common import tokens
 from services.common.auth import ANONYMOUS, Viewer, verify_token
+from services.common.config import Settings, settings
 from services.common.errors import Unauthenticated
 
+DEVELOPMENT_ALGORITHM = "HS256"
 
-def viewer_from_authorization(header: str | None, secret: str) -> Viewer:
+
+def platform_issuer(config: Settings) -> str:
+    return config.identity.issuer or config.public_url()
+
+
+@functools.cache
+def _platform_verifier(issuer: str, skew_seconds: int) -> tokens.TokenVerifier:
+    return tokens.TokenVerifier(issuer=issuer, skew_seconds=skew_seconds)
+
+
+def platform_verifier(config: Settings) -> tokens.TokenVerifier:
+    return _platform_verifier(platform_issuer(config), config.identity.clock_skew_seconds)
+
+
+def viewer_from_authorization(header: str | None, secret: str, *, jwks: Callable[[], dict] | None = None,
+                              config: Settings | None = None) -> Viewer:
+    """`jwks`: fetches the platform issuer's key set (the identity service's `jwks`), called on an unknown key."""
     if header is None or not header.strip():
         return ANONYMOUS
     scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("use an Authorization header of the form 'Bearer <token>'")
-    return verify_token(secret, token.strip())
+    config = config or settings()
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from None
+    if algorithm == DEVELOPMENT_ALGORITHM:
+        if config.production:
+            raise Unauthenticated("development tokens are not accepted in production: sign in")
+        return verify_token(secret, token)
+    return platform_verifier(config).viewer(token, jwks)

@@ -86,6 +86,7 @@ class RequestContext:
         self.viewer = viewer
         self._clients = clients
         self._bound: dict[str, ViewerBoundClient] = {}
+        self.client_address: str | None = None  # the peer's address, for the sign-in rate limits
         self.batches = BatchQueue()  # where the loaders wait for the executor to run their batches
         self.forget_reads()
 

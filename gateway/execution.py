@@ -43,6 +43,7 @@ from .http import (
     response_media_type,
     wants_graphiql,
 )
+from .identity_http import platform_keys
 
 
 class GatewayExecutionContext(BatchingExecutionContext):
@@ -99,7 +100,8 @@ class GraphQLEndpoint:
             return rejection_response(rejection, media_type)
 
         try:
-            viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret)
+            viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret,
+                                               jwks=platform_keys(clients), config=settings)
         except Unauthenticated as exc:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,
@@ -128,6 +130,8 @@ class GraphQLEndpoint:
                 {"Allow": "POST"}), media_type)
 
         context = self.context_factory(viewer, clients)
+        if hasattr(context, "client_address"):
+            context.client_address = request.client or None
         execution = GatewayExecutionContext.build(
             self.schema, prepared.document, context_value=context, raw_variable_values=params.variables,
             operation_name=params.operation_name, hide_suggestions=settings.production)

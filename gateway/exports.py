@@ -212,7 +212,7 @@ STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 40
                   "SERVICE_UNAVAILABLE": 503}
 
 
-def handle(request, registry, secret: str, max_bytes: int):
+def handle(request, registry, secret: str, max_bytes: int, jwks=None):
     """The export endpoint: who is asking, what they send, the access-log entry, then the file.
     Returns a werkzeug Response (nameko's tuples carry text only, and a workbook is binary)."""
     from werkzeug.wrappers import Response
@@ -223,7 +223,7 @@ def handle(request, registry, secret: str, max_bytes: int):
     from .errors import client_error, log_unexpected
 
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret)
+        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks)
         if viewer.is_public:
             raise PermissionDenied("sign in to export a table")
         if request.content_length is not None and request.content_length > max_bytes:

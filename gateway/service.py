@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, dashboard, exports, public
+from . import assets, dashboard, exports, identity_http, public
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -47,6 +47,7 @@ class GatewayService(OperationalEndpoints):
     casework = TimedServiceRpc("casework")
     volunteers = TimedServiceRpc("volunteers")
     supervision = TimedServiceRpc("supervision")
+    identity = TimedServiceRpc("identity")
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -56,7 +57,7 @@ class GatewayService(OperationalEndpoints):
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
             clients={"registry": self.registry, "funding": self.funding, "casework": self.casework,
-                     "volunteers": self.volunteers, "supervision": self.supervision},
+                     "volunteers": self.volunteers, "supervision": self.supervision, "identity": self.identity},
             settings=config,
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
@@ -71,7 +72,8 @@ class GatewayService(OperationalEndpoints):
     def dashboard_export(self, request):
         """A dashboard table as CSV or Excel, logged in the registry's access log first (gateway/exports.py)."""
         config = settings()
-        return exports.handle(request, self.registry, config.token_secret, config.max_request_bytes)
+        return exports.handle(request, self.registry, config.token_secret, config.max_request_bytes,
+                              identity_http.platform_keys({"identity": self.identity}))
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):
@@ -102,6 +104,15 @@ class GatewayService(OperationalEndpoints):
     @http("GET", "/public/hsds/directory.json")
     def hsds_directory(self, request):
         return public.hsds_directory(request.args, self.volunteers).for_nameko()
+
+    # --- the platform issuer (gateway/identity_http.py) ------------------------------------------------
+    @http("GET", "/.well-known/jwks.json")
+    def jwks(self, request):
+        return identity_http.jwks(self.identity).for_nameko()
+
+    @http("GET", "/.well-known/openid-configuration")
+    def openid_configuration(self, request):
+        return identity_http.discovery(self.identity, settings().public_url()).for_nameko()
 
     def _adopt_idempotency_key(self, offered: str | None, authorization: str | None) -> None:
         """The client's Idempotency-Key makes a retried request find its first effects (each call to

@@ -37,6 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--user", default=None, help="user id (default: the role name)")
     token.add_argument("--hours", type=float, default=12, help="validity in hours")
 
+    admin = commands.add_parser("admin", help="manage administrator accounts (the first one in production)")
+    admin_actions = admin.add_subparsers(dest="admin_action", required=True)
+    admin_create = admin_actions.add_parser("create", help="create an administrator (password from "
+                                                           "SHEGONG_ADMIN_PASSWORD or a prompt)")
+    admin_create.add_argument("--username", required=True)
+    admin_create.add_argument("--display-name", default=None)
+
     letters = commands.add_parser("dead-letters", help="list or replay dead-lettered messages")
     letters.add_argument("action", choices=["list", "replay"])
     letters.add_argument("--id", action="append", default=[], help="replay only these message ids")
@@ -121,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         return 0
+    if args.command == "admin":
+        from .identity_admin import run as run_admin
+        return run_admin(args.username, args.display_name)
     if args.command == "dead-letters":
         from services.common.deadletters import list_dead_letters, replay_dead_letters
         if args.action == "list":

@@ -19,6 +19,7 @@ SERVICES = {
     "volunteers": "services.volunteers.service:VolunteersService",
     "funding": "services.funding.service:FundingService",
     "supervision": "services.supervision.service:SupervisionService",
+    "identity": "services.identity.service:IdentityService",
     "gateway": "gateway.service:GatewayService",
 }
 BACKENDS = [name for name in SERVICES if name != "gateway"]

@@ -15,27 +15,28 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, registry, supervision, volunteers
+from . import accesslog, casework, funding, history, identity, registry, supervision, volunteers
 from .accesslog import AccessLogQuery
 from .casework import CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
+from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
 from .supervision import AlertsMutation, AlertsQuery, SupervisionQuery, SupervisionWorkMutation, SupervisionWorkQuery
 from .volunteers import VolunteersMutation, VolunteersQuery
 
-DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog)
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery,
-            CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery,
+            VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation,
-               RegistryMutation, graphene.ObjectType):
+class Mutation(IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation,
+               FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

@@ -78,3 +78,29 @@ def vocabulary_enum(name: str, values: Iterable[str], description: str | None = 
     """An enum of a vocabulary's values as the services spell them, each named in upper case."""
     meta = type("Meta", (), {"description": description})
     return type(name, (graphene.Enum,), {"Meta": meta, **{value.upper(): value for value in values}})
+
+
+def page_type(name: str, item_type, what: str, with_total: bool = True, ordered_by: str | None = None):
+    """A page of a list: its items, the cursor of the next page, and (`with_total`) the count of all pages."""
+    order = f", in {ordered_by} order" if ordered_by else ""
+    fields = {
+        "__doc__": f"One page of {what}{order}. Pass `nextCursor` as `after` for the next page; "
+                   "it is null on the last.",
+        "items": graphene.List(graphene.NonNull(item_type), required=True),
+        "next_cursor": graphene.String(),
+    }
+    if with_total:
+        fields["total_count"] = graphene.Int(required=True, description=f"{what.capitalize()} matching the "
+                                                                        "filters, all pages.")
+        fields["resolve_total_count"] = staticmethod(lambda page, info: page.get("total", 0))
+    return type(name, (graphene.ObjectType,), fields)
+
+
+def input_type(type_name: str, doc: str, /, **fields):
+    """An input type built from keyword fields (several share their fields)."""
+    return type(type_name, (graphene.InputObjectType,), {"__doc__": doc, **fields})
+
+
+def version_arg(description: str = "The version you read."):
+    """The `expectedVersion` of a write: the version of the record the client read."""
+    return graphene.Int(required=True, description=description)

@@ -139,6 +139,7 @@ from .usecases import (
     duplicates,
     households,
     inbound,
+    members,
     referrals,
     visits,
 )
@@ -162,9 +163,9 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     register_household = use_case_rpc(households.register_household)
     import_households = use_case_rpc(households.import_households)
     update_household = use_case_rpc(households.update_household)
-    add_member = use_case_rpc(households.add_member)
-    update_member = use_case_rpc(households.update_member)
-    remove_member = use_case_rpc(households.remove_member)
+    add_member = use_case_rpc(members.add_member)
+    update_member = use_case_rpc(members.update_member)
+    remove_member = use_case_rpc(members.remove_member)
     get_households = use_case_rpc(households.get_households)
     list_households = use_case_rpc(households.list_households)
     get_persons = use_case_rpc(households.get_persons)

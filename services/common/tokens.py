@@ -82,8 +82,8 @@ def viewer_from_claims(claims: dict) -> Viewer:
 class TokenVerifier:
     """Verifies access tokens of one issuer against its JWKS (`fetch_jwks()` → {"keys": [...]})."""
 
-    def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str = TOKEN_AUDIENCE,
-                 skew_seconds: int = 60, refetch_seconds: float = 30.0):
+    def __init__(self, fetch_jwks: Callable[[], dict] | None = None, *, issuer: str, audience: str = TOKEN_AUDIENCE,
+                 skew_seconds: int = 60, refetch_seconds: float = 1.0):
         self.fetch_jwks = fetch_jwks
         self.issuer = issuer
         self.audience = audience
@@ -93,12 +93,14 @@ class TokenVerifier:
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
 
-    def claims(self, token: str) -> dict:
+    def claims(self, token: str, fetch_jwks: Callable[[], dict] | None = None) -> dict:
+        """The token's verified claims; `fetch_jwks` overrides the verifier's own source for this call (the
+        gateway fetches through the worker's RPC client)."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        key = self._key(kid)
+        key = self._key(kid, fetch_jwks or self.fetch_jwks)
         try:
             return jwt.decode(token, key, algorithms=[key.algorithm_name], audience=self.audience,
                               issuer=self.issuer, leeway=self.skew_seconds,
@@ -108,24 +110,26 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
 
-    def viewer(self, token: str) -> Viewer:
-        return viewer_from_claims(self.claims(token))
+    def viewer(self, token: str, fetch_jwks: Callable[[], dict] | None = None) -> Viewer:
+        return viewer_from_claims(self.claims(token, fetch_jwks))
 
-    def _key(self, kid: object) -> jwt.PyJWK:
+    def _key(self, kid: object, fetch_jwks: Callable[[], dict] | None) -> jwt.PyJWK:
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("invalid token: no key id")
         with self._lock:
             if kid not in self._keys and time.monotonic() - self._fetched_at >= self.refetch_seconds:
-                self._refresh()
+                if fetch_jwks is None:
+                    raise Unauthenticated("cannot check the token: no source of signing keys")
+                self._refresh(fetch_jwks)
             key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("invalid token: unknown signing key")
         return key
 
-    def _refresh(self) -> None:
+    def _refresh(self, fetch_jwks: Callable[[], dict]) -> None:
         self._fetched_at = time.monotonic()
         try:
-            document = self.fetch_jwks()
+            document = fetch_jwks()
         except Exception as exc:  # the issuer unreachable: keep the keys known so far
             raise Unauthenticated(f"cannot check the token now: signing keys unavailable ({type(exc).__name__})") \
                 from None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from services.common.clock import timestamp
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
 from services.contracts import funding as vocabulary
 
@@ -50,7 +51,7 @@ def close(contract: dict, data: dict, today: date, now: datetime, by: str) -> tu
         funding.append({**entry, "committed_fen": entry["paid_fen"],
                         "returned_fen": entry.get("returned_fen", 0) + max(unspent, 0)})
     returned = sum(r["amount_fen"] for r in returns)
-    closure = {"closed_on": closed_on.isoformat(), "reason": data["reason"], "at": now.isoformat(), "by": by,
+    closure = {"closed_on": closed_on.isoformat(), "reason": data["reason"], "at": timestamp(now), "by": by,
                "returned_fen": returned, "returns": returns}
     return {"status": CLOSED, "funding": funding, "committed_fen": contract["committed_fen"] - returned,
             "closure": closure}, returns

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from services.common.clock import jsonable
+from services.common.clock import jsonable, timestamp
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.contracts import funding as vocabulary
 
@@ -177,7 +177,7 @@ def add_commitment(contract: dict, line: dict, commitment_id: str, amount_fen: i
     entry["committed_fen"] += amount_fen
     return {"funding": funding, "committed_fen": contract["committed_fen"] + amount_fen,
             "commitments": [*contract["commitments"], {"id": commitment_id, "budget_line_id": line["_id"],
-                                                       "amount_fen": amount_fen, "at": now.isoformat()}]}
+                                                       "amount_fen": amount_fen, "at": timestamp(now)}]}
 
 
 # --- disbursements -------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def disbursement_entry(contract: dict, milestone: dict, funding: dict, data: dic
         "funder_name": funding["funder_name"], "year": funding["year"],
         "region_code": funding["region_code"], "county_code": funding["county_code"],
         "amount_fen": data["amount_fen"], "paid_on": data["paid_on"], "status": HELD if flags else PAID,
-        "evidence": evidence, "flags": flags, "note": data.get("note"), "recorded_at": now.isoformat(),
+        "evidence": evidence, "flags": flags, "note": data.get("note"), "recorded_at": timestamp(now),
         "recorded_by": recorded_by, "resolution": None})
 
 
@@ -320,7 +320,7 @@ def resolve_flag(contract: dict, disbursement_id: str, decision: str, reason: st
         changes = _move(contract, entry, 0, -amount)
         status = CANCELLED
     resolved = {**entry, "status": status, "resolution": {"decision": decision, "reason": reason,
-                                                          "at": now.isoformat(), "by": resolved_by}}
+                                                          "at": timestamp(now), "by": resolved_by}}
     changes["disbursements"] = [resolved if d["id"] == disbursement_id else d for d in contract["disbursements"]]
     changes["open_flags"] = contract["open_flags"] - 1
     return changes, resolved
@@ -371,7 +371,7 @@ def amend(contract: dict, data: dict, amendment_id: str, now: datetime, by: str,
         field = stored_key.get(key, key)
         history[key] = {"before": contract[field] if field != "period" else contract["period"]["end"],
                         "after": after[field] if field != "period" else period["end"]}
-    entry = {"id": amendment_id, "at": now.isoformat(), "by": by, "reason": data["reason"], "changes": history}
+    entry = {"id": amendment_id, "at": timestamp(now), "by": by, "reason": data["reason"], "changes": history}
     return {**after, "scope_codes": scope_codes(contract["region_code"], station_ids),
             "amendments": [*contract["amendments"], entry]}
 

@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from services.common.auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer, region_prefix
-from services.common.clock import jsonable
+from services.common.clock import jsonable, timestamp
 from services.common.errors import PermissionDenied, RuleViolation, ValidationFailed
 
 from . import earmarks
@@ -272,7 +272,7 @@ def reserve(holder: dict, counter: str, reservation_id: str, amount_fen: int, no
         raise RuleViolation(
             f"{what} {holder['_id']} has {yuan(available)} left; {yuan(amount_fen)} is more than that",
             {"amount_fen": [f"at most {available} fen is available"]})
-    pending = {**holder.get("pending", {}), reservation_id: {"amount_fen": amount_fen, "at": now.isoformat(),
+    pending = {**holder.get("pending", {}), reservation_id: {"amount_fen": amount_fen, "at": timestamp(now),
                                                              **(extra or {})}}
     return {counter: holder[counter] + amount_fen, "pending": pending, "pending_count": len(pending)}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from fractions import Fraction
 
-from services.common.clock import jsonable
+from services.common.clock import jsonable, timestamp
 from services.common.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 from services.contracts import funding as vocabulary
 
@@ -101,7 +101,7 @@ def record_scores(evaluation: dict, scores: list[dict], by: str, now: datetime) 
             raise ValidationFailed.field(f"scores.{index}.score", f"at most {indicator['max_score']}")
         merged[entry["indicator"]] = jsonable({"score": entry["score"], "comment": entry["comment"],
                                                "evidence": entry.get("evidence") or [], "by": by,
-                                               "at": now.isoformat()})
+                                               "at": timestamp(now)})
     return {"scores": merged, "status": IN_PROGRESS}
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from services.common import masking
 from services.common.auth import Viewer
-from services.common.clock import jsonable
+from services.common.clock import jsonable, timestamp
 from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from services.common.protection import mask_id_number, mask_phone
 from services.contracts import funding as vocabulary
@@ -95,13 +95,13 @@ def publish(tender: dict, now: datetime) -> dict:
             f"a {METHOD_DETAILS[tender['method']]} tender gives bidders at least {shortest.days} days "
             f"(the deadline {tender['deadline']} is too early)",
             {"deadline": [f"at least {shortest.days} days after publication"]})
-    return {"status": PUBLISHED, "published_at": now.isoformat()}
+    return {"status": PUBLISHED, "published_at": timestamp(now)}
 
 
 def cancel(tender: dict, reason: str, now: datetime) -> dict:
     if tender["status"] not in (DRAFT, PUBLISHED):
         raise Conflict(f"a {tender['status']} tender cannot be cancelled", {"status": [tender["status"]]})
-    return {"status": CANCELLED, "cancellation": {"at": now.isoformat(), "reason": reason}}
+    return {"status": CANCELLED, "cancellation": {"at": timestamp(now), "reason": reason}}
 
 
 def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dict:
@@ -140,7 +140,7 @@ def new_bid(tender: dict, data: dict, bid_id: str, now: datetime, cipher) -> dic
         "leaders": leaders,
         "price_fen": data["price_fen"],
         "proposal": data.get("proposal"),
-        "received_at": now.isoformat(),
+        "received_at": timestamp(now),
         "review": None,
     })
 
@@ -194,7 +194,7 @@ def review(tender: dict, bid_id: str, data: dict, now: datetime, reviewer: str) 
         "total_score": round(sum(s["score"] for s in scores), 2),
         "qualified": not failed,
         "failed_items": failed,
-        "reviewed_at": now.isoformat(),
+        "reviewed_at": timestamp(now),
         "reviewed_by": reviewer,
     })
     bids = [{**b, "review": recorded} if b["id"] == bid_id else b for b in tender["bids"]]
@@ -221,7 +221,7 @@ def award(tender: dict, bid_id: str, reason: str | None, now: datetime) -> dict:
     return {"status": AWARDED, "award": jsonable({
         "bid_id": bid_id, "operator": {"name": bid["organisation"]["name"],
                                        "credit_code": bid["organisation"]["credit_code"]},
-        "amount_fen": bid["price_fen"], "awarded_at": now.isoformat(), "reason": reason})}
+        "amount_fen": bid["price_fen"], "awarded_at": timestamp(now), "reason": reason})}
 
 
 def tender_view(tender: dict) -> dict:

@@ -19,6 +19,10 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - complete_follow_up(viewer, session_id, follow_up_id, data{expected_version, done_on, evidence}) → Session
 - check_read_model(viewer, name) → {name, records: {read_model, source}, positions, differences: [{id, field,
   read_model, source}]}: the read model against the source services over RPC (administrators only)
+- generate_report(viewer, request{region, kind: monthly|yearly, period: YYYY-MM|YYYY}) → Report (kept: the
+  same one for every later request); list_reports(viewer, filters{region?, kind?, after?, limit?});
+  report_file(viewer, report_id, format: pdf|xlsx) → {filename, media_type, content (base64)}, logged;
+  generate_due_reports(viewer) (administrators; the timer runs it hourly): usecases/reports.py
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
@@ -31,6 +35,7 @@ import functools
 from nameko.timer import timer
 
 from services.common import storage
+from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import SYSTEM
 from services.common.entrypoints import event_handler, use_case_rpc
 from services.common.eventlog import EventLogEndpoints
@@ -48,10 +53,11 @@ from services.contracts import volunteers as volunteers_events
 from . import projections
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases import Supervision, alerts, checks, rollups, sessions, supervisors
+from .usecases import Supervision, alerts, checks, reports, rollups, sessions, supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
+REPORT_SWEEP_SECONDS = 3600
 
 
 def contracts_of(module) -> list[EventContract]:
@@ -83,7 +89,8 @@ def handler_name(contract: EventContract) -> str:
     return f"on_{contract.name.replace('.', '_')}"
 
 
-class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints, IdempotencyRetention):
+class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndpoints, IdempotencyRetention,
+                         AccessLogEndpoints):
     name = SERVICE
 
     observability = Observability()
@@ -91,6 +98,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
+    funding = TimedServiceRpc("funding")
 
     stations = projections.projection(projections.STATIONS)
     staff = projections.projection(projections.STAFF)
@@ -105,7 +113,8 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     @property
     def use_cases(self) -> Supervision:
-        return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework)
+        return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
+                           self.funding)
 
     rollup = use_case_rpc(rollups.rollup)
 
@@ -128,9 +137,18 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     check_read_model = use_case_rpc(checks.check_read_model)
 
+    generate_report = use_case_rpc(reports.generate_report)
+    list_reports = use_case_rpc(reports.list_reports)
+    report_file = use_case_rpc(reports.report_file)
+    generate_due_reports = use_case_rpc(reports.generate_due_reports)
+
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):
         alerts.evaluate_alerts(self.use_cases, SYSTEM)
+
+    @timer(interval=REPORT_SWEEP_SECONDS)
+    def generate_monthly_reports(self):
+        reports.generate_due_reports(self.use_cases, SYSTEM)
 
 
 # Live events, one handler per contract (nameko's queues are per contract and handler method).

@@ -25,6 +25,7 @@ from services.common.storage import (
 from . import projections
 from .domain.alerts import AlertPolicy
 from .domain.figures import ReadModels
+from .report_storage import REPORT_INDEXES
 
 ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
 ACTIVE = ("open", "acknowledged")
@@ -43,6 +44,7 @@ INDEXES = [
     Index(SESSIONS, (("open_follow_ups", 1),)),
     *outbox_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
+    *REPORT_INDEXES,
 ]
 
 

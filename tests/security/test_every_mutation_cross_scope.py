@@ -25,9 +25,10 @@ from graphql import get_named_type, is_scalar_type
 from gateway.schema import schema as gateway_schema
 from services.casework.service import CaseworkService
 from services.common import clock, storage
-from services.common.auth import SYSTEM, mint_token
+from services.common.auth import ANONYMOUS, SYSTEM, mint_token
 from services.common.demo_identities import credit_code, resident_id_number
 from services.funding.service import FundingService
+from services.identity.service import IdentityService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
@@ -45,9 +46,10 @@ ADMIN = {"role": "admin"}
 OUTSIDERS = {"danyang_official": {"role": "county", "region": "321181"},
              "danyang_worker": {"role": "station_staff", "station_ids": ["ST321181001"]}}
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
+PUBLIC = "public"  # a caller without a token (sign-in takes none)
 # Bulk imports answer row by row: a refusal is a row refused for the scope, nothing accepted.
 ROW_REPORTS = {"importHouseholds": "accepted refused { row field reason }"}
-SERVICES = ("registry", "casework", "funding", "volunteers", "supervision")
+SERVICES = ("registry", "casework", "funding", "volunteers", "supervision", "identity")
 # Bookkeeping that legitimately moves while nothing changes in substance: consumed events, the event log, relay state.
 VOLATILE_COLLECTIONS = {"processed_events", "event_log", "meta", storage.REQUEST_RESULTS}
 
@@ -131,6 +133,20 @@ def add_supervision_work(platform: PlatformClient, station_id: str) -> dict:
     return {"supervisor": supervisor["id"], "supervisor_v": assigned["version"],
             "assignment": assigned["assignments"][0]["assignmentId"], "session": session["id"],
             "session_v": session["version"], "follow_up": session["followUps"][0]["followUpId"]}
+
+
+def jingkou_account() -> dict:
+    """An account of 京口 with a grant, a password and a session (made through the identity use cases)."""
+    from services.identity.usecases import Identity, sessions, users
+    identity = Identity.over(storage.database("identity"))
+    password = "Jingkou-Account-26"
+    account = users.create_user(identity, SYSTEM, {
+        "username": "jingkou-official", "display_name": "京口官员", "region_code": "321102", "password": password,
+        "grants": [{"role": "county", "region_code": "321102"}]})
+    session = sessions.sign_in(identity, ANONYMOUS, {"username": "jingkou-official", "password": password})
+    return {"jingkou_user": account["id"], "jingkou_grant": account["grants"][0]["grant_id"],
+            "jingkou_username": "jingkou-official", "jingkou_password": password,
+            "jingkou_refresh": session["refresh_token"]}
 
 
 def jingkou_ids() -> dict:
@@ -400,6 +416,15 @@ def cases(ids: dict) -> dict[str, dict]:
             "expectedVersion": ids["session_v"], "doneOn": day, "evidence": "台账已补齐并上传"}},
         "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
+        # identity: sign-in and refresh take no token (outsiders are refused before any check of the
+        # credentials); a session and an account of 京口 are out of reach of 丹阳's callers
+        "signIn": {"input": {"username": ids["jingkou_username"], "password": ids["jingkou_password"]}},
+        "refreshSession": {"refreshToken": ids["jingkou_refresh"]},
+        "signOut": {"refreshToken": ids["jingkou_refresh"]},
+        "createUser": {"input": {"username": "jingkou-new", "displayName": "京口新用户", "regionCode": county,
+                                 "grants": [{"role": "COUNTY", "regionCode": county}]}},
+        "grantRole": {"userId": ids["jingkou_user"], "grant": {"role": "EVALUATOR", "regionCode": county}},
+        "revokeGrant": {"userId": ids["jingkou_user"], "grantId": ids["jingkou_grant"]},
     }
 
 
@@ -415,8 +440,8 @@ def document(name: str, arguments: dict) -> str:
 
 
 def call_mutation(platform: PlatformClient, name: str, arguments: dict, token: str) -> dict:
-    """One mutation `name` with `arguments`, as the caller holding `token`."""
-    return platform.gql(document(name, arguments), arguments, token)
+    """One mutation `name` with `arguments`, as the caller holding `token` (PUBLIC: no token at all)."""
+    return platform.gql(document(name, arguments), arguments, None if token == PUBLIC else token)
 
 
 def seed_jingkou(settings) -> None:
@@ -426,7 +451,8 @@ def seed_jingkou(settings) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    services = (RegistryService, CaseworkService, FundingService, VolunteersService, SupervisionService)
+    services = (RegistryService, CaseworkService, FundingService, VolunteersService, SupervisionService,
+                IdentityService)
     with gateway_platform(mongo_server, rabbit_vhost, *services, rpc_timeout_seconds=20,
                           before_start=seed_jingkou) as platform:
         platform.tokens.update({name: mint_token(platform.settings.token_secret, user_id=f"{name}-1", **claims)
@@ -435,7 +461,8 @@ def platform(mongo_server, rabbit_vhost):
         wait_for(caught_up, timeout=60, interval=0.5)
         with rpc_client(platform.settings) as rpc:  # the seed's overdue crisis contact becomes an alert
             rpc.supervision.evaluate_alerts(SYSTEM.to_dict())
-        platform.ids.update(jingkou_ids(), **add_supervision_work(platform, f"ST{JINGKOU_TOWNSHIPS[0]}"))
+        platform.ids.update(jingkou_ids(), **add_supervision_work(platform, f"ST{JINGKOU_TOWNSHIPS[0]}"),
+                            **jingkou_account())
         yield platform
 
 
@@ -484,7 +511,8 @@ def test_every_mutation_with_another_countys_ids_is_refused_and_changes_nothing(
 
 
 # Who else than an administrator the control call needs, and mutations whose record the demo seed lacks.
-CONTROL_CALLER = {"decideCasePlan": "jingkou_supervisor", "decideCaseClosure": "jingkou_supervisor"}
+CONTROL_CALLER = {"decideCasePlan": "jingkou_supervisor", "decideCaseClosure": "jingkou_supervisor",
+                  "signIn": PUBLIC, "refreshSession": PUBLIC}
 NOT_IN_THE_SEED = {"dismissDuplicateFlag": "no duplicate flags at 京口; the household it names is real"}
 
 

@@ -1,10 +1,10 @@
-"""households: registration one by one and in bulk, member changes, masked reads in the viewer's scope."""
+"""households: registration one by one and in bulk, address changes, masked reads in the viewer's scope."""
 from __future__ import annotations
 
 import pytest
 
 from services.casework.usecases import households
-from services.common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from services.common.errors import Conflict, NotFound, ValidationFailed
 from tests.support import casework_fixtures as fx
 from tests.support.casework_units import (
     COUNTY,
@@ -59,28 +59,18 @@ def test_an_import_takes_the_good_rows_and_reports_the_others():
         households.import_households(cw, WORKER, [])
 
 
-def test_members_are_added_corrected_and_removed_but_the_head_stays():
+def test_an_address_changes_and_nothing_to_change_is_refused():
     cw = casework()
     household = registered(cw, basis=False)
     with pytest.raises(ValidationFailed):
-        households.add_member(cw, WORKER, household["id"], {"expected_version": household["version"],
-                                                            "name": "张二", "relationship": "head"})
-    household = households.add_member(cw, WORKER, household["id"], {
-        "expected_version": household["version"], "name": "张小明", "relationship": "grandson",
-        "birth_date": "2012-04-01", "sex": "male"})
-    grandson = household["members"][1]["person_id"]
-    household = households.update_member(cw, WORKER, household["id"], grandson, {
-        "expected_version": household["version"], "name": "张晓明"})
-    assert household["members"][1]["name"] == "张晓明"
-    with pytest.raises(RuleViolation):
-        households.remove_member(cw, WORKER, household["id"], household["members"][0]["person_id"], {
-            "expected_version": household["version"], "reason": "moved_out", "removed_on": "2025-01-01"})
-    household = households.remove_member(cw, WORKER, household["id"], grandson, {
-        "expected_version": household["version"], "reason": "moved_out", "removed_on": "2025-01-01"})
-    assert household["member_count"] == 1
+        households.update_household(cw, WORKER, household["id"], {"expected_version": household["version"]})
+    with pytest.raises(NotFound):
+        households.update_household(cw, OTHER_WORKER, household["id"], {"expected_version": household["version"],
+                                                                        "address": "三里村5组1号"})
     household = households.update_household(cw, WORKER, household["id"], {"expected_version": household["version"],
                                                                            "address": "三里村5组1号"})
     assert household["address"] == "三里村5组1号"
+    assert event_types(cw, household["id"]) == ["household.registered"]  # an address change publishes nothing
 
 
 def test_lists_and_batches_keep_to_the_viewers_region():

@@ -11,7 +11,7 @@ import pytest
 from services.common import clock, tokens
 from services.common.auth import Viewer
 from services.common.config import IdentitySettings
-from services.common.errors import PermissionDenied, TooManyAttempts, Unauthenticated
+from services.common.errors import NotFound, PermissionDenied, TooManyAttempts, Unauthenticated
 from services.common.protection import FieldCipher
 from services.identity.storage import INDEXES
 from services.identity.usecases import Identity, keys, sessions, users
@@ -173,6 +173,19 @@ def test_key_rotation_keeps_the_old_key_published_for_the_overlap(ctx, account):
     assert len(keys.jwks(ctx, PUBLIC)["keys"]) == 2
     stored = ctx.keys.collection.find_one({"_id": jwt.get_unverified_header(before["access_token"])["kid"]})
     assert stored["published_until"] <= clock.utcnow() + timedelta(minutes=16, seconds=5)
+
+
+def test_sign_in_and_refresh_take_no_token_and_sign_out_only_ones_own_session(ctx, account):
+    issued = sign_in(ctx)
+    signed_in = verifier(ctx).viewer(issued["access_token"])
+    with pytest.raises(PermissionDenied):
+        sessions.sign_in(ctx, signed_in, {"username": "wang.fang", "password": PASSWORD})
+    with pytest.raises(PermissionDenied):
+        sessions.refresh_session(ctx, signed_in, issued["refresh_token"])
+    with pytest.raises(NotFound):
+        sessions.sign_out(ctx, Viewer(user_id="someone-else", role="county", region="321102"),
+                          issued["refresh_token"])
+    assert sessions.sign_out(ctx, signed_in, issued["refresh_token"]) == {"signed_out": True}
 
 
 def test_an_account_without_a_current_grant_cannot_sign_in(ctx):

@@ -22,13 +22,9 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
-from gateway.schema.base import DEFAULT_PAGE_SIZE, given
-from gateway.schema.base import listed as _listed
-from gateway.schema.base import page_args as _page_args
-from gateway.schema.scalars import Date
-
-from .enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel
-from .types.campaigns import (
+from gateway.schema.base import DEFAULT_PAGE_SIZE, given, listed, page_args
+from gateway.schema.casework.enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel
+from gateway.schema.casework.types.campaigns import (
     ArchiveOverdueSummary,
     CampaignProgress,
     CasePage,
@@ -38,10 +34,11 @@ from .types.campaigns import (
     HouseholdPage,
     VerificationCampaign,
     VerificationCampaignPage,
-    _progress_key,
+    progress_key,
 )
-from .types.cases import Case
-from .types.households import Household, Person
+from gateway.schema.casework.types.cases import Case
+from gateway.schema.casework.types.households import Household, Person
+from gateway.schema.scalars import Date
 
 
 def _region_arg():
@@ -50,7 +47,7 @@ def _region_arg():
 
 class CaseworkQuery(graphene.ObjectType):
     households = graphene.Field(
-        HouseholdPage, **_page_args(
+        HouseholdPage, **page_args(
             station_id=graphene.ID(), region=_region_arg(), community_code=graphene.String(),
             group=PersonTag(description="Households with a member carrying this tag."),
             archive_overdue=graphene.Boolean(description="No assessment in the last 12 months (true) or not."),
@@ -62,11 +59,11 @@ class CaseworkQuery(graphene.ObjectType):
                                description="Null when unknown or outside your scope.")
     person = graphene.Field(Person, id=graphene.ID(required=True),
                             description="Null when unknown or outside your scope.")
-    duplicate_flags = graphene.Field(DuplicateFlagPage, **_page_args(station_id=graphene.ID()),
+    duplicate_flags = graphene.Field(DuplicateFlagPage, **page_args(station_id=graphene.ID()),
                                      description="Households with likely duplicates to review (merge or dismiss).")
     archive_overdue_summary = graphene.Field(ArchiveOverdueSummary, region=_region_arg(), station_id=graphene.ID())
     cases = graphene.Field(
-        CasePage, **_page_args(
+        CasePage, **page_args(
             station_id=graphene.ID(), region=_region_arg(), domain=CaseDomain(), stage=CaseStageFilter(),
             crisis=graphene.Boolean(description="With an active crisis (true) or without."),
             overdue=graphene.Boolean(description="A follow-up or a crisis first contact is late (true) or not."),
@@ -74,22 +71,22 @@ class CaseworkQuery(graphene.ObjectType):
         description="Cases you may see, in queue order: active crises first, then by opening time.")
     case = graphene.Field(Case, id=graphene.ID(required=True), description="Null when unknown or outside your scope.")
     case_summary = graphene.Field(CaseSummary, region=_region_arg(), station_id=graphene.ID())
-    verification_campaigns = graphene.Field(VerificationCampaignPage, **_page_args(region=_region_arg()))
+    verification_campaigns = graphene.Field(VerificationCampaignPage, **page_args(region=_region_arg()))
     verification_campaign = graphene.Field(VerificationCampaign, id=graphene.ID(required=True))
     campaign_progress = graphene.Field(
         CampaignProgress, id=graphene.ID(required=True, description="The campaign."), station_id=graphene.ID(),
         visited=graphene.Boolean(description="Only visited (true) or not yet visited (false) households."),
-        **_page_args(), description="Who a verification campaign targets and who has been visited.")
+        **page_args(), description="Who a verification campaign targets and who has been visited.")
     casework_access_log = graphene.Field(
-        CaseworkAccessLogPage, **_page_args(subject_id=graphene.ID(), user_id=graphene.String(),
-                                            station_id=graphene.ID(), since=Date(), until=Date()),
+        CaseworkAccessLogPage, **page_args(subject_id=graphene.ID(), user_id=graphene.String(),
+                                           station_id=graphene.ID(), since=Date(), until=Date()),
         description="Reads of unmasked casework data, newest first (supervisors, civil-affairs staff, "
                     "administrators).",
         deprecation_reason="Use personalDataAccessLog: one access log across the services, scoped by the viewer.")
 
     @staticmethod
     def resolve_households(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("casework").list_households, first, after, filters)
+        return listed(info.context.service("casework").list_households, first, after, filters)
 
     @staticmethod
     def resolve_household(root, info, id):
@@ -101,7 +98,7 @@ class CaseworkQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_duplicate_flags(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("casework").list_duplicate_flags, first, after, filters)
+        return listed(info.context.service("casework").list_duplicate_flags, first, after, filters)
 
     @staticmethod
     def resolve_archive_overdue_summary(root, info, **filters):
@@ -109,7 +106,7 @@ class CaseworkQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_cases(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("casework").list_cases, first, after, filters)
+        return listed(info.context.service("casework").list_cases, first, after, filters)
 
     @staticmethod
     def resolve_case(root, info, id):
@@ -121,7 +118,7 @@ class CaseworkQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_verification_campaigns(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("casework").list_campaigns, first, after, filters)
+        return listed(info.context.service("casework").list_campaigns, first, after, filters)
 
     @staticmethod
     def resolve_verification_campaign(root, info, id):
@@ -129,8 +126,8 @@ class CaseworkQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_campaign_progress(root, info, id, first=DEFAULT_PAGE_SIZE, **filters):
-        return loader(info, "casework.campaign_progress").load(_progress_key(id, first, filters))
+        return loader(info, "casework.campaign_progress").load(progress_key(id, first, filters))
 
     @staticmethod
     def resolve_casework_access_log(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("casework").access_log, first, after, filters)
+        return listed(info.context.service("casework").access_log, first, after, filters)

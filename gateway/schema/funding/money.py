@@ -40,7 +40,7 @@ class Fen(graphene.Scalar):
         return _whole_fen(value, f"an amount in whole fen (分) is an integer, got {value!r}")
 
 
-def _fen_of(value: dict | None) -> int | None:
+def fen_of(value: dict | None) -> int | None:
     """An OCDS `value` ({amount: yuan, currency}) back in fen (the feed divides fen by 100 exactly)."""
     if not value or value.get("amount") is None:
         return None

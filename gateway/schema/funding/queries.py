@@ -19,16 +19,18 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
-from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
-from gateway.schema.base import listed as _listed
-from gateway.schema.base import page_args as _page_args
-
-from ..registry.types import AccessLogEntry
-from .enums import DisbursementStatus, EvaluationStatus, EvaluationSubjectKind, FundingSourceKind, TenderStatus
-from .types.contracts import Contract
-from .types.disclosure import DisclosureFeed, DisclosureRelease, LotteryFundUse
-from .types.evaluations import Evaluation, IndicatorScheme
-from .types.pages import (
+from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, listed, page_args, page_size
+from gateway.schema.funding.enums import (
+    DisbursementStatus,
+    EvaluationStatus,
+    EvaluationSubjectKind,
+    FundingSourceKind,
+    TenderStatus,
+)
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.funding.types.disclosure import DisclosureFeed, DisclosureRelease, LotteryFundUse
+from gateway.schema.funding.types.evaluations import Evaluation, IndicatorScheme
+from gateway.schema.funding.types.pages import (
     BudgetLinePage,
     ContractPage,
     DisbursementPage,
@@ -37,9 +39,10 @@ from .types.pages import (
     IndicatorSchemePage,
     TenderPage,
 )
-from .types.sources import BudgetLine, FundingSource
-from .types.supervision import CostOutcome, FundSupervision
-from .types.tenders import Tender
+from gateway.schema.funding.types.sources import BudgetLine, FundingSource
+from gateway.schema.funding.types.supervision import CostOutcome, FundSupervision
+from gateway.schema.funding.types.tenders import Tender
+from gateway.schema.registry.types import AccessLogEntry
 
 
 def _region_arg(description="A 6-digit division code (320000, 321100, 321181) or a 9-digit township code."):
@@ -48,25 +51,25 @@ def _region_arg(description="A 6-digit division code (320000, 321100, 321181) or
 
 class FundingQuery(graphene.ObjectType):
     funding_sources = graphene.Field(
-        FundingSourcePage, **_page_args(region=_region_arg(), year=graphene.Int(), kind=FundingSourceKind()),
+        FundingSourcePage, **page_args(region=_region_arg(), year=graphene.Int(), kind=FundingSourceKind()),
         description="Funding sources you may see (officials of their region; administrators).")
     funding_source = graphene.Field(FundingSource, id=graphene.ID(required=True),
                                     description="Null when unknown or outside your scope.")
     budget_lines = graphene.Field(
-        BudgetLinePage, **_page_args(region=_region_arg(), year=graphene.Int(), source_id=graphene.ID(),
-                                     station_id=graphene.ID()))
+        BudgetLinePage, **page_args(region=_region_arg(), year=graphene.Int(), source_id=graphene.ID(),
+                                    station_id=graphene.ID()))
     budget_line = graphene.Field(BudgetLine, id=graphene.ID(required=True))
-    tenders = graphene.Field(TenderPage, **_page_args(
+    tenders = graphene.Field(TenderPage, **page_args(
         region=_region_arg(), year=graphene.Int(description="Project year."), status=TenderStatus()))
     tender = graphene.Field(Tender, id=graphene.ID(required=True))
     contracts = graphene.Field(
-        ContractPage, **_page_args(
+        ContractPage, **page_args(
             region=_region_arg(), station_id=graphene.ID(),
             flagged=graphene.Boolean(description="With (true) or without (false) held payments.")))
     contract = graphene.Field(Contract, id=graphene.ID(required=True))
     disbursements = graphene.Field(
-        DisbursementPage, **_page_args(region=_region_arg(), year=graphene.Int(description="Year paid."),
-                                       status=DisbursementStatus(), source_id=graphene.ID()))
+        DisbursementPage, **page_args(region=_region_arg(), year=graphene.Int(description="Year paid."),
+                                      status=DisbursementStatus(), source_id=graphene.ID()))
     fund_supervision = graphene.Field(
         FundSupervision, region=graphene.String(required=True, description="A 6-digit province, city or county code."),
         year=graphene.Int(description="Budget year; all years when omitted."),
@@ -76,20 +79,20 @@ class FundingQuery(graphene.ObjectType):
         CostOutcome, region=graphene.String(required=True, description="A 6-digit province, city or county code."),
         year=graphene.Int(required=True), description="Cost per household, visit and volunteer hour, for officials.")
     disclosure_feed = graphene.Field(
-        DisclosureFeed, **_page_args(region=graphene.String(description="A 6-digit division code."),
-                                     year=graphene.Int(description="Project year.")),
+        DisclosureFeed, **page_args(region=graphene.String(description="A 6-digit division code."),
+                                    year=graphene.Int(description="Project year.")),
         description="The public procurement feed (OCDS releases). No token needed.")
     disclosure_release = graphene.Field(DisclosureRelease, ocid=graphene.String(required=True),
                                         description="One contracting process from the public feed. No token needed.")
     lottery_fund_use = graphene.Field(
         LotteryFundUse, region=graphene.String(description="A 6-digit division code."), year=graphene.Int(),
         description="The public report on lottery public-welfare funds (彩票公益金). No token needed.")
-    indicator_schemes = graphene.Field(IndicatorSchemePage, **_page_args())
+    indicator_schemes = graphene.Field(IndicatorSchemePage, **page_args())
     indicator_scheme = graphene.Field(IndicatorScheme, id=graphene.ID(required=True))
     evaluations = graphene.Field(
-        EvaluationPage, **_page_args(region=_region_arg(), status=EvaluationStatus(),
-                                     subject_kind=EvaluationSubjectKind(),
-                                     assigned_to_me=graphene.Boolean(description="Only those you are to score.")))
+        EvaluationPage, **page_args(region=_region_arg(), status=EvaluationStatus(),
+                                    subject_kind=EvaluationSubjectKind(),
+                                    assigned_to_me=graphene.Boolean(description="Only those you are to score.")))
     evaluation = graphene.Field(Evaluation, id=graphene.ID(required=True))
     funding_access_log = graphene.List(
         graphene.NonNull(AccessLogEntry), subject_id=graphene.ID(), user_id=graphene.String(),
@@ -99,7 +102,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_funding_sources(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_sources, first, after, filters)
+        return listed(info.context.service("funding").list_sources, first, after, filters)
 
     @staticmethod
     def resolve_funding_source(root, info, id):
@@ -107,7 +110,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_budget_lines(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_budget_lines, first, after, filters)
+        return listed(info.context.service("funding").list_budget_lines, first, after, filters)
 
     @staticmethod
     def resolve_budget_line(root, info, id):
@@ -115,7 +118,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_tenders(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_tenders, first, after, filters)
+        return listed(info.context.service("funding").list_tenders, first, after, filters)
 
     @staticmethod
     def resolve_tender(root, info, id):
@@ -123,7 +126,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_contracts(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_contracts, first, after, filters)
+        return listed(info.context.service("funding").list_contracts, first, after, filters)
 
     @staticmethod
     def resolve_contract(root, info, id):
@@ -131,7 +134,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_disbursements(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_disbursements, first, after, filters)
+        return listed(info.context.service("funding").list_disbursements, first, after, filters)
 
     @staticmethod
     def resolve_fund_supervision(root, info, region, year=None):
@@ -143,7 +146,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_disclosure_feed(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").disclosure_feed, first, after, filters)
+        return listed(info.context.service("funding").disclosure_feed, first, after, filters)
 
     @staticmethod
     def resolve_disclosure_release(root, info, ocid):
@@ -155,7 +158,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_indicator_schemes(root, info, first=DEFAULT_PAGE_SIZE, after=None):
-        return _listed(info.context.service("funding").list_indicator_schemes, first, after, {})
+        return listed(info.context.service("funding").list_indicator_schemes, first, after, {})
 
     @staticmethod
     def resolve_indicator_scheme(root, info, id):
@@ -163,7 +166,7 @@ class FundingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_evaluations(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("funding").list_evaluations, first, after, filters)
+        return listed(info.context.service("funding").list_evaluations, first, after, filters)
 
     @staticmethod
     def resolve_evaluation(root, info, id):

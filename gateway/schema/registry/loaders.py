@@ -2,7 +2,7 @@
 (id, as_of) pairs where the answer depends on the date."""
 from __future__ import annotations
 
-from gateway.loaders import batch_loader, by_date, loader, outcome
+from gateway.loaders import batch_loader, by_date, gather, loader, outcome
 from services.common.grouping import grouped
 
 
@@ -37,6 +37,13 @@ def child_regions(registry, parent_codes: list[str | None]) -> list:
 def rollups(registry, keys: list[tuple[str, str | None]]) -> list:
     replies = [registry.call_async("region_rollup", code, as_of=as_of) for code, as_of in keys]
     return [outcome(reply) for reply in replies]
+
+
+def stations_by_ids(info, station_ids):
+    """The registry's stations for these ids (those the viewer may see), through its loader."""
+    station_loader = loader(info, "registry.stations")
+    return gather([station_loader.load(s) for s in station_ids or ()],
+                  lambda found: [s for s in found if s is not None])
 
 
 def station_by_id(info, station_id: str | None):

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import graphene
 
-from gateway.schema.base import service_data
-
-from .inputs import (
+from gateway.schema.base import service_data, version_arg
+from gateway.schema.volunteers.inputs import (
     AcceptMatchProposalInput,
     BackgroundCheckInput,
     CancelMatchTaskInput,
@@ -44,11 +43,10 @@ from .inputs import (
     UpdateVolunteerTeamInput,
     VolunteerCertificationInput,
     VolunteerTrainingInput,
-    _version,
 )
-from .types.matching import MatchNeed
-from .types.resources import CharityDistribution, CharityStock, CommunityResource
-from .types.volunteers import (
+from gateway.schema.volunteers.types.matching import MatchNeed
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import (
     Volunteer,
     VolunteerCertificateIssued,
     VolunteerCertificateRevoked,
@@ -130,7 +128,7 @@ class VolunteersMutation(graphene.ObjectType):
     distribute_charity = graphene.Field(DistributionPayload, input=DistributeCharityInput(required=True))
     request_matching = graphene.Field(MatchNeedPayload, input=RequestMatchingInput(required=True))
     rematch_need = graphene.Field(MatchNeedPayload, id=graphene.ID(required=True),
-                                  expected_version=_version("The need's version."),
+                                  expected_version=version_arg("The need's version."),
                                   description="Match again; never duplicates a proposal.")
     accept_match_proposal = graphene.Field(MatchNeedPayload, need_id=graphene.ID(required=True),
                                            proposal_id=graphene.ID(required=True),
@@ -189,7 +187,7 @@ class VolunteersMutation(graphene.ObjectType):
     def resolve_issue_volunteer_certificate(root, info, volunteer_id, input):
         period = service_data(input)
         return info.context.service("volunteers").issue_certificate(volunteer_id, {"from": period["period_from"],
-                                                                        "to": period["period_to"]})
+                                                                                   "to": period["period_to"]})
 
     @staticmethod
     def resolve_revoke_volunteer_certificate(root, info, certificate_id, input):

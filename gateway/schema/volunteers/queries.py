@@ -19,14 +19,18 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
-from gateway.schema.base import DEFAULT_PAGE_SIZE, given
-from gateway.schema.base import listed as _listed
-from gateway.schema.base import page_args as _page_args
+from gateway.schema.base import DEFAULT_PAGE_SIZE, given, listed, page_args
+from gateway.schema.casework.enums import CaseDomain
 from gateway.schema.scalars import JSON
-
-from ..casework.enums import CaseDomain
-from .enums import CharityItemCategory, MatchNeedStatus, ResourceKind, ResourceStatus, VolunteerSkill, VolunteerStatus
-from .types.matching import (
+from gateway.schema.volunteers.enums import (
+    CharityItemCategory,
+    MatchNeedStatus,
+    ResourceKind,
+    ResourceStatus,
+    VolunteerSkill,
+    VolunteerStatus,
+)
+from gateway.schema.volunteers.types.matching import (
     CharityStockPage,
     CommunityResourcePage,
     MatchNeed,
@@ -36,8 +40,8 @@ from .types.matching import (
     VolunteersAccessEntry,
     VolunteerTeamPage,
 )
-from .types.resources import CharityDistribution, CharityStock, CommunityResource
-from .types.volunteers import Volunteer, VolunteerCertificateCheck, VolunteerTeam
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import Volunteer, VolunteerCertificateCheck, VolunteerTeam
 
 
 def _region_arg():
@@ -48,18 +52,18 @@ class VolunteersQuery(graphene.ObjectType):
     volunteer_catalogue = JSON(description="Skills, domains, resource kinds, item categories and need types the "
                                            "volunteers service knows.")
     volunteers = graphene.Field(
-        VolunteerPage, **_page_args(station_id=graphene.ID(), region=_region_arg(), skill=VolunteerSkill(),
-                                    domain=CaseDomain(), status=VolunteerStatus(),
-                                    background_checked=graphene.Boolean(description="With a valid passed check.")),
+        VolunteerPage, **page_args(station_id=graphene.ID(), region=_region_arg(), skill=VolunteerSkill(),
+                                   domain=CaseDomain(), status=VolunteerStatus(),
+                                   background_checked=graphene.Boolean(description="With a valid passed check.")),
         description="Volunteers you may see, in id order.")
     volunteer = graphene.Field(Volunteer, id=graphene.ID(required=True),
                                description="Null when unknown or outside your scope.")
-    volunteer_teams = graphene.Field(VolunteerTeamPage, **_page_args(station_id=graphene.ID()))
+    volunteer_teams = graphene.Field(VolunteerTeamPage, **page_args(station_id=graphene.ID()))
     volunteer_team = graphene.Field(VolunteerTeam, id=graphene.ID(required=True))
     community_resources = graphene.Field(
-        CommunityResourcePage, **_page_args(station_id=graphene.ID(), region=_region_arg(), kind=ResourceKind(),
-                                            domain=CaseDomain(), status=ResourceStatus(),
-                                            review_overdue=graphene.Boolean()),
+        CommunityResourcePage, **page_args(station_id=graphene.ID(), region=_region_arg(), kind=ResourceKind(),
+                                           domain=CaseDomain(), status=ResourceStatus(),
+                                           review_overdue=graphene.Boolean()),
         description="The resource library. Public without a token: the public sees active entries.")
     community_resource = graphene.Field(CommunityResource, id=graphene.ID(required=True))
     resource_reviews_overdue = JSON(station_id=graphene.ID(), region=_region_arg(),
@@ -67,15 +71,15 @@ class VolunteersQuery(graphene.ObjectType):
     resource_directory = JSON(station_id=graphene.ID(), region=_region_arg(),
                               description="The library as an HSDS 3.0 directory (organizations, services, locations, "
                                           "service_at_locations); also at /public/hsds/directory.json.")
-    charity_stock = graphene.Field(CharityStockPage, **_page_args(station_id=graphene.ID(),
-                                                                  category=CharityItemCategory()))
+    charity_stock = graphene.Field(CharityStockPage, **page_args(station_id=graphene.ID(),
+                                                                 category=CharityItemCategory()))
     charity_stock_line = graphene.Field(CharityStock, id=graphene.ID(required=True))
     charity_distributions = graphene.List(graphene.NonNull(CharityDistribution),
                                           household_id=graphene.ID(required=True),
                                           description="What a household received.")
     match_needs = graphene.Field(
-        MatchNeedPage, **_page_args(station_id=graphene.ID(), region=_region_arg(), status=MatchNeedStatus(),
-                                    domain=CaseDomain(), household_id=graphene.ID()),
+        MatchNeedPage, **page_args(station_id=graphene.ID(), region=_region_arg(), status=MatchNeedStatus(),
+                                   domain=CaseDomain(), household_id=graphene.ID()),
         description="Needs in matching (供需对接) you may see.")
     match_need = graphene.Field(MatchNeed, id=graphene.ID(required=True))
     unmet_needs = graphene.Field(UnmetNeedsRollup, region=graphene.String(required=True), domain=CaseDomain())
@@ -93,7 +97,7 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_volunteers(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("volunteers").list_volunteers, first, after, filters)
+        return listed(info.context.service("volunteers").list_volunteers, first, after, filters)
 
     @staticmethod
     def resolve_volunteer(root, info, id):
@@ -101,7 +105,7 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_volunteer_teams(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("volunteers").list_teams, first, after, filters)
+        return listed(info.context.service("volunteers").list_teams, first, after, filters)
 
     @staticmethod
     def resolve_volunteer_team(root, info, id):
@@ -109,7 +113,7 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_community_resources(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("volunteers").list_resources, first, after, filters)
+        return listed(info.context.service("volunteers").list_resources, first, after, filters)
 
     @staticmethod
     def resolve_community_resource(root, info, id):
@@ -125,7 +129,7 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_charity_stock(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("volunteers").list_stock, first, after, filters)
+        return listed(info.context.service("volunteers").list_stock, first, after, filters)
 
     @staticmethod
     def resolve_charity_stock_line(root, info, id):
@@ -137,7 +141,7 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_match_needs(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
-        return _listed(info.context.service("volunteers").list_needs, first, after, filters)
+        return listed(info.context.service("volunteers").list_needs, first, after, filters)
 
     @staticmethod
     def resolve_match_need(root, info, id):
@@ -150,7 +154,7 @@ class VolunteersQuery(graphene.ObjectType):
     @staticmethod
     def resolve_verify_volunteer_certificate(root, info, content, verification_code):
         return info.context.service("volunteers").verify_certificate({"content": content,
-                                                           "verification_code": verification_code})
+                                                                      "verification_code": verification_code})
 
     @staticmethod
     def resolve_volunteers_access_log(root, info, **filters):

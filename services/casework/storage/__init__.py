@@ -1,10 +1,11 @@
-"""Casework's repository over pymongo. Index declarations live here, once.
+"""Casework's repository over pymongo. Index declarations live here, once. The only place casework
+writes a store query: the use cases ask for records by intention and pass a `Scope`.
 
-Aggregates (each write is one document with its events in the outbox):
-- `households`: members (personal data encrypted), consents, the versioned needs archive,
+Aggregates (each write is one document with its events in the outbox), each an AggregateStore with its queries:
+- `households` (households.py): members (personal data encrypted), consents, the versioned needs archive,
   household-level visits and services, duplicate flags;
-- `cases`: lifecycle, plans and approvals, visits, services, referrals, crisis;
-- `campaigns`: comprehensive-verification campaigns.
+- `cases` (cases.py): lifecycle, plans and approvals, visits, services, referrals, crisis; the station queue;
+- `campaigns` (campaigns.py): comprehensive-verification campaigns.
 
 Supporting records:
 - `identity_index`: one document per resident ID number, keyed by its blind index. It is the

@@ -2,7 +2,8 @@
 context.py) and the `Viewer` first, validates its input, checks scope (access.py), applies the pure rules
 (domain/) and stores state and events in one write through the repositories (storage/).
 
-- households, consent, duplicates: households and people (一户一档), legal bases, likely duplicates and merges
+- households, members, consent, duplicates: households and people (一户一档), legal bases, likely duplicates
+  and merges
 - archives: the needs archive (需求档案)
 - cases, case_reads: a case's lifecycle and approvals; the station queue, summaries, caseloads
 - visits, crisis, referrals: what is done on a case (and visits to a household), the 24-hour crisis rule

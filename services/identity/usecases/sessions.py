@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.common import clock, storage, tokens
-from services.common.auth import Viewer
-from services.common.errors import TooManyAttempts, Unauthenticated
+from services.common.auth import ADMIN, Viewer
+from services.common.errors import NotFound, PermissionDenied, TooManyAttempts, Unauthenticated
 from services.common.events import event_by
 from services.common.ids import new_id
 from services.common.rpc import load
@@ -26,6 +26,7 @@ REFUSED = "sign-in refused: wrong user name or password, or the account is locke
 
 
 def sign_in(ctx: Identity, viewer: Viewer, credentials: dict) -> dict:
+    _without_token(viewer)
     credentials = load(schemas.SignInSchema, credentials)
     now = clock.utcnow()
     username = credentials["username"].strip().lower()
@@ -52,6 +53,7 @@ def sign_in(ctx: Identity, viewer: Viewer, credentials: dict) -> dict:
 
 def refresh_session(ctx: Identity, viewer: Viewer, refresh_token: str, grant_id: str | None = None) -> dict:
     """A new access token and refresh token for a valid refresh token (which is used up)."""
+    _without_token(viewer)
     now = clock.utcnow()
     session = ctx.sessions.get(tokens.token_hash(refresh_token or ""))
     if session is None or session["status"] == REVOKED:
@@ -70,9 +72,12 @@ def refresh_session(ctx: Identity, viewer: Viewer, refresh_token: str, grant_id:
 
 
 def sign_out(ctx: Identity, viewer: Viewer, refresh_token: str) -> dict:
-    """Revoke the session the refresh token belongs to; its access tokens expire within minutes."""
+    """Revoke the session the refresh token belongs to; its access tokens expire within minutes. Sent with a
+    token, the session must be the caller's own (an administrator may end anyone's)."""
     now = clock.utcnow()
     session = ctx.sessions.get(tokens.token_hash(refresh_token or ""))
+    if session is not None and not viewer.is_public and viewer.role != ADMIN and session["user_id"] != viewer.user_id:
+        raise NotFound("unknown session", {"refresh_token": ["no session of yours has this refresh token"]})
     if session is None:
         return {"signed_out": False}
     revoked = ctx.sessions.revoke_family(session["family"], now)
@@ -89,6 +94,13 @@ def _record(ctx: Identity, user_id: str, changes_of, contract, payload: dict) ->
         ctx.users.update(user_id, user["_version"], changes_of(user), [_user_event(user, contract, payload)])
 
     storage.retry_commuting(write)
+
+
+def _without_token(viewer: Viewer) -> None:
+    """Signing in and refreshing exchange credentials for tokens: a request carrying a token already is
+    refused, so one account's token can never be the way to another account's tokens."""
+    if not viewer.is_public:
+        raise PermissionDenied("sign in and refresh without an Authorization header")
 
 
 def _check_rate(ctx: Identity, counted: list[str], now: datetime) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..regiontree import RegionTree
+from ..report_storage import ReportRepository
 from ..storage import SupervisionRepository
 
 
@@ -19,3 +20,8 @@ class Supervision:
     regions: RegionTree
     registry: Any = None  # the registry's RPC proxy: stations and staff for read-model checks
     casework: Any = None  # casework's RPC proxy: households, cases and visits for read-model checks
+    funding: Any = None  # funding's RPC proxy: money by source and evaluations for reports
+
+    @property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self.repo.db)

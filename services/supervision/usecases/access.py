@@ -11,9 +11,9 @@ from services.common.errors import NotFound, PermissionDenied
 from services.common.scope import Scope
 
 from ..domain.access import figure_scope
-from ..domain.regions import region_key
+from ..domain.regions import RegionKey, region_key
 
-__all__ = ["figure_scope", "listing_scope", "may_close_follow_up", "require_administrator",
+__all__ = ["figure_scope", "listing_scope", "require_report_reader", "may_close_follow_up", "require_administrator",
            "require_policy_setter", "require_session_recorder", "require_signed_in", "sees_supervisor",
            "visible_station"]
 
@@ -71,3 +71,10 @@ def require_policy_setter(viewer: Viewer, region_code: str) -> None:
     if viewer.role not in (ADMIN, PROVINCE) and not (viewer.role in ("city", "county")
                                                       and viewer.sees_region(region_code)):
         raise PermissionDenied("alert thresholds are set by administrators and civil-affairs staff in their region")
+
+
+def require_report_reader(viewer: Viewer, region: RegionKey) -> None:
+    """A region's reports are read by whoever sees all of its figures: administrators and civil-affairs staff
+    (and evaluators) of that region or above; not station staff or supervisors, who see some stations only."""
+    if figure_scope(viewer, region).station_ids is not None:
+        raise PermissionDenied("a region's reports are for civil-affairs staff of the region")

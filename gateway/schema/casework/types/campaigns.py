@@ -4,15 +4,14 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
-from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
+from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size, page_type
+from gateway.schema.casework.enums import PersonTag
+from gateway.schema.casework.types.cases import Case
+from gateway.schema.casework.types.households import ActorStamp, DuplicateFlagEntry, Household, Person
+from gateway.schema.registry.enums import StaffRole
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Region, Station
 from gateway.schema.scalars import Date, DateTime
-
-from ...registry.enums import StaffRole
-from ...registry.types import Region, Station
-from ..enums import PersonTag
-from .cases import Case
-from .households import ActorStamp, DuplicateFlagEntry, Household, Person, _page_type
 
 
 class CampaignCriteria(graphene.ObjectType):
@@ -81,10 +80,10 @@ class VerificationCampaign(graphene.ObjectType):
 
     @staticmethod
     def resolve_progress(campaign, info, first=DEFAULT_PAGE_SIZE, **filters):
-        return loader(info, "casework.campaign_progress").load(_progress_key(campaign["id"], first, filters))
+        return loader(info, "casework.campaign_progress").load(progress_key(campaign["id"], first, filters))
 
 
-def _progress_key(campaign_id: str, first, filters: dict) -> tuple:
+def progress_key(campaign_id: str, first, filters: dict) -> tuple:
     limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
     return (campaign_id, *sorted({**given(**filters), "limit": limit}.items()))
 
@@ -172,9 +171,9 @@ class CaseworkAccessEntry(graphene.ObjectType):
     reason = graphene.String()
 
 
-HouseholdPage = _page_type("HouseholdPage", Household, "households")
-CasePage = _page_type("CasePage", Case, "cases")
-DuplicateFlagPage = _page_type("DuplicateFlagPage", DuplicateFlagEntry, "households with open duplicate flags")
-VerificationCampaignPage = _page_type("VerificationCampaignPage", VerificationCampaign, "verification campaigns")
-CaseworkAccessLogPage = _page_type("CaseworkAccessLogPage", CaseworkAccessEntry, "access log entries, newest first",
-                                   with_total=False)
+HouseholdPage = page_type("HouseholdPage", Household, "households")
+CasePage = page_type("CasePage", Case, "cases")
+DuplicateFlagPage = page_type("DuplicateFlagPage", DuplicateFlagEntry, "households with open duplicate flags")
+VerificationCampaignPage = page_type("VerificationCampaignPage", VerificationCampaign, "verification campaigns")
+CaseworkAccessLogPage = page_type("CaseworkAccessLogPage", CaseworkAccessEntry, "access log entries, newest first",
+                                  with_total=False)

@@ -4,13 +4,8 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
-from gateway.schema.registry.loaders import station_by_id
-from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Station
-from ..enums import (
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.casework.enums import (
     ApprovalDecision,
     CaseDomain,
     CaseOutcome,
@@ -28,7 +23,10 @@ from ..enums import (
     SharingBasisKind,
     VisitType,
 )
-from .households import Household, Person
+from gateway.schema.casework.types.households import Household, Person
+from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
+from gateway.schema.scalars import Date, DateTime
 
 
 class StageTransition(graphene.ObjectType):
@@ -203,15 +201,15 @@ class Case(graphene.ObjectType):
 
     @staticmethod
     def resolve_visits(case, info, first=None):
-        return then(loader(info, "casework.visits_for_cases").load(case["id"]), _at_most(first))
+        return then(loader(info, "casework.visits_for_cases").load(case["id"]), at_most(first))
 
     @staticmethod
     def resolve_services(case, info, first=None):
-        return then(loader(info, "casework.services_for_cases").load(case["id"]), _at_most(first))
+        return then(loader(info, "casework.services_for_cases").load(case["id"]), at_most(first))
 
     @staticmethod
     def resolve_referrals(case, info, first=None):
-        return then(loader(info, "casework.referrals_for_cases").load(case["id"]), _at_most(first))
+        return then(loader(info, "casework.referrals_for_cases").load(case["id"]), at_most(first))
 
 
 class Visit(graphene.ObjectType):

@@ -4,13 +4,8 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
-from gateway.schema.registry.loaders import station_by_id
-from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Station
-from ..enums import (
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.casework.enums import (
     ArchiveVersionKind,
     CaseDomain,
     ConsentGiverRelationship,
@@ -26,19 +21,9 @@ from ..enums import (
     RiskLevel,
     Sex,
 )
-
-
-def _page_type(name: str, item_type, what: str, with_total: bool = True):
-    fields = {
-        "__doc__": f"One page of {what}. Pass `nextCursor` as `after` for the next page; it is null on the last.",
-        "items": graphene.List(graphene.NonNull(item_type), required=True),
-        "next_cursor": graphene.String(),
-    }
-    if with_total:
-        fields["total_count"] = graphene.Int(required=True, description=f"{what.capitalize()} matching the "
-                                                                        "filters, all pages.")
-        fields["resolve_total_count"] = staticmethod(lambda page, info: page.get("total", 0))
-    return type(name, (graphene.ObjectType,), fields)
+from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
+from gateway.schema.scalars import Date, DateTime
 
 
 class ActorStamp(graphene.ObjectType):
@@ -198,15 +183,15 @@ class Household(graphene.ObjectType):
 
     @staticmethod
     def resolve_archive_history(household, info, first=None):
-        return then(loader(info, "casework.archive_history").load(household["id"]), _at_most(first))
+        return then(loader(info, "casework.archive_history").load(household["id"]), at_most(first))
 
     @staticmethod
     def resolve_cases(household, info, first=None):
-        return then(loader(info, "casework.cases_for_households").load(household["id"]), _at_most(first))
+        return then(loader(info, "casework.cases_for_households").load(household["id"]), at_most(first))
 
     @staticmethod
     def resolve_visits(household, info, first=None):
-        return then(loader(info, "casework.visits_for_households").load(household["id"]), _at_most(first))
+        return then(loader(info, "casework.visits_for_households").load(household["id"]), at_most(first))
 
 
 class DuplicateMatch(graphene.ObjectType):

@@ -4,17 +4,16 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.funding.enums import ContractStatus, FundingDomain, FundingSourceKind, MilestoneType, PlatformMetric
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import DateRange, PublicBody
+from gateway.schema.funding.types.sources import BudgetLine
+from gateway.schema.funding.types.tenders import Tender
+from gateway.schema.registry.enums import RuleStatus
+from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...registry.enums import RuleStatus
-from ...registry.types import Organisation, Station
-from ..enums import ContractStatus, FundingDomain, FundingSourceKind, MilestoneType, PlatformMetric
-from ..money import Fen
-from .common import DateRange, PublicBody, _stations
-from .sources import BudgetLine
-from .tenders import Tender
 
 
 class ReferenceWage(graphene.ObjectType):
@@ -87,7 +86,7 @@ class ContractFunding(graphene.ObjectType):
 class AmendmentChange(graphene.ObjectType):
     """One field an amendment changed. `before`/`after` are the service's values (snake_case keys)."""
     field = graphene.String(required=True, description="amount_fen, period_end, station_ids, milestones, "
-                                                        "staffing_promise")
+                                                       "staffing_promise")
     before = JSON()
     after = JSON()
 
@@ -183,15 +182,15 @@ class Contract(graphene.ObjectType):
 
     @staticmethod
     def resolve_stations(contract, info):
-        return _stations(info, contract["station_ids"])
+        return stations_by_ids(info, contract["station_ids"])
 
     @staticmethod
     def resolve_disbursements(contract, info, first=None):
-        return then(loader(info, "funding.disbursements").load(contract["id"]), _at_most(first))
+        return then(loader(info, "funding.disbursements").load(contract["id"]), at_most(first))
 
     @staticmethod
     def resolve_evaluations(contract, info, first=None):
-        return then(loader(info, "funding.evaluations_for_contracts").load(contract["id"]), _at_most(first))
+        return then(loader(info, "funding.evaluations_for_contracts").load(contract["id"]), at_most(first))
 
     @staticmethod
     def resolve_staffing(contract, info, on=None):

@@ -4,11 +4,10 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.funding.enums import FundingDomain, ProcurementMethod
+from gateway.schema.funding.money import Fen, fen_of
 from gateway.schema.scalars import JSON, DateTime
 from services.common.config import settings
-
-from ..enums import FundingDomain, ProcurementMethod
-from ..money import Fen, _fen_of
 
 
 class WithheldInformation(graphene.ObjectType):
@@ -69,11 +68,11 @@ class DisclosureRelease(graphene.ObjectType):
 
     @staticmethod
     def resolve_budget_fen(release, info):
-        return _fen_of(((release.get("planning") or {}).get("budget") or {}).get("amount"))
+        return fen_of(((release.get("planning") or {}).get("budget") or {}).get("amount"))
 
     @staticmethod
     def resolve_tender_value_fen(release, info):
-        return _fen_of(release["tender"].get("value"))
+        return fen_of(release["tender"].get("value"))
 
     @staticmethod
     def resolve_number_of_tenderers(release, info):
@@ -86,16 +85,16 @@ class DisclosureRelease(graphene.ObjectType):
     @staticmethod
     def resolve_awarded_fen(release, info):
         awards = release.get("awards") or []
-        return _fen_of(awards[0].get("value")) if awards else None
+        return fen_of(awards[0].get("value")) if awards else None
 
     @staticmethod
     def resolve_contract_value_fen(release, info):
         signed = release.get("contracts") or []
-        return _fen_of(signed[0].get("value")) if signed else None
+        return fen_of(signed[0].get("value")) if signed else None
 
     @staticmethod
     def resolve_paid_fen(release, info):
-        return sum(_fen_of(t.get("value")) or 0 for c in release.get("contracts", ())
+        return sum(fen_of(t.get("value")) or 0 for c in release.get("contracts", ())
                    for t in (c.get("implementation") or {}).get("transactions", ()))
 
     @staticmethod

@@ -4,12 +4,12 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.funding.enums import EvaluationStatus, EvaluationSubjectKind
+from gateway.schema.funding.types.common import DateRange, SupportingDocument
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Station
 from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Organisation, Station
-from ..enums import EvaluationStatus, EvaluationSubjectKind
-from .common import DateRange, SupportingDocument, _stations
-from .contracts import Contract
 
 
 class Indicator(graphene.ObjectType):
@@ -96,4 +96,4 @@ class Evaluation(graphene.ObjectType):
 
     @staticmethod
     def resolve_stations(evaluation, info):
-        return _stations(info, evaluation["station_ids"])
+        return stations_by_ids(info, evaluation["station_ids"])

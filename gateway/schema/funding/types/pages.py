@@ -1,17 +1,17 @@
 """The pages of the funding lists."""
 from __future__ import annotations
 
-from .common import _page_type
-from .contracts import Contract
-from .disbursements import Disbursement
-from .evaluations import Evaluation, IndicatorScheme
-from .sources import BudgetLine, FundingSource
-from .tenders import Tender
+from gateway.schema.base import page_type
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.funding.types.disbursements import Disbursement
+from gateway.schema.funding.types.evaluations import Evaluation, IndicatorScheme
+from gateway.schema.funding.types.sources import BudgetLine, FundingSource
+from gateway.schema.funding.types.tenders import Tender
 
-FundingSourcePage = _page_type("FundingSourcePage", FundingSource, "funding sources")
-BudgetLinePage = _page_type("BudgetLinePage", BudgetLine, "budget lines")
-TenderPage = _page_type("TenderPage", Tender, "tenders")
-ContractPage = _page_type("ContractPage", Contract, "contracts")
-DisbursementPage = _page_type("DisbursementPage", Disbursement, "disbursements")
-IndicatorSchemePage = _page_type("IndicatorSchemePage", IndicatorScheme, "indicator schemes")
-EvaluationPage = _page_type("EvaluationPage", Evaluation, "evaluations")
+FundingSourcePage = page_type("FundingSourcePage", FundingSource, "funding sources", ordered_by="id")
+BudgetLinePage = page_type("BudgetLinePage", BudgetLine, "budget lines", ordered_by="id")
+TenderPage = page_type("TenderPage", Tender, "tenders", ordered_by="id")
+ContractPage = page_type("ContractPage", Contract, "contracts", ordered_by="id")
+DisbursementPage = page_type("DisbursementPage", Disbursement, "disbursements", ordered_by="id")
+IndicatorSchemePage = page_type("IndicatorSchemePage", IndicatorScheme, "indicator schemes", ordered_by="id")
+EvaluationPage = page_type("EvaluationPage", Evaluation, "evaluations", ordered_by="id")

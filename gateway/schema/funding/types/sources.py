@@ -4,13 +4,11 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
-
-from ...registry.types import Region, Station
-from ..enums import FundingDomain, FundingSourceKind
-from ..money import Fen
-from .common import Earmark, PublicBody
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.funding.enums import FundingDomain, FundingSourceKind
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import Earmark, PublicBody
+from gateway.schema.registry.types import Region, Station
 
 
 class FundingSource(graphene.ObjectType):
@@ -40,7 +38,7 @@ class FundingSource(graphene.ObjectType):
 
     @staticmethod
     def resolve_budget_lines(source, info, first=None):
-        return then(loader(info, "funding.lines_for_sources").load(source["id"]), _at_most(first))
+        return then(loader(info, "funding.lines_for_sources").load(source["id"]), at_most(first))
 
 
 class FundingProject(graphene.ObjectType):

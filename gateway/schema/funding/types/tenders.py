@@ -4,14 +4,20 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.funding.enums import (
+    AwardCriteria,
+    BidLeaderRole,
+    FundingDomain,
+    ProcurementMethod,
+    ReviewChecklistItem,
+    TenderStatus,
+)
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import DateRange, PublicBody, SupportingDocument
+from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Region, Station
 from gateway.schema.scalars import DateTime
-
-from ...registry.types import Organisation, Region, Station
-from ..enums import AwardCriteria, BidLeaderRole, FundingDomain, ProcurementMethod, ReviewChecklistItem, TenderStatus
-from ..money import Fen
-from .common import DateRange, PublicBody, SupportingDocument, _stations
 
 
 class TenderProject(graphene.ObjectType):
@@ -144,7 +150,7 @@ class Tender(graphene.ObjectType):
 
     @staticmethod
     def resolve_stations(tender, info):
-        return _stations(info, tender["station_ids"])
+        return stations_by_ids(info, tender["station_ids"])
 
     @staticmethod
     def resolve_contract(tender, info):
@@ -152,4 +158,4 @@ class Tender(graphene.ObjectType):
 
     @staticmethod
     def resolve_bids(tender, info, first=None):
-        return then(loader(info, "funding.bids").load(tender["id"]), _at_most(first))
+        return then(loader(info, "funding.bids").load(tender["id"]), at_most(first))

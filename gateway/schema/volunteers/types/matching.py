@@ -4,16 +4,16 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.base import page_type
+from gateway.schema.casework.enums import CaseDomain, NeedSeverity
+from gateway.schema.casework.types.households import Household
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...casework.enums import CaseDomain, NeedSeverity
-from ...casework.types.households import Household, _page_type
-from ...registry.types import Station
-from ..enums import MatchCandidateKind, MatchNeedStatus, MatchProposalState, MatchTaskStatus
-from .common import CharityQuantity
-from .resources import CharityDistribution, CharityStock, CommunityResource
-from .volunteers import Volunteer, VolunteerTeam
+from gateway.schema.volunteers.enums import MatchCandidateKind, MatchNeedStatus, MatchProposalState, MatchTaskStatus
+from gateway.schema.volunteers.types.common import CharityQuantity
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import Volunteer, VolunteerTeam
 
 
 class MatchScoreBreakdown(graphene.ObjectType):
@@ -202,8 +202,8 @@ class VolunteersAccessEntry(graphene.ObjectType):
     reason = graphene.String(required=True)
 
 
-VolunteerPage = _page_type("VolunteerPage", Volunteer, "volunteers")
-VolunteerTeamPage = _page_type("VolunteerTeamPage", VolunteerTeam, "teams")
-CommunityResourcePage = _page_type("CommunityResourcePage", CommunityResource, "resources")
-CharityStockPage = _page_type("CharityStockPage", CharityStock, "stock lines")
-MatchNeedPage = _page_type("MatchNeedPage", MatchNeed, "needs")
+VolunteerPage = page_type("VolunteerPage", Volunteer, "volunteers")
+VolunteerTeamPage = page_type("VolunteerTeamPage", VolunteerTeam, "teams")
+CommunityResourcePage = page_type("CommunityResourcePage", CommunityResource, "resources")
+CharityStockPage = page_type("CharityStockPage", CharityStock, "stock lines")
+MatchNeedPage = page_type("MatchNeedPage", MatchNeed, "needs")

@@ -4,14 +4,18 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import gather, loader, then
-from gateway.schema.base import at_most as _at_most
-from gateway.schema.base import first_arg
+from gateway.schema.base import at_most, first_arg
+from gateway.schema.casework.enums import CaseDomain
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...casework.enums import CaseDomain
-from ...registry.types import Station
-from ..enums import BackgroundCheckResult, VolunteerHoursStatus, VolunteerSkill, VolunteerStatus, VolunteerTeamStatus
+from gateway.schema.volunteers.enums import (
+    BackgroundCheckResult,
+    VolunteerHoursStatus,
+    VolunteerSkill,
+    VolunteerStatus,
+    VolunteerTeamStatus,
+)
 
 
 class TimeSlot(graphene.ObjectType):
@@ -104,15 +108,15 @@ class Volunteer(graphene.ObjectType):
 
     @staticmethod
     def resolve_hours(volunteer, info, first=None):
-        return then(loader(info, "volunteers.hours").load(volunteer["id"]), _at_most(first))
+        return then(loader(info, "volunteers.hours").load(volunteer["id"]), at_most(first))
 
     @staticmethod
     def resolve_teams(volunteer, info, first=None):
-        return then(loader(info, "volunteers.teams_for_volunteers").load(volunteer["id"]), _at_most(first))
+        return then(loader(info, "volunteers.teams_for_volunteers").load(volunteer["id"]), at_most(first))
 
     @staticmethod
     def resolve_tasks(volunteer, info, first=None):
-        return then(loader(info, "volunteers.tasks_for_volunteers").load(volunteer["id"]), _at_most(first))
+        return then(loader(info, "volunteers.tasks_for_volunteers").load(volunteer["id"]), at_most(first))
 
 
 class VolunteerIdentity(graphene.ObjectType):
