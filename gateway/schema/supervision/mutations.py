@@ -8,7 +8,8 @@ import graphene
 from gateway.schema.base import service_data
 from gateway.schema.scalars import Date
 from gateway.schema.supervision.enums import SessionForm, SessionTopic, SupervisorKind
-from gateway.schema.supervision.types import Alert, AlertPolicy, SupervisionSession, Supervisor
+from gateway.schema.supervision.types.alerts import Alert, AlertPolicy
+from gateway.schema.supervision.types.work import SupervisionSession, Supervisor
 
 
 class AlertActionInput(graphene.InputObjectType):

@@ -7,14 +7,9 @@ import graphene
 
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from gateway.schema.supervision.enums import AlertRule, AlertSeverity, AlertStatusFilter
-from gateway.schema.supervision.types import (
-    AlertPage,
-    AlertPolicy,
-    PeriodInput,
-    SupervisionRollup,
-    SupervisionSessionPage,
-    SupervisorPage,
-)
+from gateway.schema.supervision.types.alerts import AlertPage, AlertPolicy
+from gateway.schema.supervision.types.rollups import PeriodInput, SupervisionRollup
+from gateway.schema.supervision.types.work import SupervisionSessionPage, SupervisorPage
 
 
 class SupervisionQuery(graphene.ObjectType):
