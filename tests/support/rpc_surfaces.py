@@ -1,10 +1,10 @@
 """The RPC surface of each service as the gateway calls it: one `typing.Protocol` per service.
 
-The gateway's unit-test fakes (tests/support/gateway_*fakes.py) stand in for these surfaces, and
-tests/unit/test_rpc_surfaces.py proves both directions: each Protocol lists exactly the RPC methods the
-service class declares (names and parameters, read from its nameko entrypoints), and each fake answers
-only methods of its service's Protocol, with the same parameters. A service that renames or changes an
-RPC method fails that test until the Protocol and the fakes follow.
+Written by tests/support/write_rpc_surfaces.py from the services' nameko entrypoints. The gateway's unit-test
+fakes (tests/support/gateway_*fakes.py) stand in for these surfaces, and tests/unit/test_rpc_surfaces.py proves
+both directions: each Protocol lists exactly the RPC methods the service class declares (names and parameters),
+and each fake answers only methods of its service's Protocol, with the same parameters. A service that renames
+or changes an RPC method fails that test until this file and the fakes follow.
 
 Every method takes the caller's viewer (a `Viewer` as a dict) first and answers JSON-shaped data.
 """
@@ -43,6 +43,7 @@ class RegistryRpc(Protocol):
     def staff_for_stations(self, viewer: dict, station_ids) -> Any: ...
     def update_staff(self, viewer: dict, station_id, staff_id, data) -> Any: ...
     def update_station(self, viewer: dict, station_id, data) -> Any: ...
+
 
 class CaseworkRpc(Protocol):
     """`casework`: services.casework.service.CaseworkService."""
@@ -104,6 +105,7 @@ class CaseworkRpc(Protocol):
     def visits_for_households(self, viewer: dict, household_ids) -> Any: ...
     def withdraw_consent(self, viewer: dict, household_id, data) -> Any: ...
 
+
 class VolunteersRpc(Protocol):
     """`volunteers`: services.volunteers.service.VolunteersService."""
 
@@ -160,6 +162,7 @@ class VolunteersRpc(Protocol):
     def update_team(self, viewer: dict, team_id, data) -> Any: ...
     def update_volunteer(self, viewer: dict, volunteer_id, data) -> Any: ...
     def verify_certificate(self, viewer: dict, data) -> Any: ...
+
 
 class FundingRpc(Protocol):
     """`funding`: services.funding.service.FundingService."""
@@ -221,6 +224,7 @@ class FundingRpc(Protocol):
     def update_indicator_scheme(self, viewer: dict, scheme_id, data) -> Any: ...
     def update_source(self, viewer: dict, source_id, data) -> Any: ...
     def update_tender(self, viewer: dict, tender_id, data) -> Any: ...
+
 
 class SupervisionRpc(Protocol):
     """`supervision`: services.supervision.service.SupervisionService."""

@@ -38,7 +38,7 @@ def test_each_surface_protocol_is_exactly_what_the_service_declares(service):
     declared = declared_rpc_methods(SERVICES[service])
     surface = methods_of(SURFACES[service])
 
-    assert sorted(surface) == sorted(declared), "regenerate tests/support/rpc_surfaces.py from the service"
+    assert sorted(surface) == sorted(declared), "run python -m tests.support.write_rpc_surfaces"
     changed = {name: (parameters(surface[name]), parameters(declared[name]))
                for name in declared if parameters(surface[name]) != parameters(declared[name])}
     assert changed == {}
