@@ -120,6 +120,8 @@ REGION_LEVELS = ("province", "city", "county", "township")
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK = (
     "met", "not_met", "unknown", "not_applicable", "on_track", "at_risk")
 COMPLIANCE_STATUSES = (MET, NOT_MET, UNKNOWN, NOT_APPLICABLE, ON_TRACK, AT_RISK)
+# A station's overall standing: the worst of its rules (a rule's not_applicable and on_track count as met).
+STATION_COMPLIANCE = (MET, NOT_MET, AT_RISK, UNKNOWN)
 # The station standard's rules (notice §一), checked by services/registry/compliance.py.
 VENUE, SIGNBOARD, PROFESSIONAL_STAFF, TRAINING, SALARY, SOCIAL_INSURANCE = (
     "venue_area", "signboard", "professional_staff", "training_hours", "salary", "social_insurance")

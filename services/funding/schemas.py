@@ -368,7 +368,7 @@ class TenderFilterSchema(PageSchema):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_FILTER)
     year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("draft", "published", "awarded", "cancelled")))
+                           validate=validate.OneOf(vocabulary.TENDER_STATUSES))
 
 
 class ContractFilterSchema(PageSchema):
@@ -380,14 +380,15 @@ class ContractFilterSchema(PageSchema):
 class DisbursementFilterSchema(PageSchema):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_FILTER)
     year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("paid", "held", "cancelled")))
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(vocabulary.DISBURSEMENT_STATUSES))
     source_id = fields.String(load_default=None, allow_none=True)
 
 
 class EvaluationFilterSchema(PageSchema):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_FILTER)
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("commissioned", "in_progress", "completed")))
+                           validate=validate.OneOf(vocabulary.EVALUATION_STATUSES))
     subject_kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SUBJECT_KINDS))
     assigned_to_me = fields.Boolean(load_default=False)
 

@@ -9,6 +9,7 @@ from services.contracts.qualifications import QUALIFICATION_KINDS
 from services.contracts.registry import CERTIFICATE_LEVELS as CERTIFICATE_LEVELS
 from services.contracts.registry import LEGAL_FORMS as LEGAL_FORMS
 from services.contracts.registry import STAFF_ROLES as STAFF_ROLES
+from services.contracts.registry import STATION_COMPLIANCE
 from services.contracts.registry import STATION_STATUSES as STATION_STATUSES
 
 
@@ -171,7 +172,7 @@ class StationFilterSchema(Strict):
     region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,9}$"))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATION_STATUSES))
     compliance = fields.String(load_default=None, allow_none=True,
-                               validate=validate.OneOf(("met", "not_met", "at_risk", "unknown")))
+                               validate=validate.OneOf(STATION_COMPLIANCE))
     failing_rule = fields.String(load_default=None, allow_none=True)
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     after = fields.String(load_default=None, allow_none=True)

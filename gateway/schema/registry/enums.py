@@ -10,8 +10,7 @@ from services.contracts.qualifications import DIPLOMA_LEVELS, QUALIFICATION_KIND
 StationStatus = vocabulary_enum("StationStatus", vocabulary.STATION_STATUSES,
                                 description="Where a station is in its life: planned → operating ⇄ suspended → "
                                             "closed (→ operating).")
-ComplianceStatus = vocabulary_enum("ComplianceStatus", (vocabulary.MET, vocabulary.NOT_MET, vocabulary.AT_RISK,
-                                                        vocabulary.UNKNOWN),
+ComplianceStatus = vocabulary_enum("ComplianceStatus", vocabulary.STATION_COMPLIANCE,
                                    description="Overall standing against the station standard: the worst of its rules.")
 RuleStatus = vocabulary_enum("RuleStatus", vocabulary.COMPLIANCE_STATUSES,
                              description="One rule's standing. ON_TRACK / AT_RISK: the yearly training rule during "
