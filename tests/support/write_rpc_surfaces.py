@@ -12,13 +12,15 @@ from nameko.rpc import Rpc
 
 from services.casework.service import CaseworkService
 from services.funding.service import FundingService
+from services.identity.service import IdentityService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
 
 TARGET = Path(__file__).with_name("rpc_surfaces.py")
 SURFACES = [(RegistryService, "RegistryRpc"), (CaseworkService, "CaseworkRpc"), (VolunteersService, "VolunteersRpc"),
-            (FundingService, "FundingRpc"), (SupervisionService, "SupervisionRpc")]
+            (FundingService, "FundingRpc"), (SupervisionService, "SupervisionRpc"),
+            (IdentityService, "IdentityRpc")]
 
 HEADER = '''"""The RPC surface of each service as the gateway calls it: one `typing.Protocol` per service.
 
@@ -39,7 +41,7 @@ from typing import Any, Protocol
 FOOTER = '''
 
 SURFACES = {"registry": RegistryRpc, "casework": CaseworkRpc, "volunteers": VolunteersRpc, "funding": FundingRpc,
-            "supervision": SupervisionRpc}
+            "supervision": SupervisionRpc, "identity": IdentityRpc}
 
 
 def methods_of(surface: type) -> dict[str, inspect.Signature]:
