@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import contract
-from services.contracts.vocabulary import DOMAINS
+from services.contracts.vocabulary import DOMAINS, REFERRAL_ANSWERS, SEVERITIES
 
 PRODUCER = "casework"
 
@@ -18,7 +18,7 @@ class AssessedNeedSchema(Schema):
     need_id = fields.String(required=True)
     domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
     need_type = fields.String(required=True)
-    severity = fields.String(required=True, validate=validate.OneOf(("low", "medium", "high", "urgent")))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     description = fields.String(required=True)
     beneficiary_groups = fields.List(fields.String(), required=True)
     child_related = fields.Boolean(required=True)
@@ -186,7 +186,7 @@ class ReferralAnsweredV1(Schema):
     referral_id = fields.String(required=True)
     case_id = fields.String(required=True)
     station_id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(("accepted", "declined", "completed")))
+    status = fields.String(required=True, validate=validate.OneOf(REFERRAL_ANSWERS))
     answered_on = fields.Date(required=True)
 
 

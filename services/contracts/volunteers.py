@@ -4,12 +4,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import contract
+from services.contracts import vocabulary
 
 PRODUCER = "volunteers"
 
 
 class DeliveredBySchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("volunteer", "resource", "charity")))
+    kind = fields.String(required=True, validate=validate.OneOf(vocabulary.MATCH_CANDIDATE_KINDS))
     id = fields.String(required=True)
     name = fields.String(required=True)
 
@@ -38,7 +39,7 @@ SERVICE_DELIVERED = contract("service.delivered", 1, PRODUCER, ServiceDeliveredV
 class ResourceRegisteredV1(Schema):
     resource_id = fields.String(required=True)
     kind = fields.String(required=True)
-    category = fields.String(required=True, validate=validate.OneOf(("organisation", "facility")))
+    category = fields.String(required=True, validate=validate.OneOf(vocabulary.RESOURCE_CATEGORIES))
     name = fields.String(required=True)
     credit_code = fields.String(required=True, allow_none=True)
     station_id = fields.String(required=True)
@@ -57,7 +58,7 @@ class ResourceReviewedV1(Schema):
     station_id = fields.String(required=True)
     township_code = fields.String(required=True)
     reviewed_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(("confirmed", "updated", "closed")))
+    outcome = fields.String(required=True, validate=validate.OneOf(vocabulary.REVIEW_DECISIONS))
     next_review_due = fields.Date(required=True, allow_none=True)
 
 
@@ -106,7 +107,7 @@ class ScoreBreakdownSchema(Schema):
 
 class ProposalSchema(Schema):
     proposal_id = fields.String(required=True)
-    candidate_kind = fields.String(required=True, validate=validate.OneOf(("volunteer", "resource", "charity")))
+    candidate_kind = fields.String(required=True, validate=validate.OneOf(vocabulary.MATCH_CANDIDATE_KINDS))
     candidate_id = fields.String(required=True)
     rank = fields.Integer(required=True)
     score = fields.Float(required=True)
@@ -176,7 +177,7 @@ class DonationReceivedV1(Schema):
     stock_id = fields.String(required=True)
     station_id = fields.String(required=True)
     township_code = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(("money", "goods")))
+    kind = fields.String(required=True, validate=validate.OneOf(vocabulary.DONATION_KINDS))
     item = fields.String(required=True)
     unit = fields.String(required=True)
     quantity = fields.Integer(required=True)
@@ -220,7 +221,7 @@ class TaskCancelledV1(Schema):
     household_id = fields.String(required=True)
     station_id = fields.String(required=True)
     township_code = fields.String(required=True)
-    candidate_kind = fields.String(required=True, validate=validate.OneOf(("volunteer", "resource", "charity")))
+    candidate_kind = fields.String(required=True, validate=validate.OneOf(vocabulary.MATCH_CANDIDATE_KINDS))
     candidate_id = fields.String(required=True)
     reason = fields.String(required=True)
     cancelled_at = fields.AwareDateTime(required=True)
