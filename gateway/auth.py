@@ -5,8 +5,9 @@ is present but unusable (another scheme, a bad signature, an expired token) is r
 rather than quietly downgraded to public: a client whose token expired must notice.
 
 Accepted tokens: the platform issuer's (the identity service: EdDSA, checked against its JWKS, which is
-cached and fetched again when a token names an unknown key), and, in development mode only, the
-development tokens of `shegong token` (HS256 with the development secret).
+cached and fetched again when a token names an unknown key); those of the external OpenID Connect issuers
+configured in SHEGONG_OIDC_ISSUERS (keys through their discovery document, claims mapped to a role and scope);
+and, in development mode only, the development tokens of `shegong token` (HS256 with the development secret).
 """
 from __future__ import annotations
 
@@ -54,4 +55,21 @@ def viewer_from_authorization(header: str | None, secret: str, *, jwks: Callable
         if config.production:
             raise Unauthenticated("development tokens are not accepted in production: sign in")
         return verify_token(secret, token)
+    external = external_issuers(config).get(tokens.unverified_issuer(token) or "")
+    if external is not None:
+        issuer, verifier = external
+        return issuer.viewer(verifier.claims(token))
     return platform_verifier(config).viewer(token, jwks)
+
+
+def external_issuers(config: Settings) -> dict[str, tuple[tokens.ExternalIssuer, tokens.TokenVerifier]]:
+    """The configured external issuers by `iss`, each with its verifier (keys cached across requests)."""
+    return _external_issuers(tuple(tokens.ExternalIssuer.from_config(entry)
+                                   for entry in config.identity.external_issuers), config.identity.clock_skew_seconds)
+
+
+@functools.cache
+def _external_issuers(issuers: tuple[tokens.ExternalIssuer, ...], skew_seconds: int):
+    return {issuer.issuer: (issuer, tokens.TokenVerifier(
+        functools.partial(tokens.fetch_discovered_jwks, issuer.discovery), issuer=issuer.issuer,
+        audience=issuer.audience, skew_seconds=skew_seconds)) for issuer in issuers}

@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, dashboard, exports, identity_http, public
+from . import assets, dashboard, exports, identity_http, public, reports_http
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -75,6 +75,18 @@ class GatewayService(OperationalEndpoints):
         return exports.handle(request, self.registry, config.token_secret, config.max_request_bytes,
                               identity_http.platform_keys({"identity": self.identity}))
 
+    @http("GET", "/reports/<string:report_id>.<string:fmt>")
+    def report_download(self, request, report_id, fmt):
+        """A kept report's PDF or workbook, scope-checked and logged by supervision (gateway/reports_http.py)."""
+        return reports_http.report(request, self.supervision, report_id, fmt, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
+
+    @http("GET", "/reports/evaluation/<string:station_id>.pdf")
+    def evaluation_pack_download(self, request, station_id):
+        """A station's evaluation pack for its commissioned evaluators and officials (gateway/reports_http.py)."""
+        return reports_http.evaluation_pack(request, self.supervision, station_id, settings().token_secret,
+                                            identity_http.platform_keys({"identity": self.identity}))
+
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):
         """The vendored scripts and styles of the gateway's own pages (gateway/assets.py)."""
@@ -113,6 +125,11 @@ class GatewayService(OperationalEndpoints):
     @http("GET", "/.well-known/openid-configuration")
     def openid_configuration(self, request):
         return identity_http.discovery(self.identity, settings().public_url()).for_nameko()
+
+    @http("POST", "/auth/token")
+    def token(self, request):
+        return identity_http.token(self.identity, request.form, request.headers.get("Authorization"),
+                                   request.remote_addr).for_nameko()
 
     def _adopt_idempotency_key(self, offered: str | None, authorization: str | None) -> None:
         """The client's Idempotency-Key makes a retried request find its first effects (each call to

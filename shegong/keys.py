@@ -5,6 +5,7 @@ from services.casework.keys import rotate_keys as rotate_casework_keys
 from services.common import storage
 from services.common.errors import ConcurrentModification
 from services.common.protection import FieldCipher
+from services.identity.storage import rotate_protected_fields as rotate_identity_fields
 from services.registry.storage import STATIONS
 from services.volunteers.storage import rotate_protected_fields as rotate_volunteer_fields
 
@@ -24,4 +25,5 @@ def rotate_keys() -> dict:
             raise SystemExit(f"station {station['_id']} changed during rotation; run rotate-keys again") from None
         rotated += len(staff)
     return {"staff_records_rotated": rotated, **rotate_casework_keys(storage.database("casework"), cipher),
-            "volunteers": rotate_volunteer_fields(storage.database("volunteers"), cipher)}
+            "volunteers": rotate_volunteer_fields(storage.database("volunteers"), cipher),
+            "identity": rotate_identity_fields(storage.database("identity"), cipher)}

@@ -15,28 +15,29 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, identity, registry, supervision, volunteers
+from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers
 from .accesslog import AccessLogQuery
 from .casework import CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
 from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
+from .reports import ReportsMutation, ReportsQuery
 from .supervision import AlertsMutation, AlertsQuery, SupervisionQuery, SupervisionWorkMutation, SupervisionWorkQuery
 from .volunteers import VolunteersMutation, VolunteersQuery
 
-DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity)
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery,
-            VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
+            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation, CaseworkMutation,
-               FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(ReportsMutation, IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation,
+               CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

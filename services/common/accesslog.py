@@ -15,12 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from nameko.rpc import rpc
 
 from . import clock, storage
 from .auth import ADMIN, CITY, COUNTY, PROVINCE, SUPERVISOR, Viewer
 from .errors import PermissionDenied, ValidationFailed
 from .ids import new_id
+from .rpc import rpc
 from .scope import Scope
 
 READERS = (ADMIN, SUPERVISOR, COUNTY, CITY, PROVINCE)
@@ -40,7 +40,7 @@ class AccessLogFilterSchema(Schema):
 
 
 def _cursor(entry: dict) -> str:
-    return f"{clock.iso(entry['at'])}|{entry['_id']}"
+    return f"{clock.timestamp(entry['at'])}|{entry['_id']}"
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, str]:
@@ -104,7 +104,7 @@ class AccessLog:
     def view(entry: dict) -> dict:
         at = entry["at"]
         return {"id": str(entry.get("_id")), **{k: v for k, v in entry.items() if k != "_id"},
-                "at": at if isinstance(at, str) else clock.iso(at)}
+                "at": at if isinstance(at, str) else clock.timestamp(at)}
 
 
 class AccessLogEndpoints:

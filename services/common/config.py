@@ -6,6 +6,7 @@ a publicly known key.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -32,6 +33,19 @@ def _int(env, name, default):
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _json_list(env, name) -> tuple[dict, ...]:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a JSON list of objects") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigurationError(f"{name} must be a JSON list of objects")
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class IdentitySettings:
     """Sign-in policy and the issuer's token lifetimes (services/identity, docs/identity.md)."""
@@ -48,10 +62,15 @@ class IdentitySettings:
     failures_per_account: int = 10  # failed sign-ins accepted per account and per address within the window
     failures_per_address: int = 30
     failure_window_minutes: int = 15
+    # Other OpenID Connect issuers whose tokens the gateway accepts (SHEGONG_OIDC_ISSUERS, a JSON list; each
+    # {issuer, audience, discovery_url?, subject_prefix?, role_claim?, roles?, region_claim?, stations_claim?}:
+    # services/common/tokens.py ExternalIssuer, docs/identity.md).
+    external_issuers: tuple[dict, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict) -> IdentitySettings:
         return cls(
+            external_issuers=_json_list(env, "SHEGONG_OIDC_ISSUERS"),
             issuer=(env.get("SHEGONG_TOKEN_ISSUER") or "").rstrip("/"),
             access_token_minutes=_int(env, "SHEGONG_ACCESS_TOKEN_MINUTES", 15),
             refresh_token_days=_int(env, "SHEGONG_REFRESH_TOKEN_DAYS", 14),

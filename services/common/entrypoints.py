@@ -10,7 +10,7 @@ consumer being `<service>.<method>`, a name nobody types. An effect that is one 
 says `single_write=True`: the event id then travels in that same write (storage.serving_request), so it
 needs no tracking record; any other effect goes through the `Inbox`. A handler that only feeds read
 models says `folded_by_position=True`: a projection skips any event at or below the history position it
-has folded (eventlog.Projection), so a redelivery changes nothing and no inbox record is written.
+has folded (projections.Projection), so a redelivery changes nothing and no inbox record is written.
 A handler whose effect is one upsert per event can say `batch_size=N`: `method(self, events)` then
 receives up to N fresh events at once and writes them in bulk (services/common/batching.py).
 """

@@ -30,7 +30,6 @@ start and then fed live events, deduplicated by (producer, sequence).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -38,24 +37,18 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import eventlet
-import rfc8785
-from eventlet.semaphore import Semaphore
-from nameko.extensions import DependencyProvider
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from . import clock, storage
-from .auth import ADMIN, EVALUATOR, REGION_ROLES, STATION_STAFF, SUPERVISOR, SYSTEM, Viewer, region_prefix
-from .config import settings
-from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from .events import EventContract, UnreadableEvent, read_event
-from .protection import mask_id_number, mask_name, mask_phone
+from . import clock, history, storage
+from .auth import ADMIN, Viewer
+from .chain import canonical, chain_hash, digest_of, entry_problem
+from .errors import Conflict, PermissionDenied, ValidationFailed
 from .rpc import rpc
-from .rpc_client import KernelRpcClient
 
 log = logging.getLogger(__name__)
 
@@ -92,39 +85,9 @@ class EventLogCorrupt(Exception):
     """The stored log does not follow from its own head (a fork or an edit); appending stops."""
 
 
-# --- the chain ------------------------------------------------------------------------------------
-def canonical(value) -> str:
-    """RFC 8785 (JSON Canonicalization Scheme): one text per value, whatever produced it.
-
-    Without floats and with ASCII keys, sorted compact `json.dumps` produces exactly the RFC 8785
-    text (same escapes, same key order) four times faster than the pure-Python rfc8785 library, which
-    handles everything else (number formatting, UTF-16 key order). A unit test holds them equal.
-    """
-    if _plain(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return rfc8785.dumps(value).decode("utf-8")
-
-
-def _plain(value) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    if isinstance(value, str):
-        return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
-    return value is None or isinstance(value, (bool, int))
-
-
+# --- the chain (its arithmetic: chain.py) ------------------------------------------------------------
 def _content(text: str) -> dict:
     return json.loads(text)
-
-
-def digest_of(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def chain_hash(prev_hash: str, digest: str) -> str:
-    return hashlib.sha256(bytes.fromhex(prev_hash) + bytes.fromhex(digest)).hexdigest()
 
 
 def scope_of(collection: str, doc: Mapping) -> dict:
@@ -323,7 +286,7 @@ class EventLog:
             if not entries:
                 raise EventLogCorrupt(f"entry {position + 1} is missing; verify the log first")
             for entry in entries:
-                problem = _entry_problem(entry, last_hash)
+                problem = entry_problem(entry, last_hash)
                 if problem:
                     raise EventLogCorrupt(f"entry {entry['_id']}: {problem}; verify the log first")
                 last_hash, position = entry["hash"], entry["_id"]
@@ -374,7 +337,7 @@ class EventLog:
             if not entries:
                 return _bad(checked, head, position + 1, "entry missing")
             for entry in entries:
-                problem = _entry_problem(entry, prev_hash)
+                problem = entry_problem(entry, prev_hash)
                 if problem:
                     return _bad(checked, head, entry["_id"], problem)
                 prev_hash, position = entry["hash"], entry["_id"]
@@ -400,7 +363,7 @@ def verify_segment(lines: Iterable[str]) -> dict:
         entry = json.loads(line)
         if entry["_id"] != position + 1:
             return _bad(checked, head, position + 1, "entry missing")
-        problem = _entry_problem(entry, prev_hash)
+        problem = entry_problem(entry, prev_hash)
         if problem:
             return _bad(checked, head, entry["_id"], problem)
         prev_hash, position, checked = entry["hash"], entry["_id"], checked + 1
@@ -414,31 +377,6 @@ def _bad(checked: int, head: dict, sequence: int, reason: str) -> dict:
     return {"ok": False, "checked": checked, "head": head, "first_bad": {"sequence": sequence, "reason": reason}}
 
 
-def _entry_problem(entry: dict, prev_hash: str) -> str | None:
-    content = entry.get("content")
-    if not isinstance(content, str):
-        return "content missing"
-    if digest_of(content) != entry.get("digest"):
-        return "content does not match its digest (the entry was altered)"
-    if entry.get("prev_hash") != prev_hash:
-        return "previous hash does not match the entry before it"
-    if chain_hash(prev_hash, entry["digest"]) != entry.get("hash"):
-        return "hash does not cover the previous hash and the digest"
-    try:
-        data = _content(content)
-    except ValueError:
-        return "content is not JSON"
-    envelope, aggregate, scope = data.get("envelope") or {}, data.get("aggregate") or {}, data.get("scope") or {}
-    copies = {"_id": data.get("sequence"), "recorded_at": data.get("recorded_at"), "event_id": envelope.get("id"),
-              "type": envelope.get("type"), "occurred_at": envelope.get("occurred_at"),
-              "aggregate_type": aggregate.get("type"), "aggregate_id": aggregate.get("id"),
-              "region_code": scope.get("region_code"), "station_ids": scope.get("station_ids") or []}
-    for field, expected in copies.items():
-        if entry.get(field) != expected:
-            return f"{field} differs from the hashed content"
-    return None
-
-
 # --- the relay's hook -----------------------------------------------------------------------------
 def record_batch(db, collection: str, claimed_docs: Iterable[Mapping]) -> dict[str, int]:
     """Append the claimed aggregates' pending events to the log; event id → sequence.
@@ -448,101 +386,15 @@ def record_batch(db, collection: str, claimed_docs: Iterable[Mapping]) -> dict[s
     return EventLog(db).append(pending_from_outbox(collection, claimed_docs))
 
 
-# --- history for people: scoped, masked -------------------------------------------------------------
-def sees_entry(viewer: Viewer, entry: Mapping) -> bool:
-    """The same scope rules as every other read: administrators everywhere, stations their own,
-    civil-affairs staff and evaluators their region; the public never sees history."""
-    if viewer.role == ADMIN:
-        return True
-    stations = entry.get("station_ids") or []
-    if viewer.role in (STATION_STAFF, SUPERVISOR):
-        return bool(set(stations) & set(viewer.station_ids))
-    region = entry.get("region_code")
-    if viewer.role in (*REGION_ROLES, EVALUATOR) and viewer.region and region:
-        return region.startswith(region_prefix(viewer.region))
-    return False
-
-
-# Payload keys that hold personal data, by how they are shown. Free text can hold anything a
-# social worker typed (names, diagnoses), so it is never shown in a history.
-NAME_KEYS = ("name", "person_name", "head_name", "given_by_name", "volunteer_name", "contact_name")
-ID_NUMBER_KEYS = ("id_number", "resident_id", "certificate_number")
-PHONE_KEYS = ("phone", "mobile", "contact_phone")
-WITHHELD_KEYS = ("notes", "note", "description", "reason", "comment", "summary", "address", "birth_date",
-                 "health", "disability", "crisis_notes", "basis_note", "strengths")
-_ID_NUMBER_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-_PHONE_SHAPE = re.compile(r"^1\d{10}$")
-WITHHELD = "(withheld)"
-
-
-def masked_fields(payload, path: str = "") -> list[dict]:
-    """A payload flattened to [{path, value, masked}], personal values masked or withheld."""
-    fields: list[dict] = []
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            fields.extend(_masked_field(f"{path}.{key}" if path else key, key, value))
-    return fields
-
-
-def _masked_field(path: str, key: str, value) -> list[dict]:
-    if key in WITHHELD_KEYS and value not in (None, "", [], {}):
-        return [{"path": path, "value": WITHHELD, "masked": True}]
-    if isinstance(value, dict):
-        return masked_fields(value, path)
-    if isinstance(value, list):
-        if all(not isinstance(v, (dict, list)) for v in value):
-            masked = [_mask_scalar(key, v) for v in value]
-            return [{"path": path, "value": [m for m, _ in masked], "masked": any(f for _, f in masked)}]
-        out = []
-        for index, item in enumerate(value):
-            out.extend(_masked_field(f"{path}.{index}", key, item) if not isinstance(item, dict)
-                       else masked_fields(item, f"{path}.{index}"))
-        return out
-    shown, was_masked = _mask_scalar(key, value)
-    return [{"path": path, "value": shown, "masked": was_masked}]
-
-
-def _mask_scalar(key: str, value):
-    if not isinstance(value, str) or not value:
-        return value, False
-    if key in ID_NUMBER_KEYS or _ID_NUMBER_SHAPE.match(value):
-        return mask_id_number(value), True
-    if key in PHONE_KEYS or _PHONE_SHAPE.match(value):
-        return mask_phone(value), True
-    if key in NAME_KEYS or key.endswith("_person_name"):
-        return mask_name(value), True
-    return value, False
-
-
-def history_item(entry: Mapping) -> dict:
-    envelope = _content(entry["content"])["envelope"]
-    actor = envelope.get("actor") or None
-    return {"sequence": entry["_id"], "event_id": entry["event_id"], "type": entry["type"],
-            "version": envelope.get("version"), "occurred_at": entry["occurred_at"],
-            "recorded_at": entry.get("recorded_at"), "producer": envelope.get("producer"),
-            "aggregate_type": entry["aggregate_type"], "aggregate_id": entry["aggregate_id"],
-            "actor": {"user_id": actor.get("user_id"), "role": actor.get("role")} if actor else None,
-            "correlation_id": envelope.get("correlation_id"), "fields": masked_fields(envelope.get("payload"))}
-
-
+# --- history for people: scoped and masked in history.py -----------------------------------------------
 def aggregate_history(db, viewer: Viewer, aggregate_type: str, aggregate_id: str, after: int | None = None,
                       limit: int = 50) -> dict:
-    """The events that changed one aggregate, oldest first, within the viewer's scope."""
+    """The events that changed one aggregate, oldest first, within the viewer's scope (history.py)."""
     if viewer.is_public:
         raise PermissionDenied("history needs a signed-in user")
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed.field("limit", f"must be between 1 and {MAX_PAGE}")
-    entries = [e for e in EventLog(db).for_aggregate(aggregate_id)
-               if e["aggregate_type"] == aggregate_type and sees_entry(viewer, e)]
-    if not entries:
-        # Out of scope looks exactly like unknown.
-        raise NotFound(f"no history for {aggregate_type} {aggregate_id}", {"aggregate_id": ["unknown or out of scope"]})
-    total = len(entries)
-    if after is not None:
-        entries = [e for e in entries if e["_id"] > after]
-    page = entries[:limit]
-    return {"items": [history_item(e) for e in page], "total": total,
-            "next_cursor": str(page[-1]["_id"]) if len(entries) > limit else None}
+    return history.page(EventLog(db).for_aggregate(aggregate_id), viewer, aggregate_type, aggregate_id, after, limit)
 
 
 # --- the endpoints every service mixes in -------------------------------------------------------------
@@ -599,155 +451,3 @@ class EventLogEndpoints:
             raise ValidationFailed.field("after", "not a cursor from this list") from None
         return aggregate_history(storage.database(self.name), Viewer.from_dict(viewer), aggregate_type,
                                  aggregate_id, after, int(filters.get("limit") or 50))
-
-
-# --- projections: catch up from the log, then follow live events ----------------------------------------
-Handler = Callable[[dict, object], dict]
-PROJECTIONS = "projections"
-
-
-class Projection(DependencyProvider):
-    """A read model built from other services' events, complete from the first event on.
-
-    `handlers` pairs each contract with `apply(state, envelope) -> new state` (a pure fold). State
-    and the position reached in each producer's log are ONE document, written together, so an
-    event is either in both or in neither. At start the projection catches up from each
-    producer's log (`events_since` pages); live events then arrive through an ordinary
-    `@event_handler` that calls `self.<projection>.live(event)`:
-    - a live event at or below the stored position was already applied (replay overlap, redelivery): skipped;
-    - the next one is applied;
-    - one further ahead means some are missing (not replayed yet, or waiting in a retry queue): the
-      projection catches up from the log, which includes the live event.
-    """
-
-    def __init__(self, name: str, handlers: Iterable[tuple[EventContract, Handler]],
-                 initial: Callable[[], dict] = dict, page: int = 200):
-        self.name = name
-        self.handlers = {c.name: (c, fn) for c, fn in handlers}
-        self.producers = sorted({c.producer for c, _ in self.handlers.values()})
-        self.initial = initial
-        self.page = page
-
-    def setup(self):
-        self._lock = Semaphore(1)
-        self._running = False
-
-    def start(self):
-        self._running = True
-        self._ensure_document()
-        self.container.spawn_managed_thread(self._catch_up_all, identifier=f"projection:{self.name}")
-
-    def stop(self):
-        self._running = False
-
-    def kill(self):
-        self._running = False
-
-    @property
-    def db(self):
-        return storage.database(self.container.service_name)
-
-    def _ensure_document(self):
-        with contextlib.suppress(DuplicateKeyError):
-            self.db[PROJECTIONS].insert_one({"_id": self.name, "positions": {p: 0 for p in self.producers},
-                                             "state": self.initial()})
-
-    def _catch_up_all(self):
-        for producer in self.producers:
-            while self._running:
-                try:
-                    self.catch_up(producer)
-                    break
-                except Exception:  # the producer may not be up yet: keep trying, live events wait meanwhile
-                    log.warning("projection %s cannot catch up from %s yet", self.name, producer, exc_info=True)
-                    eventlet.sleep(1.0)
-
-    def document(self) -> dict:
-        return self.db[PROJECTIONS].find_one({"_id": self.name}) or {}
-
-    def catch_up(self, producer: str, until: int | None = None) -> int:
-        """Apply the producer's logged events after the stored position; return the new position."""
-        with self._lock, KernelRpcClient(uri=settings().amqp_uri, timeout=settings().rpc_timeout_seconds) as client:
-            fetch = getattr(client, producer).events_since
-            while self._running:
-                doc = self.document()
-                position = doc["positions"][producer]
-                page = fetch(SYSTEM.to_dict(), position, self.page)
-                items = page["items"]
-                if items:
-                    self._apply(producer, [(i["sequence"], i["envelope"]) for i in items])
-                if len(items) < self.page or (until is not None and items[-1]["sequence"] >= until):
-                    return self.document()["positions"][producer]
-        return self.document()["positions"][producer]
-
-    def live(self, envelope, sequence) -> bool:
-        """Apply one live event (its `shegong.sequence` header); True if it changed the projection."""
-        producer = envelope.producer
-        if sequence is None:
-            # Sent before the log existed, or by hand: the log knows where it belongs.
-            self.catch_up(producer)
-            return False
-        sequence = int(sequence)
-        with self._lock:
-            position = self.document()["positions"][producer]
-            if sequence <= position:
-                return False
-            if sequence == position + 1:
-                return self._apply(producer, [(sequence, envelope)])
-        if self.catch_up(producer, until=sequence) < sequence:
-            # Cannot happen while the relay logs before publishing; if it does, the event is retried.
-            raise EventLogBusy(f"{producer} event {sequence} is not in its log yet")
-        return True
-
-    def _apply(self, producer: str, items: list[tuple[int, object]]) -> bool:
-        """Fold `items` (contiguous, in order) into the state; one compare-and-set write."""
-        collection = self.db[PROJECTIONS]
-        for _ in range(20):
-            doc = collection.find_one({"_id": self.name})
-            position = doc["positions"][producer]
-            state = doc["state"]
-            applied = position
-            for sequence, envelope in items:
-                if sequence <= applied:
-                    continue
-                if sequence != applied + 1:
-                    break
-                state = self._fold(state, envelope)
-                applied = sequence
-            if applied == position:
-                return False
-            done = collection.update_one({"_id": self.name, f"positions.{producer}": position},
-                                         {"$set": {"state": state, f"positions.{producer}": applied}})
-            if done.matched_count:
-                return True
-        raise EventLogBusy(f"projection {self.name} kept changing under this worker")
-
-    def _fold(self, state: dict, envelope) -> dict:
-        body = envelope if isinstance(envelope, dict) else envelope.to_dict()
-        known = self.handlers.get(body["type"])
-        if known is None:
-            return state
-        contract, apply = known
-        try:
-            event = envelope if not isinstance(envelope, dict) else read_event(body, contract)
-        except UnreadableEvent:
-            log.error("projection %s skips unreadable logged event %s", self.name, body.get("id"))
-            return state
-        return apply(state, event)
-
-    def get_dependency(self, worker_ctx):
-        return BoundProjection(self, worker_ctx.context_data.get(SEQUENCE_HEADER))
-
-
-class BoundProjection:
-    """What a worker sees: the projection plus the sequence of the event it is handling."""
-
-    def __init__(self, projection: Projection, sequence):
-        self._projection = projection
-        self._sequence = sequence
-
-    def live(self, envelope) -> bool:
-        return self._projection.live(envelope, self._sequence)
-
-    def state(self) -> dict:
-        return self._projection.document().get("state", {})

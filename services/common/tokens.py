@@ -141,3 +141,73 @@ class TokenVerifier:
                 except jwt.PyJWTError:
                     continue  # a key of a type this verifier does not take is not ours to use
         self._keys = keys
+
+
+@dataclass(frozen=True)
+class ExternalIssuer:
+    """Another OpenID Connect issuer whose access or ID tokens are accepted (the province's unified identity
+    platform): keys from its discovery document's `jwks_uri`, its `iss` and our `audience` checked, and its
+    claims mapped to a platform role and scope by configuration:
+    - `role_claim` (a string or a list, e.g. groups) → `roles` {their value: our role}; the first value that
+      maps wins; without `roles`, a value that is one of our role names is taken as it is;
+    - `region_claim` → the grant's region, `stations_claim` → its stations;
+    - the user id is `subject_prefix` + `sub` (default prefix: the issuer and "#"), so no external subject
+      can pass for an account of ours."""
+
+    issuer: str
+    audience: str
+    discovery_url: str = ""
+    subject_prefix: str = ""
+    role_claim: str = "role"
+    roles: tuple[tuple[str, str], ...] = ()
+    region_claim: str = "region"
+    stations_claim: str = "stations"
+
+    @classmethod
+    def from_config(cls, entry: dict) -> ExternalIssuer:
+        try:
+            return cls(issuer=str(entry["issuer"]), audience=str(entry["audience"]),
+                       discovery_url=str(entry.get("discovery_url") or ""),
+                       subject_prefix=str(entry.get("subject_prefix") or ""),
+                       role_claim=str(entry.get("role_claim") or "role"),
+                       roles=tuple(sorted((str(k), str(v)) for k, v in (entry.get("roles") or {}).items())),
+                       region_claim=str(entry.get("region_claim") or "region"),
+                       stations_claim=str(entry.get("stations_claim") or "stations"))
+        except KeyError as exc:
+            raise ValueError(f"an external issuer needs {exc.args[0]!r}") from None
+
+    @property
+    def discovery(self) -> str:
+        return self.discovery_url or f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+
+    def viewer(self, claims: dict) -> Viewer:
+        mapped = dict(self.roles)
+        offered = claims.get(self.role_claim)
+        values = offered if isinstance(offered, list) else [offered]
+        roles = [mapped.get(str(v)) if mapped else str(v) for v in values if v is not None]
+        role = next((r for r in roles if r), None)
+        if role is None:
+            raise Unauthenticated("the token's claims map to no role of this platform")
+        return viewer_from_claims({"sub": f"{self.subject_prefix or self.issuer + '#'}{claims.get('sub')}",
+                                   "role": role, "region": claims.get(self.region_claim),
+                                   "stations": claims.get(self.stations_claim)})
+
+
+def fetch_discovered_jwks(discovery_url: str, timeout: float = 5.0) -> dict:
+    """An issuer's key set, found through its discovery document."""
+    import requests
+
+    metadata = requests.get(discovery_url, timeout=timeout)
+    metadata.raise_for_status()
+    keys = requests.get(metadata.json()["jwks_uri"], timeout=timeout)
+    keys.raise_for_status()
+    return keys.json()
+
+
+def unverified_issuer(token: str) -> str | None:
+    """The `iss` a token claims, read before any check, only to choose which issuer's keys check it."""
+    try:
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from None
+    return issuer if isinstance(issuer, str) else None

@@ -83,3 +83,13 @@ class SignedOutV1(Schema):
 
 
 SIGNED_OUT = contract("user.signed_out", 1, PRODUCER, SignedOutV1, "an account signed out (its session revoked)")
+
+
+class SecondFactorEnabledV1(Schema):
+    user_id = fields.String(required=True)
+    region_code = fields.String(required=True, allow_none=True)
+    method = fields.String(required=True)
+
+
+SECOND_FACTOR_ENABLED = contract("user.second_factor_enabled", 1, PRODUCER, SecondFactorEnabledV1,
+                                 "an account confirmed a second factor (TOTP), required at sign-in from now on")

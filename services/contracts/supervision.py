@@ -94,3 +94,5 @@ SUPERVISOR_KINDS = ("expert", "leading_social_worker", "university", "purchased_
 SESSION_FORMS = ("on_site", "remote", "group", "training")
 SESSION_TOPICS = ("station_building", "management", "services", "evaluation", "training")
 FOLLOW_UP_STATUSES = ("open", "done", "overdue")
+REPORT_KINDS = ("monthly", "yearly")  # 月报, 年报
+REPORT_FORMATS = ("pdf", "xlsx")

@@ -7,6 +7,8 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - list_users(viewer, filters{region_code?, after?, limit?}) → {items, next_cursor, total}; me(viewer) → User|None
 - sign_in(viewer, credentials{username, password, grant_id?, totp?, address?}) → Tokens;
   refresh_session(viewer, refresh_token, grant_id?) → Tokens; sign_out(viewer, refresh_token) → {signed_out}
+- enrol_totp(viewer) → {secret, provisioning_uri}; confirm_totp(viewer, code) → User (the caller's own account)
+- usage_report(viewer, filters{region_code?, since?}) → {since, regions[], users[]} (the caller's scope)
 - jwks(viewer) → {keys}; discovery(viewer, base_url) → OIDC metadata; rotate_signing_key(viewer) → {kid}
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from services.common.retention import IdempotencyRetention
 from services.common.rpc import credential_rpc
 
 from .storage import INDEXES, USERS
-from .usecases import Identity, keys, sessions, users
+from .usecases import Identity, keys, second_factor, sessions, usage, users
 
 SERVICE = "identity"
 
@@ -48,6 +50,9 @@ class IdentityService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetent
     refresh_session = use_case_rpc(sessions.refresh_session, kind=credential_rpc,
                                    sensitive_arguments=("refresh_token",))
     sign_out = use_case_rpc(sessions.sign_out, kind=credential_rpc, sensitive_arguments=("refresh_token",))
+    enrol_totp = use_case_rpc(second_factor.enrol_totp, kind=credential_rpc)
+    confirm_totp = use_case_rpc(second_factor.confirm_totp, sensitive_arguments=("code",))
+    usage_report = use_case_rpc(usage.usage_report)
     jwks = use_case_rpc(keys.jwks)
     discovery = use_case_rpc(keys.discovery)
     rotate_signing_key = use_case_rpc(keys.rotate_signing_key)

@@ -2,6 +2,7 @@
 signing keys and the sign-in attempts the rate limits count. Every store query lives here."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from services.common import storage
@@ -12,6 +13,7 @@ USERS = "users"
 SESSIONS = "sessions"
 SIGNING_KEYS = "signing_keys"
 ATTEMPTS = "sign_in_attempts"
+AUDIT = "sign_in_log"
 
 INDEXES = [
     Index(USERS, (("username", 1),), unique=True),
@@ -19,6 +21,8 @@ INDEXES = [
     Index(SESSIONS, (("family", 1),)),
     Index(SESSIONS, (("user_id", 1),)),
     Index(ATTEMPTS, (("key", 1), ("at", 1))),
+    Index(AUDIT, (("region_code", 1), ("at", 1))),
+    Index(AUDIT, (("user_id", 1), ("at", 1))),
     *storage.outbox_indexes(USERS),
     *storage.page_key_indexes(USERS),
 ]
@@ -107,3 +111,45 @@ class SignInAttempts:
 
     def forget_before(self, moment: datetime) -> int:
         return self.collection.delete_many({"at": {"$lt": moment}}).deleted_count
+
+
+class SignInLog:
+    """Sign-ins, refused sign-ins and sign-outs, one entry each (the usage report reads it)."""
+
+    def __init__(self, db):
+        self.collection = db[AUDIT]
+
+    def record(self, outcome: str, at: datetime, *, user_id: str | None, region_code: str | None,
+               address: str | None = None, reason: str | None = None) -> None:
+        self.collection.insert_one({"outcome": outcome, "at": at, "user_id": user_id, "region_code": region_code,
+                                    "address": address, "reason": reason})
+
+    def since(self, scope: Scope, moment: datetime) -> list[dict]:
+        return list(self.collection.find({**storage.scope_filter(scope, region_field="region_code",
+                                                                 station_field="station_ids"),
+                                          "at": {"$gte": moment}}))
+
+
+def rotate_protected_fields(db, cipher) -> dict:
+    """Re-encrypt the private signing keys and second-factor secrets with the cipher's first key
+    (`shegong rotate-keys`)."""
+    keys = db[SIGNING_KEYS]
+    rotated_keys = 0
+    for key in keys.find({}, {"private_key": 1}):
+        keys.update_one({"_id": key["_id"]}, {"$set": {"private_key": cipher.rotate(key["private_key"])}})
+        rotated_keys += 1
+    users = Users(db)
+    rotated_secrets = 0
+
+    def rotate_secrets(user_id: str) -> int:
+        current = users.require(user_id)
+        secrets = {name: cipher.rotate(current[name]) for name in ("totp_secret", "totp_pending_secret")
+                   if current.get(name)}
+        if secrets:
+            users.update(user_id, current["_version"], secrets)
+        return len(secrets)
+
+    for user in users.find({}):
+        if user.get("totp_secret") or user.get("totp_pending_secret"):
+            rotated_secrets += storage.retry_commuting(functools.partial(rotate_secrets, user["_id"]))
+    return {"signing_keys": rotated_keys, "second_factor_secrets": rotated_secrets}

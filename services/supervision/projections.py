@@ -2,7 +2,7 @@
 then fed live events; state and position are one document (`projections` collection, `_id` = name)."""
 from __future__ import annotations
 
-from services.common.eventlog import Projection
+from services.common.projections import Projection
 from services.contracts import casework as casework
 from services.contracts import registry as registry
 from services.contracts import volunteers as volunteers

@@ -14,9 +14,10 @@ from services.common.accesslog import AccessLog
 from services.common.auth import Viewer
 from services.common.scope import Scope
 from services.common.storage import AggregateStore, Index, Page, all_of, page_key_indexes, scope_filter
+from services.contracts.supervision import REPORT_FORMATS
 
 REPORTS, REPORT_FILES = "reports", "report_files"
-FORMATS = ("pdf", "xlsx")
+FORMATS = REPORT_FORMATS
 
 REPORT_INDEXES = [
     Index(REPORTS, (("region_code", 1),)),

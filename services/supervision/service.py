@@ -22,7 +22,9 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - generate_report(viewer, request{region, kind: monthly|yearly, period: YYYY-MM|YYYY}) → Report (kept: the
   same one for every later request); list_reports(viewer, filters{region?, kind?, after?, limit?});
   report_file(viewer, report_id, format: pdf|xlsx) → {filename, media_type, content (base64)}, logged;
-  generate_due_reports(viewer) (administrators; the timer runs it hourly): usecases/reports.py
+  generate_due_reports(viewer) (administrators; the timer runs it hourly); evaluation_pack(viewer,
+  station_id) → a station's evaluation pack, as report_file (its evaluators while the evaluation runs,
+  officials who see the station): usecases/reports.py
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
@@ -141,6 +143,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     list_reports = use_case_rpc(reports.list_reports)
     report_file = use_case_rpc(reports.report_file)
     generate_due_reports = use_case_rpc(reports.generate_due_reports)
+    evaluation_pack = use_case_rpc(reports.evaluation_pack)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):

@@ -1,6 +1,6 @@
 """The supervision service's repositories: the read models the projections keep, alerts, alert policies.
 
-Each read model is one projection document (`projections`, `_id` = its name; kernel eventlog.py);
+Each read model is one projection document (`projections`, `_id` = its name; kernel projections.py);
 the roll-up reads all of them in one query by primary key. Alerts are aggregates with an outbox
 (their events go out through the relay); index declarations live here, once.
 """
@@ -10,6 +10,7 @@ from datetime import date
 
 from services.common import eventlog
 from services.common.consumers import Inbox
+from services.common.projections import PROJECTIONS
 from services.common.scope import Scope
 from services.common.storage import (
     AggregateStore,
@@ -57,7 +58,7 @@ class SupervisionRepository:
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
         states = {d["_id"]: d.get("state") or {}
-                  for d in self.db[eventlog.PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
+                  for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
                                                               {"state": 1})}
         cases = states.get(projections.CASES, {})
         return ReadModels(stations=states.get(projections.STATIONS, {}).get("stations", {}),
@@ -70,12 +71,12 @@ class SupervisionRepository:
     def positions(self) -> dict[str, dict[str, int]]:
         """Read model → producer → the last event sequence folded in."""
         return {d["_id"]: d.get("positions", {})
-                for d in self.db[eventlog.PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
+                for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
                                                             {"positions": 1})}
 
     def station(self, station_id: str) -> dict | None:
         """One station of the stations read model (its township, status, compliance)."""
-        doc = self.db[eventlog.PROJECTIONS].find_one({"_id": projections.STATIONS}, {"state": 1}) or {}
+        doc = self.db[PROJECTIONS].find_one({"_id": projections.STATIONS}, {"state": 1}) or {}
         return (doc.get("state") or {}).get("stations", {}).get(station_id)
 
     # alert policies ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import requests
 from openpyxl import load_workbook
 
 from tests.support.launched_platform import LaunchedPlatform
+from tests.support.platform_client import PlatformClient
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,11 +34,7 @@ class Platform:
         return self.launched.token(*args)
 
     def graphql(self, token: str, query: str, **variables) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        body = response.json()
-        assert not body.get("errors"), body["errors"]
-        return body["data"]
+        return PlatformClient(f"{self.url}/graphql").ok(query, variables, token)
 
     def browse(self, scenarios: dict) -> dict:
         """Run the scenarios in one Chromium (a context each): one browser start for the module."""

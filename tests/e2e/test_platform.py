@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.support.infrastructure import free_port, free_port_block
+from tests.support.platform_client import PlatformClient
 
 STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes here)
 
@@ -65,13 +66,7 @@ class Platform:
         return result.stdout.strip()
 
     def query(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = requests.post(self.graphql_url, json={"query": query, "variables": variables or {}},
-                                 headers=headers, timeout=30)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+        return PlatformClient(self.graphql_url).ok(query, variables or {}, token)
 
 
 STATIONS_FAILING = """

@@ -12,25 +12,18 @@ own or failing writes, so their order does not matter.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import uuid
 from datetime import date, timedelta
 
 import eventlet
 import pytest
-import requests
 
-from gateway.service import GatewayService
 from services.casework.service import CaseworkService
-from services.common import clock, config, storage
-from services.common.auth import mint_token
+from services.common import clock, storage
 from services.common.demo_identities import credit_code, resident_id_number
 from services.registry.service import RegistryService
-from services.registry.storage import load_reference_data
 from tests.support import casework_fixtures as fx
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient, gateway_platform
 
 DANYANG, JINGKOU, CITY = "321181", "321102", "321100"
 DANYANG_STATION, JINGKOU_STATION = fx.STATION, fx.OTHER_STATION
@@ -40,33 +33,6 @@ STAFF = {  # key → (station, role, name)
     "colleague": (DANYANG_STATION, "SOCIAL_WORKER", "赵社工"),
     "jingkou_worker": (JINGKOU_STATION, "SOCIAL_WORKER", "孙社工"),
 }
-
-
-@dataclasses.dataclass
-class Platform:
-    settings: config.Settings
-    url: str
-    tokens: dict[str, str] = dataclasses.field(default_factory=dict)
-    ids: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def mint(self, key: str, role: str, user_id: str, **scope) -> None:
-        self.tokens[key] = mint_token(self.settings.token_secret, role=role, user_id=user_id, **scope)
-
-    def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {self.tokens[token]}"} if token else {}
-        response = requests.post(self.url, json={"query": query, "variables": variables}, headers=headers, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        body = self.gql(query, variables, token)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def refused(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        body = self.gql(query, variables, token)
-        assert body["data"] is not None and not any(body["data"].values()), body
-        return body["errors"][0]
 
 
 def china_today() -> date:
@@ -108,7 +74,7 @@ REVEAL = """mutation ($household: ID!, $person: ID!, $reason: String!) {
       personId name birthDate idNumber phone health { conditions notes } } }"""
 
 
-def seed_registry(platform: Platform) -> None:
+def seed_registry(platform: PlatformClient) -> None:
     for serial, station_id in enumerate((DANYANG_STATION, JINGKOU_STATION), start=1):
         platform.ok(REGISTER_STATION, {"input": {
             "townshipCode": station_id[2:], "name": {DANYANG_STATION: "丹阳市云阳街道社工站",
@@ -134,7 +100,7 @@ def seed_registry(platform: Platform) -> None:
         eventlet.sleep(0.05)
 
 
-def seed_casework(platform: Platform) -> None:
+def seed_casework(platform: PlatformClient) -> None:
     ids = platform.ids
     elderly = platform.ok(REGISTER, {"input": household_input(fx.elderly_household(1))},
                           "worker")["registerHousehold"]["household"]
@@ -175,16 +141,8 @@ def seed_casework(platform: Platform) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
-    config.override(base)
-    load_reference_data(storage.database("registry"))  # regions and wages
-    # Each container its own HTTP port (they all serve /health/*).
-    with (running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())),
-          running(CaseworkService, settings=dataclasses.replace(base, http_port=free_port())),
-          running(GatewayService, settings=base)):
-        wait_for_port(base.http_port)
-        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, CaseworkService,
+                          reference_data=True) as platform:
         platform.mint("admin", "admin", "ops")
         platform.mint("danyang", "county", "danyang-official", region=DANYANG)
         platform.mint("jingkou", "county", "jingkou-official", region=JINGKOU)
@@ -194,7 +152,6 @@ def platform(mongo_server, rabbit_vhost):
         seed_registry(platform)
         seed_casework(platform)
         yield platform
-    config.override(None)
 
 
 # --- scope ------------------------------------------------------------------------------------

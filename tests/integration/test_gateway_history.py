@@ -1,18 +1,11 @@
 """History and chain heads through the gateway, in front of the real registry (real HTTP, broker, store)."""
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
 
-from gateway.service import GatewayService
-from services.common import config, storage
 from services.registry.service import RegistryService
-from services.registry.storage import load_reference_data
-from tests.integration.test_gateway_registry import DANYANG, JINGKOU, Platform, add_staff, register_station
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.integration.test_gateway_registry import DANYANG, JINGKOU, add_staff, register_station, stations, token_for
+from tests.support.platform_client import gateway_platform
 from tests.support.waiting import wait_for
 
 HISTORY = """query ($id: ID!, $first: Int, $after: String) {
@@ -26,27 +19,19 @@ CONSISTENT = """query ($sequence: Int!, $hash: String!) {
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
-    config.override(base)
-    load_reference_data(storage.database("registry"))
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
-        admin = platform.token("admin")
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, reference_data=True) as platform:
+        admin = token_for(platform, "admin")
         county = platform.ok("""query { region(code: "321102") { code name children { code name } } }""")["region"]
         station_id = register_station(platform, county, county["children"][0], 1, admin)
-        platform.stations[JINGKOU] = [station_id]
+        stations(platform)[JINGKOU] = [station_id]
         add_staff(platform, station_id, JINGKOU, 1, admin)
         wait_for(lambda: platform.ok(HEAD)["eventLogHead"]["sequence"] >= 2)
         yield platform
-    config.override(None)
 
 
 def test_station_history_shows_who_changed_what_with_personal_data_masked(platform):
-    (station_id,) = platform.stations[JINGKOU]
-    page = platform.ok(HISTORY, {"id": station_id}, platform.token("county", region=JINGKOU))["history"]
+    (station_id,) = stations(platform)[JINGKOU]
+    page = platform.ok(HISTORY, {"id": station_id}, token_for(platform, "county", region=JINGKOU))["history"]
     types = [item["eventType"] for item in page["items"]]
     assert page["totalCount"] == len(types) and page["nextCursor"] is None
     assert types[0] == "station.registered" and "staff.joined" in types
@@ -58,17 +43,18 @@ def test_station_history_shows_who_changed_what_with_personal_data_masked(platfo
     assert shown["station_id"]["value"] == station_id and not shown["station_id"]["masked"]
     raw = repr(page)
     assert "社工1号" not in raw and "13812340001" not in raw
-    first = platform.ok(HISTORY, {"id": station_id, "first": 1}, platform.token("admin"))["history"]
+    first = platform.ok(HISTORY, {"id": station_id, "first": 1}, token_for(platform, "admin"))["history"]
     assert len(first["items"]) == 1 and first["nextCursor"]
-    rest = platform.ok(HISTORY, {"id": station_id, "after": first["nextCursor"]}, platform.token("admin"))["history"]
+    rest = platform.ok(HISTORY, {"id": station_id, "after": first["nextCursor"]},
+                       token_for(platform, "admin"))["history"]
     assert [i["eventType"] for i in rest["items"]] == types[1:]
 
 
-@pytest.mark.parametrize("token", [lambda p: p.token("county", region=DANYANG),
-                                   lambda p: p.token("station_staff", station_ids=["ST321181001"]),
+@pytest.mark.parametrize("token", [lambda p: token_for(p, "county", region=DANYANG),
+                                   lambda p: token_for(p, "station_staff", station_ids=["ST321181001"]),
                                    lambda p: None])
 def test_history_outside_the_viewers_scope_looks_unknown(platform, token):
-    (station_id,) = platform.stations[JINGKOU]
+    (station_id,) = stations(platform)[JINGKOU]
     body = platform.gql(HISTORY, {"id": station_id}, token(platform))
     assert body["data"]["history"] is None
     assert body["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")

@@ -8,27 +8,21 @@ station and a verification campaign of 丹阳市 targeting that group.
 """
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from datetime import date, timedelta
 
 import eventlet
 import pytest
 
-from gateway.service import GatewayService
 from services.casework.service import CaseworkService
-from services.common import clock, config, storage
-from services.common.auth import SYSTEM, mint_token
+from services.common import clock, storage
+from services.common.auth import SYSTEM
 from services.common.demo_identities import credit_code
 from services.registry.service import RegistryService
-from services.registry.storage import load_reference_data
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
-from tests.integration.test_gateway_casework import Platform
 from tests.support import casework_fixtures as fx
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient, gateway_platform
 from tests.support.volunteers_fixtures import resource_input
 from tests.support.volunteers_in_process import in_process
 
@@ -46,7 +40,7 @@ CREATE_CAMPAIGN = """mutation ($input: CreateVerificationCampaignInput!) { creat
     campaign { id } } }"""
 
 
-def seed(platform: Platform) -> None:
+def seed(platform: PlatformClient) -> None:
     platform.ok(REGISTER_STATION, {"input": {
         "townshipCode": STATION[2:], "name": "丹阳市云阳街道社工站", "legalForm": "OPERATED_BY_ORGANISATION",
         "status": "OPERATING", "statusSince": "2023-03-01", "venue": {"officeAreaM2": 60.0, "signboardHung": True},
@@ -82,22 +76,12 @@ def seed(platform: Platform) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
-    config.override(base)
-    load_reference_data(storage.database("registry"))
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(CaseworkService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")
-        secret = base.token_secret
-        platform.tokens["admin"] = mint_token(secret, role="admin", user_id="ops")
-        platform.tokens["danyang"] = mint_token(secret, role="county", user_id="danyang-official", region="321181")
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, CaseworkService, VolunteersService,
+                          reference_data=True) as platform:
+        platform.mint("admin", "admin", "ops")
+        platform.mint("danyang", "county", "danyang-official", region="321181")
         seed(platform)
         yield platform
-    config.override(None)
 
 
 RESOURCE = """query ($id: ID!) { communityResource(id: $id) { id name

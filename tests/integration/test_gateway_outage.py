@@ -7,7 +7,6 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from gateway.service import GatewayService
 from services.common import config
@@ -15,6 +14,7 @@ from services.common.auth import mint_token
 from services.registry.service import RegistryService
 from tests.support.containers import running
 from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient
 
 QUERY = "{ viewer { role } stations { totalCount } }"
 
@@ -33,8 +33,7 @@ def gateway_alone(mongo_server, rabbit_vhost):
 def ask(settings):
     token = mint_token(settings.token_secret, role="admin", user_id="ops")
     started = time.monotonic()
-    response = requests.post(f"http://127.0.0.1:{settings.http_port}/graphql", json={"query": QUERY},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    response = PlatformClient(f"http://127.0.0.1:{settings.http_port}/graphql").post(QUERY, token=token, timeout=15)
     return response, time.monotonic() - started
 
 

@@ -8,55 +8,34 @@ order of tests does not matter.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import timedelta
 
 import pytest
 import requests
 from stdnum.cn import ric, uscc
 
-from gateway.service import GatewayService
-from services.common import clock, config, storage
+from services.common import clock, config
 from services.common.auth import mint_token
 from services.registry.service import RegistryService
-from services.registry.storage import load_reference_data
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient, gateway_platform
 
 JINGKOU, DANYANG = "321102", "321181"
 PROFESSIONAL = {"kind": "CERTIFICATE", "level": "SOCIAL_WORKER", "certificateNumber": "JS20210001",
                 "obtainedOn": "2021-06-01"}
 
 
-@dataclasses.dataclass
-class Platform:
-    settings: config.Settings
-    url: str
-    stations: dict[str, list[str]]  # county code → station ids
+def token_for(platform: PlatformClient, role: str, **scope) -> str:
+    """A token for `role` in `scope` (user id `<role>-user`)."""
+    return platform.mint(f"{role}:{sorted(scope.items())}", role, f"{role}-user", **scope)
 
-    def token(self, role: str, **scope) -> str:
-        return mint_token(self.settings.token_secret, role=role, user_id=f"{role}-user", **scope)
 
-    def post(self, query: str, variables: dict | None = None, token: str | None = None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return requests.post(self.url, json={"query": query, "variables": variables}, headers=headers, timeout=30,
-                             **kwargs)
+def stations(platform: PlatformClient) -> dict[str, list[str]]:
+    """County code → the ids of the stations seeded there."""
+    return platform.ids.setdefault("stations", {})
 
-    def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        response = self.post(query, variables, token)
-        assert response.status_code == 200, response.text
-        return response.json()
 
-    def ok(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
-        body = self.gql(query, variables, token)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    @property
-    def all_stations(self) -> list[str]:
-        return sorted(s for ids in self.stations.values() for s in ids)
+def all_stations(platform: PlatformClient) -> list[str]:
+    return sorted(s for ids in stations(platform).values() for s in ids)
 
 
 def id_number(county: str, sequence: int) -> str:
@@ -77,7 +56,7 @@ TRAINING = """mutation ($station: ID!, $staff: ID!, $input: TrainingInput!) {
       station { version } staffMember { trainingHoursThisYear } } }"""
 
 
-def register_station(platform: Platform, county: dict, township: dict, serial: int, token: str) -> str:
+def register_station(platform: PlatformClient, county: dict, township: dict, serial: int, token: str) -> str:
     data = platform.ok(REGISTER, {"input": {
         "townshipCode": township["code"], "name": f"{county['name']}{township['name']}社工站",
         "legalForm": "OPERATED_BY_ORGANISATION", "status": "OPERATING", "statusSince": "2023-03-01",
@@ -90,7 +69,7 @@ def register_station(platform: Platform, county: dict, township: dict, serial: i
     return data["registerStation"]["station"]["id"]
 
 
-def add_staff(platform: Platform, station_id: str, county: str, sequence: int, token: str, **extra) -> dict:
+def add_staff(platform: PlatformClient, station_id: str, county: str, sequence: int, token: str, **extra) -> dict:
     data = platform.ok(ADD_STAFF, {"station": station_id, "input": {
         "name": f"社工{sequence}号", "idNumber": id_number(county, sequence), "phone": f"1381234{sequence:04d}",
         "role": "SOCIAL_WORKER", "employmentStart": "2023-01-01", "monthlySalaryFen": 1_100_000,
@@ -100,23 +79,13 @@ def add_staff(platform: Platform, station_id: str, county: str, sequence: int, t
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
-    config.override(base)
-    load_reference_data(storage.database("registry"))  # regions and wages: no RPC loads these
-    # Each container gets its own HTTP port: both serve /health/*, and two listeners on one port
-    # (SO_REUSEPORT) would share its requests between them.
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", {})
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, reference_data=True) as platform:
         seed(platform)
         yield platform
-    config.override(None)
 
 
-def seed(platform: Platform) -> None:
-    admin = platform.token("admin")
+def seed(platform: PlatformClient) -> None:
+    admin = token_for(platform, "admin")
     sequence = 0
     for county_code, count in ((JINGKOU, 3), (DANYANG, 2)):
         data = platform.ok("""query ($code: String!) { region(code: $code) { code name children { code name } } }""",
@@ -124,7 +93,7 @@ def seed(platform: Platform) -> None:
         county = data["region"]
         for serial, township in enumerate(county["children"][:count], start=1):
             station_id = register_station(platform, county, township, serial, admin)
-            platform.stations.setdefault(county_code, []).append(station_id)
+            stations(platform).setdefault(county_code, []).append(station_id)
             for _ in range(2):
                 sequence += 1
                 added = add_staff(platform, station_id, county_code, sequence, admin)
@@ -141,7 +110,7 @@ DASHBOARD = """query ($region: String, $first: Int) { stations(region: $region, 
 
 # --- reading ------------------------------------------------------------------------------
 def test_seeded_stations_read_back_with_staff_compliance_and_regions(platform):
-    data = platform.ok(DASHBOARD, {"region": DANYANG, "first": 10}, platform.token("admin"))
+    data = platform.ok(DASHBOARD, {"region": DANYANG, "first": 10}, token_for(platform, "admin"))
     page = data["stations"]
     assert page["totalCount"] == 2 and len(page["items"]) == 2
     station = page["items"][0]
@@ -158,7 +127,7 @@ def test_seeded_stations_read_back_with_staff_compliance_and_regions(platform):
 
 
 def test_rpc_calls_do_not_grow_with_the_number_of_stations(platform):
-    admin = platform.token("admin")
+    admin = token_for(platform, "admin")
     one = platform.gql(DASHBOARD, {"region": JINGKOU, "first": 1}, admin)
     three = platform.gql(DASHBOARD, {"region": JINGKOU, "first": 3}, admin)
     five = platform.gql(DASHBOARD, {"region": "3211", "first": 5}, admin)
@@ -172,7 +141,7 @@ def test_rpc_calls_do_not_grow_with_the_number_of_stations(platform):
 def test_regions_and_rollups(platform):
     data = platform.ok("""{ regions { code name } region(code: "321100") { name children { code name }
         rollup { stations operating byStatus { met notMet atRisk unknown } byRule { rule met notMet } } } }""",
-                       token=platform.token("admin"))
+                       token=token_for(platform, "admin"))
     assert data["regions"] == [{"code": "320000", "name": "江苏省"}]
     assert {c["code"] for c in data["region"]["children"]} >= {JINGKOU, DANYANG}
     rollup = data["region"]["rollup"]
@@ -199,16 +168,16 @@ SCOPE_QUERY = """query ($other: ID!) { stations(first: 100) { totalCount items {
     rollup: regionRollup(code: "321100") { stations } }"""
 
 
-def _expected(platform: Platform, expectation) -> list[str]:
+def _expected(platform: PlatformClient, expectation) -> list[str]:
     if expectation is None:
-        return platform.all_stations
+        return all_stations(platform)
     if expectation == "nothing":
         return []
     if expectation == "first-jingkou":
-        return [platform.stations[JINGKOU][0]]
+        return [stations(platform)[JINGKOU][0]]
     if expectation == "one-of-each":
-        return sorted([platform.stations[JINGKOU][1], platform.stations[DANYANG][0]])
-    return sorted(s for county in expectation for s in platform.stations[county])
+        return sorted([stations(platform)[JINGKOU][1], stations(platform)[DANYANG][0]])
+    return sorted(s for county in expectation for s in stations(platform)[county])
 
 
 @pytest.mark.parametrize("role, scope, expectation", ROLE_SCOPES,
@@ -220,8 +189,8 @@ def test_each_role_sees_only_its_scope(platform, role, scope, expectation):
         scope = dict(scope)
         if "station_ids" in scope:
             scope["station_ids"] = visible
-        token = platform.token(role, **scope)
-    outside = next((s for s in platform.all_stations if s not in visible), None)
+        token = token_for(platform, role, **scope)
+    outside = next((s for s in all_stations(platform) if s not in visible), None)
     body = platform.gql(SCOPE_QUERY, {"other": outside or "ST000000000"}, token)
     data = body["data"]
     assert sorted(s["id"] for s in data["stations"]["items"]) == visible
@@ -232,8 +201,8 @@ def test_each_role_sees_only_its_scope(platform, role, scope, expectation):
 
 
 def test_staff_of_stations_out_of_scope_stay_hidden_even_when_asked_by_id(platform):
-    jingkou = platform.stations[JINGKOU][0]
-    token = platform.token("county", region=DANYANG)
+    jingkou = stations(platform)[JINGKOU][0]
+    token = token_for(platform, "county", region=DANYANG)
     query = """query ($id: ID!) { station(id: $id) { id } s: stations(text: "京口") { totalCount } }"""
     assert platform.ok(query, {"id": jingkou}, token) == {"station": None, "s": {"totalCount": 0}}
 
@@ -243,19 +212,19 @@ UPDATE = """mutation ($id: ID!, $input: UpdateStationInput!) { updateStation(id:
     station { id version venue { officeAreaM2 } compliance { status rules { rule status } } } } }"""
 
 
-def _version(platform: Platform, station_id: str) -> int:
+def _version(platform: PlatformClient, station_id: str) -> int:
     return platform.ok("query ($id: ID!) { station(id: $id) { version } }", {"id": station_id},
-                       platform.token("admin"))["station"]["version"]
+                       token_for(platform, "admin"))["station"]["version"]
 
 
 def test_writes_outside_scope_or_by_read_only_roles_are_refused(platform):
-    jingkou, danyang = platform.stations[JINGKOU][2], platform.stations[DANYANG][1]
+    jingkou, danyang = stations(platform)[JINGKOU][2], stations(platform)[DANYANG][1]
     change = {"expectedVersion": _version(platform, jingkou), "venue": {"officeAreaM2": 80.0}}
-    other_county = platform.gql(UPDATE, {"id": jingkou, "input": change}, platform.token("county", region=DANYANG))
+    other_county = platform.gql(UPDATE, {"id": jingkou, "input": change}, token_for(platform, "county", region=DANYANG))
     assert other_county["data"]["updateStation"] is None
     assert other_county["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     evaluator = platform.gql(UPDATE, {"id": danyang, "input": {**change, "expectedVersion": 1}},
-                             platform.token("evaluator", region=DANYANG))
+                             token_for(platform, "evaluator", region=DANYANG))
     assert evaluator["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     public = platform.gql(UPDATE, {"id": danyang, "input": change})
     assert public["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")
@@ -263,8 +232,8 @@ def test_writes_outside_scope_or_by_read_only_roles_are_refused(platform):
 
 
 def test_station_staff_change_their_station_and_compliance_follows(platform):
-    station_id = platform.stations[JINGKOU][2]
-    token = platform.token("station_staff", station_ids=[station_id])
+    station_id = stations(platform)[JINGKOU][2]
+    token = token_for(platform, "station_staff", station_ids=[station_id])
     version = _version(platform, station_id)
     data = platform.ok(UPDATE, {"id": station_id, "input": {
         "expectedVersion": version, "venue": {"officeAreaM2": 95.5, "signboardHung": True}}}, token)
@@ -280,7 +249,7 @@ def test_invalid_input_comes_back_field_by_field_in_camel_case(platform):
     body = platform.gql(REGISTER, {"input": {
         "townshipCode": "321102006", "name": "京口区谏壁街道社工站", "legalForm": "OPERATED_BY_ORGANISATION",
         "venue": {"officeAreaM2": -5.0},
-        "operator": {"name": "某机构", "creditCode": "not-a-credit-code"}}}, platform.token("admin"))
+        "operator": {"name": "某机构", "creditCode": "not-a-credit-code"}}}, token_for(platform, "admin"))
     assert body["data"]["registerStation"] is None
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -288,8 +257,8 @@ def test_invalid_input_comes_back_field_by_field_in_camel_case(platform):
 
 
 def test_add_staff_returns_the_new_member_and_duplicates_conflict(platform):
-    station_id = platform.stations[DANYANG][1]
-    admin = platform.token("admin")
+    station_id = stations(platform)[DANYANG][1]
+    admin = token_for(platform, "admin")
     added = add_staff(platform, station_id, DANYANG, 900, admin, name="新同事")
     assert added["staffMember"]["name"] == "新同事" and added["staffMember"]["professional"] is True
     again = platform.gql(ADD_STAFF, {"station": station_id, "input": {
@@ -299,16 +268,16 @@ def test_add_staff_returns_the_new_member_and_duplicates_conflict(platform):
 
 
 def test_unmasked_identity_is_a_logged_mutation_for_allowed_roles_only(platform):
-    station_id = platform.stations[JINGKOU][1]
+    station_id = stations(platform)[JINGKOU][1]
     staff = platform.ok("query ($id: ID!) { station(id: $id) { staff { id idNumber } } }", {"id": station_id},
-                        platform.token("admin"))["station"]["staff"]
+                        token_for(platform, "admin"))["station"]["staff"]
     reveal = """mutation ($station: ID!, $staff: ID!) { staffIdentity(stationId: $station, staffId: $staff,
         reason: "核对社保缴纳记录") { staffId idNumber phone } }"""
-    county = platform.token("county", region=JINGKOU)
+    county = token_for(platform, "county", region=JINGKOU)
     revealed = platform.ok(reveal, {"station": station_id, "staff": staff[0]["id"]}, county)["staffIdentity"]
     assert "*" not in revealed["idNumber"] and revealed["idNumber"][-4:] == staff[0]["idNumber"][-4:]
     city = platform.gql(reveal, {"station": station_id, "staff": staff[0]["id"]},
-                        platform.token("city", region="321100"))
+                        token_for(platform, "city", region="321100"))
     assert city["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     over_get = requests.get(platform.url, params={"query": "mutation { staffIdentity(stationId: \"x\", staffId: \"y\", "
                                                            "reason: \"abcd\") { idNumber } }"},
@@ -321,7 +290,7 @@ def test_unmasked_identity_is_a_logged_mutation_for_allowed_roles_only(platform)
 
 
 def test_imports_and_policies_go_through(platform):
-    admin = platform.token("admin")
+    admin = token_for(platform, "admin")
     data = platform.ok("""mutation {
       importRegions(csv: "code,name,level,parent_code\\n321102999,测试镇,township,321102\\n99,bad,x,") {
         accepted unchanged refused { row field reason } }
@@ -335,13 +304,13 @@ def test_imports_and_policies_go_through(platform):
     assert data["setCompliancePolicy"]["policy"] == {"regionCode": "321181", "effectiveFrom": "2030-01-01",
                                                      "minVenueM2": 60.0}
     refused = platform.gql('mutation { importRegions(csv: "code,name") { accepted } }',
-                           token=platform.token("county", region=JINGKOU))
+                           token=token_for(platform, "county", region=JINGKOU))
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 def test_a_backdated_venue_change_keeps_the_old_answer_for_earlier_dates(platform):
-    station_id = platform.stations[JINGKOU][1]  # one whose venue no other test changes today
-    admin = platform.token("admin")
+    station_id = stations(platform)[JINGKOU][1]  # one whose venue no other test changes today
+    admin = token_for(platform, "admin")
     changed_on = clock.today() - timedelta(days=5)
     before = platform.ok("query ($id: ID!) { station(id: $id) { version venue { officeAreaM2 signboardHung } } }",
                          {"id": station_id}, admin)["station"]
@@ -406,8 +375,8 @@ def test_correlation_id_is_adopted_or_made(platform):
 
 
 def test_a_mutation_retried_with_its_idempotency_key_returns_the_first_result(platform):
-    station_id = platform.stations[DANYANG][1]
-    admin = platform.token("admin")
+    station_id = stations(platform)[DANYANG][1]
+    admin = token_for(platform, "admin")
     variables = {"station": station_id, "input": {
         "name": "重试者", "idNumber": id_number(DANYANG, 901), "phone": "13812340901", "role": "ASSISTANT",
         "employmentStart": "2023-01-01"}}
@@ -428,7 +397,7 @@ HIDDEN_IN_NAMES = {"NUL": "社工\x00甲", "an escape sequence": "\x1b[31m社工
 
 @pytest.mark.parametrize("hidden", list(HIDDEN_IN_NAMES))
 def test_a_staff_name_with_hidden_characters_is_refused_and_nothing_is_added(platform, hidden):
-    station_id, admin = platform.stations[DANYANG][1], platform.token("admin")
+    station_id, admin = stations(platform)[DANYANG][1], token_for(platform, "admin")
     members = "query ($id: ID!) { station(id: $id) { version staff { name } } }"
     before = platform.ok(members, {"id": station_id}, admin)["station"]
     body = platform.gql(ADD_STAFF, {"station": station_id, "input": {
@@ -440,6 +409,6 @@ def test_a_staff_name_with_hidden_characters_is_refused_and_nothing_is_added(pla
 
 
 def test_a_staff_name_typed_with_full_width_blanks_is_stored_normalised(platform):
-    added = add_staff(platform, platform.stations[DANYANG][1], DANYANG, 951, platform.token("admin"),
+    added = add_staff(platform, stations(platform)[DANYANG][1], DANYANG, 951, token_for(platform, "admin"),
                       name="\u3000欧阳\u3000\u3000明 ")
     assert added["staffMember"]["name"] == "欧阳 明"

@@ -162,3 +162,48 @@ def test_shegong_admin_create_is_a_command(platform):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert platform.sign_in("second-operator", "Another-Keeper-9")["grant"]["role"] == "ADMIN"
+
+
+def test_the_usage_report_shows_sign_ins_per_county_within_the_callers_scope(platform, administrator):
+    admin = platform.sign_in("operator", ADMIN_PASSWORD)["accessToken"]
+    platform.ok(CREATE_USER, {"input": {
+        "username": "usage-danyang", "displayName": "丹阳用户", "regionCode": "321181", "password": "Grand-Canal-Usage",
+        "grants": [{"role": "COUNTY", "regionCode": "321181"}]}}, admin)
+    official = platform.sign_in("usage-danyang", "Grand-Canal-Usage")["accessToken"]
+    platform.codes(SIGN_IN, {"input": {"username": "usage-danyang", "password": "not-the-password"}})
+    query = "{ usageReport { regions { regionCode accounts signIns refusals } users { username lastSignInAt } } }"
+    seen = platform.ok(query, token=official)["usageReport"]
+    assert {row["regionCode"] for row in seen["regions"]} == {"321181"}
+    danyang = seen["regions"][0]
+    assert danyang["signIns"] >= 1 and danyang["refusals"] >= 1
+    assert "operator" not in {u["username"] for u in seen["users"]}
+    everything = platform.ok(query, token=admin)["usageReport"]
+    assert "operator" in {u["username"] for u in everything["users"]}
+
+
+def test_repeated_failures_lock_an_account_on_the_real_store(platform, administrator):
+    admin = platform.sign_in("operator", ADMIN_PASSWORD)["accessToken"]
+    platform.ok(CREATE_USER, {"input": {"username": "lock-me", "displayName": "锁定", "regionCode": "321181",
+                                        "password": "Grand-Canal-Locks", "grants": [{"role": "COUNTY",
+                                                                                     "regionCode": "321181"}]}}, admin)
+    for _ in range(5):
+        assert platform.codes(SIGN_IN, {"input": {"username": "lock-me", "password": "wrong-password"}}) == \
+            {"UNAUTHENTICATED"}
+    assert platform.codes(SIGN_IN, {"input": {"username": "lock-me", "password": "Grand-Canal-Locks"}}) == \
+        {"UNAUTHENTICATED"}  # locked for SHEGONG_LOCKOUT_MINUTES
+    with rpc_client(platform.settings) as rpc:  # a second rotation reads keys an update rewrote
+        rpc.identity.rotate_signing_key(SYSTEM.to_dict())
+        rpc.identity.rotate_signing_key(SYSTEM.to_dict())
+
+
+def test_the_token_endpoint_issues_the_same_tokens(platform, administrator):
+    issued = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "password", "username": "operator", "password": ADMIN_PASSWORD}, timeout=30)
+    assert issued.status_code == 200, issued.text
+    assert platform.ok(ME, token=issued.json()["access_token"])["me"]["username"] == "operator"
+    refreshed = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "refresh_token", "refresh_token": issued.json()["refresh_token"]}, timeout=30)
+    assert refreshed.status_code == 200 and refreshed.json()["access_token"] != issued.json()["access_token"]
+    wrong = requests.post(f"{platform.base_url}/auth/token", data={
+        "grant_type": "password", "username": "operator", "password": "not-it"}, timeout=30)
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")

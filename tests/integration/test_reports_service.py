@@ -7,13 +7,17 @@ import base64
 from datetime import timedelta
 
 import pytest
+import requests
 
+from gateway.service import GatewayService
 from services.common import clock, storage
+from services.common.auth import mint_token
 from services.common.clock import FrozenClock
 from services.common.errors import NotFound, PermissionDenied
 from services.funding.service import FundingService
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
+from tests.support.infrastructure import wait_for_port
 from tests.support.report_files import pdf_page_is_drawn, pdf_pages, workbook_cells
 from tests.support.supervision_fixtures import (
     ADMIN,
@@ -71,3 +75,78 @@ def test_a_monthly_report_is_generated_kept_once_listed_and_downloaded_in_scope(
     assert [(e["user_id"], e["fields"]) for e in logged] == [(f"official-{COUNTY}", ["pdf"]),
                                                              (f"official-{COUNTY}", ["xlsx"])]
     assert client.supervision.access_log_page(county_official(), {"subject_type": "report"})["items"]
+
+
+GENERATE = """mutation ($region: String!, $kind: ReportKind!, $period: String!) {
+  generateReport(region: $region, kind: $kind, period: $period) {
+    report { id regionName level kind period from to files { format bytes url } } } }"""
+LIST = "query ($region: String) { reports(region: $region) { totalCount items { id kind period } } }"
+ROLLUP = """query ($region: String!, $period: PeriodInput) { supervisionRollup(region: $region, period: $period) {
+  stations { registered operating } staff { count } } }"""
+
+
+def test_through_the_gateway_a_county_generates_lists_and_downloads_its_report_and_no_other(
+        platform, isolated_settings):
+    client, workers, frozen = platform
+    month = clock.today().strftime("%Y-%m")
+    # signed at the real time: the tokens' checker reads the system clock, not the frozen one
+    county = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
+    other = mint_token(isolated_settings.token_secret, role="county", user_id="jingkou", region="321102")
+    frozen.advance(days=(clock.today().replace(day=1) + timedelta(days=32)).replace(day=2).toordinal()
+                   - clock.today().toordinal())
+    gateway = own_port(isolated_settings)
+    with running(GatewayService, settings=gateway):
+        wait_for_port(gateway.http_port)
+        base = f"http://127.0.0.1:{gateway.http_port}"
+
+        def ask(token, query, variables):
+            return requests.post(f"{base}/graphql", json={"query": query, "variables": variables},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
+
+        answer = ask(county, GENERATE, {"region": COUNTY, "kind": "MONTHLY", "period": month})
+        assert "errors" not in answer, answer
+        report = answer["data"]["generateReport"]["report"]
+        assert (report["regionName"], report["level"], report["kind"]) == ("丹阳市", "COUNTY", "MONTHLY")
+        urls = {f["format"]: f["url"] for f in report["files"]}
+        assert urls == {"PDF": f"/reports/{report['id']}.pdf", "XLSX": f"/reports/{report['id']}.xlsx"}
+        listed = ask(county, LIST, {"region": COUNTY})["data"]["reports"]
+        assert listed["totalCount"] == 1 and listed["items"][0]["id"] == report["id"]
+
+        downloaded = requests.get(base + urls["XLSX"], headers={"Authorization": f"Bearer {county}"}, timeout=60)
+        assert downloaded.status_code == 200, downloaded.text
+        assert downloaded.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert "filename*=UTF-8''" in downloaded.headers["Content-Disposition"]
+        figures = ask(county, ROLLUP, {"region": COUNTY, "period": {"year": int(month[:4]),
+                                                                     "month": int(month[5:])}})["data"]
+        rows = {r[0].value: r[1].value
+                for r in workbook_cells(downloaded.content, "主要指标").iter_rows(min_row=2)}
+        assert rows["登记站点数"] == figures["supervisionRollup"]["stations"]["registered"]
+        assert rows["在岗社工人数"] == figures["supervisionRollup"]["staff"]["count"]
+
+        assert requests.get(base + urls["PDF"], headers={"Authorization": f"Bearer {other}"},
+                            timeout=60).status_code == 404
+        assert requests.get(base + urls["PDF"], timeout=60).status_code == 401
+        refused = ask(other, GENERATE, {"region": COUNTY, "kind": "MONTHLY", "period": month})
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert ask(other, LIST, {"region": None})["data"]["reports"]["totalCount"] == 0
+
+
+def test_a_stations_evaluation_pack_downloads_for_its_county_with_the_registrys_rules_and_not_for_staff(
+        platform, isolated_settings):
+    client, workers, _frozen = platform
+    county = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
+    staff = mint_token(isolated_settings.token_secret, role="station_staff", user_id="worker", station_ids=[STATION])
+    gateway = own_port(isolated_settings)
+    with running(GatewayService, settings=gateway):
+        wait_for_port(gateway.http_port)
+        url = f"http://127.0.0.1:{gateway.http_port}/reports/evaluation/{STATION}.pdf"
+        pack = requests.get(url, headers={"Authorization": f"Bearer {county}"}, timeout=60)
+        refused = requests.get(url, headers={"Authorization": f"Bearer {staff}"}, timeout=60)
+
+    assert pack.status_code == 200, pack.text
+    assert pack.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(pdf_pages(pack.content))
+    assert "云阳街道社工站评估材料" in text and "专业社工配备" in text and "暂无针对本站点或其服务合同的评估" in text
+    assert refused.status_code == 404
+    logged = storage.database("supervision").access_log.find_one({"subject_id": f"evaluation-pack-{STATION}"})
+    assert logged["user_id"] == "official" and logged["station_id"] == STATION

@@ -199,23 +199,19 @@ ACKNOWLEDGE = """mutation ($id: ID!, $input: AlertActionInput!) {
 
 
 def test_the_gateway_serves_the_alert_feed_and_its_actions(platform, isolated_settings):
-    import requests
 
     from gateway.service import GatewayService
-    from services.common.auth import mint_token
     from tests.support.infrastructure import wait_for_port
+    from tests.support.platform_client import PlatformClient
 
     client, workers, _ = platform
     evaluate(client)
     gateway = own_port(isolated_settings)
     with running(GatewayService, settings=gateway):
         wait_for_port(gateway.http_port)
-        url = f"http://127.0.0.1:{gateway.http_port}/graphql"
-        token = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
-
-        def ask(query, variables):
-            return requests.post(url, json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+        county = PlatformClient(f"http://127.0.0.1:{gateway.http_port}/graphql", settings=isolated_settings)
+        county.default_token = county.mint("county", "county", "official", region=COUNTY)
+        ask = county.gql
 
         feed = ask(FEED, {"status": "ACTIVE"})
         assert "errors" not in feed, feed

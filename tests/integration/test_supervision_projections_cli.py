@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.common import storage
-from services.common.eventlog import PROJECTIONS
+from services.common.projections import PROJECTIONS
 from services.supervision.service import SupervisionService
 from shegong.cli import main
 from tests.integration.test_supervision_rollups import casework_history

@@ -4,17 +4,17 @@ change nothing, and every role sees the figures of its own scope only."""
 from __future__ import annotations
 
 import pytest
-import requests
 
 from gateway.service import GatewayService
 from services.common import clock, storage
 from services.common.auth import Viewer, mint_token
 from services.common.errors import NotFound, PermissionDenied, ValidationFailed
-from services.common.eventlog import PROJECTIONS
 from services.common.outbox import EventPublisher
+from services.common.projections import PROJECTIONS
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
 from tests.support.infrastructure import wait_for_port
+from tests.support.platform_client import PlatformClient
 from tests.support.supervision_fixtures import (
     ADMIN,
     COUNTY,
@@ -179,11 +179,10 @@ def test_the_gateway_answers_a_county_roll_up_with_its_townships(producers, isol
     with running(SupervisionService, settings=own_port(isolated_settings)), running(GatewayService, settings=gateway):
         wait_for_port(gateway.http_port)
         wait_until_caught_up()
-        url = f"http://127.0.0.1:{gateway.http_port}/graphql"
+        gateway_client = PlatformClient(f"http://127.0.0.1:{gateway.http_port}/graphql")
 
         def ask(token, region, period=None):
-            return requests.post(url, json={"query": ROLLUP, "variables": {"region": region, "period": period}},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+            return gateway_client.gql(ROLLUP, {"region": region, "period": period}, token)
 
         county_token = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
         year = clock.today().year

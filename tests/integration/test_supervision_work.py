@@ -13,6 +13,7 @@ from services.common.clock import FrozenClock
 from services.common.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
+from tests.support.platform_client import PlatformClient
 from tests.support.supervision_fixtures import (
     ADMIN,
     COUNTY,
@@ -137,10 +138,7 @@ SESSIONS = """{ supervisionSessions(first: 10) {
 
 
 def test_the_gateway_lists_sessions_with_their_supervisor_and_station(platform, isolated_settings):
-    import requests
-
     from gateway.service import GatewayService
-    from services.common.auth import mint_token
     from tests.support.infrastructure import wait_for_port
 
     client, _, _ = platform
@@ -152,9 +150,8 @@ def test_the_gateway_lists_sessions_with_their_supervisor_and_station(platform, 
     gateway = own_port(isolated_settings)
     with running(GatewayService, settings=gateway):
         wait_for_port(gateway.http_port)
-        token = mint_token(isolated_settings.token_secret, role="county", user_id="official", region=COUNTY)
-        body = requests.post(f"http://127.0.0.1:{gateway.http_port}/graphql", json={"query": SESSIONS},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+        county = PlatformClient(f"http://127.0.0.1:{gateway.http_port}/graphql", settings=isolated_settings)
+        body = county.gql(SESSIONS, token=county.mint("county", "county", "official", region=COUNTY))
         assert "errors" not in body, body
         page = body["data"]["supervisionSessions"]
         assert page["totalCount"] == 2 and {s["form"] for s in page["items"]} == {"ON_SITE", "REMOTE"}

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.launched_platform import LaunchedPlatform
+from tests.support.platform_client import PlatformClient
 from tests.support.waiting import wait_for
 
 STARTUP_SECONDS = 180  # store, migrations and five services on a loaded 2-core machine
@@ -29,9 +30,8 @@ def _answers(url: str) -> bool:
 
 def _station_count(platform: LaunchedPlatform, token: str) -> int | None:
     try:
-        response = requests.post(f"http://127.0.0.1:{platform.port_base}/graphql",
-                                 json={"query": "{ stations(first: 1) { totalCount } }"},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        response = PlatformClient(f"http://127.0.0.1:{platform.port_base}/graphql").post(
+            "{ stations(first: 1) { totalCount } }", token=token, timeout=10)
         body = response.json()
     except (requests.RequestException, ValueError):
         return None

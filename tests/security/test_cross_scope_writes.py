@@ -7,18 +7,10 @@ volunteers mutation that takes such an id, stating their own station beside it w
 """
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
-import requests
 
-from gateway.service import GatewayService
-from services.common import config
-from services.common.auth import mint_token
 from services.volunteers.service import VolunteersService
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient, gateway_platform
 from tests.support.volunteers_fixtures import OTHER_COUNTY_TOWNSHIP, STATION, TOWNSHIP, WEEKDAYS, volunteer_input
 
 JINGKOU_STATION = f"ST{OTHER_COUNTY_TOWNSHIP}"
@@ -31,24 +23,6 @@ REGISTER = """mutation ($input: RegisterVolunteerInput!) { registerVolunteer(inp
 NEED = """query ($id: ID!) { matchNeed(id: $id) { id version status description householdId stationId
     proposals { id state } tasks { id } } }"""
 VOLUNTEER = """query ($id: ID!) { volunteer(id: $id) { id version name stationId } }"""
-
-
-@dataclasses.dataclass
-class Platform:
-    url: str
-    tokens: dict[str, str]
-    ids: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def gql(self, query: str, variables: dict, token: str) -> dict:
-        response = requests.post(self.url, json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {self.tokens[token]}"}, timeout=60)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def ok(self, query: str, variables: dict, token: str = "admin") -> dict:
-        body = self.gql(query, variables, token)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 def need_input(station_id: str, township: str, household_id: str, **overrides) -> dict:
@@ -66,18 +40,11 @@ def volunteer_variables(station_id: str, community_code: str) -> dict:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=20, http_port=free_port())
-    config.override(base)
-    secret = base.token_secret
-    tokens = {"admin": mint_token(secret, role="admin", user_id="ops"),
-              "danyang_official": mint_token(secret, role="county", user_id="danyang-official", region="321181"),
-              "danyang_worker": mint_token(secret, role="station_staff", user_id="stf_danyang",
-                                           station_ids=[STATION])}
-    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        platform = Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens)
+    with gateway_platform(mongo_server, rabbit_vhost, VolunteersService, rpc_timeout_seconds=20) as platform:
+        platform.default_token = "admin"
+        platform.mint("admin", "admin", "ops")
+        platform.mint("danyang_official", "county", "danyang-official", region="321181")
+        platform.mint("danyang_worker", "station_staff", "stf_danyang", station_ids=[STATION])
         platform.ids["volunteer"] = platform.ok(REGISTER, {"input": volunteer_variables(
             JINGKOU_STATION, f"{OTHER_COUNTY_TOWNSHIP}001")})["registerVolunteer"]["volunteer"]["id"]
         need = platform.ok(REQUEST, {"input": need_input(JINGKOU_STATION, OTHER_COUNTY_TOWNSHIP,
@@ -85,10 +52,9 @@ def platform(mongo_server, rabbit_vhost):
         assert need["proposals"], "the 京口 volunteer should be proposed for the 京口 need"
         platform.ids.update(need=need["id"], proposal=need["proposals"][0]["id"])
         yield platform
-    config.override(None)
 
 
-def snapshot(platform: Platform) -> tuple[dict, dict]:
+def snapshot(platform: PlatformClient) -> tuple[dict, dict]:
     return (platform.ok(NEED, {"id": platform.ids["need"]})["matchNeed"],
             platform.ok(VOLUNTEER, {"id": platform.ids["volunteer"]})["volunteer"])
 

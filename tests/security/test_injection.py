@@ -12,7 +12,13 @@ from graphql import GraphQLNonNull, get_named_type
 
 from gateway.schema import schema
 from gateway.schema.registry import RegistryQuery
-from tests.integration.test_gateway_registry import DANYANG, JINGKOU, platform  # noqa: F401 (fixture)
+from tests.integration.test_gateway_registry import (  # noqa: F401 (platform: the fixture)
+    DANYANG,
+    JINGKOU,
+    platform,
+    stations,
+    token_for,
+)
 
 INJECTIONS = [
     "321181|", ".*", "^", "3", "", " ", "321181.*", "32118[0-9]", "(a+)+$", "((((((((((((a*)*)*)*)*)*)*)*)*)*)*)*)*b",
@@ -28,7 +34,7 @@ ROLLUP = """query ($code: String!) { regionRollup(code: $code) { regionCode stat
 @pytest.mark.parametrize("code", INJECTIONS)
 @pytest.mark.parametrize("role", ["county", "evaluator"])
 def test_region_rollup_never_widens_and_refuses_patterns(platform, role, code):  # noqa: F811
-    token = platform.token(role, region=DANYANG)
+    token = token_for(platform, role, region=DANYANG)
     started = time.monotonic()
     body = platform.gql(ROLLUP, {"code": code}, token)
     assert time.monotonic() - started < BOUND_SECONDS
@@ -38,17 +44,17 @@ def test_region_rollup_never_widens_and_refuses_patterns(platform, role, code): 
 
 
 def test_region_rollup_of_the_city_shows_only_the_callers_county(platform):  # noqa: F811
-    token = platform.token("county", region=DANYANG)
+    token = token_for(platform, "county", region=DANYANG)
     own = platform.ok(ROLLUP, {"code": DANYANG}, token)["regionRollup"]["stations"]
     city = platform.ok(ROLLUP, {"code": "321100"}, token)["regionRollup"]["stations"]
-    everything = platform.ok(ROLLUP, {"code": "321100"}, platform.token("admin"))["regionRollup"]["stations"]
-    assert own == city == len(platform.stations[DANYANG])
-    assert everything == len(platform.stations[DANYANG]) + len(platform.stations[JINGKOU])
+    everything = platform.ok(ROLLUP, {"code": "321100"}, token_for(platform, "admin"))["regionRollup"]["stations"]
+    assert own == city == len(stations(platform)[DANYANG])
+    assert everything == len(stations(platform)[DANYANG]) + len(stations(platform)[JINGKOU])
 
 
 @pytest.mark.parametrize("region", ["321181|", ".*", "^", "3", "32", "(a+)+$"])
 def test_a_token_region_that_is_a_pattern_is_refused(platform, region):  # noqa: F811
-    token = platform.token("county", region=region)
+    token = token_for(platform, "county", region=region)
     response = platform.post("{ stations { totalCount } }", token=token)
     assert response.status_code == 401, response.text
 
@@ -87,7 +93,7 @@ def test_the_registry_has_string_arguments_to_try():
 
 @pytest.mark.parametrize("value", INJECTIONS[:12])
 def test_every_string_argument_of_the_registry(platform, value):  # noqa: F811
-    token = platform.token("county", region=DANYANG)
+    token = token_for(platform, "county", region=DANYANG)
     for name, arg_name, field in STRING_ARGUMENTS:
         wrapped = get_named_type(field.args[arg_name].type).name
         type_ref = f"{wrapped}!" if isinstance(field.args[arg_name].type, GraphQLNonNull) else wrapped
@@ -99,4 +105,4 @@ def test_every_string_argument_of_the_registry(platform, value):  # noqa: F811
         assert "INTERNAL_SERVER_ERROR" not in codes, (name, arg_name, body)
     stations = platform.gql("query ($v: String) { stations(region: $v) { totalCount } }", {"v": value}, token)
     listed = (stations.get("data") or {}).get("stations")
-    assert listed is None or listed["totalCount"] <= len(platform.stations[DANYANG])
+    assert listed is None or listed["totalCount"] <= len(stations(platform)[DANYANG])

@@ -8,22 +8,17 @@ across all four services, and paging through the merged log returns each entry o
 """
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
 import requests
 
-from gateway.service import GatewayService
 from services.casework.service import CaseworkService
-from services.common import clock, config, storage
+from services.common import clock, storage
 from services.common.accesslog import AccessLog
 from services.common.auth import Viewer, mint_token
 from services.funding.service import FundingService
 from services.registry.service import RegistryService
 from services.volunteers.service import VolunteersService
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import PlatformClient, gateway_platform
 
 DANYANG, JINGKOU = ("ST321181001", "321181001"), ("ST321102001", "321102001")
 SUBJECTS = {"registry": "staff", "casework": "person", "funding": "bid", "volunteers": "volunteer"}
@@ -45,21 +40,14 @@ QUERY = """query ($first: Int, $after: String, $subjectId: ID, $userId: String, 
         nextCursor } }"""
 
 
-@dataclasses.dataclass
-class Platform:
-    url: str
-    tokens: dict[str, str]
+def access_log(platform: PlatformClient, token: str, **variables) -> dict:
+    return platform.gql(QUERY, variables, token)
 
-    def log(self, token: str, **variables) -> dict:
-        response = requests.post(self.url, json={"query": QUERY, "variables": variables},
-                                 headers={"Authorization": f"Bearer {self.tokens[token]}"}, timeout=60)
-        assert response.status_code == 200, response.text
-        return response.json()
 
-    def subjects(self, token: str, **variables) -> list[str]:
-        body = self.log(token, **variables)
-        assert "errors" not in body, body["errors"]
-        return [f"{e['service'].lower()}:{e['subjectId']}" for e in body["data"]["personalDataAccessLog"]["items"]]
+def subjects(platform: PlatformClient, token: str, **variables) -> list[str]:
+    body = access_log(platform, token, **variables)
+    assert "errors" not in body, body["errors"]
+    return [f"{e['service'].lower()}:{e['subjectId']}" for e in body["data"]["personalDataAccessLog"]["items"]]
 
 
 def write_reveals() -> None:
@@ -79,17 +67,12 @@ def write_reveals() -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=20, http_port=free_port())
-    config.override(base)
-    write_reveals()
-    tokens = {name: mint_token(base.token_secret, user_id=f"{name}-1", **claims) for name, claims in TOKENS.items()}
-    services = (RegistryService, CaseworkService, FundingService, VolunteersService)
-    with running(*services, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        yield Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens)
-    config.override(None)
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, CaseworkService, FundingService,
+                          VolunteersService, rpc_timeout_seconds=20,
+                          before_start=lambda settings: write_reveals()) as platform:
+        platform.tokens.update({name: mint_token(platform.settings.token_secret, user_id=f"{name}-1", **claims)
+                                for name, claims in TOKENS.items()})
+        yield platform
 
 
 def everywhere(*counties: str) -> set[str]:
@@ -109,13 +92,13 @@ SEES = {
 
 @pytest.mark.parametrize("token", SEES)
 def test_each_role_sees_exactly_its_scopes_entries_across_the_four_services(platform, token):
-    seen = platform.subjects(token, first=100)
+    seen = subjects(platform, token, first=100)
     assert len(seen) == len(set(seen)) and set(seen) == SEES[token]
 
 
 @pytest.mark.parametrize("token", ["station_staff", "evaluator"])
 def test_roles_that_do_not_audit_are_refused(platform, token):
-    body = platform.log(token)
+    body = access_log(platform, token)
     assert body["data"] is None or body["data"].get("personalDataAccessLog") is None
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
 
@@ -128,7 +111,7 @@ def test_the_public_is_refused(platform):
 def test_the_merged_log_is_newest_first_and_pages_through_every_entry_once(platform):
     pages, after = [], None
     while True:
-        body = platform.log("admin", first=3, after=after)
+        body = access_log(platform, "admin", first=3, after=after)
         page = body["data"]["personalDataAccessLog"]
         pages.append(page["items"])
         after = page["nextCursor"]
@@ -141,7 +124,7 @@ def test_the_merged_log_is_newest_first_and_pages_through_every_entry_once(platf
 
 
 def test_an_entry_says_who_what_when_why_and_where(platform):
-    [entry] = platform.log("jingkou_county", service="CASEWORK")["data"]["personalDataAccessLog"]["items"]
+    [entry] = access_log(platform, "jingkou_county", service="CASEWORK")["data"]["personalDataAccessLog"]["items"]
     assert entry["userId"] == "officer-1" and entry["role"] == "admin" and entry["reason"] == "核实身份信息"
     assert entry["subjectType"] == "person" and entry["fields"] == ["id_number"] and entry["at"].endswith("Z")
     assert (entry["stationId"], entry["regionCode"], entry["householdId"]) == (*JINGKOU, "hh-jingkou")
@@ -149,9 +132,9 @@ def test_an_entry_says_who_what_when_why_and_where(platform):
 
 
 def test_filters_narrow_within_the_scope_and_never_widen_it(platform):
-    assert platform.subjects("danyang_county", subjectId="jingkou") == []
-    assert sorted(platform.subjects("danyang_county", subjectType="bid")) == ["funding:danyang"]
-    assert sorted(platform.subjects("admin", service="VOLUNTEERS", subjectId="danyang")) == ["volunteers:danyang"]
-    assert platform.subjects("admin", userId="nobody") == []
-    assert platform.subjects("admin", to="2000-01-01T00:00:00Z") == []
-    assert set(platform.subjects("admin", first=100, **{"from": "2000-01-01T00:00:00Z"})) == SEES["admin"]
+    assert subjects(platform, "danyang_county", subjectId="jingkou") == []
+    assert sorted(subjects(platform, "danyang_county", subjectType="bid")) == ["funding:danyang"]
+    assert sorted(subjects(platform, "admin", service="VOLUNTEERS", subjectId="danyang")) == ["volunteers:danyang"]
+    assert subjects(platform, "admin", userId="nobody") == []
+    assert subjects(platform, "admin", to="2000-01-01T00:00:00Z") == []
+    assert set(subjects(platform, "admin", first=100, **{"from": "2000-01-01T00:00:00Z"})) == SEES["admin"]

@@ -7,7 +7,7 @@ import pytest
 
 from services.common.errors import NotFound, PermissionDenied, ValidationFailed
 from services.common.observability import ExpectedRefusals  # noqa: F401 (installs the filter)
-from tests.integration.test_gateway_registry import DANYANG, platform  # noqa: F401 (fixture)
+from tests.integration.test_gateway_registry import DANYANG, platform, token_for  # noqa: F401 (fixture)
 
 CONTAINER_LOG = logging.getLogger("nameko.containers")
 
@@ -43,7 +43,7 @@ def test_a_real_error_keeps_its_level_and_traceback(caplog):
 
 def test_a_refusal_in_the_running_registry_is_logged_at_info(platform, caplog):  # noqa: F811
     caplog.set_level(logging.INFO)
-    token = platform.token("county", region=DANYANG)
+    token = token_for(platform, "county", region=DANYANG)
     body = platform.gql('{ regionRollup(code: "321181|") { stations } }', token=token)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     refusals = [r for r in caplog.records if r.name == "nameko.containers" and "region_rollup" in r.getMessage()]

@@ -6,24 +6,18 @@ role reads every field of the policy through every query path that returns it (i
 """
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from pathlib import Path
 
 import pytest
-import requests
 from graphql import GraphQLObjectType, build_schema
 
-from gateway.service import GatewayService
-from services.common import config, masking, storage
+from services.common import masking
 from services.common.auth import Viewer, mint_token
 from services.common.demo_identities import credit_code
 from services.common.protection import mask_name, mask_phone
 from services.registry.service import RegistryService
-from services.registry.storage import load_reference_data
 from services.volunteers.service import VolunteersService
-from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.platform_client import gateway_platform
 from tests.support.volunteers_fixtures import WEEKDAYS, volunteer_input
 
 SDL = Path(__file__).resolve().parents[2] / "gateway" / "schema.graphql"
@@ -83,21 +77,6 @@ def test_every_personal_data_field_is_in_the_policy_or_explained():
     assert set(masking.POLICY).isdisjoint(explained)
 
 
-@dataclasses.dataclass
-class Platform:
-    url: str
-    tokens: dict[str, str]
-    ids: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def ok(self, query: str, variables: dict, token: str = "admin") -> dict:
-        response = requests.post(self.url, json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {self.tokens[token]}"}, timeout=60)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-
 REGISTER_STATION = """mutation ($input: RegisterStationInput!) { registerStation(input: $input) { station { id } } }"""
 REGISTER_VOLUNTEER = """mutation ($input: RegisterVolunteerInput!) { registerVolunteer(input: $input) {
     volunteer { id name } } }"""
@@ -109,16 +88,10 @@ ACCEPT = """mutation ($n: ID!, $p: ID!, $v: Int!) { acceptMatchProposal(needId: 
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=20, http_port=free_port())
-    config.override(base)
-    load_reference_data(storage.database("registry"))  # regions: no RPC loads these
-    tokens = {"admin": mint_token(base.token_secret, role="admin", user_id="admin-1")}
-    with running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
-            running(GatewayService, settings=base):
-        wait_for_port(base.http_port)
-        platform = Platform(f"http://127.0.0.1:{base.http_port}/graphql", tokens)
+    with gateway_platform(mongo_server, rabbit_vhost, RegistryService, VolunteersService, reference_data=True,
+                          rpc_timeout_seconds=20) as platform:
+        platform.default_token = "admin"
+        platform.mint("admin", "admin", "admin-1")
         township = platform.ok("query ($code: String!) { region(code: $code) { children { code } } }",
                                {"code": COUNTY})["region"]["children"][0]["code"]
         station_id = platform.ok(REGISTER_STATION, {"input": {
@@ -129,8 +102,8 @@ def platform(mongo_server, rabbit_vhost):
             "operator": {"name": "丹阳市阳光社会工作服务中心", "creditCode": credit_code(township, 1)},
             "coordinator": {"name": "周建国", "title": "分管民政副主任", "phone": COORDINATOR_PHONE}},
         })["registerStation"]["station"]["id"]
-        tokens.update({role: mint_token(base.token_secret, role=role, user_id=f"{role}-1",
-                                        **scope_of(role, station_id)) for role in ROLES if role != "admin"})
+        platform.tokens.update({role: mint_token(platform.settings.token_secret, role=role, user_id=f"{role}-1",
+                                                 **scope_of(role, station_id)) for role in ROLES if role != "admin"})
         data = volunteer_input(station_id=station_id, community_code=f"{township}001")
         volunteer = platform.ok(REGISTER_VOLUNTEER, {"input": {
             "stationId": station_id, "name": data["name"], "idNumber": data["id_number"], "phone": data["phone"],
@@ -145,7 +118,6 @@ def platform(mongo_server, rabbit_vhost):
         platform.ids.update(station=station_id, volunteer=volunteer["id"], volunteer_name=volunteer["name"],
                             need=need["id"])
         yield platform
-    config.override(None)
 
 
 STATION_PATHS = {

@@ -7,10 +7,11 @@ from nameko.rpc import rpc
 
 from services.common import storage
 from services.common.consumers import event_handler
-from services.common.eventlog import EventLogEndpoints, Projection
+from services.common.eventlog import EventLogEndpoints
 from services.common.events import contract, new_event
 from services.common.observability import Observability, current_correlation_id
 from services.common.outbox import OutboxRelay
+from services.common.projections import Projection
 
 PRODUCER = "history_producer"
 

@@ -33,7 +33,9 @@ from tests.support import casework_fixtures as fx
 from tests.support.casework_use_cases import USE_CASES, CaseworkUseCases
 from tests.support.gateway_fakes import OTHER_COUNTY, FakeRegistry, _Method, station, token_for
 from tests.support.memory_store import memory_database
+from tests.support.rpc_surfaces import CaseworkRpc, methods_of
 
+SURFACE = frozenset(methods_of(CaseworkRpc))
 STATION, OTHER_STATION = fx.STATION, fx.OTHER_STATION  # 丹阳市云阳街道, 京口区正东路街道
 LEAD, WORKER, COLLEAGUE, JINGKOU_WORKER = fx.LEAD, fx.WORKER, fx.COLLEAGUE, "stf_other"
 
@@ -232,7 +234,7 @@ class FakeCasework:
         return CaseworkUseCases(Casework(self.repo))
 
     def __getattr__(self, name):
-        if name not in USE_CASES:
+        if name not in USE_CASES or name not in SURFACE:  # RPC only (tests/unit/test_rpc_surfaces.py)
             raise AttributeError(name)
         return _Method(self, name)
 

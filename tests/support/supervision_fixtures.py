@@ -7,7 +7,8 @@ from datetime import date
 
 from services.common import storage
 from services.common.auth import SYSTEM, Viewer
-from services.common.eventlog import PROJECTIONS, EventLog
+from services.common.eventlog import EventLog
+from services.common.projections import PROJECTIONS
 from services.supervision import projections
 from tests.support.infrastructure import free_port
 from tests.support.registry_fixtures import OTHER_TOWNSHIP, TOWNSHIP, staff_input, station_input

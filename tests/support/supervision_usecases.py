@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from services.common import clock
 from services.common.auth import Viewer
-from services.common.eventlog import PROJECTIONS
+from services.common.projections import PROJECTIONS
 from services.common.storage import OUTBOX
 from services.supervision import regiontree
 from services.supervision.regiontree import RegionTree

@@ -9,7 +9,7 @@ from services.common.auth import Viewer
 from services.common.storage import OUTBOX
 from services.volunteers.candidates import CandidateIndex
 from services.volunteers.storage import INDEXES, VolunteersRepository
-from services.volunteers.usecases import Volunteering, tasks
+from services.volunteers.usecases import Volunteering, needs, tasks
 from tests.support.memory_store import memory_database
 from tests.support.volunteers_fixtures import STATION
 
@@ -45,8 +45,6 @@ def hours_ago(hours: float) -> str:
 
 def accepted_volunteer_task(ctx: Volunteering, volunteer_id: str, household_id: str = "hh-1") -> tuple[dict, dict]:
     """A need whose proposal for `volunteer_id` was accepted: (need view, its task)."""
-    from services.volunteers.usecases import needs
-
     need = needs.request_matching(ctx, ADMIN, {
         "household_id": household_id, "station_id": STATION, "domain": "elderly", "need_type": "home_visit",
         "severity": "medium", "description": "独居老人需要定期探访", "beneficiary_groups": ["elderly_living_alone"]})

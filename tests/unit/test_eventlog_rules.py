@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from services.common import eventlog
+from services.common import chain, eventlog, history
 from services.common.auth import Viewer
 
 
@@ -33,10 +33,10 @@ def test_entry_content_holds_sequence_envelope_aggregate_and_scope():
                                "households", "HH1", {"region_code": "321102001", "station_ids": ["ST321102001"]})
     entry = eventlog._entry(7, eventlog.GENESIS_HASH, pending)
     assert entry["_id"] == 7 and entry["aggregate_id"] == "HH1" and entry["station_ids"] == ["ST321102001"]
-    assert eventlog._entry_problem(entry, eventlog.GENESIS_HASH) is None
-    assert eventlog._entry_problem({**entry, "aggregate_id": "HH2"}, eventlog.GENESIS_HASH) == \
+    assert chain.entry_problem(entry, eventlog.GENESIS_HASH) is None
+    assert chain.entry_problem({**entry, "aggregate_id": "HH2"}, eventlog.GENESIS_HASH) == \
         "aggregate_id differs from the hashed content"
-    assert "previous hash" in eventlog._entry_problem(entry, "1" * 64)
+    assert "previous hash" in chain.entry_problem(entry, "1" * 64)
 
 
 def test_scope_of_each_kind_of_aggregate():
@@ -50,23 +50,23 @@ def test_scope_of_each_kind_of_aggregate():
 
 def test_history_scope_follows_the_viewers_role_and_region():
     entry = {"region_code": "321102001", "station_ids": ["ST321102001"]}
-    assert eventlog.sees_entry(Viewer("a", "admin"), entry)
-    assert eventlog.sees_entry(Viewer("c", "city", region="321100"), entry)
-    assert eventlog.sees_entry(Viewer("s", "station_staff", station_ids=("ST321102001",)), entry)
-    assert not eventlog.sees_entry(Viewer("s", "station_staff", station_ids=("ST321181001",)), entry)
-    assert not eventlog.sees_entry(Viewer("c", "county", region="321181"), entry)
-    assert not eventlog.sees_entry(Viewer("p", "public"), entry)
+    assert history.sees_entry(Viewer("a", "admin"), entry)
+    assert history.sees_entry(Viewer("c", "city", region="321100"), entry)
+    assert history.sees_entry(Viewer("s", "station_staff", station_ids=("ST321102001",)), entry)
+    assert not history.sees_entry(Viewer("s", "station_staff", station_ids=("ST321181001",)), entry)
+    assert not history.sees_entry(Viewer("c", "county", region="321181"), entry)
+    assert not history.sees_entry(Viewer("p", "public"), entry)
 
 
 def test_personal_data_in_payloads_is_masked_or_withheld():
-    fields = {f["path"]: f for f in eventlog.masked_fields({
+    fields = {f["path"]: f for f in history.masked_fields({
         "name": "王小明", "id_number": "320102199001011234", "phone": "13812345678", "notes": "独居，有抑郁史",
         "household_id": "HH1", "members": [{"relationship": "spouse", "contact": "13900001111"}],
         "tags": ["elderly"], "member_count": 2})}
     assert fields["name"] == {"path": "name", "value": "王*明", "masked": True}
     assert fields["id_number"]["value"] == "320102********1234"
     assert fields["phone"]["value"] == "138****5678"
-    assert fields["notes"]["value"] == eventlog.WITHHELD
+    assert fields["notes"]["value"] == history.WITHHELD
     assert fields["members.0.contact"]["value"] == "139****1111"  # a phone under any key
     assert fields["household_id"] == {"path": "household_id", "value": "HH1", "masked": False}
     assert fields["tags"]["value"] == ["elderly"] and fields["member_count"]["value"] == 2

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registry", "casework", "volunteers", "funding", "supervision")
+SERVICES = ("registry", "casework", "volunteers", "funding", "supervision", "identity")
 PACKAGES = [f"services.{s}" for s in SERVICES] + ["services.common", "services.contracts", "shegong", "gateway"]
 
 
@@ -55,6 +55,11 @@ def test_a_service_imports_only_the_kernel_and_the_contracts():
 def test_the_contracts_import_only_the_kernel_and_the_kernel_no_service():
     assert set(EDGES.get("services.contracts", {})) <= {"services.common"}
     assert not EDGES.get("services.common"), EDGES.get("services.common")
+
+
+def test_the_command_package_is_imported_by_nothing_it_drives():
+    importers = sorted(package for package, targets in EDGES.items() if "shegong" in targets)
+    assert importers == [], f"{importers} import the command package; it may import them, not the reverse"
 
 
 def test_the_packages_form_no_import_cycle():

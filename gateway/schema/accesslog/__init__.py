@@ -5,7 +5,7 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from .costs import LEAF_COSTS, LIST_SIZES
-from .queries import AccessLogQuery
+from gateway.schema.accesslog.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.accesslog.queries import AccessLogQuery
 
 __all__ = ["AccessLogQuery", "LEAF_COSTS", "LIST_SIZES"]

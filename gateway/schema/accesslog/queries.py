@@ -10,11 +10,10 @@ from datetime import datetime
 
 import graphene
 
+from gateway.schema.accesslog.enums import SERVICES, PersonalDataService
+from gateway.schema.accesslog.types import PersonalDataAccessPage
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_args, page_size
 from gateway.schema.scalars import DateTime
-
-from .enums import SERVICES, PersonalDataService
-from .types import PersonalDataAccessPage
 
 
 def _moment(entry: dict) -> datetime:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import graphene
 
+from gateway.schema.accesslog.enums import PersonalDataService
 from gateway.schema.scalars import DateTime
-
-from .enums import PersonalDataService
 
 
 class PersonalDataAccess(graphene.ObjectType):

@@ -5,9 +5,9 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from . import loaders
-from .costs import LEAF_COSTS, LIST_SIZES
-from .mutations import CaseworkMutation
-from .queries import CaseworkQuery
+from gateway.schema.casework import loaders
+from gateway.schema.casework.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.casework.mutations import CaseworkMutation
+from gateway.schema.casework.queries import CaseworkQuery
 
 __all__ = ["CaseworkMutation", "CaseworkQuery", "LEAF_COSTS", "LIST_SIZES", "loaders"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.base import input_type, version_arg
-from gateway.schema.scalars import Date, DateTime
-
-from .enums import (
+from gateway.schema.casework.enums import (
     ApprovalDecision,
     CaseDomain,
     CaseOutcome,
@@ -29,6 +27,7 @@ from .enums import (
     SharingBasisKind,
     VisitType,
 )
+from gateway.schema.scalars import Date, DateTime
 
 
 class DisabilityInput(graphene.InputObjectType):

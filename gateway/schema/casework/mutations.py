@@ -23,11 +23,8 @@ import graphene
 from gateway.errors import camel_case_details
 from gateway.loaders import loader
 from gateway.schema.base import service_data
-from gateway.schema.scalars import Date
-
-from ..registry.mutations import ImportRefusal
-from .enums import DisabilityCategory
-from .inputs import (
+from gateway.schema.casework.enums import DisabilityCategory
+from gateway.schema.casework.inputs import (
     AddHouseholdMemberInput,
     AnswerReferralInput,
     AssessNeedsInput,
@@ -55,9 +52,11 @@ from .inputs import (
     UpdateHouseholdMemberInput,
     WithdrawConsentInput,
 )
-from .types.campaigns import VerificationCampaign
-from .types.cases import Case, Referral, ServiceRecord, Visit
-from .types.households import ArchiveVersion, Consent, Household, Person
+from gateway.schema.casework.types.campaigns import VerificationCampaign
+from gateway.schema.casework.types.cases import Case, Referral, ServiceRecord, Visit
+from gateway.schema.casework.types.households import ArchiveVersion, Consent, Household, Person
+from gateway.schema.registry.mutations import ImportRefusal
+from gateway.schema.scalars import Date
 
 
 class HouseholdPayload(graphene.ObjectType):

@@ -23,10 +23,8 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, given, listed, page_args
-from gateway.schema.scalars import Date
-
-from .enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel
-from .types.campaigns import (
+from gateway.schema.casework.enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel
+from gateway.schema.casework.types.campaigns import (
     ArchiveOverdueSummary,
     CampaignProgress,
     CasePage,
@@ -38,8 +36,9 @@ from .types.campaigns import (
     VerificationCampaignPage,
     progress_key,
 )
-from .types.cases import Case
-from .types.households import Household, Person
+from gateway.schema.casework.types.cases import Case
+from gateway.schema.casework.types.households import Household, Person
+from gateway.schema.scalars import Date
 
 
 def _region_arg():

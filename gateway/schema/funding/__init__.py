@@ -5,9 +5,9 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from . import loaders
-from .costs import LEAF_COSTS, LIST_SIZES
-from .mutations import FundingMutation
-from .queries import FundingQuery
+from gateway.schema.funding import loaders
+from gateway.schema.funding.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.funding.mutations import FundingMutation
+from gateway.schema.funding.queries import FundingQuery
 
 __all__ = ["FundingMutation", "FundingQuery", "LEAF_COSTS", "LIST_SIZES", "loaders"]

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import graphene
 
-from gateway.schema.scalars import Date, DateTime
-
-from .enums import (
+from gateway.schema.funding.enums import (
     AwardCriteria,
     BidLeaderRole,
     EvaluationSubjectKind,
@@ -17,7 +15,8 @@ from .enums import (
     ProcurementMethod,
     ReviewChecklistItem,
 )
-from .money import Fen
+from gateway.schema.funding.money import Fen
+from gateway.schema.scalars import Date, DateTime
 
 
 class PublicBodyInput(graphene.InputObjectType):

@@ -20,10 +20,8 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import service_data
-from services.common.errors import ValidationFailed
-
-from .enums import BidLeaderRole
-from .inputs import (
+from gateway.schema.funding.enums import BidLeaderRole
+from gateway.schema.funding.inputs import (
     AllocateBudgetInput,
     AmendContractInput,
     AwardTenderInput,
@@ -45,11 +43,12 @@ from .inputs import (
     UpdateIndicatorSchemeInput,
     UpdateTenderInput,
 )
-from .types.contracts import Contract
-from .types.disbursements import Disbursement
-from .types.evaluations import Evaluation, IndicatorScheme
-from .types.sources import BudgetLine, FundingSource
-from .types.tenders import Bid, Tender
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.funding.types.disbursements import Disbursement
+from gateway.schema.funding.types.evaluations import Evaluation, IndicatorScheme
+from gateway.schema.funding.types.sources import BudgetLine, FundingSource
+from gateway.schema.funding.types.tenders import Bid, Tender
+from services.common.errors import ValidationFailed
 
 
 class FundingSourcePayload(graphene.ObjectType):

@@ -20,13 +20,17 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, listed, page_args, page_size
-
-from ..registry.types import AccessLogEntry
-from .enums import DisbursementStatus, EvaluationStatus, EvaluationSubjectKind, FundingSourceKind, TenderStatus
-from .types.contracts import Contract
-from .types.disclosure import DisclosureFeed, DisclosureRelease, LotteryFundUse
-from .types.evaluations import Evaluation, IndicatorScheme
-from .types.pages import (
+from gateway.schema.funding.enums import (
+    DisbursementStatus,
+    EvaluationStatus,
+    EvaluationSubjectKind,
+    FundingSourceKind,
+    TenderStatus,
+)
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.funding.types.disclosure import DisclosureFeed, DisclosureRelease, LotteryFundUse
+from gateway.schema.funding.types.evaluations import Evaluation, IndicatorScheme
+from gateway.schema.funding.types.pages import (
     BudgetLinePage,
     ContractPage,
     DisbursementPage,
@@ -35,9 +39,10 @@ from .types.pages import (
     IndicatorSchemePage,
     TenderPage,
 )
-from .types.sources import BudgetLine, FundingSource
-from .types.supervision import CostOutcome, FundSupervision
-from .types.tenders import Tender
+from gateway.schema.funding.types.sources import BudgetLine, FundingSource
+from gateway.schema.funding.types.supervision import CostOutcome, FundSupervision
+from gateway.schema.funding.types.tenders import Tender
+from gateway.schema.registry.types import AccessLogEntry
 
 
 def _region_arg(description="A 6-digit division code (320000, 321100, 321181) or a 9-digit township code."):

@@ -5,7 +5,7 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from .costs import LEAF_COSTS, LIST_SIZES
-from .queries import HistoryQuery
+from gateway.schema.history.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.history.queries import HistoryQuery
 
 __all__ = ["HistoryQuery", "LEAF_COSTS", "LIST_SIZES"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size
-
-from .enums import OWNERS, EventLogService, HistoryAggregate
-from .types import EventLogConsistency, EventLogHead, HistoryPage
+from gateway.schema.history.enums import OWNERS, EventLogService, HistoryAggregate
+from gateway.schema.history.types import EventLogConsistency, EventLogHead, HistoryPage
 
 
 def _client(info, service: str):

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import graphene
 
+from gateway.schema.history.enums import EventLogService
 from gateway.schema.scalars import JSON, DateTime
-
-from .enums import EventLogService
 
 
 class HistoryActor(graphene.ObjectType):

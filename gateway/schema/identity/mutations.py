@@ -6,7 +6,7 @@ import graphene
 from gateway.schema.base import service_data
 
 from .inputs import CreateUserInput, GrantInput, SignInInput
-from .types import Session, SignOutPayload, User
+from .types import SecondFactorEnrolment, Session, SignOutPayload, User
 
 
 class SignIn(graphene.Mutation):
@@ -79,6 +79,25 @@ class RevokeGrant(graphene.Mutation):
         return info.context.service("identity").revoke_grant(user_id, grant_id)
 
 
+class EnrolSecondFactor(graphene.Mutation):
+    Output = SecondFactorEnrolment
+
+    @staticmethod
+    def mutate(root, info):
+        return info.context.service("identity").enrol_totp()
+
+
+class ConfirmSecondFactor(graphene.Mutation):
+    class Arguments:
+        code = graphene.String(required=True)
+
+    Output = User
+
+    @staticmethod
+    def mutate(root, info, code):
+        return info.context.service("identity").confirm_totp(code)
+
+
 class IdentityMutation(graphene.ObjectType):
     sign_in = SignIn.Field(description="Password sign-in: tokens for one of your grants (no token needed).")
     refresh_session = RefreshSession.Field(description="New tokens for a refresh token, which is used up.")
@@ -86,3 +105,6 @@ class IdentityMutation(graphene.ObjectType):
     create_user = CreateUser.Field()
     grant_role = GrantRole.Field()
     revoke_grant = RevokeGrant.Field()
+    enrol_second_factor = EnrolSecondFactor.Field(description="Start enrolling a TOTP second factor (your account).")
+    confirm_second_factor = ConfirmSecondFactor.Field(
+        description="Confirm the enrolled TOTP with its current code: from now on sign-in asks for a code.")

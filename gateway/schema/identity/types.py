@@ -52,3 +52,34 @@ class Session(graphene.ObjectType):
 
 class SignOutPayload(graphene.ObjectType):
     signed_out = graphene.Boolean(required=True)
+
+
+class SecondFactorEnrolment(graphene.ObjectType):
+    """A new TOTP secret: add it to an authenticator app (the URI as a QR code), then confirm with a code."""
+    secret = graphene.String(required=True)
+    provisioning_uri = graphene.String(required=True)
+
+
+class RegionUsage(graphene.ObjectType):
+    """One county's use of the platform since the report's start (accounts by their home region)."""
+    region_code = graphene.String(description="The county; null for accounts of no region (administrators).")
+    accounts = graphene.Int(required=True)
+    active_accounts = graphene.Int(required=True, description="Accounts that signed in since the start.")
+    sign_ins = graphene.Int(required=True)
+    refusals = graphene.Int(required=True, description="Refused sign-ins (wrong password, locked, …).")
+
+
+class UserUsage(graphene.ObjectType):
+    user_id = graphene.ID(required=True)
+    username = graphene.String(required=True)
+    display_name = graphene.String(required=True)
+    region_code = graphene.String()
+    last_sign_in_at = DateTime()
+    sign_ins = graphene.Int(required=True)
+
+
+class UsageReport(graphene.ObjectType):
+    since = DateTime(required=True)
+    regions = graphene.List(graphene.NonNull(RegionUsage), required=True)
+    users = graphene.List(graphene.NonNull(UserUsage), required=True,
+                          description="Accounts, the most recently signed in first (at most 200).")

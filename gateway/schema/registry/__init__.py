@@ -5,9 +5,9 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from . import loaders
-from .costs import LEAF_COSTS, LIST_SIZES
-from .mutations import RegistryMutation
-from .queries import RegistryQuery
+from gateway.schema.registry import loaders
+from gateway.schema.registry.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.registry.mutations import RegistryMutation
+from gateway.schema.registry.queries import RegistryQuery
 
 __all__ = ["LEAF_COSTS", "LIST_SIZES", "RegistryMutation", "RegistryQuery", "loaders"]

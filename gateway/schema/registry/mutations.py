@@ -20,12 +20,11 @@ from marshmallow import ValidationError
 
 from gateway.loaders import loader, then
 from gateway.schema.base import service_data
+from gateway.schema.registry.enums import LegalForm, QualificationKind, QualificationLevel, StaffRole, StationStatus
+from gateway.schema.registry.types import StaffMember, Station
 from gateway.schema.scalars import Date
 from services.common.protection import mask_id_number
 from services.common.validators import person_or_organisation_name
-
-from .enums import LegalForm, QualificationKind, QualificationLevel, StaffRole, StationStatus
-from .types import StaffMember, Station
 
 
 class VenueInput(graphene.InputObjectType):

@@ -14,10 +14,9 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
+from gateway.schema.registry.enums import ComplianceRule, ComplianceStatus, StationStatus
+from gateway.schema.registry.types import AccessLogEntry, Region, RegionRollup, Station, StationPage, Viewer
 from gateway.schema.scalars import Date
-
-from .enums import ComplianceRule, ComplianceStatus, StationStatus
-from .types import AccessLogEntry, Region, RegionRollup, Station, StationPage, Viewer
 
 
 class RegistryQuery(graphene.ObjectType):

@@ -9,9 +9,7 @@ import graphene
 
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most
-from gateway.schema.scalars import JSON, Date, DateTime
-
-from .enums import (
+from gateway.schema.registry.enums import (
     ComplianceRule,
     ComplianceStatus,
     LegalForm,
@@ -23,6 +21,7 @@ from .enums import (
     StaffRole,
     StationStatus,
 )
+from gateway.schema.scalars import JSON, Date, DateTime
 
 
 class ComplianceCounts(graphene.ObjectType):

@@ -5,10 +5,10 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from . import loaders
-from .costs import LEAF_COSTS, LIST_SIZES
-from .mutations import AlertsMutation, SupervisionWorkMutation
-from .queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
+from gateway.schema.supervision import loaders
+from gateway.schema.supervision.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.supervision.mutations import AlertsMutation, SupervisionWorkMutation
+from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
 
 __all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionQuery", "SupervisionWorkMutation",
            "SupervisionWorkQuery", "loaders"]

@@ -7,9 +7,8 @@ import graphene
 
 from gateway.schema.base import service_data
 from gateway.schema.scalars import Date
-
-from .enums import SessionForm, SessionTopic, SupervisorKind
-from .types import Alert, AlertPolicy, SupervisionSession, Supervisor
+from gateway.schema.supervision.enums import SessionForm, SessionTopic, SupervisorKind
+from gateway.schema.supervision.types import Alert, AlertPolicy, SupervisionSession, Supervisor
 
 
 class AlertActionInput(graphene.InputObjectType):

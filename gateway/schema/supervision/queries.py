@@ -6,9 +6,15 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
-
-from .enums import AlertRule, AlertSeverity, AlertStatusFilter
-from .types import AlertPage, AlertPolicy, PeriodInput, SupervisionRollup, SupervisionSessionPage, SupervisorPage
+from gateway.schema.supervision.enums import AlertRule, AlertSeverity, AlertStatusFilter
+from gateway.schema.supervision.types import (
+    AlertPage,
+    AlertPolicy,
+    PeriodInput,
+    SupervisionRollup,
+    SupervisionSessionPage,
+    SupervisorPage,
+)
 
 
 class SupervisionQuery(graphene.ObjectType):

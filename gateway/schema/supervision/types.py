@@ -18,11 +18,18 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.registry.enums import RegionLevel
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ..registry.enums import RegionLevel
-from ..registry.types import Station
-from .enums import AlertRule, AlertSeverity, AlertStatus, FollowUpStatus, SessionForm, SessionTopic, SupervisorKind
+from gateway.schema.supervision.enums import (
+    AlertRule,
+    AlertSeverity,
+    AlertStatus,
+    FollowUpStatus,
+    SessionForm,
+    SessionTopic,
+    SupervisorKind,
+)
 
 
 class PeriodInput(graphene.InputObjectType):

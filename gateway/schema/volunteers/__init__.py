@@ -5,9 +5,9 @@ into the root types), the cost declarations of its fields and its loaders (regis
 """
 from __future__ import annotations
 
-from . import loaders
-from .costs import LEAF_COSTS, LIST_SIZES
-from .mutations import VolunteersMutation
-from .queries import VolunteersQuery
+from gateway.schema.volunteers import loaders
+from gateway.schema.volunteers.costs import LEAF_COSTS, LIST_SIZES
+from gateway.schema.volunteers.mutations import VolunteersMutation
+from gateway.schema.volunteers.queries import VolunteersQuery
 
 __all__ = ["LEAF_COSTS", "LIST_SIZES", "VolunteersMutation", "VolunteersQuery", "loaders"]

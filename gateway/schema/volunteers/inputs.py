@@ -4,11 +4,10 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.base import input_type, version_arg
+from gateway.schema.casework.enums import CaseDomain, NeedSeverity
+from gateway.schema.funding.money import Fen
 from gateway.schema.scalars import Date, DateTime
-
-from ..casework.enums import CaseDomain, NeedSeverity
-from ..funding.money import Fen
-from .enums import (
+from gateway.schema.volunteers.enums import (
     BackgroundCheckResult,
     CharityItemCategory,
     DonationKind,
@@ -19,7 +18,7 @@ from .enums import (
     VolunteerStatus,
     VolunteerTeamStatus,
 )
-from .types.common import CharityQuantity
+from gateway.schema.volunteers.types.common import CharityQuantity
 
 
 def _ids():

@@ -19,8 +19,7 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.base import service_data, version_arg
-
-from .inputs import (
+from gateway.schema.volunteers.inputs import (
     AcceptMatchProposalInput,
     BackgroundCheckInput,
     CancelMatchTaskInput,
@@ -45,9 +44,9 @@ from .inputs import (
     VolunteerCertificationInput,
     VolunteerTrainingInput,
 )
-from .types.matching import MatchNeed
-from .types.resources import CharityDistribution, CharityStock, CommunityResource
-from .types.volunteers import (
+from gateway.schema.volunteers.types.matching import MatchNeed
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import (
     Volunteer,
     VolunteerCertificateIssued,
     VolunteerCertificateRevoked,

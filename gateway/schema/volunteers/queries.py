@@ -20,11 +20,17 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, given, listed, page_args
+from gateway.schema.casework.enums import CaseDomain
 from gateway.schema.scalars import JSON
-
-from ..casework.enums import CaseDomain
-from .enums import CharityItemCategory, MatchNeedStatus, ResourceKind, ResourceStatus, VolunteerSkill, VolunteerStatus
-from .types.matching import (
+from gateway.schema.volunteers.enums import (
+    CharityItemCategory,
+    MatchNeedStatus,
+    ResourceKind,
+    ResourceStatus,
+    VolunteerSkill,
+    VolunteerStatus,
+)
+from gateway.schema.volunteers.types.matching import (
     CharityStockPage,
     CommunityResourcePage,
     MatchNeed,
@@ -34,8 +40,8 @@ from .types.matching import (
     VolunteersAccessEntry,
     VolunteerTeamPage,
 )
-from .types.resources import CharityDistribution, CharityStock, CommunityResource
-from .types.volunteers import Volunteer, VolunteerCertificateCheck, VolunteerTeam
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import Volunteer, VolunteerCertificateCheck, VolunteerTeam
 
 
 def _region_arg():

@@ -6,6 +6,7 @@ import { h, clear } from "dashboard/dom.js";
 import { t } from "dashboard/i18n.js";
 import { renderRegion } from "dashboard/region.js";
 import { renderStation } from "dashboard/station.js";
+import { renderReports } from "dashboard/reports.js";
 
 const app = document.getElementById("app");
 const REGION_ROLES = new Set(["PROVINCE", "CITY", "COUNTY", "EVALUATOR", "ADMIN"]);
@@ -32,7 +33,10 @@ function topBar() {
   const who = viewer ? t("token.viewer", { role: t(`role.${viewer.role}`), scope: viewer.region || viewer.stationIds.join("、") || "—" }) : "";
   return h("header", { class: "top-bar" },
     h("a", { class: "brand", href: "#/" }, h("strong", {}, t("app.title")), h("span", {}, t("app.subtitle"))),
-    viewer ? h("div", { class: "viewer" }, h("span", { "data-role": "viewer" }, who),
+    viewer ? h("div", { class: "viewer" },
+      REGION_ROLES.has(viewer.role) ? h("a", { class: "nav-reports", href: `#/reports/${viewer.region || PROVINCE}` },
+        t("nav.reports")) : null,
+      h("span", { "data-role": "viewer" }, who),
       h("button", { type: "button", onclick: () => { data.clearToken(); viewer = null; location.hash = ""; start(); } },
         t("token.clear"))) : null);
 }
@@ -53,11 +57,12 @@ async function route() {
   disposeAll();
   const main = h("main", { id: "view" });
   clear(app).append(topBar(), main);
-  const [, kind, id] = (location.hash.match(/^#\/(region|station|stations)\/?([^/?]*)/) || []);
+  const [, kind, id] = (location.hash.match(/^#\/(region|station|stations|reports)\/?([^/?]*)/) || []);
   try {
     if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
     else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id));
     else if (kind === "stations") myStations(main);
+    else if (kind === "reports" && id) await renderReports(main, decodeURIComponent(id));
     else {
       history.replaceState(null, "", homeRoute());  // no hashchange: render at once
       await route();

@@ -218,3 +218,34 @@ export async function exportTable(table) {
     return { problem: new Problem("SERVICE_UNAVAILABLE", String(error)) };
   }
 }
+
+// The kept 月报/年报 of a region (every page of them), newest period first.
+export async function reports(code) {
+  const found = [];
+  let after = null;
+  do {
+    const result = await request(`query DashboardReports($code: String, $after: String) {
+      reports(region: $code, after: $after, first: 100) { nextCursor
+        items { id regionName kind period generatedAt files { format url } } } }`, { code, after });
+    const page = pick(result, "reports");
+    if (isProblem(page)) return page;
+    found.push(...page.items);
+    after = page.nextCursor;
+  } while (after);
+  return found.sort((a, b) => b.period.localeCompare(a.period) || a.kind.localeCompare(b.kind));
+}
+
+export async function downloadReport(url) {
+  const headers = {};
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  try {
+    const response = await fetch(url, { headers });
+    if (response.ok) return { blob: await response.blob() };
+    const body = await response.json().catch(() => ({}));
+    const error = (body.errors || [])[0] || {};
+    return { problem: new Problem(error.extensions?.code, error.message || `HTTP ${response.status}`) };
+  } catch (error) {
+    return { problem: new Problem("SERVICE_UNAVAILABLE", String(error)) };
+  }
+}

@@ -24,6 +24,15 @@ export default {
 
   "nav.breadcrumb": "位置",
   "nav.myStations": "我的站点",
+  "nav.reports": "报表",
+
+  "reports.title": "月报与年报",
+  "reports.none": "本地区暂无已生成的报表（每月初自动生成上月月报）。",
+  "reports.column.period": "期间", "reports.column.kind": "类型", "reports.column.region": "地区",
+  "reports.column.generatedAt": "生成时间", "reports.column.files": "下载",
+  "reports.kind.MONTHLY": "月报", "reports.kind.YEARLY": "年报",
+  "reports.download.PDF": "下载 PDF", "reports.download.XLSX": "下载 Excel",
+  "reports.downloading": "正在下载…", "reports.failed": "下载失败：{message}",
 
   "figure.suppressed": "已抑制",
   "figure.suppressedHint": "样本过小，为保护个人信息不予显示",

@@ -47,7 +47,8 @@ class Households(AggregateStore):
         if criteria.community_code:
             conditions.append({"community_code": criteria.community_code})
         if criteria.group:
-            conditions.append({"groups": criteria.group})
+            # `$in`, not equality: nx-27017 misses an element of an indexed array on equality (contract suite)
+            conditions.append({"groups": {"$in": [criteria.group]}})
         if criteria.archive_overdue is not None:
             conditions.append({"review_due_on": {"$lt": today}} if criteria.archive_overdue
                               else {"review_due_on": {"$gte": today}})

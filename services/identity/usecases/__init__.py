@@ -1,13 +1,16 @@
 """The identity service's use cases, by topic: users (accounts and grants), passwords, keys, sessions (sign-in,
-refresh, sign-out). Each takes the `Identity` composition object first and the calling `viewer` second."""
+refresh, sign-out), second_factor (TOTP), usage (the report by region). Each takes the `Identity` composition
+object first and the calling `viewer` second."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from services.common import clock
 from services.common.config import IdentitySettings, settings
 from services.common.protection import FieldCipher
 
-from ..storage import Sessions, SignInAttempts, SigningKeys, Users
+from ..storage import Sessions, SignInAttempts, SigningKeys, SignInLog, Users
 
 
 @dataclass
@@ -16,6 +19,7 @@ class Identity:
     sessions: Sessions
     keys: SigningKeys
     attempts: SignInAttempts
+    log: SignInLog
     cipher: FieldCipher
     policy: IdentitySettings = field(default_factory=lambda: settings().identity)
     issuer: str = ""
@@ -24,5 +28,10 @@ class Identity:
     def over(cls, db, policy: IdentitySettings | None = None, cipher: FieldCipher | None = None) -> Identity:
         config = settings()
         policy = policy or config.identity
-        return cls(Users(db), Sessions(db), SigningKeys(db), SignInAttempts(db), cipher or FieldCipher(),
+        return cls(Users(db), Sessions(db), SigningKeys(db), SignInAttempts(db), SignInLog(db), cipher or FieldCipher(),
                    policy, policy.issuer or config.public_url())
+
+
+def stored_moment(value: datetime | str | None) -> datetime | None:
+    """A moment as read back from the store: nx-27017 returns a date written by an update as text."""
+    return clock.parse_timestamp(value) if isinstance(value, str) else value

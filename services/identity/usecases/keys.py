@@ -11,7 +11,7 @@ from services.common import clock, tokens
 from services.common.auth import ADMIN, Viewer
 from services.common.errors import PermissionDenied
 
-from . import Identity
+from . import Identity, stored_moment
 
 
 def _overlap(ctx: Identity) -> timedelta:
@@ -39,7 +39,7 @@ def rotate_signing_key(ctx: Identity, viewer: Viewer) -> dict:
         raise PermissionDenied("only administrators rotate signing keys")
     now = clock.utcnow()
     for stored in ctx.keys.published(now):
-        if stored["signs_until"] > now:
+        if (stored_moment(stored["signs_until"]) or now) > now:
             ctx.keys.retire(stored["_id"], now, now + _overlap(ctx))
     return {"kid": _new_key(ctx, now).kid}
 

@@ -20,7 +20,7 @@ from services.contracts import identity as events
 
 from .. import schemas
 from ..storage import REVOKED, USED
-from . import Identity, access, keys, passwords
+from . import Identity, access, keys, passwords, second_factor, stored_moment
 
 REFUSED = "sign-in refused: wrong user name or password, or the account is locked"
 
@@ -37,17 +37,32 @@ def sign_in(ctx: Identity, viewer: Viewer, credentials: dict) -> dict:
     if user is None or user["status"] != "active":
         passwords.verify_password(None, credentials["password"], memory)
         ctx.attempts.record(counted, now)
+        ctx.log.record("refused", now, user_id=None if user is None else user["_id"],
+                       region_code=None if user is None else user.get("region_code"),
+                       address=credentials["address"], reason="unknown_account" if user is None else "inactive")
         raise Unauthenticated(REFUSED)
-    if user.get("locked_until") and user["locked_until"] > now:
+    if _locked(user, now):
         _refuse(ctx, user, counted, now, "locked", count_failure=False)
     if not passwords.verify_password(user.get("password_hash"), credentials["password"], memory):
         _refuse(ctx, user, counted, now, "wrong_password")
-    grant = _chosen_grant(user, credentials["grant_id"])
     changes: dict = {"failed_sign_ins": 0, "locked_until": None, "last_sign_in_at": now}
+    method = "password"
+    if user.get("totp_confirmed"):
+        if not credentials["totp"]:
+            raise Unauthenticated("second factor required: send the authenticator's code as totp",
+                                  {"totp": ["required for this account"]})
+        step = second_factor.second_factor_step(ctx, user, credentials["totp"])
+        if step is None:
+            _refuse(ctx, user, counted, now, "wrong_second_factor")
+        changes["totp_last_step"] = step
+        method = "password+totp"
+    grant = _chosen_grant(user, credentials["grant_id"])
     if passwords.needs_rehash(user["password_hash"], memory):
         changes["password_hash"] = passwords.hash_password(credentials["password"], memory)
-    signed_in = {"grant_id": grant["grant_id"], "role": grant["role"], "method": "password"}
+    signed_in = {"grant_id": grant["grant_id"], "role": grant["role"], "method": method}
     _record(ctx, user["_id"], lambda _: changes, events.SIGNED_IN, signed_in)
+    ctx.log.record("signed_in", now, user_id=user["_id"], region_code=user.get("region_code"),
+                   address=credentials["address"], reason=method)
     return _issue(ctx, user, grant, new_id("family"), now)
 
 
@@ -61,7 +76,7 @@ def refresh_session(ctx: Identity, viewer: Viewer, refresh_token: str, grant_id:
     if session["status"] == USED or not ctx.sessions.use(session["_id"], now):
         ctx.sessions.revoke_family(session["family"], now)
         raise Unauthenticated("refresh token used twice: the session is revoked, sign in again")
-    if session["expires_at"] <= now:
+    if (stored_moment(session["expires_at"]) or now) <= now:
         raise Unauthenticated("refresh token expired: sign in again")
     user = ctx.users.get(session["user_id"])
     if user is None or user["status"] != "active":
@@ -84,6 +99,7 @@ def sign_out(ctx: Identity, viewer: Viewer, refresh_token: str) -> dict:
     user = ctx.users.get(session["user_id"])
     if user is not None and revoked:
         _record(ctx, user["_id"], lambda _: {}, events.SIGNED_OUT, {})
+        ctx.log.record("signed_out", now, user_id=user["_id"], region_code=user.get("region_code"))
     return {"signed_out": bool(revoked)}
 
 
@@ -94,6 +110,11 @@ def _record(ctx: Identity, user_id: str, changes_of, contract, payload: dict) ->
         ctx.users.update(user_id, user["_version"], changes_of(user), [_user_event(user, contract, payload)])
 
     storage.retry_commuting(write)
+
+
+def _locked(user: dict, now: datetime) -> bool:
+    until = stored_moment(user.get("locked_until"))
+    return until is not None and until > now
 
 
 def _without_token(viewer: Viewer) -> None:
@@ -127,7 +148,13 @@ def _refuse(ctx: Identity, user: dict, counted: list[str], now: datetime, reason
         return {"failed_sign_ins": counted_now}
 
     _record(ctx, user["_id"], changes, events.SIGN_IN_FAILED, {"reason": reason, "locked": locks or not count_failure})
+    ctx.log.record("refused", now, user_id=user["_id"], region_code=user.get("region_code"), address=counted_address(
+        counted), reason=reason)
     raise Unauthenticated(REFUSED)
+
+
+def counted_address(counted: list[str]) -> str | None:
+    return next((key.partition(":")[2] for key in counted if key.startswith("address:")), None)
 
 
 def _chosen_grant(user: dict, grant_id: str | None) -> dict:

@@ -6,16 +6,16 @@ against the station or region of the record as stored. The figures' own scope is
 """
 from __future__ import annotations
 
-from services.common.auth import ADMIN, PROVINCE, STATION_STAFF, SUPERVISOR, Viewer
+from services.common.auth import ADMIN, EVALUATOR, PROVINCE, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer
 from services.common.errors import NotFound, PermissionDenied
 from services.common.scope import Scope
 
 from ..domain.access import figure_scope
 from ..domain.regions import RegionKey, region_key
 
-__all__ = ["figure_scope", "listing_scope", "require_report_reader", "may_close_follow_up", "require_administrator",
-           "require_policy_setter", "require_session_recorder", "require_signed_in", "sees_supervisor",
-           "visible_station"]
+__all__ = ["evaluations_for_pack", "figure_scope", "listing_scope", "may_close_follow_up", "require_administrator",
+           "require_policy_setter", "require_report_reader", "require_session_recorder", "require_signed_in",
+           "sees_supervisor", "visible_station"]
 
 
 def require_signed_in(viewer: Viewer, what: str) -> None:
@@ -78,3 +78,26 @@ def require_report_reader(viewer: Viewer, region: RegionKey) -> None:
     (and evaluators) of that region or above; not station staff or supervisors, who see some stations only."""
     if figure_scope(viewer, region).station_ids is not None:
         raise PermissionDenied("a region's reports are for civil-affairs staff of the region")
+
+
+def evaluations_for_pack(viewer: Viewer, station_id: str, station: dict | None, evaluations: list[dict],
+                         today: str) -> list[dict]:
+    """The evaluations a station's evaluation pack may show the viewer: every one to administrators and
+    civil-affairs staff who see the station; to an evaluator only those they were commissioned for, while
+    the evaluation's period runs; to anyone else nothing (NotFound, as if the station were unknown)."""
+    if station is not None and viewer.role == EVALUATOR:
+        mine = [e for e in evaluations if viewer.user_id in e.get("evaluator_user_ids", [])
+                and _running(e, today)]
+        if mine:
+            return mine
+    elif station is not None and viewer.role in (ADMIN, *REGION_ROLES) \
+            and viewer.sees_station(station_id, station["township"]):
+        return evaluations
+    raise NotFound(f"unknown station {station_id}", {"station_id": ["no evaluation pack of this station for you"]})
+
+
+def _running(evaluation: dict, today: str) -> bool:
+    period = evaluation.get("period") or {}
+    start = period.get("start") or evaluation.get("commissioned_on") or ""
+    end = period.get("end") or evaluation.get("due_on") or ""
+    return start[:10] <= today <= end[:10]

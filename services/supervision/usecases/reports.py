@@ -16,17 +16,19 @@ from services.common import clock
 from services.common.auth import SYSTEM, Viewer
 from services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.common.rpc import load
+from services.contracts import supervision as vocabulary
 
 from ..domain.periods import Period, period_of
 from ..domain.regions import region_key
 from ..report_storage import FORMATS, report_id
+from ..reports.evaluation import evaluation_document
 from ..reports.pdf import render_pdf
 from ..reports.regional import RegionalInputs, regional_document
 from ..reports.workbook import render_xlsx
 from . import Supervision, alerts, rollups, sessions
-from .access import listing_scope, require_administrator, require_report_reader
+from .access import evaluations_for_pack, listing_scope, require_administrator, require_report_reader
 
-KINDS = ("monthly", "yearly")
+KINDS = vocabulary.REPORT_KINDS
 LEVELS = ("city", "county")
 PAGE = 100
 # After an outage the timer still catches up on this many past months (and their years).
@@ -201,3 +203,22 @@ def _money(supervision: Supervision, code: str, year: int) -> dict | None:
         return supervision.funding.fund_supervision(SYSTEM.to_dict(), {"region": code, "year": year})
     except Exception:  # noqa: BLE001 - any failure of the other service: the section says the figures are missing
         return None
+
+
+def evaluation_pack(supervision: Supervision, viewer: Viewer, station_id: str) -> dict:
+    """A station's evaluation pack (PDF, base64): for evaluators commissioned for the station while their
+    evaluation runs, and for civil-affairs staff who see the station; the download is logged."""
+    station = supervision.repo.station(station_id)
+    evaluations = (supervision.funding.evaluations_for_stations(SYSTEM.to_dict(), [station_id]).get(station_id, [])
+                   if supervision.funding is not None and station is not None else [])
+    shown = evaluations_for_pack(viewer, station_id, station, evaluations, clock.today().isoformat())
+    assert station is not None  # evaluations_for_pack refuses an unknown station
+    compliance = supervision.registry.compliance_for_stations(SYSTEM.to_dict(), [station_id]).get(station_id)
+    names = {r.code: r.name for r in supervision.regions.under(station["township"])}
+    township = names.get(station["township"], station["township"])
+    content = render_pdf(evaluation_document(station_id, township, compliance, shown, clock.iso(clock.utcnow())))
+    supervision.reports.log_download(viewer, {"_id": f"evaluation-pack-{station_id}", "kind": "evaluation_pack",
+                                              "period": clock.today().isoformat(), "station_id": station_id,
+                                              "region_code": station["township"]}, "pdf")
+    return {"filename": f"{township}社工站评估材料.pdf", "ascii_filename": f"evaluation-pack-{station_id}.pdf",
+            "media_type": MEDIA_TYPES["pdf"], "content": base64.b64encode(content).decode("ascii")}

@@ -5,14 +5,13 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size, page_type
+from gateway.schema.casework.enums import PersonTag
+from gateway.schema.casework.types.cases import Case
+from gateway.schema.casework.types.households import ActorStamp, DuplicateFlagEntry, Household, Person
+from gateway.schema.registry.enums import StaffRole
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Region, Station
 from gateway.schema.scalars import Date, DateTime
-
-from ...registry.enums import StaffRole
-from ...registry.types import Region, Station
-from ..enums import PersonTag
-from .cases import Case
-from .households import ActorStamp, DuplicateFlagEntry, Household, Person
 
 
 class CampaignCriteria(graphene.ObjectType):

@@ -5,11 +5,7 @@ import graphene
 
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
-from gateway.schema.registry.loaders import station_by_id
-from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Station
-from ..enums import (
+from gateway.schema.casework.enums import (
     ApprovalDecision,
     CaseDomain,
     CaseOutcome,
@@ -27,7 +23,10 @@ from ..enums import (
     SharingBasisKind,
     VisitType,
 )
-from .households import Household, Person
+from gateway.schema.casework.types.households import Household, Person
+from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
+from gateway.schema.scalars import Date, DateTime
 
 
 class StageTransition(graphene.ObjectType):

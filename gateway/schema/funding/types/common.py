@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import graphene
 
+from gateway.schema.funding.enums import FundingDomain
 from gateway.schema.scalars import Date
-
-from ..enums import FundingDomain
 
 
 class PublicBody(graphene.ObjectType):

@@ -5,16 +5,15 @@ import graphene
 
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
+from gateway.schema.funding.enums import ContractStatus, FundingDomain, FundingSourceKind, MilestoneType, PlatformMetric
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import DateRange, PublicBody
+from gateway.schema.funding.types.sources import BudgetLine
+from gateway.schema.funding.types.tenders import Tender
+from gateway.schema.registry.enums import RuleStatus
 from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...registry.enums import RuleStatus
-from ...registry.types import Organisation, Station
-from ..enums import ContractStatus, FundingDomain, FundingSourceKind, MilestoneType, PlatformMetric
-from ..money import Fen
-from .common import DateRange, PublicBody
-from .sources import BudgetLine
-from .tenders import Tender
 
 
 class ReferenceWage(graphene.ObjectType):

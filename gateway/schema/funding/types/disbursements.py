@@ -4,14 +4,13 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader, then
+from gateway.schema.funding.enums import DisbursementStatus, FlagDecision, FundingSourceKind
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import SupportingDocument
+from gateway.schema.funding.types.contracts import Contract, Milestone
+from gateway.schema.funding.types.sources import BudgetLine
+from gateway.schema.registry.types import Organisation
 from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Organisation
-from ..enums import DisbursementStatus, FlagDecision, FundingSourceKind
-from ..money import Fen
-from .common import SupportingDocument
-from .contracts import Contract, Milestone
-from .sources import BudgetLine
 
 
 class PlatformFigureWindow(graphene.ObjectType):

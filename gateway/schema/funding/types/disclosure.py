@@ -4,11 +4,10 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.funding.enums import FundingDomain, ProcurementMethod
+from gateway.schema.funding.money import Fen, fen_of
 from gateway.schema.scalars import JSON, DateTime
 from services.common.config import settings
-
-from ..enums import FundingDomain, ProcurementMethod
-from ..money import Fen, fen_of
 
 
 class WithheldInformation(graphene.ObjectType):

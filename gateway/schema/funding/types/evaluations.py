@@ -4,13 +4,12 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.funding.enums import EvaluationStatus, EvaluationSubjectKind
+from gateway.schema.funding.types.common import DateRange, SupportingDocument
+from gateway.schema.funding.types.contracts import Contract
 from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Station
 from gateway.schema.scalars import Date, DateTime
-
-from ...registry.types import Organisation, Station
-from ..enums import EvaluationStatus, EvaluationSubjectKind
-from .common import DateRange, SupportingDocument
-from .contracts import Contract
 
 
 class Indicator(graphene.ObjectType):

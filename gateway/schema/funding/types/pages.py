@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from gateway.schema.base import page_type
-
-from .contracts import Contract
-from .disbursements import Disbursement
-from .evaluations import Evaluation, IndicatorScheme
-from .sources import BudgetLine, FundingSource
-from .tenders import Tender
+from gateway.schema.funding.types.contracts import Contract
+from gateway.schema.funding.types.disbursements import Disbursement
+from gateway.schema.funding.types.evaluations import Evaluation, IndicatorScheme
+from gateway.schema.funding.types.sources import BudgetLine, FundingSource
+from gateway.schema.funding.types.tenders import Tender
 
 FundingSourcePage = page_type("FundingSourcePage", FundingSource, "funding sources", ordered_by="id")
 BudgetLinePage = page_type("BudgetLinePage", BudgetLine, "budget lines", ordered_by="id")

@@ -5,11 +5,10 @@ import graphene
 
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
-
-from ...registry.types import Region, Station
-from ..enums import FundingDomain, FundingSourceKind
-from ..money import Fen
-from .common import Earmark, PublicBody
+from gateway.schema.funding.enums import FundingDomain, FundingSourceKind
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import Earmark, PublicBody
+from gateway.schema.registry.types import Region, Station
 
 
 class FundingSource(graphene.ObjectType):

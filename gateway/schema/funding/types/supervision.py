@@ -4,11 +4,10 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
-
-from ...registry.types import Region
-from ..enums import FundingDomain, FundingSourceKind
-from ..money import Fen
-from .sources import FundingSource
+from gateway.schema.funding.enums import FundingDomain, FundingSourceKind
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.sources import FundingSource
+from gateway.schema.registry.types import Region
 
 
 class SupervisionFigures(graphene.Interface):

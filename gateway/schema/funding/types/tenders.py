@@ -5,13 +5,19 @@ import graphene
 
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
+from gateway.schema.funding.enums import (
+    AwardCriteria,
+    BidLeaderRole,
+    FundingDomain,
+    ProcurementMethod,
+    ReviewChecklistItem,
+    TenderStatus,
+)
+from gateway.schema.funding.money import Fen
+from gateway.schema.funding.types.common import DateRange, PublicBody, SupportingDocument
 from gateway.schema.registry.loaders import stations_by_ids
+from gateway.schema.registry.types import Organisation, Region, Station
 from gateway.schema.scalars import DateTime
-
-from ...registry.types import Organisation, Region, Station
-from ..enums import AwardCriteria, BidLeaderRole, FundingDomain, ProcurementMethod, ReviewChecklistItem, TenderStatus
-from ..money import Fen
-from .common import DateRange, PublicBody, SupportingDocument
 
 
 class TenderProject(graphene.ObjectType):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError, IntValueNode, print_ast
 
-from ...funding.money import MAX_SAFE_FEN
+from gateway.schema.funding.money import MAX_SAFE_FEN
 
 
 class CharityQuantity(graphene.Scalar):

@@ -5,16 +5,15 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import page_type
+from gateway.schema.casework.enums import CaseDomain, NeedSeverity
+from gateway.schema.casework.types.households import Household
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...casework.enums import CaseDomain, NeedSeverity
-from ...casework.types.households import Household
-from ...registry.types import Station
-from ..enums import MatchCandidateKind, MatchNeedStatus, MatchProposalState, MatchTaskStatus
-from .common import CharityQuantity
-from .resources import CharityDistribution, CharityStock, CommunityResource
-from .volunteers import Volunteer, VolunteerTeam
+from gateway.schema.volunteers.enums import MatchCandidateKind, MatchNeedStatus, MatchProposalState, MatchTaskStatus
+from gateway.schema.volunteers.types.common import CharityQuantity
+from gateway.schema.volunteers.types.resources import CharityDistribution, CharityStock, CommunityResource
+from gateway.schema.volunteers.types.volunteers import Volunteer, VolunteerTeam
 
 
 class MatchScoreBreakdown(graphene.ObjectType):

@@ -4,12 +4,11 @@ from __future__ import annotations
 import graphene
 
 from gateway.loaders import loader
+from gateway.schema.casework.enums import CaseDomain
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import Date
-
-from ...casework.enums import CaseDomain
-from ...registry.types import Station
-from ..enums import (
+from gateway.schema.volunteers.enums import (
     CharityItemCategory,
     DonationKind,
     DonorKind,
@@ -18,8 +17,8 @@ from ..enums import (
     ResourceReviewOutcome,
     ResourceStatus,
 )
-from .common import CharityQuantity
-from .volunteers import TimeSlot
+from gateway.schema.volunteers.types.common import CharityQuantity
+from gateway.schema.volunteers.types.volunteers import TimeSlot
 
 
 class ResourceEligibility(graphene.ObjectType):

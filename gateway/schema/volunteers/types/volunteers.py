@@ -5,12 +5,17 @@ import graphene
 
 from gateway.loaders import gather, loader, then
 from gateway.schema.base import at_most, first_arg
+from gateway.schema.casework.enums import CaseDomain
 from gateway.schema.registry.loaders import station_by_id
+from gateway.schema.registry.types import Station
 from gateway.schema.scalars import JSON, Date, DateTime
-
-from ...casework.enums import CaseDomain
-from ...registry.types import Station
-from ..enums import BackgroundCheckResult, VolunteerHoursStatus, VolunteerSkill, VolunteerStatus, VolunteerTeamStatus
+from gateway.schema.volunteers.enums import (
+    BackgroundCheckResult,
+    VolunteerHoursStatus,
+    VolunteerSkill,
+    VolunteerStatus,
+    VolunteerTeamStatus,
+)
 
 
 class TimeSlot(graphene.ObjectType):
