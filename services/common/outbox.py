@@ -266,8 +266,10 @@ def _unset(fields: dict) -> dict:
 class OutboxRelay(DependencyProvider):
     """Runs the relay inside a service container; stops only after the batch in hand is published."""
 
-    def __init__(self, service: str, collections: list[str], idle_seconds: float = 0.2, confirm_each: bool = False):
+    def __init__(self, service: str, collections: list[str], idle_seconds: float = 0.2, confirm_each: bool = False,
+                 batch: int = 200):
         self.service = service
+        self.batch = batch
         self.confirm_each = confirm_each
         self.collections = collections
         self.idle_seconds = idle_seconds
@@ -292,7 +294,7 @@ class OutboxRelay(DependencyProvider):
         failures = 0
         while self._running:
             try:
-                sent = relay_once(db, self.collections, self._publisher)
+                sent = relay_once(db, self.collections, self._publisher, self.batch)
                 failures = 0
             except Exception:
                 failures += 1
