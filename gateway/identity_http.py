@@ -4,7 +4,8 @@
 - `/.well-known/openid-configuration` — OpenID Connect discovery metadata (issuer, jwks_uri, algorithms);
 - `POST /auth/token` — the OAuth 2.0 token endpoint for tools (RFC 6749 form fields): `grant_type=password`
   (`username`, `password`, optional `totp`, `grant_id`) or `grant_type=refresh_token` (`refresh_token`). The same
-  sign-in as the `signIn` and `refreshSession` mutations; errors as RFC 6749 §5.2 (`invalid_grant` …).
+  sign-in as the `signIn` and `refreshSession` mutations; errors as RFC 6749 §5.2 (`invalid_grant` …);
+- `POST /auth/revoke` — token revocation (RFC 7009): `token` = a refresh token; its session ends (`signOut`).
 
 Both are public and cacheable for a short while: a rotated key appears at once in the identity service and
 here within the cache's minute; verifiers fetch again on an unknown key anyway.
@@ -83,3 +84,14 @@ def token(identity, form: Mapping[str, str], authorization: str | None, address:
     body = {key: issued[key] for key in ("access_token", "token_type", "expires_in", "refresh_token")}
     return HttpResponse(200, {"Content-Type": f"{APPLICATION_JSON}; charset=utf-8", **NO_STORE},
                         json.dumps(body, ensure_ascii=False))
+
+
+def revoke(identity, form: Mapping[str, str]) -> HttpResponse:
+    """RFC 7009: 200 whether or not the token was known (nothing to learn from the answer)."""
+    try:
+        identity.sign_out(None, form.get("token") or "")
+    except Exception as exc:  # noqa: BLE001 - mapped in one place, like GraphQL's errors
+        described = client_error(exc)
+        if described.code == "SERVICE_UNAVAILABLE":
+            return _oauth_error(503, "temporarily_unavailable", described.message)
+    return HttpResponse(200, {"Content-Type": f"{APPLICATION_JSON}; charset=utf-8", **NO_STORE}, "{}")

@@ -131,6 +131,10 @@ class GatewayService(OperationalEndpoints):
         return identity_http.token(self.identity, request.form, request.headers.get("Authorization"),
                                    request.remote_addr).for_nameko()
 
+    @http("POST", "/auth/revoke")
+    def revoke(self, request):
+        return identity_http.revoke(self.identity, request.form).for_nameko()
+
     def _adopt_idempotency_key(self, offered: str | None, authorization: str | None) -> None:
         """The client's Idempotency-Key makes a retried request find its first effects (each call to
         a service gets a key derived from it); without one, the key still protects this request from

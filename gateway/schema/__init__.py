@@ -23,7 +23,15 @@ from .history import HistoryQuery
 from .identity import IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
 from .reports import ReportsMutation, ReportsQuery
-from .supervision import AlertsMutation, AlertsQuery, SupervisionQuery, SupervisionWorkMutation, SupervisionWorkQuery
+from .supervision import (
+    AlertsMutation,
+    AlertsQuery,
+    SupervisionPlanMutation,
+    SupervisionPlanQuery,
+    SupervisionQuery,
+    SupervisionWorkMutation,
+    SupervisionWorkQuery,
+)
 from .volunteers import VolunteersMutation, VolunteersQuery
 
 DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports)
@@ -31,13 +39,14 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
-            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery,
+            SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
+            graphene.ObjectType):
     pass
 
 
-class Mutation(ReportsMutation, IdentityMutation, SupervisionWorkMutation, AlertsMutation, VolunteersMutation,
-               CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
+class Mutation(ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
+               VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

@@ -9,6 +9,7 @@ Refresh tokens are random strings the issuer keeps only as hashes.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -83,12 +84,15 @@ class TokenVerifier:
     """Verifies access tokens of one issuer against its JWKS (`fetch_jwks()` → {"keys": [...]})."""
 
     def __init__(self, fetch_jwks: Callable[[], dict] | None = None, *, issuer: str, audience: str = TOKEN_AUDIENCE,
-                 skew_seconds: int = 60, refetch_seconds: float = 1.0):
+                 skew_seconds: int = 60, refetch_seconds: float = 1.0, max_age_seconds: float = 300.0):
         self.fetch_jwks = fetch_jwks
         self.issuer = issuer
         self.audience = audience
         self.skew_seconds = skew_seconds
         self.refetch_seconds = refetch_seconds
+        # Keys are fetched again this often even when every kid is known, so a key the issuer withdrew
+        # (a rotation after a leak) stops being accepted here within minutes.
+        self.max_age_seconds = max_age_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
@@ -117,10 +121,14 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("invalid token: no key id")
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self.refetch_seconds:
+            age = time.monotonic() - self._fetched_at
+            if kid not in self._keys and age >= self.refetch_seconds:
                 if fetch_jwks is None:
                     raise Unauthenticated("cannot check the token: no source of signing keys")
                 self._refresh(fetch_jwks)
+            elif age >= self.max_age_seconds and fetch_jwks is not None:
+                with contextlib.suppress(Unauthenticated):  # the issuer unreachable: the known keys still hold
+                    self._refresh(fetch_jwks)
             key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("invalid token: unknown signing key")

@@ -41,6 +41,22 @@ ALERT_ACKNOWLEDGED = contract("alert.acknowledged", 1, PRODUCER, AlertHandledV1,
 ALERT_RESOLVED = contract("alert.resolved", 1, PRODUCER, AlertHandledV1, "an alert was resolved, with a note")
 
 
+class AlertEscalatedV1(Schema):
+    alert_id = fields.String(required=True)
+    rule = fields.String(required=True)
+    severity = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(("city", "province")))
+    escalated_to = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+ALERT_ESCALATED = contract("alert.escalated", 1, PRODUCER, AlertEscalatedV1,
+                           "a critical alert was not acknowledged in time and went to the next level up")
+
+
 class SupervisorAssignedV1(Schema):
     supervisor_id = fields.String(required=True)
     assignment_id = fields.String(required=True)
@@ -83,16 +99,34 @@ FOLLOW_UP_COMPLETED = contract("supervision_follow_up.completed", 1, PRODUCER, F
                                "an agreed follow-up of a supervision session was done, with evidence")
 
 
+class PlanRecordedV1(Schema):
+    plan_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    effective_from = fields.Date(required=True)
+    targets = fields.Integer(required=True)
+
+
+PLAN_RECORDED = contract("supervision_plan.recorded", 1, PRODUCER, PlanRecordedV1,
+                         "a county recorded its yearly plan, or a revision replacing the targets from a day on")
+
+
 # --- supervision's vocabularies (its schemas, payloads and the gateway's enums use them) -------------------------
 ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed",
                "follow_up_overdue")
 ALERT_SEVERITIES = ("critical", "high", "medium")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
-ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months")
+ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months",
+                    "critical_escalation_hours")
+ESCALATION_LEVELS = ("city", "province")
 SUPERVISOR_KINDS = ("expert", "leading_social_worker", "university", "purchased_service")
 # The forms and topics of supervision the notice names (§三: station building, management, services, evaluation).
 SESSION_FORMS = ("on_site", "remote", "group", "training")
 SESSION_TOPICS = ("station_building", "management", "services", "evaluation", "training")
 FOLLOW_UP_STATUSES = ("open", "done", "overdue")
+# What a county's yearly plan (年度管理与服务计划) sets targets for (the notice's yearly plan, §三).
+PLAN_INDICATORS = ("households_archived", "visits", "cases", "volunteer_hours", "training_hours",
+                   "supervision_sessions", "evaluation")
 REPORT_KINDS = ("monthly", "yearly")  # 月报, 年报
 REPORT_FORMATS = ("pdf", "xlsx")

@@ -27,7 +27,7 @@ REPORT_INDEXES = [
 ]
 
 
-def report_id(region_code: str, kind: str, period: str) -> str:
+def report_id_of(region_code: str, kind: str, period: str) -> str:
     return f"rep-{region_code}-{kind}-{period}"
 
 
@@ -37,8 +37,8 @@ class ReportRepository:
         self.files = db[REPORT_FILES]
         self.access_log = AccessLog(db[ACCESS_LOG])
 
-    def get(self, report_id_: str) -> dict | None:
-        return self.store.get(report_id_)
+    def get(self, report_id: str) -> dict | None:
+        return self.store.get(report_id)
 
     def page(self, scope: Scope, filters: dict, after: str | None, limit: int) -> Page:
         """Reports of the regions within `scope`, optionally of one kind, in id order (region, kind, period)."""
@@ -59,8 +59,8 @@ class ReportRepository:
         return self.store.insert({**report, "files": described},
                                  duplicate_message=f"report {report['_id']} exists already")
 
-    def content(self, report_id_: str, fmt: str) -> bytes | None:
-        doc = self.files.find_one({"_id": f"{report_id_}.{fmt}"})
+    def content(self, report_id: str, fmt: str) -> bytes | None:
+        doc = self.files.find_one({"_id": f"{report_id}.{fmt}"})
         return bytes(doc["content"]) if doc else None
 
     def log_download(self, viewer: Viewer, report: dict, fmt: str) -> None:

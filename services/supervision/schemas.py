@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from services.contracts import supervision as vocabulary
 
+from .domain.plans import INDICATORS as PLAN_INDICATORS
+
 
 class PeriodSchema(Schema):
     year = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(2000, 2100))
@@ -32,6 +34,7 @@ class AlertFilterSchema(Schema):
     severity = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(("critical", "high", "medium")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
+    escalated = fields.Boolean(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
@@ -47,6 +50,7 @@ class AlertPolicySchema(Schema):
     crisis_first_contact_hours = fields.Integer(required=True, strict=True, validate=validate.Range(1, 168))
     need_unmet_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
     archive_review_months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 36))
+    critical_escalation_hours = fields.Integer(load_default=4, strict=True, validate=validate.Range(1, 168))
     source = fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 
@@ -119,3 +123,27 @@ class SupervisorFilterSchema(Schema):
     region = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=9))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+# --- county yearly plans ----------------------------------------------------------------------------
+class PlanTargetSchema(Schema):
+    station_id = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^ST\d{9}$"))
+    indicator = fields.String(required=True, validate=validate.OneOf(PLAN_INDICATORS))
+    domain = fields.String(load_default=None, allow_none=True)
+    value = fields.Float(required=True, validate=validate.Range(min=0, max=10_000_000))
+
+
+class PlanSchema(Schema):
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    effective_from = fields.Date(required=True)
+    expected_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                      validate=validate.Range(min=1))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    targets = fields.List(fields.Nested(PlanTargetSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class PlanRequestSchema(Schema):
+    region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    month = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 12))

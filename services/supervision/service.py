@@ -4,11 +4,12 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
-  after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
+  escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
 - evaluate_alerts(viewer) → {conditions, raised, cleared} (administrators; the timer runs it every minute)
 - set_alert_policy(viewer, data{region_code, effective_from, crisis_first_contact_hours, need_unmet_days,
-  archive_review_months, source}); alert_policies(viewer) → [policy]
+  archive_review_months, critical_escalation_hours?, source}); alert_policies(viewer) → [policy]
+- escalate_alerts(viewer) → {escalated} (administrators; the alert timer runs it): usecases/escalation.py
 - register_supervisor(viewer, data{name, kind, organisation{name, credit_code?}, region_code}) → Supervisor;
   list_supervisors(viewer, filters{region?, after?, limit?}); get_supervisors(viewer, ids)
 - assign_supervisor(viewer, supervisor_id, data{station_id, from, to?}); end_supervisor_assignment(viewer,
@@ -17,6 +18,10 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
   follow_ups[{description, owner, due_on}]}) → Session (the assigned supervisor, or the county)
 - list_sessions(viewer, filters{region?, station_id?, supervisor_id?, open_follow_ups?, after?, limit?})
 - complete_follow_up(viewer, session_id, follow_up_id, data{expected_version, done_on, evidence}) → Session
+- record_plan(viewer, data{region_code (county), year, effective_from, expected_version? (revisions), note?,
+  targets[{station_id?, indicator, domain?, value}]}) → Plan; supervision_plan(viewer, region, year) → Plan;
+  plan_versus_actual(viewer, request{region, year, month?}) → {versions, rows[{station_id, indicator, domain,
+  months[{month, target, version, actual, cumulative, share_of_target}]}]}: usecases/plans.py
 - check_read_model(viewer, name) → {name, records: {read_model, source}, positions, differences: [{id, field,
   read_model, source}]}: the read model against the source services over RPC (administrators only)
 - generate_report(viewer, request{region, kind: monthly|yearly, period: YYYY-MM|YYYY}) → Report (kept: the
@@ -28,7 +33,8 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved (services/contracts/supervision.py).
+projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
+supervision_plan.recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -53,9 +59,10 @@ from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
+from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases import Supervision, alerts, checks, reports, rollups, sessions, supervisors
+from .usecases import Supervision, alerts, checks, escalation, plans, reports, rollups, sessions, supervisors
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -97,7 +104,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
@@ -126,6 +133,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     resolve_alert = use_case_rpc(alerts.resolve_alert)
     evaluate_alerts = use_case_rpc(alerts.evaluate_alerts)
     set_alert_policy = use_case_rpc(alerts.set_alert_policy)
+    escalate_alerts = use_case_rpc(escalation.escalate_alerts)
     alert_policies = use_case_rpc(alerts.alert_policies)
 
     register_supervisor = use_case_rpc(supervisors.register_supervisor)
@@ -136,6 +144,10 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     record_session = use_case_rpc(sessions.record_session)
     list_sessions = use_case_rpc(sessions.list_sessions)
     complete_follow_up = use_case_rpc(sessions.complete_follow_up)
+
+    record_plan = use_case_rpc(plans.record_plan)
+    supervision_plan = use_case_rpc(plans.supervision_plan)
+    plan_versus_actual = use_case_rpc(plans.plan_versus_actual)
 
     check_read_model = use_case_rpc(checks.check_read_model)
 
@@ -148,6 +160,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):
         alerts.evaluate_alerts(self.use_cases, SYSTEM)
+        escalation.escalate_alerts(self.use_cases, SYSTEM)
 
     @timer(interval=REPORT_SWEEP_SECONDS)
     def generate_monthly_reports(self):

@@ -21,10 +21,12 @@ from services.common.storage import (
     page_key_indexes,
     scope_filter,
 )
+from services.contracts.supervision import ESCALATION_LEVELS
 
 from . import projections
-from .domain.alerts import AlertPolicy
+from .domain.alerts import DEFAULT_POLICY, AlertPolicy
 from .domain.figures import ReadModels
+from .plan_storage import PLAN_INDEXES, PlanRepository
 from .report_storage import REPORT_INDEXES
 
 ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
@@ -45,6 +47,7 @@ INDEXES = [
     *outbox_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *REPORT_INDEXES,
+    *PLAN_INDEXES,
 ]
 
 
@@ -54,6 +57,7 @@ class SupervisionRepository:
         self.alerts = AlertRepository(db)
         self.supervisors = SupervisorRepository(db)
         self.sessions = SessionRepository(db)
+        self.plans = PlanRepository(db)
 
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
@@ -84,6 +88,8 @@ class SupervisionRepository:
         return [AlertPolicy(region_code=d["region_code"], effective_from=date.fromisoformat(d["effective_from"]),
                             crisis_first_contact_hours=d["crisis_first_contact_hours"],
                             need_unmet_days=d["need_unmet_days"], archive_review_months=d["archive_review_months"],
+                            critical_escalation_hours=d.get("critical_escalation_hours",
+                                                            DEFAULT_POLICY.critical_escalation_hours),
                             source=d["source"])
                 for d in self.db[ALERT_POLICIES].find({})]
 
@@ -103,7 +109,14 @@ class AlertRepository:
             wanted["status"] = {"$in": list(ACTIVE)}
         elif filters.get("status"):
             wanted["status"] = filters["status"]
+        if filters.get("escalated") is not None:
+            # Not `$ne: null`: the test store (nx-27017) mishandles null comparisons.
+            wanted["escalation_level"] = {"$in" if filters["escalated"] else "$nin": list(ESCALATION_LEVELS)}
         return self.store.page(all_of(scope_filter(scope), wanted), after, limit)
+
+    def open_critical(self) -> list[dict]:
+        """Critical alerts nobody acknowledged yet: the ones that may escalate."""
+        return self.store.find({"status": "open", "severity": "critical"})
 
     def get(self, alert_id: str) -> dict | None:
         return self.store.get(alert_id)
@@ -163,6 +176,10 @@ class SessionRepository:
 
     def require(self, session_id: str) -> dict:
         return self.store.require(session_id)
+
+    def held(self, scope: Scope, start: str, end: str) -> int:
+        """Sessions within `scope` held from `start` to `end` (ISO days, both included)."""
+        return self.store.count(all_of(scope_filter(scope), {"date": {"$gte": start, "$lte": end}}))
 
     def with_open_follow_ups(self) -> list[dict]:
         return self.store.find({"open_follow_ups": {"$gt": 0}})

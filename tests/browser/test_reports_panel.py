@@ -1,7 +1,8 @@
 """The dashboard's 报表 panel in Debian's headless Chromium (issue 12): a county official sees their
 county's kept reports, not another county's, and the workbook the panel downloads is the one the API lists,
-its figures the roll-up's. The services run in the test process (registry, casework, supervision, funding,
-gateway on the test broker and store); the browser may reach the gateway and nothing else."""
+its figures the roll-up's; a station page's 评估材料 button downloads the station's evaluation pack. The
+services run in the test process (registry, casework, supervision, funding, gateway on the test broker and
+store); the browser may reach the gateway and nothing else."""
 from __future__ import annotations
 
 import json
@@ -21,8 +22,15 @@ from services.funding.service import FundingService
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
 from tests.support.infrastructure import wait_for_port
-from tests.support.report_files import workbook_cells
-from tests.support.supervision_fixtures import ADMIN, COUNTY, own_port, producers_running, wait_until_caught_up
+from tests.support.report_files import pdf_pages, workbook_cells
+from tests.support.supervision_fixtures import (
+    ADMIN,
+    COUNTY,
+    STATION,
+    own_port,
+    producers_running,
+    wait_until_caught_up,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,7 +60,7 @@ def test_the_reports_panel_lists_the_countys_reports_and_downloads_the_workbook(
         report = client.supervision.generate_report(ADMIN, {"region": COUNTY, "kind": "monthly", "period": month})
         url = f"http://127.0.0.1:{gateway.http_port}"
 
-        shown = browse(url, {"token": county, "region": COUNTY, "download_dir": str(tmp_path)})
+        shown = browse(url, {"token": county, "region": COUNTY, "download_dir": str(tmp_path), "station": STATION})
         elsewhere = browse(url, {"token": other, "region": "321102", "download_dir": str(tmp_path)})
 
         figures = requests.post(f"{url}/graphql", headers={"Authorization": f"Bearer {county}"}, timeout=60, json={
@@ -70,3 +78,5 @@ def test_the_reports_panel_lists_the_countys_reports_and_downloads_the_workbook(
                                                            "主要指标").iter_rows(min_row=2)}
     assert rows["登记站点数"] == figures["supervisionRollup"]["stations"]["registered"] == 1
     assert elsewhere["rows"] == [] and elsewhere["empty"] == 1
+    assert shown["pack_button"] == 1 and shown["pack"]["suggested"] == f"{STATION}-评估材料.pdf"
+    assert "云阳街道社工站评估材料" in "\n".join(pdf_pages(Path(shown["pack"]["path"]).read_bytes()))

@@ -15,6 +15,8 @@ from services.common.auth import mint_token
 from services.common.clock import FrozenClock
 from services.common.errors import NotFound, PermissionDenied
 from services.funding.service import FundingService
+from services.supervision.reports.document import shown
+from services.supervision.reports.regional import HEADLINES, value_at
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
 from tests.support.infrastructure import wait_for_port
@@ -59,6 +61,8 @@ def test_a_monthly_report_is_generated_kept_once_listed_and_downloaded_in_scope(
     text = "\n".join(pdf_pages(pdf))
     assert pdf_page_is_drawn(pdf)
     assert "丹阳市" in text and "社工站监管月报" in text and "未录入年度计划" in text and STATION in text
+    for label, kind, path in HEADLINES:  # the PDF's headline figures are the roll-up's
+        assert f"{label} {shown(kind, value_at(figures, path))}" in text, label
     workbook = base64.b64decode(client.supervision.report_file(county_official(), report["id"], "xlsx")["content"])
     rows = {r[0].value: r[1].value for r in workbook_cells(workbook, "主要指标").iter_rows(min_row=2)}
     assert rows["登记站点数"] == figures["stations"]["registered"] == 1

@@ -417,6 +417,8 @@ def cases(ids: dict) -> dict[str, dict]:
             "expectedVersion": ids["session_v"], "doneOn": day, "evidence": "台账已补齐并上传"}},
         "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
+        "recordSupervisionPlan": {"input": {"regionCode": county, "year": int(day[:4]), "effectiveFrom": day,
+                                            "targets": [{"indicator": "VISITS", "value": 40}]}},
         # identity: sign-in and refresh take no token (outsiders are refused before any check of the
         # credentials); a session and an account of 京口 are out of reach of 丹阳's callers
         "signIn": {"input": {"username": ids["jingkou_username"], "password": ids["jingkou_password"]}},

@@ -11,13 +11,15 @@ def pdf_pages(content: bytes) -> list[str]:
     return [page.get_textpage().get_text_range() for page in document]
 
 
-def pdf_page_is_drawn(content: bytes, index: int = 0) -> bool:
-    """The page rendered to an image has ink on it (a PDF whose font is missing renders blank or boxes)."""
+def pdf_page_is_drawn(content: bytes) -> bool:
+    """Every page rendered to an image has ink on it (a PDF whose font is missing renders blank or boxes)."""
     import pypdfium2 as pdfium
 
-    image = pdfium.PdfDocument(content)[index].render(scale=1).to_pil().convert("L")
-    dark = sum(count for level, count in enumerate(image.histogram()) if level < 128)
-    return dark > 500
+    for page in pdfium.PdfDocument(content):
+        image = page.render(scale=1).to_pil().convert("L")
+        if sum(count for level, count in enumerate(image.histogram()) if level < 128) <= 500:
+            return False
+    return True
 
 
 def workbook_sheets(content: bytes) -> dict[str, list[tuple]]:

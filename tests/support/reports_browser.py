@@ -4,7 +4,8 @@ subprocess, like tests/support/dashboard_browser.py, whose confined Session it u
     python -m tests.support.reports_browser GATEWAY_URL '{"token": "...", "region": "321181", "download_dir": "..."}'
 
 Signs in through the token field, opens #/reports/REGION, reads the listed reports and downloads the first
-one's workbook through its button; prints one JSON report.
+one's workbook through its button; with "station", opens that station's page and downloads its evaluation
+pack; prints one JSON report.
 """
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def reports_panel(session: Session, args: dict) -> dict:
         path = f"{args['download_dir']}/report.xlsx"
         download.value.save_as(path)
         result["xlsx"] = {"path": path, "suggested": download.value.suggested_filename}
+    if args.get("station"):
+        session.go(f"#/station/{args['station']}")
+        button = page.locator("[data-role=evaluation-pack]")
+        result["pack_button"] = button.count()
+        if result["pack_button"]:
+            with page.expect_download(timeout=TIMEOUT_MS) as download:
+                button.click()
+            path = f"{args['download_dir']}/evaluation-pack.pdf"
+            download.value.save_as(path)
+            result["pack"] = {"path": path, "suggested": download.value.suggested_filename}
     return result
 
 

@@ -25,6 +25,12 @@ class IdentityStub:
     def refresh_session(self, viewer, refresh_token, grant_id=None):
         return self._answer("refresh_session", viewer, refresh_token, grant_id)
 
+    def sign_out(self, viewer, refresh_token):
+        self.calls.append(("sign_out", viewer, refresh_token))
+        if self.failure:
+            raise self.failure
+        return {"signed_out": True}
+
     def jwks(self, viewer):
         self.calls.append(("jwks", viewer))
         if self.failure:
@@ -75,3 +81,11 @@ def test_jwks_and_discovery_are_public_json():
     assert found["jwks_uri"] == "https://gw.test/.well-known/jwks.json"
     assert identity_http.jwks(IdentityStub(UpstreamUnavailable("later"))).status == 503
     assert identity_http.platform_keys({}) is None
+
+
+def test_revocation_answers_200_known_or_not():
+    identity = IdentityStub()
+    assert identity_http.revoke(identity, {"token": "r1"}).status == 200
+    assert identity.calls == [("sign_out", None, "r1")]
+    assert identity_http.revoke(IdentityStub(Unauthenticated("x")), {"token": "r1"}).status == 200
+    assert identity_http.revoke(IdentityStub(UpstreamUnavailable("later")), {}).status == 503

@@ -192,3 +192,13 @@ def test_an_account_without_a_current_grant_cannot_sign_in(ctx):
     users.create_user(ctx, ADMIN, {"username": "wang.fang", "display_name": "王芳", "password": PASSWORD})
     with pytest.raises(Unauthenticated, match="no current role"):
         sign_in(ctx)
+
+
+def test_the_verifier_drops_a_withdrawn_key_once_its_cache_is_stale(ctx, account):
+    token = sign_in(ctx)["access_token"]
+    published = {"keys": keys.jwks(ctx, PUBLIC)["keys"]}
+    check = tokens.TokenVerifier(lambda: published, issuer=ISSUER, max_age_seconds=0)
+    assert check.viewer(token).user_id == account["id"]
+    published["keys"] = []  # the issuer withdrew the key
+    with pytest.raises(Unauthenticated, match="unknown signing key"):
+        check.viewer(token)

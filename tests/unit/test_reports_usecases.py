@@ -11,6 +11,8 @@ from services.common.accesslog import COLLECTION as ACCESS_LOG
 from services.common.clock import FrozenClock
 from services.common.errors import NotFound, PermissionDenied, ValidationFailed
 from services.supervision.report_storage import REPORT_FILES, REPORTS
+from services.supervision.reports.document import shown
+from services.supervision.reports.regional import HEADLINES, value_at
 from services.supervision.usecases import reports, rollups
 from tests.support.report_files import pdf_page_is_drawn, pdf_pages, workbook_cells
 from tests.support.supervision_usecases import (
@@ -86,6 +88,8 @@ def test_a_monthly_county_report_shows_the_rollups_figures_in_pdf_and_excel(cont
                      "五、督导工作", "未录入年度计划", "丹阳市福彩公益金", "12,345.67", STATION, "未达标",
                      "补齐服务台账"):
         assert expected in text, expected
+    for label, kind, path in HEADLINES:  # the PDF's headline table shows the roll-up's figures
+        assert f"{label} {shown(kind, value_at(figures, path))}" in text, label
     sheet = workbook_cells(file_of(context, COUNTY, report, "xlsx"), "主要指标")
     rows = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
     assert rows["登记站点数"] == figures["stations"]["registered"] == 1

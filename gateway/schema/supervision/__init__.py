@@ -1,4 +1,4 @@
-"""Supervision: regional rollups, alerts, supervisors and their sessions.
+"""Supervision: regional rollups, alerts, supervisors and their sessions, county yearly plans.
 
 The domain's face for gateway/schema/__init__.py: its query and mutation fields (ObjectTypes to mix
 into the root types), the cost declarations of its fields and its loaders (registered on import).
@@ -8,7 +8,8 @@ from __future__ import annotations
 from gateway.schema.supervision import loaders
 from gateway.schema.supervision.costs import LEAF_COSTS, LIST_SIZES
 from gateway.schema.supervision.mutations import AlertsMutation, SupervisionWorkMutation
+from gateway.schema.supervision.plans import SupervisionPlanMutation, SupervisionPlanQuery
 from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
 
-__all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionQuery", "SupervisionWorkMutation",
-           "SupervisionWorkQuery", "loaders"]
+__all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionPlanMutation",
+           "SupervisionPlanQuery", "SupervisionQuery", "SupervisionWorkMutation", "SupervisionWorkQuery", "loaders"]

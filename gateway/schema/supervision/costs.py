@@ -10,6 +10,12 @@ LIST_SIZES = {
     "Query.alertPolicies": 10,
     "Supervisor.assignments": 5,
     "SupervisionSession.followUps": 5,
+    "Alert.escalations": 2,
+    "SupervisionPlan.versions": 3,
+    "SupervisionPlanVersion.targets": 30,  # a few indicators for the county and for each of its stations
+    "PlanVersusActual.versions": 3,
+    "PlanVersusActual.rows": 30,
+    "PlanVersusActualRow.months": 12,
 }
 
 # Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's

@@ -14,3 +14,5 @@ SessionForm = vocabulary_enum("SessionForm", vocabulary.SESSION_FORMS)
 SessionTopic = vocabulary_enum("SessionTopic", vocabulary.SESSION_TOPICS,
                                description="What the notice (三(四)) asks supervision to help with.")
 FollowUpStatus = vocabulary_enum("FollowUpStatus", vocabulary.FOLLOW_UP_STATUSES)
+PlanIndicator = vocabulary_enum("PlanIndicator", vocabulary.PLAN_INDICATORS,
+                                description="What a county's yearly plan sets a target for.")

@@ -8,7 +8,8 @@ import graphene
 from gateway.schema.base import service_data
 from gateway.schema.scalars import Date
 from gateway.schema.supervision.enums import SessionForm, SessionTopic, SupervisorKind
-from gateway.schema.supervision.types import Alert, AlertPolicy, SupervisionSession, Supervisor
+from gateway.schema.supervision.types.alerts import Alert, AlertPolicy
+from gateway.schema.supervision.types.work import SupervisionSession, Supervisor
 
 
 class AlertActionInput(graphene.InputObjectType):
@@ -22,6 +23,8 @@ class AlertPolicyInput(graphene.InputObjectType):
     crisis_first_contact_hours = graphene.Int(required=True)
     need_unmet_days = graphene.Int(required=True)
     archive_review_months = graphene.Int(required=True)
+    critical_escalation_hours = graphene.Int(description="Default 4: an unacknowledged critical alert goes to "
+                                                         "the city after this, to the province after twice this.")
     source = graphene.String(required=True, description="The document the thresholds come from.")
 
 

@@ -7,14 +7,9 @@ import graphene
 
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from gateway.schema.supervision.enums import AlertRule, AlertSeverity, AlertStatusFilter
-from gateway.schema.supervision.types import (
-    AlertPage,
-    AlertPolicy,
-    PeriodInput,
-    SupervisionRollup,
-    SupervisionSessionPage,
-    SupervisorPage,
-)
+from gateway.schema.supervision.types.alerts import AlertPage, AlertPolicy
+from gateway.schema.supervision.types.rollups import PeriodInput, SupervisionRollup
+from gateway.schema.supervision.types.work import SupervisionSessionPage, SupervisorPage
 
 
 class SupervisionQuery(graphene.ObjectType):
@@ -37,6 +32,7 @@ class AlertsQuery(graphene.ObjectType):
     alerts = graphene.Field(
         AlertPage, region=graphene.String(description="Region code or prefix within your scope."),
         station_id=graphene.ID(), rule=AlertRule(), severity=AlertSeverity(), status=AlertStatusFilter(),
+        escalated=graphene.Boolean(description="true: alerts escalated above their county (the next level's feed)."),
         first=graphene.Int(default_value=DEFAULT_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}."),
         after=graphene.String(description="The nextCursor of the previous page."),
         description="Supervision alerts the viewer may see, one page at a time, in id order.")

@@ -1,4 +1,4 @@
-// The dashboard's shell: the token field (until a sign-in page exists), who the token is, and the
+// The dashboard's shell: sign-in (or a pasted token), who the token is, and the
 // routes: #/region/CODE, #/station/ID, and the viewer's own region or station by default.
 import * as data from "dashboard/data.js";
 import { disposeAll } from "dashboard/charts.js";
@@ -29,6 +29,27 @@ function tokenForm(message) {
   return form;
 }
 
+function signInForm() {
+  const field = (name, type, label, required) => [h("label", { for: `signin-${name}` }, label),
+    h("input", { type, id: `signin-${name}`, name, required, autocomplete: name === "totp" ? "one-time-code" : name })];
+  const problem = h("p", { class: "error", role: "alert", hidden: true });
+  const form = h("form", { class: "token-form", id: "signin-form" }, h("h2", {}, t("signin.title")),
+    ...field("username", "text", t("signin.username"), true), ...field("password", "password", t("signin.password"), true),
+    ...field("totp", "text", t("signin.totp"), false), h("button", { type: "submit" }, t("signin.submit")), problem);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.querySelector(`#signin-${name}`).value;
+    try {
+      await data.signIn(value("username"), value("password"), value("totp"));
+      start();
+    } catch (error) {
+      problem.textContent = t("signin.failed", { message: error.message });
+      problem.hidden = false;
+    }
+  });
+  return form;
+}
+
 function topBar() {
   const who = viewer ? t("token.viewer", { role: t(`role.${viewer.role}`), scope: viewer.region || viewer.stationIds.join("、") || "—" }) : "";
   return h("header", { class: "top-bar" },
@@ -37,7 +58,7 @@ function topBar() {
       REGION_ROLES.has(viewer.role) ? h("a", { class: "nav-reports", href: `#/reports/${viewer.region || PROVINCE}` },
         t("nav.reports")) : null,
       h("span", { "data-role": "viewer" }, who),
-      h("button", { type: "button", onclick: () => { data.clearToken(); viewer = null; location.hash = ""; start(); } },
+      h("button", { type: "button", onclick: async () => { await data.signOut(); viewer = null; location.hash = ""; start(); } },
         t("token.clear"))) : null);
 }
 
@@ -60,7 +81,7 @@ async function route() {
   const [, kind, id] = (location.hash.match(/^#\/(region|station|stations|reports)\/?([^/?]*)/) || []);
   try {
     if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
-    else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id));
+    else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id), viewer);
     else if (kind === "stations") myStations(main);
     else if (kind === "reports" && id) await renderReports(main, decodeURIComponent(id));
     else {
@@ -76,7 +97,7 @@ async function route() {
 async function start() {
   clear(app);
   if (!data.token()) {
-    app.append(topBar(), h("main", { id: "view" }, tokenForm()));
+    app.append(topBar(), h("main", { id: "view" }, signInForm(), h("p", { class: "hint" }, t("signin.or")), tokenForm()));
     return;
   }
   const confirmed = data.viewer().then((v) => (v.role === "PUBLIC" ? null : v), () => null);

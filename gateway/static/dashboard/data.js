@@ -25,6 +25,26 @@ export function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 export function setToken(value) { sessionStorage.setItem(TOKEN_KEY, value.trim()); }
 export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
 
+// --- sign-in: the platform's token endpoint; the refresh token only to end the session on sign-out ----
+const REFRESH_KEY = "shegong.dashboard.refresh";
+
+export async function signIn(username, password, totp) {
+  const form = new URLSearchParams({ grant_type: "password", username, password });
+  if (totp) form.set("totp", totp);
+  const response = await fetch("/auth/token", { method: "POST", body: form });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Problem("UNAUTHENTICATED", body.error_description || `HTTP ${response.status}`);
+  setToken(body.access_token);
+  sessionStorage.setItem(REFRESH_KEY, body.refresh_token);
+}
+
+export async function signOut() {
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
+  clearToken();
+  if (refresh) await fetch("/auth/revoke", { method: "POST", body: new URLSearchParams({ token: refresh }) }).catch(() => null);
+}
+
 // Who the token says it is, read without verifying (the gateway verifies every request): enough to start
 // the right view's queries while `viewer()` confirms, which saves a round trip on the first load.
 export function tokenHint() {

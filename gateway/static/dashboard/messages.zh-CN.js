@@ -15,6 +15,13 @@ export default {
   "token.hint": "令牌仅保存在本浏览器标签页中（sessionStorage），关闭标签页即清除。",
   "token.invalid": "令牌无效或已过期，请重新输入。",
   "token.viewer": "{role} · {scope}",
+  "signin.title": "账号登录",
+  "signin.username": "用户名",
+  "signin.password": "密码",
+  "signin.totp": "动态验证码（已启用双重验证时填写）",
+  "signin.submit": "登录",
+  "signin.failed": "登录失败：{message}",
+  "signin.or": "或使用访问令牌",
 
   "role.PROVINCE": "省级民政", "role.CITY": "市级民政", "role.COUNTY": "县级民政",
   "role.STATION_STAFF": "社工站工作人员", "role.SUPERVISOR": "督导", "role.EVALUATOR": "评估机构",
@@ -32,7 +39,7 @@ export default {
   "reports.column.generatedAt": "生成时间", "reports.column.files": "下载",
   "reports.kind.MONTHLY": "月报", "reports.kind.YEARLY": "年报",
   "reports.download.PDF": "下载 PDF", "reports.download.XLSX": "下载 Excel",
-  "reports.downloading": "正在下载…", "reports.failed": "下载失败：{message}",
+  "reports.evaluationPack": "评估材料", "reports.downloading": "正在下载…", "reports.failed": "下载失败：{message}",
 
   "figure.suppressed": "已抑制",
   "figure.suppressedHint": "样本过小，为保护个人信息不予显示",

@@ -5,20 +5,37 @@ import * as data from "dashboard/data.js";
 import { h, clear } from "dashboard/dom.js";
 import { t } from "dashboard/i18n.js";
 
-async function download(file, report, status) {
+// Who may ask for a station's evaluation pack (the gateway refuses the others): officials and evaluators.
+const PACK_ROLES = new Set(["PROVINCE", "CITY", "COUNTY", "EVALUATOR", "ADMIN"]);
+
+function download(file, report, status) {
+  return save(file.url, `${report.regionName}${report.period}${t(`reports.kind.${report.kind}`)}.${file.format.toLowerCase()}`, status);
+}
+
+async function save(url, filename, status) {
   status.textContent = t("reports.downloading");
-  const result = await data.downloadReport(file.url);
+  const result = await data.downloadReport(url);
   if (result.problem) {
     status.textContent = t("reports.failed", { message: result.problem.message });
     return;
   }
-  const url = URL.createObjectURL(result.blob);
-  const link = h("a", { href: url, download: `${report.regionName}${report.period}${t(`reports.kind.${report.kind}`)}.${file.format.toLowerCase()}`, hidden: true });
+  const blobUrl = URL.createObjectURL(result.blob);
+  const link = h("a", { href: blobUrl, download: filename, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  setTimeout(() => URL.revokeObjectURL(blobUrl), 10_000);
   status.textContent = "";
+}
+
+/** The station page's 评估材料 button, for the roles the evaluation pack is for. */
+export function evaluationPackButton(stationId, viewer) {
+  if (!viewer || !PACK_ROLES.has(viewer.role)) return null;
+  const status = h("span", { class: "export-status", role: "status" });
+  return h("span", { class: "exports", "data-export": "evaluation-pack" }, status,
+    h("button", { type: "button", "data-role": "evaluation-pack",
+                  onclick: () => save(`/reports/evaluation/${encodeURIComponent(stationId)}.pdf`, `${stationId}-${t("reports.evaluationPack")}.pdf`, status) },
+    t("reports.evaluationPack")));
 }
 
 function row(report) {

@@ -1,6 +1,7 @@
 // One station: basics, compliance rules with their evidence, staff (masked as the API returns them),
 // casework and archive counts, contracts and payments. A station outside the token's scope is "not found".
 import * as data from "dashboard/data.js";
+import { evaluationPackButton } from "dashboard/reports.js";
 import { h, formatInt, formatPercent, unavailable } from "dashboard/dom.js";
 import { t } from "dashboard/i18n.js";
 import { dataTable } from "dashboard/table.js";
@@ -18,7 +19,7 @@ function fact(label, value) {
   return [h("dt", {}, label), h("dd", {}, value ?? "—")];
 }
 
-export async function renderStation(root, id) {
+export async function renderStation(root, id, viewer) {
   const { station, cases, archives } = await data.station(id);
   if (data.isProblem(station) && !station.forbidden && station.code !== "NOT_FOUND") {
     root.append(h("p", { class: "error", role: "alert" }, t("app.error", { message: station.message })));
@@ -40,7 +41,8 @@ export async function renderStation(root, id) {
   const header = h("header", { class: "region-header" }, trail,
     h("h1", { "data-role": "station-name", "data-station": s.id }, s.name),
     h("span", { class: `badge ${s.compliance?.status?.toLowerCase() || "unknown"}`, "data-role": "station-compliance" },
-      t(`status.${s.compliance?.status || "UNKNOWN"}`)));
+      t(`status.${s.compliance?.status || "UNKNOWN"}`)),
+    evaluationPackButton(s.id, viewer));
 
   const v = s.venue || {};
   const basics = section("station.basics", h("dl", { class: "facts" },

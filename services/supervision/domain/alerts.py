@@ -42,6 +42,7 @@ class AlertPolicy:
     crisis_first_contact_hours: int = 24
     need_unmet_days: int = 30
     archive_review_months: int = 12
+    critical_escalation_hours: int = 4
     source: str = "《江苏省乡镇(街道)社工站建设指引》与附件专业服务指导清单（需求档案每年更新一次）"
 
 

@@ -6,7 +6,7 @@ against the station or region of the record as stored. The figures' own scope is
 """
 from __future__ import annotations
 
-from services.common.auth import ADMIN, EVALUATOR, PROVINCE, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer
+from services.common.auth import ADMIN, COUNTY, EVALUATOR, PROVINCE, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer
 from services.common.errors import NotFound, PermissionDenied
 from services.common.scope import Scope
 
@@ -14,7 +14,8 @@ from ..domain.access import figure_scope
 from ..domain.regions import RegionKey, region_key
 
 __all__ = ["evaluations_for_pack", "figure_scope", "listing_scope", "may_close_follow_up", "require_administrator",
-           "require_policy_setter", "require_report_reader", "require_session_recorder", "require_signed_in",
+           "require_plan_writer", "require_policy_setter", "require_report_reader", "require_session_recorder",
+           "require_signed_in",
            "sees_supervisor", "visible_station"]
 
 
@@ -78,6 +79,14 @@ def require_report_reader(viewer: Viewer, region: RegionKey) -> None:
     (and evaluators) of that region or above; not station staff or supervisors, who see some stations only."""
     if figure_scope(viewer, region).station_ids is not None:
         raise PermissionDenied("a region's reports are for civil-affairs staff of the region")
+
+
+def require_plan_writer(viewer: Viewer, county: str) -> None:
+    """A county's yearly plan is the county's own: its civil-affairs staff (or an administrator) record it."""
+    if viewer.role == ADMIN:
+        return
+    if viewer.role != COUNTY or viewer.read_only or not viewer.sees_region(county):
+        raise PermissionDenied(f"the plan of county {county} is recorded by that county's civil-affairs staff")
 
 
 def evaluations_for_pack(viewer: Viewer, station_id: str, station: dict | None, evaluations: list[dict],

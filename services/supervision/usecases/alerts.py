@@ -24,7 +24,9 @@ def alert_view(alert: dict) -> dict:
             "subject_type": alert["subject_type"], "subject_id": alert["subject_id"], "evidence": alert["evidence"],
             "first_seen": alert["first_seen"], "last_changed": alert.get("last_changed") or alert["first_seen"],
             "condition_cleared_at": alert.get("condition_cleared_at"),
-            "acknowledged": alert.get("acknowledged"), "resolved": alert.get("resolved"), "version": alert["_version"]}
+            "acknowledged": alert.get("acknowledged"), "resolved": alert.get("resolved"),
+            "escalation": alert.get("escalation"), "escalations": alert.get("escalations") or [],
+            "version": alert["_version"]}
 
 
 def evaluate_alerts(supervision: Supervision, viewer: Viewer) -> dict:

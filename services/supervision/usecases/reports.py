@@ -20,7 +20,7 @@ from services.contracts import supervision as vocabulary
 
 from ..domain.periods import Period, period_of
 from ..domain.regions import region_key
-from ..report_storage import FORMATS, report_id
+from ..report_storage import FORMATS, report_id_of
 from ..reports.evaluation import evaluation_document
 from ..reports.pdf import render_pdf
 from ..reports.regional import RegionalInputs, regional_document
@@ -68,7 +68,7 @@ def generate_report(supervision: Supervision, viewer: Viewer, request: dict) -> 
     data = load(ReportRequestSchema, request)
     region = region_key(data["region"])
     require_report_reader(viewer, region)
-    kept = supervision.reports.get(report_id(region.code, data["kind"], data["period"]))
+    kept = supervision.reports.get(report_id_of(region.code, data["kind"], data["period"]))
     if kept is not None:
         return report_view(kept)
     period = _period(data["kind"], data["period"])
@@ -83,21 +83,21 @@ def list_reports(supervision: Supervision, viewer: Viewer, filters: dict | None 
     return {"items": [report_view(r) for r in page.docs], "next_cursor": page.next_cursor, "total": page.total}
 
 
-def report_file(supervision: Supervision, viewer: Viewer, report_id_: str, format: str) -> dict:
+def report_file(supervision: Supervision, viewer: Viewer, report_id: str, format: str) -> dict:
     """One file of a kept report, base64 (RPC replies are JSON), after the download is logged."""
-    report = supervision.reports.get(report_id_) if format in FORMATS else None
+    report = supervision.reports.get(report_id) if format in FORMATS else None
     if report is None:
-        raise NotFound(f"unknown report {report_id_}.{format}", {"id": ["no such report"]})
+        raise NotFound(f"unknown report {report_id}.{format}", {"id": ["no such report"]})
     try:
         require_report_reader(viewer, region_key(report["region_code"]))
     except PermissionDenied:
-        raise NotFound(f"unknown report {report_id_}", {"id": ["no such report in your scope"]}) from None
-    content = supervision.reports.content(report_id_, format)
+        raise NotFound(f"unknown report {report_id}", {"id": ["no such report in your scope"]}) from None
+    content = supervision.reports.content(report_id, format)
     if content is None:
-        raise NotFound(f"report {report_id_} has no {format} file", {"format": ["not kept for this report"]})
+        raise NotFound(f"report {report_id} has no {format} file", {"format": ["not kept for this report"]})
     supervision.reports.log_download(viewer, report, format)
     return {"filename": f"{report['region_name']}{report['period']}{_kind_title(report['kind'])}.{format}",
-            "ascii_filename": f"{report_id_}.{format}", "media_type": MEDIA_TYPES[format],
+            "ascii_filename": f"{report_id}.{format}", "media_type": MEDIA_TYPES[format],
             "content": base64.b64encode(content).decode("ascii")}
 
 
@@ -108,10 +108,10 @@ def generate_due_reports(supervision: Supervision, viewer: Viewer) -> dict:
     due = _due_periods(clock.today())
     regions = _reporting_regions(supervision)
     wanted = [(code, kind, label) for code in regions for kind, label in due]
-    kept = supervision.reports.existing([report_id(*w) for w in wanted])
+    kept = supervision.reports.existing([report_id_of(*w) for w in wanted])
     generated = []
     for code, kind, label in wanted:
-        if report_id(code, kind, label) in kept:
+        if report_id_of(code, kind, label) in kept:
             continue
         try:
             generated.append(_generate(supervision, viewer, code, kind, label, _period(kind, label))["_id"])
@@ -154,7 +154,7 @@ def _generate(supervision: Supervision, viewer: Viewer, code: str, kind: str, la
     document = regional_document(inputs)
     files = {"pdf": render_pdf(document), "xlsx": render_xlsx(document)}
     level = region_key(code).level
-    report = {"_id": report_id(code, kind, label), "region_code": code, "region_name": inputs.region_name,
+    report = {"_id": report_id_of(code, kind, label), "region_code": code, "region_name": inputs.region_name,
               "level": level, "kind": kind, "period": label, "from": period.start.isoformat(),
               "to": period.end.isoformat(), "generated_at": inputs.generated_at, "generated_by": viewer.user_id,
               "generation_ms": round((time.perf_counter() - started) * 1000)}
