@@ -165,7 +165,10 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
             collection.update_many({"_id": {"$in": free}, OUTBOX_LEASE: {"$lt": now}}, claim)
         for dead_token, ids in orphaned.items():
             collection.update_many({"_id": {"$in": ids}, OUTBOX_CLAIM: dead_token}, claim)
-        claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
+        # read back through the ids (the claim token is not indexed: nx-27017 would read every document)
+        candidates = free + [doc_id for ids in orphaned.values() for doc_id in ids]
+        claimed = list(collection.find({"_id": {"$in": candidates}, OUTBOX_CLAIM: token},
+                                       {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
         sequences = eventlog.record_batch(db, name, claimed)  # the history first, then the broker
         clears: list[_Clear] = []
         published = 0
