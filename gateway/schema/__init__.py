@@ -28,6 +28,7 @@ from .supervision import (
     AlertsQuery,
     SupervisionPlanMutation,
     SupervisionPlanQuery,
+    SupervisionPrivacyQuery,
     SupervisionQuery,
     SupervisionWorkMutation,
     SupervisionWorkQuery,
@@ -39,9 +40,9 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery,
-            SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
-            graphene.ObjectType):
+class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
+            SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
+            FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 

@@ -51,6 +51,7 @@ class AlertPolicySchema(Schema):
     need_unmet_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
     archive_review_months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 36))
     critical_escalation_hours = fields.Integer(load_default=4, strict=True, validate=validate.Range(1, 168))
+    small_count_threshold = fields.Integer(load_default=5, strict=True, validate=validate.Range(2, 50))
     source = fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 

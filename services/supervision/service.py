@@ -3,6 +3,8 @@
 RPC (every method takes `viewer`, a Viewer as a dict, first):
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
+- protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
+  figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
   escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
@@ -62,7 +64,18 @@ from . import projections
 from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
-from .usecases import Supervision, alerts, checks, escalation, plans, reports, rollups, sessions, supervisors
+from .usecases import (
+    Supervision,
+    alerts,
+    checks,
+    escalation,
+    plans,
+    privacy,
+    reports,
+    rollups,
+    sessions,
+    supervisors,
+)
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
@@ -126,6 +139,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
                            self.funding)
 
     rollup = use_case_rpc(rollups.rollup)
+    protected_rollup = use_case_rpc(privacy.protected_rollup)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
     get_alerts = use_case_rpc(alerts.get_alerts)

@@ -90,6 +90,7 @@ class SupervisionRepository:
                             need_unmet_days=d["need_unmet_days"], archive_review_months=d["archive_review_months"],
                             critical_escalation_hours=d.get("critical_escalation_hours",
                                                             DEFAULT_POLICY.critical_escalation_hours),
+                            small_count_threshold=d.get("small_count_threshold", DEFAULT_POLICY.small_count_threshold),
                             source=d["source"])
                 for d in self.db[ALERT_POLICIES].find({})]
 

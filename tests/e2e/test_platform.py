@@ -6,64 +6,46 @@ again to show the data survives and the demo seed is not loaded twice.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
+import contextlib
 import time
 
 import pytest
 import requests
 
-from tests.support.infrastructure import free_port, free_port_block
+from tests.support.launched_platform import LaunchedPlatform
 from tests.support.platform_client import PlatformClient
+from tests.support.waiting import wait_for
 
 STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes here)
 
 
-class Platform:
-    def __init__(self, tmp_path, amqp_uri):
-        self.port_base = free_port_block(6)
-        self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(tmp_path / "data"),
-                    "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
-                    "PYTHONUNBUFFERED": "1"}
-        self.env.pop("MONGO_URI", None)
-        self.process = None
-        self.output: list[str] = []
+READY_LINE = "Press Ctrl+C to stop."
+
+
+class Platform(LaunchedPlatform):
+    """`shegong run` started as `make run` starts it, and its GraphQL API as a client uses it."""
 
     @property
     def graphql_url(self) -> str:
-        return f"http://127.0.0.1:{self.port_base}/graphql"
+        return f"http://127.0.0.1:{self.port_of('gateway')}/graphql"
 
-    def start(self):
-        self.output = []
-        self.process = subprocess.Popen([sys.executable, "-m", "shegong", "run"], env=self.env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=1)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if "Press Ctrl+C to stop." in line:
-                return
-        self.stop()
-        pytest.fail("the platform did not start:\n" + "".join(self.output[-40:]))
+    @property
+    def output(self) -> str:
+        return self.console()
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            code = self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise
-        self.output.extend(self.process.stdout.read().splitlines(keepends=True))
-        return code
+    def start(self, *args: str) -> None:
+        """Start and wait until this run (not an earlier one in the same console) says it is ready."""
+        earlier = self.console().count(READY_LINE) if self.console_path.exists() else 0
+        super().start(*args)
 
-    def token(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "shegong", "token", *args], env=self.env, text=True,
-                                capture_output=True, check=True)
-        return result.stdout.strip()
+        def ready() -> bool:
+            return self.console().count(READY_LINE) > earlier
+
+        with contextlib.suppress(AssertionError):  # a start that never got ready fails below, with its console
+            wait_for(lambda: ready() or self.process.poll() is not None, timeout=STARTUP_SECONDS, interval=0.5)
+        if not ready():
+            self.stop()
+            pytest.fail("the platform did not start:\n" + self.console()[-4000:])
 
     def query(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
         return PlatformClient(self.graphql_url).ok(query, variables or {}, token)
@@ -89,7 +71,7 @@ def platform(tmp_path_factory, rabbit_vhost):
 
 
 def test_a_new_user_sees_which_stations_fail_which_rule_and_why(platform):
-    assert f"GraphQL: {platform.graphql_url}" in "".join(platform.output)
+    assert f"GraphQL: {platform.graphql_url}" in platform.output
     county = platform.token("--role", "county", "--region", "321181")
     data = platform.query(STATIONS_FAILING, county, {"region": "321181"})["stations"]
     assert data["totalCount"] >= 1
@@ -154,6 +136,6 @@ def test_ctrl_c_stops_everything_and_a_restart_finds_the_data(platform):
     with pytest.raises(requests.ConnectionError):
         requests.get(platform.graphql_url, timeout=2)
     platform.start()
-    assert "demo data was loaded before" in "".join(platform.output)
+    assert "demo data was loaded before" in platform.output
     after = platform.query('{ stations(first: 1) { totalCount } }', admin)["stations"]["totalCount"]
     assert after == before

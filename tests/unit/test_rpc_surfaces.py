@@ -10,6 +10,7 @@ from nameko.rpc import Rpc
 
 from services.casework.service import CaseworkService
 from services.funding.service import FundingService
+from services.identity.service import IdentityService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
@@ -19,7 +20,7 @@ from tests.support.gateway_funding_fakes import FakeFunding
 from tests.support.rpc_surfaces import SURFACES, methods_of
 
 SERVICES = {service.name: service for service in (RegistryService, CaseworkService, VolunteersService, FundingService,
-                                                  SupervisionService)}
+                                                  SupervisionService, IdentityService)}
 
 
 def declared_rpc_methods(service_class: type) -> dict[str, inspect.Signature]:
@@ -38,7 +39,7 @@ def test_each_surface_protocol_is_exactly_what_the_service_declares(service):
     declared = declared_rpc_methods(SERVICES[service])
     surface = methods_of(SURFACES[service])
 
-    assert sorted(surface) == sorted(declared), "regenerate tests/support/rpc_surfaces.py from the service"
+    assert sorted(surface) == sorted(declared), "run python -m tests.support.write_rpc_surfaces"
     changed = {name: (parameters(surface[name]), parameters(declared[name]))
                for name in declared if parameters(surface[name]) != parameters(declared[name])}
     assert changed == {}

@@ -9,7 +9,9 @@ from gateway.schema.supervision import loaders
 from gateway.schema.supervision.costs import LEAF_COSTS, LIST_SIZES
 from gateway.schema.supervision.mutations import AlertsMutation, SupervisionWorkMutation
 from gateway.schema.supervision.plans import SupervisionPlanMutation, SupervisionPlanQuery
+from gateway.schema.supervision.privacy import SupervisionPrivacyQuery
 from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
 
 __all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionPlanMutation",
-           "SupervisionPlanQuery", "SupervisionQuery", "SupervisionWorkMutation", "SupervisionWorkQuery", "loaders"]
+           "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery", "SupervisionWorkMutation",
+           "SupervisionWorkQuery", "loaders"]

@@ -11,6 +11,8 @@ LIST_SIZES = {
     "Supervisor.assignments": 5,
     "SupervisionSession.followUps": 5,
     "Alert.escalations": 2,
+    "ProtectedRollup.children": 20,
+    "ProtectedRegionFigures.figures": 50,  # the roll-up's counts of people, one per key
     "SupervisionPlan.versions": 3,
     "SupervisionPlanVersion.targets": 30,  # a few indicators for the county and for each of its stations
     "PlanVersusActual.versions": 3,

@@ -25,6 +25,7 @@ class AlertPolicyInput(graphene.InputObjectType):
     archive_review_months = graphene.Int(required=True)
     critical_escalation_hours = graphene.Int(description="Default 4: an unacknowledged critical alert goes to "
                                                          "the city after this, to the province after twice this.")
+    small_count_threshold = graphene.Int(description="Default 5: township counts below it are suppressed.")
     source = graphene.String(required=True, description="The document the thresholds come from.")
 
 

@@ -43,6 +43,7 @@ class AlertPolicy:
     need_unmet_days: int = 30
     archive_review_months: int = 12
     critical_escalation_hours: int = 4
+    small_count_threshold: int = 5  # privacy in aggregates (domain/suppression.py)
     source: str = "《江苏省乡镇(街道)社工站建设指引》与附件专业服务指导清单（需求档案每年更新一次）"
 
 

@@ -24,6 +24,15 @@ class AlertAction(graphene.ObjectType):
     note = graphene.String(required=True)
 
 
+class AlertEscalation(graphene.ObjectType):
+    """One step of a critical alert's climb when nobody acknowledged it in time (county → city → province)."""
+    level = graphene.String(required=True, description="city or province.")
+    region_code = graphene.String(required=True, description="The division the alert went to.")
+    due_at = DateTime(required=True, description="firstSeen plus the policy's hours per step.")
+    at = DateTime(required=True, description="When the escalation was recorded.")
+    threshold_hours = graphene.Int(required=True)
+
+
 class Alert(graphene.ObjectType):
     id = graphene.ID(required=True)
     rule = AlertRule(required=True)
@@ -40,6 +49,8 @@ class Alert(graphene.ObjectType):
     condition_cleared_at = DateTime(description="When the condition stopped holding; the alert stays until resolved.")
     acknowledged = graphene.Field(AlertAction)
     resolved = graphene.Field(AlertAction)
+    escalation = graphene.Field(AlertEscalation, description="The latest escalation; null: not escalated.")
+    escalations = graphene.List(graphene.NonNull(AlertEscalation), required=True)
     version = graphene.Int(required=True, description="Pass as expectedVersion to acknowledge or resolve.")
 
     @staticmethod
@@ -64,4 +75,7 @@ class AlertPolicy(graphene.ObjectType):
     crisis_first_contact_hours = graphene.Int(required=True)
     need_unmet_days = graphene.Int(required=True)
     archive_review_months = graphene.Int(required=True)
+    critical_escalation_hours = graphene.Int(required=True,
+                                             description="Hours an open critical alert waits per escalation step.")
+    small_count_threshold = graphene.Int(required=True, description="Township counts below it are suppressed.")
     source = graphene.String(required=True)
