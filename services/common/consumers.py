@@ -96,11 +96,13 @@ class ReliableEventHandler(Consumer):
 
         self.container.spawn_managed_thread(spawn_worker, identifier=f"event:{self.queue_name}")
 
-    def _handled(self, envelope, body, message, exc_info, duration):
+    def _handled(self, envelope, body, message, exc_info, duration, ack: bool = True):
+        """Count and route one handled event; `ack=False` when its batch is acknowledged at once."""
         handler = f"{self.container.service_name}.{self.method_name}"
         if exc_info is None:
             EVENTS_CONSUMED.labels(envelope.type, handler, "ok").inc()
-            self.consumer.ack_message(message)
+            if ack:
+                self.consumer.ack_message(message)
             return
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
@@ -121,7 +123,8 @@ class ReliableEventHandler(Consumer):
         else:
             EVENTS_CONSUMED.labels(envelope.type, handler, "dead-lettered").inc()
             self._dead_letter(body, message, reason="handler-failed", error=error, attempts=attempts - 1)
-        self.consumer.ack_message(message)
+        if ack:
+            self.consumer.ack_message(message)
 
     def _wait(self, body, message, envelope, attempts: int, error: str):
         """Park the event in a wait queue; it returns to this consumer when the queue's TTL expires."""
@@ -189,28 +192,14 @@ class Inbox:
         The claim is written before the effect and marked done after it. Effects must be written so
         that re-running them after a crash between the two is harmless (upserts keyed by the event).
         """
-        now = clock.utcnow()
-        key = f"{self.consumer}:{event_id}"
-        holder = instances.current()
+        key = self._key(event_id)
         try:
             self.collection.insert_one({"_id": key, "consumer": self.consumer, "event_id": event_id,
-                                        "state": "claimed", "holder": holder, "lease_until": now + self.LEASE})
+                                        "state": "claimed", "holder": instances.current(),
+                                        "lease_until": clock.utcnow() + self.LEASE})
         except DuplicateKeyError:
-            existing = self.collection.find_one({"_id": key})
-            if existing is None:
-                raise ProcessingInProgress(event_id) from None
-            if existing["state"] == "done":
+            if not self.take_over(event_id):
                 return False
-            lease_until = existing["lease_until"]
-            if lease_until.tzinfo is None:
-                lease_until = lease_until.replace(tzinfo=UTC)
-            if lease_until > now and not instances.is_gone(existing.get("holder")):
-                raise ProcessingInProgress(event_id) from None
-            # the lease value read identifies the claim taken over, so two takers cannot both win
-            taken = self.collection.update_one({"_id": key, "state": "claimed", "lease_until": existing["lease_until"]},
-                                               {"$set": {"lease_until": now + self.LEASE, "holder": holder}})
-            if taken.matched_count == 0:
-                raise ProcessingInProgress(event_id) from None
         try:
             effect()
         except BaseException:
@@ -218,3 +207,28 @@ class Inbox:
             raise
         self.collection.update_one({"_id": key}, {"$set": {"state": "done", "done_at": clock.utcnow()}})
         return True
+
+    def take_over(self, event_id: str) -> bool:
+        """For an event whose claim exists: False if it is done, True if its claim is now ours;
+        ProcessingInProgress if a live worker holds it."""
+        now = clock.utcnow()
+        key = self._key(event_id)
+        existing = self.collection.find_one({"_id": key})
+        if existing is None:
+            raise ProcessingInProgress(event_id)
+        if existing["state"] == "done":
+            return False
+        lease_until = existing["lease_until"]
+        if lease_until.tzinfo is None:
+            lease_until = lease_until.replace(tzinfo=UTC)
+        if lease_until > now and not instances.is_gone(existing.get("holder")):
+            raise ProcessingInProgress(event_id)
+        # the lease value read identifies the claim taken over, so two takers cannot both win
+        taken = self.collection.update_one({"_id": key, "state": "claimed", "lease_until": existing["lease_until"]},
+                                           {"$set": {"lease_until": now + self.LEASE, "holder": instances.current()}})
+        if taken.matched_count == 0:
+            raise ProcessingInProgress(event_id)
+        return True
+
+    def _key(self, event_id: str) -> str:
+        return f"{self.consumer}:{event_id}"

@@ -11,6 +11,8 @@ says `single_write=True`: the event id then travels in that same write (storage.
 needs no tracking record; any other effect goes through the `Inbox`. A handler that only feeds read
 models says `folded_by_position=True`: a projection skips any event at or below the history position it
 has folded (projections.Projection), so a redelivery changes nothing and no inbox record is written.
+A handler whose effect is one upsert per event can say `batch_size=N`: `method(self, events)` then
+receives up to N fresh events at once and writes them in bulk (services/common/batching.py).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Any, cast
 
 from . import storage
 from .auth import Viewer
+from .batching import batched_event_handler
 from .consumers import Inbox, ReliableEventHandler
 from .events import EventContract
 from .rpc import rpc
@@ -47,10 +50,15 @@ def use_case_rpc(use_case: Callable, *, kind: Callable = rpc, **rpc_options) -> 
 
 
 def event_handler(contract: EventContract, *, single_write: bool = False, folded_by_position: bool = False,
-                  **options) -> Callable:
-    """Declare `method(self, event)` as the service's consumer of `contract`, applied once per event."""
+                  batch_size: int | None = None, **options) -> Callable:
+    """Declare `method(self, event)` as the service's consumer of `contract`, applied once per event
+    (`method(self, events)` with `batch_size`)."""
     if single_write and folded_by_position:
         raise TypeError("an effect is either one aggregate write or a fold into read models, not both")
+    if batch_size is not None:
+        if single_write or folded_by_position:
+            raise TypeError("a batched handler claims its events in the inbox: no single_write or folded_by_position")
+        return batched_event_handler(contract, batch_size=batch_size, **options)
 
     def declare(method: Callable) -> Callable:
         if folded_by_position:

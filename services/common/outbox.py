@@ -3,7 +3,7 @@
 Writers put events in the aggregate's `_outbox` in the same single-document write as the state
 change (storage.AggregateStore). The relay claims a batch of documents with a short lease (so
 several replicas do not publish the same events at once), publishes its events in order and waits for the
-broker's confirm, then removes exactly those events. A lease names the process holding it: a relay
+broker's confirms (one wait per batch), then removes exactly those events. A lease names the process holding it: a relay
 that stops gives its leases back, and one that was killed on this host is recognised as gone
 (instances.py), so its documents are taken over without waiting out the lease. If the process dies after publishing but
 before removing, the events go out again after restart with the same ids; consumers are idempotent.
@@ -19,6 +19,7 @@ import logging
 import re
 import time
 import uuid
+from typing import NamedTuple
 
 import eventlet
 from eventlet.event import Event
@@ -27,7 +28,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import UpdateOne
 
 from . import eventlog, instances, storage
-from .broker import connection, events_exchange
+from .broker import events_exchange
 from .config import settings
 from .observability import EVENTS_PUBLISHED
 from .storage import OUTBOX, OUTBOX_CLAIM, OUTBOX_LEASE, OUTBOX_PENDING, VERSION
@@ -37,21 +38,44 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 30
 
 
-class EventPublisher:
-    """Publishes envelopes to their producer's topic exchange and waits for each confirm."""
+class PublishRefused(Exception):
+    """The broker nacked a publish (it could not take the message); the batch goes out again later."""
 
-    def __init__(self, amqp_uri: str):
+
+class EventPublisher:
+    """Publishes envelopes to their producer's topic exchange under publisher confirms.
+
+    `publish` sends; `wait_for_confirms` waits until the broker has confirmed everything sent, so a
+    batch costs one wait instead of one per message. `confirm_each=True` waits after every message
+    (the pipeline before issue 10, kept as the benchmark's baseline). `close` waits for what is in
+    flight first, so a publisher closed on a healthy connection leaves nothing unconfirmed.
+    """
+
+    CONFIRM_TIMEOUT = 10.0
+
+    def __init__(self, amqp_uri: str, confirm_each: bool = False):
         self.amqp_uri = amqp_uri
+        self.confirm_each = confirm_each
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._declared: set[str] = set()
+        self._sent = 0
+        self._confirmed: Confirmations = Confirmations()
+        self.unconfirmed = 0  # sent on the current (or last) connection and not confirmed
 
     def _ensure(self):
         if self._connection is None or not self._connection.connected:
             self.close()
-            self._connection = connection(self.amqp_uri)
+            # confirms are requested on the channel here, not by kombu, which would wait after each publish
+            self._connection = Connection(self.amqp_uri, heartbeat=15, connect_timeout=5)
             self._connection.ensure_connection(max_retries=3)
-            self._producer = Producer(self._connection.channel())
+            channel = self._connection.channel()
+            channel.confirm_select()
+            self._sent = 0
+            self._confirmed = Confirmations()
+            channel.events["basic_ack"].add(self._confirmed.acked)
+            channel.events["basic_nack"].add(self._confirmed.nacked)
+            self._producer = Producer(channel)
             self._declared.clear()
         return self._producer
 
@@ -68,21 +92,65 @@ class EventPublisher:
                      "shegong.event_type": envelope["type"], "shegong.event_version": envelope["version"],
                      **({eventlog.SEQUENCE_HEADER: sequence} if sequence is not None else {})},
         )
+        self._sent += 1
+        self.unconfirmed = self._sent - self._confirmed.upto
         EVENTS_PUBLISHED.labels(event_type=envelope["type"]).inc()
+        if self.confirm_each:
+            self.wait_for_confirms()
+
+    def wait_for_confirms(self) -> None:
+        """Return once the broker confirmed every message sent; raise if it refused one or went quiet."""
+        if self._connection is None:
+            return
+        deadline = time.monotonic() + self.CONFIRM_TIMEOUT
+        while self._confirmed.upto < self._sent and not self._confirmed.refused:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self._sent - self._confirmed.upto} publishes not confirmed in time")
+            self._connection.drain_events(timeout=remaining)
+        if self._confirmed.refused:
+            self.unconfirmed = self._sent  # which ones were refused is not worth tracking: resend them all
+            raise PublishRefused(f"the broker refused {self._confirmed.refused} publish(es)")
+        self.unconfirmed = 0
 
     def close(self):
         if self._connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection cannot confirm: those count as unconfirmed
+                self.wait_for_confirms()
             with contextlib.suppress(Exception):  # closing a broken connection must not mask the original error
                 self._connection.release()
         self._connection = None
         self._producer = None
 
 
+class Confirmations:
+    """The broker's confirms on one channel: the highest delivery tag up to which all are confirmed."""
+
+    def __init__(self):
+        self.upto = 0
+        self.refused = 0
+        self._single: set[int] = set()
+
+    def acked(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self.upto = max(self.upto, delivery_tag)
+        else:
+            self._single.add(delivery_tag)
+        while self.upto + 1 in self._single:
+            self.upto += 1
+            self._single.discard(self.upto)
+        self._single = {tag for tag in self._single if tag > self.upto}
+
+    def nacked(self, delivery_tag: int, multiple: bool) -> None:
+        self.refused += 1
+        self.acked(delivery_tag, multiple)
+
+
 def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> int:
     """Publish the pending events of up to `batch` aggregates per collection; return how many went out.
 
     Round trips are per batch, not per aggregate: claim a batch with one lease token, publish its
-    events in order (each confirmed), then clear what was published in one bulk write.
+    events in order, wait once for the broker to confirm them all, then clear them in one bulk write.
     """
     sent = 0
     for name in collections:
@@ -97,32 +165,65 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200) -> 
             collection.update_many({"_id": {"$in": free}, OUTBOX_LEASE: {"$lt": now}}, claim)
         for dead_token, ids in orphaned.items():
             collection.update_many({"_id": {"$in": ids}, OUTBOX_CLAIM: dead_token}, claim)
-        claimed = list(collection.find({OUTBOX_CLAIM: token}, {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
+        # read back through the ids (the claim token is not indexed: nx-27017 would read every document)
+        candidates = free + [doc_id for ids in orphaned.values() for doc_id in ids]
+        claimed = list(collection.find({"_id": {"$in": candidates}, OUTBOX_CLAIM: token},
+                                       {OUTBOX: 1, VERSION: 1, **eventlog.SCOPE_PROJECTION}))
         sequences = eventlog.record_batch(db, name, claimed)  # the history first, then the broker
-        clears = []
+        clears: list[_Clear] = []
+        published = 0
         try:
             for doc in claimed:
                 entries = sorted((doc.get(OUTBOX) or {}).items(), key=lambda item: item[1]["order"])
                 for event_id, entry in entries:
                     publisher.publish(entry["envelope"], sequences.get(event_id))
-                published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
-                # Clear the pending flag only if no writer added events meanwhile (same version);
-                # otherwise remove just what went out and leave the rest for the next pass.
-                clears.append(UpdateOne({"_id": doc["_id"], VERSION: doc[VERSION]},
-                                        {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}, **_unset(published)}))
-                clears.append(UpdateOne({"_id": doc["_id"], VERSION: {"$ne": doc[VERSION]}},
-                                        {"$set": {OUTBOX_LEASE: 0}, **_unset(published)}))
-                sent += len(entries)
+                published += len(entries)
+                clears.append(_clear(doc, entries, published))
+            _wait_for_confirms(publisher)  # one wait for the whole batch
         except Exception:
             # A failed publish (the broker went away) keeps what was confirmed and gives the rest of the
             # batch back at once, so the next pass, here or in another relay, does not wait out the lease.
-            if clears:
-                collection.bulk_write(clears, ordered=True)
+            confirmed = published - getattr(publisher, "unconfirmed", 0)
+            kept = [clear for clear in clears if clear.published_upto <= confirmed]
+            _remove_published(collection, kept)
             collection.update_many({OUTBOX_CLAIM: token}, {"$set": {OUTBOX_LEASE: 0}})
             raise
-        if clears:
-            collection.bulk_write(clears, ordered=True)
+        _remove_published(collection, clears)
+        sent += published
     return sent
+
+
+class _Clear(NamedTuple):
+    unchanged: UpdateOne  # the document as claimed: nothing is pending any more
+    changed: UpdateOne  # a writer added events meanwhile: remove only what went out
+    published_upto: int  # this document's events are the batch's publishes up to this count
+
+
+def _clear(doc: dict, entries: list, published_upto: int) -> _Clear:
+    published = {f"{OUTBOX}.{event_id}": "" for event_id, _ in entries}
+    return _Clear(UpdateOne({"_id": doc["_id"], VERSION: doc[VERSION]},
+                            {"$set": {OUTBOX_PENDING: False, OUTBOX_LEASE: 0}, **_unset(published)}),
+                  UpdateOne({"_id": doc["_id"], VERSION: {"$ne": doc[VERSION]}},
+                            {"$set": {OUTBOX_LEASE: 0}, **_unset(published)}),
+                  published_upto)
+
+
+def _remove_published(collection, clears: list[_Clear]) -> None:
+    """Clear the pending flag of documents no writer touched since the claim; the others keep their new events.
+
+    The writes for changed documents only go out when some document did change (rare), halving the usual batch.
+    """
+    if not clears:
+        return
+    if collection.bulk_write([clear.unchanged for clear in clears], ordered=True).matched_count < len(clears):
+        collection.bulk_write([clear.changed for clear in clears], ordered=True)
+
+
+def _wait_for_confirms(publisher) -> None:
+    # a publisher without confirms (a recording test double) has confirmed whatever it accepted
+    wait = getattr(publisher, "wait_for_confirms", None)
+    if wait is not None:
+        wait()
 
 
 def _claimable(collection, now: float, batch: int) -> tuple[list, dict[str, list]]:
@@ -168,8 +269,11 @@ def _unset(fields: dict) -> dict:
 class OutboxRelay(DependencyProvider):
     """Runs the relay inside a service container; stops only after the batch in hand is published."""
 
-    def __init__(self, service: str, collections: list[str], idle_seconds: float = 0.2):
+    def __init__(self, service: str, collections: list[str], idle_seconds: float = 0.2, confirm_each: bool = False,
+                 batch: int = 200):
         self.service = service
+        self.batch = batch
+        self.confirm_each = confirm_each
         self.collections = collections
         self.idle_seconds = idle_seconds
 
@@ -185,7 +289,7 @@ class OutboxRelay(DependencyProvider):
 
     def start(self):
         self._running = True
-        self._publisher = EventPublisher(settings().amqp_uri)
+        self._publisher = EventPublisher(settings().amqp_uri, confirm_each=self.confirm_each)
         self._thread = self.container.spawn_managed_thread(self._loop, identifier="outbox-relay")
 
     def _loop(self):
@@ -193,7 +297,7 @@ class OutboxRelay(DependencyProvider):
         failures = 0
         while self._running:
             try:
-                sent = relay_once(db, self.collections, self._publisher)
+                sent = relay_once(db, self.collections, self._publisher, self.batch)
                 failures = 0
             except Exception:
                 failures += 1

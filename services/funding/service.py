@@ -162,6 +162,7 @@ from .usecases import (
 )
 
 SERVICE = "funding"
+ACTIVITY_BATCH = 100  # activity events applied per bulk write
 
 
 class FundingService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
@@ -256,27 +257,23 @@ class FundingService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints
     def on_compliance_changed(self, event):
         projections.project_compliance(self.use_cases, event)
 
-    # events from volunteers and casework: platform figures for evidence and cost/outcome
-    @event_handler(SERVICE_DELIVERED)
-    def on_service_delivered(self, event):
-        payload = event.payload
-        projections.project_activity(self.use_cases, event.id, "service_delivered", payload, payload["delivered_on"],
-                                     payload["hours"], payload["delivered_by"]["kind"] == "volunteer")
+    # events from volunteers and casework: platform figures for evidence and cost/outcome, one upsert per
+    # event, so they are consumed in batches (services/common/batching.py)
+    @event_handler(SERVICE_DELIVERED, batch_size=ACTIVITY_BATCH)
+    def on_service_delivered(self, events):
+        projections.project_activities(self.use_cases, "service_delivered", events)
 
-    @event_handler(NEEDS_ASSESSED)
-    def on_needs_assessed(self, event):
-        projections.project_activity(self.use_cases, event.id, "needs_assessed", event.payload,
-                                     event.payload["assessed_on"])
+    @event_handler(NEEDS_ASSESSED, batch_size=ACTIVITY_BATCH)
+    def on_needs_assessed(self, events):
+        projections.project_activities(self.use_cases, "needs_assessed", events)
 
-    @event_handler(VISIT_LOGGED)
-    def on_visit_logged(self, event):
-        projections.project_activity(self.use_cases, event.id, "visit_logged", event.payload,
-                                     event.payload["visited_on"])
+    @event_handler(VISIT_LOGGED, batch_size=ACTIVITY_BATCH)
+    def on_visit_logged(self, events):
+        projections.project_activities(self.use_cases, "visit_logged", events)
 
-    @event_handler(CASE_CLOSED)
-    def on_case_closed(self, event):
-        projections.project_activity(self.use_cases, event.id, "case_closed", event.payload,
-                                     event.payload["closed_on"])
+    @event_handler(CASE_CLOSED, batch_size=ACTIVITY_BATCH)
+    def on_case_closed(self, events):
+        projections.project_activities(self.use_cases, "case_closed", events)
 
     # its own events: the funding positions the supervision view sums (repaired after a crash)
     @event_handler(FUNDING_COMMITTED)

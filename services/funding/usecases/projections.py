@@ -35,10 +35,32 @@ def _merge_staffing(context: Funding, event: Envelope, change: Callable[[dict, d
 def project_activity(context: Funding, event_id: str, kind: str, payload: dict, on: str, hours: float = 0,
                      volunteer: bool = False) -> None:
     """One row per activity event, keyed by the event id (recording it again changes nothing)."""
-    context.repo.record_activity({
-        "_id": event_id, "kind": kind, "station_id": payload["station_id"], "township_code": payload["township_code"],
-        "date": on, "year": int(on[:4]), "household_id": payload.get("household_id"),
-        "hours_tenths": round(hours * 10), "volunteer": volunteer, "domain": payload.get("domain")})
+    context.repo.record_activity(_activity_row(event_id, kind, payload, on, hours, volunteer))
+
+
+# the payload field that dates each kind of activity event
+ACTIVITY_DATES = {"service_delivered": "delivered_on", "needs_assessed": "assessed_on", "visit_logged": "visited_on",
+                  "case_closed": "closed_on"}
+
+
+def project_activities(context: Funding, kind: str, events: list[Envelope]) -> None:
+    """A batch of activity events of one kind, one row each, in one bulk write (the batched consumer's form)."""
+    context.repo.record_activities([_activity_event_row(kind, event) for event in events])
+
+
+def _activity_event_row(kind: str, event: Envelope) -> dict:
+    payload = event.payload
+    if kind == "service_delivered":
+        return _activity_row(event.id, kind, payload, payload["delivered_on"], payload["hours"],
+                             payload["delivered_by"]["kind"] == "volunteer")
+    return _activity_row(event.id, kind, payload, payload[ACTIVITY_DATES[kind]])
+
+
+def _activity_row(event_id: str, kind: str, payload: dict, on: str, hours: float = 0, volunteer: bool = False) -> dict:
+    return {"_id": event_id, "kind": kind, "station_id": payload["station_id"],
+            "township_code": payload["township_code"], "date": on, "year": int(on[:4]),
+            "household_id": payload.get("household_id"), "hours_tenths": round(hours * 10),
+            "volunteer": volunteer, "domain": payload.get("domain")}
 
 
 def sync_positions(context: Funding, contract_id: str) -> None:
