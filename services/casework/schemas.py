@@ -54,7 +54,7 @@ class MemberFields(Strict):
     relationship = _one_of(catalogue.RELATIONSHIPS, required=True)
     id_number = IdNumber(load_default=None, allow_none=True)
     birth_date = BirthDate(load_default=None, allow_none=True)
-    sex = _one_of(("male", "female"), load_default=None, allow_none=True)
+    sex = _one_of(catalogue.SEXES, load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
     tags = fields.List(_one_of(catalogue.TAGS), load_default=list, validate=validate.Length(max=len(catalogue.TAGS)))
     disability = fields.Nested(DisabilitySchema, load_default=None, allow_none=True)
@@ -111,7 +111,7 @@ class MemberRemoveSchema(Versioned):
 class GivenBySchema(Strict):
     person_id = fields.String(load_default=None, allow_none=True)
     name = Name(1, 40, load_default=None, allow_none=True)
-    relationship_to_subject = _one_of([*catalogue.RELATIONSHIPS, "legal_guardian"], load_default=None, allow_none=True)
+    relationship_to_subject = _one_of(catalogue.CONSENT_GIVER_RELATIONSHIPS, load_default=None, allow_none=True)
 
     @validates_schema
     def someone(self, data, **kwargs):
@@ -218,7 +218,7 @@ class PlanSchema(Versioned):
 
 
 class DecisionSchema(Versioned):
-    decision = _one_of(("approved", "rejected"), required=True)
+    decision = _one_of(catalogue.APPROVAL_DECISIONS, required=True)
     comment = _text(0, 500, load_default=None, allow_none=True)
 
 
@@ -277,7 +277,7 @@ class ReferralTargetSchema(Strict):
 
 
 class SharingBasisSchema(Strict):
-    kind = _one_of(("consent", "legal_basis"), required=True)
+    kind = _one_of(catalogue.SHARING_BASIS_KINDS, required=True)
     consent_id = fields.String(load_default=None, allow_none=True)
     legal_basis = _one_of(catalogue.LEGAL_BASES, load_default=None, allow_none=True)
     reason = _text(0, 300, load_default=None, allow_none=True)
@@ -293,7 +293,7 @@ class ReferralSchema(Versioned):
 
 class ReferralAnswerSchema(Versioned):
     referral_id = fields.String(required=True)
-    status = _one_of(("accepted", "declined", "completed"), required=True)
+    status = _one_of(catalogue.REFERRAL_ANSWERS, required=True)
     answered_on = fields.Date(required=True)
     note = _text(0, 500, load_default=None, allow_none=True)
 
@@ -344,7 +344,7 @@ class CaseFilterSchema(Page):
     station_id = fields.String(load_default=None, allow_none=True)
     region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,12}$"))
     domain = _one_of(DOMAINS, load_default=None, allow_none=True)
-    stage = _one_of((*STAGES, "open"), load_default=None, allow_none=True)
+    stage = _one_of(catalogue.STAGE_FILTERS, load_default=None, allow_none=True)
     crisis = fields.Boolean(load_default=None, allow_none=True)
     overdue = fields.Boolean(load_default=None, allow_none=True)
     assigned_staff_id = fields.String(load_default=None, allow_none=True)

@@ -246,6 +246,7 @@ FUNDING_DOMAINS = ("social_assistance", "elderly", "children", "disability", "ma
                    "social_affairs", "social_organisation_development", "public_welfare")
 SOURCE_KINDS = ("fiscal", "purchase_of_service", "lottery", "charity")
 PROCUREMENT_METHODS = ("open", "selective", "limited", "direct")
+AWARD_CRITERIA = ("best_value", "lowest_price")
 # (code, title, mandatory): the organisation's qualifications checked for every bid.
 BID_CHECKLIST = (
     ("legal_registration", "依法登记的社会服务机构(社会工作服务机构),统一社会信用代码有效", True),

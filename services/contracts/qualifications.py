@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+QUALIFICATION_KINDS = ("certificate", "diploma")
 DIPLOMA_LEVELS = ("junior_college", "bachelor", "master", "doctorate")
 
 

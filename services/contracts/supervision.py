@@ -117,6 +117,7 @@ ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet",
                "follow_up_overdue")
 ALERT_SEVERITIES = ("critical", "high", "medium")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
+ALERT_STATUS_FILTERS = (*ALERT_STATUSES, "active")  # "active": not yet resolved
 ALERT_THRESHOLDS = ("crisis_first_contact_hours", "need_unmet_days", "archive_review_months",
                     "critical_escalation_hours")
 ESCALATION_LEVELS = ("city", "province")

@@ -12,6 +12,8 @@ DOMAINS = ("social_assistance", "elderly", "children", "disability", "marriage_f
 
 # The stages a case moves through, in order; `closed` is the last.
 STAGES = ("intake", "assessment", "plan", "in_service", "review", "closed")
+# What a case list may be narrowed to: a stage, or "open" (any stage but closed).
+STAGE_FILTERS = (*STAGES, "open")
 
 # What volunteers offer; the volunteers service matches need types to these.
 SKILLS = ("companionship", "counselling", "driving", "employment_coaching", "family_mediation", "first_aid",
@@ -131,6 +133,8 @@ RELATIONSHIPS = {
     "grandson": "孙子", "granddaughter": "孙女", "grandfather": "祖父", "grandmother": "祖母",
     "brother": "兄弟", "sister": "姐妹", "son_in_law": "女婿", "daughter_in_law": "儿媳", "other": "其他",
 }
+# How whoever gives consent is related to the person: a relative, or a minor's appointed guardian.
+CONSENT_GIVER_RELATIONSHIPS = (*RELATIONSHIPS, "legal_guardian")
 # Who may act as a minor's guardian when consent is needed (未成年人的监护人).
 GUARDIAN_RELATIONSHIPS = frozenset({"father", "mother", "grandfather", "grandmother", "brother", "sister",
                                     "legal_guardian"})
@@ -168,6 +172,22 @@ REFERRAL_TARGETS = ("resource", "organisation", "agency")
 REMOVAL_REASONS = ("moved_out", "deceased", "recorded_in_error")
 
 
+# --- casework's record states and choices, shared with the gateway's enums (in the order the schema lists them) ---
+SEXES = ("male", "female")
+REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
+REFERRAL_ANSWERS = REFERRAL_STATUSES[1:]  # what a receiving party may answer: every status but the first
+SHARING_BASIS_KINDS = ("consent", "legal_basis")
+APPROVAL_DECISIONS = ("approved", "rejected")
+CRISIS_STATES = ("awaiting_contact", "overdue", "contacted", "resolved")
+ACTIVE_CRISIS_STATES = CRISIS_STATES[:3]  # a crisis still awaiting or holding its first contact
+PLAN_STATUSES = ("submitted", "approved", "rejected", "withdrawn", "superseded")
+CLOSURE_REQUEST_STATUSES = ("pending", *APPROVAL_DECISIONS)
+HOUSEHOLD_STATUSES = ("active", "closed")
+ARCHIVE_VERSION_KINDS = ("initial", "reassessment", "amendment")
+DUPLICATE_REASONS = ("same_name_and_birth_date", "same_phone")
+DUPLICATE_FLAG_STATUSES = ("open", "dismissed", "merged")
+CASE_SUBJECTS = ("person", "household")
+
 def need_type_label(domain: str, need_type: str) -> str | None:
     return NEED_TYPES.get(domain, {}).get(need_type)
 
@@ -195,3 +215,15 @@ REVIEW_OUTCOMES = ("registered", *REVIEW_DECISIONS)
 # Charity stock categories.
 ITEM_CATEGORIES = ("money", "food", "clothing", "daily_necessities", "school_supplies", "assistive_devices",
                    "medical_supplies", "other")
+VOLUNTEER_STATUSES = ("active", "paused", "left")
+BACKGROUND_CHECK_RESULTS = ("passed", "failed")
+VOLUNTEER_HOURS_STATUSES = ("pending", "approved", "rejected")
+VOLUNTEER_TEAM_STATUSES = ("active", "dissolved")
+RESOURCE_CATEGORIES = ("organisation", "facility")  # ORGANISATION_KINDS, FACILITY_KINDS
+RESOURCE_STATUSES = ("active", "closed")
+DONATION_KINDS = ("money", "goods")
+DONOR_KINDS = ("individual", "organisation", "anonymous")
+MATCH_CANDIDATE_KINDS = ("volunteer", "resource", "charity")
+# The states the gateway shows; a proposal whose task is cancelled is stored as "cancelled" too.
+MATCH_PROPOSAL_STATES = ("proposed", "accepted", "declined", "withdrawn")
+MATCH_TASK_STATUSES = ("open", "completed", "cancelled")

@@ -126,7 +126,7 @@ class TenderInputSchema(Strict):
     deadline = fields.AwareDateTime(required=True)
     contract_period = fields.Nested(PeriodSchema, required=True)
     eligibility = fields.List(text(2, 300), load_default=list)
-    award_criteria = fields.String(load_default="best_value", validate=validate.OneOf(("best_value", "lowest_price")))
+    award_criteria = fields.String(load_default="best_value", validate=validate.OneOf(vocabulary.AWARD_CRITERIA))
     documents = fields.List(fields.Nested(DocumentSchema), load_default=list)
 
 
@@ -142,7 +142,7 @@ class TenderUpdateSchema(ExpectedVersion):
     deadline = fields.AwareDateTime()
     contract_period = fields.Nested(PeriodSchema)
     eligibility = fields.List(text(2, 300))
-    award_criteria = fields.String(validate=validate.OneOf(("best_value", "lowest_price")))
+    award_criteria = fields.String(validate=validate.OneOf(vocabulary.AWARD_CRITERIA))
     documents = fields.List(fields.Nested(DocumentSchema))
 
 

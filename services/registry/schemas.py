@@ -5,6 +5,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
 from services.contracts.qualifications import DIPLOMA_LEVELS as DIPLOMA_LEVELS
+from services.contracts.qualifications import QUALIFICATION_KINDS
 from services.contracts.registry import CERTIFICATE_LEVELS as CERTIFICATE_LEVELS
 from services.contracts.registry import LEGAL_FORMS as LEGAL_FORMS
 from services.contracts.registry import STAFF_ROLES as STAFF_ROLES
@@ -83,7 +84,7 @@ class StationUpdateSchema(Strict):
 
 
 class QualificationSchema(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(("certificate", "diploma")))
+    kind = fields.String(required=True, validate=validate.OneOf(QUALIFICATION_KINDS))
     level = fields.String(required=True)
     certificate_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=4, max=40))
     obtained_on = fields.Date(load_default=None, allow_none=True)

@@ -28,12 +28,9 @@ ALERT_STATUSES = vocabulary.ALERT_STATUSES
 class AlertFilterSchema(Schema):
     region = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=9))
     station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
-    rule = fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf(("crisis_no_first_contact", "station_not_compliant", "need_unmet",
-                                                  "archive_not_reviewed", "follow_up_overdue")))
-    severity = fields.String(load_default=None, allow_none=True,
-                             validate=validate.OneOf(("critical", "high", "medium")))
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf((*ALERT_STATUSES, "active")))
+    rule = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(vocabulary.ALERT_RULES))
+    severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(vocabulary.ALERT_SEVERITIES))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(vocabulary.ALERT_STATUS_FILTERS))
     escalated = fields.Boolean(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))

@@ -4,7 +4,21 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.validators import CreditCode, Fen, IdNumber, Name, phone, within_county
-from services.contracts.vocabulary import DOMAINS, ITEM_CATEGORIES, RESOURCE_KINDS, REVIEW_DECISIONS, SKILLS
+from services.contracts.vocabulary import (
+    BACKGROUND_CHECK_RESULTS,
+    DOMAINS,
+    DONATION_KINDS,
+    DONOR_KINDS,
+    ITEM_CATEGORIES,
+    NEED_STATUSES,
+    RESOURCE_KINDS,
+    RESOURCE_STATUSES,
+    REVIEW_DECISIONS,
+    SEVERITIES,
+    SKILLS,
+    VOLUNTEER_STATUSES,
+    VOLUNTEER_TEAM_STATUSES,
+)
 
 STATION_ID = validate.Regexp(r"^ST\d{9}$", error="a station id is ST followed by the 9-digit township code")
 TOWNSHIP_CODE = validate.Regexp(r"^\d{9}$", error="a township code has 9 digits")
@@ -69,7 +83,7 @@ class VolunteerUpdateSchema(Strict):
     domains = _domains(validate=validate.Length(min=1))
     availability = _slots()
     max_open_tasks = fields.Integer(strict=True, validate=validate.Range(min=1, max=20))
-    status = fields.String(validate=validate.OneOf(("active", "paused", "left")))
+    status = fields.String(validate=validate.OneOf(VOLUNTEER_STATUSES))
 
 
 class VolunteerTrainingSchema(Strict):
@@ -91,7 +105,7 @@ class VolunteerCertificateSchema(Strict):
 
 class BackgroundCheckSchema(Strict):
     expected_version = _version()
-    result = fields.String(required=True, validate=validate.OneOf(("passed", "failed")))
+    result = fields.String(required=True, validate=validate.OneOf(BACKGROUND_CHECK_RESULTS))
     checked_on = fields.Date(required=True)
     valid_until = fields.Date(load_default=None, allow_none=True)
     authority = fields.String(required=True, validate=validate.Length(min=2, max=80))
@@ -110,7 +124,7 @@ class VolunteerFilterSchema(Strict):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_CODE)
     skill = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SKILLS))
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("active", "paused", "left")))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(VOLUNTEER_STATUSES))
     background_checked = fields.Boolean(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
@@ -165,7 +179,7 @@ class TeamUpdateSchema(Strict):
     domains = _domains()
     leader_id = fields.String()
     member_ids = fields.List(fields.String(), validate=validate.Length(max=500))
-    status = fields.String(validate=validate.OneOf(("active", "dissolved")))
+    status = fields.String(validate=validate.OneOf(VOLUNTEER_TEAM_STATUSES))
 
 
 class TeamTrainingSchema(Strict):
@@ -258,7 +272,7 @@ class ResourceFilterSchema(Strict):
     region = fields.String(load_default=None, allow_none=True, validate=REGION_CODE)
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(RESOURCE_KINDS)))
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("active", "closed")))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(RESOURCE_STATUSES))
     review_overdue = fields.Boolean(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
@@ -271,7 +285,7 @@ class RegionFilterSchema(Strict):
 
 # --- charity -------------------------------------------------------------------------------
 class DonorSchema(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(("individual", "organisation", "anonymous")))
+    kind = fields.String(required=True, validate=validate.OneOf(DONOR_KINDS))
     name = Name(1, 100, load_default=None, allow_none=True)
     credit_code = CreditCode(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=phone)
@@ -299,7 +313,7 @@ class GoodsSchema(Strict):
 
 class DonationInputSchema(Strict):
     station_id = fields.String(required=True, validate=STATION_ID)
-    kind = fields.String(required=True, validate=validate.OneOf(("money", "goods")))
+    kind = fields.String(required=True, validate=validate.OneOf(DONATION_KINDS))
     amount_fen = Fen(load_default=None, allow_none=True)
     goods = fields.Nested(GoodsSchema, load_default=None, allow_none=True)
     donor = fields.Nested(DonorSchema, required=True)
@@ -351,7 +365,7 @@ class NeedRequestSchema(Strict):
     community_code = fields.String(load_default=None, allow_none=True, validate=COMMUNITY_CODE)
     domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
     need_type = fields.String(required=True, validate=validate.Length(min=2, max=40))
-    severity = fields.String(required=True, validate=validate.OneOf(("low", "medium", "high", "urgent")))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     description = fields.String(required=True, validate=validate.Length(min=2, max=500))
     beneficiary_groups = fields.List(GROUP, load_default=list)
     child_related = fields.Boolean(load_default=False)
@@ -394,7 +408,7 @@ class NeedFilterSchema(Strict):
     station_id = fields.String(load_default=None, allow_none=True, validate=STATION_ID)
     region = fields.String(load_default=None, allow_none=True, validate=REGION_CODE)
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("open", "proposed", "matched", "delivered", "unmet", "withdrawn")))
+                           validate=validate.OneOf(NEED_STATUSES))
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
     household_id = fields.String(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True)

@@ -13,17 +13,17 @@ CaseDomain = vocabulary_enum("CaseDomain", DOMAINS,
 CaseStage = vocabulary_enum("CaseStage", STAGES,
                             description="intake → assessment → plan → in_service → review → (in_service | plan); "
                                         "closed by an approved closure request; reopen → assessment.")
-CaseStageFilter = vocabulary_enum("CaseStageFilter", (*STAGES, "open"),
+CaseStageFilter = vocabulary_enum("CaseStageFilter", catalogue.STAGE_FILTERS,
                                   description="A stage, or OPEN: any stage but closed.")
 PersonTag = vocabulary_enum("PersonTag", catalogue.TAGS,
                             description="Who the safety net is for (人员标签): "
                                         + ", ".join(f"{t} {label}" for t, label in catalogue.TAGS.items()) + ".")
 HouseholdRelationship = vocabulary_enum("HouseholdRelationship", catalogue.RELATIONSHIPS,
                                         description="Relationship to the head of the household (户主).")
-ConsentGiverRelationship = vocabulary_enum("ConsentGiverRelationship", (*catalogue.RELATIONSHIPS, "legal_guardian"),
+ConsentGiverRelationship = vocabulary_enum("ConsentGiverRelationship", catalogue.CONSENT_GIVER_RELATIONSHIPS,
                                            description="How whoever gives consent is related to the person; "
                                                        "a minor's consent comes from a guardian.")
-Sex = vocabulary_enum("Sex", ("male", "female"), description=UNDESCRIBED)
+Sex = vocabulary_enum("Sex", catalogue.SEXES, description=UNDESCRIBED)
 DisabilityCategory = vocabulary_enum("DisabilityCategory", catalogue.DISABILITY_CATEGORIES, description=UNDESCRIBED)
 NeedSeverity = vocabulary_enum("NeedSeverity", catalogue.SEVERITIES,
                                description="Weighs in the risk rule: low 1, medium 4, high 10, urgent → critical.")
@@ -43,25 +43,25 @@ LegalBasis = vocabulary_enum("LegalBasis", catalogue.LEGAL_BASES,
                                          "duty, or a vital interest in an emergency.")
 ConsentPurpose = vocabulary_enum("ConsentPurpose", catalogue.CONSENT_PURPOSES, description=UNDESCRIBED)
 ReferralTargetKind = vocabulary_enum("ReferralTargetKind", catalogue.REFERRAL_TARGETS, description=UNDESCRIBED)
-ReferralStatus = vocabulary_enum("ReferralStatus", ("sent", "accepted", "declined", "completed"),
+ReferralStatus = vocabulary_enum("ReferralStatus", catalogue.REFERRAL_STATUSES,
                                  description=UNDESCRIBED)
-ReferralAnswer = vocabulary_enum("ReferralAnswer", ("accepted", "declined", "completed"),
+ReferralAnswer = vocabulary_enum("ReferralAnswer", catalogue.REFERRAL_ANSWERS,
                                  description="sent → accepted | declined; accepted → completed | declined.")
-SharingBasisKind = vocabulary_enum("SharingBasisKind", ("consent", "legal_basis"), description=UNDESCRIBED)
-ApprovalDecision = vocabulary_enum("ApprovalDecision", ("approved", "rejected"), description=UNDESCRIBED)
+SharingBasisKind = vocabulary_enum("SharingBasisKind", catalogue.SHARING_BASIS_KINDS, description=UNDESCRIBED)
+ApprovalDecision = vocabulary_enum("ApprovalDecision", catalogue.APPROVAL_DECISIONS, description=UNDESCRIBED)
 RemovalReason = vocabulary_enum("RemovalReason", catalogue.REMOVAL_REASONS, description=UNDESCRIBED)
-CrisisState = vocabulary_enum("CrisisState", ("awaiting_contact", "overdue", "contacted", "resolved"),
+CrisisState = vocabulary_enum("CrisisState", catalogue.CRISIS_STATES,
                               description="AWAITING_CONTACT within 24 hours of the flag, OVERDUE after that, "
                                           "CONTACTED once a visit or call is logged, RESOLVED.")
-PlanStatus = vocabulary_enum("PlanStatus", ("submitted", "approved", "rejected", "withdrawn", "superseded"),
+PlanStatus = vocabulary_enum("PlanStatus", catalogue.PLAN_STATUSES,
                              description=UNDESCRIBED)
-ClosureRequestStatus = vocabulary_enum("ClosureRequestStatus", ("pending", "approved", "rejected"),
+ClosureRequestStatus = vocabulary_enum("ClosureRequestStatus", catalogue.CLOSURE_REQUEST_STATUSES,
                                        description=UNDESCRIBED)
-HouseholdStatus = vocabulary_enum("HouseholdStatus", ("active", "closed"),
+HouseholdStatus = vocabulary_enum("HouseholdStatus", catalogue.HOUSEHOLD_STATUSES,
                                   description="CLOSED: every member was merged into another household.")
-ArchiveVersionKind = vocabulary_enum("ArchiveVersionKind", ("initial", "reassessment", "amendment"),
+ArchiveVersionKind = vocabulary_enum("ArchiveVersionKind", catalogue.ARCHIVE_VERSION_KINDS,
                                      description=UNDESCRIBED)
-DuplicateReason = vocabulary_enum("DuplicateReason", ("same_name_and_birth_date", "same_phone"),
+DuplicateReason = vocabulary_enum("DuplicateReason", catalogue.DUPLICATE_REASONS,
                                   description=UNDESCRIBED)
-DuplicateFlagStatus = vocabulary_enum("DuplicateFlagStatus", ("open", "dismissed", "merged"), description=UNDESCRIBED)
-CaseSubject = vocabulary_enum("CaseSubject", ("person", "household"), description=UNDESCRIBED)
+DuplicateFlagStatus = vocabulary_enum("DuplicateFlagStatus", catalogue.DUPLICATE_FLAG_STATUSES, description=UNDESCRIBED)
+CaseSubject = vocabulary_enum("CaseSubject", catalogue.CASE_SUBJECTS, description=UNDESCRIBED)

@@ -12,7 +12,7 @@ ProcurementMethod = vocabulary_enum("ProcurementMethod", vocabulary.PROCUREMENT_
                                     description="公开招标 (open), 竞争性磋商 (selective), 竞争性谈判 (limited), "
                                                 "单一来源 (direct).")
 # Not a vocabulary of the contracts yet: the disclosure feed maps these two to OCDS terms.
-AwardCriteria = vocabulary_enum("AwardCriteria", ("best_value", "lowest_price"))
+AwardCriteria = vocabulary_enum("AwardCriteria", vocabulary.AWARD_CRITERIA)
 TenderStatus = vocabulary_enum("TenderStatus", vocabulary.TENDER_STATUSES)
 BidLeaderRole = vocabulary_enum("BidLeaderRole", vocabulary.LEADER_ROLES,
                                 description="负责人, 发起人, 管理人员: the people the leaders' review covers.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.schema.base import vocabulary_enum
 from services.common.auth import ROLES
 from services.contracts import registry as vocabulary
-from services.contracts.qualifications import DIPLOMA_LEVELS
+from services.contracts.qualifications import DIPLOMA_LEVELS, QUALIFICATION_KINDS
 
 StationStatus = vocabulary_enum("StationStatus", vocabulary.STATION_STATUSES,
                                 description="Where a station is in its life: planned → operating ⇄ suspended → "
@@ -21,7 +21,7 @@ ComplianceRule = vocabulary_enum("ComplianceRule", vocabulary.COMPLIANCE_RULES,
                                              "registry's data.")
 LegalForm = vocabulary_enum("LegalForm", vocabulary.LEGAL_FORMS)
 StaffRole = vocabulary_enum("StaffRole", vocabulary.STAFF_ROLES)
-QualificationKind = vocabulary_enum("QualificationKind", ("certificate", "diploma"))
+QualificationKind = vocabulary_enum("QualificationKind", QUALIFICATION_KINDS)
 QualificationLevel = vocabulary_enum("QualificationLevel", (*vocabulary.CERTIFICATE_LEVELS, *DIPLOMA_LEVELS),
                                      description="Certificate levels (助理社会工作师, 社会工作师, 高级社会工作师) and "
                                                  "diploma levels (大专 and up).")

@@ -8,7 +8,7 @@ from services.contracts import supervision as vocabulary
 AlertRule = vocabulary_enum("AlertRule", vocabulary.ALERT_RULES)
 AlertSeverity = vocabulary_enum("AlertSeverity", vocabulary.ALERT_SEVERITIES)
 AlertStatus = vocabulary_enum("AlertStatus", vocabulary.ALERT_STATUSES)
-AlertStatusFilter = vocabulary_enum("AlertStatusFilter", (*vocabulary.ALERT_STATUSES, "active"))
+AlertStatusFilter = vocabulary_enum("AlertStatusFilter", vocabulary.ALERT_STATUS_FILTERS)
 SupervisorKind = vocabulary_enum("SupervisorKind", vocabulary.SUPERVISOR_KINDS)
 SessionForm = vocabulary_enum("SessionForm", vocabulary.SESSION_FORMS)
 SessionTopic = vocabulary_enum("SessionTopic", vocabulary.SESSION_TOPICS,

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from services.common import clock
 from services.common.errors import Conflict, RuleViolation, ValidationFailed
-from services.contracts.vocabulary import STAGES
+from services.contracts.vocabulary import ACTIVE_CRISIS_STATES, STAGES
 
 from .archive import consent_in_force, current_version
 from .people import CRISIS_FIRST_CONTACT, age_on, find_member, head_of
@@ -23,7 +23,7 @@ TRANSITIONS = {
     "review": ("in_service", "plan"),
     "closed": (),
 }
-ACTIVE_CRISIS = ("awaiting_contact", "overdue", "contacted")
+ACTIVE_CRISIS = ACTIVE_CRISIS_STATES
 
 
 @dataclass(frozen=True)

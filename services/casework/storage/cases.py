@@ -7,11 +7,10 @@ from datetime import datetime
 from services.common import clock
 from services.common.scope import Scope
 from services.common.storage import AggregateStore, Page, all_of, scope_filter
+from services.contracts.vocabulary import CRISIS_STATES
 
 from ..domain import ACTIVE_CRISIS, OPEN_STAGES
 
-# Every crisis state a case keeps its protection in (a resolved crisis still names its person).
-CRISIS_STATES = (*ACTIVE_CRISIS, "resolved")
 QUEUE_ORDER = [("queue_rank", 1), ("opened_at", 1), ("_id", 1)]
 
 
