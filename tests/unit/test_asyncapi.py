@@ -35,8 +35,9 @@ def test_the_schema_check_would_catch_a_broken_description():
 
 def test_every_contract_has_a_channel_a_message_and_its_current_version():
     document = asyncapi.document()
-    assert len(document["channels"]) == len(CONTRACTS) > 40
-    for contract in CONTRACTS.values():
+    published = [c for c in CONTRACTS.values() if c.producer in asyncapi.PRODUCERS]
+    assert len(document["channels"]) == len(published) > 40
+    for contract in published:
         message = document["components"]["messages"][contract.name]
         assert message["x-shegong-version"] == contract.version
         channel = document["channels"][f"{contract.producer}.{contract.name}"]
