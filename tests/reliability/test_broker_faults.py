@@ -68,10 +68,12 @@ def test_a_failed_publish_gives_the_batch_back_and_nothing_is_lost_or_sent_twice
     assert db.things.count_documents({OUTBOX_PENDING: True}) == 0
 
 
-def _connections(vhost: str) -> set[str]:
-    listed = subprocess.run(["rabbitmqctl", "list_connections", "-q", "--no-table-headers", "vhost", "name"],
-                            capture_output=True, text=True, timeout=60, check=True)
-    return {line.split("\t", 1)[1] for line in listed.stdout.splitlines() if line.startswith(vhost + "\t")}
+def _connections(vhost: str) -> dict[str, str]:
+    """The vhost's connections by broker process id (unique over time, unlike a client's host:port name)."""
+    listed = subprocess.run(["rabbitmqctl", "list_connections", "-q", "--no-table-headers", "vhost", "pid", "name",
+                             "state"], capture_output=True, text=True, timeout=60, check=True)
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    return {row[1]: " ".join(row[2:]) for row in rows if len(row) >= 3 and row[0] == vhost}
 
 
 def test_services_recover_when_the_broker_closes_their_connections(tmp_path, rabbit_vhost):
@@ -95,9 +97,14 @@ def test_services_recover_when_the_broker_closes_their_connections(tmp_path, rab
             assert writer.register(), f"writes fail again after recovering: {writer.last_error}"
 
         # The broker closes many connections one by one: wait until none of the old ones is listed.
-        after = wait_for(lambda: (lambda now: now if now and not now & before else None)(_connections(vhost)),
-                         timeout=RECOVERY_BOUND_SECONDS)
-        assert after and not after & before, "the services still use connections the broker closed"
+        def only_new_connections():
+            now = _connections(vhost)
+            return now if now and not now.keys() & before.keys() else None
+        try:
+            wait_for(only_new_connections, timeout=RECOVERY_BOUND_SECONDS, interval=0.5)
+        except AssertionError:
+            lingering = {pid: name for pid, name in _connections(vhost).items() if pid in before}
+            raise AssertionError(f"the broker still lists connections it was told to close: {lingering}") from None
         stored = writer.stored_townships()
         assert len(stored) == len(set(stored)), "a station was stored twice"
         assert set(writer.acknowledged) <= set(stored), "an acknowledged write was lost"
