@@ -14,7 +14,7 @@ from services.common.observability import CORRELATION_KEY, Observability, bind_c
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
 
-from . import assets, dashboard, exports, identity_http, public, reports_http
+from . import assets, dashboard, exports, identity_http, public, reports_http, rosters_http
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -86,6 +86,18 @@ class GatewayService(OperationalEndpoints):
         """A station's evaluation pack for its commissioned evaluators and officials (gateway/reports_http.py)."""
         return reports_http.evaluation_pack(request, self.supervision, station_id, settings().token_secret,
                                             identity_http.platform_keys({"identity": self.identity}))
+
+    @http("POST", "/rosters/<string:source>/imports")
+    def roster_upload(self, request, source):
+        """An agency's roster file (CSV or .xlsx), staged by casework and applied in the background."""
+        return rosters_http.upload(request, self.casework, source, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
+
+    @http("GET", "/rosters/imports/<string:import_id>/report.csv")
+    def roster_report(self, request, import_id):
+        """The row-by-row report of a roster import (masked), logged by casework."""
+        return rosters_http.report(request, self.casework, import_id, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):

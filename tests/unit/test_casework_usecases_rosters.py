@@ -110,7 +110,8 @@ def test_the_same_file_again_is_the_same_job_and_the_same_rows_in_another_file_c
 def test_a_redelivered_chunk_has_no_second_effect():
     cw = casework()
     elder = elder_household(cw)
-    job = start(cw, csv_bytes([[1, "张德明", ELDER, "", "", "", ""], [2, "李新来", NEWCOMER, fx.COMMUNITY, "", "", ""]]))
+    job = start(cw, csv_bytes([[1, "张德明", ELDER, "", "", "", ""],
+                               [2, "李新来", NEWCOMER, fx.COMMUNITY, "", "", ""]]))
     stored = cw.repo.roster_imports.get(job["id"])
     # a crash after the rows were applied, before their outcomes and the job were recorded: the chunk comes again
     chunk = cw.repo.roster_chunks.get(job["id"], 0)

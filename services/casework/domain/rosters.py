@@ -200,13 +200,13 @@ def listing(member: dict, source: str, row: RosterRow, current_details: dict | N
     """The member as listed on this roster and what changed (added, relisted, details_changed), or None
     when the record already says exactly this (a re-run of the same file changes nothing)."""
     tag = source_tag(source)
-    current = (member.get("rosters") or {}).get(source)
-    listed_now = current is not None and current.get("status") == LISTED
+    current: dict = (member.get("rosters") or {}).get(source) or {}
+    listed_now = current.get("status") == LISTED
     since = row.listed_since or (current["since"] if listed_now else today.isoformat())
     details_differ = row.disability is not None and row.disability != _comparable(current_details)
     if listed_now and tag in member.get("tags", []) and current["since"] == since and not details_differ:
         return None
-    change = "details_changed" if listed_now else ("relisted" if current is not None else "added")
+    change = "details_changed" if listed_now else ("relisted" if current else "added")
     entry = {"status": LISTED, "since": since, "left_on": None, "import_id": import_id}
     tags = member.get("tags", []) if tag in member.get("tags", []) else [*member.get("tags", []), tag]
     return {**member, "tags": tags, "rosters": {**(member.get("rosters") or {}), source: entry}}, change

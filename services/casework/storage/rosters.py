@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import contextlib
+
 from pymongo.errors import DuplicateKeyError
 
 from services.common.scope import Scope
@@ -41,10 +43,8 @@ class RosterChunks:
     def stage(self, chunks: list[dict]) -> None:
         """Write the chunks of a new job; chunks already there (an upload retried) stay as they are."""
         for chunk in chunks:
-            try:
+            with contextlib.suppress(DuplicateKeyError):
                 self.collection.insert_one(chunk)
-            except DuplicateKeyError:
-                pass
 
     def get(self, import_id: str, number: int) -> dict | None:
         return self.collection.find_one({"_id": chunk_id(import_id, number)})

@@ -17,7 +17,6 @@ import json
 from services.common import clock
 from services.common.auth import Viewer
 from services.common.errors import NotFound, ValidationFailed
-from services.common.protection import mask_id_number
 from services.common.rpc import load
 from services.contracts import vocabulary as catalogue
 
@@ -103,7 +102,7 @@ def stage_import(casework: Casework, viewer: Viewer, region: str, source: str, f
         raise ValidationFailed.field("file", problem.reason) from None
     chunks = []
     for number, start in enumerate(range(0, len(table.rows), CHUNK_ROWS)):
-        rows = [{"row": n, "values": rosters.mapped(positions, cells)} for n, cells in
+        rows: list[dict] = [{"row": n, "values": rosters.mapped(positions, cells)} for n, cells in
                 table.rows[start:start + CHUNK_ROWS]]
         id_indexes = sorted({casework.cipher.blind_index(rosters.normal_id_number(r["values"]["id_number"]))
                              for r in rows if r["values"].get("id_number")})
@@ -179,8 +178,8 @@ def roster_import_report(casework: Casework, viewer: Viewer, import_id: str) -> 
     writer.writerow(REPORT_COLUMNS)
     for o in _outcomes(casework, job):
         writer.writerow([o["row"], o["outcome"], o.get("reason") or "", o.get("field") or "",
-                         o.get("name_masked") or "", o.get("id_number_masked") or "", o.get("household_id") or "",
-                         o.get("person_id") or "", o.get("change") or ""])
+                         _neutral(o.get("name_masked") or ""), o.get("id_number_masked") or "",
+                         o.get("household_id") or "", o.get("person_id") or "", o.get("change") or ""])
     casework.repo.access_log.record(viewer, action="export_roster_report", subject_type="roster_import",
                                     subject_id=import_id, fields=["name_masked", "id_number_masked"],
                                     reason="roster import report", station_id=None,
@@ -190,5 +189,6 @@ def roster_import_report(casework: Casework, viewer: Viewer, import_id: str) -> 
             "content": base64.b64encode(("\ufeff" + out.getvalue()).encode()).decode()}
 
 
-def masked_number(id_number: str | None) -> str | None:
-    return mask_id_number(id_number) if id_number else None
+def _neutral(text: str) -> str:
+    """A cell starting like a formula would run as one in a spreadsheet (CSV injection): prefix a quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

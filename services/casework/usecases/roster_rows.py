@@ -16,6 +16,7 @@ in between) finds its changes in the records and reports them `unchanged`; the j
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 
@@ -75,10 +76,8 @@ def process_next_chunk(casework: Casework, job: dict) -> dict:
             "import_id": job["_id"], "source": job["source"], "region_code": job["region_code"],
             "file_sha256": job["file_sha256"], "rows": job["total_rows"], "left": left, "removal_applied": applied,
             **{k: counts[k] for k in ("matched", "unchanged", "created", "flagged", "failed")}}))
-    try:
+    with contextlib.suppress(ConcurrentModification):  # another worker recorded this chunk first, the same way
         repo.roster_imports.update(job["_id"], job["_version"], changes, emitted)
-    except ConcurrentModification:
-        pass  # another worker recorded this chunk first; its counts are the same
     return {**job, **changes}
 
 
@@ -122,8 +121,9 @@ def _apply_known(casework: Casework, job: dict, viewer: Viewer, known: list, hol
         by_household.setdefault(holders[item[2]]["household_id"], []).append(item)
     outcomes: dict[int, dict] = {}
     for household_id, items in by_household.items():
-        outcomes.update(retry_commuting(lambda h=household_id, i=items: _apply_to_household(
-            casework, job, viewer, h, i, holders)))
+        def apply(h: str = household_id, i: list = items) -> dict[int, dict]:
+            return _apply_to_household(casework, job, viewer, h, i, holders)
+        outcomes.update(retry_commuting(apply))
     return outcomes
 
 
@@ -271,7 +271,9 @@ def mark_absent(casework: Casework, job: dict) -> tuple[int, bool, str | None]:
                                                              [rosters.source_tag(source)])
     left = 0
     for household in households:
-        left += retry_commuting(lambda h=household: _mark_household(casework, viewer, job, h, on_file, today))
+        def mark(h: dict = household) -> int:
+            return _mark_household(casework, viewer, job, h, on_file, today)
+        left += retry_commuting(mark)
     return left, True, None
 
 
