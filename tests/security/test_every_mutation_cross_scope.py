@@ -317,6 +317,8 @@ def cases(ids: dict) -> dict[str, dict]:
                                    "duplicate": {"householdId": ids["other_household"], "personId": ids["other_person"],
                                                  "expectedVersion": ids["other_household_v"]}}},
         "dismissDuplicateFlag": household(flagId="dup_1", reason="不是同一个人"),
+        "saveRosterMapping": {"input": {"source": "DIBAO", "region": county, "columns": [
+            {"field": "NAME", "header": "姓名"}, {"field": "ID_NUMBER", "header": "公民身份号码"}]}},
         "revealPerson": {"householdId": ids["household"], "personId": ids["person"], "reason": "核实身份"},
         "assessNeeds": household(assessedOn=day, assessorStaffId=ids["case_staff"], needs=[
             {"domain": "ELDERLY", "needType": "HOME_VISIT", "severity": "LOW", "description": "独居老人需要探访"}]),
