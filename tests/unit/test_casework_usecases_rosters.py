@@ -211,3 +211,13 @@ def test_the_age_rules_of_a_roster_fail_the_row():
               source="elderly_alone")
     [row] = rows_of(cw, job)
     assert row["outcome"] == "failed" and "60" in row["reason"]
+
+
+def test_the_same_person_twice_in_a_file_is_applied_once_even_across_chunks(monkeypatch):
+    monkeypatch.setattr(roster_imports, "CHUNK_ROWS", 1)
+    cw = casework()
+    elder = elder_household(cw)
+    job = run(cw, csv_bytes([[1, "张德明", ELDER, "", "", "", "2023-04-01"], [2, "张德明", ELDER, "", "", "", ""]]))
+    assert job["chunk_count"] == 2 and (job["matched"], job["failed"]) == (1, 1)
+    assert rows_of(cw, job)[1]["reason"] == "the same ID number is on row 2"
+    assert cw.repo.households.get(elder["id"])["members"][0]["rosters"]["dibao"]["since"] == "2023-04-01"

@@ -100,15 +100,21 @@ def stage_import(casework: Casework, viewer: Viewer, region: str, source: str, f
         positions = rosters.column_positions(source, mapping["columns"], table.headers)
     except rosters.RowProblem as problem:
         raise ValidationFailed.field("file", problem.reason) from None
-    chunks = []
+    chunks, first_row = [], {}
     for number, start in enumerate(range(0, len(table.rows), CHUNK_ROWS)):
         rows: list[dict] = [{"row": n, "values": rosters.mapped(positions, cells)} for n, cells in
-                table.rows[start:start + CHUNK_ROWS]]
-        id_indexes = sorted({casework.cipher.blind_index(rosters.normal_id_number(r["values"]["id_number"]))
-                             for r in rows if r["values"].get("id_number")})
+                            table.rows[start:start + CHUNK_ROWS]]
+        id_indexes = set()
+        for row in rows:
+            if row["values"].get("id_number"):
+                index = casework.cipher.blind_index(rosters.normal_id_number(row["values"]["id_number"]))
+                if index in first_row:  # the same person twice in the file: the first row counts
+                    row["duplicate_of"] = first_row[index]
+                first_row.setdefault(index, row["row"])
+                id_indexes.add(index)
         chunks.append({"_id": f"{import_id}:{number:05d}", "import_id": import_id, "number": number,
                        "rows_encrypted": casework.cipher.encrypt(json.dumps(rows, ensure_ascii=False)),
-                       "id_indexes": id_indexes, "outcomes": None, "processed_at": None})
+                       "id_indexes": sorted(id_indexes), "outcomes": None, "processed_at": None})
     repo.roster_chunks.stage(chunks)
     job = {"_id": import_id, "source": source, "region_code": region, "station_id": None,
            "viewer": viewer.to_dict(), "filename": filename[:200], "file_sha256": file_sha256,

@@ -95,6 +95,15 @@ def apply_rows(casework: Casework, job: dict, rows: list[dict]) -> list[dict]:
     readable: list[tuple[int, RosterRow, str]] = []
     seen: dict[str, int] = {}
     for raw in rows:
+        if raw.get("duplicate_of"):
+            row = None
+            try:
+                row = rosters.read_row(source, raw["values"], today)
+            except RowProblem:
+                pass
+            outcomes[raw["row"]] = _outcome(raw["row"], "failed", row, "the same ID number is on row "
+                                            f"{raw['duplicate_of']}", "id_number")
+            continue
         try:
             row = rosters.read_row(source, raw["values"], today)
         except RowProblem as problem:
@@ -119,22 +128,28 @@ def _apply_known(casework: Casework, job: dict, viewer: Viewer, known: list, hol
     by_household: dict[str, list] = {}
     for item in known:
         by_household.setdefault(holders[item[2]]["household_id"], []).append(item)
+    # one read of the chunk's households and one of their crisis cases; a household changed meanwhile is read again
+    read = {h["_id"]: h for h in casework.repo.households.by_ids(list(by_household))}
+    seen = access.protection(casework, viewer, list(read.values()))
     outcomes: dict[int, dict] = {}
     for household_id, items in by_household.items():
-        def apply(h: str = household_id, i: list = items) -> dict[int, dict]:
-            return _apply_to_household(casework, job, viewer, h, i, holders)
+        first = [read.get(household_id)]
+
+        def apply(h: str = household_id, i: list = items, prefetched: list = first) -> dict[int, dict]:
+            household = prefetched.pop() if prefetched else casework.repo.households.get(h)
+            return _apply_to_household(casework, job, viewer, household, i, holders, seen)
         outcomes.update(retry_commuting(apply))
     return outcomes
 
 
-def _apply_to_household(casework: Casework, job: dict, viewer: Viewer, household_id: str, items: list,
-                        holders: dict) -> dict[int, dict]:
+def _apply_to_household(casework: Casework, job: dict, viewer: Viewer, household: dict | None, items: list,
+                        holders: dict, seen) -> dict[int, dict]:
     source, today = job["source"], casework.today()
-    household = casework.repo.households.get(household_id)
-    refusal = _write_refusal(casework, viewer, household)
+    refusal = _write_refusal(viewer, household, seen)
     if refusal:
         return {n: _outcome(n, "failed", r, refusal, "id_number") for n, r, _ in items}
     assert household is not None
+    household_id = household["_id"]
     outcomes, members, emitted = {}, list(household["members"]), []
     for number, row, index in items:
         person_id = holders[index]["person_id"]
@@ -168,7 +183,7 @@ def _apply_to_household(casework: Casework, job: dict, viewer: Viewer, household
     return outcomes
 
 
-def _write_refusal(casework: Casework, viewer: Viewer, household: dict | None) -> str | None:
+def _write_refusal(viewer: Viewer, household: dict | None, seen) -> str | None:
     if household is None:
         return "the ID number is held by a household being written; import the file again later"
     try:
@@ -177,7 +192,6 @@ def _write_refusal(casework: Casework, viewer: Viewer, household: dict | None) -
         return "the person's household is outside your region: its own county imports this row"
     if household.get("status") == "closed":
         return "the person's household record is closed"
-    seen = access.protection(casework, viewer, [household])
     if household["_id"] in seen.hidden_households or seen.hidden_persons & set(household["person_ids"]):
         return "protected by a crisis case: only the case team changes this household"
     return None
