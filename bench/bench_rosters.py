@@ -25,9 +25,8 @@ import time
 from bench.bench_casework import households, prepare, stations
 from bench.common import private_platform
 from services.casework.storage import INDEXES, CaseworkRepository
-from services.casework.usecases import Casework
+from services.casework.usecases import Casework, roster_imports, roster_rows
 from services.casework.usecases import households as household_use_cases
-from services.casework.usecases import roster_imports, roster_rows
 from services.common import storage
 from services.common.auth import SYSTEM
 from services.common.demo_identities import resident_id_number
@@ -119,7 +118,8 @@ def main(argv=None) -> None:
               f"{again['total_rows'] / again_total:,.0f} rows/s; unchanged {again['unchanged']:,}, "
               f"matched {again['matched']}, created {again['created']}; households before/after: "
               f"{households_after:,}/{db.households.count_documents({}):,}", flush=True)
-        print(f"ratio roster / bulk household import: {(job['total_rows'] / total) / (accepted / baseline_seconds):.2f}")
+        ratio = (job["total_rows"] / total) / (accepted / baseline_seconds)
+        print(f"ratio roster / bulk household import: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -100,7 +100,8 @@ def stage_import(casework: Casework, viewer: Viewer, region: str, source: str, f
         positions = rosters.column_positions(source, mapping["columns"], table.headers)
     except rosters.RowProblem as problem:
         raise ValidationFailed.field("file", problem.reason) from None
-    chunks, first_row = [], {}
+    chunks: list[dict] = []
+    first_row: dict[str, int] = {}
     for number, start in enumerate(range(0, len(table.rows), CHUNK_ROWS)):
         rows: list[dict] = [{"row": n, "values": rosters.mapped(positions, cells)} for n, cells in
                             table.rows[start:start + CHUNK_ROWS]]

@@ -97,10 +97,8 @@ def apply_rows(casework: Casework, job: dict, rows: list[dict]) -> list[dict]:
     for raw in rows:
         if raw.get("duplicate_of"):
             row = None
-            try:
+            with contextlib.suppress(RowProblem):
                 row = rosters.read_row(source, raw["values"], today)
-            except RowProblem:
-                pass
             outcomes[raw["row"]] = _outcome(raw["row"], "failed", row, "the same ID number is on row "
                                             f"{raw['duplicate_of']}", "id_number")
             continue
