@@ -109,7 +109,8 @@ Access log
 
 Events published (services/contracts/casework.py; ids and codes only, never personal data):
 household.registered, needs.assessed, person.merged, consent.withdrawn, case.opened, case.stage_changed,
-case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue.
+case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue,
+person.listed_on_roster, person.left_roster, roster_import.completed.
 Consumed: the registry's station.registered, station.updated (a closed station takes no new households:
 register_household and import_households refuse it with RuleViolation), staff.joined, staff.left
 (casework's own staff copy), and the
