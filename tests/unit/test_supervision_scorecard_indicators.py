@@ -128,3 +128,21 @@ def test_evidence_of_people_and_households_is_masked_for_evaluators():
     assert shown["detail"] == {"household": "hh-****7d6c", "case": "cas-1"}
     assert cards.masked({**record, "kind": "household", "id": "hh-12345678"}, True)["id"] == "hh-****5678"
     assert cards.masked(record, for_evaluator=False) == record
+
+
+def test_a_v1_commission_is_upcast_and_scopes_no_evaluator():
+    import uuid
+
+    from services.common.events import read_event
+    from services.contracts.funding import EVALUATION_COMMISSIONED
+
+    v1 = {"evaluation_id": "evl-9", "subject_kind": "station", "subject_id": STATION, "region_code": "321181001",
+          "evaluator_name": "某评估中心", "evaluator_credit_code": "52320000MJ0000000X", "scheme_id": "sch-1",
+          "due_on": "2026-12-31"}
+    envelope = {"id": str(uuid.uuid4()), "type": "evaluation.commissioned", "version": 1,
+                "occurred_at": "2026-05-01T00:00:00Z", "producer": "funding", "correlation_id": "c",
+                "causation_id": None, "actor": None, "payload": v1}
+    event = read_event(envelope, EVALUATION_COMMISSIONED)
+    assert event.version == 2 and event.payload["station_ids"] == [STATION]
+    folded = ev.fold_into(None, [event]).evaluations["evl-9"]
+    assert folded["evaluator_user_ids"] == [] and (folded["start"], folded["end"]) == ("2026-05-01", "2026-12-31")

@@ -105,6 +105,20 @@ def record_scorecard_score(supervision: Supervision, viewer: Viewer, data: dict)
     return _card(supervision, viewer, data)[0]
 
 
+def station_card(supervision: Supervision, station_id: str, evaluation_ids: list[str] | None,
+                 for_evaluator: bool) -> dict | None:
+    """Today's card of a station for a caller whose access was checked already (the evaluation pack):
+    the default scheme, the named evaluations' scores (None: every one's); None when the station is unknown."""
+    models = supervision.repo.read_models()
+    if station_id not in models.stations:
+        return None
+    today = clock.today()
+    subject = _subject(models, {"station_id": station_id, "contract_id": None})
+    version = cards.scheme_in_force(None, today)
+    return cards.scorecard(subject, version, _facts(supervision, models, subject, today),
+                           _reviews(supervision, subject, evaluation_ids, version.scheme_id), for_evaluator)
+
+
 # --- the card -------------------------------------------------------------------------------------------
 def _card(supervision: Supervision, viewer: Viewer, data: dict) -> tuple[dict, dict, list[str] | None]:
     models, subject, as_of, running = _subject_in_scope(supervision, viewer, data)
