@@ -146,3 +146,11 @@ def test_a_v1_commission_is_upcast_and_scopes_no_evaluator():
     assert event.version == 2 and event.payload["station_ids"] == [STATION]
     folded = ev.fold_into(None, [event]).evaluations["evl-9"]
     assert folded["evaluator_user_ids"] == [] and (folded["start"], folded["end"]) == ("2026-05-01", "2026-12-31")
+
+
+def test_the_cli_rebuilds_every_read_model_the_service_keeps():
+    from services.supervision import projections
+    from services.supervision.usecases.checks import CHECKABLE as SERVICE_CHECKABLE
+    from shegong.readmodels import CHECKABLE, READ_MODELS
+
+    assert READ_MODELS == projections.NAMES and CHECKABLE == SERVICE_CHECKABLE
