@@ -154,3 +154,17 @@ def test_the_cli_rebuilds_every_read_model_the_service_keeps():
     from shegong.readmodels import CHECKABLE, READ_MODELS
 
     assert READ_MODELS == projections.NAMES and CHECKABLE == SERVICE_CHECKABLE
+
+
+def test_narrowing_to_the_subjects_stations_changes_no_measure():
+    events = [ev.staff("stf-1", "2025-01-01", True), ev.staff("stf-9", "2025-01-01", station_id=OTHER_STATION),
+              ev.household("hh-1", "2025-01-01"), ev.household("hh-9", "2025-01-01", station_id=OTHER_STATION),
+              ev.visit("v1", "hh-1", "2026-02-01"), ev.visit("v9", "hh-9", "2026-02-01", station_id=OTHER_STATION),
+              ev.case_opened("c9", "hh-9", "2026-02-01", station_id=OTHER_STATION),
+              ev.crisis("k9", "2026-06-01T02:00:00+00:00", "2026-06-02T02:00:00+00:00", station_id=OTHER_STATION),
+              ev.hours("vol-9", 3, "2026-03-01T02:00:00+00:00", station_id=OTHER_STATION)]
+    whole = facts(events)
+    narrowed = ind.Facts(ind.of_stations(whole.models, whole.station_ids), whole.station_ids, whole.as_of)
+    assert list(narrowed.models.households) == ["hh-1"] and not narrowed.models.crisis
+    for compute in ind.COMPUTATIONS.values():
+        assert compute(narrowed) == compute(whole), compute.__name__

@@ -42,6 +42,21 @@ class Facts:
         return record.get("station") in self.station_ids
 
 
+def of_stations(models: ReadModels, station_ids: frozenset[str]) -> ReadModels:
+    """The records of the stations only, read once: each computation then walks the subject's records,
+    not the whole province's (ten indicators would otherwise scan every read model several times)."""
+    def mine(records: dict) -> dict:
+        return {key: record for key, record in records.items() if record.get("station") in station_ids}
+    crisis = {case: [e for e in episodes if e.get("station") in station_ids]
+              for case, episodes in models.crisis.items()}
+    return ReadModels(stations={k: v for k, v in models.stations.items() if k in station_ids},
+                      staff=mine(models.staff),
+                      households=mine(models.households), cases=mine(models.cases),
+                      crisis={case: episodes for case, episodes in crisis.items() if episodes},
+                      visits=mine(models.visits), needs=mine(models.needs), hours=mine(models.hours),
+                      contracts=models.contracts, evaluations=models.evaluations)
+
+
 @dataclass
 class Measure:
     value: float | None

@@ -20,7 +20,7 @@ from services.contracts import supervision as events
 
 from ..domain import scorecard as cards
 from ..domain.figures import ReadModels
-from ..domain.indicators import Facts
+from ..domain.indicators import Facts, of_stations
 from ..domain.plans import SUPERVISION_SESSIONS, version_in_force
 from ..scorecard_storage import review_id
 from . import Supervision
@@ -160,7 +160,8 @@ def _subject(models: ReadModels, data: dict) -> dict:
 def _facts(supervision: Supervision, models: ReadModels, subject: dict, as_of: date) -> Facts:
     start = date(as_of.year, 1, 1).isoformat()
     sessions = supervision.repo.sessions.held_at(subject["station_ids"], start, as_of.isoformat())
-    return Facts(models, frozenset(subject["station_ids"]), as_of, tuple(sessions),
+    stations = frozenset(subject["station_ids"])
+    return Facts(of_stations(models, stations), stations, as_of, tuple(sessions),
                  _session_target(supervision, subject["station_ids"], as_of))
 
 
