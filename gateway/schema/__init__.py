@@ -30,6 +30,7 @@ from .supervision import (
     SupervisionPlanQuery,
     SupervisionPrivacyQuery,
     SupervisionQuery,
+    SupervisionTrendQuery,
     SupervisionWorkMutation,
     SupervisionWorkQuery,
 )
@@ -40,9 +41,9 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
-            SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
-            FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionTrendQuery, SupervisionPrivacyQuery,
+            SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery,
+            CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 

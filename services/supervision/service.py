@@ -5,6 +5,10 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
+- trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
+  as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
+  cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed, suppressed}]}:
+  the roll-up per month, protected as protected_rollup (usecases/trends.py)
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
   escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
@@ -75,6 +79,7 @@ from .usecases import (
     rollups,
     sessions,
     supervisors,
+    trends,
 )
 
 SERVICE = "supervision"
@@ -140,6 +145,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
+    trend = use_case_rpc(trends.trend)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
     get_alerts = use_case_rpc(alerts.get_alerts)

@@ -11,7 +11,8 @@ from gateway.schema.supervision.mutations import AlertsMutation, SupervisionWork
 from gateway.schema.supervision.plans import SupervisionPlanMutation, SupervisionPlanQuery
 from gateway.schema.supervision.privacy import SupervisionPrivacyQuery
 from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
+from gateway.schema.supervision.trends import SupervisionTrendQuery
 
 __all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionPlanMutation",
-           "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery", "SupervisionWorkMutation",
-           "SupervisionWorkQuery", "loaders"]
+           "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery", "SupervisionTrendQuery",
+           "SupervisionWorkMutation", "SupervisionWorkQuery", "loaders"]

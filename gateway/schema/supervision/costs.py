@@ -18,6 +18,7 @@ LIST_SIZES = {
     "PlanVersusActual.versions": 3,
     "PlanVersusActual.rows": 30,
     "PlanVersusActualRow.months": 12,
+    "SupervisionTrend.months": 12,
 }
 
 # Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's
@@ -27,4 +28,5 @@ LEAF_COSTS = {
     "Supervisor.currentStationIds": 20,
     "SupervisionSession.topics": 5,
     "SupervisionSession.problems": 30,
+    "SupervisionTrendMonth.suppressed": 6,
 }
