@@ -39,7 +39,7 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
+projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py); publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
 supervision_plan.recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
@@ -72,6 +72,7 @@ from .usecases import (
     Supervision,
     alerts,
     checks,
+    consent,
     escalation,
     plans,
     privacy,
@@ -176,6 +177,10 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     report_file = use_case_rpc(reports.report_file)
     generate_due_reports = use_case_rpc(reports.generate_due_reports)
     evaluation_pack = use_case_rpc(reports.evaluation_pack)
+
+    @event_handler(casework_events.CONSENT_WITHDRAWN)
+    def purge_withdrawn_consent(self, event):
+        consent.purge_withdrawn_household(self.use_cases, event.payload["household_id"], event.id)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):

@@ -43,6 +43,8 @@ class ReadModels:
     crisis: dict = field(default_factory=dict)
     visits: dict = field(default_factory=dict)
     needs: dict = field(default_factory=dict)
+    # digest of a household id → its pseudonym, for households whose consent was withdrawn (folds.py)
+    withdrawn_households: dict = field(default_factory=dict)
 
 
 @dataclass

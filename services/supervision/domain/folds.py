@@ -236,7 +236,7 @@ def need_reported_unmet(state: dict, event) -> dict:
     if event.id not in reports:  # a count must not grow when the same report is folded again
         need["unmet_events"] = sorted({*reports, event.id})
         need["unmet_reports"] = len(need["unmet_events"])
-        need["last_unmet_reason"] = event.payload["reason"]
+        need["last_unmet_reason"] = None if need.get("withdrawn") else event.payload["reason"]
     return state
 
 
@@ -248,7 +248,7 @@ def need_reported_unmet(state: dict, event) -> dict:
 # Replaying the history purges again: the pseudonym comes from the event, so a rebuild gives the same state.
 WITHDRAWN = "withdrawn_households"
 PSEUDONYM_PREFIX = "withdrawn-"
-PERSONAL_NEED_FIELDS = ("need_type", "severity")
+PERSONAL_NEED_FIELDS = ("need_type", "severity", "last_unmet_reason")
 
 
 def _digest(household_id: str) -> str:
