@@ -39,8 +39,9 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py); publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
-supervision_plan.recorded (services/contracts/supervision.py).
+projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py);
+publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated, supervision_plan.recorded
+(services/contracts/supervision.py).
 """
 from __future__ import annotations
 

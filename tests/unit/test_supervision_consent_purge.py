@@ -12,7 +12,15 @@ from services.common.clock import CHINA_STANDARD_TIME, FrozenClock
 from services.common.events import Envelope
 from services.supervision import projections
 from services.supervision.usecases import alerts, consent, rollups
-from tests.support.supervision_usecases import ADMIN, COUNTY, STATION, TOWNSHIP, seed_read_model, seed_stations, supervision
+from tests.support.supervision_usecases import (
+    ADMIN,
+    COUNTY,
+    STATION,
+    TOWNSHIP,
+    seed_read_model,
+    seed_stations,
+    supervision,
+)
 
 NOW = datetime(2026, 6, 15, 10, tzinfo=CHINA_STANDARD_TIME)
 HOUSEHOLD, NEIGHBOUR = "hh-withdraws-7f3a", "hh-stays-19c2"

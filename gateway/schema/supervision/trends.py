@@ -9,8 +9,8 @@ from __future__ import annotations
 import graphene
 
 from gateway.schema.funding.money import Fen
-from gateway.schema.supervision.types.rollups import SupervisionPeriod
 from gateway.schema.scalars import Date
+from gateway.schema.supervision.types.rollups import SupervisionPeriod
 
 
 class SupervisionTrendMonth(graphene.ObjectType):

@@ -132,8 +132,8 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
         reference = last or household["registered_on"]
         if reference > months_before(today, months).isoformat():
             continue
-        _add(found, Condition(f"{ARCHIVE}:{subject_digest(household_id)}:{reference}", ARCHIVE, MEDIUM, household["station"],
-                              household["township"], "household", household_id,
+        _add(found, Condition(f"{ARCHIVE}:{subject_digest(household_id)}:{reference}", ARCHIVE, MEDIUM,
+                              household["station"], household["township"], "household", household_id,
                               {"last_assessed_on": last, "never_assessed": last is None,
                                "registered_on": household["registered_on"], "threshold_months": months,
                                **({"withdrawn": True} if household.get("withdrawn") else {})}))
