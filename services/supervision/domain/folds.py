@@ -3,7 +3,8 @@
 The read models hold only what the roll-ups need (codes, dates, statuses; never names or ID numbers),
 keyed by the producer's ids (a household's id replaced by a pseudonym once its consent is withdrawn),
 so applying an event twice leaves the same state (upserts, and sets for dates). The kernel's Projection
-hands each fold a state freshly read from the store for its batch, so updating it in place is safe and avoids copying a large map once per event.
+hands each fold a state freshly read from the store for its batch, so updating it in place is safe and
+avoids copying a large map once per event.
 """
 from __future__ import annotations
 
