@@ -1,6 +1,9 @@
 """The supervision service's nameko entrypoints, declared: each RPC method is a use case (usecases/).
 
-RPC (every method takes `viewer`, a Viewer as a dict, first):
+RPC (every method takes `viewer`, a Viewer as a dict, first; a supervisor's stations are their current
+assignments, whatever their token names: viewer_in_force):
+- supervisor_scope(viewer) → {registered, station_ids}: a supervisor's current stations, which the gateway
+  puts in their viewer for every service (usecases/access.py)
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
@@ -71,6 +74,7 @@ from .regiontree import RegionTree
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
 from .usecases import (
     Supervision,
+    access,
     alerts,
     checks,
     consent,
@@ -145,6 +149,11 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
         return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
                            self.funding)
 
+    def viewer_in_force(self, viewer):
+        """A supervisor's stations are their current assignments (usecases/access.py: current_viewer)."""
+        return access.current_viewer(self.use_cases, viewer)
+
+    supervisor_scope = use_case_rpc(access.supervisor_scope)
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
     trend = use_case_rpc(trends.trend)
