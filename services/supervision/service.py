@@ -10,7 +10,7 @@ assignments, whatever their token names: viewer_in_force):
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
 - trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
   as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
-  cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed, suppressed}]}:
+  cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed_fen, suppressed}]}:
   the roll-up per month, protected as protected_rollup (usecases/trends.py)
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
   escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]

@@ -32,7 +32,7 @@ class SupervisionTrendMonth(graphene.ObjectType):
     visits = graphene.Int(description="null when suppressed.")
     crisis_breaches = graphene.Int(description="Late or missed crisis first contacts; null when suppressed.")
     volunteer_hours = graphene.Float(description="Not computable yet (no read model): always null, never 0.")
-    money_disbursed = Fen(description="Not computable yet (no read model): always null, never 0.")
+    money_disbursed_fen = Fen(description="Not computable yet (no read model): always null, never 0.")
     suppressed = graphene.List(graphene.NonNull(graphene.String), required=True,
                                description="The keys of the protected roll-up hidden this month "
                                            "(cases.opened, visits.count …).")

@@ -78,7 +78,7 @@ def _point(year: int, month: int, figures: dict, cells: dict) -> dict:
              "township_coverage": figures["stations"]["township_coverage"],
              "archive_freshness": figures["households"]["archive_freshness"],
              "closure_rate": figures["cases"]["closure_rate"],
-             "volunteer_hours": None, "money_disbursed": None, "suppressed": hidden}
+             "volunteer_hours": None, "money_disbursed_fen": None, "suppressed": hidden}
     for name, key in COUNTS.items():
         point[name] = None if key in hidden else cells[key][0]
     for name, parts in RATIOS.items():
