@@ -11,7 +11,7 @@ import pytest
 from services.common.clock import CHINA_STANDARD_TIME, FrozenClock
 from services.common.events import Envelope
 from services.supervision import projections
-from services.supervision.usecases import alerts, consent, rollups
+from services.supervision.usecases import alerts, consent, rollups, scorecards
 from tests.support.supervision_usecases import (
     ADMIN,
     COUNTY,
@@ -141,3 +141,16 @@ def test_the_alert_feed_names_the_household_before_and_not_after(context):
         load(context, fold_all([*history(HOUSEHOLD), *history(NEIGHBOUR), WITHDRAWAL]))
         alerts.evaluate_alerts(context, ADMIN)
         assert HOUSEHOLD not in feed(context)
+
+
+def test_the_scorecard_s_drill_down_shows_the_pseudonym_after_the_withdrawal(context):
+    request = {"station_id": STATION, "indicator": "archive_coverage", "limit": 100}
+    with FrozenClock(NOW):
+        load(context, fold_all([*history(HOUSEHOLD), *history(NEIGHBOUR)]))
+        before = scorecards.scorecard_evidence(context, COUNTY, request)
+        assert HOUSEHOLD in json.dumps(before)
+        load(context, fold_all([*history(HOUSEHOLD), *history(NEIGHBOUR), WITHDRAWAL]))
+        after = scorecards.scorecard_evidence(context, COUNTY, request)
+    assert HOUSEHOLD not in json.dumps(after) and NEIGHBOUR in json.dumps(after)
+    assert after["total"] == before["total"]  # the record stays, under its pseudonym
+    assert any(item["id"].startswith("withdrawn-") for item in after["items"])

@@ -19,6 +19,12 @@ LIST_SIZES = {
     "PlanVersusActual.rows": 30,
     "PlanVersusActualRow.months": 12,
     "SupervisionTrend.months": 12,
+    "Scorecard.indicators": 10,
+    "ScorecardIndicator.evidence": 20,  # the card carries the first 20 records; scorecardEvidence pages
+    "ScorecardIndicator.evaluatorScores": 2,
+    "Query.scorecardSchemes": 2,
+    "ScorecardScheme.versions": 3,
+    "ScorecardSchemeVersion.indicators": 10,
 }
 
 # Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's
@@ -29,4 +35,6 @@ LEAF_COSTS = {
     "SupervisionSession.topics": 5,
     "SupervisionSession.problems": 30,
     "SupervisionTrendMonth.suppressed": 6,
+    "ScorecardSubject.stationIds": 5,
+    "ScorecardEvidence.detail": 2,
 }
