@@ -32,6 +32,7 @@ from .supervision import (
     SupervisionPlanQuery,
     SupervisionPrivacyQuery,
     SupervisionQuery,
+    SupervisionTrendQuery,
     SupervisionWorkMutation,
     SupervisionWorkQuery,
 )
@@ -42,9 +43,9 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
-            SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
-            FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionTrendQuery,
+            SupervisionPrivacyQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
+            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 

@@ -1,10 +1,17 @@
 """The supervision service's nameko entrypoints, declared: each RPC method is a use case (usecases/).
 
-RPC (every method takes `viewer`, a Viewer as a dict, first):
+RPC (every method takes `viewer`, a Viewer as a dict, first; a supervisor's stations are their current
+assignments, whatever their token names: viewer_in_force):
+- supervisor_scope(viewer) → {registered, station_ids}: a supervisor's current stations, which the gateway
+  puts in their viewer for every service (usecases/access.py)
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
+- trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
+  as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
+  cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed_fen, suppressed}]}:
+  the roll-up per month, protected as protected_rollup (usecases/trends.py)
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
   escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
@@ -41,8 +48,9 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
-supervision_plan.recorded, scorecard.score_recorded (services/contracts/supervision.py).
+projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py);
+publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated, supervision_plan.recorded,
+scorecard.score_recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -74,8 +82,10 @@ from .scorecard_storage import REVIEWS
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
 from .usecases import (
     Supervision,
+    access,
     alerts,
     checks,
+    consent,
     escalation,
     plans,
     privacy,
@@ -84,6 +94,7 @@ from .usecases import (
     scorecards,
     sessions,
     supervisors,
+    trends,
 )
 
 SERVICE = "supervision"
@@ -150,8 +161,14 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
         return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
                            self.funding)
 
+    def viewer_in_force(self, viewer):
+        """A supervisor's stations are their current assignments (usecases/access.py: current_viewer)."""
+        return access.current_viewer(self.use_cases, viewer)
+
+    supervisor_scope = use_case_rpc(access.supervisor_scope)
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
+    trend = use_case_rpc(trends.trend)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
     get_alerts = use_case_rpc(alerts.get_alerts)
@@ -187,6 +204,10 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     scorecard_evidence = use_case_rpc(scorecards.scorecard_evidence)
     scorecard_schemes = use_case_rpc(scorecards.scorecard_schemes)
     record_scorecard_score = use_case_rpc(scorecards.record_scorecard_score)
+
+    @event_handler(casework_events.CONSENT_WITHDRAWN)
+    def purge_withdrawn_consent(self, event):
+        consent.purge_withdrawn_household(self.use_cases, event.payload["household_id"], event.id)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):

@@ -24,6 +24,7 @@ from services.common.storage import (
 from services.contracts.supervision import ESCALATION_LEVELS
 
 from . import projections
+from .domain import folds
 from .domain.alerts import DEFAULT_POLICY, AlertPolicy
 from .domain.figures import ReadModels
 from .plan_storage import PLAN_INDEXES, PlanRepository
@@ -68,6 +69,8 @@ class SupervisionRepository:
                   for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
                                                               {"state": 1})}
         cases = states.get(projections.CASES, {})
+        withdrawn = {digest: alias for state in states.values()
+                     for digest, alias in state.get(folds.WITHDRAWN, {}).items()}
         return ReadModels(stations=states.get(projections.STATIONS, {}).get("stations", {}),
                           staff=states.get(projections.STAFF, {}).get("staff", {}),
                           households=states.get(projections.HOUSEHOLDS, {}).get("households", {}),
@@ -76,7 +79,8 @@ class SupervisionRepository:
                           needs=states.get(projections.NEEDS, {}).get("needs", {}),
                           hours=states.get(projections.HOURS, {}).get("hours", {}),
                           contracts=states.get(projections.EVALUATIONS, {}).get("contracts", {}),
-                          evaluations=states.get(projections.EVALUATIONS, {}).get("evaluations", {}))
+                          evaluations=states.get(projections.EVALUATIONS, {}).get("evaluations", {}),
+                          withdrawn_households=withdrawn)
 
     def positions(self) -> dict[str, dict[str, int]]:
         """Read model → producer → the last event sequence folded in."""
@@ -130,6 +134,12 @@ class AlertRepository:
 
     def active(self) -> list[dict]:
         return self.store.find({"status": {"$in": list(ACTIVE)}})
+
+    def about_household(self, household_id: str) -> list[dict]:
+        """Alerts whose subject is the household, or whose evidence names it (a need of the household)."""
+        found = {d["_id"]: d for d in self.store.find({"subject_type": "household", "subject_id": household_id})}
+        found.update({d["_id"]: d for d in self.store.find({"evidence.household_id": household_id})})
+        return [found[key] for key in sorted(found)]
 
     def known(self, alert_ids: list[str]) -> set[str]:
         return {d["_id"] for d in self.store.collection.find({"_id": {"$in": alert_ids}}, {"_id": 1})}

@@ -12,8 +12,8 @@ from gateway.schema.supervision.plans import SupervisionPlanMutation, Supervisio
 from gateway.schema.supervision.privacy import SupervisionPrivacyQuery
 from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
 from gateway.schema.supervision.scorecards import ScorecardMutation, ScorecardQuery
+from gateway.schema.supervision.trends import SupervisionTrendQuery
 
 __all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "ScorecardMutation", "ScorecardQuery",
-           "SupervisionPlanMutation",
-           "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery", "SupervisionWorkMutation",
-           "SupervisionWorkQuery", "loaders"]
+           "SupervisionPlanMutation", "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery",
+           "SupervisionTrendQuery", "SupervisionWorkMutation", "SupervisionWorkQuery", "loaders"]

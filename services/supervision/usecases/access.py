@@ -6,18 +6,42 @@ against the station or region of the record as stored. The figures' own scope is
 """
 from __future__ import annotations
 
+from services.common import clock
 from services.common.auth import ADMIN, COUNTY, EVALUATOR, PROVINCE, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer
 from services.common.errors import NotFound, PermissionDenied
 from services.common.scope import Scope
 
 from ..domain.access import figure_scope
 from ..domain.regions import RegionKey, region_key
+from ..domain.supervisors import current_station_ids
+from . import Supervision
 
-__all__ = ["commissioned_for", "evaluations_for_pack", "require_scorer", "scorecard_viewer",
-           "figure_scope", "listing_scope", "may_close_follow_up", "require_administrator",
-           "require_plan_writer", "require_policy_setter", "require_report_reader", "require_session_recorder",
-           "require_signed_in",
-           "sees_supervisor", "visible_station"]
+__all__ = ["commissioned_for", "current_viewer", "evaluations_for_pack", "figure_scope", "listing_scope",
+           "may_close_follow_up", "require_administrator", "require_plan_writer", "require_policy_setter",
+           "require_report_reader", "require_scorer", "require_session_recorder", "require_signed_in",
+           "scorecard_viewer", "sees_supervisor", "supervisor_scope", "visible_station"]
+
+
+def current_viewer(supervision: Supervision, viewer: Viewer) -> Viewer:
+    """A supervisor sees the stations of their current assignments (from/to, as of the clock), whatever
+    stations their token named when it was issued: ending an assignment takes the station away at once, a new
+    one gives it. A supervisor token whose subject is no registered supervisor keeps the stations its grant
+    names. Every other role is as its token says."""
+    if viewer.role != SUPERVISOR:
+        return viewer
+    supervisor = supervision.repo.supervisors.get(viewer.user_id)
+    if supervisor is None:
+        return viewer
+    return Viewer(viewer.user_id, viewer.role, viewer.region,
+                  tuple(current_station_ids(supervisor, clock.today())))
+
+
+def supervisor_scope(supervision: Supervision, viewer: Viewer) -> dict:
+    """What the gateway puts in a supervisor's viewer for every service: {registered, station_ids}."""
+    if viewer.role != SUPERVISOR:
+        raise PermissionDenied("the scope of supervisors' assignments is asked for with a supervisor's token")
+    registered = supervision.repo.supervisors.get(viewer.user_id) is not None
+    return {"registered": registered, "station_ids": list(current_viewer(supervision, viewer).station_ids)}
 
 
 def require_signed_in(viewer: Viewer, what: str) -> None:
