@@ -26,9 +26,10 @@ EXPANSIONS = {"DashboardComplianceTrend": ("d", [f"2026-{m:02d}-28" for m in ran
 
 def _queries() -> dict[str, str]:
     found = {}
-    for match in re.finditer(r"request\(`(query (Dashboard\w+)[^`]*)`", DATA_MODULE):
+    for match in re.finditer(r"request\(`((?:query|mutation) (Dashboard\w+)[^`]*)`", DATA_MODULE):
         text, name = match.group(1), match.group(2)
-        text = text.replace("${STATION_PAGE}", "50")
+        text = text.replace("${STATION_PAGE}", "50").replace("${SESSION_PAGE}", "50")
+        text = text.replace("${ALERT_FIELDS}", re.search(r"const ALERT_FIELDS = `([^`]*)`", DATA_MODULE).group(1))
         if "${fields.join" in text:
             before = DATA_MODULE[:match.start()]
             template = re.findall(r"const fields = \w+\.map\(\([^)]*\) => `([^`]*)`\)", before)[-1]
