@@ -363,3 +363,51 @@ export async function sessions(code, { openFollowUps = false } = {}) {
   } while (after);
   return found;
 }
+
+// --- the supervision roll-ups (issue 11): headline figures from supervision's read models ---------
+// The roll-up of a region this year: households and their archives, cases, visits, crisis contacts.
+export async function rollup(code) {
+  const result = await request(`query DashboardRollup($code: String!) {
+    supervisionRollup(region: $code) { asOf period { from to }
+      households { registered currentArchive archiveFreshness neverAssessed }
+      cases { open opened closed closureRate } visits { count householdsVisited }
+      crisis { flagged breaches awaitingContact } } }`, { code });
+  return pick(result, "supervisionRollup");
+}
+
+// Protected figures as {key: value} with null for a suppressed one (and `suppressed` listing why).
+function protectedFigures(region) {
+  const values = {};
+  const reasons = {};
+  for (const f of region.figures) {
+    values[f.key] = f.suppressed ? null : f.value;
+    if (f.suppressed) reasons[f.key] = f.reason;
+  }
+  return { regionCode: region.regionCode, name: region.name, values, reasons };
+}
+
+// The roll-up's counts of people for a region and its children, small township counts suppressed.
+export async function protectedRollup(code) {
+  const result = await request(`query DashboardProtectedRollup($code: String!) {
+    supervisionProtectedRollup(region: $code) { threshold
+      region { regionCode name figures { key value suppressed reason } }
+      children { regionCode name figures { key value suppressed reason } } } }`, { code });
+  const value = pick(result, "supervisionProtectedRollup");
+  if (isProblem(value) || !value) return value;
+  return { threshold: value.threshold, region: protectedFigures(value.region), children: value.children.map(protectedFigures) };
+}
+
+// The same protected figures month by month (the last `months` months, this one included), oldest first.
+export async function protectedTrend(code, months = 6, today = new Date()) {
+  const list = [];
+  for (let back = months - 1; back >= 0; back -= 1) {
+    const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - back, 1));
+    list.push({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
+  }
+  const fields = list.map((p, i) => `m${i}: supervisionProtectedRollup(region: $code, period: {year: ${p.year}, month: ${p.month}}) {
+    region { regionCode name figures { key value suppressed reason } } }`);
+  const result = await request(`query DashboardProtectedTrend($code: String!) { ${fields.join("\n")} }`, { code });
+  if (!result.data) return result.problems[0] || new Problem("INTERNAL");
+  return list.map((p, i) => ({ month: `${p.year}-${String(p.month).padStart(2, "0")}`,
+                               ...(result.data[`m${i}`] ? protectedFigures(result.data[`m${i}`].region) : { values: {}, reasons: {} }) }));
+}

@@ -184,5 +184,15 @@ export default {
   "weekday.1": "一", "weekday.2": "二", "weekday.3": "三", "weekday.4": "四", "weekday.5": "五", "weekday.6": "六",
   "weekday.7": "日",
 
+  "fig.cases.rollupDetail": "本年新开 {opened} · 结案 {closed}",
+  "fig.breaches.rollupDetail": "本年危机个案 {flagged} · 待联系 {awaiting}",
+  "rollup.title": "督导汇总（本年，隐私保护口径）",
+  "rollup.hint": "乡镇（街道）一级小于 {threshold} 的人数按隐私保护规则抑制，显示为「已抑制」；趋势为近六个月逐月数据。",
+  "rollup.households.registered": "建档户数", "rollup.households.current_archive": "档案12个月内复核",
+  "rollup.cases.open": "在办个案", "rollup.cases.opened": "本期新开个案", "rollup.cases.closed": "本期结案",
+  "rollup.visits.count": "走访次数", "rollup.crisis.flagged": "危机个案", "rollup.crisis.breaches": "24小时未联系",
+  "suppressed.small_count": "人数过少，已抑制", "suppressed.sensitive": "敏感类别，已抑制",
+  "suppressed.complementary": "防止反推，已抑制",
+
   "unit.yuan": "元", "unit.wan": "万元", "unit.hours": "小时", "unit.percent": "%"
 };
