@@ -49,7 +49,7 @@ class LiveEventHandler(Consumer):
         super().setup()
 
     def handle_message(self, body, message):
-        contract = self.contracts.get(body.get("type")) if isinstance(body, dict) else None
+        contract = self.contracts.get(str(body.get("type"))) if isinstance(body, dict) else None
         try:
             if contract is None:
                 raise UnreadableEvent(f"not one of {sorted(self.contracts)}")
