@@ -10,11 +10,13 @@ from nameko.web.handlers import http
 
 from services.common.config import settings
 from services.common.health import OperationalEndpoints
+from services.common.live import live_event_handler
 from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
+from services.contracts.supervision import ALERT_ACKNOWLEDGED, ALERT_ESCALATED, ALERT_RAISED, ALERT_RESOLVED
 
-from . import assets, dashboard, exports, identity_http, public, reports_http, rosters_http
+from . import alert_stream, assets, dashboard, exports, identity_http, public, reports_http, rosters_http
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -48,6 +50,7 @@ class GatewayService(OperationalEndpoints):
     volunteers = TimedServiceRpc("volunteers")
     supervision = TimedServiceRpc("supervision")
     identity = TimedServiceRpc("identity")
+    alerts = alert_stream.AlertStream()
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -62,6 +65,17 @@ class GatewayService(OperationalEndpoints):
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
+
+    @live_event_handler(ALERT_RAISED, ALERT_ACKNOWLEDGED, ALERT_RESOLVED, ALERT_ESCALATED)
+    def alert_changed(self, envelope):
+        """Supervision's alert events, one queue per gateway process, to this process's open alert streams."""
+        self.alerts.publish(envelope)
+
+    @http("GET", "/events/alerts")
+    def alert_events(self, request):
+        """Server-sent events of the alerts the caller may see, scoped like `alerts` (gateway/alert_stream.py)."""
+        return alert_stream.handle(request, self.alerts, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
 
     @http("GET", "/dashboard")
     def dashboard(self, request):
