@@ -38,7 +38,8 @@ def test_selected_staff_fields_and_compliance_come_with_the_page():
 
 def test_fragments_aliases_and_training_totals_are_followed():
     _, body, include = page("""query { stations(first: 5) { items { ...Card } } }
-        fragment Card on Station { trainingTotals { hoursThisYear } people: staff { ... on StaffMember { training { hours } } }
+        fragment Card on Station { trainingTotals { hoursThisYear }
+                                   people: staff { ... on StaffMember { training { hours } } }
                                    compliance { rules { evidence } } }""")
     assert include == ["staff", "staff.employment_end", "staff.name", "staff.training",
                        "staff.training_hours_this_year", "compliance", "compliance.evidence"]
