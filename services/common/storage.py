@@ -243,12 +243,23 @@ def _next_write_key() -> str | None:
     return f"{key}#{_request.writes}"
 
 
-class AggregateStore:
-    """One collection of aggregates with optimistic concurrency and a transactional outbox."""
+# An `$in` of at most this many values on a one-valued field is asked as one equality per value.
+SPLIT_IN_AT_MOST = 16
 
-    def __init__(self, db, collection: str, label: str):
+
+class AggregateStore:
+    """One collection of aggregates with optimistic concurrency and a transactional outbox.
+
+    `one_valued` names fields holding one scalar per document (a station id), each with an index of its own:
+    a count or page whose filter has an `$in` on one of them is asked as one indexed equality per value,
+    because nx-27017 reads every document for `station_id $in [a, b]` (0.7 s at 100,000 documents) and
+    answers `station_id = a` from the index (25 ms). For a one-valued field the results are the same (an
+    array field could match two values, so it must not be named)."""
+
+    def __init__(self, db, collection: str, label: str, one_valued: Iterable[str] = ()):
         self.collection = db[collection]
         self.label = label  # "station", "household"...: used in error messages
+        self.one_valued = tuple(one_valued)
 
     def insert(self, doc: dict, events: Iterable[Envelope] = (), duplicate_message: str | None = None) -> dict:
         stored = aggregate_document(doc, events)
@@ -335,15 +346,33 @@ class AggregateStore:
         """Matching documents, counted by the store. A `$count` stage, not `count_documents`: pymongo
         sends that as a `$group`, which nx-27017 evaluates document by document (1.7 s for 100,000)
         where it answers `$count` from its index (6 ms); on MongoDB both are index scans."""
+        split = self._split_in(filter)
+        if split is not None:
+            return sum(self.count(one) for one in split)
         counted = list(self.collection.aggregate([{"$match": filter}, {"$count": "n"}]))
         return int(counted[0]["n"]) if counted else 0
 
     def page(self, filter: dict, after: str | None, limit: int) -> Page:
         """One page in id order, cut on the page key, so the last page costs what the first does."""
-        query = all_of(filter, {PAGE_KEY: {"$gt": after}} if after else None)
-        docs = self.find(query, sort=[(PAGE_KEY, 1)], limit=limit + 1)
+        cut = {PAGE_KEY: {"$gt": after}} if after else None
+        split = self._split_in(filter)
+        if split is None:
+            docs = self.find(all_of(filter, cut), sort=[(PAGE_KEY, 1)], limit=limit + 1)
+        else:  # the first limit + 1 of each value's page, merged in page-key (= id) order
+            docs = sorted((d for one in split for d in self.find(all_of(one, cut), sort=[(PAGE_KEY, 1)],
+                                                                  limit=limit + 1)),
+                          key=lambda d: d["_id"])[:limit + 1]
         next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
         return Page(docs[:limit], next_cursor, self.count(filter))
+
+    def _split_in(self, filter: dict) -> list[dict] | None:
+        """`filter` as one filter per value of its `$in` on a one-valued field, or None to ask it whole."""
+        for field in self.one_valued:
+            wanted = filter.get(field)
+            if isinstance(wanted, dict) and list(wanted) == ["$in"] and len(wanted["$in"]) <= SPLIT_IN_AT_MOST \
+                    and all(isinstance(v, str) for v in wanted["$in"]):
+                return [{**filter, field: value} for value in dict.fromkeys(wanted["$in"])]
+        return None
 
     def find(self, filter: dict, sort=None, limit: int = 0, skip: int = 0) -> list[dict]:
         cursor = self.collection.find(filter, {OUTBOX: 0})

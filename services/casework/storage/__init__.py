@@ -44,6 +44,10 @@ CLAIM_LEASE = timedelta(minutes=5)
 INDEXES = [
     Index(HOUSEHOLDS, (("station_id", 1), ("review_due_on", 1))),
     Index(HOUSEHOLDS, (("region_code", 1),)),
+    # Single-field: nx-27017 scans for equality on a compound index's first field, and a station worker's
+    # `station_id $in` is asked one station at a time (AggregateStore.one_valued).
+    Index(HOUSEHOLDS, (("station_id", 1),)),
+    Index(CASES, (("station_id", 1),)),
     Index(HOUSEHOLDS, (("groups", 1),)),
     Index(HOUSEHOLDS, (("person_ids", 1),)),
     Index(HOUSEHOLDS, (("open_duplicate_flags", 1), ("station_id", 1))),
@@ -76,8 +80,8 @@ class IdentityTaken(Exception):
 class CaseworkRepository:
     def __init__(self, db):
         self.db = db
-        self.households = Households(db, HOUSEHOLDS, "household")
-        self.cases = Cases(db, CASES, "case")
+        self.households = Households(db, HOUSEHOLDS, "household", one_valued=("station_id",))
+        self.cases = Cases(db, CASES, "case", one_valued=("station_id",))
         self.campaigns = Campaigns(db, CAMPAIGNS, "campaign")
 
     # --- one person, one record ---------------------------------------------------------------
