@@ -388,6 +388,12 @@ class AggregateStore:
 
     def page(self, filter: dict, after: str | None, limit: int) -> Page:
         """One page in id order, cut on the page key, so the last page costs what the first does."""
+        docs = self.page_documents(filter, after, limit)
+        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
+        return Page(docs[:limit], next_cursor, self.count(filter))
+
+    def page_documents(self, filter: dict, after: str | None, limit: int) -> list[dict]:
+        """The page's documents and the one after it (which says more follow), without the count."""
         cut = {PAGE_KEY: {"$gt": after}} if after else None
         split = self._split_in(filter)
         if split is None:
@@ -396,8 +402,7 @@ class AggregateStore:
             docs = sorted((d for one in split for d in self.find(all_of(self._keyed(one), cut), sort=[(PAGE_KEY, 1)],
                                                                   limit=limit + 1)),
                           key=lambda d: d["_id"])[:limit + 1]
-        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
-        return Page(docs[:limit], next_cursor, self.count(filter))
+        return docs
 
     def _split_in(self, filter: dict) -> list[dict] | None:
         """`filter` as one filter per value of its `$in` on a one-valued field, or None to ask it whole."""
