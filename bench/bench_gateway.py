@@ -20,17 +20,20 @@ import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 
 import requests  # noqa: E402
+from kombu.utils import json as kombu_json  # noqa: E402
 
 from bench.common import private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
 from services.common import clock, config, storage  # noqa: E402
-from services.common.auth import mint_token  # noqa: E402
+from services.common.auth import Viewer, mint_token  # noqa: E402
 from services.common.demo_identities import credit_code, resident_id_number  # noqa: E402
 from services.common.protection import FieldCipher  # noqa: E402
-from services.registry import compliance, domain  # noqa: E402
+from services.registry import compliance as rules  # noqa: E402
+from services.registry import domain  # noqa: E402
 from services.registry.regions import Region, load_reference_regions  # noqa: E402
 from services.registry.service import RegistryService  # noqa: E402
 from services.registry.storage import INDEXES, STATIONS, RegistryRepository, load_reference_data  # noqa: E402
+from services.registry.usecases import Registry, compliance, staff, stations  # noqa: E402
 from tests.support.containers import running  # noqa: E402
 from tests.support.infrastructure import free_port  # noqa: E402
 
@@ -79,14 +82,75 @@ def build_province(rng: random.Random) -> int:
                                       for k in range(rng.randint(1, 5))]
                 staff.append(member)
             station["staff"] = staff
-            station["compliance"] = compliance.snapshot(compliance.evaluate(
-                station, compliance.JIANGSU_2021, today,
+            station["compliance"] = rules.snapshot(rules.evaluate(
+                station, rules.JIANGSU_2021, today,
                 domain.wage_for(repo.wages(), station["region_code"], today.year)))
             stations.append(storage.aggregate_document(station))
     repo.save_regions(townships)
     for start in range(0, len(stations), 500):
         db[STATIONS].insert_many(stations[start:start + 500])
     return len(stations)
+
+
+# What the gateway asks the registry for with FULL's page (gateway/schema/registry/queries.station_page_include).
+FULL_INCLUDE = ["staff", "staff.id_number", "staff.name", "staff.professional", "staff.role",
+                "staff.training_hours_this_year", "compliance", "compliance.evidence"]
+
+
+class _CountingFind:
+    """The stations collection, counting the documents its finds hand back."""
+
+    def __init__(self, collection):
+        self._collection, self.read = collection, 0
+
+    def find(self, *args, **kwargs):
+        return _CountingCursor(self._collection.find(*args, **kwargs), self)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
+class _CountingCursor:
+    def __init__(self, cursor, counter: _CountingFind):
+        self._cursor, self._counter = cursor, counter
+
+    def sort(self, *args):
+        self._cursor = self._cursor.sort(*args)
+        return self
+
+    def limit(self, n):
+        self._cursor = self._cursor.limit(n)
+        return self
+
+    def __iter__(self):
+        for doc in self._cursor:
+            self._counter.read += 1
+            yield doc
+
+
+def reply_sizes(city: str, page: int) -> None:
+    """In process, on the bench's data: the registry's replies for FULL's page, as the loaders asked for them
+    (the page, then a staff batch and a compliance batch re-reading the stations) and as the page now
+    answers with `include` (one read). Bytes of the JSON nameko sends; documents the store handed back."""
+    context = Registry(RegistryRepository(storage.database("registry")))
+    counting = _CountingFind(context.repo.stations.collection)
+    context.repo.stations.collection = counting  # type: ignore[assignment]
+    viewer = Viewer("bench", "province", "320000")
+    query = {"region": city, "limit": page}
+
+    listed = stations.list_stations(context, viewer, query)
+    ids = [item["id"] for item in listed["items"]]
+    staff_reply = staff.staff_for_stations(context, viewer, ids)
+    compliance_reply = compliance.compliance_for_stations(context, viewer, ids)
+    before_read, counting.read = counting.read, 0
+    carried = stations.list_stations(context, viewer, query, include=FULL_INCLUDE)
+    now_read, counting.read = counting.read, 0
+    kb = {name: len(kombu_json.dumps(reply).encode()) / 1024 for name, reply in (
+        ("page", listed), ("staff", staff_reply), ("compliance", compliance_reply), ("page+include", carried))}
+    print(f"  replies, loaders: page {kb['page']:.0f} KB + staff {kb['staff']:.0f} KB + compliance "
+          f"{kb['compliance']:.0f} KB = {kb['page'] + kb['staff'] + kb['compliance']:.0f} KB, "
+          f"{before_read} station documents read")
+    print(f"  replies, page with include: {kb['page+include']:.0f} KB, {now_read} station documents read")
 
 
 def measure(url: str, token: str, query: str, region: str, page: int, count: int) -> tuple[list[float], dict]:
@@ -108,7 +172,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--page", type=int, default=50)
     args = parser.parse_args()
-    with private_platform() as settings:
+    # The full page of 50 costs about 6,800 by the cost model, above the default limit of 5,000.
+    with private_platform(graphql_max_cost=20_000) as settings:
         started = time.perf_counter()
         total = build_province(random.Random(1300))
         print(f"dataset: {total} stations written in {time.perf_counter() - started:.1f} s")
@@ -127,6 +192,7 @@ def main() -> None:
                 print(f"  stations + staff + compliance: {summary_ms(full)}")
                 print(f"  baseline, names only:          {summary_ms(names)}")
                 print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.1f}x")
+                reply_sizes(city, args.page)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ SERVICES = {
     "gateway": "gateway.service:GatewayService",
 }
 BACKENDS = [name for name in SERVICES if name != "gateway"]
-MIGRATION_VERSION = 2  # 2: page keys on every aggregate
+MIGRATION_VERSION = 3  # 2: page keys on every aggregate; 3: compound keys (casework households)
 DEMO_SEED = 2021
 
 
@@ -45,6 +45,7 @@ def migrate() -> dict:
         db = storage.database(name)
         storage.ensure_indexes(db, [*module.INDEXES, *Inbox.indexes, *eventlog.INDEXES])
         storage.backfill_page_keys(db, module.INDEXES)
+        storage.backfill_compound_keys(db, getattr(module, "COMPOUND_KEYS", ()))
         if hasattr(module, "load_reference_data"):
             loaded[name] = module.load_reference_data(db)
     storage.database("registry").meta.replace_one(

@@ -289,6 +289,12 @@ def snapshot(evaluation: dict) -> dict:
             "rules": {k: {"status": v["status"], "since": v["since"]} for k, v in evaluation["rules"].items()}}
 
 
+def without_evidence(evaluation: dict) -> dict:
+    """The evaluation with each rule's evidence left out (a reader that did not ask for it)."""
+    return {**evaluation, "rules": {k: {n: v for n, v in r.items() if n != "evidence"}
+                                    for k, r in evaluation["rules"].items()}}
+
+
 def changed(before: dict | None, after: dict) -> bool:
     if not before:
         return True

@@ -161,24 +161,36 @@ def training_hours_in_year(member: dict, year: int) -> float:
     return round(sum(t["hours"] for t in member.get("training", []) if t["date"].startswith(str(year))), 1)
 
 
-def staff_view(member: dict, station_id: str, today: date) -> dict:
-    """What callers see: personal data masked; unmasking is a separate, logged read."""
-    return {
-        "id": member["staff_id"],
-        "station_id": station_id,
-        "name": member["name"],
-        "id_number": member["id_number_masked"],
-        "phone": member["phone_masked"],
-        "role": member["role"],
-        "employment_start": member["employment_start"],
-        "employment_end": member.get("employment_end"),
-        "monthly_salary_fen": member.get("monthly_salary_fen"),
-        "social_insurance": member.get("social_insurance"),
-        "qualification": member.get("qualification"),
-        "professional": compliance.is_professional(member, today),
-        "training_hours_this_year": training_hours_in_year(member, today.year),
-        "training": member.get("training", []),
-    }
+# What a reader may ask for of a staff member beyond the id and the station (the page's `include`).
+STAFF_FIELDS = ("name", "id_number", "phone", "role", "employment_start", "employment_end", "monthly_salary_fen",
+                "social_insurance", "qualification", "professional", "training_hours_this_year", "training")
+
+
+def staff_view(member: dict, station_id: str, today: date, wanted: frozenset[str] | None = None) -> dict:
+    """What callers see: personal data masked; unmasking is a separate, logged read.
+
+    `wanted` (names from STAFF_FIELDS) keeps the reply to what the reader asked for: the masked identity,
+    pay and the training records are left out unless named; None is every field."""
+    view = {"id": member["staff_id"], "station_id": station_id}
+    for name in STAFF_FIELDS if wanted is None else (f for f in STAFF_FIELDS if f in wanted):
+        view[name] = _staff_field(member, name, today)
+    return view
+
+
+def _staff_field(member: dict, name: str, today: date):
+    if name == "id_number":
+        return member["id_number_masked"]
+    if name == "phone":
+        return member["phone_masked"]
+    if name == "professional":
+        return compliance.is_professional(member, today)
+    if name == "training_hours_this_year":
+        return training_hours_in_year(member, today.year)
+    if name == "training":
+        return member.get("training", [])
+    if name in ("name", "role", "employment_start"):
+        return member[name]
+    return member.get(name)
 
 
 def station_view(station: dict, viewer: Viewer) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.errors import ValidationFailed
 from services.common.validators import CreditCode, Fen, IdNumber, Name, division_code, phone
 from services.contracts.qualifications import DIPLOMA_LEVELS as DIPLOMA_LEVELS
 from services.contracts.qualifications import QUALIFICATION_KINDS
@@ -11,6 +12,8 @@ from services.contracts.registry import LEGAL_FORMS as LEGAL_FORMS
 from services.contracts.registry import STAFF_ROLES as STAFF_ROLES
 from services.contracts.registry import STATION_COMPLIANCE
 from services.contracts.registry import STATION_STATUSES as STATION_STATUSES
+
+from .domain import STAFF_FIELDS
 
 
 class Strict(Schema):
@@ -177,6 +180,18 @@ class StationFilterSchema(Strict):
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+STATION_INCLUDES = ("staff", *(f"staff.{name}" for name in STAFF_FIELDS), "compliance", "compliance.evidence")
+
+
+def load_station_include(include) -> frozenset[str]:
+    """What a station page's items carry besides the station (see usecases/stations.list_stations)."""
+    if include is None:
+        return frozenset()
+    if not isinstance(include, list | tuple) or any(name not in STATION_INCLUDES for name in include):
+        raise ValidationFailed.field("include", f"a list of: {', '.join(STATION_INCLUDES)}")
+    return frozenset(include)
 
 
 class ExportRecordSchema(Strict):

@@ -316,6 +316,41 @@ def test_count_counts_exactly_the_matching_documents(hundred):
     assert hundred.page({"station_id": "st2"}, None, 5).total == 33
 
 
+@pytest.mark.parametrize("query", [
+    {"station_id": {"$in": ["st0", "st2"]}},
+    {"station_id": {"$in": ["st2", "st0", "st2"]}, "region_code": "321181001"},
+    {"station_id": {"$in": ["st1", "nobody"]}, "region_code": {"$gte": "321181001", "$lt": "321181003"}},
+    {"station_id": {"$in": ["nobody"]}},
+    {"station_id": {"$in": []}},
+])
+def test_an_in_on_a_one_valued_field_asked_value_by_value_counts_and_pages_the_same(hundred, query):
+    split = AggregateStore(hundred.collection.database, "things", "thing", one_valued=("station_id",))
+
+    assert split.count(query) == hundred.count(query)
+    assert every_page(split, query, 7) == every_page(hundred, query, 7)
+    assert every_page(split, query, 100) == every_page(hundred, query, 100)
+
+
+def test_the_split_asks_one_equality_per_distinct_value(hundred):
+    split = AggregateStore(hundred.collection.database, "things", "thing", one_valued=("station_id",))
+    asked: list[dict] = []
+    collection = split.collection
+
+    class Spy:
+        def find(self, query, *args, **kwargs):
+            asked.append(query)
+            return collection.find(query, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(collection, name)
+    split.collection = Spy()  # type: ignore[assignment]
+
+    page = split.page({"station_id": {"$in": ["st1", "st0", "st1"]}}, "t050", 5)
+    assert [d["_id"] for d in page.docs] == ["t051", "t052", "t054", "t055", "t057"] and page.total == 67
+    assert [q["station_id"] for q in asked] == ["st1", "st0"]
+    assert all(q[PAGE_KEY] == {"$gt": "t050"} for q in asked)
+
+
 # --- scope ---------------------------------------------------------------------------------------------
 def in_scope(scope: Scope, doc: dict) -> bool:
     if scope.empty:

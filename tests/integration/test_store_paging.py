@@ -69,3 +69,40 @@ def test_migration_gives_older_documents_their_page_key(isolated_settings):
     assert storage.backfill_page_keys(db, indexes) == 5
     assert storage.backfill_page_keys(db, indexes) == 0
     assert [d["_id"] for d in legacy.page({}, "old1", 10).docs] == ["old2", "old3", "old4"]
+
+
+def test_casework_households_read_through_their_keys_as_through_the_plain_filter(isolated_settings):
+    """Casework's repository asks a station worker's `$in` one station at a time and a county's active
+    households through the (status, region_code) compound key; the answers are the plain filter's."""
+    from services.casework.storage import INDEXES, CaseworkRepository, HouseholdCriteria
+    from services.common.scope import Scope
+
+    db = storage.database("paging_casework")
+    storage.ensure_indexes(db, INDEXES)
+    repo = CaseworkRepository(db)
+    repo.households.insert_many([storage.aggregate_document({
+        "_id": f"hh{n:04d}", "station_id": f"ST32118{n % 2}00{n % 3}", "region_code": f"32118{n % 2}00{n % 3}001",
+        "status": "active" if n % 5 else "moved", "risk_level": ("low", "high")[n % 2],
+        "review_due_on": "2027-01-01"}) for n in range(120)])
+    assert db.households.find_one({"_id": "hh0001"})["_key_status_region_code"] == "active\x1f321181001001"
+    plain = AggregateStore(db, "households", "household")
+    scopes = [Scope(region_prefix="321181"), Scope(station_ids=("ST321180001", "ST321181002", "ST321180001")),
+              Scope(region_prefix="32118", station_ids=("ST321181001",)), Scope.everything()]
+    for scope in scopes:
+        for criteria in (HouseholdCriteria(), HouseholdCriteria(risk_level="high")):
+            keyed = _all_ids(lambda after, s=scope, c=criteria: repo.households.page_in(s, c, "2026-06-30", after, 7))
+            query = all_of(storage.scope_filter(scope), {"status": "active"},
+                           {"risk_level": criteria.risk_level} if criteria.risk_level else None)
+            assert keyed == _all_pages(plain, query, 7) and keyed
+
+
+def _all_ids(page_at) -> list[str]:
+    seen, after = [], None
+    while True:
+        page = page_at(after)
+        seen.extend(d["_id"] for d in page.docs)
+        assert page.total >= len(seen)
+        if page.next_cursor is None:
+            assert page.total == len(seen)
+            return seen
+        after = page.next_cursor

@@ -142,7 +142,7 @@ class FakeRegistry:
     def rpc_get_regions(self, viewer, codes):
         return [self.region_table.get(code) for code in codes]
 
-    def rpc_list_stations(self, viewer, filters):
+    def rpc_list_stations(self, viewer, filters, include=None):
         visible = [s for s in sorted(self.station_table) if self._visible(viewer, s)]
         if filters.get("region"):
             prefix = filters["region"].rstrip("0")
@@ -151,8 +151,18 @@ class FakeRegistry:
             visible = [s for s in visible if s > filters["after"]]
         limit = filters.get("limit", 50)
         page = visible[:limit]
-        return {"items": [self.station_table[s] for s in page],
-                "next_cursor": page[-1] if len(visible) > limit else None, "total": len(visible)}
+        items = [dict(self.station_table[s]) for s in page]
+        wanted = set(include or ())
+        for item in items:  # what the registry sends with the page when asked (usecases/stations.py)
+            if "staff" in wanted:
+                fields = {n.removeprefix("staff.") for n in wanted if n.startswith("staff.")} | {"id", "station_id"}
+                item["staff"] = [{k: v for k, v in m.items() if k in fields} for m in self.staff_table[item["id"]]]
+            if "compliance" in wanted:
+                item["compliance"] = evaluation("2024-06-30")
+                if "compliance.evidence" not in wanted:
+                    item["compliance"]["rules"] = {k: {n: v for n, v in r.items() if n != "evidence"}
+                                                   for k, r in item["compliance"]["rules"].items()}
+        return {"items": items, "next_cursor": page[-1] if len(visible) > limit else None, "total": len(visible)}
 
     def rpc_get_stations(self, viewer, ids):
         return [self._visible(viewer, i) for i in ids]

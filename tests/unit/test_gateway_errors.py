@@ -106,14 +106,16 @@ def test_unexpected_failures_are_masked_in_the_response(caplog):
 
 def test_a_failing_batch_fails_only_the_fields_that_needed_it():
     registry = FakeRegistry(stations=3)
-    registry.failures["staff_for_stations"] = UpstreamUnavailable("registry.staff_for_stations did not answer")
-    response = gateway_request(ENDPOINT, registry, "{ stations { items { id staff { name } } } }",
-                               token=token_for("admin"))
+    registry.failures["compliance_for_stations"] = UpstreamUnavailable("registry.compliance_for_stations did not "
+                                                                       "answer")
+    # Compliance of a past date is loaded in a batch after the page (today's comes with the page).
+    response = gateway_request(ENDPOINT, registry, """{ stations { items { id staff { name }
+        compliance(asOf: "2023-12-31") { status } } } }""", token=token_for("admin"))
     body = response.json()
     assert [s["id"] for s in body["data"]["stations"]["items"]] == ["ST321102001", "ST321102002", "ST321102003"]
-    assert all(s["staff"] is None for s in body["data"]["stations"]["items"])
+    assert all(s["compliance"] is None and s["staff"] for s in body["data"]["stations"]["items"])
     assert {e["extensions"]["code"] for e in body["errors"]} == {"SERVICE_UNAVAILABLE"}
-    assert [e["path"] for e in body["errors"]] == [["stations", "items", i, "staff"] for i in range(3)]
+    assert [e["path"] for e in body["errors"]] == [["stations", "items", i, "compliance"] for i in range(3)]
 
 
 def test_a_crash_outside_graphql_is_a_masked_500(monkeypatch):
@@ -142,11 +144,14 @@ def test_every_batched_read_failing_still_gives_a_partial_answer():
         station(id: "ST321102001") { id } region(code: "321100") { name } regions { name }
         regionRollup(code: "321100") { stations }
         stations { totalCount items { id region { name } county { name } staff { name }
-                   trainingTotals { hoursThisYear } compliance { status } } } }""", token=token_for("admin"))
+                   trainingTotals { hoursThisYear } compliance { status }
+                   lastYear: compliance(asOf: "2023-12-31") { status } } } }""", token=token_for("admin"))
     body = response.json()
     assert response.status == 200
     assert body["data"]["viewer"] == {"role": "ADMIN"} and body["data"]["stations"]["totalCount"] == 2
     assert body["data"]["station"] is None and body["data"]["regions"] is None
-    assert body["data"]["stations"]["items"][0] == {"id": "ST321102001", "region": None, "county": None,
-                                                    "staff": None, "trainingTotals": None, "compliance": None}
+    # Staff and today's compliance came with the page, in the call that answered.
+    assert body["data"]["stations"]["items"][0] == {
+        "id": "ST321102001", "region": None, "county": None, "staff": [{"name": "员工1"}, {"name": "员工2"}],
+        "trainingTotals": [{"hoursThisYear": 12.5}] * 2, "compliance": {"status": "NOT_MET"}, "lastYear": None}
     assert {e["extensions"]["code"] for e in body["errors"]} == {"SERVICE_UNAVAILABLE"}

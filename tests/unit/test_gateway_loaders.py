@@ -32,18 +32,17 @@ def test_one_station_and_fifty_stations_cost_the_same_number_of_calls():
     fifty, body = dashboard(50)
     assert fifty.count() == one.count()
     # The townships' parents are the counties already loaded for `county`: served from the loader's cache.
-    assert fifty.count() == {"list_stations": 1, "get_regions": 1, "staff_for_stations": 1,
-                             "compliance_for_stations": 2}  # today and 2023-12-31
-    assert body["extensions"]["rpcCalls"] == 5
+    # Staff and today's compliance come with the page (each station read once); 2023-12-31 is one batch.
+    assert fifty.count() == {"list_stations": 1, "get_regions": 1, "compliance_for_stations": 1}
+    assert body["extensions"]["rpcCalls"] == 3
 
 
 def test_batches_carry_every_key_once():
     registry, body = dashboard(50)
-    staff_call = next(args for name, args, _ in registry.calls if name == "staff_for_stations")
-    assert sorted(staff_call[1]) == sorted({s["id"] for s in body["data"]["stations"]["items"]})
-    dates = sorted(kwargs.get("as_of") or "today" for name, _, kwargs in registry.calls
-                   if name == "compliance_for_stations")
-    assert dates == ["2023-12-31", "today"]
+    compliance_call = next(args for name, args, _ in registry.calls if name == "compliance_for_stations")
+    assert sorted(compliance_call[1]) == sorted({s["id"] for s in body["data"]["stations"]["items"]})
+    dates = [kwargs.get("as_of") for name, _, kwargs in registry.calls if name == "compliance_for_stations"]
+    assert dates == ["2023-12-31"]
     region_calls = [args[1] for name, args, _ in registry.calls if name == "get_regions"]
     assert len(region_calls[0]) == len(set(region_calls[0]))  # townships and the county, no duplicates
 

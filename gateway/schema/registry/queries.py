@@ -17,6 +17,29 @@ from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_si
 from gateway.schema.registry.enums import ComplianceRule, ComplianceStatus, StationStatus
 from gateway.schema.registry.types import AccessLogEntry, Region, RegionRollup, Station, StationPage, Viewer
 from gateway.schema.scalars import Date
+from gateway.selection import selected, snake_case
+
+# Staff fields every reply carries (the others are sent only when selected).
+_STAFF_ALWAYS = {"id", "station_id", "__typename"}
+# What `Station.trainingTotals` reads of each member.
+_TRAINING_TOTALS = ("name", "training_hours_this_year", "employment_end")
+
+
+def station_page_include(info) -> list[str]:
+    """What the page's items are to carry from the registry's same read (services/registry/usecases/
+    stations.list_stations): staff, and which of their fields, and today's compliance, only when selected."""
+    items = selected(info).get("items", {})
+    include: list[str] = []
+    if "staff" in items or "trainingTotals" in items:
+        wanted = {snake_case(name) for name in items.get("staff", {})} - _STAFF_ALWAYS
+        if "trainingTotals" in items:
+            wanted.update(_TRAINING_TOTALS)
+        include += ["staff", *(f"staff.{name}" for name in sorted(wanted))]
+    if "compliance" in items:
+        include.append("compliance")
+        if "evidence" in items["compliance"].get("rules", {}):
+            include.append("compliance.evidence")
+    return include
 
 
 class RegistryQuery(graphene.ObjectType):
@@ -65,7 +88,8 @@ class RegistryQuery(graphene.ObjectType):
     @staticmethod
     def resolve_stations(root, info, first=DEFAULT_PAGE_SIZE, **filters):
         limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-        return info.context.service("registry").list_stations({**given(**filters), "limit": limit})
+        return info.context.service("registry").list_stations({**given(**filters), "limit": limit},
+                                                              include=station_page_include(info))
 
     @staticmethod
     def resolve_station(root, info, id):

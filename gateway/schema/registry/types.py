@@ -250,18 +250,22 @@ class Station(graphene.ObjectType):
     def resolve_county(station, info):
         return loader(info, "registry.regions").load(station["county_code"])
 
+    # A page's items carry their staff and today's compliance when the query selected them (the registry
+    # read them with the page: gateway/schema/registry/queries.station_page_include); others are loaded.
     @staticmethod
     def resolve_staff(station, info):
-        return loader(info, "registry.staff").load(station["id"])
+        return station["staff"] if "staff" in station else loader(info, "registry.staff").load(station["id"])
 
     @staticmethod
     def resolve_training_totals(station, info):
-        return then(loader(info, "registry.staff").load(station["id"]), lambda staff: [
+        return then(Station.resolve_staff(station, info), lambda staff: [
             {"staff_id": member["id"], "name": member["name"], "hours_this_year": member["training_hours_this_year"],
              "current": member.get("employment_end") is None} for member in staff])
 
     @staticmethod
     def resolve_compliance(station, info, as_of=None):
+        if as_of is None and "compliance" in station:
+            return station["compliance"]
         return loader(info, "registry.compliance").load((station["id"], as_of))
 
 

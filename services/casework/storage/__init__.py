@@ -27,7 +27,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import clock
 from services.common.accesslog import AccessLog
-from services.common.storage import Index, outbox_indexes, page_key_indexes
+from services.common.storage import CompoundKey, Index, compound_key_indexes, outbox_indexes, page_key_indexes
 
 from .campaigns import Campaigns
 from .cases import CaseCriteria, Cases, QueuePosition
@@ -42,9 +42,18 @@ IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
     "identity_index", "match_keys", "station_staff", "stations", "access_log")
 CLAIM_LEASE = timedelta(minutes=5)
 
+# A county's active households (region prefix range + status) is one range on one index (CompoundKey).
+HOUSEHOLD_STATUS_REGION = CompoundKey(HOUSEHOLDS, ("status", "region_code"))
+COMPOUND_KEYS = [HOUSEHOLD_STATUS_REGION]
+
 INDEXES = [
+    *compound_key_indexes(*COMPOUND_KEYS),
     Index(HOUSEHOLDS, (("station_id", 1), ("review_due_on", 1))),
     Index(HOUSEHOLDS, (("region_code", 1),)),
+    # Single-field: nx-27017 scans for equality on a compound index's first field, and a station worker's
+    # `station_id $in` is asked one station at a time (AggregateStore.one_valued).
+    Index(HOUSEHOLDS, (("station_id", 1),)),
+    Index(CASES, (("station_id", 1),)),
     Index(HOUSEHOLDS, (("groups", 1),)),
     Index(HOUSEHOLDS, (("person_ids", 1),)),
     Index(HOUSEHOLDS, (("open_duplicate_flags", 1), ("station_id", 1))),
@@ -80,8 +89,9 @@ class IdentityTaken(Exception):
 class CaseworkRepository:
     def __init__(self, db):
         self.db = db
-        self.households = Households(db, HOUSEHOLDS, "household")
-        self.cases = Cases(db, CASES, "case")
+        self.households = Households(db, HOUSEHOLDS, "household", one_valued=("station_id",),
+                                     compound_keys=(HOUSEHOLD_STATUS_REGION,))
+        self.cases = Cases(db, CASES, "case", one_valued=("station_id",))
         self.campaigns = Campaigns(db, CAMPAIGNS, "campaign")
         self.roster_imports = RosterImports(db, ROSTER_IMPORTS, "roster import")
         self.roster_chunks = RosterChunks(db)

@@ -67,16 +67,19 @@ def compliance_for_stations(context: Registry, viewer: Viewer, station_ids: list
                             as_of: str | None = None) -> dict:
     on = parse_date(as_of, "as_of")
     found = visible_by_id(context, viewer, station_ids)
+    evaluated = evaluations(context, list(found.values()), on)
+    return {station_id: evaluated.get(station_id) for station_id in station_ids}
+
+
+def evaluations(context: Registry, stations: list[dict], on: date) -> dict[str, dict]:
+    """Each station's compliance on `on` with its evidence, from stations already read (policies and
+    wages are read once for all of them)."""
     policies, wages = context.repo.policies(), context.repo.wages()
-    result: dict[str, dict | None] = {}
-    for station_id in station_ids:
-        station = found.get(station_id)
-        if station is None:
-            result[station_id] = None
-            continue
+    result: dict[str, dict] = {}
+    for station in stations:
         policy = rules.policy_in_force(policies, station["region_code"], on)
         wage = domain.wage_for(wages, station["region_code"], on.year)
-        result[station_id] = rules.evaluate(station, policy, on, wage, station.get("compliance"))
+        result[station["_id"]] = rules.evaluate(station, policy, on, wage, station.get("compliance"))
     return result
 
 

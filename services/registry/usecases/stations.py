@@ -13,7 +13,7 @@ from services.registry import compliance as rules
 from services.registry import domain, schemas
 
 from .access import visible_by_id, writable_station
-from .compliance import evaluate, save_station
+from .compliance import evaluate, evaluations, save_station
 from .context import Registry
 
 
@@ -70,15 +70,31 @@ def _check_name(context: Registry, station: dict, name: str) -> None:
         raise ValidationFailed.field("name", problem)
 
 
-def list_stations(context: Registry, viewer: Viewer, filters: dict | None) -> dict:
+def list_stations(context: Registry, viewer: Viewer, filters: dict | None,
+                  include: list[str] | None = None) -> dict:
+    """One page of stations. `include` names what else each item carries, read from the same documents
+    (so a page with its staff and compliance reads each station once, in one call): "staff" with the
+    member fields "staff.<name>" (domain.STAFF_FIELDS), "compliance" (today's evaluation) and
+    "compliance.evidence"."""
     f = load(schemas.StationFilterSchema, filters or {})
+    wanted = schemas.load_station_include(include)
     if f["failing_rule"] and f["failing_rule"] not in rules.RULES:
         raise ValidationFailed.field("failing_rule", f"one of {', '.join(rules.RULES)}")
     page = context.repo.station_page(Scope.of(viewer, within=f["region"]), status=f["status"],
                                      compliance=f["compliance"], failing_rule=f["failing_rule"],
                                      name_contains=f["text"], after=f["after"], limit=f["limit"])
-    return {"items": [domain.station_view(d, viewer) for d in page.docs], "next_cursor": page.next_cursor,
-            "total": page.total}
+    items = [domain.station_view(d, viewer) for d in page.docs]
+    if "staff" in wanted:
+        today = clock.today()
+        member_fields = frozenset(name.removeprefix("staff.") for name in wanted if name.startswith("staff."))
+        for item, doc in zip(items, page.docs, strict=True):
+            item["staff"] = [domain.staff_view(m, doc["_id"], today, member_fields) for m in doc.get("staff", [])]
+    if "compliance" in wanted:
+        evaluated = evaluations(context, page.docs, clock.today())
+        for item in items:
+            item["compliance"] = evaluated[item["id"]] if "compliance.evidence" in wanted else \
+                rules.without_evidence(evaluated[item["id"]])
+    return {"items": items, "next_cursor": page.next_cursor, "total": page.total}
 
 
 def get_stations(context: Registry, viewer: Viewer, ids: list[str]) -> list[dict | None]:
