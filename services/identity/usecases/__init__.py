@@ -1,7 +1,7 @@
 """The identity service's use cases, by topic: users (accounts and grants), passwords, keys, sessions (sign-in,
 refresh, sign-out), second_factor (TOTP), usage (the report by region),
-agencies (registered agencies and their OAuth2 clients), client_credentials (an agency client's token). Each takes the `Identity` composition
-object first and the calling `viewer` second."""
+agencies (registered agencies and their OAuth2 clients), client_credentials (an agency client's token).
+Each takes the `Identity` composition object first and the calling `viewer` second."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
