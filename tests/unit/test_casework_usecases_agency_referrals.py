@@ -63,6 +63,10 @@ def sharing_consent(cw, household, kinds):
         "given_by": {"person_id": household["members"][0]["person_id"]}, "given_on": clock.today().isoformat()})
 
 
+def on_consent(recorded: dict) -> dict:
+    return {"kind": "consent", "consent_id": recorded["consent_id"]}
+
+
 def test_a_referral_to_an_agency_names_a_registered_one_and_gets_a_deadline(cw):
     case = opened(cw, registered(cw))
     with pytest.raises(ValidationFailed) as free_text:
@@ -107,10 +111,10 @@ def test_personal_data_needs_both_the_scope_and_a_consent_naming_the_agency_kind
     household = registered(cw)
     case = opened(cw, household)
     wrong_kind = sharing_consent(cw, household, ["union"])
-    refer(cw, case, shares_personal_data=True, sharing_basis={"kind": "consent", "consent_id": wrong_kind["consent_id"]})
+    refer(cw, case, shares_personal_data=True, sharing_basis=on_consent(wrong_kind))
     assert agency_referrals.agency_referrals(cw, agency_viewer())["items"][0]["person"] is None
     right_kind = sharing_consent(cw, household, ["disabled_persons_federation"])
-    refer(cw, case, shares_personal_data=True, sharing_basis={"kind": "consent", "consent_id": right_kind["consent_id"]})
+    refer(cw, case, shares_personal_data=True, sharing_basis=on_consent(right_kind))
     shown = agency_referrals.agency_referrals(cw, agency_viewer())["items"][1]
     assert shown["shared_fields"] == ["name", "phone"]
     assert shown["person"]["name"] == household["members"][0]["name"] and shown["person"]["age"] is None
