@@ -56,7 +56,8 @@ OUTSIDE_POLICY = {
     "names of organisations, places, programmes and schemes": {
         "BidOrganisation.name", "CommunityResource.name", "EvaluationScheme.name", "FundingProject.name",
         "FundingSource.name", "Grade.name", "IndicatorScheme.name", "LotterySource.name", "MetricTarget.name",
-        "Organisation.name", "Agency.name", "AgencyClient.name", "ProtectedRegionFigures.name", "PublicBody.name", "ReferralTarget.name", "Region.name",
+        "Organisation.name", "Agency.name", "AgencyClient.name",
+        "ProtectedRegionFigures.name", "PublicBody.name", "ReferralTarget.name", "Region.name",
         "ResourceService.name",
         "Station.name", "SupervisionRegionFigures.name", "SupervisionRollup.name", "TenderProject.name",
         "SupervisorOrganisation.name", "VerificationCampaign.name", "VolunteerCertification.name",
