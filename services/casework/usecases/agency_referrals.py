@@ -8,6 +8,8 @@ every answer is written to the access log, with the fields shown. A referral lef
 expires (`expire_referrals`, the service's timer)."""
 from __future__ import annotations
 
+import functools
+
 from services.common import storage
 from services.common.agency import AgencyScopes
 from services.common.auth import ADMIN, Viewer
@@ -85,7 +87,7 @@ def expire_referrals(casework: Casework, viewer: Viewer) -> int:
     today = casework.today()
     expired = 0
     for found in casework.repo.cases.referrals_expiring_by(today.isoformat()):
-        expired += storage.retry_commuting(lambda case_id=found["_id"]: _expire_case(casework, viewer, case_id))
+        expired += storage.retry_commuting(functools.partial(_expire_case, casework, viewer, found["_id"]))
     return expired
 
 
