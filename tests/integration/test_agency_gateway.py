@@ -6,6 +6,7 @@ answer shows in the case's history; a rotated-out or revoked secret is refused."
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 import requests
@@ -36,6 +37,8 @@ REFERRALS = """{ agencyReferrals { items { id caseId domain status expiresOn sha
     person { name phone } } } }"""
 ANSWER = """mutation ($input: AnswerAgencyReferralInput!) { answerAgencyReferral(input: $input) {
     id status reasonCode } }"""
+REVOKE_REFERRAL = """mutation ($id: ID!, $input: RevokeReferralInput!) { revokeReferral(caseId: $id, input: $input) {
+    referral { id status reasonCode } } }"""
 HISTORY = """query ($id: ID!) { history(aggregateType: CASE, aggregateId: $id) { items { eventType
     actor { userId role } } } }"""
 
@@ -86,7 +89,8 @@ def platform(mongo_server, rabbit_vhost):
         agencies = storage.database("casework")["agencies"]
         wait_for(lambda: agencies.count_documents({}) == 2, timeout=30)  # learnt from identity's events
         platform.ids.update(agency=federation["id"], other_agency=elsewhere["id"])
-        refer(platform, "worker", platform.ids["disability"], federation["id"], shares=True)
+        made = refer(platform, "worker", platform.ids["disability"], federation["id"], shares=True)
+        platform.ids["made"] = made
         refer(platform, "worker", platform.ids["elderly"], federation["id"])  # outside the client's domains
         refer(platform, "jingkou_worker", platform.ids["jingkou"], elsewhere["id"])
         created = platform.ok(CREATE_CLIENT, {"input": {"agencyId": federation["id"], "name": "残联转介系统",
@@ -127,6 +131,13 @@ def client_token(platform: PlatformClient, **form) -> str:
 
 def codes(body: dict) -> set[str]:
     return {e["extensions"]["code"] for e in body.get("errors", [])}
+
+
+def test_a_referral_names_the_registered_agency_and_its_deadline(platform):
+    made = platform.ids["made"]
+    assert made["target"] == {"kind": "AGENCY", "name": "丹阳市残疾人联合会", "agencyId": platform.ids["agency"],
+                              "agencyKind": "DISABLED_PERSONS_FEDERATION"}
+    assert made["status"] == "SENT" and made["expiresOn"] == (clock.today() + timedelta(days=14)).isoformat()
 
 
 def test_the_client_is_made_with_its_scopes_and_its_secret_shown_once(platform):
@@ -174,6 +185,17 @@ def test_nothing_outside_the_clients_scopes(platform):
     assert codes(refused) == {"OUT_OF_SCOPE"}
     more = token_request(platform, platform.ids["client"], platform.ids["secret"], scope="mutation:import_roster")
     assert more.status_code == 400 and more.json()["error"] == "invalid_scope"
+
+
+def test_the_station_revokes_a_referral_and_the_agency_sees_it_revoked(platform):
+    made = refer(platform, "worker", platform.ids["disability"], platform.ids["agency"])
+    version = platform.ok(CASE_VERSION, {"id": platform.ids["disability"]}, "worker")["case"]["version"]
+    revoked = platform.ok(REVOKE_REFERRAL, {"id": platform.ids["disability"], "input": {
+        "expectedVersion": version, "referralId": made["id"], "reasonCode": "SENT_IN_ERROR"}},
+        "worker")["revokeReferral"]["referral"]
+    assert revoked["status"] == "REVOKED"
+    items = platform.ok(REFERRALS, token=client_token(platform))["agencyReferrals"]["items"]
+    assert {item["id"]: item["status"] for item in items}[made["id"]] == "REVOKED"
 
 
 def test_a_rotated_out_or_revoked_secret_is_refused(platform):
