@@ -7,7 +7,9 @@
   sign-in as the `signIn` and `refreshSession` mutations; errors as RFC 6749 §5.2 (`invalid_grant` …);
   `grant_type=client_credentials` (RFC 6749 §4.4) is a registered agency's client: its id and secret in an
   `Authorization: Basic` header (client_secret_basic) or as the form fields `client_id` and `client_secret`
-  (client_secret_post), never both; optional `scope` (fewer scopes than the client has). A refused client is
+  (client_secret_post), never both, or its `client_id` and the client certificate the TLS terminator verified and
+  forwarded in SHEGONG_CLIENT_CERTIFICATE_HEADER (tls_client_auth, RFC 8705); optional `scope` (fewer scopes
+  than the client has). A refused client is
   401 `invalid_client`, a scope it was not granted 400 `invalid_scope`;
 - `POST /auth/revoke` — token revocation (RFC 7009): `token` = a refresh token; its session ends (`signOut`).
 
@@ -22,6 +24,9 @@ import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from services.common.agency import certificate_thumbprint
+from services.common.errors import ValidationFailed
 
 from .errors import client_error
 from .http import APPLICATION_JSON, HttpResponse
@@ -70,10 +75,11 @@ def _oauth_error(status: int, error: str, description: str, headers: Mapping[str
                         json.dumps({"error": error, "error_description": description}, ensure_ascii=False))
 
 
-def token(identity, form: Mapping[str, str], authorization: str | None, address: str | None) -> HttpResponse:
+def token(identity, form: Mapping[str, str], authorization: str | None, address: str | None,
+          certificate: str | None = None) -> HttpResponse:
     """The token endpoint: a password, refresh-token or client-credentials grant for the identity service's tokens."""
     if form.get("grant_type") == "client_credentials":
-        return client_credentials(identity, form, authorization, address)
+        return client_credentials(identity, form, authorization, address, certificate)
     if authorization:
         return _oauth_error(400, "invalid_request", "the token endpoint takes no Authorization header")
     grant_type = form.get("grant_type")
@@ -117,9 +123,16 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
 
 
 def client_credentials(identity, form: Mapping[str, str], authorization: str | None,
-                       address: str | None) -> HttpResponse:
-    """An agency client's access token for its id and secret (basic or post), in its scopes."""
+                       address: str | None, certificate: str | None = None) -> HttpResponse:
+    """An agency client's access token for its id and secret (basic or post), or for its id and the certificate
+    the TLS terminator verified (tls_client_auth, RFC 8705 §2), in its scopes."""
     challenge = {"WWW-Authenticate": 'Basic realm="shegong"'} if authorization else {}
+    thumbprint = None
+    if certificate and not authorization and not form.get("client_secret"):
+        try:
+            thumbprint = certificate_thumbprint(certificate)
+        except ValidationFailed:
+            return _oauth_error(401, "invalid_client", "the forwarded client certificate cannot be read")
     if authorization:
         if form.get("client_secret"):
             return _oauth_error(400, "invalid_request", "authenticate the client one way: Basic or form fields")
@@ -131,8 +144,9 @@ def client_credentials(identity, form: Mapping[str, str], authorization: str | N
     else:
         client_id, secret = form.get("client_id") or "", form.get("client_secret") or ""
     try:
-        issued = identity.issue_client_token(None, {"client_id": client_id, "client_secret": secret,
-                                                    "scope": form.get("scope") or None, "address": address or None})
+        issued = identity.issue_client_token(None, {
+            "client_id": client_id, "client_secret": None if thumbprint else secret, "certificate_thumbprint":
+            thumbprint, "scope": form.get("scope") or None, "address": address or None})
     except Exception as exc:  # noqa: BLE001 - mapped in one place, like GraphQL's errors
         described = client_error(exc)
         status, error = CLIENT_ERRORS.get(described.code, (STATUS_OF_CODE.get(described.code, 500), "server_error"))

@@ -6,10 +6,16 @@ string of `kind:value` words: `event:referral.made`, `region:321181`, `domain:di
 root field the scopes do not name before anything runs (gateway/agency.py)."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import urllib.parse
 from dataclasses import dataclass
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from .auth import Viewer, region_prefix
-from .errors import OutOfScope, PermissionDenied
+from .errors import OutOfScope, PermissionDenied, ValidationFailed
 
 KINDS = {"event": "event_types", "region": "regions", "domain": "domains", "field": "fields_allowed",
          "mutation": "mutations"}
@@ -57,3 +63,15 @@ class AgencyScopes:
     def require_mutation(self, name: str) -> None:
         if name not in self.mutations:
             raise OutOfScope(f"this agency client may not call {name}", {"scope": [f"mutation:{name} not granted"]})
+
+
+def certificate_thumbprint(pem: str, field: str = "certificate_pem") -> str:
+    """RFC 8705's `x5t#S256` of a PEM certificate: base64url (unpadded) SHA-256 of its DER encoding. Also takes
+    the URL-escaped PEM a TLS terminator forwards (nginx `$ssl_client_escaped_cert`)."""
+    text = urllib.parse.unquote(pem) if "%" in pem else pem
+    try:
+        certificate = x509.load_pem_x509_certificate(text.strip().encode())
+    except ValueError:
+        raise ValidationFailed.field(field, "not a PEM X.509 certificate") from None
+    digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -118,6 +118,10 @@ class Settings:
     idempotency_retention_hours: int = 48
     # A referral to a registered agency expires when its agency has not answered it within this many days.
     referral_expiry_days: int = 14
+    # The request header in which the TLS terminator in front of the gateway forwards the client certificate it
+    # verified (URL-escaped PEM, e.g. nginx `$ssl_client_escaped_cert`); "" = agency clients authenticate with
+    # secrets only. The terminator must drop this header from what clients send.
+    client_certificate_header: str = ""
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
     extra: dict = field(default_factory=dict)
 
@@ -171,6 +175,7 @@ class Settings:
             restart_window_seconds=_int(env, "SHEGONG_RESTART_WINDOW_SECONDS", 60),
             idempotency_retention_hours=_int(env, "SHEGONG_IDEMPOTENCY_RETENTION_HOURS", 48),
             referral_expiry_days=_int(env, "SHEGONG_REFERRAL_EXPIRY_DAYS", 14),
+            client_certificate_header=(env.get("SHEGONG_CLIENT_CERTIFICATE_HEADER") or "").strip(),
             identity=IdentitySettings.from_env(env),
         )
         settings.check()

@@ -105,6 +105,8 @@ class AgencyClientSchema(Schema):
     agency_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
     scopes = fields.Nested(AgencyScopesSchema, required=True)
+    # A client authenticating with its certificate (tls_client_auth) instead of a secret: the PEM certificate.
+    certificate_pem = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20000))
 
 
 class SecretRotationSchema(Schema):
@@ -114,6 +116,14 @@ class SecretRotationSchema(Schema):
 
 class ClientCredentialsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    client_secret = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    # The x5t#S256 thumbprint of the certificate the client presented to the TLS terminator (tls_client_auth).
+    certificate_thumbprint = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+    @validates_schema
+    def one_method(self, data, **kwargs):
+        if bool(data.get("client_secret")) == bool(data.get("certificate_thumbprint")):
+            raise ValidationError("authenticate with a client secret or a client certificate, one of them",
+                                  "client_secret")

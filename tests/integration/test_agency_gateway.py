@@ -6,6 +6,7 @@ answer shows in the case's history; a rotated-out or revoked secret is refused."
 from __future__ import annotations
 
 import base64
+import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,11 @@ from services.common import clock, storage
 from services.common.auth import Viewer
 from services.identity.service import IdentityService
 from tests.support import casework_fixtures as fx
+from tests.support.certificates import self_signed_pem
 from tests.support.platform_client import PlatformClient, gateway_platform
 from tests.support.waiting import wait_for
 
+CERTIFICATE_HEADER = "X-SSL-Client-Cert"  # what the TLS terminator would forward (nginx $ssl_client_escaped_cert)
 WORKER = Viewer(fx.WORKER, "station_staff", None, (fx.STATION,))
 JINGKOU_WORKER = Viewer("stf_other", "station_staff", None, (fx.OTHER_STATION,))
 
@@ -73,8 +76,8 @@ def seed_casework(settings) -> None:
 
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
-    with gateway_platform(mongo_server, rabbit_vhost, IdentityService, CaseworkService,
-                          before_start=seed_casework) as platform:
+    with gateway_platform(mongo_server, rabbit_vhost, IdentityService, CaseworkService, before_start=seed_casework,
+                          client_certificate_header=CERTIFICATE_HEADER) as platform:
         platform.ids.update(seed_casework.ids)  # type: ignore[attr-defined]
         platform.mint("admin", "admin", "admin-1")
         platform.mint("worker", "station_staff", fx.WORKER, station_ids=[fx.STATION])
@@ -196,6 +199,23 @@ def test_the_station_revokes_a_referral_and_the_agency_sees_it_revoked(platform)
     assert revoked["status"] == "REVOKED"
     items = platform.ok(REFERRALS, token=client_token(platform))["agencyReferrals"]["items"]
     assert {item["id"]: item["status"] for item in items}[made["id"]] == "REVOKED"
+
+
+def test_a_certificate_client_authenticates_with_the_forwarded_certificate(platform):
+    pem = self_signed_pem()
+    made = platform.ok(CREATE_CLIENT, {"input": {"agencyId": platform.ids["agency"], "name": "残联证书客户端",
+                                                 "scopes": {"domains": ["DISABILITY"]}, "certificatePem": pem}},
+                       "admin")["createAgencyClient"]
+    assert made["clientSecret"] is None
+
+    def ask(certificate: str) -> requests.Response:
+        return requests.post(f"{platform.base_url}/auth/token", timeout=30, headers={
+            CERTIFICATE_HEADER: urllib.parse.quote(certificate)}, data={"grant_type": "client_credentials",
+                                                                          "client_id": made["clientId"]})
+    answer = ask(pem)
+    assert answer.status_code == 200, answer.text
+    assert platform.ok(REFERRALS, token=answer.json()["access_token"])["agencyReferrals"]["items"]
+    assert ask(self_signed_pem()).status_code == 401  # another certificate
 
 
 def test_a_rotated_out_or_revoked_secret_is_refused(platform):

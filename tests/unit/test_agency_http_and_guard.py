@@ -43,7 +43,8 @@ def test_client_secret_basic_decodes_the_form_encoded_pair():
     assert answer.headers["Cache-Control"] == "no-store"
     viewer, credentials = identity.calls[0]
     assert viewer is None and credentials == {"client_id": "agc-1", "client_secret": "s3cr:et+/=",
-                                              "scope": "region:321181", "address": "10.0.0.9"}
+                                              "certificate_thumbprint": None, "scope": "region:321181",
+                                              "address": "10.0.0.9"}
 
 
 def test_client_secret_post_takes_the_form_fields():
@@ -101,3 +102,18 @@ def test_a_mutation_needs_its_scope():
 
 def test_other_viewers_are_not_the_guards_business():
     assert refused(Viewer(user_id="c", role="county", region="321181"), "{ stations { totalCount } }") is None
+
+
+def test_tls_client_auth_passes_the_forwarded_certificates_thumbprint():
+    from services.common.agency import certificate_thumbprint
+    from tests.support.certificates import self_signed_pem
+    pem = self_signed_pem()
+    identity = IdentityStub()
+    answer = identity_http.token(identity, {"grant_type": "client_credentials", "client_id": "agc-1"}, None, "",
+                                 certificate=urllib.parse.quote(pem))
+    assert answer.status == 200
+    credentials = identity.calls[0][1]
+    assert credentials["certificate_thumbprint"] == certificate_thumbprint(pem) and credentials["client_secret"] is None
+    unreadable = identity_http.token(IdentityStub(), {"grant_type": "client_credentials", "client_id": "agc-1"},
+                                     None, "", certificate="not a certificate")
+    assert unreadable.status == 401 and unreadable.json()["error"] == "invalid_client"

@@ -16,6 +16,7 @@ from services.common.errors import NotFound, OutOfScope, PermissionDenied, Unaut
 from services.common.protection import FieldCipher
 from services.identity.storage import INDEXES
 from services.identity.usecases import Identity, agencies, client_credentials, keys, users
+from tests.support.certificates import self_signed_pem
 from tests.support.memory_store import memory_database
 
 ADMIN = Viewer(user_id="root", role="admin")
@@ -164,3 +165,24 @@ def test_region_administrators_manage_agencies_of_their_region_only(ctx, frozen)
 def _events(ctx, client_id):
     stored = ctx.agency_clients.collection.find_one({"_id": client_id})
     return [entry["envelope"] for entry in sorted(stored["_outbox"].values(), key=lambda e: e["order"])]
+
+
+def test_a_certificate_client_has_no_secret_and_authenticates_with_its_certificate(ctx, agency):
+    from services.common.agency import certificate_thumbprint
+    pem = self_signed_pem()
+    made = agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "证书客户端", "scopes": SCOPES,
+                                               "certificate_pem": pem})
+    assert made["client_secret"] is None and made["client"]["secrets"] == []
+    assert made["client"]["auth_method"] == "tls_client_auth"
+    issued = client_credentials.issue_client_token(ctx, PUBLIC, {
+        "client_id": made["client_id"], "certificate_thumbprint": certificate_thumbprint(pem)})
+    assert viewer_of(ctx, issued["access_token"]).agency_id == agency["id"]
+    with pytest.raises(Unauthenticated):
+        client_credentials.issue_client_token(ctx, PUBLIC, {
+            "client_id": made["client_id"], "certificate_thumbprint": certificate_thumbprint(self_signed_pem())})
+    with pytest.raises(ValidationFailed):  # one method, not both
+        client_credentials.issue_client_token(ctx, PUBLIC, {
+            "client_id": made["client_id"], "client_secret": "x", "certificate_thumbprint": "y"})
+    with pytest.raises(ValidationFailed):
+        agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "坏证书", "scopes": SCOPES,
+                                            "certificate_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n"})

@@ -53,6 +53,8 @@ class AgencyClient(graphene.ObjectType):
     scopes = graphene.Field(AgencyClientScopes, required=True)
     created_at = DateTime(required=True)
     revoked_at = DateTime()
+    auth_method = graphene.String(required=True, description="client_secret or tls_client_auth (a certificate).")
+    certificate_thumbprint = graphene.String(description="x5t#S256 of the client's certificate (tls_client_auth).")
     secrets = graphene.List(graphene.NonNull(AgencyClientSecretInfo), required=True)
 
 
@@ -79,7 +81,7 @@ class AgencyPage(graphene.ObjectType):
 class AgencyClientCredentials(graphene.ObjectType):
     """The client's id and its new secret: shown this once, store it in the agency's system now."""
     client_id = graphene.ID(required=True)
-    client_secret = graphene.String(required=True)
+    client_secret = graphene.String(description="Null for a client that authenticates with its certificate.")
     client = graphene.Field(AgencyClient, required=True)
 
 
@@ -102,6 +104,8 @@ class CreateAgencyClientInput(graphene.InputObjectType):
     agency_id = graphene.ID(required=True)
     name = graphene.String(required=True, description="Which system of the agency uses it.")
     scopes = graphene.InputField(AgencyClientScopesInput, required=True)
+    certificate_pem = graphene.String(description="Authenticate with this client certificate (PEM) instead of a "
+                                                  "secret: no secret is made.")
 
 
 class AgencyQuery(graphene.ObjectType):

@@ -4,7 +4,9 @@ Who manages them is who manages accounts (access.py): administrators everywhere,
 within their region. A client belongs to one agency and carries scopes: the event types it may receive, the
 regions and case domains it sees, the personal-data fields it may be shown (each also needing the person's
 consent) and the mutations it may call. Its secret is shown once, when made, and stored as a hash (the secret
-is 256 random bits, so a plain SHA-256 cannot be searched); a rotation issues a new secret and leaves the
+is 256 random bits, so a plain SHA-256 cannot be searched), or — instead of a secret — a client certificate
+(RFC 8705 tls_client_auth: its SHA-256 thumbprint is kept, the TLS terminator forwards what the client presented);
+a rotation issues a new secret and leaves the
 previous one working until a chosen moment (the overlap), a revocation ends every secret at once. Every change
 is an event on the agency or the client: the audit trail, and how other services learn the agencies."""
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.common import clock, tokens
-from services.common.agency import AgencyScopes
+from services.common.agency import AgencyScopes, certificate_thumbprint
 from services.common.auth import Viewer, region_prefix
 from services.common.errors import NotFound, RuleViolation, ValidationFailed
 from services.common.events import event_by
@@ -37,6 +39,8 @@ def client_view(client: dict) -> dict:
     return {"client_id": client["_id"], "agency_id": client["agency_id"], "name": client["name"],
             "region_code": client["region_code"], "status": client["status"], "scopes": client["scopes"],
             "created_at": client["created_at"], "revoked_at": client.get("revoked_at"),
+            "auth_method": "tls_client_auth" if client.get("certificate_thumbprint") else "client_secret",
+            "certificate_thumbprint": client.get("certificate_thumbprint"),
             "secrets": [{"secret_id": s["secret_id"], "created_at": s["created_at"], "valid_until": s["valid_until"]}
                         for s in client["secrets"] if secret_valid(s, now)]}
 
@@ -114,10 +118,12 @@ def create_client(ctx: Identity, viewer: Viewer, data: dict) -> dict:
                                                                      f"{agency['region_code']}")
     now = clock.utcnow()
     client_id = new_id("agc")
-    secret, record = _new_secret(now)
+    thumbprint = certificate_thumbprint(data["certificate_pem"]) if data["certificate_pem"] else None
+    secret, record = _new_secret(now) if thumbprint is None else (None, None)
     document = {"_id": client_id, "agency_id": agency["_id"], "agency_kind": agency["kind"], "name": data["name"],
                 "region_code": agency["region_code"], "status": "active", "scopes": AgencyScopes.from_lists(
-                    scopes).to_lists(), "secrets": [record], "created_at": now, "created_by": viewer.user_id}
+                    scopes).to_lists(), "secrets": [record] if record else [], "certificate_thumbprint": thumbprint,
+                "created_at": now, "created_by": viewer.user_id}
     event = event_by(viewer, events.AGENCY_CLIENT_CREATED, {
         "client_id": client_id, "agency_id": agency["_id"], "region_code": agency["region_code"],
         "scopes": document["scopes"]})
@@ -132,6 +138,9 @@ def rotate_client_secret(ctx: Identity, viewer: Viewer, client_id: str, data: di
     client = _manageable_client(ctx, authority, client_id)
     if client["status"] != "active":
         raise RuleViolation("a revoked client gets no new secret", {"client_id": ["revoked"]})
+    if client.get("certificate_thumbprint"):
+        raise RuleViolation("this client authenticates with its certificate: make a client for the new "
+                            "certificate, then revoke this one", {"client_id": ["certificate client"]})
     now = clock.utcnow()
     until = now + timedelta(hours=data["previous_valid_hours"])
     kept = []

@@ -3,7 +3,9 @@
 The token says `role: agency`, the agency (`agency`), the agency's region and the client's scopes (`scope`, RFC
 9068); a request may ask for fewer scopes than the client has (`scope`), never more. No refresh token is issued
 (§4.4.3): a client asks again. A revoked client, an unknown one and a wrong or rotated-out secret are refused
-alike (`invalid_client`), counted against the same rate limits as sign-ins, and written to the sign-in log."""
+alike (`invalid_client`). A certificate client (tls_client_auth) authenticates with the thumbprint of the
+certificate it presented instead of a secret. Refusals count against the same rate limits as sign-ins, and
+every outcome is written to the sign-in log."""
 from __future__ import annotations
 
 import hmac
@@ -20,6 +22,16 @@ from . import Identity, keys
 from .agencies import secret_valid
 from .sessions import check_rate
 
+
+def _authenticated(client: dict, credentials: dict, now) -> bool:
+    if credentials["certificate_thumbprint"]:
+        bound = client.get("certificate_thumbprint")
+        return bool(bound) and hmac.compare_digest(bound, credentials["certificate_thumbprint"])
+    offered = tokens.token_hash(credentials["client_secret"])
+    return any(hmac.compare_digest(secret["hash"], offered) and secret_valid(secret, now)
+               for secret in client["secrets"])
+
+
 REFUSED = "client authentication failed: unknown client, wrong or expired secret, or a revoked client"
 
 
@@ -34,9 +46,7 @@ def issue_client_token(ctx: Identity, viewer: Viewer, credentials: dict) -> dict
                                                   else [])
     check_rate(ctx, counted, now)
     client = ctx.agency_clients.get(client_id)
-    offered = tokens.token_hash(credentials["client_secret"])
-    matches = client is not None and client["status"] == "active" and any(
-        hmac.compare_digest(secret["hash"], offered) and secret_valid(secret, now) for secret in client["secrets"])
+    matches = client is not None and client["status"] == "active" and _authenticated(client, credentials, now)
     agency = ctx.agencies.get(client["agency_id"]) if matches and client is not None else None
     if client is None or not matches or agency is None:
         ctx.attempts.record(counted, now)
