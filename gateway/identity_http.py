@@ -8,7 +8,7 @@
   `grant_type=client_credentials` (RFC 6749 §4.4) is a registered agency's client: its id and secret in an
   `Authorization: Basic` header (client_secret_basic) or as the form fields `client_id` and `client_secret`
   (client_secret_post), never both, or its `client_id` and the client certificate the TLS terminator verified and
-  forwarded in SHEGONG_CLIENT_CERTIFICATE_HEADER (tls_client_auth, RFC 8705); optional `scope` (fewer scopes
+  forwarded in SHEGONG_CLIENT_CERTIFICATE_HEADER (self_signed_tls_client_auth, RFC 8705); optional `scope` (fewer scopes
   than the client has). A refused client is
   401 `invalid_client`, a scope it was not granted 400 `invalid_scope`;
 - `POST /auth/revoke` — token revocation (RFC 7009): `token` = a refresh token; its session ends (`signOut`).
@@ -125,7 +125,7 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
 def client_credentials(identity, form: Mapping[str, str], authorization: str | None,
                        address: str | None, certificate: str | None = None) -> HttpResponse:
     """An agency client's access token for its id and secret (basic or post), or for its id and the certificate
-    the TLS terminator verified (tls_client_auth, RFC 8705 §2), in its scopes."""
+    the TLS terminator verified (self_signed_tls_client_auth, RFC 8705 §2), in its scopes."""
     challenge = {"WWW-Authenticate": 'Basic realm="shegong"'} if authorization else {}
     thumbprint = None
     if certificate and not authorization and not form.get("client_secret"):

@@ -105,7 +105,7 @@ class AgencyClientSchema(Schema):
     agency_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
     scopes = fields.Nested(AgencyScopesSchema, required=True)
-    # A client authenticating with its certificate (tls_client_auth) instead of a secret: the PEM certificate.
+    # A client authenticating with its certificate (self_signed_tls_client_auth) instead of a secret: its PEM.
     certificate_pem = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20000))
 
 
@@ -117,7 +117,7 @@ class SecretRotationSchema(Schema):
 class ClientCredentialsSchema(Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     client_secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    # The x5t#S256 thumbprint of the certificate the client presented to the TLS terminator (tls_client_auth).
+    # x5t#S256 of the certificate the client presented to the TLS terminator (self_signed_tls_client_auth).
     certificate_thumbprint = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))

@@ -1,4 +1,4 @@
-"""A self-signed client certificate for the tests of client-certificate authentication (tls_client_auth)."""
+"""A self-signed client certificate for the tests of client-certificate authentication (self_signed_tls_client_auth)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -173,7 +173,7 @@ def test_a_certificate_client_has_no_secret_and_authenticates_with_its_certifica
     made = agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "证书客户端", "scopes": SCOPES,
                                                "certificate_pem": pem})
     assert made["client_secret"] is None and made["client"]["secrets"] == []
-    assert made["client"]["auth_method"] == "tls_client_auth"
+    assert made["client"]["auth_method"] == "self_signed_tls_client_auth"
     issued = client_credentials.issue_client_token(ctx, PUBLIC, {
         "client_id": made["client_id"], "certificate_thumbprint": certificate_thumbprint(pem)})
     assert viewer_of(ctx, issued["access_token"]).agency_id == agency["id"]

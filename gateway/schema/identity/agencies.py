@@ -53,8 +53,9 @@ class AgencyClient(graphene.ObjectType):
     scopes = graphene.Field(AgencyClientScopes, required=True)
     created_at = DateTime(required=True)
     revoked_at = DateTime()
-    auth_method = graphene.String(required=True, description="client_secret or tls_client_auth (a certificate).")
-    certificate_thumbprint = graphene.String(description="x5t#S256 of the client's certificate (tls_client_auth).")
+    auth_method = graphene.String(required=True,
+                                  description="client_secret or self_signed_tls_client_auth (a certificate).")
+    certificate_thumbprint = graphene.String(description="x5t#S256 of the client's certificate (RFC 8705).")
     secrets = graphene.List(graphene.NonNull(AgencyClientSecretInfo), required=True)
 
 

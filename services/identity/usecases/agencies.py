@@ -5,10 +5,10 @@ within their region. A client belongs to one agency and carries scopes: the even
 regions and case domains it sees, the personal-data fields it may be shown (each also needing the person's
 consent) and the mutations it may call. Its secret is shown once, when made, and stored as a hash (the secret
 is 256 random bits, so a plain SHA-256 cannot be searched), or — instead of a secret — a client certificate
-(RFC 8705 tls_client_auth: its SHA-256 thumbprint is kept, the TLS terminator forwards what the client presented);
-a rotation issues a new secret and leaves the
-previous one working until a chosen moment (the overlap), a revocation ends every secret at once. Every change
-is an event on the agency or the client: the audit trail, and how other services learn the agencies."""
+(RFC 8705 self_signed_tls_client_auth: its SHA-256 thumbprint is kept, the TLS terminator forwards what the
+client presented); a rotation issues a new secret and leaves the previous one working until a chosen moment
+(the overlap), a revocation ends every secret at once. Every change is an event on the agency or the client:
+the audit trail, and how other services learn the agencies."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,7 +39,7 @@ def client_view(client: dict) -> dict:
     return {"client_id": client["_id"], "agency_id": client["agency_id"], "name": client["name"],
             "region_code": client["region_code"], "status": client["status"], "scopes": client["scopes"],
             "created_at": client["created_at"], "revoked_at": client.get("revoked_at"),
-            "auth_method": "tls_client_auth" if client.get("certificate_thumbprint") else "client_secret",
+            "auth_method": "self_signed_tls_client_auth" if client.get("certificate_thumbprint") else "client_secret",
             "certificate_thumbprint": client.get("certificate_thumbprint"),
             "secrets": [{"secret_id": s["secret_id"], "created_at": s["created_at"], "valid_until": s["valid_until"]}
                         for s in client["secrets"] if secret_valid(s, now)]}

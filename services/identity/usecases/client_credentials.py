@@ -3,7 +3,7 @@
 The token says `role: agency`, the agency (`agency`), the agency's region and the client's scopes (`scope`, RFC
 9068); a request may ask for fewer scopes than the client has (`scope`), never more. No refresh token is issued
 (§4.4.3): a client asks again. A revoked client, an unknown one and a wrong or rotated-out secret are refused
-alike (`invalid_client`). A certificate client (tls_client_auth) authenticates with the thumbprint of the
+alike (`invalid_client`). A certificate client (self_signed_tls_client_auth) authenticates with the thumbprint of the
 certificate it presented instead of a secret. Refusals count against the same rate limits as sign-ins, and
 every outcome is written to the sign-in log."""
 from __future__ import annotations
