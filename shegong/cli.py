@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     for action, text in (("rebuild", "replay the producers' event history into the read model, then follow live"),
                          ("check", "compare the read model with its source services over RPC; exit 1 on differences")):
         sub = read_models_actions.add_parser(action, help=text)
-        sub.add_argument("name", help="stations, staff, households, cases, visits or needs; or all")
+        sub.add_argument("name", help="stations, staff, households, cases, visits, needs, volunteer_hours or "
+                                             "evaluations; or all")
         sub.add_argument("--service", default="supervision", help="the service that keeps the read model")
         sub.add_argument("--timeout", type=float, default=600, help="seconds to wait for the service")
 

@@ -26,6 +26,8 @@ from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
     AlertsMutation,
     AlertsQuery,
+    ScorecardMutation,
+    ScorecardQuery,
     SupervisionPlanMutation,
     SupervisionPlanQuery,
     SupervisionPrivacyQuery,
@@ -40,14 +42,14 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AgencyReferralQuery, AgencyQuery,
+class Query(AgencyReferralQuery, AgencyQuery, ScorecardQuery,
             ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
             SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
             FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(AgencyReferralMutation, AgencyMutation,
+class Mutation(AgencyReferralMutation, AgencyMutation, ScorecardMutation,
                ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
                VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass

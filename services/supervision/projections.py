@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from services.common.projections import Projection
 from services.contracts import casework as casework
+from services.contracts import funding as funding
 from services.contracts import registry as registry
 from services.contracts import volunteers as volunteers
 
-from .domain import folds
+from .domain import folds, scorecard_folds
 
 STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
+HOURS, EVALUATIONS = "volunteer_hours", "evaluations"
 
 FOLDS = {
     STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
@@ -27,6 +29,10 @@ FOLDS = {
     VISITS: [(casework.VISIT_LOGGED, folds.visit_logged)],
     NEEDS: [(casework.NEEDS_ASSESSED, folds.needs_in_archive), (volunteers.SERVICE_DELIVERED, folds.need_served),
             (volunteers.NEED_UNMET, folds.need_reported_unmet)],
+    HOURS: [(volunteers.HOURS_APPROVED, scorecard_folds.hours_approved)],
+    EVALUATIONS: [(funding.CONTRACT_AWARDED, scorecard_folds.contract_awarded),
+                  (funding.EVALUATION_COMMISSIONED, scorecard_folds.evaluation_commissioned),
+                  (funding.EVALUATION_COMPLETED, scorecard_folds.evaluation_completed)],
 }
 NAMES = tuple(FOLDS)
 

@@ -32,11 +32,17 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
   generate_due_reports(viewer) (administrators; the timer runs it hourly); evaluation_pack(viewer,
   station_id) → a station's evaluation pack, as report_file (its evaluators while the evaluation runs,
   officials who see the station): usecases/reports.py
+- scorecard(viewer, request{station_id | contract_id, scheme?, as_of?}) → Scorecard{subject, as_of, period, scheme,
+  indicators[{code, title, formula, weight, floor, target, value, numerator, denominator, expected, score, points,
+  evidence_count, evidence[], evaluator_scores[{evaluation_id, score, note, computed_score, difference, by, at}]}],
+  total, computable_weight}; scorecard_evidence(viewer, request + {indicator, after?, limit?}) → {items, next_cursor,
+  total}; scorecard_schemes(viewer); record_scorecard_score(viewer, data{evaluation_id, station_id | contract_id,
+  indicator, score, note, scheme?, as_of?}) → Scorecard (evaluators of a running evaluation): usecases/scorecards.py
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
 projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
-supervision_plan.recorded (services/contracts/supervision.py).
+supervision_plan.recorded, scorecard.score_recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -57,12 +63,14 @@ from services.common.projections import LiveFollower, ProjectionEndpoints
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc
 from services.contracts import casework as casework_events
+from services.contracts import funding as funding_events
 from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
 from .plan_storage import PLANS
 from .regiontree import RegionTree
+from .scorecard_storage import REVIEWS
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
 from .usecases import (
     Supervision,
@@ -73,6 +81,7 @@ from .usecases import (
     privacy,
     reports,
     rollups,
+    scorecards,
     sessions,
     supervisors,
 )
@@ -92,7 +101,8 @@ def contracts_of(module) -> list[EventContract]:
 # producer reaches its read models at once (kernel projections.LiveFollower: folded one by one while they
 # trickle in, coalesced into catch-ups of one write per page when they burst).
 FOLLOWER = LiveFollower()
-FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events)]
+FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events),
+            *contracts_of(funding_events)]
 
 
 def _follow(contract: EventContract):
@@ -117,7 +127,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS, REVIEWS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
@@ -128,6 +138,8 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     cases = projections.projection(projections.CASES)
     visits = projections.projection(projections.VISITS)
     needs = projections.projection(projections.NEEDS)
+    volunteer_hours = projections.projection(projections.HOURS)
+    evaluations = projections.projection(projections.EVALUATIONS)
 
     @staticmethod
     def read_models_of(producer: str) -> list[str]:
@@ -170,6 +182,11 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     report_file = use_case_rpc(reports.report_file)
     generate_due_reports = use_case_rpc(reports.generate_due_reports)
     evaluation_pack = use_case_rpc(reports.evaluation_pack)
+
+    scorecard = use_case_rpc(scorecards.scorecard)
+    scorecard_evidence = use_case_rpc(scorecards.scorecard_evidence)
+    scorecard_schemes = use_case_rpc(scorecards.scorecard_schemes)
+    record_scorecard_score = use_case_rpc(scorecards.record_scorecard_score)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):

@@ -28,6 +28,7 @@ from .domain.alerts import DEFAULT_POLICY, AlertPolicy
 from .domain.figures import ReadModels
 from .plan_storage import PLAN_INDEXES, PlanRepository
 from .report_storage import REPORT_INDEXES
+from .scorecard_storage import REVIEW_INDEXES, ReviewRepository
 
 ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
 ACTIVE = ("open", "acknowledged")
@@ -48,6 +49,7 @@ INDEXES = [
     *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *REPORT_INDEXES,
     *PLAN_INDEXES,
+    *REVIEW_INDEXES,
 ]
 
 
@@ -58,6 +60,7 @@ class SupervisionRepository:
         self.supervisors = SupervisorRepository(db)
         self.sessions = SessionRepository(db)
         self.plans = PlanRepository(db)
+        self.reviews = ReviewRepository(db)
 
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
@@ -70,7 +73,10 @@ class SupervisionRepository:
                           households=states.get(projections.HOUSEHOLDS, {}).get("households", {}),
                           cases=cases.get("cases", {}), crisis=cases.get("crisis", {}),
                           visits=states.get(projections.VISITS, {}).get("visits", {}),
-                          needs=states.get(projections.NEEDS, {}).get("needs", {}))
+                          needs=states.get(projections.NEEDS, {}).get("needs", {}),
+                          hours=states.get(projections.HOURS, {}).get("hours", {}),
+                          contracts=states.get(projections.EVALUATIONS, {}).get("contracts", {}),
+                          evaluations=states.get(projections.EVALUATIONS, {}).get("evaluations", {}))
 
     def positions(self) -> dict[str, dict[str, int]]:
         """Read model → producer → the last event sequence folded in."""
@@ -181,6 +187,12 @@ class SessionRepository:
     def held(self, scope: Scope, start: str, end: str) -> int:
         """Sessions within `scope` held from `start` to `end` (ISO days, both included)."""
         return self.store.count(all_of(scope_filter(scope), {"date": {"$gte": start, "$lte": end}}))
+
+    def held_at(self, station_ids: list[str], start: str, end: str) -> list[dict]:
+        """Sessions held at the stations from `start` to `end` (ISO days, both included), oldest first."""
+        return [{"id": d["_id"], "station_id": d["station_id"], "date": d["date"]}
+                for d in self.store.find({"station_id": {"$in": list(station_ids)},
+                                          "date": {"$gte": start, "$lte": end}}, sort=[("date", 1), ("_id", 1)])]
 
     def with_open_follow_ups(self) -> list[dict]:
         return self.store.find({"open_follow_ups": {"$gt": 0}})

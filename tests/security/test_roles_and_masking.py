@@ -58,7 +58,7 @@ OUTSIDE_POLICY = {
         "FundingSource.name", "Grade.name", "IndicatorScheme.name", "LotterySource.name", "MetricTarget.name",
         "Organisation.name", "Agency.name", "AgencyClient.name",
         "ProtectedRegionFigures.name", "PublicBody.name", "ReferralTarget.name", "Region.name",
-        "ResourceService.name",
+        "ResourceService.name", "ScorecardScheme.name", "ScorecardSchemeVersionRef.name",
         "Station.name", "SupervisionRegionFigures.name", "SupervisionRollup.name", "TenderProject.name",
         "SupervisorOrganisation.name", "VerificationCampaign.name", "VolunteerCertification.name",
         "VolunteerTeam.name",

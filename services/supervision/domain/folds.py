@@ -65,7 +65,8 @@ def staff_joined(state: dict, event) -> dict:
     known = staff.get(p["staff_id"], {})
     staff[p["staff_id"]] = {"station": p["station_id"], "township": p["region_code"], "role": p["role"],
                             "professional": bool(p["professional"] or known.get("professional")),
-                            "joined": p["employment_start"], "left": None, "training": known.get("training", {})}
+                            "joined": p["employment_start"], "left": None, "training": known.get("training", {}),
+                            "training_on": known.get("training_on", {})}
     return state
 
 
@@ -91,6 +92,8 @@ def training_recorded(state: dict, event) -> dict:
         # The producer states the year's total with each record: taking it (not adding hours) keeps a
         # replayed record from counting twice.
         member.setdefault("training", {})[p["date"][:4]] = p["year_total_hours"]
+        # Dated too, so a scorecard as of a past day reads the total of that day (domain/indicators.py).
+        member.setdefault("training_on", {})[p["date"]] = p["year_total_hours"]
     return state
 
 
