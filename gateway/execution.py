@@ -1,8 +1,8 @@
 """The request pipeline, without nameko: HTTP request in, HTTP response out.
 
     read params → who is asking → parse/validate (cached, guarded) → pick the operation
-    → (GET may not mutate) → coerce variables → cost with those variables → execute with
-    DataLoaders (gateway/dataloader.py) → format errors
+    → (an agency client: only its fields, gateway/agency.py) → (GET may not mutate) → coerce variables
+    → cost with those variables → execute with DataLoaders (gateway/dataloader.py) → format errors
 
 The nameko entrypoint (service.py) only adapts werkzeug to this and supplies the RPC clients.
 """
@@ -16,6 +16,7 @@ from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_
 
 from services.common.errors import Unauthenticated, UpstreamUnavailable
 
+from .agency import refusal as agency_refusal
 from .auth import viewer_from_authorization, viewer_in_force
 from .context import RequestContext
 from .dataloader import BatchingExecutionContext
@@ -130,6 +131,9 @@ class GraphQLEndpoint:
             message = (f"no operation named '{params.operation_name}' in the document" if params.operation_name
                        else "the document has several operations: say which one with operationName")
             return self._request_errors([GraphQLError(message, extensions={"code": BAD_REQUEST})], media_type)
+        refused = agency_refusal(viewer, operation, prepared.document)
+        if refused is not None:  # an agency client asked for a field its scopes do not name
+            return self._request_errors([refused], media_type)
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             return rejection_response(RequestRejected(
                 405, f"a {operation.operation.value} cannot be sent with GET: use POST", METHOD_NOT_ALLOWED,

@@ -154,8 +154,10 @@ class GatewayService(OperationalEndpoints):
 
     @http("POST", "/auth/token")
     def token(self, request):
+        header = settings().client_certificate_header
         return identity_http.token(self.identity, request.form, request.headers.get("Authorization"),
-                                   request.remote_addr).for_nameko()
+                                   request.remote_addr,
+                                   certificate=request.headers.get(header) if header else None).for_nameko()
 
     @http("POST", "/auth/revoke")
     def revoke(self, request):

@@ -17,10 +17,10 @@ import graphene
 from ..guards import CostModel
 from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers
 from .accesslog import AccessLogQuery
-from .casework import CaseworkMutation, CaseworkQuery
+from .casework import AgencyReferralMutation, AgencyReferralQuery, CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
-from .identity import IdentityMutation, IdentityQuery
+from .identity import AgencyMutation, AgencyQuery, IdentityMutation, IdentityQuery
 from .registry import RegistryMutation, RegistryQuery
 from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
@@ -43,15 +43,16 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionTrendQuery,
-            SupervisionPrivacyQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
-            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(AgencyReferralQuery, AgencyQuery, ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery,
+            SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery,
+            SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
+            graphene.ObjectType):
     pass
 
 
-class Mutation(ScorecardMutation, ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation,
-               AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation,
-               graphene.ObjectType):
+class Mutation(AgencyReferralMutation, AgencyMutation, ScorecardMutation,
+               ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
+               VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 
 

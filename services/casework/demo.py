@@ -388,7 +388,7 @@ def _refer(casework, worker, case, household, rng) -> None:
               "social_assistance": "镇社会救助服务窗口"}.get(case["domain"], "社区服务中心")
     shares = consent is not None and consent["person_id"] == case["person_id"]
     referral = referrals.make_referral(casework, worker, case["id"], {
-        "expected_version": case["version"], "target": {"kind": "agency", "name": agency},
+        "expected_version": case["version"], "target": {"kind": "organisation", "name": agency},
         "service_requested": "请协助提供专业服务", "made_on": clock.today().isoformat(),
         "shares_personal_data": shares,
         "sharing_basis": {"kind": "consent", "consent_id": consent["consent_id"]} if shares else None})

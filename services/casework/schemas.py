@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.common.validators import BirthDate, IdNumber, Name, division_code, phone
 from services.contracts import vocabulary as catalogue
+from services.contracts.identity import AGENCY_KINDS
 from services.contracts.vocabulary import DOMAINS
 
 from .domain import STAGES
@@ -128,6 +129,9 @@ class ConsentSchema(Versioned):
     given_by = fields.Nested(GivenBySchema, load_default=None, allow_none=True)
     given_on = fields.Date(required=True)
     basis_note = _text(4, 300, load_default=None, allow_none=True)
+    # For referral_sharing: the kinds of registered agency the person agreed their data may go to (an agency's
+    # client sees personal data only when its agency's kind is named here).
+    recipient_kinds = fields.List(_one_of(AGENCY_KINDS), load_default=list, validate=validate.Length(max=10))
 
 
 class ConsentWithdrawalSchema(Versioned):
@@ -271,9 +275,21 @@ class CrisisResolveSchema(Versioned):
 
 
 class ReferralTargetSchema(Strict):
+    """An agency is named by its registered id (identity's `agency.registered`), never by free text; a
+    resource or organisation by its name."""
     kind = _one_of(catalogue.REFERRAL_TARGETS, required=True)
-    name = Name(2, 100, required=True)
+    name = Name(2, 100, load_default=None, allow_none=True)
     resource_id = fields.String(load_default=None, allow_none=True)
+    agency_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def named(self, data, **kwargs):
+        if data["kind"] == "agency" and not data.get("agency_id"):
+            raise ValidationError("a referral to an agency names a registered agency", "agency_id")
+        if data["kind"] != "agency" and data.get("agency_id"):
+            raise ValidationError("only a referral to an agency names one", "agency_id")
+        if data["kind"] != "agency" and not data.get("name"):
+            raise ValidationError("name the resource or organisation", "name")
 
 
 class SharingBasisSchema(Strict):
@@ -295,7 +311,29 @@ class ReferralAnswerSchema(Versioned):
     referral_id = fields.String(required=True)
     status = _one_of(catalogue.REFERRAL_ANSWERS, required=True)
     answered_on = fields.Date(required=True)
+    reason_code = _one_of(catalogue.REFERRAL_DECLINE_REASONS, load_default=None, allow_none=True)
     note = _text(0, 500, load_default=None, allow_none=True)
+
+
+class AgencyAnswerSchema(Strict):
+    """An agency client's answer: no version to send (it never reads the case), a structured reason to decline."""
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    status = _one_of(catalogue.REFERRAL_ANSWERS, required=True)
+    reason_code = _one_of(catalogue.REFERRAL_DECLINE_REASONS, load_default=None, allow_none=True)
+    note = _text(0, 500, load_default=None, allow_none=True)
+
+
+class ReferralRevocationSchema(Versioned):
+    referral_id = fields.String(required=True)
+    reason_code = _one_of(catalogue.REFERRAL_REVOCATION_REASONS, required=True)
+    note = _text(0, 500, load_default=None, allow_none=True)
+
+
+class AgencyReferralFilterSchema(Strict):
+    status = _one_of(catalogue.REFERRAL_STATUSES, load_default=None, allow_none=True)
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 
 # --- verification campaigns ---------------------------------------------------------------------

@@ -56,6 +56,12 @@ Needs archives (需求档案)
   overdue, never_assessed}], households, overdue, never_assessed}
   (the overdue households themselves: list_households with archive_overdue=true)
 
+Referrals that reach a registered agency (agency_referrals.py; the agency's own client, role `agency`)
+- revoke_referral(viewer, case_id, data{expected_version, referral_id, reason_code, note?}) → Referral (station)
+- agency_referrals(viewer, filters{status?, after?, limit?}) → {items: [AgencyReferral], next_cursor}
+- answer_as_agency(viewer, data{case_id, referral_id, status, reason_code?, note?}) → AgencyReferral
+- expire_referrals(viewer) → count (administrators; the service's timer runs it every 10 minutes)
+
 Cases
 - open_case(viewer, data{household_id, person_id?, domain, source, summary, assigned_staff_id, opened_on?,
   crisis?: {notes}}) → Case
@@ -133,6 +139,7 @@ from services.common.health import OperationalEndpoints
 from services.common.observability import Observability
 from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
+from services.contracts.identity import AGENCY_REGISTERED
 from services.contracts.registry import STAFF_JOINED, STAFF_LEFT, STATION_REGISTERED, STATION_UPDATED
 from services.contracts.volunteers import SERVICE_DELIVERED
 
@@ -155,10 +162,12 @@ from .usecases import (
     roster_rows,
     visits,
 )
+from .usecases import agency_referrals as agency_side
 
 SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
 ROSTER_WORK_SECONDS = 1
+REFERRAL_EXPIRY_SWEEP_SECONDS = 600
 
 
 class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
@@ -212,6 +221,10 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     resolve_crisis = use_case_rpc(crisis.resolve_crisis)
     make_referral = use_case_rpc(referrals.make_referral)
     answer_referral = use_case_rpc(referrals.answer_referral)
+    revoke_referral = use_case_rpc(referrals.revoke_referral)
+    agency_referrals = use_case_rpc(agency_side.agency_referrals)
+    answer_as_agency = use_case_rpc(agency_side.answer_as_agency)
+    expire_referrals = use_case_rpc(agency_side.expire_referrals)
     get_cases = use_case_rpc(case_reads.get_cases)
     list_cases = use_case_rpc(case_reads.list_cases)
     cases_for_households = use_case_rpc(case_reads.cases_for_households)
@@ -267,6 +280,13 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     @timer(interval=ROSTER_WORK_SECONDS)
     def work_on_roster_imports(self):
         roster_rows.work_on_roster_imports(self.use_cases)
+    @event_handler(AGENCY_REGISTERED)
+    def on_agency_registered(self, event):
+        agency_side.record_agency(self.use_cases, event.payload)
+
+    @timer(interval=REFERRAL_EXPIRY_SWEEP_SECONDS)
+    def sweep_referral_expiry(self):
+        agency_side.expire_referrals(self.use_cases, SYSTEM)
 
     @timer(interval=CRISIS_SWEEP_SECONDS)
     def sweep_crisis_contacts(self):

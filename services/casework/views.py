@@ -64,6 +64,7 @@ def consent_view(consent: dict, seen: Visibility | None = None) -> dict:
     """`seen` None: the writer who just recorded it, a working role."""
     view = {k: consent[k] for k in ("consent_id", "person_id", "legal_basis", "purposes", "given_by", "given_on",
                                     "basis_note", "withdrawn_on", "withdrawal_reason", "recorded_by")}
+    view["recipient_kinds"] = consent.get("recipient_kinds") or []
     given_by = view.get("given_by")
     if seen is not None and isinstance(given_by, dict) and given_by.get("name"):
         view["given_by"] = {**given_by, "name": seen.name(given_by["name"])}
@@ -160,7 +161,8 @@ def service_view(service: dict, seen: Visibility | None = None) -> dict:
 def referral_view(referral: dict, case_id: str) -> dict:
     return {"id": referral["referral_id"], "case_id": case_id,
             **{k: referral[k] for k in ("target", "service_requested", "made_on", "made_by", "shares_personal_data",
-                                        "sharing_basis", "status", "answered_on", "history")}}
+                                        "sharing_basis", "status", "answered_on", "history")},
+            **{k: referral.get(k) for k in ("expires_on", "reason_code")}}
 
 
 def crisis_view(case: dict) -> dict | None:

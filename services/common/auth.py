@@ -21,8 +21,13 @@ from .errors import PermissionDenied, Unauthenticated, ValidationFailed
 
 PROVINCE, CITY, COUNTY = "province", "city", "county"
 STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC = "station_staff", "supervisor", "evaluator", "admin", "public"
+# Another body's system (a registered agency's OAuth2 client): sees nothing through the general scope rules,
+# only what its client's scopes name (referrals to its agency), through the queries made for it.
+AGENCY = "agency"
 REGION_ROLES = (PROVINCE, CITY, COUNTY)
-ROLES = (PROVINCE, CITY, COUNTY, STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, PUBLIC)
+ROLES = (PROVINCE, CITY, COUNTY, STATION_STAFF, SUPERVISOR, EVALUATOR, ADMIN, AGENCY, PUBLIC)
+# Roles a person's account may be granted (an agency client is not a person's account).
+PERSON_ROLES = tuple(role for role in ROLES if role not in (AGENCY, PUBLIC))
 REGION_CODE_LENGTH = {PROVINCE: 2, CITY: 4, COUNTY: 6}
 TOKEN_AUDIENCE = "shegong"
 
@@ -58,18 +63,29 @@ class Viewer:
     role: str
     region: str | None = None
     station_ids: tuple[str, ...] = field(default_factory=tuple)
+    # An agency client's agency and its scopes ("kind:value" strings, see services/common/agency.py).
+    agency_id: str | None = None
+    scopes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def is_public(self) -> bool:
         return self.role == PUBLIC
 
     @property
+    def is_agency(self) -> bool:
+        return self.role == AGENCY
+
+    @property
     def read_only(self) -> bool:
-        return self.role in (EVALUATOR, PUBLIC)
+        return self.role in (EVALUATOR, PUBLIC, AGENCY)
 
     def to_dict(self) -> dict:
-        return {"user_id": self.user_id, "role": self.role, "region": self.region,
+        data = {"user_id": self.user_id, "role": self.role, "region": self.region,
                 "station_ids": list(self.station_ids)}
+        if self.agency_id is not None:
+            data["agency_id"] = self.agency_id
+            data["scopes"] = list(self.scopes)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Viewer:
@@ -78,8 +94,12 @@ class Viewer:
         role = data.get("role")
         if role not in ROLES:
             raise Unauthenticated(f"unknown role {role!r}")
+        agency_id = data.get("agency_id") if role == AGENCY else None
+        if role == AGENCY and not agency_id:
+            raise Unauthenticated("an agency viewer needs its agency")
         return cls(user_id=str(data.get("user_id") or "anonymous"), role=role, region=data.get("region"),
-                   station_ids=tuple(data.get("station_ids") or ()))
+                   station_ids=tuple(data.get("station_ids") or ()), agency_id=agency_id,
+                   scopes=tuple(data.get("scopes") or ()) if role == AGENCY else ())
 
     # --- scope checks -------------------------------------------------------------------
     def sees_region(self, region_code: str) -> bool:
@@ -125,8 +145,8 @@ SYSTEM = Viewer(user_id="system", role=ADMIN)
 
 def mint_token(secret: str, *, role: str, user_id: str, region: str | None = None,
                station_ids: list[str] | None = None, ttl: timedelta = timedelta(hours=12)) -> str:
-    if role not in ROLES or role == PUBLIC:
-        raise ValueError(f"role must be one of {', '.join(r for r in ROLES if r != PUBLIC)}")
+    if role not in PERSON_ROLES:
+        raise ValueError(f"role must be one of {', '.join(PERSON_ROLES)}")
     if role in (*REGION_ROLES, EVALUATOR) and not region:
         raise ValueError(f"role {role} needs a region code")
     if role in (STATION_STAFF, SUPERVISOR) and not station_ids:
@@ -153,6 +173,9 @@ class TokenClaimsSchema(Schema):
                            validate=lambda code: is_division_code(code) or _refuse("not a division code"))
     stations = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=None,
                            allow_none=True, validate=validate.Length(max=1000))
+    # An agency client's token (RFC 9068 `scope`, space-separated; `agency`: the registered agency's id).
+    agency = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
     @validates_schema
     def _scope_matches_role(self, claims, **kwargs):
@@ -160,6 +183,15 @@ class TokenClaimsSchema(Schema):
             raise ValidationError(f"role {claims['role']} needs a region", "region")
         if claims["role"] in (STATION_STAFF, SUPERVISOR) and not claims.get("stations"):
             raise ValidationError(f"role {claims['role']} needs stations", "stations")
+        if claims["role"] == AGENCY and not claims.get("agency"):
+            raise ValidationError("role agency needs its agency", "agency")
+
+
+def viewer_of_claims(claims: dict) -> Viewer:
+    """The Viewer of loaded (TokenClaimsSchema) claims."""
+    return Viewer.from_dict({"user_id": claims["sub"], "role": claims["role"], "region": claims["region"],
+                             "station_ids": claims["stations"], "agency_id": claims.get("agency"),
+                             "scopes": (claims.get("scope") or "").split()})
 
 
 def _refuse(reason: str) -> bool:
@@ -182,5 +214,4 @@ def verify_token(secret: str, token: str) -> Viewer:
     except ValidationError as exc:
         fields_refused = ", ".join(sorted(str(name) for name in exc.messages)) if isinstance(exc.messages, dict) else ""
         raise Unauthenticated(f"invalid token claims: {fields_refused}") from None
-    return Viewer.from_dict({"user_id": claims["sub"], "role": claims["role"], "region": claims["region"],
-                             "station_ids": claims["stations"]})
+    return viewer_of_claims(claims)

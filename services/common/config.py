@@ -116,6 +116,12 @@ class Settings:
     restart_window_seconds: int = 60
     # How long a command's first reply is kept for its retries (idempotency records, storage.py).
     idempotency_retention_hours: int = 48
+    # A referral to a registered agency expires when its agency has not answered it within this many days.
+    referral_expiry_days: int = 14
+    # The request header in which the TLS terminator in front of the gateway forwards the client certificate it
+    # verified (URL-escaped PEM, e.g. nginx `$ssl_client_escaped_cert`); "" = agency clients authenticate with
+    # secrets only. The terminator must drop this header from what clients send.
+    client_certificate_header: str = ""
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
     extra: dict = field(default_factory=dict)
 
@@ -168,6 +174,8 @@ class Settings:
             restart_limit=_int(env, "SHEGONG_RESTART_LIMIT", 5),
             restart_window_seconds=_int(env, "SHEGONG_RESTART_WINDOW_SECONDS", 60),
             idempotency_retention_hours=_int(env, "SHEGONG_IDEMPOTENCY_RETENTION_HOURS", 48),
+            referral_expiry_days=_int(env, "SHEGONG_REFERRAL_EXPIRY_DAYS", 14),
+            client_certificate_header=(env.get("SHEGONG_CLIENT_CERTIFICATE_HEADER") or "").strip(),
             identity=IdentitySettings.from_env(env),
         )
         settings.check()
@@ -179,6 +187,8 @@ class Settings:
         if self.idempotency_retention_hours < 1:
             # 0 would purge a reply before its client's retry could arrive: every retry a duplicate.
             raise ConfigurationError("SHEGONG_IDEMPOTENCY_RETENTION_HOURS must be at least 1")
+        if self.referral_expiry_days < 1:
+            raise ConfigurationError("SHEGONG_REFERRAL_EXPIRY_DAYS must be at least 1")
         if self.production:
             if self.token_secret == DEVELOPMENT_TOKEN_SECRET or len(self.token_secret) < 32:
                 raise ConfigurationError("production needs SHEGONG_TOKEN_SECRET "

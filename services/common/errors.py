@@ -65,6 +65,12 @@ class PermissionDenied(DomainError):
 
 
 @deserialize_to_instance
+class OutOfScope(PermissionDenied):
+    """An agency client asked for something its client's scopes do not name (a mutation, a field, a region)."""
+    code = "OUT_OF_SCOPE"
+
+
+@deserialize_to_instance
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .auth import ADMIN, CITY, COUNTY, EVALUATOR, PROVINCE, PUBLIC, ROLES, STATION_STAFF, Viewer
+from .auth import ADMIN, AGENCY, CITY, COUNTY, EVALUATOR, PROVINCE, PUBLIC, ROLES, STATION_STAFF, Viewer
 from .protection import mask_name, mask_phone
 
 
@@ -20,8 +20,9 @@ class Rule(NamedTuple):
 
 
 # Civil-affairs staff and station staff work with the people behind these fields; a third-party evaluator
-# assesses the service, not the people, and the public sees only disclosed data.
-WORKING_ROLES = frozenset(ROLES) - {EVALUATOR, PUBLIC}
+# assesses the service, not the people, and the public sees only disclosed data. An agency's client receives
+# personal data only through its own referral view, field by field as its scopes and the person's consent allow.
+WORKING_ROLES = frozenset(ROLES) - {EVALUATOR, PUBLIC, AGENCY}
 # A township coordinator's mobile reaches those who administer stations, not supervisors or evaluators.
 STATION_ADMINISTRATION = frozenset({ADMIN, PROVINCE, CITY, COUNTY, STATION_STAFF})
 

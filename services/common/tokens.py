@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from marshmallow import ValidationError
 
-from .auth import _TOKEN_CLAIMS, TOKEN_AUDIENCE, Viewer
+from .auth import _TOKEN_CLAIMS, AGENCY, TOKEN_AUDIENCE, Viewer, viewer_of_claims
 from .errors import Unauthenticated
 
 ALGORITHM = "EdDSA"
@@ -76,8 +76,7 @@ def viewer_from_claims(claims: dict) -> Viewer:
     except ValidationError as exc:
         refused = ", ".join(sorted(str(name) for name in exc.messages)) if isinstance(exc.messages, dict) else ""
         raise Unauthenticated(f"invalid token claims: {refused}") from None
-    return Viewer.from_dict({"user_id": loaded["sub"], "role": loaded["role"], "region": loaded["region"],
-                             "station_ids": loaded["stations"]})
+    return viewer_of_claims(loaded)
 
 
 class TokenVerifier:
@@ -194,7 +193,7 @@ class ExternalIssuer:
         values = offered if isinstance(offered, list) else [offered]
         roles = [mapped.get(str(v)) if mapped else str(v) for v in values if v is not None]
         role = next((r for r in roles if r), None)
-        if role is None:
+        if role is None or role == AGENCY:
             raise Unauthenticated("the token's claims map to no role of this platform")
         return viewer_from_claims({"sub": f"{self.subject_prefix or self.issuer + '#'}{claims.get('sub')}",
                                    "role": role, "region": claims.get(self.region_claim),

@@ -8,7 +8,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import contract
-from services.contracts.vocabulary import DOMAINS, REFERRAL_ANSWERS, ROSTER_SOURCES, SEVERITIES
+from services.contracts.vocabulary import (
+    DOMAINS,
+    REFERRAL_ANSWERS,
+    REFERRAL_DECLINE_REASONS,
+    REFERRAL_REVOCATION_REASONS,
+    ROSTER_SOURCES,
+    SEVERITIES,
+)
 
 PRODUCER = "casework"
 
@@ -178,8 +185,22 @@ class ReferralMadeV1(Schema):
     sharing_basis = fields.String(required=True, allow_none=True)
 
 
-REFERRAL_MADE = contract("referral.made", 1, PRODUCER, ReferralMadeV1,
-                         "a case was referred to a resource, organisation or agency")
+class ReferralMadeV2(ReferralMadeV1):
+    """v2 names the registered agency a referral reaches (identity's `agency.registered`) and the day it
+    expires unanswered; both None for a referral to a resource or organisation."""
+    agency_id = fields.String(required=True, allow_none=True)
+    township_code = fields.String(required=True, allow_none=True)
+    expires_on = fields.Date(required=True, allow_none=True)
+
+
+def _referral_made_v1_to_v2(payload: dict) -> dict:
+    # v1 referrals named agencies by free text only: no registered agency, no deadline, township unknown.
+    return {**payload, "agency_id": None, "township_code": None, "expires_on": None}
+
+
+REFERRAL_MADE = contract("referral.made", 2, PRODUCER, ReferralMadeV2,
+                         "a case was referred to a resource, organisation or registered agency",
+                         upcasters={1: _referral_made_v1_to_v2})
 
 
 class ReferralAnsweredV1(Schema):
@@ -190,8 +211,46 @@ class ReferralAnsweredV1(Schema):
     answered_on = fields.Date(required=True)
 
 
-REFERRAL_ANSWERED = contract("referral.answered", 1, PRODUCER, ReferralAnsweredV1,
-                             "a referral was accepted, declined or completed by its receiver")
+class ReferralAnsweredV2(ReferralAnsweredV1):
+    """v2 says who answered (the station recording the answer, or the agency's own client) and why a
+    referral was declined, as a code of the vocabulary."""
+    agency_id = fields.String(required=True, allow_none=True)
+    answered_by_agency = fields.Boolean(required=True)
+    reason_code = fields.String(required=True, allow_none=True, validate=validate.OneOf(REFERRAL_DECLINE_REASONS))
+
+
+def _referral_answered_v1_to_v2(payload: dict) -> dict:
+    return {**payload, "agency_id": None, "answered_by_agency": False, "reason_code": None}
+
+
+REFERRAL_ANSWERED = contract("referral.answered", 2, PRODUCER, ReferralAnsweredV2,
+                             "a referral was accepted, declined or completed by its receiver",
+                             upcasters={1: _referral_answered_v1_to_v2})
+
+
+class ReferralExpiredV1(Schema):
+    referral_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    expires_on = fields.Date(required=True)
+
+
+REFERRAL_EXPIRED = contract("referral.expired", 1, PRODUCER, ReferralExpiredV1,
+                            "a referral to an agency passed its answer deadline unanswered")
+
+
+class ReferralRevokedV1(Schema):
+    referral_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    agency_id = fields.String(required=True, allow_none=True)
+    reason_code = fields.String(required=True, validate=validate.OneOf(REFERRAL_REVOCATION_REASONS))
+    revoked_on = fields.Date(required=True)
+
+
+REFERRAL_REVOKED = contract("referral.revoked", 1, PRODUCER, ReferralRevokedV1,
+                            "the station withdrew a referral before it was answered")
 
 
 class CrisisFlaggedV1(Schema):

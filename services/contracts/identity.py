@@ -93,3 +93,70 @@ class SecondFactorEnabledV1(Schema):
 
 SECOND_FACTOR_ENABLED = contract("user.second_factor_enabled", 1, PRODUCER, SecondFactorEnabledV1,
                                  "an account confirmed a second factor (TOTP), required at sign-in from now on")
+
+
+# --- registered agencies and their OAuth2 clients (issue 13) -------------------------------------------------
+# The kinds of agency a referral may reach (法院/司法, 卫健, 工会, 妇联, 残联, 共青团, 民政社会救助, other).
+AGENCY_KINDS = ("justice", "health", "union", "womens_federation", "disabled_persons_federation", "youth_league",
+                "civil_affairs_social_assistance", "other")
+# Personal data an agency client may be allowed to receive (each also needs the person's consent to it).
+AGENCY_FIELDS = ("name", "phone", "age", "sex")
+# Mutations an agency client may be allowed to call, by scope name.
+AGENCY_MUTATIONS = ("answer_referral", "import_roster")
+# Event types an agency client may be allowed to receive.
+AGENCY_EVENT_TYPES = ("referral.made", "referral.answered", "referral.expired", "referral.revoked",
+                      "case.opened", "case.closed")
+AGENCY_CLIENT_STATUSES = ("active", "revoked")
+AGENCY_CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class AgencyRegisteredV1(Schema):
+    agency_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    region_code = fields.String(required=True)
+
+
+AGENCY_REGISTERED = contract("agency.registered", 1, PRODUCER, AgencyRegisteredV1,
+                             "an agency (another body's system a referral may reach) was registered")
+
+
+class AgencyScopesV1(Schema):
+    event_types = fields.List(fields.String(), required=True)
+    regions = fields.List(fields.String(), required=True)
+    domains = fields.List(fields.String(), required=True)
+    fields_allowed = fields.List(fields.String(), required=True)
+    mutations = fields.List(fields.String(), required=True)
+
+
+class AgencyClientCreatedV1(Schema):
+    client_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    scopes = fields.Nested(AgencyScopesV1, required=True)
+
+
+AGENCY_CLIENT_CREATED = contract("agency.client_created", 1, PRODUCER, AgencyClientCreatedV1,
+                                 "an OAuth2 client (client credentials) was created for an agency")
+
+
+class AgencyClientSecretRotatedV1(Schema):
+    client_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    secret_id = fields.String(required=True)
+    previous_valid_until = fields.AwareDateTime(required=True, allow_none=True)
+
+
+AGENCY_CLIENT_SECRET_ROTATED = contract("agency.client_secret_rotated", 1, PRODUCER, AgencyClientSecretRotatedV1,
+                                        "an agency client got a new secret; the previous one works until a moment")
+
+
+class AgencyClientRevokedV1(Schema):
+    client_id = fields.String(required=True)
+    agency_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+
+
+AGENCY_CLIENT_REVOKED = contract("agency.client_revoked", 1, PRODUCER, AgencyClientRevokedV1,
+                                 "an agency client was revoked: none of its secrets works any more")

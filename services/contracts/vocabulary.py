@@ -174,8 +174,15 @@ REMOVAL_REASONS = ("moved_out", "deceased", "recorded_in_error")
 
 # --- casework's record states and choices, shared with the gateway's enums (in the order the schema lists them) ---
 SEXES = ("male", "female")
-REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
-REFERRAL_ANSWERS = REFERRAL_STATUSES[1:]  # what a receiving party may answer: every status but the first
+# `expired`: an agency let it pass its answer deadline; `revoked`: the station withdrew it before an answer.
+REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed", "expired", "revoked")
+REFERRAL_ANSWERS = ("accepted", "declined", "completed")  # what a receiving party may answer
+# Why a receiving agency declines a referral (a structured reason; a note may add to it).
+REFERRAL_DECLINE_REASONS = ("outside_remit", "outside_region", "no_capacity", "insufficient_information",
+                            "duplicate", "person_unreachable", "other")
+# Why a station withdraws a referral it made.
+REFERRAL_REVOCATION_REASONS = ("no_longer_needed", "sent_in_error", "consent_withdrawn", "referred_elsewhere",
+                               "other")
 SHARING_BASIS_KINDS = ("consent", "legal_basis")
 APPROVAL_DECISIONS = ("approved", "rejected")
 CRISIS_STATES = ("awaiting_contact", "overdue", "contacted", "resolved")

@@ -5,18 +5,24 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.auth import (
     ADMIN,
-    PUBLIC,
+    PERSON_ROLES,
     REGION_CODE_LENGTH,
     REGION_ROLES,
-    ROLES,
     STATION_STAFF,
     SUPERVISOR,
     is_division_code,
     region_prefix,
 )
+from services.contracts.identity import (
+    AGENCY_EVENT_TYPES,
+    AGENCY_FIELDS,
+    AGENCY_KINDS,
+    AGENCY_MUTATIONS,
+)
+from services.contracts.vocabulary import DOMAINS
 
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$", error="3-64 lower-case letters, digits, '.', '_' or '-'")
-GRANTABLE_ROLES = [role for role in ROLES if role != PUBLIC]
+GRANTABLE_ROLES = list(PERSON_ROLES)  # an agency is a client (usecases/agencies.py), not a grant
 
 
 def _division_code(code: str) -> None:
@@ -74,3 +80,50 @@ class SignInSchema(Schema):
     grant_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     totp = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12))
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+# --- agencies and their clients ---------------------------------------------------------------------------
+class AgencySchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(AGENCY_KINDS))
+    region_code = fields.String(required=True, validate=_division_code)
+
+
+class AgencyScopesSchema(Schema):
+    event_types = fields.List(fields.String(validate=validate.OneOf(AGENCY_EVENT_TYPES)), load_default=list,
+                              validate=validate.Length(max=len(AGENCY_EVENT_TYPES)))
+    regions = fields.List(fields.String(validate=_division_code), load_default=list, validate=validate.Length(max=50))
+    domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), load_default=list,
+                          validate=validate.Length(max=len(DOMAINS)))
+    fields_allowed = fields.List(fields.String(validate=validate.OneOf(AGENCY_FIELDS)), load_default=list,
+                                 validate=validate.Length(max=len(AGENCY_FIELDS)))
+    mutations = fields.List(fields.String(validate=validate.OneOf(AGENCY_MUTATIONS)), load_default=list,
+                            validate=validate.Length(max=len(AGENCY_MUTATIONS)))
+
+
+class AgencyClientSchema(Schema):
+    agency_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    scopes = fields.Nested(AgencyScopesSchema, required=True)
+    # A client authenticating with its certificate (self_signed_tls_client_auth) instead of a secret: its PEM.
+    certificate_pem = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20000))
+
+
+class SecretRotationSchema(Schema):
+    # How long the secret being replaced keeps working (0: not at all); at most 30 days.
+    previous_valid_hours = fields.Integer(load_default=24, validate=validate.Range(min=0, max=720))
+
+
+class ClientCredentialsSchema(Schema):
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    client_secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    # x5t#S256 of the certificate the client presented to the TLS terminator (self_signed_tls_client_auth).
+    certificate_thumbprint = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+    @validates_schema
+    def one_method(self, data, **kwargs):
+        if bool(data.get("client_secret")) == bool(data.get("certificate_thumbprint")):
+            raise ValidationError("authenticate with a client secret or a client certificate, one of them",
+                                  "client_secret")

@@ -10,6 +10,11 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
 - enrol_totp(viewer) → {secret, provisioning_uri}; confirm_totp(viewer, code) → User (the caller's own account)
 - usage_report(viewer, filters{region_code?, since?}) → {since, regions[], users[]} (the caller's scope)
 - jwks(viewer) → {keys}; discovery(viewer, base_url) → OIDC metadata; rotate_signing_key(viewer) → {kid}
+- register_agency(viewer, data{name, kind, region_code}) → Agency; list_agencies(viewer, filters) → page;
+  clients_of_agencies(viewer, agency_ids) → {agency_id: [Client]}
+- create_agency_client(viewer, data{agency_id, name, scopes}) / rotate_agency_client_secret(viewer, client_id,
+  data{previous_valid_hours}) → {client_id, client_secret (shown once), client}; revoke_agency_client → Client
+- issue_client_token(viewer, credentials{client_id, client_secret, scope?, address?}) → token (client credentials)
 """
 from __future__ import annotations
 
@@ -23,8 +28,8 @@ from services.common.outbox import OutboxRelay
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import credential_rpc
 
-from .storage import INDEXES, USERS
-from .usecases import Identity, keys, second_factor, sessions, usage, users
+from .storage import AGENCIES, AGENCY_CLIENTS, INDEXES, USERS
+from .usecases import Identity, agencies, client_credentials, keys, second_factor, sessions, usage, users
 
 SERVICE = "identity"
 
@@ -34,7 +39,7 @@ class IdentityService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetent
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, [*INDEXES, *Inbox.indexes])
-    relay = OutboxRelay(SERVICE, [USERS])
+    relay = OutboxRelay(SERVICE, [USERS, AGENCIES, AGENCY_CLIENTS])
 
     @property
     def use_cases(self) -> Identity:
@@ -56,3 +61,11 @@ class IdentityService(OperationalEndpoints, EventLogEndpoints, IdempotencyRetent
     jwks = use_case_rpc(keys.jwks)
     discovery = use_case_rpc(keys.discovery)
     rotate_signing_key = use_case_rpc(keys.rotate_signing_key)
+    register_agency = use_case_rpc(agencies.register_agency)
+    list_agencies = use_case_rpc(agencies.list_agencies)
+    clients_of_agencies = use_case_rpc(agencies.clients_of_agencies)
+    create_agency_client = use_case_rpc(agencies.create_client, kind=credential_rpc)
+    rotate_agency_client_secret = use_case_rpc(agencies.rotate_client_secret, kind=credential_rpc)
+    revoke_agency_client = use_case_rpc(agencies.revoke_client)
+    issue_client_token = use_case_rpc(client_credentials.issue_client_token, kind=credential_rpc,
+                                      sensitive_arguments=("credentials",))

@@ -14,6 +14,8 @@ SESSIONS = "sessions"
 SIGNING_KEYS = "signing_keys"
 ATTEMPTS = "sign_in_attempts"
 AUDIT = "sign_in_log"
+AGENCIES = "agencies"
+AGENCY_CLIENTS = "agency_clients"
 
 INDEXES = [
     Index(USERS, (("username", 1),), unique=True),
@@ -25,6 +27,11 @@ INDEXES = [
     Index(AUDIT, (("user_id", 1), ("at", 1))),
     *storage.outbox_indexes(USERS),
     *storage.page_key_indexes(USERS),
+    Index(AGENCIES, (("region_code", 1),)),
+    Index(AGENCY_CLIENTS, (("agency_id", 1),)),
+    *storage.outbox_indexes(AGENCIES),
+    *storage.outbox_indexes(AGENCY_CLIENTS),
+    *storage.page_key_indexes(AGENCIES),
 ]
 
 ACTIVE, USED, REVOKED = "active", "used", "revoked"
@@ -45,6 +52,27 @@ class Users(AggregateStore):
     def in_scope(self, scope: Scope) -> list[dict]:
         return self.find(storage.scope_filter(scope, region_field="region_code", station_field="station_ids"),
                          sort=[("username", 1)])
+
+
+class Agencies(AggregateStore):
+    """Registered agencies (another body a referral may reach), each in one region."""
+
+    def __init__(self, db):
+        super().__init__(db, AGENCIES, "agency")
+
+    def page_in(self, scope: Scope, after: str | None, limit: int) -> Page:
+        return self.page(storage.scope_filter(scope, region_field="region_code", station_field="station_ids"),
+                         after, limit)
+
+
+class AgencyClients(AggregateStore):
+    """An agency's OAuth2 clients, keyed by client id; secrets kept only as hashes."""
+
+    def __init__(self, db):
+        super().__init__(db, AGENCY_CLIENTS, "agency_client")
+
+    def of_agencies(self, agency_ids: list[str]) -> list[dict]:
+        return self.find({"agency_id": {"$in": list(agency_ids)}}, sort=[("_id", 1)])
 
 
 class Sessions:

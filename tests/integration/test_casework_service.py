@@ -143,7 +143,8 @@ def test_bad_input_is_refused_with_field_and_reason_and_nothing_written(platform
     assert "visited_on" in caught.value.details
     with pytest.raises(ValidationFailed) as caught:
         platform.make_referral(WORKER_VIEWER, case["id"], {
-            "expected_version": 1, "target": {"kind": "agency", "name": "县残联"}, "service_requested": "康复评估",
+            "expected_version": 1, "target": {"kind": "organisation", "name": "县残联"},
+            "service_requested": "康复评估",
             "made_on": today().isoformat(), "shares_personal_data": True})
     assert "sharing_basis" in caught.value.details
     with pytest.raises(ConcurrentModification):

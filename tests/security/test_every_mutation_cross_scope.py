@@ -150,15 +150,21 @@ def commission_running_evaluation(rpc, station_id: str) -> str:
 
 
 def jingkou_account() -> dict:
-    """An account of 京口 with a grant, a password and a session (made through the identity use cases)."""
-    from services.identity.usecases import Identity, sessions, users
+    """An account of 京口 with a grant, a password and a session, and a registered agency of 京口 with a client
+    (made through the identity use cases)."""
+    from services.identity.usecases import Identity, agencies, sessions, users
     identity = Identity.over(storage.database("identity"))
     password = "Jingkou-Account-26"
     account = users.create_user(identity, SYSTEM, {
         "username": "jingkou-official", "display_name": "京口官员", "region_code": "321102", "password": password,
         "grants": [{"role": "county", "region_code": "321102"}]})
     session = sessions.sign_in(identity, ANONYMOUS, {"username": "jingkou-official", "password": password})
+    agency = agencies.register_agency(identity, SYSTEM, {"name": "京口区妇女联合会", "kind": "womens_federation",
+                                                         "region_code": "321102"})
+    client = agencies.create_client(identity, SYSTEM, {"agency_id": agency["id"], "name": "妇联系统",
+                                                       "scopes": {"domains": ["children"]}})
     return {"jingkou_user": account["id"], "jingkou_grant": account["grants"][0]["grant_id"],
+            "jingkou_agency": agency["id"], "jingkou_client": client["client_id"],
             "jingkou_username": "jingkou-official", "jingkou_password": password,
             "jingkou_refresh": session["refresh_token"]}
 
@@ -363,6 +369,12 @@ def cases(ids: dict) -> dict[str, dict]:
         "answerReferral": {"caseId": ids["referred_case"], "input": {"expectedVersion": ids["referred_case_v"],
                                                                      "referralId": ids["referral"],
                                                             "status": "ACCEPTED", "answeredOn": day}},
+        # the station's revocation; an agency's answer (its callers are agency clients: these are refused as FORBIDDEN)
+        "revokeReferral": {"caseId": ids["referred_case"], "input": {"expectedVersion": ids["referred_case_v"],
+                                                                     "referralId": ids["referral"],
+                                                                     "reasonCode": "SENT_IN_ERROR"}},
+        "answerAgencyReferral": {"input": {"caseId": ids["referred_case"], "referralId": ids["referral"],
+                                           "status": "ACCEPTED"}},
         "revealCaseNotes": {"caseId": ids["case"], "reason": "督导检查需要"},
         "createVerificationCampaign": {"input": {"name": "京口核查", "regionCode": county, "startsOn": day,
                                                  "endsOn": soon, "criteria": {"tagsAny": ["EXTREME_POVERTY"]}}},
@@ -445,6 +457,13 @@ def cases(ids: dict) -> dict[str, dict]:
                                  "grants": [{"role": "COUNTY", "regionCode": county}]}},
         "grantRole": {"userId": ids["jingkou_user"], "grant": {"role": "EVALUATOR", "regionCode": county}},
         "revokeGrant": {"userId": ids["jingkou_user"], "grantId": ids["jingkou_grant"]},
+        # registered agencies of 京口 and their clients: administered there, or by an administrator
+        "registerAgency": {"input": {"name": "京口区残疾人联合会", "kind": "DISABLED_PERSONS_FEDERATION",
+                                     "regionCode": county}},
+        "createAgencyClient": {"input": {"agencyId": ids["jingkou_agency"], "name": "残联系统",
+                                         "scopes": {"domains": ["DISABILITY"]}}},
+        "rotateAgencyClientSecret": {"clientId": ids["jingkou_client"]},
+        "revokeAgencyClient": {"clientId": ids["jingkou_client"]},
         # the second factor is the caller's own: 丹阳's callers have no account here (NOT_FOUND)
         "enrolSecondFactor": {},
         "confirmSecondFactor": {"code": "123456"},
@@ -549,7 +568,9 @@ def test_every_mutation_with_another_countys_ids_is_refused_and_changes_nothing(
 CONTROL_CALLER = {"decideCasePlan": "jingkou_supervisor", "decideCaseClosure": "jingkou_supervisor",
                   "signIn": PUBLIC, "refreshSession": PUBLIC, "enrolSecondFactor": JINGKOU_ACCOUNT,
                   "confirmSecondFactor": JINGKOU_ACCOUNT, "recordScorecardScore": JINGKOU_EVALUATOR}
-NOT_IN_THE_SEED = {"dismissDuplicateFlag": "no duplicate flags at 京口; the household it names is real"}
+NOT_IN_THE_SEED = {"dismissDuplicateFlag": "no duplicate flags at 京口; the household it names is real",
+                   "answerAgencyReferral": "the seed refers to organisations only, and only an agency client answers "
+                                           "(tests/integration/test_agency_gateway.py)"}
 # Input only its holder can give: refused as BAD_USER_INPUT once past the scope (the account was found).
 HOLDERS_ONLY = {"confirmSecondFactor": "the current code of an authenticator app"}
 

@@ -45,6 +45,9 @@ OUTSIDE_POLICY = {
         "StaffIdentity.idNumber", "StaffIdentity.phone", "RevealedPerson.idNumber", "RevealedPerson.phone",
         "RevealedPerson.name", "RevealedPerson.birthDate", "VolunteerIdentity.idNumber", "VolunteerIdentity.phone",
         "BidPersonContact.phone", "BidPersonContact.name", "BidPersonLeader.idNumber", "BidPersonLeader.name"},
+    "an agency's share of a referral: each field only where the agency client's scopes name it and the person's "
+    "consent names the agency's kind (services/casework/domain/referrals.py), never to another role": {
+        "AgencyReferralPerson.name", "AgencyReferralPerson.phone"},
     "an organisation's public contact or place, not a person's": {
         "Organisation.contactPhone", "ResourceContact.phone", "ResourceContact.name", "ResourceLocation.address",
         "Venue.address"},
@@ -53,7 +56,8 @@ OUTSIDE_POLICY = {
     "names of organisations, places, programmes and schemes": {
         "BidOrganisation.name", "CommunityResource.name", "EvaluationScheme.name", "FundingProject.name",
         "FundingSource.name", "Grade.name", "IndicatorScheme.name", "LotterySource.name", "MetricTarget.name",
-        "Organisation.name", "ProtectedRegionFigures.name", "PublicBody.name", "ReferralTarget.name", "Region.name",
+        "Organisation.name", "Agency.name", "AgencyClient.name",
+        "ProtectedRegionFigures.name", "PublicBody.name", "ReferralTarget.name", "Region.name",
         "ResourceService.name", "ScorecardScheme.name", "ScorecardSchemeVersionRef.name",
         "Station.name", "SupervisionRegionFigures.name", "SupervisionRollup.name", "SupervisionTrend.name",
         "TenderProject.name",

@@ -297,7 +297,7 @@ def seeded(households: int = 2) -> FakeCasework:
             "delivered_on": today.isoformat(), "duration_minutes": 30, "staff_ids": [WORKER],
             "need_ids": [archive["needs"][0]["need_id"]]})
         cw.make_referral(WORKER_VIEWER, case["id"], {
-            "expected_version": case["version"] + 2, "target": {"kind": "agency", "name": "丹阳市人民医院"},
+            "expected_version": case["version"] + 2, "target": {"kind": "organisation", "name": "丹阳市人民医院"},
             "service_requested": "上门体检", "made_on": today.isoformat(), "shares_personal_data": True,
             "sharing_basis": {"kind": "legal_basis", "legal_basis": "vital_interest", "reason": "独居高龄需紧急体检"}})
         if number == 1:

@@ -66,6 +66,10 @@ RPC_SURFACE = {
     "list_campaigns": "viewer filters=None",
     "campaign_progress": "viewer campaign_id filters=None",
     "access_log": "viewer filters=None",
+    "revoke_referral": "viewer case_id data",
+    "agency_referrals": "viewer filters=None",
+    "answer_as_agency": "viewer data",
+    "expire_referrals": "viewer",
 }
 
 
@@ -84,5 +88,6 @@ def test_the_service_declares_no_rpc_method_beyond_the_surface_and_the_kernel_mi
     own = {name for name, value in vars(CaseworkService).items() if callable(value) and not name.startswith("_")
            and name not in ("use_cases",)}
     handlers = {"on_station_registered", "on_station_updated", "on_staff_joined", "on_staff_left",
-                "on_service_delivered", "sweep_crisis_contacts", "work_on_roster_imports"}
+                "on_service_delivered", "sweep_crisis_contacts", "work_on_roster_imports", "on_agency_registered",
+                "sweep_referral_expiry"}
     assert own - handlers == set(RPC_SURFACE)

@@ -19,7 +19,7 @@ from tests.support.casework_units import (
 
 
 def _referral(case: dict, **extra) -> dict:
-    return {"expected_version": case["version"], "target": {"kind": "agency", "name": "丹阳市人民医院"},
+    return {"expected_version": case["version"], "target": {"kind": "organisation", "name": "丹阳市人民医院"},
             "service_requested": "上门体检", "made_on": clock.today().isoformat(), "shares_personal_data": False,
             **extra}
 

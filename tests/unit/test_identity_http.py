@@ -57,7 +57,7 @@ def test_the_refresh_grant_and_unsupported_grants():
     assert identity_http.token(identity, {"grant_type": "refresh_token", "refresh_token": "r0"}, None, "").status \
         == 200
     assert identity.calls[0][:3] == ("refresh_session", None, "r0")
-    refused = identity_http.token(identity, {"grant_type": "client_credentials"}, None, "")
+    refused = identity_http.token(identity, {"grant_type": "authorization_code"}, None, "")
     assert refused.status == 400 and refused.json()["error"] == "unsupported_grant_type"
     with_header = identity_http.token(identity, {"grant_type": "password"}, "Bearer x", "")
     assert with_header.json()["error"] == "invalid_request"

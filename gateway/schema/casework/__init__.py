@@ -6,8 +6,10 @@ into the root types), the cost declarations of its fields and its loaders (regis
 from __future__ import annotations
 
 from gateway.schema.casework import loaders
+from gateway.schema.casework.agency import AgencyReferralMutation, AgencyReferralQuery
 from gateway.schema.casework.costs import LEAF_COSTS, LIST_SIZES
 from gateway.schema.casework.mutations import CaseworkMutation
 from gateway.schema.casework.queries import CaseworkQuery
 
-__all__ = ["CaseworkMutation", "CaseworkQuery", "LEAF_COSTS", "LIST_SIZES", "loaders"]
+__all__ = ["AgencyReferralMutation", "AgencyReferralQuery", "CaseworkMutation", "CaseworkQuery", "LEAF_COSTS",
+           "LIST_SIZES", "loaders"]

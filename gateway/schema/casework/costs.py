@@ -6,7 +6,8 @@ LEAF_COSTS = {
     "Person.mergedFrom": 10, "ArchiveVersion.withheldFromMatching": 40, "AssessedNeed.personIds": 30,
     "CaseAssessment.needIds": 40, "CasePlan.goals": 20, "Visit.staffIds": 10, "Visit.otherParticipants": 20,
     "ServiceRecord.staffIds": 10, "ServiceRecord.needIds": 40, "CaseworkAccessEntry.fields": 20,
-    "HealthDetails.conditions": 20, "HouseholdImportPayload.householdIds": 200,
+    "HealthDetails.conditions": 20, "HouseholdImportPayload.householdIds": 200, "AgencyReferral.sharedFields": 4,
+    "Consent.recipientKinds": 8,
 }
 
 # Usual lengths of lists that take no page argument, for the query cost estimate (guards.py).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gateway.schema.base import UNDESCRIBED, vocabulary_enum
 from services.contracts import vocabulary as catalogue
+from services.contracts.identity import AGENCY_KINDS
 from services.contracts.vocabulary import DOMAINS, STAGES
 
 CaseDomain = vocabulary_enum("CaseDomain", DOMAINS,
@@ -47,6 +48,11 @@ ReferralStatus = vocabulary_enum("ReferralStatus", catalogue.REFERRAL_STATUSES,
                                  description=UNDESCRIBED)
 ReferralAnswer = vocabulary_enum("ReferralAnswer", catalogue.REFERRAL_ANSWERS,
                                  description="sent → accepted | declined; accepted → completed | declined.")
+ReferralDeclineReason = vocabulary_enum("ReferralDeclineReason", catalogue.REFERRAL_DECLINE_REASONS,
+                                        description="Why a receiving agency declines a referral.")
+ReferralRevocationReason = vocabulary_enum("ReferralRevocationReason", catalogue.REFERRAL_REVOCATION_REASONS,
+                                           description="Why a station withdraws a referral it made.")
+AgencyKind = vocabulary_enum("AgencyKind", AGENCY_KINDS, description="The kind of a registered agency.")
 SharingBasisKind = vocabulary_enum("SharingBasisKind", catalogue.SHARING_BASIS_KINDS, description=UNDESCRIBED)
 ApprovalDecision = vocabulary_enum("ApprovalDecision", catalogue.APPROVAL_DECISIONS, description=UNDESCRIBED)
 RemovalReason = vocabulary_enum("RemovalReason", catalogue.REMOVAL_REASONS, description=UNDESCRIBED)

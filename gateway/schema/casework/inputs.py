@@ -5,6 +5,7 @@ import graphene
 
 from gateway.schema.base import input_type, version_arg
 from gateway.schema.casework.enums import (
+    AgencyKind,
     ApprovalDecision,
     CaseDomain,
     CaseOutcome,
@@ -20,6 +21,8 @@ from gateway.schema.casework.enums import (
     NeedType,
     PersonTag,
     ReferralAnswer,
+    ReferralDeclineReason,
+    ReferralRevocationReason,
     ReferralTargetKind,
     RemovalReason,
     RosterField,
@@ -94,7 +97,10 @@ RecordConsentInput = input_type(
                           "interest needs a basisNote instead.",
     expected_version=version_arg(), person_id=graphene.ID(required=True), legal_basis=LegalBasis(required=True),
     purposes=graphene.List(graphene.NonNull(ConsentPurpose), required=True),
-    given_by=graphene.InputField(ConsentGiverInput), given_on=Date(required=True), basis_note=graphene.String())
+    given_by=graphene.InputField(ConsentGiverInput), given_on=Date(required=True), basis_note=graphene.String(),
+    recipient_kinds=graphene.List(graphene.NonNull(AgencyKind), description=(
+        "For REFERRAL_SHARING: the kinds of registered agency the person agreed their data may go to; an agency's "
+        "client is shown personal data only when its kind is named here.")))
 
 WithdrawConsentInput = input_type(
     "WithdrawConsentInput", "Withdraw a consent (not a statutory basis).",
@@ -213,9 +219,11 @@ FlagCrisisInput = input_type("FlagCrisisInput",
 ResolveCrisisInput = input_type("ResolveCrisisInput", "After the first contact.", expected_version=version_arg(),
                                 note=graphene.String(required=True))
 
-ReferralTargetInput = input_type("ReferralTargetInput", "Who the case is referred to.",
-                                 kind=ReferralTargetKind(required=True), name=graphene.String(required=True),
-                                 resource_id=graphene.ID())
+ReferralTargetInput = input_type(
+    "ReferralTargetInput", "Who the case is referred to: an AGENCY by its registered agencyId (never by name), a "
+                           "resource or organisation by its name.",
+    kind=ReferralTargetKind(required=True), name=graphene.String(description="Resources and organisations."),
+    resource_id=graphene.ID(), agency_id=graphene.ID(description="A registered agency (AGENCY only)."))
 SharingBasisInput = input_type(
     "SharingBasisInput", "A consent covering REFERRAL_SHARING, or a legal basis (STATUTORY_DUTY, VITAL_INTEREST) "
                          "with the reason.",
@@ -229,7 +237,12 @@ MakeReferralInput = input_type(
 AnswerReferralInput = input_type(
     "AnswerReferralInput", "The receiver's answer.",
     expected_version=version_arg(), referral_id=graphene.ID(required=True), status=ReferralAnswer(required=True),
-    answered_on=Date(required=True), note=graphene.String(description="Required when declined."))
+    answered_on=Date(required=True), reason_code=ReferralDeclineReason(),
+    note=graphene.String(description="Required when declined without a reasonCode."))
+RevokeReferralInput = input_type(
+    "RevokeReferralInput", "The station withdraws a sent or accepted referral.",
+    expected_version=version_arg(), referral_id=graphene.ID(required=True),
+    reason_code=ReferralRevocationReason(required=True), note=graphene.String())
 
 CampaignCriteriaInput = input_type("CampaignCriteriaInput", "People carrying any of the tags, within the ages.",
                                    tags_any=graphene.List(graphene.NonNull(PersonTag), required=True),

@@ -176,7 +176,7 @@ def new_consent(household: dict, data: dict, consent_id: str, recorded_by: dict,
         "consent_id": consent_id, "person_id": subject["person_id"], "legal_basis": data["legal_basis"],
         "purposes": sorted(set(data["purposes"])), "given_by": giver, "given_on": given_on,
         "basis_note": data.get("basis_note"), "recorded_by": recorded_by, "withdrawn_on": None,
-        "withdrawal_reason": None,
+        "withdrawal_reason": None, "recipient_kinds": sorted(set(data.get("recipient_kinds") or [])),
     })
 
 

@@ -452,10 +452,12 @@ def answer_referral(referral: dict, data: dict, actor: Actor, at: datetime, toda
                             {"status": [f"allowed: {', '.join(allowed) or 'none (final)'}"]})
     if data["answered_on"] > today or data["answered_on"].isoformat() < referral["made_on"]:
         raise ValidationFailed.field("answered_on", "between the day the referral was made and today")
-    if status == "declined" and not data.get("note"):
+    if status == "declined" and not data.get("note") and not data.get("reason_code"):
         raise ValidationFailed.field("note", "record why the referral was declined")
-    entry = {"status": status, "on": data["answered_on"].isoformat(), "note": data.get("note"), **actor.record(at)}
+    entry = {"status": status, "on": data["answered_on"].isoformat(), "note": data.get("note"),
+             "reason_code": data.get("reason_code"), **actor.record(at)}
     return {**referral, "status": status, "answered_on": data["answered_on"].isoformat(),
+            "reason_code": data.get("reason_code") or referral.get("reason_code"),
             "history": [*referral["history"], entry]}
 
 

@@ -16,6 +16,7 @@ Supporting records:
 - `match_keys`: blind indexes of (name, birth date) and phone per person, to flag likely duplicates;
 - `station_staff` and `stations`: casework's own copies of the registry's staff and stations,
   filled from the registry's events (never by calling the registry on a write);
+- `agencies`: casework's own copy of identity's registered agencies (`agency.registered`), which referrals name;
 - `access_log`: every unmasked read of personal data (who, what, when, why).
 """
 from __future__ import annotations
@@ -38,8 +39,8 @@ __all__ = ["ArchiveCounts", "CaseCriteria", "CaseworkRepository", "HouseholdCrit
            "QueuePosition", "registry_stations_of_city", "staff_is_current"]
 
 HOUSEHOLDS, CASES, CAMPAIGNS = "households", "cases", "campaigns"
-IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG = (
-    "identity_index", "match_keys", "station_staff", "stations", "access_log")
+IDENTITY_INDEX, MATCH_KEYS, STATION_STAFF, STATIONS, ACCESS_LOG, AGENCIES = (
+    "identity_index", "match_keys", "station_staff", "stations", "access_log", "agencies")
 CLAIM_LEASE = timedelta(minutes=5)
 
 # A county's active households (region prefix range + status) is one range on one index (CompoundKey).
@@ -63,6 +64,8 @@ INDEXES = [
     Index(CASES, (("crisis_state", 1), ("crisis_contact_due_at", 1))),
     Index(CASES, (("assigned_staff_id", 1), ("stage", 1))),
     Index(CASES, (("service_task_ids", 1),)),
+    Index(CASES, (("referral_agency_ids", 1),)),
+    Index(CASES, (("referral_expiry_due", 1),)),
     Index(CAMPAIGNS, (("region_code", 1),)),
     Index(MATCH_KEYS, (("key", 1),)),
     Index(MATCH_KEYS, (("person_id", 1),)),
@@ -206,6 +209,13 @@ class CaseworkRepository:
         orphans = [d["_id"] for d in self.db[MATCH_KEYS].find({}, {"_id": 1, "person_id": 1})
                    if d["person_id"] not in live_person_ids]
         self.db[MATCH_KEYS].delete_many({"_id": {"$in": orphans}})
+
+    # --- identity's registered agencies, as casework knows them -----------------------------------
+    def record_agency(self, agency: dict) -> None:
+        self.db[AGENCIES].replace_one({"_id": agency["_id"]}, agency, upsert=True)
+
+    def agency(self, agency_id: str) -> dict | None:
+        return self.db[AGENCIES].find_one({"_id": agency_id})
 
     # --- the registry's staff and stations, as casework knows them ---------------------------------
     def record_station(self, station: dict) -> None:

@@ -72,6 +72,15 @@ class Cases(AggregateStore):
         """Whether a delivery with this task id is recorded on any case already."""
         return bool(self.find({"service_task_ids": task_id}, limit=1))
 
+    def referred_to_agency(self, agency_id: str, after: str | None, limit: int) -> Page:
+        """Cases with a referral to this agency, in id order (`$in`: equality on an array field misses on
+        nx-27017)."""
+        return self.page({"referral_agency_ids": {"$in": [agency_id]}}, after, limit)
+
+    def referrals_expiring_by(self, day: str, limit: int = 200) -> list[dict]:
+        """Cases holding a waiting agency referral whose deadline is before `day`."""
+        return self.find({"referral_expiry_due": {"$gt": "", "$lt": day}}, limit=limit)
+
     def awaiting_contact_past(self, now: datetime) -> list[dict]:
         """Crises still waiting for their first contact whose deadline is before `now`."""
         return self.find({"crisis_state": "awaiting_contact", "crisis_contact_due_at": {"$lt": clock.timestamp(now)}})

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from services.common import clock
 from services.common.auth import Viewer
+from services.common.config import settings
 from services.common.protection import FieldCipher
 
 from ..domain import Actor
@@ -31,6 +32,7 @@ class Casework:
     repo: CaseworkRepository
     cipher: FieldCipher = field(default_factory=FieldCipher)
     known_leads: dict[str, set[str]] = field(default_factory=dict)
+    referral_expiry_days: int = field(default_factory=lambda: settings().referral_expiry_days)
 
     @staticmethod
     def now() -> datetime:

@@ -1,6 +1,7 @@
 """The identity service's use cases, by topic: users (accounts and grants), passwords, keys, sessions (sign-in,
-refresh, sign-out), second_factor (TOTP), usage (the report by region). Each takes the `Identity` composition
-object first and the calling `viewer` second."""
+refresh, sign-out), second_factor (TOTP), usage (the report by region),
+agencies (registered agencies and their OAuth2 clients), client_credentials (an agency client's token).
+Each takes the `Identity` composition object first and the calling `viewer` second."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from services.common import clock
 from services.common.config import IdentitySettings, settings
 from services.common.protection import FieldCipher
 
-from ..storage import Sessions, SignInAttempts, SigningKeys, SignInLog, Users
+from ..storage import Agencies, AgencyClients, Sessions, SignInAttempts, SigningKeys, SignInLog, Users
 
 
 @dataclass
@@ -21,6 +22,8 @@ class Identity:
     attempts: SignInAttempts
     log: SignInLog
     cipher: FieldCipher
+    agencies: Agencies
+    agency_clients: AgencyClients
     policy: IdentitySettings = field(default_factory=lambda: settings().identity)
     issuer: str = ""
 
@@ -29,7 +32,7 @@ class Identity:
         config = settings()
         policy = policy or config.identity
         return cls(Users(db), Sessions(db), SigningKeys(db), SignInAttempts(db), SignInLog(db), cipher or FieldCipher(),
-                   policy, policy.issuer or config.public_url())
+                   Agencies(db), AgencyClients(db), policy, policy.issuer or config.public_url())
 
 
 def stored_moment(value: datetime | str | None) -> datetime | None:

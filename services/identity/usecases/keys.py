@@ -59,5 +59,8 @@ def discovery(ctx: Identity, viewer: Viewer, base_url: str) -> dict:
     return {"issuer": ctx.issuer, "jwks_uri": f"{base_url}/.well-known/jwks.json",
             "token_endpoint": f"{base_url}/auth/token", "response_types_supported": ["token"],
             "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": [tokens.ALGORITHM],
-            "grant_types_supported": ["password", "refresh_token"], "claims_supported": [
-                "sub", "iss", "aud", "exp", "iat", "role", "region", "stations", "gid"]}
+            "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                      "self_signed_tls_client_auth"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "role", "region", "stations", "gid", "agency",
+                                 "scope"]}

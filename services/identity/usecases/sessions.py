@@ -31,7 +31,7 @@ def sign_in(ctx: Identity, viewer: Viewer, credentials: dict) -> dict:
     now = clock.utcnow()
     username = credentials["username"].strip().lower()
     counted = [f"account:{username}"] + ([f"address:{credentials['address']}"] if credentials["address"] else [])
-    _check_rate(ctx, counted, now)
+    check_rate(ctx, counted, now)
     user = ctx.users.by_username(username)
     memory = ctx.policy.password_hash_memory_kib
     if user is None or user["status"] != "active":
@@ -124,7 +124,7 @@ def _without_token(viewer: Viewer) -> None:
         raise PermissionDenied("sign in and refresh without an Authorization header")
 
 
-def _check_rate(ctx: Identity, counted: list[str], now: datetime) -> None:
+def check_rate(ctx: Identity, counted: list[str], now: datetime) -> None:
     since = now - timedelta(minutes=ctx.policy.failure_window_minutes)
     limits = {"account": ctx.policy.failures_per_account, "address": ctx.policy.failures_per_address}
     for key in counted:

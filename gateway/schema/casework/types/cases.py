@@ -6,6 +6,7 @@ import graphene
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
 from gateway.schema.casework.enums import (
+    AgencyKind,
     ApprovalDecision,
     CaseDomain,
     CaseOutcome,
@@ -264,8 +265,10 @@ class ServiceRecord(graphene.ObjectType):
 
 class ReferralTarget(graphene.ObjectType):
     kind = ReferralTargetKind(required=True)
-    name = graphene.String(required=True)
+    name = graphene.String(required=True, description="For an agency: its registered name.")
     resource_id = graphene.ID()
+    agency_id = graphene.ID(description="The registered agency (AGENCY).")
+    agency_kind = AgencyKind()
 
 
 class SharingBasis(graphene.ObjectType):
@@ -297,4 +300,7 @@ class Referral(graphene.ObjectType):
     sharing_basis = graphene.Field(SharingBasis)
     status = ReferralStatus(required=True)
     answered_on = Date()
+    expires_on = Date(description="A referral to an agency expires unanswered after this day.")
+    reason_code = graphene.String(description="Why it was declined (ReferralDeclineReason) or revoked "
+                                              "(ReferralRevocationReason).")
     history = graphene.List(graphene.NonNull(ReferralEvent), required=True)

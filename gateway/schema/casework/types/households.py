@@ -6,6 +6,7 @@ import graphene
 from gateway.loaders import loader, then
 from gateway.schema.base import at_most, first_arg
 from gateway.schema.casework.enums import (
+    AgencyKind,
     ArchiveVersionKind,
     CaseDomain,
     ConsentGiverRelationship,
@@ -81,6 +82,8 @@ class Consent(graphene.ObjectType):
     withdrawn_on = Date()
     withdrawal_reason = graphene.String()
     recorded_by = graphene.Field(ActorStamp)
+    recipient_kinds = graphene.List(graphene.NonNull(AgencyKind), required=True,
+                                    description="The kinds of agency a REFERRAL_SHARING consent names.")
 
     @staticmethod
     def resolve_id(consent, info):
