@@ -10,6 +10,7 @@ Several replicas may send: a claim is a conditional write with a lease, so each 
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -17,11 +18,10 @@ from collections.abc import Mapping
 import eventlet
 import urllib3
 from eventlet.greenpool import GreenPool
-from eventlet.queue import Empty, LightQueue
+from eventlet.queue import Empty, Full, LightQueue
 from nameko.extensions import DependencyProvider
 
 from services.common import storage
-
 
 from .usecases import Webhooks, sending
 
@@ -70,10 +70,8 @@ class DeliverySender(DependencyProvider):
         return self
 
     def wake(self) -> None:
-        try:
+        with contextlib.suppress(Full):
             self._wakes.put_nowait(True)
-        except eventlet.queue.Full:
-            pass
 
     def _run(self):
         webhooks = Webhooks.over(storage.database(self.container.service_name))
@@ -106,9 +104,7 @@ class DeliverySender(DependencyProvider):
                 eventlet.sleep(0)
                 continue
             wait = BUSY_WAIT_SECONDS if pool.running() else policy.poll_seconds
-            try:
+            with contextlib.suppress(Empty):
                 self._wakes.get(timeout=wait)
-            except Empty:
-                pass
 
 

@@ -111,7 +111,8 @@ class Deliveries:
              "state": {"$in": [DELIVERED, DEAD]}},
             {"$set": {"state": PENDING, "next_at": now, "round_attempts": 0, "replayed_at": now}}).modified_count
 
-    def log(self, subscription_id: str, state: str | None, after: str | None, limit: int) -> tuple[list[dict], str | None]:
+    def log(self, subscription_id: str, state: str | None, after: str | None,
+            limit: int) -> tuple[list[dict], str | None]:
         """The delivery log of a subscription, newest first, cut on the log key."""
         query = storage.all_of({"subscription_id": subscription_id}, {"state": state} if state else None,
                                {LOG_KEY: {"$lt": after}} if after else None)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from services.common import clock, ids
 from services.common.auth import Viewer
-from services.common.errors import Conflict, ConcurrentModification, NotFound
+from services.common.errors import ConcurrentModification, Conflict, NotFound
 from services.common.rpc import load
 
 from ..domain import signing
