@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Mapping
 
 import eventlet
@@ -28,6 +29,8 @@ from .usecases import Webhooks, sending
 log = logging.getLogger(__name__)
 READ_AT_MOST = 1024
 BUSY_WAIT_SECONDS = 0.05
+CANDIDATES = 200  # due deliveries read at once
+REFRESH_SECONDS = 1.0  # candidates older than this are read again (new arrivals, other replicas' claims)
 
 
 class HttpPoster:
@@ -88,23 +91,39 @@ class DeliverySender(DependencyProvider):
             finally:
                 in_flight[delivery["subscription_id"]] -= 1
 
+        candidates: deque[dict] = deque()  # found due in one query, claimed one by one as slots free up
+        found_at = 0.0
         while self._running:
-            claimed: list[dict] = []
+            spawned = 0
             try:
-                free = pool.free()
-                if free:
-                    room = {s: policy.per_endpoint - n for s, n in in_flight.items() if n > 0}
-                    claimed = sending.claim_due(webhooks, room, policy.per_endpoint, free)
+                if not candidates or time.monotonic() - found_at > REFRESH_SECONDS:
+                    busy = [s for s, n in in_flight.items() if n >= policy.per_endpoint]
+                    candidates = deque(sending.due(webhooks, busy, CANDIDATES))
+                    found_at = time.monotonic()
+                skipped: list[dict] = []
+                while candidates and pool.free():
+                    candidate = candidates.popleft()
+                    if in_flight[candidate["subscription_id"]] >= policy.per_endpoint:
+                        skipped.append(candidate)
+                        continue
+                    delivery = sending.claim(webhooks, candidate)
+                    if delivery is None:
+                        continue
+                    in_flight[delivery["subscription_id"]] += 1
+                    pool.spawn_n(send, delivery)
+                    spawned += 1
+                candidates.extendleft(reversed(skipped))
             except Exception:
                 log.warning("webhook sender cannot read due deliveries", exc_info=True)
-            for delivery in claimed:
-                in_flight[delivery["subscription_id"]] += 1
-                pool.spawn_n(send, delivery)
-            if claimed:
+                candidates.clear()
+            if spawned:
                 eventlet.sleep(0)
                 continue
+            # the pool is full, or what is due waits for its endpoints: until a send ends, a wake, or the poll
             wait = BUSY_WAIT_SECONDS if pool.running() else policy.poll_seconds
-            with contextlib.suppress(Empty):
+            try:
                 self._wakes.get(timeout=wait)
-
-
+                candidates.clear()  # new deliveries were written: read what is due again
+            except Empty:
+                if not pool.running():
+                    candidates.clear()

@@ -6,6 +6,7 @@ compares the moments on every store.
 """
 from __future__ import annotations
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common import storage
@@ -88,12 +89,13 @@ class Deliveries:
         return [*pending, *stale][:limit]
 
     def claim(self, doc: dict, now: str, lease_until: str) -> dict | None:
-        """Take one due delivery for sending; None when another sender took it first."""
+        """Take one due delivery for sending, in one conditional write; None when another sender took it first
+        (or it changed since it was found due)."""
         condition = ({"_id": doc["_id"], "state": PENDING, "next_at": doc["next_at"]} if doc["state"] == PENDING
                      else {"_id": doc["_id"], "state": SENDING, "lease_until": doc["lease_until"]})
-        taken = self.collection.update_one(condition, {"$set": {"state": SENDING, "lease_until": lease_until,
-                                                                "claimed_at": now}})
-        return self.get(doc["_id"]) if taken.matched_count else None
+        return self.collection.find_one_and_update(
+            condition, {"$set": {"state": SENDING, "lease_until": lease_until, "claimed_at": now}},
+            return_document=ReturnDocument.AFTER)
 
     def finish(self, delivery_id: str, changes: dict) -> None:
         self.collection.update_one({"_id": delivery_id, "state": SENDING}, {"$set": changes})

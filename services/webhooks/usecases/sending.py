@@ -26,20 +26,29 @@ PAUSED_RECHECK = timedelta(seconds=30)
 MAX_ERROR = 500
 
 
+def due(webhooks: Webhooks, busy: list[str], limit: int) -> list[dict]:
+    """Deliveries due now, oldest first, leaving out the subscriptions in `busy` (at their limit)."""
+    return webhooks.deliveries.due(clock.timestamp(clock.utcnow()), busy, limit)
+
+
+def claim(webhooks: Webhooks, candidate: dict) -> dict | None:
+    """Take one due delivery (from `due`) for sending; None when it is no longer there to take."""
+    now = clock.utcnow()
+    lease = clock.timestamp(now + timedelta(seconds=webhooks.policy.timeout_seconds * 2 + 5))
+    return webhooks.deliveries.claim(candidate, clock.timestamp(now), lease)
+
+
 def claim_due(webhooks: Webhooks, room: Mapping[str, int], default_room: int, limit: int) -> list[dict]:
     """Up to `limit` due deliveries, taken for sending; at most `room[subscription]` (else `default_room`)
     of one subscription, so a slow endpoint's backlog never fills the sender."""
-    now = clock.utcnow()
-    stamp = clock.timestamp(now)
-    lease = clock.timestamp(now + timedelta(seconds=webhooks.policy.timeout_seconds * 2 + 5))
     busy = [s for s, free in room.items() if free <= 0]
     left = dict(room)
     claimed: list[dict] = []
-    for doc in webhooks.deliveries.due(stamp, busy, limit * 4):
+    for doc in due(webhooks, busy, limit * 4):
         subscription = doc["subscription_id"]
         if left.get(subscription, default_room) <= 0:
             continue
-        taken = webhooks.deliveries.claim(doc, stamp, lease)
+        taken = claim(webhooks, doc)
         if taken is None:
             continue
         left[subscription] = left.get(subscription, default_room) - 1
