@@ -224,6 +224,6 @@ RESOURCE_STATUSES = ("active", "closed")
 DONATION_KINDS = ("money", "goods")
 DONOR_KINDS = ("individual", "organisation", "anonymous")
 MATCH_CANDIDATE_KINDS = ("volunteer", "resource", "charity")
-# The states the gateway shows; a proposal whose task is cancelled is stored as "cancelled" too.
-MATCH_PROPOSAL_STATES = ("proposed", "accepted", "declined", "withdrawn")
+# "cancelled": the proposal's task was cancelled, so matching does not offer that candidate again.
+MATCH_PROPOSAL_STATES = ("proposed", "accepted", "declined", "withdrawn", "cancelled")
 MATCH_TASK_STATUSES = ("open", "completed", "cancelled")

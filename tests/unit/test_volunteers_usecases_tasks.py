@@ -7,6 +7,7 @@ import pytest
 
 from services.common import clock
 from services.common.errors import ConcurrentModification, Conflict, NotFound, RuleViolation, ValidationFailed
+from services.contracts.vocabulary import MATCH_PROPOSAL_STATES
 from services.volunteers.usecases import charity, needs, resources, tasks, volunteers
 from tests.support.volunteers_fixtures import STATION, resource_input, volunteer_input
 from tests.support.volunteers_unit import (
@@ -114,6 +115,9 @@ def test_cancelling_a_task_frees_the_candidate_and_the_event_finishes_a_lost_rel
     cancelled = tasks.cancel_task(ctx, STAFF, need["id"], task["task_id"], {"expected_version": need["version"],
                                                                             "reason": "志愿者临时有事"})
     assert cancelled["tasks"][0]["status"] == "cancelled" and open_tasks(ctx, volunteer["id"]) == 0
+    # The gateway serialises every proposal's state through its enum: a cancelled one must be a known state.
+    assert {p["state"] for p in cancelled["proposals"]} <= set(MATCH_PROPOSAL_STATES)
+    assert "cancelled" in {p["state"] for p in cancelled["proposals"]}
     assert outbox(ctx, "needs", need["id"])[-1]["payload"]["reason"] == "志愿者临时有事"
     held = ctx.repo.volunteers.require(volunteer["id"])  # as if the release had been lost to a crash
     ctx.repo.volunteers.update(volunteer["id"], held["_version"], {"open_tasks": [{
