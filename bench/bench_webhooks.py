@@ -59,11 +59,21 @@ def raw_posts(receiver: Receiver, count: int, concurrency: int, prefix: str) -> 
         msg_id = f"{prefix}_{number}"
         body = signing.body_of("case.opened", clock.iso(clock.utcnow()), event(number).payload)
         bodies.append((body.encode(), signing.headers([receiver.secret or ""], msg_id, clock.utcnow(), body)))
+    failed = []
+
+    def send(body, headers):
+        try:
+            post(receiver.url, body, headers, 5.0)
+        except Exception as exc:
+            failed.append(exc)
+
     started = time.perf_counter()
     pool = GreenPool(concurrency)
     for body, headers in bodies:
-        pool.spawn_n(post, receiver.url, body, headers, 5.0)
+        pool.spawn_n(send, body, headers)
     pool.waitall()
+    if failed:
+        raise SystemExit(f"{len(failed)} raw POSTs failed: {failed[0]!r}")
     return count / (time.perf_counter() - started)
 
 
