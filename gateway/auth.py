@@ -12,12 +12,14 @@ and, in development mode only, the development tokens of `shegong token` (HS256 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jwt
+from nameko.exceptions import UnknownService
 
 from services.common import tokens
-from services.common.auth import ANONYMOUS, Viewer, verify_token
+from services.common.auth import ANONYMOUS, SUPERVISOR, Viewer, verify_token
 from services.common.config import Settings, settings
 from services.common.errors import Unauthenticated
 
@@ -73,3 +75,24 @@ def _external_issuers(issuers: tuple[tokens.ExternalIssuer, ...], skew_seconds: 
     return {issuer.issuer: (issuer, tokens.TokenVerifier(
         functools.partial(tokens.fetch_discovered_jwks, issuer.discovery), issuer=issuer.issuer,
         audience=issuer.audience, skew_seconds=skew_seconds)) for issuer in issuers}
+
+
+def viewer_in_force(viewer: Viewer, clients: Mapping[str, Any]) -> Viewer:
+    """A supervisor's stations are their current assignments, which the supervision service keeps, not the
+    stations their token named when it was issued: one RPC per request of a supervisor (none for other roles),
+    so that ending an assignment takes the station away from every service at once and a new one gives it.
+
+    A supervisor who is no registered supervisor keeps the stations of their grant, and so does every
+    supervisor on a platform without a supervision service (nameko's UnknownService: no instance ever
+    declared its queue). A supervision service that is there but does not answer fails the request
+    (UpstreamUnavailable): a stale scope is never used in its place."""
+    supervision = clients.get("supervision")
+    if viewer.role != SUPERVISOR or supervision is None:
+        return viewer
+    try:
+        scope = supervision.supervisor_scope(viewer.to_dict())
+    except UnknownService:
+        return viewer
+    if not scope["registered"]:
+        return viewer
+    return Viewer(viewer.user_id, viewer.role, viewer.region, tuple(scope["station_ids"]))

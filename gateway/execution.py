@@ -14,9 +14,9 @@ from typing import Any, cast
 
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 
-from services.common.errors import Unauthenticated
+from services.common.errors import Unauthenticated, UpstreamUnavailable
 
-from .auth import viewer_from_authorization
+from .auth import viewer_from_authorization, viewer_in_force
 from .context import RequestContext
 from .dataloader import BatchingExecutionContext
 from .errors import (
@@ -106,6 +106,12 @@ class GraphQLEndpoint:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,
                                  {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        try:
+            viewer = viewer_in_force(viewer, clients)
+        except UpstreamUnavailable as exc:
+            described = client_error(exc)
+            return json_response(503, {"errors": [request_error(described.message, described.code)]}, media_type,
+                                 {"Retry-After": "5"})
 
         if viewer.is_public and request.client:
             wait = self._anonymous_buckets(settings).take(request.client)

@@ -10,11 +10,13 @@ from nameko.web.handlers import http
 
 from services.common.config import settings
 from services.common.health import OperationalEndpoints
+from services.common.live import live_event_handler
 from services.common.observability import CORRELATION_KEY, Observability, bind_correlation_id
 from services.common.rpc import TimedServiceRpc, rpc_calls_made
 from services.common.storage import IDEMPOTENCY_KEY
+from services.contracts.supervision import ALERT_ACKNOWLEDGED, ALERT_ESCALATED, ALERT_RAISED, ALERT_RESOLVED
 
-from . import assets, dashboard, exports, identity_http, public, reports_http
+from . import alert_stream, assets, dashboard, exports, identity_http, public, reports_http, rosters_http
 from .execution import GraphQLEndpoint
 from .http import read_werkzeug_request
 from .schema import COST_MODEL, schema
@@ -49,6 +51,7 @@ class GatewayService(OperationalEndpoints):
     supervision = TimedServiceRpc("supervision")
     identity = TimedServiceRpc("identity")
     webhooks = TimedServiceRpc("webhooks")
+    alerts = alert_stream.AlertStream()
 
     @http("GET,POST", "/graphql")
     def graphql(self, request):
@@ -64,6 +67,17 @@ class GatewayService(OperationalEndpoints):
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id
         return response.for_nameko()
+
+    @live_event_handler(ALERT_RAISED, ALERT_ACKNOWLEDGED, ALERT_RESOLVED, ALERT_ESCALATED)
+    def alert_changed(self, envelope):
+        """Supervision's alert events, one queue per gateway process, to this process's open alert streams."""
+        self.alerts.publish(envelope)
+
+    @http("GET", "/events/alerts")
+    def alert_events(self, request):
+        """Server-sent events of the alerts the caller may see, scoped like `alerts` (gateway/alert_stream.py)."""
+        return alert_stream.handle(request, self.alerts, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
 
     @http("GET", "/dashboard")
     def dashboard(self, request):
@@ -88,6 +102,18 @@ class GatewayService(OperationalEndpoints):
         """A station's evaluation pack for its commissioned evaluators and officials (gateway/reports_http.py)."""
         return reports_http.evaluation_pack(request, self.supervision, station_id, settings().token_secret,
                                             identity_http.platform_keys({"identity": self.identity}))
+
+    @http("POST", "/rosters/<string:source>/imports")
+    def roster_upload(self, request, source):
+        """An agency's roster file (CSV or .xlsx), staged by casework and applied in the background."""
+        return rosters_http.upload(request, self.casework, source, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
+
+    @http("GET", "/rosters/imports/<string:import_id>/report.csv")
+    def roster_report(self, request, import_id):
+        """The row-by-row report of a roster import (masked), logged by casework."""
+        return rosters_http.report(request, self.casework, import_id, settings().token_secret,
+                                   identity_http.platform_keys({"identity": self.identity}))
 
     @http("GET", "/static/<path:path>")
     def static_asset(self, request, path):

@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+from services.contracts.vocabulary import ROSTER_SOURCES
+
 
 def _patch_eventlet():
     import warnings
@@ -49,10 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     letters.add_argument("--id", action="append", default=[], help="replay only these message ids")
     letters.add_argument("--queue", default=None, help="replay only messages that failed in this queue")
 
-    importer = commands.add_parser("import", help="import reference data from a CSV file (row-by-row report)")
-    importer.add_argument("kind", choices=["regions", "wages"],
-                          help="regions: code,name,level,parent_code; wages: region_code,year,monthly_wage_fen,source")
-    importer.add_argument("file", help="UTF-8 CSV file with a header row")
+    importer = commands.add_parser("import", help="import reference data or an agency's roster (row-by-row report)")
+    kinds = importer.add_subparsers(dest="kind", required=True)
+    for kind, columns in (("regions", "code,name,level,parent_code"),
+                          ("wages", "region_code,year,monthly_wage_fen,source")):
+        kinds.add_parser(kind, help=f"UTF-8 CSV: {columns}").add_argument("file", help="UTF-8 CSV with a header row")
+    roster = kinds.add_parser("roster", help="an agency's roster (低保, 特困, 残联 …) as CSV or .xlsx")
+    roster.add_argument("source", choices=sorted(ROSTER_SOURCES))
+    roster.add_argument("file", help="CSV (UTF-8 or GBK) or .xlsx with a header row (the source's saved mapping)")
+    roster.add_argument("--region", required=True, help="the county (or city, province) the roster is for")
+    roster.add_argument("--background", action="store_true",
+                        help="only stage the file; the casework service applies it (default: apply it now)")
+    roster.add_argument("--report", default=None, help="write the row-by-row report (CSV) to this file")
 
     events = commands.add_parser("events", help="check a service's event history (hash chain)")
     events_actions = events.add_subparsers(dest="events_action", required=True)
@@ -79,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     for action, text in (("rebuild", "replay the producers' event history into the read model, then follow live"),
                          ("check", "compare the read model with its source services over RPC; exit 1 on differences")):
         sub = read_models_actions.add_parser(action, help=text)
-        sub.add_argument("name", help="stations, staff, households, cases, visits or needs; or all")
+        sub.add_argument("name", help="stations, staff, households, cases, visits, needs, volunteer_hours or "
+                                             "evaluations; or all")
         sub.add_argument("--service", default="supervision", help="the service that keeps the read model")
         sub.add_argument("--timeout", type=float, default=600, help="seconds to wait for the service")
 
@@ -142,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             replayed = replay_dead_letters(config.amqp_uri, ids=args.id or None, queue=args.queue)
             print(f"replayed {len(replayed)} message(s)", file=sys.stderr)
+        return 0
+    if args.command == "import" and args.kind == "roster":
+        from .imports import import_roster
+        job = import_roster(args.source, args.file, args.region, background=args.background, report=args.report)
+        print(json.dumps({k: job[k] for k in ("id", "status", "total_rows", "rows_read", "matched", "unchanged",
+                                               "created", "flagged", "failed", "left", "removal_note")},
+                         ensure_ascii=False))
         return 0
     if args.command == "import":
         from .imports import import_file

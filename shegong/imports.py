@@ -29,3 +29,30 @@ def _number(value: str):
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+def import_roster(source: str, path: str, region: str, *, background: bool = False, report: str | None = None,
+                  progress=None) -> dict:
+    """`shegong import roster SOURCE FILE --region CODE`: stage the file through casework's use cases, then
+    (unless `background`) apply its chunks here, printing progress; the same file again is the same job."""
+    import base64
+    import sys
+
+    from services.casework.storage import CaseworkRepository
+    from services.casework.usecases import Casework, access, roster_imports, roster_rows
+    from services.common.auth import Viewer
+
+    casework = Casework(CaseworkRepository(storage.database("casework")))
+    viewer = Viewer(user_id="shegong-cli", role="admin", region=None)
+    region = access.roster_region(viewer, region)
+    job = roster_imports.stage_import(casework, viewer, region, source, Path(path).name, Path(path).read_bytes())
+    stored = casework.repo.roster_imports.require(job["id"])
+    while not background and stored["status"] == "running":
+        stored = roster_rows.process_next_chunk(casework, stored)
+        stored = casework.repo.roster_imports.require(job["id"])
+        (progress or (lambda line: print(line, file=sys.stderr)))(
+            f"{stored['counts']['rows_read']}/{stored['total_rows']} rows")
+    if report:
+        file = roster_imports.roster_import_report(casework, viewer, job["id"])
+        Path(report).write_bytes(base64.b64decode(file["content"]))
+    return roster_imports.import_view(stored)

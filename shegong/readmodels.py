@@ -5,8 +5,9 @@ import json
 import re
 import sys
 
-READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs")
-CHECKABLE = READ_MODELS[:-1]  # needs have no single source to compare with yet
+READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations")
+# needs, volunteer hours and evaluations have no single source to compare with yet
+CHECKABLE = ("stations", "staff", "households", "cases", "visits")
 
 
 def projections_command(args, config) -> int:

@@ -26,10 +26,13 @@ from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
     AlertsMutation,
     AlertsQuery,
+    ScorecardMutation,
+    ScorecardQuery,
     SupervisionPlanMutation,
     SupervisionPlanQuery,
     SupervisionPrivacyQuery,
     SupervisionQuery,
+    SupervisionTrendQuery,
     SupervisionWorkMutation,
     SupervisionWorkQuery,
 )
@@ -41,13 +44,14 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(WebhooksQuery, ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
-            SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
-            FundingQuery, RegistryQuery, graphene.ObjectType):
+class Query(WebhooksQuery, ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery, SupervisionTrendQuery,
+            SupervisionPrivacyQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery, SupervisionQuery,
+            HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(WebhooksMutation, ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation,
+class Mutation(WebhooksMutation, ScorecardMutation, ReportsMutation, IdentityMutation, SupervisionPlanMutation,
+               SupervisionWorkMutation,
                AlertsMutation, VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation,
                graphene.ObjectType):
     pass

@@ -375,3 +375,39 @@ class CampaignProgressFilterSchema(Page):
 
 class DuplicateFilterSchema(Page):
     station_id = fields.String(load_default=None, allow_none=True)
+
+
+# --- roster imports (issue 13) ----------------------------------------------------------------------------
+MAX_ROSTER_FILE_BYTES = 32 * 1024 * 1024
+
+
+class RosterImportSchema(Strict):
+    source = _one_of(catalogue.ROSTER_SOURCES, required=True)
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Regexp(r"^\d{6}(\d{3})?$"))
+    filename = _text(1, 200, required=True)
+    content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ROSTER_FILE_BYTES * 4 // 3 + 4))
+
+
+class RosterColumnSchema(Strict):
+    field = _one_of(catalogue.ROSTER_FIELDS, required=True)
+    header = _text(1, 60, required=True)
+
+
+class RosterMappingSchema(Strict):
+    source = _one_of(catalogue.ROSTER_SOURCES, required=True)
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Regexp(r"^\d{6}(\d{3})?$"))
+    columns = fields.List(fields.Nested(RosterColumnSchema), required=True,
+                          validate=validate.Length(min=2, max=len(catalogue.ROSTER_FIELDS)))
+
+
+class RosterImportFilterSchema(Page):
+    source = _one_of(catalogue.ROSTER_SOURCES, load_default=None, allow_none=True)
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,12}$"))
+
+
+class RosterRowFilterSchema(Strict):
+    outcome = _one_of(catalogue.ROSTER_ROW_OUTCOMES, load_default=None, allow_none=True)
+    after = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=500))

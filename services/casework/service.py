@@ -34,6 +34,15 @@ Households and people (一户一档)
 - get_persons(viewer, person_ids) → [Person | None]
 - persons_for_households(viewer, household_ids) → {household_id: [Person]}
 
+Rosters from other agencies (issue 13; usecases/roster_imports.py, roster_rows.py)
+- roster_mapping(viewer, source, region?) / save_roster_mapping(viewer, data{source, region?, columns: [{field,
+  header}]}) → {source, region_code, columns, saved, updated_at} (the default mapping until one is saved)
+- start_roster_import(viewer, data{source, region?, filename, content (base64 of the CSV or .xlsx)}) → RosterImport
+  (the same file again returns the same job); a timer applies its chunks in the background
+- get_roster_imports(viewer, ids) / list_roster_imports(viewer, filters{source?, region?, after?, limit?})
+- roster_import_rows(viewer, import_id, filters{outcome?, after?, limit?}) → {items, next_cursor, total}
+- roster_import_report(viewer, import_id) → {filename, media_type, content (base64 CSV)} (logged)
+
 Needs archives (需求档案)
 - assess_needs(viewer, household_id, data{expected_version, assessed_on, assessor_staff_id, amends?,
   needs: [{need_id? (continues a need), domain, need_type, severity, description, person_ids[], needed_by?}]})
@@ -100,7 +109,8 @@ Access log
 
 Events published (services/contracts/casework.py; ids and codes only, never personal data):
 household.registered, needs.assessed, person.merged, consent.withdrawn, case.opened, case.stage_changed,
-case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue.
+case.closed, visit.logged, referral.made, referral.answered, crisis.flagged, crisis.contact_overdue,
+person.listed_on_roster, person.left_roster, roster_import.completed.
 Consumed: the registry's station.registered, station.updated (a closed station takes no new households:
 register_household and import_households refuse it with RuleViolation), staff.joined, staff.left
 (casework's own staff copy), and the
@@ -141,11 +151,14 @@ from .usecases import (
     inbound,
     members,
     referrals,
+    roster_imports,
+    roster_rows,
     visits,
 )
 
 SERVICE = "casework"
 CRISIS_SWEEP_SECONDS = 300
+ROSTER_WORK_SECONDS = 1
 
 
 class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints, IdempotencyRetention):
@@ -215,6 +228,15 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     list_campaigns = use_case_rpc(campaigns.list_campaigns)
     campaign_progress = use_case_rpc(campaigns.campaign_progress)
 
+    # rosters from other agencies (issue 13): the rows are applied in the background by the timer below
+    roster_mapping = use_case_rpc(roster_imports.roster_mapping)
+    save_roster_mapping = use_case_rpc(roster_imports.save_roster_mapping)
+    start_roster_import = use_case_rpc(roster_imports.start_roster_import, sensitive_arguments=("data",))
+    get_roster_imports = use_case_rpc(roster_imports.get_roster_imports)
+    list_roster_imports = use_case_rpc(roster_imports.list_roster_imports)
+    roster_import_rows = use_case_rpc(roster_imports.roster_import_rows)
+    roster_import_report = use_case_rpc(roster_imports.roster_import_report)
+
     # unmasked reads, and their log
     reveal_person = use_case_rpc(audit.reveal_person, sensitive_arguments=("reason",))
     reveal_case_notes = use_case_rpc(audit.reveal_case_notes, sensitive_arguments=("reason",))
@@ -241,6 +263,10 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     @event_handler(SERVICE_DELIVERED, single_write=True)
     def on_service_delivered(self, event):
         inbound.record_service_delivered(self.use_cases, event.payload, event.id)
+
+    @timer(interval=ROSTER_WORK_SECONDS)
+    def work_on_roster_imports(self):
+        roster_rows.work_on_roster_imports(self.use_cases)
 
     @timer(interval=CRISIS_SWEEP_SECONDS)
     def sweep_crisis_contacts(self):

@@ -1,7 +1,9 @@
 """A service's entrypoints are declared, not hand-written.
 
 `use_case_rpc(UseCase.method)` is an RPC method that turns the caller's viewer (a dict on the wire) into a
-`Viewer` and calls the use case with the service's composition object (`service.use_cases`). Its
+`Viewer` and calls the use case with the service's composition object (`service.use_cases`); a service
+that owns part of a role's scope narrows or widens the viewer first (`service.viewer_in_force(viewer)`:
+supervision puts a supervisor's current assignments in place of the token's stations). Its
 signature is the use case's, so nameko refuses a call with wrong arguments before any worker runs, and
 errors travel as the kernel's RPC entrypoint maps them (services/common/rpc.py).
 
@@ -40,7 +42,9 @@ def use_case_rpc(use_case: Callable, *, kind: Callable = rpc, **rpc_options) -> 
 
     @functools.wraps(use_case)
     def entrypoint(service, viewer, *args, **kwargs):
-        return use_case(service.use_cases, Viewer.from_dict(viewer), *args, **kwargs)
+        caller = Viewer.from_dict(viewer)
+        in_force = getattr(service, "viewer_in_force", None)  # a service that knows better what a role may see
+        return use_case(service.use_cases, in_force(caller) if in_force else caller, *args, **kwargs)
 
     # nameko checks a request's arguments against this signature (KernelRpc.check_signature)
     declared = cast(Any, entrypoint)

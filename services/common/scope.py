@@ -52,6 +52,15 @@ class Scope:
     def unlimited(self) -> bool:
         return not self.empty and self.region_prefix is None and self.station_ids is None
 
+    def covers(self, region_code: str, station_id: str) -> bool:
+        """The same decision as `storage.scope_filter` for one record already in hand (e.g. an event's
+        payload): in the region prefix, when there is one, and among the stations, when they are listed."""
+        if self.empty:
+            return False
+        if self.station_ids is not None and station_id not in self.station_ids:
+            return False
+        return self.region_prefix is None or region_code.startswith(self.region_prefix)
+
 
 def load_in_scope(viewer: Viewer, record: dict | None, label: str, record_id: object, field: str = "id",
                   station_field: str = "station_id", region_field: str = "region_code") -> dict:

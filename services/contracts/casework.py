@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.common.events import contract
-from services.contracts.vocabulary import DOMAINS, REFERRAL_ANSWERS, SEVERITIES
+from services.contracts.vocabulary import DOMAINS, REFERRAL_ANSWERS, ROSTER_SOURCES, SEVERITIES
 
 PRODUCER = "casework"
 
@@ -214,3 +214,57 @@ class CrisisContactOverdueV1(CrisisFlaggedV1):
 
 CRISIS_CONTACT_OVERDUE = contract("crisis.contact_overdue", 1, PRODUCER, CrisisContactOverdueV1,
                                   "a crisis case had no first contact within 24 hours (once per breach)")
+
+
+# --- rosters other agencies keep (issue 13): ids and codes only, never names or ID numbers ---
+
+class PersonListedOnRosterV1(Schema):
+    household_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(tuple(ROSTER_SOURCES)))
+    tag = fields.String(required=True)
+    listed_since = fields.Date(required=True)
+    change = fields.String(required=True, validate=validate.OneOf(("added", "relisted", "details_changed")))
+    import_id = fields.String(required=True)
+
+
+PERSON_LISTED_ON_ROSTER = contract(
+    "person.listed_on_roster", 1, PRODUCER, PersonListedOnRosterV1,
+    "an agency's roster (低保, 特困, 残联 …) lists this person: the tag and programme status were recorded")
+
+
+class PersonLeftRosterV1(Schema):
+    household_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    station_id = fields.String(required=True)
+    township_code = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(tuple(ROSTER_SOURCES)))
+    tag = fields.String(required=True)
+    left_on = fields.Date(required=True)
+    import_id = fields.String(required=True)
+
+
+PERSON_LEFT_ROSTER = contract(
+    "person.left_roster", 1, PRODUCER, PersonLeftRosterV1,
+    "a person on an agency's roster is absent from its newest complete file: marked as having left it")
+
+
+class RosterImportCompletedV1(Schema):
+    import_id = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(tuple(ROSTER_SOURCES)))
+    region_code = fields.String(required=True)
+    file_sha256 = fields.String(required=True)
+    rows = fields.Integer(required=True)
+    matched = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    flagged = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    left = fields.Integer(required=True)
+    removal_applied = fields.Boolean(required=True)
+
+
+ROSTER_IMPORT_COMPLETED = contract("roster_import.completed", 1, PRODUCER, RosterImportCompletedV1,
+                                   "every row of an agency's roster file was processed")

@@ -219,8 +219,29 @@ class EvaluationCommissionedV1(Schema):
     due_on = fields.Date(required=True)
 
 
-EVALUATION_COMMISSIONED = contract("evaluation.commissioned", 1, PRODUCER, EvaluationCommissionedV1,
-                                   "a county commissioned a third-party evaluation of a station or contract")
+class EvaluationCommissionedV2(EvaluationCommissionedV1):
+    """v2 names who may evaluate what and when: the stations covered (a contract's stations), the contract, the
+    evaluators' user ids and the evaluation's period, so consumers can scope evaluators without asking funding."""
+    contract_id = fields.String(required=True, allow_none=True)
+    station_ids = fields.List(fields.String(), required=True)
+    evaluator_user_ids = fields.List(fields.String(), required=True)
+    period_start = fields.Date(required=True, allow_none=True)
+    period_end = fields.Date(required=True, allow_none=True)
+    commissioned_on = fields.Date(required=True, allow_none=True)
+
+
+def _evaluation_commissioned_v1_to_v2(payload: dict) -> dict:
+    """A v1 event says nothing of evaluators: nobody is scoped by it (no evaluator user ids), and the stations
+    are known only for a station subject."""
+    station = payload["subject_kind"] == "station"
+    return {**payload, "contract_id": None if station else payload["subject_id"],
+            "station_ids": [payload["subject_id"]] if station else [], "evaluator_user_ids": [],
+            "period_start": None, "period_end": None, "commissioned_on": None}
+
+
+EVALUATION_COMMISSIONED = contract("evaluation.commissioned", 2, PRODUCER, EvaluationCommissionedV2,
+                                   "a county commissioned a third-party evaluation of a station or contract",
+                                   upcasters={1: _evaluation_commissioned_v1_to_v2})
 
 
 class EvaluationCompletedV1(Schema):

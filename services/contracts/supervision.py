@@ -112,6 +112,25 @@ PLAN_RECORDED = contract("supervision_plan.recorded", 1, PRODUCER, PlanRecordedV
                          "a county recorded its yearly plan, or a revision replacing the targets from a day on")
 
 
+class ScorecardScoreRecordedV1(Schema):
+    """An evaluator's own score of one indicator beside the computed one (the note stays in the review)."""
+    review_id = fields.String(required=True)
+    evaluation_id = fields.String(required=True)
+    subject_kind = fields.String(required=True, validate=validate.OneOf(("station", "contract")))
+    subject_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    scheme_id = fields.String(required=True)
+    indicator = fields.String(required=True)
+    as_of = fields.Date(required=True)
+    computed_score = fields.Float(required=True, allow_none=True)
+    evaluator_score = fields.Float(required=True)
+    by = fields.String(required=True)
+
+
+SCORECARD_SCORE_RECORDED = contract("scorecard.score_recorded", 1, PRODUCER, ScorecardScoreRecordedV1,
+                                    "an evaluator scored an indicator of a station's or contract's scorecard")
+
+
 # --- supervision's vocabularies (its schemas, payloads and the gateway's enums use them) -------------------------
 ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed",
                "follow_up_overdue")
@@ -129,5 +148,9 @@ FOLLOW_UP_STATUSES = ("open", "done", "overdue")
 # What a county's yearly plan (年度管理与服务计划) sets targets for (the notice's yearly plan, §三).
 PLAN_INDICATORS = ("households_archived", "visits", "cases", "volunteer_hours", "training_hours",
                    "supervision_sessions", "evaluation")
+# The computations a scorecard indicator may name (services/supervision/domain/indicators.py).
+SCORECARD_FORMULAS = ("staff_count", "professional_ratio", "training_hours_pro_rata", "archive_coverage",
+                      "archive_freshness", "visits_per_household", "case_closure_rate", "crisis_first_contact_24h",
+                      "volunteer_hours", "supervision_sessions_vs_plan")
 REPORT_KINDS = ("monthly", "yearly")  # 月报, 年报
 REPORT_FORMATS = ("pdf", "xlsx")

@@ -227,3 +227,27 @@ MATCH_CANDIDATE_KINDS = ("volunteer", "resource", "charity")
 # "cancelled": the proposal's task was cancelled, so matching does not offer that candidate again.
 MATCH_PROPOSAL_STATES = ("proposed", "accepted", "declined", "withdrawn", "cancelled")
 MATCH_TASK_STATUSES = ("open", "completed", "cancelled")
+
+
+# --- rosters other agencies keep (issue 13): the source, what it is called, the person tag it stands for -----------
+ROSTER_SOURCES = {
+    "dibao": "最低生活保障（低保）",
+    "tekun": "特困人员",
+    "dibao_edge": "低保边缘家庭",
+    "disability": "残疾人（残联）",
+    "children_in_difficulty": "困境儿童",
+    "left_behind_children": "留守儿童",
+    "elderly_alone": "独居老人",
+}
+ROSTER_SOURCE_TAGS = {
+    "dibao": "minimum_living_guarantee", "tekun": "extreme_poverty", "dibao_edge": "low_income_margin",
+    "disability": "disability", "children_in_difficulty": "child_in_difficulty",
+    "left_behind_children": "left_behind_child", "elderly_alone": "elderly_living_alone",
+}
+assert set(ROSTER_SOURCES) == set(ROSTER_SOURCE_TAGS) and set(ROSTER_SOURCE_TAGS.values()) <= set(TAGS)
+# What a roster import did with one row of the file.
+ROSTER_ROW_OUTCOMES = ("matched", "unchanged", "created", "flagged", "failed")
+ROSTER_IMPORT_STATUSES = ("running", "completed")
+# The columns a roster's mapping may name (its headers → these fields).
+ROSTER_FIELDS = ("id_number", "name", "community_code", "community_name", "address", "phone", "listed_since",
+                 "disability_category", "disability_grade")

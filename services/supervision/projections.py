@@ -1,15 +1,18 @@
 """The read models, each a kernel Projection: caught up from its producers' event history at start,
-then fed live events; state and position are one document (`projections` collection, `_id` = name)."""
+then fed live events; state and position are one document (`projections` collection, `_id` = name).
+Every read model that links records to a household also folds `consent.withdrawn` (folds.consent_withdrawn)."""
 from __future__ import annotations
 
 from services.common.projections import Projection
 from services.contracts import casework as casework
+from services.contracts import funding as funding
 from services.contracts import registry as registry
 from services.contracts import volunteers as volunteers
 
-from .domain import folds
+from .domain import folds, scorecard_folds
 
 STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
+HOURS, EVALUATIONS = "volunteer_hours", "evaluations"
 
 FOLDS = {
     STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
@@ -19,14 +22,19 @@ FOLDS = {
             (registry.QUALIFICATION_RECORDED, folds.qualification_recorded),
             (registry.TRAINING_RECORDED, folds.training_recorded)],
     HOUSEHOLDS: [(casework.HOUSEHOLD_REGISTERED, folds.household_registered),
-                 (casework.NEEDS_ASSESSED, folds.needs_assessed)],
+                 (casework.NEEDS_ASSESSED, folds.needs_assessed),
+                 (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
     CASES: [(casework.CASE_OPENED, folds.case_opened), (casework.CASE_STAGE_CHANGED, folds.case_stage_changed),
             (casework.CASE_CLOSED, folds.case_closed), (casework.CRISIS_FLAGGED, folds.crisis_flagged),
             (casework.CRISIS_CONTACT_OVERDUE, folds.crisis_contact_overdue),
-            (casework.VISIT_LOGGED, folds.first_contact)],
-    VISITS: [(casework.VISIT_LOGGED, folds.visit_logged)],
+            (casework.VISIT_LOGGED, folds.first_contact), (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
+    VISITS: [(casework.VISIT_LOGGED, folds.visit_logged), (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
     NEEDS: [(casework.NEEDS_ASSESSED, folds.needs_in_archive), (volunteers.SERVICE_DELIVERED, folds.need_served),
-            (volunteers.NEED_UNMET, folds.need_reported_unmet)],
+            (volunteers.NEED_UNMET, folds.need_reported_unmet), (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
+    HOURS: [(volunteers.HOURS_APPROVED, scorecard_folds.hours_approved)],
+    EVALUATIONS: [(funding.CONTRACT_AWARDED, scorecard_folds.contract_awarded),
+                  (funding.EVALUATION_COMMISSIONED, scorecard_folds.evaluation_commissioned),
+                  (funding.EVALUATION_COMPLETED, scorecard_folds.evaluation_completed)],
 }
 NAMES = tuple(FOLDS)
 

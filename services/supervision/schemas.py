@@ -22,6 +22,11 @@ class RollupRequestSchema(Schema):
     children = fields.Boolean(load_default=True)
 
 
+class TrendRequestSchema(Schema):
+    region = fields.String(required=True, validate=validate.Length(min=2, max=9))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+
+
 ALERT_STATUSES = vocabulary.ALERT_STATUSES
 
 

@@ -1,10 +1,17 @@
 """The supervision service's nameko entrypoints, declared: each RPC method is a use case (usecases/).
 
-RPC (every method takes `viewer`, a Viewer as a dict, first):
+RPC (every method takes `viewer`, a Viewer as a dict, first; a supervisor's stations are their current
+assignments, whatever their token names: viewer_in_force):
+- supervisor_scope(viewer) → {registered, station_ids}: a supervisor's current stations, which the gateway
+  puts in their viewer for every service (usecases/access.py)
 - rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
+- trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
+  as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
+  cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed_fen, suppressed}]}:
+  the roll-up per month, protected as protected_rollup (usecases/trends.py)
 - list_alerts(viewer, filters{region?, station_id?, rule?, severity?, status? (open|acknowledged|resolved|active),
   escalated?, after?, limit?}) → {items: [Alert], next_cursor, total}; get_alerts(viewer, ids) → [Alert | None]
 - acknowledge_alert / resolve_alert(viewer, alert_id, data{expected_version, note}) → Alert
@@ -32,11 +39,18 @@ RPC (every method takes `viewer`, a Viewer as a dict, first):
   generate_due_reports(viewer) (administrators; the timer runs it hourly); evaluation_pack(viewer,
   station_id) → a station's evaluation pack, as report_file (its evaluators while the evaluation runs,
   officials who see the station): usecases/reports.py
+- scorecard(viewer, request{station_id | contract_id, scheme?, as_of?}) → Scorecard{subject, as_of, period, scheme,
+  indicators[{code, title, formula, weight, floor, target, value, numerator, denominator, expected, score, points,
+  evidence_count, evidence[], evaluator_scores[{evaluation_id, score, note, computed_score, difference, by, at}]}],
+  total, computable_weight}; scorecard_evidence(viewer, request + {indicator, after?, limit?}) → {items, next_cursor,
+  total}; scorecard_schemes(viewer); record_scorecard_score(viewer, data{evaluation_id, station_id | contract_id,
+  indicator, score, note, scheme?, as_of?}) → Scorecard (evaluators of a running evaluation): usecases/scorecards.py
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
-projections.py; publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated,
-supervision_plan.recorded (services/contracts/supervision.py).
+projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py);
+publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated, supervision_plan.recorded,
+scorecard.score_recorded (services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -57,24 +71,30 @@ from services.common.projections import LiveFollower, ProjectionEndpoints
 from services.common.retention import IdempotencyRetention
 from services.common.rpc import TimedServiceRpc
 from services.contracts import casework as casework_events
+from services.contracts import funding as funding_events
 from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
 from .plan_storage import PLANS
 from .regiontree import RegionTree
+from .scorecard_storage import REVIEWS
 from .storage import ALERTS, INDEXES, SESSIONS, SUPERVISORS, SupervisionRepository
 from .usecases import (
     Supervision,
+    access,
     alerts,
     checks,
+    consent,
     escalation,
     plans,
     privacy,
     reports,
     rollups,
+    scorecards,
     sessions,
     supervisors,
+    trends,
 )
 
 SERVICE = "supervision"
@@ -92,7 +112,8 @@ def contracts_of(module) -> list[EventContract]:
 # producer reaches its read models at once (kernel projections.LiveFollower: folded one by one while they
 # trickle in, coalesced into catch-ups of one write per page when they burst).
 FOLLOWER = LiveFollower()
-FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events)]
+FOLLOWED = [*contracts_of(registry_events), *contracts_of(casework_events), *contracts_of(volunteers_events),
+            *contracts_of(funding_events)]
 
 
 def _follow(contract: EventContract):
@@ -117,7 +138,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
 
     observability = Observability()
     db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS, REVIEWS])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
@@ -128,6 +149,8 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     cases = projections.projection(projections.CASES)
     visits = projections.projection(projections.VISITS)
     needs = projections.projection(projections.NEEDS)
+    volunteer_hours = projections.projection(projections.HOURS)
+    evaluations = projections.projection(projections.EVALUATIONS)
 
     @staticmethod
     def read_models_of(producer: str) -> list[str]:
@@ -138,8 +161,14 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
         return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
                            self.funding)
 
+    def viewer_in_force(self, viewer):
+        """A supervisor's stations are their current assignments (usecases/access.py: current_viewer)."""
+        return access.current_viewer(self.use_cases, viewer)
+
+    supervisor_scope = use_case_rpc(access.supervisor_scope)
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
+    trend = use_case_rpc(trends.trend)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
     get_alerts = use_case_rpc(alerts.get_alerts)
@@ -170,6 +199,15 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     report_file = use_case_rpc(reports.report_file)
     generate_due_reports = use_case_rpc(reports.generate_due_reports)
     evaluation_pack = use_case_rpc(reports.evaluation_pack)
+
+    scorecard = use_case_rpc(scorecards.scorecard)
+    scorecard_evidence = use_case_rpc(scorecards.scorecard_evidence)
+    scorecard_schemes = use_case_rpc(scorecards.scorecard_schemes)
+    record_scorecard_score = use_case_rpc(scorecards.record_scorecard_score)
+
+    @event_handler(casework_events.CONSENT_WITHDRAWN)
+    def purge_withdrawn_consent(self, event):
+        consent.purge_withdrawn_household(self.use_cases, event.payload["household_id"], event.id)
 
     @timer(interval=ALERT_SWEEP_SECONDS)
     def sweep_alerts(self):

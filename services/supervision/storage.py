@@ -24,10 +24,12 @@ from services.common.storage import (
 from services.contracts.supervision import ESCALATION_LEVELS
 
 from . import projections
+from .domain import folds
 from .domain.alerts import DEFAULT_POLICY, AlertPolicy
 from .domain.figures import ReadModels
 from .plan_storage import PLAN_INDEXES, PlanRepository
 from .report_storage import REPORT_INDEXES
+from .scorecard_storage import REVIEW_INDEXES, ReviewRepository
 
 ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "supervisors", "sessions"
 ACTIVE = ("open", "acknowledged")
@@ -48,6 +50,7 @@ INDEXES = [
     *page_key_indexes(ALERTS, SUPERVISORS, SESSIONS),
     *REPORT_INDEXES,
     *PLAN_INDEXES,
+    *REVIEW_INDEXES,
 ]
 
 
@@ -58,6 +61,7 @@ class SupervisionRepository:
         self.supervisors = SupervisorRepository(db)
         self.sessions = SessionRepository(db)
         self.plans = PlanRepository(db)
+        self.reviews = ReviewRepository(db)
 
     def read_models(self) -> ReadModels:
         """The current state of every read model (empty ones before their first event)."""
@@ -65,12 +69,18 @@ class SupervisionRepository:
                   for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
                                                               {"state": 1})}
         cases = states.get(projections.CASES, {})
+        withdrawn = {digest: alias for state in states.values()
+                     for digest, alias in state.get(folds.WITHDRAWN, {}).items()}
         return ReadModels(stations=states.get(projections.STATIONS, {}).get("stations", {}),
                           staff=states.get(projections.STAFF, {}).get("staff", {}),
                           households=states.get(projections.HOUSEHOLDS, {}).get("households", {}),
                           cases=cases.get("cases", {}), crisis=cases.get("crisis", {}),
                           visits=states.get(projections.VISITS, {}).get("visits", {}),
-                          needs=states.get(projections.NEEDS, {}).get("needs", {}))
+                          needs=states.get(projections.NEEDS, {}).get("needs", {}),
+                          hours=states.get(projections.HOURS, {}).get("hours", {}),
+                          contracts=states.get(projections.EVALUATIONS, {}).get("contracts", {}),
+                          evaluations=states.get(projections.EVALUATIONS, {}).get("evaluations", {}),
+                          withdrawn_households=withdrawn)
 
     def positions(self) -> dict[str, dict[str, int]]:
         """Read model → producer → the last event sequence folded in."""
@@ -124,6 +134,12 @@ class AlertRepository:
 
     def active(self) -> list[dict]:
         return self.store.find({"status": {"$in": list(ACTIVE)}})
+
+    def about_household(self, household_id: str) -> list[dict]:
+        """Alerts whose subject is the household, or whose evidence names it (a need of the household)."""
+        found = {d["_id"]: d for d in self.store.find({"subject_type": "household", "subject_id": household_id})}
+        found.update({d["_id"]: d for d in self.store.find({"evidence.household_id": household_id})})
+        return [found[key] for key in sorted(found)]
 
     def known(self, alert_ids: list[str]) -> set[str]:
         return {d["_id"] for d in self.store.collection.find({"_id": {"$in": alert_ids}}, {"_id": 1})}
@@ -181,6 +197,12 @@ class SessionRepository:
     def held(self, scope: Scope, start: str, end: str) -> int:
         """Sessions within `scope` held from `start` to `end` (ISO days, both included)."""
         return self.store.count(all_of(scope_filter(scope), {"date": {"$gte": start, "$lte": end}}))
+
+    def held_at(self, station_ids: list[str], start: str, end: str) -> list[dict]:
+        """Sessions held at the stations from `start` to `end` (ISO days, both included), oldest first."""
+        return [{"id": d["_id"], "station_id": d["station_id"], "date": d["date"]}
+                for d in self.store.find({"station_id": {"$in": list(station_ids)},
+                                          "date": {"$gte": start, "$lte": end}}, sort=[("date", 1), ("_id", 1)])]
 
     def with_open_follow_ups(self) -> list[dict]:
         return self.store.find({"open_follow_ups": {"$gt": 0}})

@@ -62,6 +62,14 @@ def _pending_events(store_uri: str) -> int:
         client.close()
 
 
+def _rollup_caught_up(platform: Platform, token: str) -> bool:
+    d = platform.graphql(token, """query($c: String!) { supervisionRollup(region: $c) { households { registered }
+        cases { open } } archiveOverdueSummary(region: $c) { households } caseSummary(region: $c) { open } }""",
+                         c=CITY)
+    return (d["supervisionRollup"]["households"]["registered"] == d["archiveOverdueSummary"]["households"] > 0
+            and d["supervisionRollup"]["cases"]["open"] == d["caseSummary"]["open"])
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, rabbit_vhost):
     assert CHROMIUM.exists(), "run scripts/ensure-chromium.sh (make test does)"
@@ -78,15 +86,19 @@ def platform(tmp_path_factory, rabbit_vhost):
         # The read models other services keep (visits and hours in funding, stations in casework) follow
         # by events: compare figures once every outbox is relayed.
         wait_for(lambda: _pending_events(store) == 0, timeout=90, interval=0.5)
-        yield Platform(launched)
+        platform = Platform(launched)
+        # The headline figures come from supervision's roll-ups: wait until its read models hold the seed.
+        admin = platform.token("--role", "admin")
+        wait_for(lambda: _rollup_caught_up(platform, admin), timeout=90, interval=0.5)
+        yield platform
     finally:
         launched.stop()
 
 
 FIGURES_QUERY = """query($code: String!, $year: Int!) {
   regionRollup(code: $code) { stations operating byStatus { met notMet atRisk unknown } }
-  archiveOverdueSummary(region: $code) { households overdue neverAssessed }
-  caseSummary(region: $code) { open crisisBreaches }
+  supervisionRollup(region: $code) { households { registered currentArchive neverAssessed } cases { open }
+    crisis { breaches } }
   volunteers(region: $code, first: 1) { totalCount }
   unmetNeeds(region: $code) { total }
   fundSupervision(region: $code) { total { disbursedFen } }
@@ -104,13 +116,13 @@ def _api_station_households(platform: Platform, token: str, code: str) -> dict:
 def _api_figures(platform: Platform, token: str, code: str) -> dict:
     from datetime import date
     d = platform.graphql(token, FIGURES_QUERY, code=code, year=date.today().year)
-    archives = d["archiveOverdueSummary"]
+    households, rollup = d["supervisionRollup"]["households"], d["supervisionRollup"]
     stations = d["stations"]["items"]
     return {"figures": {
         "stations": d["regionRollup"]["stations"], "compliance": d["regionRollup"]["byStatus"]["met"],
-        "archives": archives["households"] - archives["neverAssessed"],
-        "freshness": archives["households"] - archives["overdue"],
-        "cases": d["caseSummary"]["open"], "breaches": d["caseSummary"]["crisisBreaches"],
+        "archives": households["registered"] - households["neverAssessed"],
+        "freshness": households["currentArchive"],
+        "cases": rollup["cases"]["open"], "breaches": rollup["crisis"]["breaches"],
         "volunteers": d["volunteers"]["totalCount"], "unmet": d["unmetNeeds"]["total"],
         "money": d["fundSupervision"]["total"]["disbursedFen"], "visits": d["costOutcome"]["outcomes"]["visits"],
         "staff": sum(1 for s in stations for m in s["staff"] if not m["employmentEnd"]),

@@ -32,3 +32,27 @@ def test_import_regions_and_wages_from_csv(isolated_settings, tmp_path):
     assert "row 2: monthly_wage_fen" in result.stderr
     stored = storage.database("registry").average_wages.find_one({"region_code": "321181", "year": 2025})
     assert stored["monthly_wage_fen"] == 1_150_000
+
+
+def test_import_a_roster_with_the_command_and_again_without_a_second_effect(isolated_settings, tmp_path):
+    from datetime import date
+
+    from services.casework.storage import CaseworkRepository
+    from services.casework.usecases import Casework, inbound
+    from tests.support import casework_fixtures as fx
+
+    assert run_cli(isolated_settings, "migrate").returncode == 0
+    inbound.record_station(Casework(CaseworkRepository(storage.database("casework"))), fx.station_registered())
+    roster = tmp_path / "tekun.csv"
+    number = fx.id_number(date(1944, 5, 6), 3)
+    roster.write_bytes(("姓名,身份证号,村(社区)代码,家庭住址\n"
+                        f"张德明,{number},{fx.COMMUNITY},三里村4组12号\n错号,123,,\n").encode("gbk"))
+    report = tmp_path / "report.csv"
+    first = run_cli(isolated_settings, "import", "roster", "tekun", str(roster), "--region", fx.COUNTY,
+                    "--report", str(report))
+    assert first.returncode == 0, first.stderr
+    assert '"created": 1' in first.stdout and '"failed": 1' in first.stdout and "2/2 rows" in first.stderr
+    assert "张*明" in report.read_text(encoding="utf-8-sig") and number not in report.read_text(encoding="utf-8-sig")
+    again = run_cli(isolated_settings, "import", "roster", "tekun", str(roster), "--region", fx.COUNTY)
+    assert '"created": 1' in again.stdout  # the same job: nothing was applied twice
+    assert storage.database("casework").households.count_documents({}) == 1

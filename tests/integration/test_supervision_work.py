@@ -118,8 +118,10 @@ def test_supervisors_assignments_sessions_and_follow_ups_to_closure(platform):
         "expected_version": supervisor["version"], "assignment_id": supervisor["assignments"][0]["assignment_id"],
         "to": day(-1)})
     assert ended["current_station_ids"] == [] and ended["assignments"][0]["to"] == day(-1)
-    with pytest.raises(PermissionDenied):
+    # The station has left the supervisor's scope with it (the token still names it): as if unknown.
+    with pytest.raises(NotFound):
         supervision.record_session(me, session_input(supervisor["id"]))
+    assert supervision.list_sessions(me, {})["items"] == []
     assert [s["id"] for s in supervision.list_supervisors(county, {})["items"]] == [supervisor["id"]]
     assert supervision.list_supervisors(workers[OTHER_STATION], {})["items"] == []
     # The relay appends to the event log after the write commits: wait for it, within a bound.

@@ -48,6 +48,7 @@ OUTSIDERS = {"danyang_official": {"role": "county", "region": "321181"},
              "danyang_worker": {"role": "station_staff", "station_ids": ["ST321181001"]}}
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 PUBLIC = "public"  # a caller without a token (sign-in takes none)
+JINGKOU_EVALUATOR = "jingkou_evaluator"  # commissioned for a running evaluation of the 京口 station
 JINGKOU_ACCOUNT = "jingkou_account"  # a development token of the 京口 account (its own second factor)
 # Bulk imports answer row by row: a refusal is a row refused for the scope, nothing accepted.
 ROW_REPORTS = {"importHouseholds": "accepted refused { row field reason }"}
@@ -135,6 +136,18 @@ def add_supervision_work(platform: PlatformClient, station_id: str) -> dict:
     return {"supervisor": supervisor["id"], "supervisor_v": assigned["version"],
             "assignment": assigned["assignments"][0]["assignmentId"], "session": session["id"],
             "session_v": session["version"], "follow_up": session["followUps"][0]["followUpId"]}
+
+
+def commission_running_evaluation(rpc, station_id: str) -> str:
+    """An evaluation of the 京口 station running today (the demo's ran last summer), for JINGKOU_EVALUATOR."""
+    today = clock.today()
+    scheme = rpc.funding.list_indicator_schemes(SYSTEM.to_dict(), {})["items"][0]
+    return rpc.funding.commission_evaluation(SYSTEM.to_dict(), {
+        "subject": {"kind": "station", "id": station_id}, "scheme_id": scheme["id"],
+        "evaluator": {"name": "京口区社会工作评估中心", "credit_code": credit_code("321102", 903)},
+        "evaluator_user_ids": [JINGKOU_EVALUATOR],
+        "period": {"start": (today - timedelta(days=1)).isoformat(), "end": (today + timedelta(days=30)).isoformat()},
+        "due_on": (today + timedelta(days=30)).isoformat()})["id"]
 
 
 def jingkou_account() -> dict:
@@ -338,6 +351,8 @@ def cases(ids: dict) -> dict[str, dict]:
                                    "duplicate": {"householdId": ids["other_household"], "personId": ids["other_person"],
                                                  "expectedVersion": ids["other_household_v"]}}},
         "dismissDuplicateFlag": household(flagId="dup_1", reason="不是同一个人"),
+        "saveRosterMapping": {"input": {"source": "DIBAO", "region": county, "columns": [
+            {"field": "NAME", "header": "姓名"}, {"field": "ID_NUMBER", "header": "公民身份号码"}]}},
         "revealPerson": {"householdId": ids["household"], "personId": ids["person"], "reason": "核实身份"},
         "assessNeeds": household(assessedOn=day, assessorStaffId=ids["case_staff"], needs=[
             {"domain": "ELDERLY", "needType": "HOME_VISIT", "severity": "LOW", "description": "独居老人需要探访"}]),
@@ -440,6 +455,8 @@ def cases(ids: dict) -> dict[str, dict]:
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
         "recordSupervisionPlan": {"input": {"regionCode": county, "year": int(day[:4]), "effectiveFrom": day,
                                             "targets": [{"indicator": "VISITS", "value": 40}]}},
+        "recordScorecardScore": {"input": {"evaluationId": ids["running_evaluation"], "stationId": station,
+                                           "indicator": "staff_count", "score": 60, "note": "现场核对人数"}},
         # identity: sign-in and refresh take no token (outsiders are refused before any check of the
         # credentials); a session and an account of 京口 are out of reach of 丹阳's callers
         "signIn": {"input": {"username": ids["jingkou_username"], "password": ids["jingkou_password"]}},
@@ -502,8 +519,12 @@ def platform(mongo_server, rabbit_vhost):
         wait_for(caught_up, timeout=60, interval=0.5)
         with rpc_client(platform.settings) as rpc:  # the seed's overdue crisis contact becomes an alert
             rpc.supervision.evaluate_alerts(SYSTEM.to_dict())
+            running_evaluation = commission_running_evaluation(rpc, f"ST{JINGKOU_TOWNSHIPS[0]}")
+        wait_for(caught_up, timeout=60, interval=0.5)  # supervision learns who evaluates the station
         platform.ids.update(jingkou_ids(), **add_supervision_work(platform, f"ST{JINGKOU_TOWNSHIPS[0]}"),
-                            **jingkou_account(), **jingkou_webhook())
+                            **jingkou_account(), **jingkou_webhook(), running_evaluation=running_evaluation)
+        platform.tokens[JINGKOU_EVALUATOR] = mint_token(platform.settings.token_secret, user_id=JINGKOU_EVALUATOR,
+                                                        role="evaluator", region="321102")
         platform.tokens[JINGKOU_ACCOUNT] = mint_token(platform.settings.token_secret,
                                                       user_id=platform.ids["jingkou_user"], role="county",
                                                       region="321102")
@@ -557,7 +578,7 @@ def test_every_mutation_with_another_countys_ids_is_refused_and_changes_nothing(
 # Who else than an administrator the control call needs, and mutations whose record the demo seed lacks.
 CONTROL_CALLER = {"decideCasePlan": "jingkou_supervisor", "decideCaseClosure": "jingkou_supervisor",
                   "signIn": PUBLIC, "refreshSession": PUBLIC, "enrolSecondFactor": JINGKOU_ACCOUNT,
-                  "confirmSecondFactor": JINGKOU_ACCOUNT}
+                  "confirmSecondFactor": JINGKOU_ACCOUNT, "recordScorecardScore": JINGKOU_EVALUATOR}
 NOT_IN_THE_SEED = {"dismissDuplicateFlag": "no duplicate flags at 京口; the household it names is real"}
 # Input only its holder can give: refused as BAD_USER_INPUT once past the scope (the account was found).
 HOLDERS_ONLY = {"confirmSecondFactor": "the current code of an authenticator app"}

@@ -186,6 +186,8 @@ def load(session: Session, args: dict) -> dict:
 
 def screenshot(session: Session, args: dict) -> dict:
     session.sign_in(args["token"], args.get("route", ""))
+    if args.get("wait_for"):  # e.g. "#rollups[data-ready]": a part drawn after the view is ready
+        session.page.wait_for_selector(args["wait_for"], timeout=TIMEOUT_MS)
     session.page.wait_for_timeout(800)  # let the charts finish their short animation
     session.page.screenshot(path=args["path"], full_page=args.get("full_page", False))
     return {"path": args["path"]}

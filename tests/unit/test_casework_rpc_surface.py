@@ -18,6 +18,13 @@ RPC_SURFACE = {
     "withdraw_consent": "viewer household_id data",
     "merge_persons": "viewer data",
     "dismiss_duplicate_flag": "viewer household_id data",
+    "roster_mapping": "viewer source region=None",
+    "save_roster_mapping": "viewer data",
+    "start_roster_import": "viewer data",
+    "get_roster_imports": "viewer ids",
+    "list_roster_imports": "viewer filters=None",
+    "roster_import_rows": "viewer import_id filters=None",
+    "roster_import_report": "viewer import_id",
     "list_duplicate_flags": "viewer filters=None",
     "reveal_person": "viewer household_id person_id reason",
     "get_households": "viewer ids",
@@ -77,5 +84,5 @@ def test_the_service_declares_no_rpc_method_beyond_the_surface_and_the_kernel_mi
     own = {name for name, value in vars(CaseworkService).items() if callable(value) and not name.startswith("_")
            and name not in ("use_cases",)}
     handlers = {"on_station_registered", "on_station_updated", "on_staff_joined", "on_staff_left",
-                "on_service_delivered", "sweep_crisis_contacts"}
+                "on_service_delivered", "sweep_crisis_contacts", "work_on_roster_imports"}
     assert own - handlers == set(RPC_SURFACE)

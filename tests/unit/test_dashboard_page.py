@@ -21,20 +21,22 @@ STATIC = Path(assets.STATIC_DIR) / "dashboard"
 DATA_MODULE = (STATIC / "data.js").read_text(encoding="utf-8")
 # How the two queries built per period repeat their field: (alias variable, values) for the expansion.
 EXPANSIONS = {"DashboardComplianceTrend": ("d", [f"2026-{m:02d}-28" for m in range(1, 7)]),
-              "DashboardOutcomes": ("y", [2024, 2025, 2026])}
+              "DashboardOutcomes": ("y", [2024, 2025, 2026]),
+              "DashboardProtectedTrend": ("p.month", list(range(7, 13)))}
 
 
 def _queries() -> dict[str, str]:
     found = {}
-    for match in re.finditer(r"request\(`(query (Dashboard\w+)[^`]*)`", DATA_MODULE):
+    for match in re.finditer(r"request\(`((?:query|mutation) (Dashboard\w+)[^`]*)`", DATA_MODULE):
         text, name = match.group(1), match.group(2)
-        text = text.replace("${STATION_PAGE}", "50")
+        text = text.replace("${STATION_PAGE}", "50").replace("${SESSION_PAGE}", "50")
+        text = text.replace("${ALERT_FIELDS}", re.search(r"const ALERT_FIELDS = `([^`]*)`", DATA_MODULE).group(1))
         if "${fields.join" in text:
             before = DATA_MODULE[:match.start()]
             template = re.findall(r"const fields = \w+\.map\(\([^)]*\) => `([^`]*)`\)", before)[-1]
             variable, values = EXPANSIONS[name]
-            expanded = "\n".join(template.replace("${i}", str(i)).replace("${" + variable + "}", str(v))
-                                 for i, v in enumerate(values))
+            expanded = "\n".join(template.replace("${i}", str(i)).replace("${p.year}", "2026")
+                                 .replace("${" + variable + "}", str(v)) for i, v in enumerate(values))
             text = re.sub(r"\$\{fields\.join\([^)]*\)\}", lambda _, joined=expanded: joined, text)
         assert "${" not in text, f"{name}: an interpolation the test does not expand"
         found[name] = text

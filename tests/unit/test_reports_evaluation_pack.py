@@ -92,3 +92,18 @@ def test_the_county_gets_it_but_other_evaluators_counties_and_station_staff_do_n
 def test_after_the_evaluations_period_the_evaluator_is_refused(context):
     with FrozenClock(datetime(2027, 1, 5, 2, 0)), pytest.raises(NotFound):
         reports.evaluation_pack(context, EVALUATOR, STATION)
+
+
+def test_the_pack_carries_the_computed_scorecard_with_the_evaluators_score_beside_it(context):
+    from services.supervision.usecases import scorecards
+    from tests.support import scorecard_events as ev
+
+    ev.seed(context, [ev.staff("stf-1", "2025-01-01", professional=True), ev.staff("stf-2", "2025-01-01"),
+                      ev.commissioned("evl-1", [EVALUATOR.user_id], "2026-11-01", "2026-12-31")])
+    scorecards.record_scorecard_score(context, EVALUATOR, {"station_id": STATION, "evaluation_id": "evl-1",
+                                                           "indicator": "staff_count", "score": 40, "note": "两人在岗"})
+    text = pack_text(context, EVALUATOR)
+    # two of the three staff the scheme asks for: 66.67 computed, the evaluator 40, 26.67 below it
+    for expected in ("数据计算评分卡", "在岗社工人数", "2026-07-01", "66.67", "40.00", "-26.67", "计算总分"):
+        assert expected in text, expected
+    assert "stf-1" not in text

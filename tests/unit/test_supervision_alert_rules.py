@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from services.supervision.domain import alerts
-from services.supervision.domain.alerts import AlertPolicy, conditions, months_before, policy_in_force
+from services.supervision.domain.alerts import AlertPolicy, conditions, months_before, policy_in_force, subject_digest
 from services.supervision.domain.figures import ReadModels
 
 T = "321181001"
@@ -53,7 +53,7 @@ def test_each_rule_at_its_threshold():
     households = {hid: {"station": "ST" + T, "township": T, "registered_on": "2024-01-01", "assessed_on": [on]}
                   for hid, on in (("h1", "2025-06-30"), ("h2", "2025-07-01"))}
     found = conditions(models(households=households), [], NOW, TODAY)
-    assert set(found) == {"archive_not_reviewed:h1:2025-06-30"}
+    assert set(found) == {f"archive_not_reviewed:{subject_digest('h1')}:2025-06-30"}
 
     stations = {"ST" + T: {"township": T, "compliance": "not_met", "not_met_since": "2026-03-01",
                            "rules": {"venue_area": "met", "professional_staff": "not_met"}}}

@@ -37,4 +37,6 @@ LIST_SIZES = {
     "RevealedCaseNotes.visits": 10,
     "RevealedCaseNotes.services": 10,
     "Station.caseload": 10,
+    "RosterImport.columns": 9,
+    "RosterMapping.columns": 9,
 }

@@ -65,3 +65,13 @@ DuplicateReason = vocabulary_enum("DuplicateReason", catalogue.DUPLICATE_REASONS
                                   description=UNDESCRIBED)
 DuplicateFlagStatus = vocabulary_enum("DuplicateFlagStatus", catalogue.DUPLICATE_FLAG_STATUSES, description=UNDESCRIBED)
 CaseSubject = vocabulary_enum("CaseSubject", catalogue.CASE_SUBJECTS, description=UNDESCRIBED)
+RosterSource = vocabulary_enum("RosterSource", catalogue.ROSTER_SOURCES,
+                               description="Rosters other agencies keep: "
+                                           + ", ".join(f"{s} {label}" for s, label in catalogue.ROSTER_SOURCES.items())
+                                           + ".")
+RosterField = vocabulary_enum("RosterField", catalogue.ROSTER_FIELDS,
+                              description="What casework reads from a roster's columns.")
+RosterRowOutcome = vocabulary_enum("RosterRowOutcome", catalogue.ROSTER_ROW_OUTCOMES,
+                                   description="matched (tag and status recorded), unchanged (the record said so "
+                                               "already), created (a new household), flagged (for review), failed.")
+RosterImportStatus = vocabulary_enum("RosterImportStatus", catalogue.ROSTER_IMPORT_STATUSES, description=UNDESCRIBED)

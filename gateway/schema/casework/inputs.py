@@ -22,6 +22,8 @@ from gateway.schema.casework.enums import (
     ReferralAnswer,
     ReferralTargetKind,
     RemovalReason,
+    RosterField,
+    RosterSource,
     ServiceActivity,
     Sex,
     SharingBasisKind,
@@ -237,3 +239,14 @@ CreateVerificationCampaignInput = input_type(
     name=graphene.String(required=True), region_code=graphene.String(required=True, description="A 6-digit code."),
     criteria=graphene.InputField(CampaignCriteriaInput, required=True), starts_on=Date(required=True),
     ends_on=Date(required=True))
+
+
+class RosterColumnInput(graphene.InputObjectType):
+    field = RosterField(required=True)
+    header = graphene.String(required=True, description="The column header in the agency's file.")
+
+
+class SaveRosterMappingInput(graphene.InputObjectType):
+    source = RosterSource(required=True)
+    region = graphene.String(description="The region the mapping is for (default: yours).")
+    columns = graphene.List(graphene.NonNull(RosterColumnInput), required=True)

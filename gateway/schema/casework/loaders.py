@@ -26,6 +26,11 @@ def cases(casework, ids: list[str]) -> list[dict | None]:
     return casework.get_cases(ids)
 
 
+@batch_loader("casework", "roster_imports")
+def roster_imports(casework, ids: list[str]) -> list[dict | None]:
+    return casework.get_roster_imports(ids)
+
+
 @batch_loader("casework", "campaigns")
 def campaigns(casework, ids: list[str]) -> list[dict | None]:
     return casework.get_campaigns(ids)

@@ -47,6 +47,7 @@ from gateway.schema.casework.inputs import (
     ReopenCaseInput,
     RequestCaseClosureInput,
     ResolveCrisisInput,
+    SaveRosterMappingInput,
     SubmitCasePlanInput,
     UpdateHouseholdInput,
     UpdateHouseholdMemberInput,
@@ -55,6 +56,7 @@ from gateway.schema.casework.inputs import (
 from gateway.schema.casework.types.campaigns import VerificationCampaign
 from gateway.schema.casework.types.cases import Case, Referral, ServiceRecord, Visit
 from gateway.schema.casework.types.households import ArchiveVersion, Consent, Household, Person
+from gateway.schema.casework.types.rosters import RosterMapping
 from gateway.schema.registry.mutations import ImportRefusal
 from gateway.schema.scalars import Date
 
@@ -199,7 +201,13 @@ def _last_member(members: list[dict]):
     return members[-1] if members else None
 
 
+class RosterMappingPayload(graphene.ObjectType):
+    mapping = graphene.Field(RosterMapping, required=True, description="The mapping now in force.")
+
+
 class CaseworkMutation(graphene.ObjectType):
+    save_roster_mapping = graphene.Field(RosterMappingPayload, input=SaveRosterMappingInput(required=True),
+                                         description="Save the column mapping of a roster source for your region.")
     register_household = graphene.Field(HouseholdPayload, input=RegisterHouseholdInput(required=True),
                                         description="Publishes household.registered.")
     import_households = graphene.Field(
@@ -309,6 +317,10 @@ class CaseworkMutation(graphene.ObjectType):
     @staticmethod
     def resolve_merge_persons(root, info, input):
         return {"household": info.context.service("casework").merge_persons(service_data(input))}
+
+    @staticmethod
+    def resolve_save_roster_mapping(root, info, input):
+        return {"mapping": info.context.service("casework").save_roster_mapping(service_data(input))}
 
     @staticmethod
     def resolve_dismiss_duplicate_flag(root, info, household_id, input):

@@ -23,7 +23,7 @@ import graphene
 
 from gateway.loaders import loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, given, listed, page_args
-from gateway.schema.casework.enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel
+from gateway.schema.casework.enums import CaseDomain, CaseStageFilter, PersonTag, RiskLevel, RosterSource
 from gateway.schema.casework.types.campaigns import (
     ArchiveOverdueSummary,
     CampaignProgress,
@@ -38,6 +38,7 @@ from gateway.schema.casework.types.campaigns import (
 )
 from gateway.schema.casework.types.cases import Case
 from gateway.schema.casework.types.households import Household, Person
+from gateway.schema.casework.types.rosters import RosterImport, RosterImportPage, RosterMapping
 from gateway.schema.scalars import Date
 
 
@@ -77,6 +78,12 @@ class CaseworkQuery(graphene.ObjectType):
         CampaignProgress, id=graphene.ID(required=True, description="The campaign."), station_id=graphene.ID(),
         visited=graphene.Boolean(description="Only visited (true) or not yet visited (false) households."),
         **page_args(), description="Who a verification campaign targets and who has been visited.")
+    roster_import = graphene.Field(RosterImport, id=graphene.ID(required=True),
+                                   description="A roster import's progress; null when unknown or outside your scope.")
+    roster_imports = graphene.Field(RosterImportPage, **page_args(source=RosterSource(), region=_region_arg()),
+                                    description="Roster imports of your region, in id order.")
+    roster_mapping = graphene.Field(RosterMapping, source=RosterSource(required=True), region=_region_arg(),
+                                    description="The column mapping a roster import of this source uses.")
     casework_access_log = graphene.Field(
         CaseworkAccessLogPage, **page_args(subject_id=graphene.ID(), user_id=graphene.String(),
                                            station_id=graphene.ID(), since=Date(), until=Date()),
@@ -127,6 +134,18 @@ class CaseworkQuery(graphene.ObjectType):
     @staticmethod
     def resolve_campaign_progress(root, info, id, first=DEFAULT_PAGE_SIZE, **filters):
         return loader(info, "casework.campaign_progress").load(progress_key(id, first, filters))
+
+    @staticmethod
+    def resolve_roster_import(root, info, id):
+        return loader(info, "casework.roster_imports").load(id)
+
+    @staticmethod
+    def resolve_roster_imports(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):
+        return listed(info.context.service("casework").list_roster_imports, first, after, filters)
+
+    @staticmethod
+    def resolve_roster_mapping(root, info, source, region=None):
+        return info.context.service("casework").roster_mapping(given(source=source)["source"], region)
 
     @staticmethod
     def resolve_casework_access_log(root, info, first=DEFAULT_PAGE_SIZE, after=None, **filters):

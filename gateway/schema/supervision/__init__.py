@@ -1,4 +1,4 @@
-"""Supervision: regional rollups, alerts, supervisors and their sessions, county yearly plans.
+"""Supervision: regional rollups, alerts, supervisors and their sessions, county yearly plans, scorecards.
 
 The domain's face for gateway/schema/__init__.py: its query and mutation fields (ObjectTypes to mix
 into the root types), the cost declarations of its fields and its loaders (registered on import).
@@ -11,7 +11,9 @@ from gateway.schema.supervision.mutations import AlertsMutation, SupervisionWork
 from gateway.schema.supervision.plans import SupervisionPlanMutation, SupervisionPlanQuery
 from gateway.schema.supervision.privacy import SupervisionPrivacyQuery
 from gateway.schema.supervision.queries import AlertsQuery, SupervisionQuery, SupervisionWorkQuery
+from gateway.schema.supervision.scorecards import ScorecardMutation, ScorecardQuery
+from gateway.schema.supervision.trends import SupervisionTrendQuery
 
-__all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "SupervisionPlanMutation",
-           "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery", "SupervisionWorkMutation",
-           "SupervisionWorkQuery", "loaders"]
+__all__ = ["AlertsMutation", "AlertsQuery", "LEAF_COSTS", "LIST_SIZES", "ScorecardMutation", "ScorecardQuery",
+           "SupervisionPlanMutation", "SupervisionPlanQuery", "SupervisionPrivacyQuery", "SupervisionQuery",
+           "SupervisionTrendQuery", "SupervisionWorkMutation", "SupervisionWorkQuery", "loaders"]

@@ -18,6 +18,13 @@ LIST_SIZES = {
     "PlanVersusActual.versions": 3,
     "PlanVersusActual.rows": 30,
     "PlanVersusActualRow.months": 12,
+    "SupervisionTrend.months": 12,
+    "Scorecard.indicators": 10,
+    "ScorecardIndicator.evidence": 20,  # the card carries the first 20 records; scorecardEvidence pages
+    "ScorecardIndicator.evaluatorScores": 2,
+    "Query.scorecardSchemes": 2,
+    "ScorecardScheme.versions": 3,
+    "ScorecardSchemeVersion.indicators": 10,
 }
 
 # Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's
@@ -27,4 +34,7 @@ LEAF_COSTS = {
     "Supervisor.currentStationIds": 20,
     "SupervisionSession.topics": 5,
     "SupervisionSession.problems": 30,
+    "SupervisionTrendMonth.suppressed": 6,
+    "ScorecardSubject.stationIds": 5,
+    "ScorecardEvidence.detail": 2,
 }

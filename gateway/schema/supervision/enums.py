@@ -16,3 +16,5 @@ SessionTopic = vocabulary_enum("SessionTopic", vocabulary.SESSION_TOPICS,
 FollowUpStatus = vocabulary_enum("FollowUpStatus", vocabulary.FOLLOW_UP_STATUSES)
 PlanIndicator = vocabulary_enum("PlanIndicator", vocabulary.PLAN_INDICATORS,
                                 description="What a county's yearly plan sets a target for.")
+ScorecardFormula = vocabulary_enum("ScorecardFormula", vocabulary.SCORECARD_FORMULAS,
+                                   description="The computations a scorecard indicator may name.")

@@ -7,11 +7,14 @@ import { t } from "dashboard/i18n.js";
 import { renderRegion } from "dashboard/region.js";
 import { renderStation } from "dashboard/station.js";
 import { renderReports } from "dashboard/reports.js";
+import { renderAlerts } from "dashboard/alerts.js";
+import { renderSupervision } from "dashboard/supervision.js";
 
 const app = document.getElementById("app");
 const REGION_ROLES = new Set(["PROVINCE", "CITY", "COUNTY", "EVALUATOR", "ADMIN"]);
 const PROVINCE = "320000"; // where an administrator without a region starts
 let viewer = null;
+let closeView = null; // what the shown view must stop when another is shown (its live stream)
 
 function tokenForm(message) {
   const input = h("input", { type: "password", id: "token", name: "token", autocomplete: "off", required: true,
@@ -55,10 +58,12 @@ function topBar() {
   return h("header", { class: "top-bar" },
     h("a", { class: "brand", href: "#/" }, h("strong", {}, t("app.title")), h("span", {}, t("app.subtitle"))),
     viewer ? h("div", { class: "viewer" },
+      h("a", { class: "nav-alerts", href: "#/alerts" }, t("nav.alerts")),
+      h("a", { class: "nav-supervision", href: `#/supervision/${viewer.region || PROVINCE}` }, t("nav.supervision")),
       REGION_ROLES.has(viewer.role) ? h("a", { class: "nav-reports", href: `#/reports/${viewer.region || PROVINCE}` },
         t("nav.reports")) : null,
       h("span", { "data-role": "viewer" }, who),
-      h("button", { type: "button", onclick: async () => { await data.signOut(); viewer = null; location.hash = ""; start(); } },
+      h("button", { type: "button", onclick: async () => { if (closeView) closeView(); await data.signOut(); viewer = null; location.hash = ""; start(); } },
         t("token.clear"))) : null);
 }
 
@@ -76,14 +81,17 @@ function myStations(main) {
 
 async function route() {
   disposeAll();
+  if (closeView) { closeView(); closeView = null; }
   const main = h("main", { id: "view" });
   clear(app).append(topBar(), main);
-  const [, kind, id] = (location.hash.match(/^#\/(region|station|stations|reports)\/?([^/?]*)/) || []);
+  const [, kind, id] = (location.hash.match(/^#\/(region|station|stations|reports|alerts|supervision)\/?([^/?]*)/) || []);
   try {
     if (kind === "region" && id) await renderRegion(main, decodeURIComponent(id), viewer);
     else if (kind === "station" && id) await renderStation(main, decodeURIComponent(id), viewer);
     else if (kind === "stations") myStations(main);
     else if (kind === "reports" && id) await renderReports(main, decodeURIComponent(id));
+    else if (kind === "alerts") closeView = renderAlerts(main, viewer);
+    else if (kind === "supervision") await renderSupervision(main, id ? decodeURIComponent(id) : null);
     else {
       history.replaceState(null, "", homeRoute());  // no hashchange: render at once
       await route();

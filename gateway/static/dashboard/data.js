@@ -269,3 +269,145 @@ export async function downloadReport(url) {
     return { problem: new Problem("SERVICE_UNAVAILABLE", String(error)) };
   }
 }
+
+// --- supervision: the alert feed, its live stream, sessions and follow-ups ------------------------
+const ALERT_PAGE = 20;
+const ALERT_FIELDS = `id rule severity status stationId regionCode subjectType subjectId firstSeen conditionClearedAt
+  version station { name } acknowledged { by at note } resolved { by at note }
+  escalation { level regionCode at }`;
+
+// One page of the viewer's alerts; `filters`: { region, severity, status, escalated } (absent: any).
+export async function alerts(filters = {}, after = null) {
+  const variables = { after, first: ALERT_PAGE };
+  for (const key of ["region", "severity", "status", "escalated"]) {
+    if (filters[key] !== undefined && filters[key] !== null && filters[key] !== "") variables[key] = filters[key];
+  }
+  const result = await request(`query DashboardAlerts($region: String, $severity: AlertSeverity,
+      $status: AlertStatusFilter, $escalated: Boolean, $after: String, $first: Int) {
+    alerts(region: $region, severity: $severity, status: $status, escalated: $escalated, after: $after, first: $first) {
+      totalCount nextCursor items { ${ALERT_FIELDS} } } }`, variables);
+  return pick(result, "alerts");
+}
+
+// Acknowledge (`action` "acknowledge") or resolve an alert with a note: the alert after the change, or a Problem.
+export async function handleAlert(action, id, expectedVersion, note) {
+  const acknowledge = action !== "resolve";
+  const result = await request(`mutation DashboardHandleAlert($id: ID!, $input: AlertActionInput!, $acknowledge: Boolean!) {
+    acknowledgeAlert(id: $id, input: $input) @include(if: $acknowledge) { alert { ${ALERT_FIELDS} } }
+    resolveAlert(id: $id, input: $input) @skip(if: $acknowledge) { alert { ${ALERT_FIELDS} } } }`,
+  { id, input: { expectedVersion, note }, acknowledge });
+  const payload = pick(result, acknowledge ? "acknowledgeAlert" : "resolveAlert");
+  return isProblem(payload) || !payload ? (payload || new Problem("INTERNAL")) : payload.alert;
+}
+
+// The push channel: server-sent events of the viewer's alerts (GET /events/alerts). Read with fetch, not
+// EventSource, so the token travels in the Authorization header and never in a URL. `onEvent({type, ...})`
+// for each event; reconnects after `retry` ms when the stream ends. Returns a function that stops it.
+export function followAlerts(onEvent, { region = null, onOpen = () => {} } = {}) {
+  const controller = new AbortController();
+  let stopped = false;
+  let retry = 3000;
+  const url = region ? `/events/alerts?region=${encodeURIComponent(region)}` : "/events/alerts";
+  async function connect() {
+    while (!stopped) {
+      try {
+        const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}`, Accept: "text/event-stream" },
+                                            signal: controller.signal, cache: "no-store" });
+        if (!response.ok) { if (response.status === 401 || response.status === 403) return; throw new Error(`HTTP ${response.status}`); }
+        onOpen();
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const message = { event: "message", data: "" };
+            for (const line of block.split("\n")) {
+              if (line.startsWith("event: ")) message.event = line.slice(7);
+              else if (line.startsWith("data: ")) message.data += line.slice(6);
+              else if (line.startsWith("retry: ")) retry = Number(line.slice(7)) || retry;
+            }
+            if (message.data && message.event.startsWith("alert.")) onEvent({ ...JSON.parse(message.data), type: message.event });
+          }
+        }
+      } catch (error) {
+        if (stopped) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, retry));
+    }
+  }
+  connect();
+  return () => { stopped = true; controller.abort(); };
+}
+
+const SESSION_PAGE = 50;
+
+// Supervision sessions of a region (every page), with their follow-ups: the calendar and the open follow-ups.
+export async function sessions(code, { openFollowUps = false } = {}) {
+  const found = [];
+  let after = null;
+  do {
+    const result = await request(`query DashboardSessions($code: String, $open: Boolean, $after: String) {
+      supervisionSessions(region: $code, openFollowUps: $open, after: $after, first: ${SESSION_PAGE}) { nextCursor
+        items { id stationId regionCode date form durationMinutes topics station { name } supervisor { name }
+          followUps { followUpId description owner dueOn status doneOn } } } }`,
+    { code, open: openFollowUps || null, after });
+    const page = pick(result, "supervisionSessions");
+    if (isProblem(page)) return page;
+    found.push(...page.items);
+    after = page.nextCursor;
+  } while (after);
+  return found;
+}
+
+// --- the supervision roll-ups (issue 11): headline figures from supervision's read models ---------
+// The roll-up of a region this year: households and their archives, cases, visits, crisis contacts.
+export async function rollup(code) {
+  const result = await request(`query DashboardRollup($code: String!) {
+    supervisionRollup(region: $code) { asOf period { from to }
+      households { registered currentArchive archiveFreshness neverAssessed }
+      cases { open opened closed closureRate } visits { count householdsVisited }
+      crisis { flagged breaches awaitingContact } } }`, { code });
+  return pick(result, "supervisionRollup");
+}
+
+// Protected figures as {key: value} with null for a suppressed one (and `suppressed` listing why).
+function protectedFigures(region) {
+  const values = {};
+  const reasons = {};
+  for (const f of region.figures) {
+    values[f.key] = f.suppressed ? null : f.value;
+    if (f.suppressed) reasons[f.key] = f.reason;
+  }
+  return { regionCode: region.regionCode, name: region.name, values, reasons };
+}
+
+// The roll-up's counts of people for a region and its children, small township counts suppressed.
+export async function protectedRollup(code) {
+  const result = await request(`query DashboardProtectedRollup($code: String!) {
+    supervisionProtectedRollup(region: $code) { threshold
+      region { regionCode name figures { key value suppressed reason } }
+      children { regionCode name figures { key value suppressed reason } } } }`, { code });
+  const value = pick(result, "supervisionProtectedRollup");
+  if (isProblem(value) || !value) return value;
+  return { threshold: value.threshold, region: protectedFigures(value.region), children: value.children.map(protectedFigures) };
+}
+
+// The same protected figures month by month (the last `months` months, this one included), oldest first.
+export async function protectedTrend(code, months = 6, today = new Date()) {
+  const list = [];
+  for (let back = months - 1; back >= 0; back -= 1) {
+    const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - back, 1));
+    list.push({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
+  }
+  const fields = list.map((p, i) => `m${i}: supervisionProtectedRollup(region: $code, period: {year: ${p.year}, month: ${p.month}}) {
+    region { regionCode name figures { key value suppressed reason } } }`);
+  const result = await request(`query DashboardProtectedTrend($code: String!) { ${fields.join("\n")} }`, { code });
+  if (!result.data) return result.problems[0] || new Problem("INTERNAL");
+  return list.map((p, i) => ({ month: `${p.year}-${String(p.month).padStart(2, "0")}`,
+                               ...(result.data[`m${i}`] ? protectedFigures(result.data[`m${i}`].region) : { values: {}, reasons: {} }) }));
+}

@@ -7,6 +7,7 @@ import { h, clear, formatInt, formatDecimal, formatPercent, wanYuan, unavailable
 import { t } from "dashboard/i18n.js";
 import { dataTable } from "dashboard/table.js";
 import { exportButtons } from "dashboard/exports.js";
+import { renderRollups } from "dashboard/rollups.js";
 
 // Which station field names the child region a station lies in, by the level of the region shown.
 const CHILD_KEY = { PROVINCE: "cityCode", CITY: "countyCode", COUNTY: "townshipCode" };
@@ -56,10 +57,10 @@ export async function renderRegion(root, code, viewer) {
   // roll-ups, three years of outcomes) once the first figures are in, so that they do not queue in front
   // of them for the browser's six connections and the gateway's workers.
   const light = {
-    region: data.region(code), compliance: data.compliance(code), archives: data.archives(code),
+    region: data.region(code), compliance: data.compliance(code), rollup: data.rollup(code), archives: data.archives(code),
     cases: data.cases(code), volunteers: data.volunteers(code), unmet: data.unmetNeeds(code), money: data.money(code),
   };
-  const firstFigures = Promise.race([light.compliance, light.archives, light.cases]);
+  const firstFigures = Promise.race([light.compliance, light.rollup]);
   const after = (load) => firstFigures.then(load, load);
   const requests = { ...light, stations: after(() => data.stations(code)), trend: after(() => data.complianceTrend(code)),
                      outcomes: after(() => data.outcomes(code)) };
@@ -69,7 +70,8 @@ export async function renderRegion(root, code, viewer) {
   const chartGrid = h("section", { class: "charts" });
   const childSection = h("section", { class: "children", id: "children" }, h("h2", {}, t("children.title")));
   const stationSection = h("section", { class: "stations", id: "stations" }, h("h2", {}, t("stations.title")));
-  root.append(header, figures, chartGrid, childSection, stationSection);
+  const rollupSection = h("section", { class: "rollup-section", id: "rollups" });
+  root.append(header, figures, chartGrid, rollupSection, childSection, stationSection);
 
   let childTable = null;
   const drill = (key) => {
@@ -113,19 +115,22 @@ export async function renderRegion(root, code, viewer) {
     else charts.complianceTrend(canvases.trend, rows);
   });
 
-  requests.archives.then((a) => {
-    if (data.isProblem(a) || !a) { cards.archives.set(a); cards.freshness.set(a); return; }
-    const assessed = a.households - a.neverAssessed;
-    cards.archives.set(assessed, formatPercent(assessed, a.households),
-      t("fig.archives.detail", { households: formatInt(a.households), never: formatInt(a.neverAssessed) }));
-    const fresh = a.households - a.overdue;
-    cards.freshness.set(fresh, formatPercent(fresh, a.households), t("fig.freshness.detail", { overdue: formatInt(a.overdue) }));
+  // Archives, cases and crisis contacts: the supervision roll-up's headline figures (this year's period).
+  requests.rollup.then((r) => {
+    if (data.isProblem(r) || !r) { for (const key of ["archives", "freshness", "cases", "breaches"]) cards[key].set(r); return; }
+    const hh = r.households;
+    const assessed = hh.registered - hh.neverAssessed;
+    cards.archives.set(assessed, formatPercent(assessed, hh.registered),
+      t("fig.archives.detail", { households: formatInt(hh.registered), never: formatInt(hh.neverAssessed) }));
+    cards.freshness.set(hh.currentArchive, formatPercent(hh.currentArchive, hh.registered),
+      t("fig.freshness.detail", { overdue: formatInt(hh.registered - hh.currentArchive) }));
+    cards.cases.set(r.cases.open, formatInt(r.cases.open), t("fig.cases.rollupDetail", { opened: r.cases.opened, closed: r.cases.closed }));
+    cards.breaches.set(r.crisis.breaches, formatInt(r.crisis.breaches),
+      t("fig.breaches.rollupDetail", { flagged: r.crisis.flagged, awaiting: r.crisis.awaitingContact }));
   });
 
   requests.cases.then((c) => {
-    if (data.isProblem(c) || !c) { cards.cases.set(c); cards.breaches.set(c); charts.noTrend(canvases.stages); return; }
-    cards.cases.set(c.open, formatInt(c.open), t("fig.cases.detail", { crisis: c.crisisActive, overdue: c.overdue }));
-    cards.breaches.set(c.crisisBreaches, formatInt(c.crisisBreaches), t("fig.breaches.detail", { open: c.crisisContactOverdue }));
+    if (data.isProblem(c) || !c) { charts.noTrend(canvases.stages); return; }
     const stages = ["intake", "assessment", "plan", "inService", "review"];
     const totals = stages.map((stage) => c.stations.reduce((sum, s) => sum + (s.openByStage?.[stage] || 0), 0));
     charts.bars(canvases.stages, stages.map((stage) => t(`stage.${stage}`)), [{ name: t("fig.cases"), data: totals }]);
@@ -207,6 +212,9 @@ export async function renderRegion(root, code, viewer) {
       title: `${region ? region.name : code}${t("export.stations")}` }), table.element);
   }
   root.dataset.ready = "true";
+  // The roll-up section's eight roll-ups (the region's and six months of trend) come last: they are the
+  // heaviest queries of the view, and nothing above waits for them.
+  renderRollups(rollupSection, code, region?.name).finally(() => { rollupSection.dataset.ready = "true"; });
 }
 
 function townshipCount(region) {

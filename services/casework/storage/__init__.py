@@ -32,6 +32,7 @@ from services.common.storage import Index, outbox_indexes, page_key_indexes
 from .campaigns import Campaigns
 from .cases import CaseCriteria, Cases, QueuePosition
 from .households import ArchiveCounts, HouseholdCriteria, Households
+from .rosters import ROSTER_IMPORTS, RosterChunks, RosterImports, RosterMappings
 
 __all__ = ["ArchiveCounts", "CaseCriteria", "CaseworkRepository", "HouseholdCriteria", "IdentityTaken",
            "QueuePosition", "registry_stations_of_city", "staff_is_current"]
@@ -60,10 +61,13 @@ INDEXES = [
     Index(ACCESS_LOG, (("subject_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("station_id", 1), ("at", -1))),
     Index(ACCESS_LOG, (("user_id", 1), ("at", -1))),
-    *outbox_indexes(HOUSEHOLDS, CASES),
-    *page_key_indexes(HOUSEHOLDS, CASES, CAMPAIGNS),
+    Index(ROSTER_IMPORTS, (("status", 1),)),
+    Index(ROSTER_IMPORTS, (("region_code", 1),)),
+    Index(STATIONS, (("township_code", 1),)),
+    *outbox_indexes(HOUSEHOLDS, CASES, ROSTER_IMPORTS),
+    *page_key_indexes(HOUSEHOLDS, CASES, CAMPAIGNS, ROSTER_IMPORTS),
 ]
-OUTBOX_COLLECTIONS = [HOUSEHOLDS, CASES]
+OUTBOX_COLLECTIONS = [HOUSEHOLDS, CASES, ROSTER_IMPORTS]
 
 
 class IdentityTaken(Exception):
@@ -79,6 +83,9 @@ class CaseworkRepository:
         self.households = Households(db, HOUSEHOLDS, "household")
         self.cases = Cases(db, CASES, "case")
         self.campaigns = Campaigns(db, CAMPAIGNS, "campaign")
+        self.roster_imports = RosterImports(db, ROSTER_IMPORTS, "roster import")
+        self.roster_chunks = RosterChunks(db)
+        self.roster_mappings = RosterMappings(db)
 
     # --- one person, one record ---------------------------------------------------------------
     def claim_identities(self, claims: list[tuple[str, str]], household_id: str) -> None:
@@ -124,6 +131,12 @@ class CaseworkRepository:
         if claimed_at.tzinfo is None:
             claimed_at = claimed_at.replace(tzinfo=UTC)
         return clock.utcnow() - claimed_at < CLAIM_LEASE
+
+    def identity_holders(self, id_indexes: list[str]) -> dict[str, dict]:
+        """Who holds each of these ID numbers (by blind index): {id_index: {person_id, household_id}}."""
+        if not id_indexes:
+            return {}
+        return {d["_id"]: d for d in self.db[IDENTITY_INDEX].find({"_id": {"$in": list(id_indexes)}})}
 
     def release_identities(self, id_indexes: list[str], household_id: str) -> None:
         for id_index in id_indexes:
@@ -190,6 +203,9 @@ class CaseworkRepository:
 
     def station(self, station_id: str) -> dict | None:
         return self.db[STATIONS].find_one({"_id": station_id})
+
+    def stations_of_townships(self, township_codes: list[str]) -> list[dict]:
+        return list(self.db[STATIONS].find({"township_code": {"$in": list(township_codes)}}).sort("_id", 1))
 
     def record_staff_joined(self, member: dict) -> None:
         """Idempotent and order-tolerant: a `staff.left` seen earlier keeps its end date."""

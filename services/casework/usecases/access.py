@@ -177,3 +177,16 @@ def require_current_staff(casework: Casework, staff_ids: list[str], station_id: 
 def worker_current(casework: Casework, case: dict) -> bool:
     member = casework.repo.staff_member(case["assigned_staff_id"])
     return staff_is_current(member, case["station_id"], casework.today().isoformat())
+
+
+# --- roster imports ---------------------------------------------------------------------------------------
+def roster_region(viewer: Viewer, region: str | None) -> str:
+    """The region a roster import or a saved mapping is for: a civil-affairs office (county, city,
+    province) imports for its own region or a part of it; an administrator names the region."""
+    if viewer.role not in (*REGION_ROLES, ADMIN):
+        raise PermissionDenied("rosters are imported by the civil-affairs office of a county, city or province")
+    wanted = region or viewer.region
+    if not is_division_code(wanted):
+        raise ValidationFailed.field("region", "name the region (a division code) the roster is for")
+    viewer.require_write(region_code=wanted)
+    return wanted

@@ -22,7 +22,7 @@ from .presentation import household_view, household_views
 IMPORT_BATCH_LIMIT = 2000
 
 
-def _prepare_household(casework: Casework, viewer: Viewer, data: dict, station: dict, today: date,
+def prepare_household(casework: Casework, viewer: Viewer, data: dict, station: dict, today: date,
                        source: str) -> tuple[dict, list[tuple[dict, dict]], Envelope]:
     domain.require_station_open(station)
     problem = domain.community_problem(data["community_code"], station["township_code"])
@@ -57,7 +57,7 @@ def register_household(casework: Casework, viewer: Viewer, data: dict) -> dict:
     repo = casework.repo
     station = access.station_for_write(casework, viewer, data["station_id"])
     today = casework.today()
-    household, built, event = _prepare_household(casework, viewer, data, station, today, "registration")
+    household, built, event = prepare_household(casework, viewer, data, station, today, "registration")
     members = household["members"]
     candidates = repo.match_candidates([k for _, keys in built for k in keys.values()])
     household["duplicate_flags"] = people.duplicate_flags(household["_id"], built, people.key_index(candidates), today)
@@ -103,7 +103,7 @@ def import_households(casework: Casework, viewer: Viewer, rows: list) -> dict:
             station = stations[station_id]
             if isinstance(station, Exception):
                 raise station
-            household, built, event = _prepare_household(casework, viewer, data, station, today, "import")
+            household, built, event = prepare_household(casework, viewer, data, station, today, "import")
             for index, member in enumerate(household["members"]):
                 if member["id_index"] and member["id_index"] in numbers_in_batch:
                     raise ValidationFailed.field(f"members.{index}.id_number", "the same ID number is on row "

@@ -85,7 +85,9 @@ def commission_evaluation(context: Funding, viewer: Viewer, data: dict) -> dict:
         "evaluation_id": doc["_id"], "subject_kind": found["kind"], "subject_id": found["id"],
         "region_code": found["region_code"], "evaluator_name": data["evaluator"]["name"],
         "evaluator_credit_code": data["evaluator"]["credit_code"], "scheme_id": scheme["_id"],
-        "due_on": data["due_on"]})
+        "due_on": data["due_on"], "contract_id": found.get("contract_id"), "station_ids": found["station_ids"],
+        "evaluator_user_ids": doc["evaluator_user_ids"], "commissioned_on": doc["commissioned_on"],
+        "period_start": (data.get("period") or {}).get("start"), "period_end": (data.get("period") or {}).get("end")})
     context.repo.evaluations.insert(doc, [commissioned])
     return evaluation.evaluation_view(context.repo.evaluations.require(doc["_id"]))
 

@@ -13,12 +13,13 @@ Rules (thresholds in the policy in force for the record's township on the day of
 - need_unmet (medium, high for urgent needs): a need in the household's current archive not served
   `need_unmet_days` after it was first assessed;
 - archive_not_reviewed (medium): a household whose needs archive (or, never assessed, its registration)
-  is older than `archive_review_months`;
+  is older than `archive_review_months` (its id names the household by a digest, never by its id);
 - follow_up_overdue (medium): a follow-up agreed in a supervision session, not done by its due date.
 """
 from __future__ import annotations
 
 import calendar
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -122,7 +123,8 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
                                "need_type": need["need_type"], "severity": need["severity"],
                                "first_assessed_on": need["first_assessed_on"], "threshold_days": threshold,
                                "matching_found_nobody": need.get("unmet_reports", 0),
-                               "last_unmet_reason": need.get("last_unmet_reason")}))
+                               "last_unmet_reason": need.get("last_unmet_reason"),
+                               **({"withdrawn": True} if need.get("withdrawn") else {})}))
     for household_id, household in models.households.items():
         reviews = household.get("assessed_on") or []
         last = reviews[-1] if reviews else None
@@ -130,11 +132,18 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
         reference = last or household["registered_on"]
         if reference > months_before(today, months).isoformat():
             continue
-        _add(found, Condition(f"{ARCHIVE}:{household_id}:{reference}", ARCHIVE, MEDIUM, household["station"],
-                              household["township"], "household", household_id,
+        _add(found, Condition(f"{ARCHIVE}:{subject_digest(household_id)}:{reference}", ARCHIVE, MEDIUM,
+                              household["station"], household["township"], "household", household_id,
                               {"last_assessed_on": last, "never_assessed": last is None,
-                               "registered_on": household["registered_on"], "threshold_months": months}))
+                               "registered_on": household["registered_on"], "threshold_months": months,
+                               **({"withdrawn": True} if household.get("withdrawn") else {})}))
     return found
+
+
+def subject_digest(household_id: str) -> str:
+    """What an archive alert's id says of its household: a one-way digest, not the id, so that a withdrawn
+    consent (which replaces the household's id by a pseudonym everywhere) leaves no id in the alert feed."""
+    return hashlib.sha256(household_id.encode()).hexdigest()[:16]
 
 
 def _add(found: dict, condition: Condition) -> None:

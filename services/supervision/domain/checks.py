@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from .figures import ReadModels
-from .folds import utc_text
+from .folds import WITHDRAWN, household_key, utc_text
 
 # Registry statuses of a station's latest compliance evaluation; "unknown" until the first evaluation.
 UNEVALUATED = "unknown"
@@ -76,6 +76,17 @@ def case_record(case: dict) -> dict:
 
 def visit_record(visit: dict, household_id: str) -> dict:
     return {"household": household_id, "case": visit.get("case_id"), "visited_on": visit["visited_on"]}
+
+
+def pseudonymised(name: str, source: dict[str, dict], withdrawn: dict) -> dict[str, dict]:
+    """The source's view with the households whose consent was withdrawn under their read-model pseudonym."""
+    state = {WITHDRAWN: withdrawn}
+    if name == "households":
+        return {str(household_key(state, hid)): record for hid, record in source.items()}
+    if name == "visits":
+        return {vid: {**record, "household": household_key(state, record["household"])}
+                for vid, record in source.items()}
+    return source
 
 
 def differences(read_model: dict[str, dict], source: dict[str, dict]) -> list[dict]:

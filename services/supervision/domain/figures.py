@@ -43,6 +43,11 @@ class ReadModels:
     crisis: dict = field(default_factory=dict)
     visits: dict = field(default_factory=dict)
     needs: dict = field(default_factory=dict)
+    hours: dict = field(default_factory=dict)  # volunteer hours approved, by approval event
+    contracts: dict = field(default_factory=dict)  # funding's contracts: their stations and region
+    evaluations: dict = field(default_factory=dict)  # funding's evaluations: stations, evaluators, period
+    # digest of a household id → its pseudonym, for households whose consent was withdrawn (folds.py)
+    withdrawn_households: dict = field(default_factory=dict)
 
 
 @dataclass

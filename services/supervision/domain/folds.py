@@ -1,12 +1,14 @@
 """How each read model follows the events: `fold(state, event) -> state`, one function per contract.
 
 The read models hold only what the roll-ups need (codes, dates, statuses; never names or ID numbers),
-keyed by the producer's ids, so applying an event twice leaves the same state (upserts, and sets for
-dates). The kernel's Projection hands each fold a state freshly read from the store for its batch,
-so updating it in place is safe and avoids copying a large map once per event.
+keyed by the producer's ids (a household's id replaced by a pseudonym once its consent is withdrawn),
+so applying an event twice leaves the same state (upserts, and sets for dates). The kernel's Projection
+hands each fold a state freshly read from the store for its batch, so updating it in place is safe and
+avoids copying a large map once per event.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from services.common.clock import CHINA_STANDARD_TIME
@@ -65,7 +67,8 @@ def staff_joined(state: dict, event) -> dict:
     known = staff.get(p["staff_id"], {})
     staff[p["staff_id"]] = {"station": p["station_id"], "township": p["region_code"], "role": p["role"],
                             "professional": bool(p["professional"] or known.get("professional")),
-                            "joined": p["employment_start"], "left": None, "training": known.get("training", {})}
+                            "joined": p["employment_start"], "left": None, "training": known.get("training", {}),
+                            "training_on": known.get("training_on", {})}
     return state
 
 
@@ -91,6 +94,8 @@ def training_recorded(state: dict, event) -> dict:
         # The producer states the year's total with each record: taking it (not adding hours) keeps a
         # replayed record from counting twice.
         member.setdefault("training", {})[p["date"][:4]] = p["year_total_hours"]
+        # Dated too, so a scorecard as of a past day reads the total of that day (domain/indicators.py).
+        member.setdefault("training_on", {})[p["date"]] = p["year_total_hours"]
     return state
 
 
@@ -98,18 +103,18 @@ def training_recorded(state: dict, event) -> dict:
 def household_registered(state: dict, event) -> dict:
     p = event.payload
     households = state.setdefault("households", {})
-    known = households.get(p["household_id"], {})
-    households[p["household_id"]] = {"station": p["station_id"], "township": p["township_code"],
-                                     "registered_on": p["registered_on"],
-                                     "assessed_on": known.get("assessed_on", [])}
+    key = household_key(state, p["household_id"])
+    known = households.get(key, {})
+    households[key] = {**known, "station": p["station_id"], "township": p["township_code"],
+                       "registered_on": p["registered_on"], "assessed_on": known.get("assessed_on", [])}
     return state
 
 
 def needs_assessed(state: dict, event) -> dict:
     p = event.payload
     household = state.setdefault("households", {}).setdefault(
-        p["household_id"], {"station": p["station_id"], "township": p["township_code"],
-                            "registered_on": p["assessed_on"], "assessed_on": []})
+        household_key(state, p["household_id"]), {"station": p["station_id"], "township": p["township_code"],
+                                                  "registered_on": p["assessed_on"], "assessed_on": []})
     household["assessed_on"] = sorted({*household["assessed_on"], p["assessed_on"]})
     return state
 
@@ -119,8 +124,8 @@ def case_opened(state: dict, event) -> dict:
     p = event.payload
     cases = state.setdefault("cases", {})
     cases[p["case_id"]] = {**cases.get(p["case_id"], {}), "station": p["station_id"], "township": p["township_code"],
-                           "household": p["household_id"], "domain": p["domain"], "stage": "intake",
-                           "opened_on": p["opened_on"], "closed_on": None, "outcome": None}
+                           "household": household_key(state, p["household_id"]), "domain": p["domain"],
+                           "stage": "intake", "opened_on": p["opened_on"], "closed_on": None, "outcome": None}
     return state
 
 
@@ -187,7 +192,8 @@ def _end_of_china_day(day: str) -> str:
 def visit_logged(state: dict, event) -> dict:
     p = event.payload
     state.setdefault("visits", {})[p["visit_id"]] = {"station": p["station_id"], "township": p["township_code"],
-                                                     "household": p["household_id"], "case": p["case_id"],
+                                                     "household": household_key(state, p["household_id"]),
+                                                     "case": p["case_id"],
                                                      "visited_on": p["visited_on"]}
     return state
 
@@ -205,16 +211,19 @@ def needs_in_archive(state: dict, event) -> dict:
     p = event.payload
     listed = {need["need_id"] for need in p["needs"]}
     households = state.setdefault("household_needs", {})
-    for dropped in set(households.get(p["household_id"], [])) - listed:
+    key = household_key(state, p["household_id"])
+    withdrawn = key != p["household_id"]
+    for dropped in set(households.get(key, [])) - listed:
         _need(state, dropped)["current"] = False
     for item in p["needs"]:
         need = _need(state, item["need_id"])
         first = need.get("first_assessed_on")
-        need.update({"household": p["household_id"], "station": p["station_id"], "township": p["township_code"],
-                     "domain": item["domain"], "need_type": item["need_type"], "severity": item["severity"],
+        need.update({"household": key, "station": p["station_id"], "township": p["township_code"],
+                     "domain": item["domain"], "need_type": None if withdrawn else item["need_type"],
+                     "severity": None if withdrawn else item["severity"],
                      "first_assessed_on": min(first, p["assessed_on"]) if first else p["assessed_on"],
-                     "current": True})
-    households[p["household_id"]] = sorted(listed)
+                     "current": True, **({"withdrawn": True} if withdrawn else {})})
+    households[key] = sorted(listed)
     return state
 
 
@@ -231,5 +240,60 @@ def need_reported_unmet(state: dict, event) -> dict:
     if event.id not in reports:  # a count must not grow when the same report is folded again
         need["unmet_events"] = sorted({*reports, event.id})
         need["unmet_reports"] = len(need["unmet_events"])
-        need["last_unmet_reason"] = event.payload["reason"]
+        need["last_unmet_reason"] = None if need.get("withdrawn") else event.payload["reason"]
+    return state
+
+
+# --- withdrawn consent (casework) ----------------------------------------------------------------------
+# A person who withdraws consent takes their household's identity out of every read model at once: its
+# records stay (the figures count them) under a pseudonym made from the withdrawal event, marked withdrawn,
+# and what they said about the household (need types and severities) is dropped. The state keeps only a
+# one-way digest of the household id, so that its later events fold into the same pseudonymous record.
+# Replaying the history purges again: the pseudonym comes from the event, so a rebuild gives the same state.
+WITHDRAWN = "withdrawn_households"
+PSEUDONYM_PREFIX = "withdrawn-"
+PERSONAL_NEED_FIELDS = ("need_type", "severity", "last_unmet_reason")
+
+
+def _digest(household_id: str) -> str:
+    return hashlib.sha256(household_id.encode()).hexdigest()
+
+
+def household_key(state: dict, household_id: str | None) -> str | None:
+    """The key a household's records are kept under: its id, or its pseudonym once consent was withdrawn."""
+    if household_id is None:
+        return None
+    return state.get(WITHDRAWN, {}).get(_digest(household_id), household_id)
+
+
+def is_withdrawn(key: str | None) -> bool:
+    return bool(key) and str(key).startswith(PSEUDONYM_PREFIX)
+
+
+def pseudonym_of(state: dict, household_id: str, event_id: str) -> str:
+    """The household's pseudonym: the first withdrawal's, kept for every later one (so replays agree)."""
+    withdrawn = state.setdefault(WITHDRAWN, {})
+    digest = _digest(household_id)
+    if digest not in withdrawn:
+        withdrawn[digest] = PSEUDONYM_PREFIX + hashlib.sha256(event_id.encode()).hexdigest()[:16]
+    return withdrawn[digest]
+
+
+def consent_withdrawn(state: dict, event) -> dict:
+    """Every read model that links records to the household: its records now point at the pseudonym."""
+    household_id = event.payload["household_id"]
+    alias = pseudonym_of(state, household_id, event.id)
+    households = state.get("households")
+    if households is not None and household_id in households:
+        households[alias] = {**households.pop(household_id), "withdrawn": True}
+    for section in ("cases", "visits"):
+        for record in state.get(section, {}).values():
+            if record.get("household") == household_id:
+                record["household"] = alias
+    needs_of = state.get("household_needs")
+    if needs_of is not None and household_id in needs_of:
+        needs_of[alias] = needs_of.pop(household_id)
+    for need in state.get("needs", {}).values():
+        if need.get("household") in (household_id, alias):
+            need.update({"household": alias, "withdrawn": True, **dict.fromkeys(PERSONAL_NEED_FIELDS)})
     return state

@@ -1,5 +1,6 @@
 """A station's evaluation pack for third-party evaluators (评估材料): its compliance rules with their
-evidence, and each funding evaluation of the station or its contract (indicator scheme, scores, grade).
+evidence, each funding evaluation of the station or its contract (indicator scheme, scores, grade), and the
+scorecard computed from the read models with the evaluators' scores beside it.
 
 Masked by construction: evidence is summarised to figures and counts (lists of staff become how many),
 and no name, ID number or phone of a person is ever read into the document.
@@ -29,11 +30,32 @@ def summarised(evidence: dict | None) -> str:
 
 
 def evaluation_document(station_id: str, township_name: str, compliance: dict | None, evaluations: list[dict],
-                        generated_at: str) -> Document:
+                        generated_at: str, scorecard: dict | None = None) -> Document:
     facts = [("站点编号", station_id), ("所在乡镇（街道）", township_name), ("生成时间", generated_at)]
-    return Document(f"{township_name}社工站评估材料", facts, [_compliance(compliance),
-                                                          *(_evaluation(e, n) for n, e in enumerate(evaluations, 1)),
-                                                          *([] if evaluations else [_none()])])
+    sections = [_compliance(compliance), *(_evaluation(e, n) for n, e in enumerate(evaluations, 1)),
+                *([] if evaluations else [_none()])]
+    if scorecard is not None:
+        sections.append(_scorecard(scorecard, len(sections) + 1))
+    return Document(f"{township_name}社工站评估材料", facts, sections)
+
+
+def _scorecard(card: dict, number: int) -> Section:
+    """The scorecard computed from the platform's records, each indicator beside the evaluators' scores."""
+    rows = []
+    for row in card["indicators"]:
+        reviews = row["evaluator_scores"]
+        rows.append([row["code"], row["title"], row["weight"], row["value"], row["score"], row["points"],
+                     row["evidence_count"], reviews[-1]["score"] if reviews else None,
+                     reviews[-1]["difference"] if reviews else None])
+    columns = [Column("指标代码"), Column("指标"), Column("权重", "int"), Column("计算值", "decimal"),
+               Column("计算得分", "decimal"), Column("得分点", "decimal"), Column("依据记录数", "int"),
+               Column("评估方评分", "decimal"), Column("差异", "decimal")]
+    scheme = card["scheme"]
+    notes = [f"指标体系：{scheme['name']}（{scheme['effective_from']} 起施行；依据：{scheme['source']}）；"
+             f"计算日期：{card['as_of']}；统计期间：{card['period']['from']} 至 {card['period']['to']}",
+             f"计算总分：{card['total']}（可计算指标权重 {card['computable_weight']}/100）；"
+             "“—”表示数据不足、无法计算，不计为0分。"]
+    return Section(f"{_chinese_number(number)}、数据计算评分卡", [Table(columns, rows, "计算评分卡")], notes)
 
 
 def _compliance(compliance: dict | None) -> Section:

@@ -6,17 +6,42 @@ against the station or region of the record as stored. The figures' own scope is
 """
 from __future__ import annotations
 
+from services.common import clock
 from services.common.auth import ADMIN, COUNTY, EVALUATOR, PROVINCE, REGION_ROLES, STATION_STAFF, SUPERVISOR, Viewer
 from services.common.errors import NotFound, PermissionDenied
 from services.common.scope import Scope
 
 from ..domain.access import figure_scope
 from ..domain.regions import RegionKey, region_key
+from ..domain.supervisors import current_station_ids
+from . import Supervision
 
-__all__ = ["evaluations_for_pack", "figure_scope", "listing_scope", "may_close_follow_up", "require_administrator",
-           "require_plan_writer", "require_policy_setter", "require_report_reader", "require_session_recorder",
-           "require_signed_in",
-           "sees_supervisor", "visible_station"]
+__all__ = ["commissioned_for", "current_viewer", "evaluations_for_pack", "figure_scope", "listing_scope",
+           "may_close_follow_up", "require_administrator", "require_plan_writer", "require_policy_setter",
+           "require_report_reader", "require_scorer", "require_session_recorder", "require_signed_in",
+           "scorecard_viewer", "sees_supervisor", "supervisor_scope", "visible_station"]
+
+
+def current_viewer(supervision: Supervision, viewer: Viewer) -> Viewer:
+    """A supervisor sees the stations of their current assignments (from/to, as of the clock), whatever
+    stations their token named when it was issued: ending an assignment takes the station away at once, a new
+    one gives it. A supervisor token whose subject is no registered supervisor keeps the stations its grant
+    names. Every other role is as its token says."""
+    if viewer.role != SUPERVISOR:
+        return viewer
+    supervisor = supervision.repo.supervisors.get(viewer.user_id)
+    if supervisor is None:
+        return viewer
+    return Viewer(viewer.user_id, viewer.role, viewer.region,
+                  tuple(current_station_ids(supervisor, clock.today())))
+
+
+def supervisor_scope(supervision: Supervision, viewer: Viewer) -> dict:
+    """What the gateway puts in a supervisor's viewer for every service: {registered, station_ids}."""
+    if viewer.role != SUPERVISOR:
+        raise PermissionDenied("the scope of supervisors' assignments is asked for with a supervisor's token")
+    registered = supervision.repo.supervisors.get(viewer.user_id) is not None
+    return {"registered": registered, "station_ids": list(current_viewer(supervision, viewer).station_ids)}
 
 
 def require_signed_in(viewer: Viewer, what: str) -> None:
@@ -110,3 +135,51 @@ def _running(evaluation: dict, today: str) -> bool:
     start = period.get("start") or evaluation.get("commissioned_on") or ""
     end = period.get("end") or evaluation.get("due_on") or ""
     return start[:10] <= today <= end[:10]
+
+
+def scorecard_viewer(viewer: Viewer, subject: dict, evaluations: dict[str, dict], today: str) -> list[str] | None:
+    """Whether the viewer may read the scorecard of `subject` ({kind, id, region_code, station_ids}): returns
+    the evaluation ids whose evaluators' scores they see (None: every evaluation's).
+
+    Administrators and civil-affairs staff who see the subject's region see it with every review; station staff
+    see their own station's. An evaluator sees a station or contract of an evaluation they were commissioned
+    for (a contract's evaluation covers its stations), and only while its period runs: another subject is
+    unknown to them (NotFound); their subject outside the period is refused (PermissionDenied)."""
+    unknown = NotFound(f"unknown {subject['kind']} {subject['id']}",
+                       {f"{subject['kind']}_id": ["no scorecard of this subject for you"]})
+    if viewer.role == ADMIN:
+        return None
+    if viewer.role in REGION_ROLES:
+        if viewer.sees_region(subject["region_code"]):
+            return None
+        raise unknown
+    if viewer.role == STATION_STAFF:
+        if subject["kind"] == "station" and subject["id"] in viewer.station_ids:
+            return None
+        raise unknown
+    if viewer.role != EVALUATOR:
+        raise unknown
+    mine = commissioned_for(viewer, subject, evaluations)
+    if not mine:
+        raise unknown
+    running = [i for i, e in mine.items() if (e.get("start") or "") <= today <= (e.get("end") or "")]
+    if not running:
+        periods = "; ".join(f"{i}: {e.get('start')} to {e.get('end')}" for i, e in sorted(mine.items()))
+        raise PermissionDenied(f"your evaluation of {subject['id']} is not running today ({periods})")
+    return sorted(running)
+
+
+def commissioned_for(viewer: Viewer, subject: dict, evaluations: dict[str, dict]) -> dict[str, dict]:
+    """The evaluations `viewer` (an evaluator) was commissioned for that cover the subject."""
+    def covers(evaluation: dict) -> bool:
+        if subject["kind"] == "contract":
+            return evaluation.get("contract_id") == subject["id"]
+        return subject["id"] in evaluation.get("station_ids", [])
+    return {i: e for i, e in evaluations.items() if viewer.user_id in e.get("evaluator_user_ids", []) and covers(e)}
+
+
+def require_scorer(viewer: Viewer, evaluation_id: str, running: list[str] | None) -> None:
+    """Only an evaluator of a running evaluation of the subject records their scores, under that evaluation."""
+    if viewer.role != EVALUATOR or running is None or evaluation_id not in running:
+        raise PermissionDenied("scores beside the computed scorecard are recorded by the evaluators commissioned "
+                               "for a running evaluation of this subject")

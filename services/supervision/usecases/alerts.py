@@ -26,7 +26,7 @@ def alert_view(alert: dict) -> dict:
             "condition_cleared_at": alert.get("condition_cleared_at"),
             "acknowledged": alert.get("acknowledged"), "resolved": alert.get("resolved"),
             "escalation": alert.get("escalation"), "escalations": alert.get("escalations") or [],
-            "version": alert["_version"]}
+            "withdrawn": bool(alert.get("withdrawn")), "version": alert["_version"]}
 
 
 def evaluate_alerts(supervision: Supervision, viewer: Viewer) -> dict:

@@ -13,7 +13,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common import clock
-from services.common.auth import SYSTEM, Viewer
+from services.common.auth import EVALUATOR, SYSTEM, Viewer
 from services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.common.rpc import load
 from services.contracts import supervision as vocabulary
@@ -25,7 +25,7 @@ from ..reports.evaluation import evaluation_document
 from ..reports.pdf import render_pdf
 from ..reports.regional import RegionalInputs, regional_document
 from ..reports.workbook import render_xlsx
-from . import Supervision, alerts, rollups, sessions
+from . import Supervision, alerts, rollups, scorecards, sessions
 from .access import evaluations_for_pack, listing_scope, require_administrator, require_report_reader
 
 KINDS = vocabulary.REPORT_KINDS
@@ -207,7 +207,8 @@ def _money(supervision: Supervision, code: str, year: int) -> dict | None:
 
 def evaluation_pack(supervision: Supervision, viewer: Viewer, station_id: str) -> dict:
     """A station's evaluation pack (PDF, base64): for evaluators commissioned for the station while their
-    evaluation runs, and for civil-affairs staff who see the station; the download is logged."""
+    evaluation runs, and for civil-affairs staff who see the station; the download is logged. It carries the
+    station's scorecard computed today (usecases/scorecards.py), with the evaluators' scores beside it."""
     station = supervision.repo.station(station_id)
     evaluations = (supervision.funding.evaluations_for_stations(SYSTEM.to_dict(), [station_id]).get(station_id, [])
                    if supervision.funding is not None and station is not None else [])
@@ -216,7 +217,11 @@ def evaluation_pack(supervision: Supervision, viewer: Viewer, station_id: str) -
     compliance = supervision.registry.compliance_for_stations(SYSTEM.to_dict(), [station_id]).get(station_id)
     names = {r.code: r.name for r in supervision.regions.under(station["township"])}
     township = names.get(station["township"], station["township"])
-    content = render_pdf(evaluation_document(station_id, township, compliance, shown, clock.iso(clock.utcnow())))
+    evaluator = viewer.role == EVALUATOR
+    card = scorecards.station_card(supervision, station_id, [e["id"] for e in shown] if evaluator else None,
+                                   evaluator)
+    content = render_pdf(evaluation_document(station_id, township, compliance, shown, clock.iso(clock.utcnow()),
+                                             card))
     supervision.reports.log_download(viewer, {"_id": f"evaluation-pack-{station_id}", "kind": "evaluation_pack",
                                               "period": clock.today().isoformat(), "station_id": station_id,
                                               "region_code": station["township"]}, "pdf")

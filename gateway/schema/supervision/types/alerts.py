@@ -51,6 +51,8 @@ class Alert(graphene.ObjectType):
     resolved = graphene.Field(AlertAction)
     escalation = graphene.Field(AlertEscalation, description="The latest escalation; null: not escalated.")
     escalations = graphene.List(graphene.NonNull(AlertEscalation), required=True)
+    withdrawn = graphene.Boolean(required=True, description="The household's consent was withdrawn: the subject "
+                                                            "is a pseudonym and what was said about it is gone.")
     version = graphene.Int(required=True, description="Pass as expectedVersion to acknowledge or resolve.")
 
     @staticmethod
