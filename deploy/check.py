@@ -59,7 +59,11 @@ OVERLAYS = {
 # Oldest and newest Kubernetes minor versions the manifests support.
 K8S_VERSIONS = ("1.29", "1.37")
 APP_IMAGE = "registry.example.org/shegong/shegong"
-APP_COMPONENTS = ("registry", "casework", "volunteers", "funding", "supervision", "identity", "gateway")
+APP_COMPONENTS = ("registry", "casework", "volunteers", "funding", "supervision", "identity", "webhooks",
+                  "gateway")
+# The one workload that may reach outside the broker and the store: the webhook sender, to receivers on 443/80.
+WEBHOOK_SENDER = "shegong-webhooks"
+WEBHOOK_EGRESS = {443, 80}
 # Environment variables whose value is a credential: they must come from a Secret.
 SECRET_ENV_RE = re.compile(r"SECRET|PASS|TOKEN|KEY|CREDENTIAL|COOKIE|AMQP_URI|MONGO_URI")
 # user:password@ in a URI.
@@ -732,6 +736,8 @@ def policy_findings(docs: list[dict]) -> list[str]:
         component = labels.get("app.kubernetes.io/component")
         if is_app and component in ("service", "gateway", "migrate"):
             allowed_egress = {"service": {53, 5672, 27017}, "gateway": {53, 5672}, "migrate": {53, 27017}}[component]
+            if labels.get("app.kubernetes.io/name") == WEBHOOK_SENDER:
+                allowed_egress = allowed_egress | WEBHOOK_EGRESS
             egress = _allowed_ports(selecting, "egress")
             if not egress <= allowed_egress:
                 findings.append(f"{wl_name}: egress allowed to ports {sorted(map(str, egress - allowed_egress))}; "

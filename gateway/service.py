@@ -50,6 +50,7 @@ class GatewayService(OperationalEndpoints):
     volunteers = TimedServiceRpc("volunteers")
     supervision = TimedServiceRpc("supervision")
     identity = TimedServiceRpc("identity")
+    webhooks = TimedServiceRpc("webhooks")
     alerts = alert_stream.AlertStream()
 
     @http("GET,POST", "/graphql")
@@ -60,7 +61,8 @@ class GatewayService(OperationalEndpoints):
         response = ENDPOINT.handle(
             read_werkzeug_request(request, config.max_request_bytes),
             clients={"registry": self.registry, "funding": self.funding, "casework": self.casework,
-                     "volunteers": self.volunteers, "supervision": self.supervision, "identity": self.identity},
+                     "volunteers": self.volunteers, "supervision": self.supervision, "identity": self.identity,
+                     "webhooks": self.webhooks},
             settings=config,
             correlation_id=correlation_id, rpc_calls=lambda: sum(rpc_calls_made(self.worker).values()))
         response.headers[CORRELATION_HEADER] = correlation_id

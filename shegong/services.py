@@ -20,6 +20,7 @@ SERVICES = {
     "funding": "services.funding.service:FundingService",
     "supervision": "services.supervision.service:SupervisionService",
     "identity": "services.identity.service:IdentityService",
+    "webhooks": "services.webhooks.service:WebhooksService",
     "gateway": "gateway.service:GatewayService",
 }
 BACKENDS = [name for name in SERVICES if name != "gateway"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers
+from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers, webhooks
 from .accesslog import AccessLogQuery
 from .casework import AgencyReferralMutation, AgencyReferralQuery, CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
@@ -37,21 +37,22 @@ from .supervision import (
     SupervisionWorkQuery,
 )
 from .volunteers import VolunteersMutation, VolunteersQuery
+from .webhooks import WebhooksMutation, WebhooksQuery
 
-DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports)
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports, webhooks)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(AgencyReferralQuery, AgencyQuery, ScorecardQuery, ReportsQuery, IdentityQuery, AccessLogQuery,
-            SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery, SupervisionWorkQuery, AlertsQuery,
-            SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery, FundingQuery, RegistryQuery,
-            graphene.ObjectType):
+class Query(WebhooksQuery, AgencyReferralQuery, AgencyQuery, ScorecardQuery, ReportsQuery, IdentityQuery,
+            AccessLogQuery, SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
+            SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
+            FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(AgencyReferralMutation, AgencyMutation, ScorecardMutation,
-               ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
+class Mutation(WebhooksMutation, AgencyReferralMutation, AgencyMutation, ScorecardMutation, ReportsMutation,
+               IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
                VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 

@@ -16,7 +16,7 @@ DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
 
 # HTTP port offsets from SHEGONG_PORT_BASE (8000): the gateway on the base port, services after it.
 SERVICE_PORT_OFFSETS = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5,
-                        "identity": 6}
+                        "identity": 6, "webhooks": 7}
 
 
 class ConfigurationError(RuntimeError):
@@ -31,6 +31,16 @@ def _int(env, name, default):
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env, name, default):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
 
 
 def _json_list(env, name) -> tuple[dict, ...]:
@@ -87,6 +97,33 @@ class IdentitySettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """How the webhooks service sends (services/webhooks, docs/integration-webhooks.md)."""
+
+    timeout_seconds: float = 5.0  # connect + read timeout of one delivery attempt
+    max_attempts: int = 8  # attempts before a delivery is dead-lettered
+    retry_base_seconds: float = 5.0  # the first retry's delay; each later one doubles, with jitter
+    retry_cap_seconds: float = 3600.0  # no delay grows beyond this
+    concurrency: int = 20  # deliveries in flight at once, over every endpoint
+    per_endpoint: int = 2  # deliveries in flight at once to one subscription's endpoint
+    poll_seconds: float = 1.0  # how often the sender looks for due deliveries when idle
+    secret_overlap_hours: int = 24  # after a rotation, the old secret signs too for this long
+
+    @classmethod
+    def from_env(cls, env: dict) -> WebhookSettings:
+        return cls(
+            timeout_seconds=_float(env, "SHEGONG_WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            max_attempts=_int(env, "SHEGONG_WEBHOOK_MAX_ATTEMPTS", 8),
+            retry_base_seconds=_float(env, "SHEGONG_WEBHOOK_RETRY_BASE_SECONDS", 5.0),
+            retry_cap_seconds=_float(env, "SHEGONG_WEBHOOK_RETRY_CAP_SECONDS", 3600.0),
+            concurrency=_int(env, "SHEGONG_WEBHOOK_CONCURRENCY", 20),
+            per_endpoint=_int(env, "SHEGONG_WEBHOOK_PER_ENDPOINT", 2),
+            poll_seconds=_float(env, "SHEGONG_WEBHOOK_POLL_SECONDS", 1.0),
+            secret_overlap_hours=_int(env, "SHEGONG_WEBHOOK_SECRET_OVERLAP_HOURS", 24),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
@@ -123,6 +160,7 @@ class Settings:
     # secrets only. The terminator must drop this header from what clients send.
     client_certificate_header: str = ""
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
+    webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
     extra: dict = field(default_factory=dict)
 
     @property
@@ -177,6 +215,7 @@ class Settings:
             referral_expiry_days=_int(env, "SHEGONG_REFERRAL_EXPIRY_DAYS", 14),
             client_certificate_header=(env.get("SHEGONG_CLIENT_CERTIFICATE_HEADER") or "").strip(),
             identity=IdentitySettings.from_env(env),
+            webhooks=WebhookSettings.from_env(env),
         )
         settings.check()
         return settings

@@ -320,6 +320,29 @@ def test_gateway_egress_to_the_store_fails(check, broken):
     assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-gateway", "27017")
 
 
+@pytest.mark.parametrize("overlay", ["base", "production", "small"])
+def test_only_the_webhook_sender_reaches_receivers_on_443_and_80(render, check, overlay):
+    docs = render.render(REPO / "deploy" / check.OVERLAYS[overlay])
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        selecting = [p for p in policies if check._selector_matches(p["spec"]["podSelector"], labels)]
+        egress = check._allowed_ports(selecting, "egress")
+        if deployment["metadata"]["name"] == "shegong-webhooks":
+            assert {443, 80} <= egress and egress <= {53, 5672, 27017, 443, 80}
+        elif labels.get("app.kubernetes.io/part-of") == "shegong" and "app.kubernetes.io/component" in labels:
+            assert not egress & {443, 80}, deployment["metadata"]["name"]
+    [sender] = [p for p in policies if p["metadata"]["name"] == "shegong-webhooks-egress"]
+    [rule] = sender["spec"]["egress"]
+    assert "169.254.0.0/16" in rule["to"][0]["ipBlock"]["except"]  # no cloud metadata, no cluster addresses
+
+
+def test_webhook_egress_given_to_another_service_fails(check, broken):
+    broken.replace("deploy/k8s/base/networkpolicies.yaml", "      app.kubernetes.io/name: shegong-webhooks\n",
+                   "      app.kubernetes.io/component: service\n")
+    assert_fails(failures(check, broken, ["policy"], ["base"]), "Deployment/shegong-registry", "443")
+
+
 def test_missing_default_deny_fails(check, broken):
     broken.replace("deploy/k8s/base/networkpolicies.yaml",
                    "  podSelector: {}\n  policyTypes:\n    - Ingress\n    - Egress\n---",

@@ -34,6 +34,7 @@ from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
 from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
+from services.webhooks.service import WebhooksService
 from tests.support.containers import rpc_client
 from tests.support.county_seed import JINGKOU_TOWNSHIPS, seed_townships
 from tests.support.platform_client import PlatformClient, gateway_platform
@@ -51,7 +52,7 @@ JINGKOU_EVALUATOR = "jingkou_evaluator"  # commissioned for a running evaluation
 JINGKOU_ACCOUNT = "jingkou_account"  # a development token of the 京口 account (its own second factor)
 # Bulk imports answer row by row: a refusal is a row refused for the scope, nothing accepted.
 ROW_REPORTS = {"importHouseholds": "accepted refused { row field reason }"}
-SERVICES = ("registry", "casework", "funding", "volunteers", "supervision", "identity")
+SERVICES = ("registry", "casework", "funding", "volunteers", "supervision", "identity", "webhooks")
 # Bookkeeping that legitimately moves while nothing changes in substance: consumed events, the event log, relay state.
 VOLATILE_COLLECTIONS = {"processed_events", "event_log", "meta", storage.REQUEST_RESULTS}
 
@@ -167,6 +168,26 @@ def jingkou_account() -> dict:
             "jingkou_agency": agency["id"], "jingkou_client": client["client_id"],
             "jingkou_username": "jingkou-official", "jingkou_password": password,
             "jingkou_refresh": session["refresh_token"]}
+
+
+def jingkou_webhook() -> dict:
+    """A webhook subscription for 京口 and one delivery already made (so no sender touches it meanwhile)."""
+    from services.common.events import new_event
+    from services.contracts.casework import CASE_OPENED
+    from services.webhooks.usecases import Webhooks, deliveries, subscriptions
+    webhooks = Webhooks.over(storage.database("webhooks"))
+    created = subscriptions.create_subscription(webhooks, SYSTEM, {
+        "agency_client_id": "jingkou-agency", "url": "https://127.0.0.1:9/hook", "event_types": ["case.opened"],
+        "regions": ["321102"]})
+    township = JINGKOU_TOWNSHIPS[0]
+    event = new_event(CASE_OPENED, {"case_id": "C-webhook", "household_id": "H-webhook", "person_id": None,
+                                    "station_id": f"ST{township}", "township_code": township, "domain": "elderly",
+                                    "source": "visit", "assigned_staff_id": "S1", "opened_on": "2026-03-01"},
+                      correlation_id="security-webhooks")
+    deliveries.fan_out(webhooks, event, [webhooks.subscriptions.get(created["subscription"]["id"])])
+    [delivery] = webhooks.deliveries.collection.find({"subscription_id": created["subscription"]["id"]})
+    webhooks.deliveries.collection.update_one({"_id": delivery["_id"]}, {"$set": {"state": "delivered"}})
+    return {"webhook_subscription": created["subscription"]["id"], "webhook_delivery": delivery["_id"]}
 
 
 def jingkou_ids() -> dict:
@@ -470,6 +491,15 @@ def cases(ids: dict) -> dict[str, dict]:
         # reports
         "generateReport": {"region": county, "kind": "MONTHLY",
                            "period": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")},
+        # webhooks: administrators only; a subscription of 京口's region and a delivery it had
+        "createWebhookSubscription": {"input": {"agencyClientId": "jingkou-agency-2", "url": "https://127.0.0.1:9/h",
+                                                "eventTypes": ["case.opened"], "regions": [county]}},
+        "pauseWebhookSubscription": {"id": ids["webhook_subscription"]},
+        "resumeWebhookSubscription": {"id": ids["webhook_subscription"]},
+        "rotateWebhookSecret": {"id": ids["webhook_subscription"]},
+        "replayWebhookDelivery": {"id": ids["webhook_delivery"]},
+        "replayWebhookDeliveries": {"subscriptionId": ids["webhook_subscription"], "since": f"{day}T00:00:00Z"},
+        "deleteWebhookSubscription": {"id": ids["webhook_subscription"]},
     }
 
 
@@ -499,7 +529,7 @@ def seed_jingkou(settings) -> None:
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
     services = (RegistryService, CaseworkService, FundingService, VolunteersService, SupervisionService,
-                IdentityService)
+                IdentityService, WebhooksService)
     with gateway_platform(mongo_server, rabbit_vhost, *services, rpc_timeout_seconds=20,
                           before_start=seed_jingkou) as platform:
         platform.tokens.update({name: mint_token(platform.settings.token_secret, user_id=f"{name}-1", **claims)
@@ -511,7 +541,7 @@ def platform(mongo_server, rabbit_vhost):
             running_evaluation = commission_running_evaluation(rpc, f"ST{JINGKOU_TOWNSHIPS[0]}")
         wait_for(caught_up, timeout=60, interval=0.5)  # supervision learns who evaluates the station
         platform.ids.update(jingkou_ids(), **add_supervision_work(platform, f"ST{JINGKOU_TOWNSHIPS[0]}"),
-                            **jingkou_account(), running_evaluation=running_evaluation)
+                            **jingkou_account(), **jingkou_webhook(), running_evaluation=running_evaluation)
         platform.tokens[JINGKOU_EVALUATOR] = mint_token(platform.settings.token_secret, user_id=JINGKOU_EVALUATOR,
                                                         role="evaluator", region="321102")
         platform.tokens[JINGKOU_ACCOUNT] = mint_token(platform.settings.token_secret,

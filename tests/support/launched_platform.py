@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from services.common.config import SERVICE_PORT_OFFSETS
 from tests.support.infrastructure import free_port, free_port_block
 from tests.support.waiting import wait_for
 
@@ -19,7 +20,7 @@ from tests.support.waiting import wait_for
 class LaunchedPlatform:
     def __init__(self, workdir: Path, amqp_uri: str, **env: str):
         self.workdir = workdir
-        self.port_base = free_port_block(6)
+        self.port_base = free_port_block(len(SERVICE_PORT_OFFSETS))
         self.console_path = workdir / "console.txt"
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "SHEGONG_DATA_DIR": str(workdir / "data"),
                     "SHEGONG_PORT_BASE": str(self.port_base), "SHEGONG_LOCAL_STORE_PORT": str(free_port()),
@@ -48,8 +49,7 @@ class LaunchedPlatform:
         return int(self.wait_for_console(rf"{service}\s+ready on :\d+ \(pid (\d+)\)", 5).group(1))
 
     def port_of(self, service: str) -> int:
-        offsets = {"gateway": 0, "registry": 1, "casework": 2, "volunteers": 3, "funding": 4, "supervision": 5}
-        return self.port_base + offsets[service]
+        return self.port_base + SERVICE_PORT_OFFSETS[service]
 
     def stop(self, timeout: float = 60) -> int:
         if self.process.poll() is None:

@@ -16,11 +16,12 @@ from services.identity.service import IdentityService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
+from services.webhooks.service import WebhooksService
 
 TARGET = Path(__file__).with_name("rpc_surfaces.py")
 SURFACES = [(RegistryService, "RegistryRpc"), (CaseworkService, "CaseworkRpc"), (VolunteersService, "VolunteersRpc"),
             (FundingService, "FundingRpc"), (SupervisionService, "SupervisionRpc"),
-            (IdentityService, "IdentityRpc")]
+            (IdentityService, "IdentityRpc"), (WebhooksService, "WebhooksRpc")]
 
 HEADER = '''"""The RPC surface of each service as the gateway calls it: one `typing.Protocol` per service.
 
@@ -41,7 +42,7 @@ from typing import Any, Protocol
 FOOTER = '''
 
 SURFACES = {"registry": RegistryRpc, "casework": CaseworkRpc, "volunteers": VolunteersRpc, "funding": FundingRpc,
-            "supervision": SupervisionRpc, "identity": IdentityRpc}
+            "supervision": SupervisionRpc, "identity": IdentityRpc, "webhooks": WebhooksRpc}
 
 
 def methods_of(surface: type) -> dict[str, inspect.Signature]:

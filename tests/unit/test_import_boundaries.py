@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registry", "casework", "volunteers", "funding", "supervision", "identity")
+SERVICES = ("registry", "casework", "volunteers", "funding", "supervision", "identity", "webhooks")
 PACKAGES = [f"services.{s}" for s in SERVICES] + ["services.common", "services.contracts", "shegong", "gateway"]
 
 

@@ -14,13 +14,14 @@ from services.identity.service import IdentityService
 from services.registry.service import RegistryService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
+from services.webhooks.service import WebhooksService
 from tests.support import gateway_casework_fakes, gateway_volunteers_fakes
 from tests.support.gateway_fakes import FakeRegistry
 from tests.support.gateway_funding_fakes import FakeFunding
 from tests.support.rpc_surfaces import SURFACES, methods_of
 
 SERVICES = {service.name: service for service in (RegistryService, CaseworkService, VolunteersService, FundingService,
-                                                  SupervisionService, IdentityService)}
+                                                  SupervisionService, IdentityService, WebhooksService)}
 
 
 def declared_rpc_methods(service_class: type) -> dict[str, inspect.Signature]:

@@ -1,0 +1,28 @@
+"""The webhooks service's use cases, by topic: subscriptions (what an agency receives, set by administrators),
+deliveries (fan-out of consumed events, consent, the delivery log and replays), sending (one attempt of a due
+delivery), replays (events since a moment, from the producers' histories). Each takes the `Webhooks`
+composition object first and the calling `viewer` second (the sender and the consumers call as SYSTEM)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.common.config import WebhookSettings, settings
+from services.common.protection import FieldCipher
+
+from ..storage import Attempts, Deliveries, Replays, Subscriptions, Withdrawals
+
+
+@dataclass
+class Webhooks:
+    subscriptions: Subscriptions
+    deliveries: Deliveries
+    attempts: Attempts
+    withdrawals: Withdrawals
+    replays: Replays
+    cipher: FieldCipher
+    policy: WebhookSettings = field(default_factory=lambda: settings().webhooks)
+
+    @classmethod
+    def over(cls, db, policy: WebhookSettings | None = None, cipher: FieldCipher | None = None) -> Webhooks:
+        return cls(Subscriptions(db), Deliveries(db), Attempts(db), Withdrawals(db), Replays(db),
+                   cipher or FieldCipher(), policy or settings().webhooks)
