@@ -16,7 +16,7 @@ from tests.support.launched_platform import LaunchedPlatform
 from tests.support.platform_client import PlatformClient
 from tests.support.waiting import wait_for
 
-STARTUP_SECONDS = 600  # the first start seeds four services (about 2 minutes here)
+STARTUP_SECONDS = 600  # the first start seeds four services (about 5.5 minutes on 2 quiet cores)
 # The module's first test carries the seeding start-up in its own time: give it the start-up bound and more,
 # so a slow machine fails on STARTUP_SECONDS with the console, not on the suite-wide timeout with no context.
 pytestmark = pytest.mark.timeout(STARTUP_SECONDS + 300)
