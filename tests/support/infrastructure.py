@@ -25,10 +25,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _ephemeral_port_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port_block(size: int) -> int:
-    """The first of `size` consecutive free ports (the launcher gives each service the next one)."""
+    """The first of `size` consecutive free ports (the launcher gives each service the next one).
+
+    Chosen below the kernel's ephemeral range: a port inside it can be taken as the local end of some
+    process's outgoing connection between this check and the service's bind (seen as EADDRINUSE)."""
+    ephemeral_low = _ephemeral_port_range()[0]
     for _ in range(50):
-        base = random.randint(20000, 40000)
+        base = random.randint(10000, ephemeral_low - size - 1)
         sockets = []
         try:
             for offset in range(size):

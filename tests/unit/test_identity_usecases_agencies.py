@@ -22,7 +22,6 @@ from tests.support.memory_store import memory_database
 ADMIN = Viewer(user_id="root", role="admin")
 PUBLIC = Viewer(user_id="anonymous", role="public")
 ISSUER = "https://issuer.test"
-START = datetime.now(UTC).replace(microsecond=0)  # tokens are verified against the real clock
 SCOPES = {"event_types": ["referral.made"], "regions": ["321181"], "domains": ["disability"],
           "fields_allowed": ["name"], "mutations": ["answer_referral"]}
 
@@ -36,7 +35,9 @@ def ctx() -> Identity:
 
 @pytest.fixture
 def frozen():
-    with clock.FrozenClock(START) as frozen_clock:
+    # Frozen at the test's own start (not the module's import: a long suite would make its tokens expired),
+    # because the tokens are verified against the real clock.
+    with clock.FrozenClock(datetime.now(UTC).replace(microsecond=0)) as frozen_clock:
         yield frozen_clock
 
 
@@ -127,7 +128,7 @@ def test_rotation_keeps_the_previous_secret_until_the_overlap_ends(ctx, client, 
     assert len(rotated["client"]["secrets"]) == 2
     token(ctx, client["client_id"], client["client_secret"])  # still inside the overlap
     token(ctx, client["client_id"], rotated["client_secret"])
-    frozen.at = START + timedelta(hours=2, seconds=1)
+    frozen.at = frozen.at + timedelta(hours=2, seconds=1)
     with pytest.raises(Unauthenticated):
         token(ctx, client["client_id"], client["client_secret"])
     token(ctx, client["client_id"], rotated["client_secret"])
