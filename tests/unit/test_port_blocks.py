@@ -9,4 +9,4 @@ def test_a_port_block_lies_below_the_ephemeral_range():
     low, _ = _ephemeral_port_range()
     for _ in range(20):
         base = free_port_block(9)
-        assert 1024 < base and base + 9 <= low
+        assert base > 1024 and base + 9 <= low
