@@ -20,7 +20,7 @@ from gateway.service import GatewayService
 from services.common import config, storage
 from services.common.auth import mint_token
 from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.infrastructure import free_port_block, wait_for_port
 
 
 @dataclasses.dataclass
@@ -78,8 +78,11 @@ def gateway_platform(mongo_uri: str, amqp_uri: str, *services, reference_data: b
     `reference_data` loads the registry's regions and wages (reference data no RPC loads);
     `before_start(settings)` writes what must be in the store before the services start.
     """
+    # One block of distinct ports: eventlet listens with SO_REUSEPORT, so two containers handed the same
+    # "free" port would both bind it and share its requests (seen: the gateway's /graphql answered 404).
+    first_port = free_port_block(len(services) + 1)
     base = config.Settings(amqp_uri=amqp_uri, mongo_uri=mongo_uri, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           **{"rpc_timeout_seconds": 10, **settings, "http_port": free_port()})
+                           **{"rpc_timeout_seconds": 10, **settings, "http_port": first_port})
     config.override(base)
     try:
         if reference_data:
@@ -88,8 +91,9 @@ def gateway_platform(mongo_uri: str, amqp_uri: str, *services, reference_data: b
         if before_start is not None:
             before_start(base)
         with contextlib.ExitStack() as started:
-            for service in services:
-                started.enter_context(running(service, settings=dataclasses.replace(base, http_port=free_port())))
+            for offset, service in enumerate(services, start=1):
+                own_port = dataclasses.replace(base, http_port=first_port + offset)
+                started.enter_context(running(service, settings=own_port))
             started.enter_context(running(GatewayService, settings=base))
             wait_for_port(base.http_port)
             yield PlatformClient(f"http://127.0.0.1:{base.http_port}/graphql", settings=base)
