@@ -5,7 +5,8 @@ import json
 import re
 import sys
 
-READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations")
+READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations",
+               "contract_money")
 # needs, volunteer hours and evaluations have no single source to compare with yet
 CHECKABLE = ("stations", "staff", "households", "cases", "visits")
 
