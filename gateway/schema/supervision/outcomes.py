@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import graphene
 
-from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size, page_type
+from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size, page_type
 from gateway.schema.funding.money import Fen
 from gateway.schema.scalars import JSON, Date
 from gateway.schema.supervision.scorecards import ScorecardPeriod
@@ -123,4 +123,4 @@ class OutcomeQuery(graphene.ObjectType):
     def resolve_outcome_records(root, info, kind, first=DEFAULT_PAGE_SIZE, **request):
         limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
         return info.context.service("supervision").outcome_records(
-            {**{k: v for k, v in request.items() if v is not None}, "kind": kind, "limit": limit})
+            {**given(**request, kind=kind), "limit": limit})
