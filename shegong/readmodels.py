@@ -7,8 +7,8 @@ import sys
 
 READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations",
                "contract_money")
-# needs, volunteer hours and evaluations have no single source to compare with yet
-CHECKABLE = ("stations", "staff", "households", "cases", "visits")
+# needs have no single source to compare with yet
+CHECKABLE = ("stations", "staff", "households", "cases", "visits", "volunteer_hours", "evaluations", "contract_money")
 
 
 def projections_command(args, config) -> int:

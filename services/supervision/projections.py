@@ -33,6 +33,7 @@ FOLDS = {
             (volunteers.NEED_UNMET, folds.need_reported_unmet), (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
     HOURS: [(volunteers.HOURS_APPROVED, scorecard_folds.hours_approved)],
     EVALUATIONS: [(funding.CONTRACT_AWARDED, scorecard_folds.contract_awarded),
+                  (funding.CONTRACT_AMENDED, scorecard_folds.contract_amended),
                   (funding.EVALUATION_COMMISSIONED, scorecard_folds.evaluation_commissioned),
                   (funding.EVALUATION_COMPLETED, scorecard_folds.evaluation_completed)],
     MONEY: [(funding.CONTRACT_AWARDED, outcome_folds.contract_awarded),

@@ -148,6 +148,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
+    volunteers = TimedServiceRpc("volunteers")
 
     stations = projections.projection(projections.STATIONS)
     staff = projections.projection(projections.STAFF)
@@ -166,7 +167,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     @property
     def use_cases(self) -> Supervision:
         return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
-                           self.funding)
+                           self.funding, self.volunteers)
 
     def viewer_in_force(self, viewer):
         """A supervisor's stations are their current assignments (usecases/access.py: current_viewer)."""

@@ -46,9 +46,13 @@ def funding_committed(state: dict, event) -> dict:
 
 
 def contract_closed(state: dict, event) -> dict:
+    """Closing returns the unspent committed money to its budget lines: it is no longer committed."""
     p = event.payload
+    returned: dict[str, int] = {}
+    for back in p["returns"]:
+        returned[back["source_id"]] = returned.get(back["source_id"], 0) + back["amount_fen"]
     _contract(state, p["contract_id"]).update({"status": "closed", "closed_on": p["closed_on"],
-                                               "returned_fen": p["returned_fen"]})
+                                               "returned_by_source": returned})
     return state
 
 

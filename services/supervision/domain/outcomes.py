@@ -9,8 +9,8 @@ Definitions (docs/supervision.md, "Money to service to outcome", repeats them):
   count what happened at the contract's stations within the window (both ends included);
 - households served: distinct households visited in the window, with a case open at any time in it, or with a
   need served (a delivery) in it;
-- money by fund source: committed to the contract, paid (disbursements made) and held (flagged, unresolved);
-  a disbursement's money is its own amount, from its one source, counted once it is paid;
+- money by fund source: committed to the contract (less what its closing returned), paid (disbursements made)
+  and held (flagged, unresolved); a disbursement's money is its own amount, from its one source, once paid;
 - cost per X = money paid ÷ count of X, in whole fen rounded half up; null with the reason when the count is 0.
 """
 from __future__ import annotations
@@ -110,6 +110,9 @@ def contract_money(contract: dict, disbursements: list[dict]) -> list[dict]:
                                            "paid_fen": 0, "held_fen": 0})
     for commitment in contract.get("funding", {}).values():
         row(commitment["source_id"], commitment["source_kind"])["committed_fen"] += commitment["amount_fen"]
+    for source_id, returned in contract.get("returned_by_source", {}).items():
+        if source_id in rows:  # a return is always of a commitment folded before it
+            rows[source_id]["committed_fen"] -= returned
     for payment in disbursements:
         if payment["status"] == PAID:
             row(payment["source_id"], payment["source_kind"])["paid_fen"] += payment["amount_fen"]
