@@ -3,7 +3,8 @@ for a station, commits a fiscal and a lottery budget line to it and pays a miles
 households, visits one and opens a case for another at the station; supervision folds funding's events into its
 contract-money read model and answers `contractOutcome` / `disbursementOutcome` with the cost per household and
 per visit by fund source, the records behind them (masked for the commissioned evaluator), and NOT_FOUND for
-officials of another county."""
+officials of another county; `projections check` finds the contract-money read model in step with funding,
+and names a corrupted payment."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,9 +12,10 @@ from datetime import timedelta
 import requests
 
 from gateway.service import GatewayService
-from services.common import clock
+from services.common import clock, storage
 from services.common.auth import SYSTEM, mint_token
 from services.common.clock import FrozenClock
+from services.common.projections import PROJECTIONS
 from services.funding.service import FundingService
 from services.supervision.service import SupervisionService
 from tests.support import funding_fixtures as fx
@@ -156,3 +158,20 @@ def test_a_contracts_money_is_followed_to_the_service_it_paid_for_through_the_ga
         worker_token = token(role="station_staff", user_id=worker["user_id"], station_ids=[STATION])
         assert ask(worker_token, PAYMENT, {"disbursement": paid["id"]})["errors"][0]["extensions"]["code"] == \
             "NOT_FOUND"
+
+        # `shegong projections check`: the read models funding's events feed agree with funding's own records,
+        # and a corrupted record is named by the check.
+        for name in ("contract_money", "evaluations"):
+            report = client.supervision.check_read_model(ADMIN, name)
+            assert report["differences"] == [] and report["records"]["read_model"] == report["records"]["source"]
+        edit_money(lambda state: state["disbursements"][paid["id"]].update(amount_fen=1))
+        report = client.supervision.check_read_model(ADMIN, "contract_money")
+        assert report["differences"] == [{"id": f"disbursement:{paid['id']}", "field": "amount_fen",
+                                          "read_model": 1, "source": 3_000_001}]
+
+
+def edit_money(change) -> None:
+    collection = storage.database("supervision")[PROJECTIONS]
+    state = collection.find_one({"_id": "contract_money"})["state"]
+    change(state)
+    collection.update_one({"_id": "contract_money"}, {"$set": {"state": state}})
