@@ -37,7 +37,7 @@ class Window:
     end: str
 
     def holds(self, day: str | None) -> bool:
-        return bool(day) and self.start <= day[:10] <= self.end
+        return day is not None and self.start <= day[:10] <= self.end
 
 
 def contract_window(contract: dict) -> Window:
