@@ -38,14 +38,15 @@ OUTCOME = """query ($contract: ID!) {
     kind id stationIds amountFen period { from to } recordsMasked
     service { householdsServed visits casesOpened casesClosed casesClosedPositively volunteerHours }
     bySource { sourceId sourceKind committedFen paidFen heldFen
-               cost { perHousehold { fen reason } perVisit { fen reason } perPositiveClosure { fen reason } } }
-    total { paidFen cost { perHousehold { fen } perVisit { fen } } }
+               cost { perHousehold { amountFen reason } perVisit { amountFen reason }
+                      perPositiveClosure { amountFen reason } } }
+    total { paidFen cost { perHousehold { amountFen } perVisit { amountFen } } }
   }
 }"""
 PAYMENT = """query ($disbursement: ID!) {
   disbursementOutcome(disbursementId: $disbursement) {
     kind id contractId paidOn period { from to } service { householdsServed visits }
-    bySource { sourceKind paidFen cost { perVisit { fen reason } } }
+    bySource { sourceKind paidFen cost { perVisit { amountFen reason } } }
   }
 }"""
 RECORDS = """query ($contract: ID!, $kind: OutcomeRecordKind!) {
@@ -131,19 +132,20 @@ def test_a_contracts_money_is_followed_to_the_service_it_paid_for_through_the_ga
                                       "casesClosedPositively": 0, "volunteerHours": 0.0}
         rows = {r["sourceKind"]: r for r in outcome["bySource"]}
         assert (rows["fiscal"]["committedFen"], rows["fiscal"]["paidFen"]) == (60_000_000, 3_000_001)
-        assert rows["fiscal"]["cost"]["perHousehold"] == {"fen": 1_500_001, "reason": None}  # 1,500,000.5 rounds up
-        assert rows["fiscal"]["cost"]["perVisit"] == {"fen": 3_000_001, "reason": None}
+        # 3,000,001 fen over two households: 1,500,000.5 rounds up
+        assert rows["fiscal"]["cost"]["perHousehold"] == {"amountFen": 1_500_001, "reason": None}
+        assert rows["fiscal"]["cost"]["perVisit"] == {"amountFen": 3_000_001, "reason": None}
         assert rows["fiscal"]["cost"]["perPositiveClosure"] == {
             "fen": None, "reason": "no case was closed positively in the period"}
         assert (rows["lottery"]["committedFen"], rows["lottery"]["paidFen"]) == (10_000_000, 0)
-        assert outcome["total"] == {"paidFen": 3_000_001, "cost": {"perHousehold": {"fen": 1_500_001},
-                                                                    "perVisit": {"fen": 3_000_001}}}
+        assert outcome["total"] == {"paidFen": 3_000_001, "cost": {"perHousehold": {"amountFen": 1_500_001},
+                                                                    "perVisit": {"amountFen": 3_000_001}}}
 
         payment = ask(county, PAYMENT, {"disbursement": paid["id"]})["data"]["disbursementOutcome"]
         assert payment["contractId"] == contract["id"] and payment["period"] == {"from": "2026-03-01", "to": today}
         assert payment["service"] == {"householdsServed": 2, "visits": 1}
         assert payment["bySource"] == [{"sourceKind": "fiscal", "paidFen": 3_000_001,
-                                        "cost": {"perVisit": {"fen": 3_000_001, "reason": None}}}]
+                                        "cost": {"perVisit": {"amountFen": 3_000_001, "reason": None}}}]
 
         plain = ask(county, RECORDS, {"contract": contract["id"], "kind": "HOUSEHOLD"})["data"]["outcomeRecords"]
         assert plain["totalCount"] == 2 and {r["id"] for r in plain["items"]} == {visited["id"], with_case["id"]}

@@ -13,14 +13,8 @@ import graphene
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size, page_type
 from gateway.schema.funding.money import Fen
 from gateway.schema.scalars import JSON, Date
+from gateway.schema.supervision.enums import OutcomeRecordKind
 from gateway.schema.supervision.scorecards import ScorecardPeriod
-
-
-class OutcomeRecordKind(graphene.Enum):
-    HOUSEHOLD = "household"
-    VISIT = "visit"
-    CASE = "case"
-    VOLUNTEER_HOURS = "volunteer_hours"
 
 
 class OutcomeService(graphene.ObjectType):
@@ -36,8 +30,12 @@ class OutcomeService(graphene.ObjectType):
 
 
 class UnitCost(graphene.ObjectType):
-    fen = Fen(description="Money paid ÷ the count, in whole fen (halves up); null when the count is 0.")
+    amount_fen = Fen(description="Money paid ÷ the count, in whole fen (halves up); null when the count is 0.")
     reason = graphene.String(description="Why there is no figure (the count is 0).")
+
+    @staticmethod
+    def resolve_amount_fen(cost, info):
+        return cost["fen"]
 
 
 class OutcomeCosts(graphene.ObjectType):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.contracts.supervision import OUTCOME_RECORD_KINDS
 from services.contracts.vocabulary import OUTCOMES
 
 from .figures import ReadModels
@@ -25,7 +26,7 @@ from .outcome_folds import HELD, PAID
 from .scorecard import masked
 
 POSITIVE_OUTCOME = OUTCOMES[0]  # "achieved": the case's goals were met
-RECORD_KINDS = ("household", "visit", "case", "volunteer_hours")
+RECORD_KINDS = OUTCOME_RECORD_KINDS
 UNITS = {"household": ("households_served", "no households were served in the period"),
          "visit": ("visits", "no visits were logged in the period"),
          "positive_closure": ("cases_closed_positively", "no case was closed positively in the period")}
