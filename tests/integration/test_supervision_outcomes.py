@@ -136,7 +136,7 @@ def test_a_contracts_money_is_followed_to_the_service_it_paid_for_through_the_ga
         assert rows["fiscal"]["cost"]["perHousehold"] == {"amountFen": 1_500_001, "reason": None}
         assert rows["fiscal"]["cost"]["perVisit"] == {"amountFen": 3_000_001, "reason": None}
         assert rows["fiscal"]["cost"]["perPositiveClosure"] == {
-            "fen": None, "reason": "no case was closed positively in the period"}
+            "amountFen": None, "reason": "no case was closed positively in the period"}
         assert (rows["lottery"]["committedFen"], rows["lottery"]["paidFen"]) == (10_000_000, 0)
         assert outcome["total"] == {"paidFen": 3_000_001, "cost": {"perHousehold": {"amountFen": 1_500_001},
                                                                     "perVisit": {"amountFen": 3_000_001}}}
