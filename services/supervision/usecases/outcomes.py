@@ -73,8 +73,7 @@ def _outcome(supervision: Supervision, viewer: Viewer, contract_id: str | None =
         if payment is None:
             raise NotFound(f"unknown disbursement {disbursement_id}", {"disbursement_id": ["no such disbursement"]})
         contract_id = payment["contract_id"]
-    assert contract_id is not None  # one of the two ids was given
-    contract = money["contracts"].get(contract_id)
+    contract = money["contracts"].get(contract_id or "")
     if contract is None or "period_start" not in contract:
         raise NotFound(f"unknown contract {contract_id}", {"contract_id": ["no such contract"]})
     models = supervision.repo.read_models()
