@@ -4,7 +4,7 @@ households, visits one and opens a case for another at the station; supervision 
 contract-money read model and answers `contractOutcome` / `disbursementOutcome` with the cost per household and
 per visit by fund source, the records behind them (masked for the commissioned evaluator), and NOT_FOUND for
 officials of another county; `projections check` finds the contract-money read model in step with funding,
-and names a corrupted payment."""
+names a corrupted payment, and a rebuild from funding's history restores the same outcome."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -170,6 +170,10 @@ def test_a_contracts_money_is_followed_to_the_service_it_paid_for_through_the_ga
         report = client.supervision.check_read_model(ADMIN, "contract_money")
         assert report["differences"] == [{"id": f"disbursement:{paid['id']}", "field": "amount_fen",
                                           "read_model": 1, "source": 3_000_001}]
+        # A rebuild replays funding's history from the start: the same read model as the one built live.
+        client.supervision.projection_rebuild(ADMIN, "contract_money")
+        assert client.supervision.check_read_model(ADMIN, "contract_money")["differences"] == []
+        assert ask(county, OUTCOME, {"contract": contract["id"]})["data"]["contractOutcome"] == outcome
 
 
 def edit_money(change) -> None:
