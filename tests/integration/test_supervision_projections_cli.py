@@ -91,3 +91,37 @@ def test_unknown_read_models_and_services_are_refused(platform, capsys):
     assert "no read model" in capsys.readouterr().err
     assert main(["projections", "rebuild", "nonsense"]) == 2
     assert main(["projections", "check", "stations", "--service", "Bad-Name"]) == 2
+
+
+def approved_hours(volunteers, staff: dict) -> dict:
+    """A volunteer matched to a household's need, the task done (2.5 hours) and the hours approved."""
+    from tests.support.volunteers_fixtures import COMMUNITY, need, volunteer_input
+
+    home = volunteers.register_volunteer(staff, volunteer_input(station_id=STATION))
+    request = volunteers.request_matching(staff, {**need("need-cli"), "household_id": "hh-cli",
+                                                  "station_id": STATION, "community_code": COMMUNITY})
+    proposal = next(p for p in request["proposals"] if p["candidate_id"] == home["id"])
+    accepted = volunteers.accept_proposal(staff, "need-cli", proposal["proposal_id"],
+                                          {"expected_version": request["version"]})
+    volunteers.complete_task(staff, "need-cli", accepted["tasks"][0]["task_id"], {
+        "expected_version": accepted["version"], "started_at": "2026-05-04T09:00:00+08:00",
+        "ended_at": "2026-05-04T11:30:00+08:00", "notes": "陪同就医"})
+    entries = [e["entry_id"] for e in volunteers.hours_for_volunteers(staff, [home["id"]])[home["id"]]]
+    version = volunteers.get_volunteers(staff, [home["id"]])[0]["version"]
+    return volunteers.approve_hours(staff, home["id"], {"expected_version": version, "entry_ids": entries})
+
+
+def test_volunteer_hours_are_checked_against_the_volunteers_service(platform, capsys):
+    client, workers = platform
+    volunteer = approved_hours(client.volunteers, workers[STATION])
+    assert volunteer["approved_hours"] == 2.5
+    wait_until_caught_up()
+    report = client.supervision.check_read_model(ADMIN, "volunteer_hours")
+    assert report["records"] == {"read_model": 1, "source": 1} and report["differences"] == []
+
+    edit_state("volunteer_hours", lambda state: next(iter(state["hours"].values())).update(hours=9))
+    assert main(["projections", "check", "volunteer_hours"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"volunteer_hours {volunteer['id']}.approved_hours: read model 9.0 != source 2.5"]
+    assert main(["projections", "rebuild", "volunteer_hours"]) == 0
+    assert main(["projections", "check", "volunteer_hours"]) == 0
