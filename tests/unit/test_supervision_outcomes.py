@@ -10,7 +10,7 @@ import pytest
 
 from services.common.auth import Viewer
 from services.common.clock import FrozenClock
-from services.common.errors import NotFound, ValidationFailed
+from services.common.errors import NotFound, PermissionDenied, ValidationFailed
 from services.contracts import funding
 from services.supervision.domain import outcomes
 from services.supervision.usecases import outcomes as outcome_usecases
@@ -30,10 +30,11 @@ from tests.support.outcome_events import (
     seed_money,
 )
 from tests.support.scorecard_events import OTHER_STATION, STATION
-from tests.support.supervision_usecases import ADMIN, COUNTY, OTHER_COUNTY, WORKER, supervision
+from tests.support.supervision_usecases import ADMIN, COUNTY, OTHER_COUNTY, PUBLIC, WORKER, supervision
 
 EVALUATOR = Viewer("evaluator-1", "evaluator", "321181")
 OTHER_EVALUATOR = Viewer("evaluator-2", "evaluator", "321181")
+SUPERVISOR = Viewer("supervisor-1", "supervisor", None, (STATION,))
 TODAY = datetime(2026, 11, 20, 2, 0)
 
 
@@ -152,7 +153,9 @@ def test_records_behind_the_figures_are_paged_and_masked_for_the_commissioned_ev
 
 
 def test_scope_other_regions_station_staff_and_uncommissioned_evaluators_see_no_such_contract(context):
-    for viewer in (OTHER_COUNTY, WORKER, OTHER_EVALUATOR):
+    with pytest.raises(PermissionDenied):
+        outcome_usecases.contract_outcome(context, PUBLIC, CONTRACT)
+    for viewer in (OTHER_COUNTY, WORKER, OTHER_EVALUATOR, SUPERVISOR):
         with pytest.raises(NotFound):
             outcome_usecases.contract_outcome(context, viewer, CONTRACT)
         with pytest.raises(NotFound):
