@@ -17,7 +17,7 @@ from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_
 from services.common.errors import Unauthenticated, UpstreamUnavailable
 
 from .agency import refusal as agency_refusal
-from .auth import viewer_from_authorization, viewer_in_force
+from .auth import presented_certificate, viewer_from_authorization, viewer_in_force
 from .context import RequestContext
 from .dataloader import BatchingExecutionContext
 from .errors import (
@@ -102,7 +102,8 @@ class GraphQLEndpoint:
 
         try:
             viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret,
-                                               jwks=platform_keys(clients), config=settings)
+                                               jwks=platform_keys(clients), config=settings,
+                                               certificate=presented_certificate(request.header, settings))
         except Unauthenticated as exc:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,

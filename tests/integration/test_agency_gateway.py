@@ -201,7 +201,7 @@ def test_the_station_revokes_a_referral_and_the_agency_sees_it_revoked(platform)
     assert {item["id"]: item["status"] for item in items}[made["id"]] == "REVOKED"
 
 
-def test_a_certificate_client_authenticates_with_the_forwarded_certificate(platform):
+def test_a_certificate_client_authenticates_with_the_forwarded_certificate_and_its_token_is_bound_to_it(platform):
     pem = self_signed_pem()
     made = platform.ok(CREATE_CLIENT, {"input": {"agencyId": platform.ids["agency"], "name": "残联证书客户端",
                                                  "scopes": {"domains": ["DISABILITY"]}, "certificatePem": pem}},
@@ -214,8 +214,19 @@ def test_a_certificate_client_authenticates_with_the_forwarded_certificate(platf
                                                                           "client_id": made["clientId"]})
     answer = ask(pem)
     assert answer.status_code == 200, answer.text
-    assert platform.ok(REFERRALS, token=answer.json()["access_token"])["agencyReferrals"]["items"]
+    bound = answer.json()["access_token"]
     assert ask(self_signed_pem()).status_code == 401  # another certificate
+
+    def referrals(certificate: str | None) -> requests.Response:
+        forwarded = {CERTIFICATE_HEADER: urllib.parse.quote(certificate)} if certificate else {}
+        return platform.post(REFERRALS, token=bound, headers=forwarded)
+    shown = referrals(pem)
+    assert shown.status_code == 200 and shown.json()["data"]["agencyReferrals"]["items"], shown.text
+    # RFC 8705 §3: the token is bound to the certificate; without it, or with another one, it is refused
+    for presented in (None, self_signed_pem()):
+        refused = referrals(presented)
+        assert refused.status_code == 401 and codes(refused.json()) == {"UNAUTHENTICATED"}
+        assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
 
 
 def test_a_rotated_out_or_revoked_secret_is_refused(platform):
