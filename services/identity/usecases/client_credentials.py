@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from typing import Any
 
 from services.common import clock, tokens
 from services.common.agency import AgencyScopes
@@ -63,11 +64,12 @@ def issue_client_token(ctx: Identity, viewer: Viewer, credentials: dict) -> dict
         if missing:
             raise OutOfScope("the client was not granted " + " ".join(missing), {"scope": missing})
     ttl = timedelta(minutes=ctx.policy.access_token_minutes)
-    bound = {"cnf": {tokens.CERTIFICATE_CONFIRMATION: credentials["certificate_thumbprint"]}} \
-        if credentials["certificate_thumbprint"] else {}
+    claims: dict[str, Any] = {"agency": agency["_id"], "scope": " ".join(words)}
+    if credentials["certificate_thumbprint"]:
+        claims["cnf"] = {tokens.CERTIFICATE_CONFIRMATION: credentials["certificate_thumbprint"]}
     access_token = tokens.sign_access_token(
         keys.signing_key(ctx, now), issuer=ctx.issuer, user_id=client_id, role=AGENCY, region=agency["region_code"],
-        station_ids=[], grant_id=client_id, now=now, ttl=ttl, agency=agency["_id"], scope=" ".join(words), **bound)
+        station_ids=[], grant_id=client_id, now=now, ttl=ttl, **claims)
     ctx.log.record("signed_in", now, user_id=client_id, region_code=client["region_code"],
                    address=credentials["address"], reason="client_credentials")
     return {"access_token": access_token, "token_type": "Bearer", "expires_in": int(ttl.total_seconds()),
