@@ -36,6 +36,8 @@ AGENCY_ROOT_FIELDS: dict[str, str | None] = {
     "__typename": None,
     "agencyReferrals": None,
     "answerAgencyReferral": "answer_referral",
+    # The progress of a roster import the client started (POST /rosters/<source>/imports, gateway/rosters_http.py).
+    "rosterImport": "import_roster",
 }
 
 
