@@ -14,6 +14,7 @@ import os
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 from services.common import storage
 from services.common.auth import SYSTEM
@@ -22,7 +23,7 @@ from .usecases import Identity, agencies
 
 DEMO_CITY = "321100"
 CREDENTIALS_FILE = "demo-agency-clients.json"
-DEMO_AGENCIES = (
+DEMO_AGENCIES: tuple[dict[str, Any], ...] = (
     {"name": "镇江市残疾人联合会", "kind": "disabled_persons_federation", "client": "残联转介与名册系统", "scopes": {
         "domains": ["disability"], "fields_allowed": ["name", "age"],
         "mutations": ["answer_referral", "import_roster"], "roster_sources": ["disability"],
