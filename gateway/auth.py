@@ -19,9 +19,10 @@ import jwt
 from nameko.exceptions import UnknownService
 
 from services.common import tokens
+from services.common.agency import certificate_thumbprint
 from services.common.auth import ANONYMOUS, SUPERVISOR, Viewer, verify_token
 from services.common.config import Settings, settings
-from services.common.errors import Unauthenticated
+from services.common.errors import Unauthenticated, ValidationFailed
 
 DEVELOPMENT_ALGORITHM = "HS256"
 
@@ -39,9 +40,27 @@ def platform_verifier(config: Settings) -> tokens.TokenVerifier:
     return _platform_verifier(platform_issuer(config), config.identity.clock_skew_seconds)
 
 
+def presented_certificate(header_value: Callable[[str], str | None], config: Settings) -> str | None:
+    """The client certificate the TLS terminator verified and forwarded (SHEGONG_CLIENT_CERTIFICATE_HEADER), if
+    the platform is configured to take one; `header_value` reads one request header by name."""
+    name = config.client_certificate_header
+    return (header_value(name) or None) if name else None
+
+
+def _presented_thumbprint(certificate: str | None) -> str | None:
+    if not certificate:
+        return None
+    try:
+        return certificate_thumbprint(certificate, "certificate")
+    except ValidationFailed:
+        raise Unauthenticated("the forwarded client certificate cannot be read") from None
+
+
 def viewer_from_authorization(header: str | None, secret: str, *, jwks: Callable[[], dict] | None = None,
-                              config: Settings | None = None) -> Viewer:
-    """`jwks`: fetches the platform issuer's key set (the identity service's `jwks`), called on an unknown key."""
+                              config: Settings | None = None, certificate: str | None = None) -> Viewer:
+    """`jwks`: fetches the platform issuer's key set (the identity service's `jwks`), called on an unknown key.
+    `certificate`: the request's forwarded client certificate (presented_certificate), which a
+    certificate-bound token (RFC 8705 §3) must match."""
     if header is None or not header.strip():
         return ANONYMOUS
     scheme, _, token = header.strip().partition(" ")
@@ -61,7 +80,9 @@ def viewer_from_authorization(header: str | None, secret: str, *, jwks: Callable
     if external is not None:
         issuer, verifier = external
         return issuer.viewer(verifier.claims(token))
-    return platform_verifier(config).viewer(token, jwks)
+    claims = platform_verifier(config).claims(token, jwks)
+    tokens.require_certificate_binding(claims, _presented_thumbprint(certificate))
+    return tokens.viewer_from_claims(claims)
 
 
 def external_issuers(config: Settings) -> dict[str, tuple[tokens.ExternalIssuer, tokens.TokenVerifier]]:

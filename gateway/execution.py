@@ -16,8 +16,10 @@ from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_
 
 from services.common.errors import Unauthenticated, UpstreamUnavailable
 
+from .agency import calls_of as agency_calls_of
+from .agency import record_calls as agency_record_calls
 from .agency import refusal as agency_refusal
-from .auth import viewer_from_authorization, viewer_in_force
+from .auth import presented_certificate, viewer_from_authorization, viewer_in_force
 from .context import RequestContext
 from .dataloader import BatchingExecutionContext
 from .errors import (
@@ -102,7 +104,8 @@ class GraphQLEndpoint:
 
         try:
             viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret,
-                                               jwks=platform_keys(clients), config=settings)
+                                               jwks=platform_keys(clients), config=settings,
+                                               certificate=presented_certificate(request.header, settings))
         except Unauthenticated as exc:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,
@@ -133,6 +136,7 @@ class GraphQLEndpoint:
             return self._request_errors([GraphQLError(message, extensions={"code": BAD_REQUEST})], media_type)
         refused = agency_refusal(viewer, operation, prepared.document)
         if refused is not None:  # an agency client asked for a field its scopes do not name
+            agency_record_calls(viewer, clients, agency_calls_of(operation, prepared.document, refused=refused))
             return self._request_errors([refused], media_type)
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             return rejection_response(RequestRejected(
@@ -154,6 +158,9 @@ class GraphQLEndpoint:
 
         # graphql-core types build() as returning its base class; it builds the class it is called on
         result = self._execute(cast(GatewayExecutionContext, execution))
+        if viewer.is_agency:
+            agency_record_calls(viewer, clients, agency_calls_of(operation, prepared.document,
+                                                                 errors=list(result.errors or [])))
         payload: dict = {}
         if result.errors:
             payload["errors"] = [format_error(error, correlation_id) for error in result.errors]

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from services.common.errors import Unauthenticated
 
-STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404,
-                  "SERVICE_UNAVAILABLE": 503}
+STATUS_OF_CODE = {"BAD_USER_INPUT": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "OUT_OF_SCOPE": 403,
+                  "NOT_FOUND": 404, "SERVICE_UNAVAILABLE": 503}
 
 
 def report(request, supervision, report_id: str, fmt: str, secret: str, jwks=None):
@@ -24,24 +24,33 @@ def evaluation_pack(request, supervision, station_id: str, secret: str, jwks=Non
     return _file(request, secret, jwks, lambda viewer: supervision.evaluation_pack(viewer, station_id))
 
 
-def _file(request, secret: str, jwks, fetch):
+def _file(request, secret: str, jwks, fetch, on_outcome=None):
     """A werkzeug Response: the file, or a JSON error like GraphQL's (nameko's tuples carry text only).
-    `jwks`: the identity service's keys (identity_http.platform_keys), for the tokens it signs."""
+    `jwks`: the identity service's keys (identity_http.platform_keys), for the tokens it signs.
+    `on_outcome(viewer, error or None)`: told how the request of a known viewer went (an agency's call log)."""
     from werkzeug.wrappers import Response
 
-    from .auth import viewer_from_authorization
+    from services.common.config import settings
+
+    from .auth import presented_certificate, viewer_from_authorization
     from .errors import client_error, log_unexpected
 
+    viewer = None
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks)
+        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks,
+                                           certificate=presented_certificate(request.headers.get, settings()))
         if viewer.is_public:
             raise Unauthenticated("sign in to download a report")
         file = fetch(viewer.to_dict())
         headers = {"Content-Type": file["media_type"], "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                    "Content-Disposition": f"attachment; filename=\"{file['ascii_filename']}\"; "
                                           f"filename*=UTF-8''{quote(file['filename'])}"}
+        if on_outcome is not None:
+            on_outcome(viewer, None)
         return Response(base64.b64decode(file["content"]), 200, headers)
     except Exception as exc:  # noqa: BLE001 - mapped in one place, like GraphQL's errors
+        if on_outcome is not None and viewer is not None:
+            on_outcome(viewer, exc)
         described = client_error(exc)
         if not described.expected:
             log_unexpected(exc, where="report download")

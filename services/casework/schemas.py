@@ -336,6 +336,13 @@ class AgencyReferralFilterSchema(Strict):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 
+class AgencyCallSchema(Strict):
+    field = fields.String(required=True, validate=validate.Length(1, 100))
+    outcome = fields.String(required=True, validate=validate.OneOf(("answered", "refused", "failed")))
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
 # --- verification campaigns ---------------------------------------------------------------------
 class CampaignCriteriaSchema(Strict):
     tags_any = fields.List(_one_of(catalogue.TAGS), required=True, validate=validate.Length(min=1))

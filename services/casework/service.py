@@ -61,6 +61,8 @@ Referrals that reach a registered agency (agency_referrals.py; the agency's own 
 - agency_referrals(viewer, filters{status?, after?, limit?}) → {items: [AgencyReferral], next_cursor}
 - answer_as_agency(viewer, data{case_id, referral_id, status, reason_code?, note?}) → AgencyReferral
 - expire_referrals(viewer) → count (administrators; the service's timer runs it every 10 minutes)
+- record_agency_calls(viewer, calls[{field, outcome, reason?, code?}]) → count (the gateway, for an agency's
+  client: every root field it asked for, answered or refused, into the access log; agency_calls.py)
 
 Cases
 - open_case(viewer, data{household_id, person_id?, domain, source, summary, assigned_staff_id, opened_on?,
@@ -146,6 +148,7 @@ from services.contracts.volunteers import SERVICE_DELIVERED
 from .storage import INDEXES, OUTBOX_COLLECTIONS, CaseworkRepository
 from .usecases import (
     Casework,
+    agency_calls,
     archives,
     audit,
     campaigns,
@@ -225,6 +228,7 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     agency_referrals = use_case_rpc(agency_side.agency_referrals)
     answer_as_agency = use_case_rpc(agency_side.answer_as_agency)
     expire_referrals = use_case_rpc(agency_side.expire_referrals)
+    record_agency_calls = use_case_rpc(agency_calls.record_agency_calls)
     get_cases = use_case_rpc(case_reads.get_cases)
     list_cases = use_case_rpc(case_reads.list_cases)
     cases_for_households = use_case_rpc(case_reads.cases_for_households)

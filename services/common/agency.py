@@ -2,7 +2,8 @@
 
 An agency client's token says `role: agency`, its agency (`agency`) and its scopes as one RFC 9068 `scope`
 string of `kind:value` words: `event:referral.made`, `region:321181`, `domain:disability`, `field:name`,
-`mutation:answer_referral`. Each service reads them through `AgencyScopes.of(viewer)`; the gateway refuses a
+`mutation:answer_referral`, `roster:disability` (a roster source the client may import, with
+`mutation:import_roster`). Each service reads them through `AgencyScopes.of(viewer)`; the gateway refuses a
 root field the scopes do not name before anything runs (gateway/agency.py)."""
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .auth import Viewer, region_prefix
 from .errors import OutOfScope, PermissionDenied, ValidationFailed
 
 KINDS = {"event": "event_types", "region": "regions", "domain": "domains", "field": "fields_allowed",
-         "mutation": "mutations"}
+         "mutation": "mutations", "roster": "roster_sources"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class AgencyScopes:
     domains: tuple[str, ...] = ()
     fields_allowed: tuple[str, ...] = ()
     mutations: tuple[str, ...] = ()
+    roster_sources: tuple[str, ...] = ()
 
     @classmethod
     def from_words(cls, words: list[str] | tuple[str, ...]) -> AgencyScopes:

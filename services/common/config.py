@@ -108,6 +108,8 @@ class WebhookSettings:
     per_endpoint: int = 2  # deliveries in flight at once to one subscription's endpoint
     poll_seconds: float = 1.0  # how often the sender looks for due deliveries when idle
     secret_overlap_hours: int = 24  # after a rotation, the old secret signs too for this long
+    delivered_retention_days: int = 90  # the delivery log forgets a delivered entry this long after its delivery
+    dead_retention_days: int = 365  # and a dead letter nobody replayed this long after its event arrived
 
     @classmethod
     def from_env(cls, env: dict) -> WebhookSettings:
@@ -120,6 +122,8 @@ class WebhookSettings:
             per_endpoint=_int(env, "SHEGONG_WEBHOOK_PER_ENDPOINT", 2),
             poll_seconds=_float(env, "SHEGONG_WEBHOOK_POLL_SECONDS", 1.0),
             secret_overlap_hours=_int(env, "SHEGONG_WEBHOOK_SECRET_OVERLAP_HOURS", 24),
+            delivered_retention_days=_int(env, "SHEGONG_WEBHOOK_DELIVERED_RETENTION_DAYS", 90),
+            dead_retention_days=_int(env, "SHEGONG_WEBHOOK_DEAD_RETENTION_DAYS", 365),
         )
 
 

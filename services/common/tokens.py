@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -30,6 +31,8 @@ from .auth import _TOKEN_CLAIMS, AGENCY, TOKEN_AUDIENCE, Viewer, viewer_of_claim
 from .errors import Unauthenticated
 
 ALGORITHM = "EdDSA"
+# RFC 8705 §3.1: the confirmation member naming the certificate a token is bound to.
+CERTIFICATE_CONFIRMATION = "x5t#S256"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,21 @@ def new_refresh_token() -> str:
 def token_hash(token: str) -> str:
     """How a refresh token is stored: a hash (the token is random, 256 bits, so no salt or slow hash is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def require_certificate_binding(claims: dict, presented_thumbprint: str | None) -> None:
+    """RFC 8705 §3: a token bound to a client certificate (`cnf.x5t#S256`) is accepted only from a caller that
+    presents that certificate; a stolen bound token is useless without the certificate's private key."""
+    if "cnf" not in claims:
+        return
+    confirmation = claims["cnf"]
+    bound = confirmation.get(CERTIFICATE_CONFIRMATION) if isinstance(confirmation, dict) else None
+    if not isinstance(bound, str) or not bound:
+        raise Unauthenticated("invalid token: a confirmation (cnf) this platform does not know")
+    if presented_thumbprint is None:
+        raise Unauthenticated("this token is bound to a client certificate: present that certificate")
+    if not hmac.compare_digest(bound, presented_thumbprint):
+        raise Unauthenticated("this token is bound to another client certificate")
 
 
 def viewer_from_claims(claims: dict) -> Viewer:

@@ -136,8 +136,23 @@ class AgencyClientCreatedV1(Schema):
     scopes = fields.Nested(AgencyScopesV1, required=True)
 
 
-AGENCY_CLIENT_CREATED = contract("agency.client_created", 1, PRODUCER, AgencyClientCreatedV1,
-                                 "an OAuth2 client (client credentials) was created for an agency")
+class AgencyScopesV2(AgencyScopesV1):
+    # The roster sources the client may import (with the `import_roster` mutation scope).
+    roster_sources = fields.List(fields.String(), required=True)
+
+
+class AgencyClientCreatedV2(AgencyClientCreatedV1):
+    scopes = fields.Nested(AgencyScopesV2, required=True)
+
+
+def _agency_client_created_v1_to_v2(payload: dict) -> dict:
+    # v1 clients could not be granted roster imports by source.
+    return {**payload, "scopes": {**payload["scopes"], "roster_sources": []}}
+
+
+AGENCY_CLIENT_CREATED = contract("agency.client_created", 2, PRODUCER, AgencyClientCreatedV2,
+                                 "an OAuth2 client (client credentials) was created for an agency",
+                                 upcasters={1: _agency_client_created_v1_to_v2})
 
 
 class AgencyClientSecretRotatedV1(Schema):

@@ -19,7 +19,7 @@ from services.contracts.identity import (
     AGENCY_KINDS,
     AGENCY_MUTATIONS,
 )
-from services.contracts.vocabulary import DOMAINS
+from services.contracts.vocabulary import DOMAINS, ROSTER_SOURCES
 
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$", error="3-64 lower-case letters, digits, '.', '_' or '-'")
 GRANTABLE_ROLES = list(PERSON_ROLES)  # an agency is a client (usecases/agencies.py), not a grant
@@ -99,6 +99,9 @@ class AgencyScopesSchema(Schema):
                                  validate=validate.Length(max=len(AGENCY_FIELDS)))
     mutations = fields.List(fields.String(validate=validate.OneOf(AGENCY_MUTATIONS)), load_default=list,
                             validate=validate.Length(max=len(AGENCY_MUTATIONS)))
+    # The roster sources the client may import (it also needs the import_roster mutation).
+    roster_sources = fields.List(fields.String(validate=validate.OneOf(tuple(ROSTER_SOURCES))), load_default=list,
+                                 validate=validate.Length(max=len(ROSTER_SOURCES)))
 
 
 class AgencyClientSchema(Schema):

@@ -12,8 +12,10 @@ RPC (every method takes `viewer`, a Viewer as a dict, first; administrators only
   {job_id, reset}
 
 Events: every public contract of registry, casework, volunteers, funding and supervision (domain/catalogue.py),
-each consumed once into delivery records; casework's consent.withdrawn is also recorded (usecases/deliveries.py).
-Sending is the DeliverySender's own green thread (sender.py); replay jobs advance on a timer.
+each consumed once into delivery records; casework's consent.withdrawn is also recorded (usecases/deliveries.py);
+identity's agency.client_created and agency.client_revoked keep the clients subscriptions name (usecases/clients.py).
+Sending is the DeliverySender's own green thread (sender.py); replay jobs advance on a timer; another timer
+purges the delivery log past its retention every hour (usecases/retention.py).
 """
 from __future__ import annotations
 
@@ -30,14 +32,16 @@ from services.common.retention import IdempotencyRetention
 from services.common.rpc import credential_rpc
 from services.common.rpc_client import KernelRpcClient
 from services.contracts.casework import CONSENT_WITHDRAWN
+from services.contracts.identity import AGENCY_CLIENT_CREATED, AGENCY_CLIENT_REVOKED
 
 from .domain.catalogue import FOLLOWED
 from .sender import DeliverySender
 from .storage import INDEXES
-from .usecases import Webhooks, deliveries, replays, subscriptions
+from .usecases import Webhooks, clients, deliveries, replays, retention, subscriptions
 
 SERVICE = "webhooks"
 REPLAY_SECONDS = 2
+RETENTION_SECONDS = 3600
 
 
 def handler_name(contract: EventContract) -> str:
@@ -78,6 +82,14 @@ class WebhooksService(OperationalEndpoints, IdempotencyRetention):
     replay_delivery = use_case_rpc(deliveries.replay_delivery)
     replay_since = use_case_rpc(replays.replay_since)
 
+    @event_handler(AGENCY_CLIENT_CREATED)
+    def on_agency_client_created(self, event):
+        clients.record_client_created(self.use_cases, event.payload)
+
+    @event_handler(AGENCY_CLIENT_REVOKED)
+    def on_agency_client_revoked(self, event):
+        clients.record_client_revoked(self.use_cases, event.payload)
+
     @timer(interval=REPLAY_SECONDS)
     def advance_replays(self):
         if not self.use_cases.replays.running():
@@ -89,6 +101,10 @@ class WebhooksService(OperationalEndpoints, IdempotencyRetention):
 
             if replays.advance(self.use_cases, fetch):
                 self.sender.wake()
+
+    @timer(interval=RETENTION_SECONDS)
+    def purge_delivery_log(self):
+        retention.purge_delivery_log(self.use_cases, SYSTEM)
 
 
 # One handler per contract (nameko's queues are per contract and handler method).

@@ -18,6 +18,7 @@ DELIVERIES = "deliveries"
 ATTEMPTS = "delivery_attempts"
 WITHDRAWALS = "withdrawals"
 REPLAYS = "replays"
+CLIENTS = "agency_clients"
 
 PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
 DELIVERY_STATES = (PENDING, SENDING, DELIVERED, DEAD)
@@ -31,9 +32,12 @@ INDEXES = [
     Index(DELIVERIES, (("state", 1),)),
     Index(DELIVERIES, (("subscription_id", 1),)),
     Index(DELIVERIES, ((LOG_KEY, 1),)),
+    Index(DELIVERIES, (("delivered_at", 1),)),
+    Index(DELIVERIES, (("created_at", 1),)),
     Index(ATTEMPTS, (("delivery_id", 1),)),
     Index(REPLAYS, (("status", 1),)),
 ]
+LISTED_STATUSES = ["active", "paused", "revoked"]
 
 
 class Subscriptions(AggregateStore):
@@ -44,12 +48,37 @@ class Subscriptions(AggregateStore):
         return self.find({"status": "active"})
 
     def listing(self, agency_client_id: str | None, after: str | None, limit: int) -> Page:
-        return self.page(storage.all_of({"status": {"$in": ["active", "paused"]}},
+        return self.page(storage.all_of({"status": {"$in": LISTED_STATUSES}},
                                         {"agency_client_id": agency_client_id} if agency_client_id else None),
                          after, limit)
 
     def many(self, ids: list[str]) -> dict[str, dict]:
         return {d["_id"]: d for d in self.find({"_id": {"$in": list(ids)}})} if ids else {}
+
+    def of_client(self, agency_client_id: str) -> list[dict]:
+        return self.find({"agency_client_id": agency_client_id})
+
+
+class AgencyClients:
+    """identity's agency clients as its events describe them (agency.client_created, agency.client_revoked):
+    which exist, which are active, which event types each may receive. `_id` = the client id."""
+
+    def __init__(self, db):
+        self.collection = db[CLIENTS]
+
+    def created(self, client_id: str, agency_id: str, region_code: str, event_types: list[str]) -> None:
+        # $setOnInsert: a revocation read before the creation (events of two queues) is not undone by it.
+        self.collection.update_one({"_id": client_id}, {
+            "$set": {"agency_id": agency_id, "region_code": region_code, "event_types": sorted(event_types)},
+            "$setOnInsert": {"status": "active"}}, upsert=True)
+
+    def revoked(self, client_id: str, agency_id: str, region_code: str) -> None:
+        self.collection.update_one({"_id": client_id}, {
+            "$set": {"agency_id": agency_id, "region_code": region_code, "status": "revoked"},
+            "$setOnInsert": {"event_types": []}}, upsert=True)
+
+    def get(self, client_id: str) -> dict | None:
+        return self.collection.find_one({"_id": client_id})
 
 
 class Deliveries:
@@ -122,6 +151,18 @@ class Deliveries:
                     .sort(LOG_KEY, -1).limit(limit + 1))
         return docs[:limit], (docs[limit - 1][LOG_KEY] if len(docs) > limit else None)
 
+    def expired(self, state: str, moment_field: str, before: str, limit: int) -> list[str]:
+        """Ids of up to `limit` deliveries in `state` whose `moment_field` is before `before` (retention)."""
+        return [d["_id"] for d in self.collection.find({"state": state, moment_field: {"$lt": before}},
+                                                       {"_id": 1}).limit(limit)]
+
+    def remove(self, delivery_ids: list[str]) -> int:
+        """Forget these deliveries, if they are still in a final state (a replay may have reset one since)."""
+        if not delivery_ids:
+            return 0
+        return self.collection.delete_many({"_id": {"$in": list(delivery_ids)},
+                                            "state": {"$in": [DELIVERED, DEAD]}}).deleted_count
+
     def count(self, subscription_id: str, state: str | None) -> int:
         query = storage.all_of({"subscription_id": subscription_id}, {"state": state} if state else None)
         counted = list(self.collection.aggregate([{"$match": query}, {"$count": "n"}]))
@@ -134,6 +175,11 @@ class Attempts:
 
     def add(self, doc: dict) -> None:
         self.collection.insert_one(doc)
+
+    def remove_of(self, delivery_ids: list[str]) -> int:
+        if not delivery_ids:
+            return 0
+        return self.collection.delete_many({"delivery_id": {"$in": list(delivery_ids)}}).deleted_count
 
     def of(self, delivery_ids: list[str]) -> list[dict]:
         if not delivery_ids:

@@ -170,7 +170,7 @@ def test_the_client_sees_only_its_referrals_in_its_region_and_answers_one(platfo
     # casework's part of the one access log (the gateway's merged log also asks services not running here)
     log = list(storage.database("casework")["access_log"].find({"user_id": platform.ids["client"]}))
     assert {(e["action"], e["role"]) for e in log} == {("agency_read_referral", "agency"),
-                                                      ("agency_answer_referral", "agency")}
+                                                      ("agency_answer_referral", "agency"), ("agency_call", "agency")}
     assert ["name"] in [e["fields"] for e in log]  # the read names the personal-data field it showed
 
 
@@ -190,6 +190,36 @@ def test_nothing_outside_the_clients_scopes(platform):
     assert more.status_code == 400 and more.json()["error"] == "invalid_scope"
 
 
+AGENCY_CALLS = """query ($client: String!) {
+  personalDataAccessLog(userId: $client, service: CASEWORK, first: 100) { items {
+    service action subjectId outcome agencyId reason role regionCode } } }"""
+
+
+def test_every_agency_call_is_in_the_access_log_refusals_included(platform):
+    token = client_token(platform)
+    assert codes(platform.gql("{ households { totalCount } }", token=token)) == {"OUT_OF_SCOPE"}
+    platform.ok(REFERRALS, token=token)
+    narrow = client_token(platform, scope=f"region:{fx.COUNTY} domain:disability")  # without the mutation
+    platform.gql(ANSWER, {"input": {"caseId": "c", "referralId": "r", "status": "ACCEPTED"}}, narrow)
+
+    def calls() -> list[dict]:
+        items = platform.ok(AGENCY_CALLS, {"client": platform.ids["client"]}, "county")["personalDataAccessLog"]
+        return [item for item in items["items"] if item["action"] == "agency_call"]
+    wait_for(lambda: {"households", "answerAgencyReferral"} <= {c["subjectId"] for c in calls()
+                                                                if c["outcome"] == "refused"}, timeout=30)
+    logged = calls()
+    households = next(c for c in logged if c["subjectId"] == "households")
+    assert households == {"service": "CASEWORK", "action": "agency_call", "subjectId": "households",
+                          "outcome": "refused", "agencyId": platform.ids["agency"],
+                          "reason": "an agency client may not ask for households", "role": "agency",
+                          "regionCode": fx.COUNTY}
+    assert any(c["subjectId"] == "agencyReferrals" and c["outcome"] == "answered" for c in logged)
+    # the agency works in 丹阳: another county's officials do not see its calls
+    platform.mint("jingkou_county", "county", "county-2", region="321102")
+    elsewhere = platform.ok(AGENCY_CALLS, {"client": platform.ids["client"]}, "jingkou_county")
+    assert elsewhere["personalDataAccessLog"]["items"] == []
+
+
 def test_the_station_revokes_a_referral_and_the_agency_sees_it_revoked(platform):
     made = refer(platform, "worker", platform.ids["disability"], platform.ids["agency"])
     version = platform.ok(CASE_VERSION, {"id": platform.ids["disability"]}, "worker")["case"]["version"]
@@ -201,7 +231,7 @@ def test_the_station_revokes_a_referral_and_the_agency_sees_it_revoked(platform)
     assert {item["id"]: item["status"] for item in items}[made["id"]] == "REVOKED"
 
 
-def test_a_certificate_client_authenticates_with_the_forwarded_certificate(platform):
+def test_a_certificate_client_authenticates_with_the_forwarded_certificate_and_its_token_is_bound_to_it(platform):
     pem = self_signed_pem()
     made = platform.ok(CREATE_CLIENT, {"input": {"agencyId": platform.ids["agency"], "name": "残联证书客户端",
                                                  "scopes": {"domains": ["DISABILITY"]}, "certificatePem": pem}},
@@ -214,8 +244,19 @@ def test_a_certificate_client_authenticates_with_the_forwarded_certificate(platf
                                                                           "client_id": made["clientId"]})
     answer = ask(pem)
     assert answer.status_code == 200, answer.text
-    assert platform.ok(REFERRALS, token=answer.json()["access_token"])["agencyReferrals"]["items"]
+    bound = answer.json()["access_token"]
     assert ask(self_signed_pem()).status_code == 401  # another certificate
+
+    def referrals(certificate: str | None) -> requests.Response:
+        forwarded = {CERTIFICATE_HEADER: urllib.parse.quote(certificate)} if certificate else {}
+        return platform.post(REFERRALS, token=bound, headers=forwarded)
+    shown = referrals(pem)
+    assert shown.status_code == 200 and shown.json()["data"]["agencyReferrals"]["items"], shown.text
+    # RFC 8705 §3: the token is bound to the certificate; without it, or with another one, it is refused
+    for presented in (None, self_signed_pem()):
+        refused = referrals(presented)
+        assert refused.status_code == 401 and codes(refused.json()) == {"UNAUTHENTICATED"}
+        assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
 
 
 def test_a_rotated_out_or_revoked_secret_is_refused(platform):

@@ -174,8 +174,11 @@ def jingkou_webhook() -> dict:
     """A webhook subscription for 京口 and one delivery already made (so no sender touches it meanwhile)."""
     from services.common.events import new_event
     from services.contracts.casework import CASE_OPENED
-    from services.webhooks.usecases import Webhooks, deliveries, subscriptions
+    from services.webhooks.usecases import Webhooks, clients, deliveries, subscriptions
     webhooks = Webhooks.over(storage.database("webhooks"))
+    for client_id in ("jingkou-agency", "jingkou-agency-2"):  # identity's clients, as its events told webhooks
+        clients.record_client_created(webhooks, {"client_id": client_id, "agency_id": "ag-jingkou", "region_code":
+                                                 "321102", "scopes": {"event_types": ["case.opened"]}})
     created = subscriptions.create_subscription(webhooks, SYSTEM, {
         "agency_client_id": "jingkou-agency", "url": "https://127.0.0.1:9/hook", "event_types": ["case.opened"],
         "regions": ["321102"]})

@@ -70,6 +70,7 @@ RPC_SURFACE = {
     "agency_referrals": "viewer filters=None",
     "answer_as_agency": "viewer data",
     "expire_referrals": "viewer",
+    "record_agency_calls": "viewer calls",
 }
 
 

@@ -12,7 +12,8 @@ import pytest
 from openpyxl import Workbook
 
 from services.casework.usecases import households, roster_imports, roster_rows
-from services.common.errors import PermissionDenied, ValidationFailed
+from services.common.auth import Viewer
+from services.common.errors import NotFound, OutOfScope, PermissionDenied, ValidationFailed
 from tests.support import casework_fixtures as fx
 from tests.support.casework_units import COUNTY, OTHER_COUNTY, WORKER, casework, event_types
 
@@ -221,3 +222,58 @@ def test_the_same_person_twice_in_a_file_is_applied_once_even_across_chunks(monk
     assert job["chunk_count"] == 2 and (job["matched"], job["failed"]) == (1, 1)
     assert rows_of(cw, job)[1]["reason"] == "the same ID number is on row 2"
     assert cw.repo.households.get(elder["id"])["members"][0]["rosters"]["dibao"]["since"] == "2023-04-01"
+
+
+def roster_agency(agency_id="ag-civil-affairs", regions=("321181",), sources=("dibao",),
+                  mutations=("import_roster",)) -> Viewer:
+    scopes = ([f"region:{r}" for r in regions] + [f"roster:{s}" for s in sources]
+              + [f"mutation:{m}" for m in mutations])
+    return Viewer(user_id="agc-roster", role="agency", region="321181", agency_id=agency_id, scopes=tuple(scopes))
+
+
+def test_an_agency_client_imports_a_source_its_scopes_name_in_its_regions_and_follows_its_import():
+    cw = casework()
+    elder = elder_household(cw)
+    agency = roster_agency()
+    job = start(cw, csv_bytes([[1, "张德明", ELDER, "", "", "", "2023-04-01"]]), viewer=agency)
+    assert job["region_code"] == "321181" and job["created_by"] == "agc-roster"  # its only region by default
+    roster_rows.work_on_roster_imports(cw, 1000)
+    (seen,) = roster_imports.get_roster_imports(cw, agency, [job["id"]])
+    assert seen["status"] == "completed" and seen["matched"] == 1
+    assert roster_imports.roster_import_rows(cw, agency, job["id"], {"limit": 10})["items"][0]["outcome"] == "matched"
+    report = roster_imports.roster_import_report(cw, agency, job["id"])
+    assert ELDER not in base64.b64decode(report["content"]).decode("utf-8-sig")
+    stored = cw.repo.households.get(elder["id"])["members"][0]["rosters"]["dibao"]
+    assert stored["status"] == "listed"
+    assert event_types(cw, elder["id"])[-1] == "person.listed_on_roster"
+    # the county sees the agency's import of its region; another agency, even with the same scopes, does not
+    assert roster_imports.get_roster_imports(cw, COUNTY, [job["id"]])[0]["id"] == job["id"]
+    assert roster_imports.get_roster_imports(cw, roster_agency(agency_id="ag-other"), [job["id"]]) == [None]
+    with pytest.raises(NotFound):
+        roster_imports.roster_import_report(cw, roster_agency(sources=("tekun",)), job["id"])
+
+
+@pytest.mark.parametrize(("agency", "region", "refused"), [
+    (roster_agency(mutations=()), None, OutOfScope),                       # no roster-import scope
+    (roster_agency(sources=("tekun",)), None, OutOfScope),                 # another source
+    (roster_agency(), "321102", OutOfScope),                               # a region its scopes do not cover
+    (roster_agency(regions=("321181001", "321181002")), None, ValidationFailed),  # which region: say it
+])
+def test_an_agency_client_is_refused_a_roster_its_scopes_do_not_name(agency, region, refused):
+    cw = casework()
+    with pytest.raises(refused):
+        roster_imports.start_roster_import(cw, agency, {
+            "source": "dibao", "region": region, "filename": "低保名册.csv",
+            "content": base64.b64encode(csv_bytes([[1, "张德明", ELDER, "", "", "", ""]])).decode()})
+
+
+def test_an_agency_clients_import_of_a_township_writes_only_there():
+    cw = casework()
+    elder_household(cw)  # at 云阳街道 (321181001)
+    agency = roster_agency(regions=(fx.TOWNSHIP[:6] + "002",))
+    job = start(cw, csv_bytes([[1, "张德明", ELDER, "", "", "", ""]]), viewer=agency)
+    roster_rows.work_on_roster_imports(cw, 1000)
+    (seen,) = roster_imports.get_roster_imports(cw, agency, [job["id"]])
+    assert (seen["status"], seen["matched"], seen["failed"]) == ("completed", 0, 1)
+    (row,) = roster_imports.roster_import_rows(cw, agency, job["id"], {"limit": 10})["items"]
+    assert "outside your region" in row["reason"]

@@ -14,8 +14,9 @@ from services.common.events import new_event
 from services.common.protection import FieldCipher
 from services.contracts.casework import CASE_OPENED
 from services.webhooks.storage import INDEXES
-from services.webhooks.usecases import Webhooks, deliveries, replays, sending, subscriptions
+from services.webhooks.usecases import Webhooks, clients, deliveries, replays, sending, subscriptions
 from tests.support.memory_store import memory_database
+from tests.unit.test_webhooks_usecases import client_created
 
 ENDPOINT = GraphQLEndpoint(schema, COST_MODEL)
 SETTINGS = config.Settings()
@@ -29,6 +30,7 @@ class FakeWebhooks:
     def __init__(self):
         self.use_cases = Webhooks.over(memory_database("webhooks", INDEXES), WebhookSettings(), FieldCipher())
         self.calls: list[str] = []
+        clients.record_client_created(self.use_cases, client_created("agency-1"))  # identity's event
 
     def _call(self, name, use_case, viewer, *args):
         self.calls.append(name)

@@ -187,3 +187,23 @@ def test_a_certificate_client_has_no_secret_and_authenticates_with_its_certifica
     with pytest.raises(ValidationFailed):
         agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "坏证书", "scopes": SCOPES,
                                             "certificate_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n"})
+
+
+def test_a_client_may_be_granted_the_roster_sources_it_imports(ctx, agency):
+    from services.common.events import new_event, read_event
+    from services.contracts import identity as contracts
+    made = agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "残联名册", "scopes": {
+        "mutations": ["import_roster"], "roster_sources": ["disability"]}})
+    assert made["client"]["scopes"]["roster_sources"] == ["disability"]
+    issued = token(ctx, made["client_id"], made["client_secret"])
+    assert "roster:disability" in issued["scope"].split() and "mutation:import_roster" in issued["scope"].split()
+    assert _events(ctx, made["client_id"])[0]["payload"]["scopes"]["roster_sources"] == ["disability"]
+    with pytest.raises(ValidationFailed):
+        agencies.create_client(ctx, ADMIN, {"agency_id": agency["id"], "name": "坏名册", "scopes": {
+            "roster_sources": ["astrology"]}})
+    # a version 1 event (before roster sources) reads as a client granted none
+    v1 = {"client_id": "agc-old", "agency_id": agency["id"], "region_code": "321181", "scopes": {
+        "event_types": [], "regions": ["321181"], "domains": [], "fields_allowed": [], "mutations": []}}
+    envelope = {**new_event(contracts.AGENCY_CLIENT_CREATED, {**v1, "scopes": {**v1["scopes"], "roster_sources": []}},
+                            correlation_id="c-1").to_dict(), "version": 1, "payload": v1}
+    assert read_event(envelope, contracts.AGENCY_CLIENT_CREATED).payload["scopes"]["roster_sources"] == []

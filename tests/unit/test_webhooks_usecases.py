@@ -22,7 +22,7 @@ from services.common.protection import FieldCipher
 from services.contracts.casework import CASE_OPENED, CONSENT_WITHDRAWN
 from services.webhooks.domain import backoff, filtering, signing
 from services.webhooks.storage import DEAD, DELIVERED, INDEXES, PENDING
-from services.webhooks.usecases import Webhooks, deliveries, replays, sending, subscriptions
+from services.webhooks.usecases import Webhooks, clients, deliveries, replays, sending, subscriptions
 from tests.support.memory_store import memory_database
 
 ADMIN = SYSTEM
@@ -33,7 +33,16 @@ POLICY = WebhookSettings(max_attempts=3, retry_base_seconds=10, retry_cap_second
 
 @pytest.fixture
 def webhooks():
-    return Webhooks.over(memory_database("webhooks", INDEXES), POLICY, FieldCipher())
+    made = Webhooks.over(memory_database("webhooks", INDEXES), POLICY, FieldCipher())
+    for client in ("agency-1", "agency-2"):  # as identity's agency.client_created told the service
+        clients.record_client_created(made, client_created(client))
+    return made
+
+
+def client_created(client_id: str, event_types=("case.opened", "consent.withdrawn")) -> dict:
+    return {"client_id": client_id, "agency_id": "ag-1", "region_code": "321181", "scopes": {
+        "event_types": list(event_types), "regions": ["321181"], "domains": [], "fields_allowed": [], "mutations": [],
+        "roster_sources": []}}
 
 
 def subscribe(webhooks, **overrides):

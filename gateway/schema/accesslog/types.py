@@ -22,6 +22,8 @@ class PersonalDataAccess(graphene.ObjectType):
     region_code = graphene.String(description="The region of the record read.")
     fields = graphene.List(graphene.NonNull(graphene.String), required=True)
     reason = graphene.String()
+    agency_id = graphene.ID(description="For a call of an agency's client (action agency_call): its agency.")
+    outcome = graphene.String(description="For a call of an agency's client: answered, refused or failed.")
 
 
 class PersonalDataAccessPage(graphene.ObjectType):

@@ -10,7 +10,7 @@ import graphene
 
 from gateway.loaders import batch_loader, loader
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_args, page_size, service_data, vocabulary_enum
-from gateway.schema.casework.enums import AgencyKind, CaseDomain
+from gateway.schema.casework.enums import AgencyKind, CaseDomain, RosterSource
 from gateway.schema.scalars import DateTime
 from services.contracts.identity import AGENCY_CLIENT_STATUSES, AGENCY_EVENT_TYPES, AGENCY_FIELDS, AGENCY_MUTATIONS
 
@@ -35,6 +35,8 @@ class AgencyClientScopes(graphene.ObjectType):
     domains = graphene.List(graphene.NonNull(CaseDomain), required=True)
     fields_allowed = graphene.List(graphene.NonNull(AgencyField), required=True)
     mutations = graphene.List(graphene.NonNull(AgencyMutationScope), required=True)
+    roster_sources = graphene.List(graphene.NonNull(RosterSource), required=True,
+                                   description="Roster sources the client may import (with IMPORT_ROSTER).")
 
 
 class AgencyClientSecretInfo(graphene.ObjectType):
@@ -99,6 +101,8 @@ class AgencyClientScopesInput(graphene.InputObjectType):
     domains = graphene.List(graphene.NonNull(CaseDomain))
     fields_allowed = graphene.List(graphene.NonNull(AgencyField))
     mutations = graphene.List(graphene.NonNull(AgencyMutationScope))
+    roster_sources = graphene.List(graphene.NonNull(RosterSource),
+                                   description="Roster sources the client may import; it also needs IMPORT_ROSTER.")
 
 
 class CreateAgencyClientInput(graphene.InputObjectType):

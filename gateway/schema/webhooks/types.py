@@ -17,7 +17,7 @@ class WebhookSubscription(graphene.ObjectType):
                                     description="Payload fields with personal data it may receive (others are "
                                                 "removed; none at all for a person who withdrew a consent).")
     description = graphene.String(required=True)
-    status = graphene.String(required=True, description="active, paused")
+    status = graphene.String(required=True, description="active, paused, revoked (with its agency client)")
     created_at = DateTime(required=True)
     secret_preview = graphene.String(description="The signing secret's prefix and last characters.")
     version = graphene.Int(required=True)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.common.agency import AgencyScopes
 from services.common.auth import (
     ADMIN,
+    CITY,
+    COUNTY,
     EVALUATOR,
+    PROVINCE,
     REGION_ROLES,
     STATION_STAFF,
     SUPERVISOR,
@@ -18,7 +22,7 @@ from services.common.auth import (
     is_division_code,
     region_prefix,
 )
-from services.common.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from services.common.errors import NotFound, OutOfScope, PermissionDenied, RuleViolation, ValidationFailed
 from services.common.scope import Scope, load_for_write
 
 from .. import domain, views
@@ -190,3 +194,39 @@ def roster_region(viewer: Viewer, region: str | None) -> str:
         raise ValidationFailed.field("region", "name the region (a division code) the roster is for")
     viewer.require_write(region_code=wanted)
     return wanted
+
+
+def roster_importer(viewer: Viewer, region: str | None, source: str) -> tuple[str, Viewer]:
+    """The region a roster import is for and who applies its rows. Staff import as themselves (roster_region).
+    An agency's client imports only a source its scopes name (`roster:<source>` with `mutation:import_roster`)
+    for a region its scopes cover (`region:`; its only one when it names none); its rows are then applied on its
+    behalf with the rights of that region's civil-affairs office, under the client's id, since the grant by the
+    region's administrators is what allows the import."""
+    if not viewer.is_agency:
+        return roster_region(viewer, region), viewer
+    scopes = AgencyScopes.of(viewer)
+    scopes.require_mutation("import_roster")
+    if source not in scopes.roster_sources:
+        raise OutOfScope(f"this agency client may not import the {source} roster",
+                         {"source": [f"roster:{source} not granted"]})
+    wanted = region or (scopes.regions[0] if len(scopes.regions) == 1 else None)
+    if not is_division_code(wanted):
+        raise ValidationFailed.field("region", "name the region (a division code) the roster is for")
+    if not scopes.covers_region(wanted):
+        raise OutOfScope(f"this agency client's regions do not cover {wanted}", {"region": [f"region:{wanted} "
+                                                                                             "not granted"]})
+    return wanted, Viewer(viewer.user_id, _OFFICE_OF_PREFIX.get(len(region_prefix(wanted)), COUNTY), wanted)
+
+
+# The civil-affairs office whose rights an agency's roster import is applied with, by the region's prefix length.
+_OFFICE_OF_PREFIX = {2: PROVINCE, 4: CITY}
+
+
+def sees_roster_import(viewer: Viewer, job: dict) -> bool:
+    """Staff see the imports of their region; an agency's client the ones it started, while its scopes still
+    allow the import."""
+    if not viewer.is_agency:
+        return viewer.sees_region(job["region_code"])
+    scopes = AgencyScopes.of(viewer)
+    return (job.get("agency_id") == viewer.agency_id and "import_roster" in scopes.mutations
+            and job["source"] in scopes.roster_sources and scopes.covers_region(job["region_code"]))

@@ -78,16 +78,18 @@ def _mapping_view(mapping: dict) -> dict:
 def start_roster_import(casework: Casework, viewer: Viewer, data: dict) -> dict:
     """Read and stage the file (its rows encrypted, in chunks); the rows are applied in the background."""
     data = load(schemas.RosterImportSchema, data)
-    region = access.roster_region(viewer, data["region"])
+    region, importer = access.roster_importer(viewer, data["region"], data["source"])
     try:
         content = base64.b64decode(data["content"], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed.field("content", "the file's bytes in base64") from None
-    return stage_import(casework, viewer, region, data["source"], data["filename"], content)
+    return stage_import(casework, importer, region, data["source"], data["filename"], content,
+                        agency_id=viewer.agency_id)
 
 
 def stage_import(casework: Casework, viewer: Viewer, region: str, source: str, filename: str,
-                 content: bytes) -> dict:
+                 content: bytes, agency_id: str | None = None) -> dict:
+    """`agency_id`: the agency whose client started the import (`viewer` applies its rows on the client's behalf)."""
     repo = casework.repo
     file_sha256 = hashlib.sha256(content).hexdigest()
     import_id = "ri-" + hashlib.sha256(f"{region}|{source}|{file_sha256}".encode()).hexdigest()[:24]
@@ -123,7 +125,7 @@ def stage_import(casework: Casework, viewer: Viewer, region: str, source: str, f
            "total_rows": len(table.rows), "chunk_count": len(chunks), "next_chunk": 0,
            "counts": dict.fromkeys(COUNTS, 0), "status": "running", "created_at": clock.timestamp(casework.now()),
            "created_by": viewer.user_id, "completed_at": None, "left": 0, "removal_applied": None,
-           "removal_note": None}
+           "removal_note": None, **({"agency_id": agency_id} if agency_id else {})}
     stored = repo.roster_imports.insert(job, duplicate_message="this file is being imported already")
     return import_view(stored)
 
@@ -141,13 +143,13 @@ def import_view(job: dict) -> dict:
 
 def _visible_job(casework: Casework, viewer: Viewer, import_id: str) -> dict:
     job = casework.repo.roster_imports.get(import_id)
-    if job is None or not viewer.sees_region(job["region_code"]):
+    if job is None or not access.sees_roster_import(viewer, job):
         raise NotFound(f"unknown roster import {import_id}", {"id": ["no such roster import in your scope"]})
     return job
 
 
 def get_roster_imports(casework: Casework, viewer: Viewer, ids: list[str]) -> list[dict | None]:
-    found = {j["_id"]: j for j in casework.repo.roster_imports.by_ids(ids) if viewer.sees_region(j["region_code"])}
+    found = {j["_id"]: j for j in casework.repo.roster_imports.by_ids(ids) if access.sees_roster_import(viewer, j)}
     return [import_view(found[i]) if i in found else None for i in ids]
 
 

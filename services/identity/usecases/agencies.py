@@ -37,7 +37,8 @@ def client_view(client: dict) -> dict:
     """A client as its managers see it: never a secret or its hash."""
     now = clock.utcnow()
     return {"client_id": client["_id"], "agency_id": client["agency_id"], "name": client["name"],
-            "region_code": client["region_code"], "status": client["status"], "scopes": client["scopes"],
+            "region_code": client["region_code"], "status": client["status"],
+            "scopes": AgencyScopes.from_lists(client["scopes"]).to_lists(),  # clients older than a scope kind lack it
             "created_at": client["created_at"], "revoked_at": client.get("revoked_at"),
             "auth_method": "self_signed_tls_client_auth" if client.get("certificate_thumbprint") else "client_secret",
             "certificate_thumbprint": client.get("certificate_thumbprint"),

@@ -4,12 +4,14 @@ The token says `role: agency`, the agency (`agency`), the agency's region and th
 9068); a request may ask for fewer scopes than the client has (`scope`), never more. No refresh token is issued
 (§4.4.3): a client asks again. A revoked client, an unknown one and a wrong or rotated-out secret are refused
 alike (`invalid_client`). A certificate client (self_signed_tls_client_auth) authenticates with the thumbprint of the
-certificate it presented instead of a secret. Refusals count against the same rate limits as sign-ins, and
-every outcome is written to the sign-in log."""
+certificate it presented instead of a secret, and its token is bound to that certificate (RFC 8705 §3: `cnf` with
+the `x5t#S256` thumbprint), so the gateway refuses it from a caller who does not present the same one. Refusals
+count against the same rate limits as sign-ins, and every outcome is written to the sign-in log."""
 from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from typing import Any
 
 from services.common import clock, tokens
 from services.common.agency import AgencyScopes
@@ -62,9 +64,12 @@ def issue_client_token(ctx: Identity, viewer: Viewer, credentials: dict) -> dict
         if missing:
             raise OutOfScope("the client was not granted " + " ".join(missing), {"scope": missing})
     ttl = timedelta(minutes=ctx.policy.access_token_minutes)
+    claims: dict[str, Any] = {"agency": agency["_id"], "scope": " ".join(words)}
+    if credentials["certificate_thumbprint"]:
+        claims["cnf"] = {tokens.CERTIFICATE_CONFIRMATION: credentials["certificate_thumbprint"]}
     access_token = tokens.sign_access_token(
         keys.signing_key(ctx, now), issuer=ctx.issuer, user_id=client_id, role=AGENCY, region=agency["region_code"],
-        station_ids=[], grant_id=client_id, now=now, ttl=ttl, agency=agency["_id"], scope=" ".join(words))
+        station_ids=[], grant_id=client_id, now=now, ttl=ttl, **claims)
     ctx.log.record("signed_in", now, user_id=client_id, region_code=client["region_code"],
                    address=credentials["address"], reason="client_credentials")
     return {"access_token": access_token, "token_type": "Bearer", "expires_in": int(ttl.total_seconds()),

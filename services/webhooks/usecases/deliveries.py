@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from services.common import clock
 from services.common.auth import Viewer
-from services.common.errors import NotFound
+from services.common.errors import NotFound, RuleViolation
 from services.common.rpc import load
 
 from ..domain import filtering, signing
@@ -92,5 +92,7 @@ def replay_delivery(webhooks: Webhooks, viewer: Viewer, delivery_id: str) -> dic
     subscription = webhooks.subscriptions.get(doc["subscription_id"]) if doc else None
     if doc is None or subscription is None or subscription["status"] == "deleted":
         raise NotFound(f"unknown webhook delivery {delivery_id}", {"id": ["no such delivery"]})
+    if subscription["status"] == "revoked":
+        raise RuleViolation("the subscription's agency client was revoked: its deliveries are not sent again")
     webhooks.deliveries.reset(delivery_id, clock.timestamp(clock.utcnow()))
     return delivery_view(webhooks.deliveries.get(delivery_id) or doc, [])

@@ -18,7 +18,8 @@ from services.common import clock
 from ..domain import backoff, filtering, signing
 from ..storage import DEAD, DELIVERED, PENDING
 from . import Webhooks
-from .subscriptions import ACTIVE, signing_secrets
+from .clients import REVOKED
+from .subscriptions import ACTIVE, PAUSED, signing_secrets
 
 # post(url, body, headers, timeout_seconds) → the HTTP status code; raises when no answer came.
 Post = Callable[[str, bytes, Mapping[str, str], float], int]
@@ -63,11 +64,12 @@ def attempt(webhooks: Webhooks, delivery: dict, post: Post) -> str:
     subscription = webhooks.subscriptions.get(delivery["subscription_id"])
     now = clock.utcnow()
     if subscription is None or subscription["status"] != ACTIVE:
-        if subscription is not None and subscription["status"] != "deleted":  # paused: wait, do not spend attempts
+        if subscription is not None and subscription["status"] == PAUSED:  # wait, do not spend attempts
             webhooks.deliveries.finish(delivery["_id"], {"state": PENDING,
                                                          "next_at": clock.timestamp(now + PAUSED_RECHECK)})
             return PENDING
-        webhooks.deliveries.finish(delivery["_id"], {"state": DEAD, "last_error": "subscription deleted"})
+        ended = "deleted" if subscription is None or subscription["status"] != REVOKED else "revoked with its client"
+        webhooks.deliveries.finish(delivery["_id"], {"state": DEAD, "last_error": f"subscription {ended}"})
         return DEAD
     changes: dict = {}
     payload = delivery["payload"]

@@ -1,7 +1,8 @@
 """Subscriptions: which events an agency client receives, where, and with which personal-data fields.
 
-Administrators create, pause, resume, rotate the signing secret of and delete them. The signing secret is
-shown once, when it is made (creation, rotation), and stored encrypted; after a rotation the previous
+Administrators create, pause, resume, rotate the signing secret of and delete them; a subscription names an
+active agency client with a scope for its event types (clients.py), and is revoked with its client. The signing
+secret is shown once, when it is made (creation, rotation), and stored encrypted; after a rotation the previous
 secret keeps signing alongside the new one for `secret_overlap_hours`, so receivers can switch over.
 """
 from __future__ import annotations
@@ -10,13 +11,14 @@ from datetime import timedelta
 
 from services.common import clock, ids
 from services.common.auth import Viewer
-from services.common.errors import ConcurrentModification, Conflict, NotFound
+from services.common.errors import ConcurrentModification, Conflict, NotFound, RuleViolation
 from services.common.rpc import load
 
 from ..domain import signing
 from ..schemas import SubscriptionFilters, SubscriptionInput
 from . import Webhooks
 from .access import require_administrator
+from .clients import REVOKED, require_client_for
 
 ACTIVE, PAUSED, DELETED = "active", "paused", "deleted"
 
@@ -32,6 +34,7 @@ def view(doc: dict) -> dict:
 def create_subscription(webhooks: Webhooks, viewer: Viewer, data: dict) -> dict:
     require_administrator(viewer, "setting up webhooks")
     data = load(SubscriptionInput, data)
+    require_client_for(webhooks, data["agency_client_id"], data["event_types"])
     secret = signing.new_secret()
     now = clock.timestamp(clock.utcnow())
     doc = webhooks.subscriptions.insert({
@@ -76,7 +79,13 @@ def pause_subscription(webhooks: Webhooks, viewer: Viewer, subscription_id: str)
 
 def resume_subscription(webhooks: Webhooks, viewer: Viewer, subscription_id: str) -> dict:
     require_administrator(viewer, "resuming webhooks")
-    return view(_change(webhooks, subscription_id, lambda doc: {"status": ACTIVE}))
+
+    def resumed(doc: dict) -> dict:
+        if doc["status"] == REVOKED:
+            raise RuleViolation("this subscription's agency client was revoked: subscribe a new client instead")
+        return {"status": ACTIVE}
+
+    return view(_change(webhooks, subscription_id, resumed))
 
 
 def delete_subscription(webhooks: Webhooks, viewer: Viewer, subscription_id: str) -> dict:
