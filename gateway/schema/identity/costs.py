@@ -8,4 +8,4 @@ LIST_SIZES: dict[str, int] = {"User.grants": 10, "Session.grants": 10,
 LEAF_COSTS: dict[str, int] = {"Grant.stationIds": 5,  # a list of ids: a few stations per grant
                               "AgencyClientScopes.eventTypes": 6, "AgencyClientScopes.regions": 5,
                               "AgencyClientScopes.domains": 6, "AgencyClientScopes.fieldsAllowed": 4,
-                              "AgencyClientScopes.mutations": 2}
+                              "AgencyClientScopes.mutations": 2, "AgencyClientScopes.rosterSources": 3}
