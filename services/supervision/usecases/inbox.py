@@ -70,7 +70,7 @@ def _alert_item(alert: dict) -> dict:
     return vocabulary.inbox_item(
         source=SOURCE, kind=vocabulary.ALERT, item_id=alert["_id"],
         title=f"Alert {alert['rule']} ({alert['severity']}) at {alert['station_id']}",
-        station_id=alert["station_id"], region_code=alert["region_code"], due_on=alert["first_seen"][:10],
+        station_id=alert["station_id"], region_code=alert["region_code"], due_on=clock.local_date(clock.parse_timestamp(alert["first_seen"])).isoformat(),
         today=clock.today(), link_type="Alert", link_id=alert["_id"], status=vocabulary.OVERDUE)
 
 
