@@ -67,10 +67,11 @@ def _follow_up_item(session: dict, follow_up: dict, today) -> dict:
 
 def _alert_item(alert: dict) -> dict:
     # An alert is a deadline already missed (24 hours, 30 days, 12 months, a due date): overdue from first seen.
+    first_seen = clock.local_date(clock.parse_timestamp(alert["first_seen"])).isoformat()
     return vocabulary.inbox_item(
         source=SOURCE, kind=vocabulary.ALERT, item_id=alert["_id"],
         title=f"Alert {alert['rule']} ({alert['severity']}) at {alert['station_id']}",
-        station_id=alert["station_id"], region_code=alert["region_code"], due_on=clock.local_date(clock.parse_timestamp(alert["first_seen"])).isoformat(),
+        station_id=alert["station_id"], region_code=alert["region_code"], due_on=first_seen,
         today=clock.today(), link_type="Alert", link_id=alert["_id"], status=vocabulary.OVERDUE)
 
 
