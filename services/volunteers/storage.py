@@ -103,9 +103,10 @@ class Volunteers(Aggregates):
 
 
     def with_pending_hours(self, scope: Scope, limit: int) -> list[dict]:
-        """Volunteers in `scope` with hours entries waiting for the station's decision, in id order."""
-        return self.find(all_of(scope_filter(scope), _any_of("hours.status", ["pending"])), sort=[("_id", 1)],
-                         limit=limit)
+        """Volunteers in `scope` with hours entries waiting for the station's decision, in id order (`$elemMatch`:
+        nx-27017 matches nothing for `$in` on a field inside an array of subdocuments)."""
+        return self.find(all_of(scope_filter(scope), {"hours": {"$elemMatch": {"status": "pending"}}}),
+                         sort=[("_id", 1)], limit=limit)
 
 
 class Teams(Aggregates):

@@ -156,11 +156,12 @@ class Cases(AggregateStore):
                          sort=[("follow_up_due_on", 1), ("_id", 1)], limit=limit)
 
     def awaiting_approval(self, station_ids: list[str], limit: int) -> list[dict]:
-        """Open cases of these stations holding a submitted plan or a pending closure request (`$in`: nx-27017
-        matches array fields by `$in` only)."""
+        """Open cases of these stations holding a submitted plan or a pending closure request. `$elemMatch` with
+        equality: nx-27017 matches nothing for `$in` on a field inside an array of subdocuments
+        (tests/integration/test_inbox_queries.py)."""
         return self.find(all_of({"station_id": {"$in": list(station_ids)}, "stage": {"$in": list(OPEN_STAGES)}},
-                                {"$or": [{"plans.status": {"$in": ["submitted"]}},
-                                         {"closure_requests.status": {"$in": ["pending"]}}]}),
+                                {"$or": [{"plans": {"$elemMatch": {"status": "submitted"}}},
+                                         {"closure_requests": {"$elemMatch": {"status": "pending"}}}]}),
                          sort=[("_id", 1)], limit=limit)
 
     def every(self) -> list[dict]:
