@@ -12,7 +12,7 @@ from gateway.execution import GraphQLEndpoint
 from gateway.http import HttpRequest
 from gateway.schema import COST_MODEL, schema
 from services.common import config
-from services.common.errors import PermissionDenied
+from services.common.errors import PermissionDenied, UpstreamUnavailable
 from services.contracts import inbox as vocabulary
 from tests.support.gateway_fakes import token_for
 
@@ -153,3 +153,16 @@ def test_the_public_has_no_inbox_and_a_refused_action_reaches_the_client_with_it
 def test_the_inbox_fields_are_covered_by_the_cost_model():
     assert not [f for f in COST_MODEL.undeclared(schema.graphql_schema)
                 if f.split(".")[0] in ("WorkInbox", "InboxItem", "InboxItemActions", "InboxAction")]
+
+
+def test_a_source_that_does_not_answer_leaves_its_items_out_and_is_named():
+    sources = services()
+    sources["registry"].refusal = UpstreamUnavailable("the registry did not answer")
+    body = request(INBOX.replace("truncated", "truncated unavailableSources"), sources, WORKER)
+    assert "errors" not in body, body
+    page = body["data"]["workInbox"]
+    assert page["unavailableSources"] == ["REGISTRY"] and page["totalCount"] == 6
+    assert "REGISTRY" not in {i["source"] for i in page["items"]}
+    for source in sources.values():
+        source.refusal = UpstreamUnavailable("down")
+    assert request(INBOX, sources, WORKER)["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"

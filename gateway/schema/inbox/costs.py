@@ -8,4 +8,4 @@ LIST_SIZES = {
     "InboxItem.actions": 5,  # a reminder or two, a comment, an affirmation
     "InboxItemActions.actions": 5,
 }
-LEAF_COSTS: dict[str, int] = {}
+LEAF_COSTS = {"WorkInbox.unavailableSources": 4}

@@ -3,6 +3,8 @@
 Each source service answers its `inbox_items` RPC once per request whatever the page size: casework,
 volunteers and the registry at once (fan-out), then supervision with the keys of their items, so that it
 returns its own items and the supervisors' actions on all of them. The feed is sorted and paged here.
+A source that does not answer in time leaves its items out and is named in `unavailableSources`: the rest of
+the inbox is still worth reading.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import graphene
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_args, page_size, service_data
 from gateway.schema.inbox.enums import InboxKind
 from gateway.schema.inbox.types import WorkInbox
-from services.common.errors import PermissionDenied, ValidationFailed
+from services.common.errors import PermissionDenied, UpstreamUnavailable, ValidationFailed
 from services.contracts import inbox as vocabulary
 
 FIRST_SOURCES = ("casework", "volunteers", "registry")
@@ -34,6 +36,18 @@ def after_position(cursor: str) -> tuple[int, str, str]:
     if not (separator and separator_2 and rank.isdigit()):
         raise ValidationFailed.field("after", "not a cursor of this feed")
     return int(rank), day, key
+
+
+NOTHING = {"items": [], "truncated": False, "actions": {}}
+
+
+def answered(reply, name: str, unavailable: list[str]) -> dict:
+    """The source's answer, or nothing (named in `unavailable`) when it did not answer in time."""
+    try:
+        return reply.result()
+    except UpstreamUnavailable:
+        unavailable.append(name)
+        return NOTHING
 
 
 def inbox_feed(answers: dict[str, dict], actions: dict[str, list[dict]], kinds: set[str] | None,
@@ -67,11 +81,16 @@ class InboxQuery(graphene.ObjectType):
         if viewer.is_public or viewer.is_agency:
             raise PermissionDenied("the work inbox is a signed-in person's")
         limit = page_size(first, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+        unavailable: list[str] = []
         replies = {name: info.context.service(name).call_async("inbox_items") for name in FIRST_SOURCES}
-        answers = {name: reply.result() for name, reply in replies.items()}
+        answers = {name: answered(reply, name, unavailable) for name, reply in replies.items()}
         listed = [{"key": i["key"], "station_id": i["station_id"]} for answer in answers.values()
                   for i in answer["items"]]
-        supervision = info.context.service("supervision").inbox_items({"items": listed})
-        answers["supervision"] = supervision
+        answers["supervision"] = answered(info.context.service("supervision").call_async("inbox_items",
+                                                                                         {"items": listed}),
+                                          "supervision", unavailable)
+        if len(unavailable) == len(answers):
+            raise UpstreamUnavailable("no service answered for the work inbox; try again shortly")
         kinds = set(service_data(kind)) if kind else None
-        return inbox_feed(answers, supervision["actions"], kinds, after, limit)
+        feed = inbox_feed(answers, answers["supervision"]["actions"], kinds, after, limit)
+        return {**feed, "unavailable_sources": unavailable}

@@ -73,6 +73,8 @@ class WorkInbox(graphene.ObjectType):
     total_count = graphene.Int(required=True, description="Items of the asked kinds, all pages.")
     counts = graphene.List(graphene.NonNull(InboxKindCount), required=True,
                            description="Per kind, whatever the kind filter: the items and how many are overdue.")
+    unavailable_sources = graphene.List(graphene.NonNull(InboxSource), required=True,
+                                        description="Sources that did not answer in time: their items are missing.")
     truncated = graphene.Boolean(required=True, description="A source listed only its most urgent items "
                                                             "(services/contracts/inbox.py: INBOX_LIMIT).")
 
