@@ -57,7 +57,7 @@ def raw_posts(receiver: Receiver, count: int, concurrency: int, prefix: str) -> 
     bodies = []
     for number in range(count):
         msg_id = f"{prefix}_{number}"
-        body = signing.body_of("case.opened", clock.iso(clock.utcnow()), event(number).payload)
+        body = signing.body_of("case.opened", clock.timestamp(clock.utcnow()), event(number).payload)
         bodies.append((body.encode(), signing.headers([receiver.secret or ""], msg_id, clock.utcnow(), body)))
     failed = []
 

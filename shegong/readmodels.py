@@ -5,9 +5,10 @@ import json
 import re
 import sys
 
-READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations")
-# needs, volunteer hours and evaluations have no single source to compare with yet
-CHECKABLE = ("stations", "staff", "households", "cases", "visits")
+READ_MODELS = ("stations", "staff", "households", "cases", "visits", "needs", "volunteer_hours", "evaluations",
+               "contract_money")
+# needs have no single source to compare with yet
+CHECKABLE = ("stations", "staff", "households", "cases", "visits", "volunteer_hours", "evaluations", "contract_money")
 
 
 def projections_command(args, config) -> int:

@@ -39,6 +39,7 @@ from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
     AlertsMutation,
     AlertsQuery,
+    OutcomeQuery,
     ScorecardMutation,
     ScorecardQuery,
     SupervisionPlanMutation,
@@ -58,8 +59,8 @@ DOMAINS = (registry, funding, casework, volunteers, history, supervision, access
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(InboxQuery, WebhooksQuery, AgencyReferralQuery, AgencyQuery, ScorecardQuery, ReportsQuery, IdentityQuery,
-            AccessLogQuery, SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
+class Query(InboxQuery, WebhooksQuery, AgencyReferralQuery, AgencyQuery, OutcomeQuery, ScorecardQuery, ReportsQuery,
+            IdentityQuery, AccessLogQuery, SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
             SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
             FundingQuery, RegistryQuery, graphene.ObjectType):
     pass

@@ -44,10 +44,6 @@ class FrozenClock:
         _now = self._previous
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 # --- the one timestamp codec ------------------------------------------------------------------
 def timestamp(moment: datetime) -> str:
     """A moment as stored and published: fixed-width UTC with microseconds (`2026-01-02T03:04:05.000006Z`),

@@ -145,7 +145,7 @@ class ReliableEventHandler(Consumer):
             "x-dead-letter-reason": reason,
             "x-error": error[:4000],
             "x-attempts": attempts,
-            "x-dead-lettered-at": clock.iso(clock.utcnow()),
+            "x-dead-lettered-at": clock.timestamp(clock.utcnow()),
         })
         # an undecodable body travels as the bytes it came as, under its own content type
         encoding = ({"content_type": message.content_type or "application/octet-stream",

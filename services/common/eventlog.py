@@ -124,7 +124,7 @@ def pending_from_outbox(collection: str, docs: Iterable[Mapping]) -> list[Pendin
 
 def _entry(sequence: int, prev_hash: str, item: Pending) -> dict:
     aggregate = {"type": item.aggregate_type, "id": item.aggregate_id}
-    recorded_at = clock.iso(clock.utcnow())
+    recorded_at = clock.timestamp(clock.utcnow())
     content = canonical({"sequence": sequence, "recorded_at": recorded_at, "envelope": item.envelope,
                          "aggregate": aggregate, "scope": item.scope})
     digest = digest_of(content)
@@ -214,7 +214,8 @@ class EventLog:
     def _release(self, expected_sequence: int, sequence: int, hash_: str) -> None:
         moved = self.heads.update_one(
             {"_id": HEAD_ID, "writer": self.writer, "sequence": expected_sequence},
-            {"$set": {"sequence": sequence, "hash": hash_, "lease_until": 0, "updated_at": clock.iso(clock.utcnow())}})
+            {"$set": {"sequence": sequence, "hash": hash_, "lease_until": 0,
+                      "updated_at": clock.timestamp(clock.utcnow())}})
         if moved.matched_count == 0:
             # Our lease ran out while we wrote and someone else appended: our entries were refused
             # by the unique sequence (no fork), but the head is theirs now.
@@ -234,7 +235,7 @@ class EventLog:
                 sequence, hash_, steps = sequence + 1, entry["hash"], steps + 1
             if steps < window:
                 break
-        changes = {"sequence": sequence, "hash": hash_, "updated_at": clock.iso(clock.utcnow())}
+        changes = {"sequence": sequence, "hash": hash_, "updated_at": clock.timestamp(clock.utcnow())}
         if release:
             changes["lease_until"] = 0
         self.heads.update_one({"_id": HEAD_ID, "writer": self.writer}, {"$set": changes})
@@ -299,7 +300,7 @@ class EventLog:
         out.flush()
         os.fsync(out.fileno())
         self.heads.replace_one({"_id": ANCHOR}, {"_id": ANCHOR, "sequence": through, "hash": last_hash,
-                                                 "archived_at": clock.iso(clock.utcnow())}, upsert=True)
+                                                 "archived_at": clock.timestamp(clock.utcnow())}, upsert=True)
         for chunk_start in range(start + 1, through + 1, page):
             self.entries.delete_many({"_id": {"$in": list(range(chunk_start, min(chunk_start + page, through + 1)))}})
         return header

@@ -128,7 +128,7 @@ def new_event(event: EventContract, payload: dict, *, correlation_id: str, actor
         id=new_event_id(),
         type=event.name,
         version=event.version,
-        occurred_at=clock.iso(occurred_at or clock.utcnow()),
+        occurred_at=clock.timestamp(occurred_at or clock.utcnow()),
         producer=event.producer,
         correlation_id=correlation_id,
         causation_id=causation_id,

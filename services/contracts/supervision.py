@@ -175,5 +175,7 @@ PLAN_INDICATORS = ("households_archived", "visits", "cases", "volunteer_hours", 
 SCORECARD_FORMULAS = ("staff_count", "professional_ratio", "training_hours_pro_rata", "archive_coverage",
                       "archive_freshness", "visits_per_household", "case_closure_rate", "crisis_first_contact_24h",
                       "volunteer_hours", "supervision_sessions_vs_plan")
+# The records behind a contract's or disbursement's outcome figures (supervision's outcomeRecords).
+OUTCOME_RECORD_KINDS = ("household", "visit", "case", "volunteer_hours")
 REPORT_KINDS = ("monthly", "yearly")  # 月报, 年报
 REPORT_FORMATS = ("pdf", "xlsx")

@@ -62,7 +62,7 @@ def seed(rng: random.Random) -> dict:
 def prime_staffing(funding: Funding, stations: list[dict]) -> None:
     today = clock.today()
     for station in stations:
-        at = clock.iso(_moment(station["_updated_at"]))
+        at = clock.timestamp(_moment(station["_updated_at"]))
         for member in station.get("staff", []):
             payload = {"staff_id": member["staff_id"], "station_id": station["_id"],
                        "region_code": station["region_code"],

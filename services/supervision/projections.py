@@ -9,10 +9,10 @@ from services.contracts import funding as funding
 from services.contracts import registry as registry
 from services.contracts import volunteers as volunteers
 
-from .domain import folds, scorecard_folds
+from .domain import folds, outcome_folds, scorecard_folds
 
 STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS = "stations", "staff", "households", "cases", "visits", "needs"
-HOURS, EVALUATIONS = "volunteer_hours", "evaluations"
+HOURS, EVALUATIONS, MONEY = "volunteer_hours", "evaluations", "contract_money"
 
 FOLDS = {
     STATIONS: [(registry.STATION_REGISTERED, folds.station_registered),
@@ -33,8 +33,16 @@ FOLDS = {
             (volunteers.NEED_UNMET, folds.need_reported_unmet), (casework.CONSENT_WITHDRAWN, folds.consent_withdrawn)],
     HOURS: [(volunteers.HOURS_APPROVED, scorecard_folds.hours_approved)],
     EVALUATIONS: [(funding.CONTRACT_AWARDED, scorecard_folds.contract_awarded),
+                  (funding.CONTRACT_AMENDED, scorecard_folds.contract_amended),
                   (funding.EVALUATION_COMMISSIONED, scorecard_folds.evaluation_commissioned),
                   (funding.EVALUATION_COMPLETED, scorecard_folds.evaluation_completed)],
+    MONEY: [(funding.CONTRACT_AWARDED, outcome_folds.contract_awarded),
+            (funding.CONTRACT_AMENDED, outcome_folds.contract_amended),
+            (funding.FUNDING_COMMITTED, outcome_folds.funding_committed),
+            (funding.CONTRACT_CLOSED, outcome_folds.contract_closed),
+            (funding.DISBURSEMENT_MADE, outcome_folds.disbursement_made),
+            (funding.DISBURSEMENT_FLAGGED, outcome_folds.disbursement_flagged),
+            (funding.DISBURSEMENT_FLAG_RESOLVED, outcome_folds.disbursement_flag_resolved)],
 }
 NAMES = tuple(FOLDS)
 

@@ -49,6 +49,11 @@ assignments, whatever their token names: viewer_in_force):
   total, computable_weight}; scorecard_evidence(viewer, request + {indicator, after?, limit?}) → {items, next_cursor,
   total}; scorecard_schemes(viewer); record_scorecard_score(viewer, data{evaluation_id, station_id | contract_id,
   indicator, score, note, scheme?, as_of?}) → Scorecard (evaluators of a running evaluation): usecases/scorecards.py
+- contract_outcome(viewer, contract_id), disbursement_outcome(viewer, disbursement_id) → {kind, id, contract_id,
+  region_code, station_ids, amount_fen, paid_on, status, period{from, to}, service{households_served, visits,
+  cases_opened, cases_closed, cases_closed_positively, volunteer_hours}, by_source[{source_id, source_kind,
+  committed_fen, paid_fen, held_fen, cost{household, visit, positive_closure: {fen, reason}}}], total, ...};
+  outcome_records(viewer, request{contract_id | disbursement_id, kind, after?, limit?}): usecases/outcomes.py
 - projection_rebuild(viewer, name), projection_positions(viewer, name): services/common/projections.py
 
 Events: every contract of the registry, casework and volunteers, folded into the read models of
@@ -94,6 +99,7 @@ from .usecases import (
     consent,
     escalation,
     inbox,
+    outcomes,
     plans,
     privacy,
     reports,
@@ -149,6 +155,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
+    volunteers = TimedServiceRpc("volunteers")
 
     stations = projections.projection(projections.STATIONS)
     staff = projections.projection(projections.STAFF)
@@ -158,6 +165,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     needs = projections.projection(projections.NEEDS)
     volunteer_hours = projections.projection(projections.HOURS)
     evaluations = projections.projection(projections.EVALUATIONS)
+    contract_money = projections.projection(projections.MONEY)
 
     @staticmethod
     def read_models_of(producer: str) -> list[str]:
@@ -166,7 +174,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     @property
     def use_cases(self) -> Supervision:
         return Supervision(SupervisionRepository(self.db), RegionTree(self.registry), self.registry, self.casework,
-                           self.funding)
+                           self.funding, self.volunteers)
 
     def viewer_in_force(self, viewer):
         """A supervisor's stations are their current assignments (usecases/access.py: current_viewer)."""
@@ -216,6 +224,10 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     scorecard_evidence = use_case_rpc(scorecards.scorecard_evidence)
     scorecard_schemes = use_case_rpc(scorecards.scorecard_schemes)
     record_scorecard_score = use_case_rpc(scorecards.record_scorecard_score)
+
+    contract_outcome = use_case_rpc(outcomes.contract_outcome)
+    disbursement_outcome = use_case_rpc(outcomes.disbursement_outcome)
+    outcome_records = use_case_rpc(outcomes.outcome_records)
 
     @event_handler(casework_events.CONSENT_WITHDRAWN)
     def purge_withdrawn_consent(self, event):

@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from faker import Faker
 
 from services.common import clock, storage
 from services.common.auth import SYSTEM
+from services.common.clock import CHINA_STANDARD_TIME
 from services.common.demo_identities import credit_code, resident_id_number
 from services.common.errors import RuleViolation
 
 from . import domain, matching
 from .storage import VolunteersRepository
-from .usecases import Volunteering, charity, needs, resources, tasks, teams, volunteers
+from .usecases import Volunteering, charity, hours, needs, resources, tasks, teams, volunteers
 
 DEMO_CITY = "321100"
 TOWNSHIPS_FILE = Path(__file__).resolve().parents[1] / "contracts" / "reference" / "demo_townships.csv"
@@ -209,5 +210,31 @@ def _seed_needs(volunteering: Volunteering, rng: random.Random, township: str, s
                 "expected_version": state["version"], "quantity": quantity})
         except RuleViolation:  # a candidate filled up by an earlier demo match: leave this one proposed
             continue
+        if plan == 1 and proposal["kind"] == "volunteer":
+            _approved_visit_hours(volunteering, rng, state["id"], proposal)
     return len(assessed)
+
+
+def _approved_visit_hours(volunteering: Volunteering, rng: random.Random, need_id: str, proposal: dict) -> None:
+    """A volunteer's first visits on an accepted task, logged and approved: the year's service hours.
+    Logging hours is not a delivery (no service.delivered for the invented household), so nothing
+    reaches casework."""
+    task_id = domain.derived_id("tsk", proposal["proposal_id"])
+    entries = []
+    for days_ago in rng.sample(range(2, 60), rng.randint(1, 3)):
+        start = datetime.combine(clock.today() - timedelta(days=days_ago), time(9 + rng.randint(0, 6)),
+                                 CHINA_STANDARD_TIME)
+        try:
+            logged = hours.log_hours(volunteering, SYSTEM, proposal["candidate_id"], {
+                "need_id": need_id, "task_id": task_id, "started_at": start.isoformat(),
+                "ended_at": (start + timedelta(hours=rng.choice([1.5, 2, 3]))).isoformat(),
+                "activity": "入户陪伴与生活照料"})
+        except RuleViolation:  # the same volunteer's visit for another task at that time
+            continue
+        entries.append(logged["entry_id"])
+    if not entries:
+        return
+    volunteer = volunteering.repo.volunteers.require(proposal["candidate_id"])
+    hours.approve_hours(volunteering, SYSTEM, proposal["candidate_id"], {
+        "expected_version": volunteer["_version"], "entry_ids": entries})
 

@@ -20,7 +20,7 @@ from services.registry.service import RegistryService
 from services.registry.storage import load_reference_data
 from shegong.identity_admin import create_administrator
 from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.infrastructure import free_port_block, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Keeper-Of-Keys-1"
@@ -33,12 +33,12 @@ def gateway_url(mongo_server, rabbit_vhost):
     base = config.Settings(
         amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
         environment="production", token_secret=uuid.uuid4().hex * 2,
-        encryption_keys=(Fernet.generate_key().decode(),), http_port=free_port(),
+        encryption_keys=(Fernet.generate_key().decode(),), http_port=free_port_block(2),
         identity=config.IdentitySettings(password_hash_memory_kib=8192))
     config.override(base)
     load_reference_data(storage.database("registry"))
     create_administrator("operator", "运维管理员", PASSWORD)
-    with running(RegistryService, IdentityService, settings=dataclasses.replace(base, http_port=free_port())), \
+    with running(RegistryService, IdentityService, settings=dataclasses.replace(base, http_port=base.http_port + 1)), \
             running(GatewayService, settings=base):
         wait_for_port(base.http_port)
         yield f"http://127.0.0.1:{base.http_port}"

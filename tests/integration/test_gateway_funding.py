@@ -31,7 +31,7 @@ from services.registry.storage import load_reference_data
 from tests.support import funding_fixtures as fx
 from tests.support import ocds_validation
 from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.infrastructure import free_port_block, wait_for_port
 from tests.unit.test_ocds_disclosure import assert_clean
 
 DANYANG, JINGKOU, CITY = "321181", "321102", "321100"
@@ -280,13 +280,13 @@ def seed(platform: Platform) -> None:
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
     base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
+                           rpc_timeout_seconds=10, http_port=free_port_block(3))
     config.override(base)
     load_reference_data(storage.database("registry"))  # regions and wages
     fx.prepare_store()  # funding's indexes, wages and the default indicator scheme
     # Each container its own HTTP port (they all serve /health/*).
-    with (running(RegistryService, settings=dataclasses.replace(base, http_port=free_port())),
-          running(FundingService, settings=dataclasses.replace(base, http_port=free_port())),
+    with (running(RegistryService, settings=dataclasses.replace(base, http_port=base.http_port + 1)),
+          running(FundingService, settings=dataclasses.replace(base, http_port=base.http_port + 2)),
           running(GatewayService, settings=base)):
         wait_for_port(base.http_port)
         platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql", tokens(base.token_secret))

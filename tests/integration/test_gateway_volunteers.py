@@ -22,7 +22,7 @@ from services.volunteers.storage import VolunteersRepository
 from services.volunteers.usecases import Volunteering
 from tests.support import hsds_validation as hsds
 from tests.support.containers import running
-from tests.support.infrastructure import free_port, wait_for_port
+from tests.support.infrastructure import free_port_block, wait_for_port
 from tests.support.volunteers_fixtures import (
     OTHER_COUNTY_TOWNSHIP,
     STATION,
@@ -117,9 +117,9 @@ def seed(platform: Platform) -> None:
 @pytest.fixture(scope="module")
 def platform(mongo_server, rabbit_vhost):
     base = config.Settings(amqp_uri=rabbit_vhost, mongo_uri=mongo_server, database_prefix=f"t{uuid.uuid4().hex[:10]}",
-                           rpc_timeout_seconds=10, http_port=free_port())
+                           rpc_timeout_seconds=10, http_port=free_port_block(2))
     config.override(base)
-    with running(VolunteersService, settings=dataclasses.replace(base, http_port=free_port())), \
+    with running(VolunteersService, settings=dataclasses.replace(base, http_port=base.http_port + 1)), \
             running(GatewayService, settings=base):
         wait_for_port(base.http_port)
         platform = Platform(base, f"http://127.0.0.1:{base.http_port}/graphql")

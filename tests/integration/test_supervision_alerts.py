@@ -90,7 +90,7 @@ def test_a_crisis_without_first_contact_in_24_hours_is_critical_until_resolved(p
                                                                      "note": "再次确认"})
     resolved = client.supervision.resolve_alert(worker, alert["id"], {"expected_version": acknowledged["version"],
                                                                       "note": "首次联系晚于24小时，已复盘排班"})
-    assert resolved["status"] == "resolved" and resolved["resolved"]["at"] == clock.iso(clock.utcnow())
+    assert resolved["status"] == "resolved" and resolved["resolved"]["at"] == clock.timestamp(clock.utcnow())
     assert alerts(client, status="active", rule="crisis_no_first_contact") == []
     # The relay appends to the event log after the write commits: wait for it, within a bound.
     expected = {"alert.raised", "alert.acknowledged", "alert.resolved"}
@@ -147,7 +147,7 @@ def test_a_need_unmet_for_more_than_30_days_follows_the_policy_in_force(platform
     assert alerts(client, rule="need_unmet")[0]["condition_cleared_at"] is None
     frozen.advance(days=1)
     evaluate(client)
-    assert alerts(client, rule="need_unmet")[0]["condition_cleared_at"] == clock.iso(clock.utcnow())
+    assert alerts(client, rule="need_unmet")[0]["condition_cleared_at"] == clock.timestamp(clock.utcnow())
     assert {p["region_code"] for p in client.supervision.alert_policies(county_official())} == {"32", COUNTY}
 
 

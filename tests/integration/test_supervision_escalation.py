@@ -69,7 +69,7 @@ def test_an_unacknowledged_crisis_alert_escalates_to_the_city_then_the_province(
     [escalated] = crisis_alerts(client, CITY, escalated=True)
     assert escalated["subject_id"] == first["id"] and escalated["status"] == "open"
     assert escalated["escalation"]["level"] == "city" and escalated["escalation"]["region_code"] == "321100"
-    assert escalated["escalation"]["at"] == clock.iso(clock.utcnow())
+    assert escalated["escalation"]["at"] == clock.timestamp(clock.utcnow())
 
     frozen.advance(hours=4)
     supervision.escalate_alerts(ADMIN)

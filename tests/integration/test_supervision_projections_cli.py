@@ -7,7 +7,9 @@ import pytest
 
 from services.common import storage
 from services.common.projections import PROJECTIONS
+from services.funding.service import FundingService
 from services.supervision.service import SupervisionService
+from services.volunteers.service import VolunteersService
 from shegong.cli import main
 from tests.integration.test_supervision_rollups import casework_history
 from tests.support.containers import running
@@ -27,7 +29,10 @@ from tests.support.waiting import wait_for
 def platform(isolated_settings):
     with producers_running(isolated_settings) as (client, workers):
         casework_history(client, workers)
-        with running(SupervisionService, settings=own_port(isolated_settings)):
+        # funding and volunteers answer the checks of the read models their events feed (none here: 0 = 0)
+        with running(FundingService, settings=own_port(isolated_settings)), \
+                running(VolunteersService, settings=own_port(isolated_settings)), \
+                running(SupervisionService, settings=own_port(isolated_settings)):
             wait_until_caught_up()
             yield client, workers
 
@@ -43,7 +48,7 @@ def test_check_finds_every_difference_and_a_rebuild_clears_them(platform, capsys
     client, workers = platform
     assert main(["projections", "check", "all"]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err.count('"differences": 0') == 5
+    assert out == "" and err.count('"differences": 0') == 8
     figures = client.supervision.rollup(ADMIN, {"region": COUNTY})
 
     households = storage.database("supervision")[PROJECTIONS].find_one({"_id": "households"})["state"]["households"]
@@ -86,3 +91,37 @@ def test_unknown_read_models_and_services_are_refused(platform, capsys):
     assert "no read model" in capsys.readouterr().err
     assert main(["projections", "rebuild", "nonsense"]) == 2
     assert main(["projections", "check", "stations", "--service", "Bad-Name"]) == 2
+
+
+def approved_hours(volunteers, staff: dict) -> dict:
+    """A volunteer matched to a household's need, the task done (2.5 hours) and the hours approved."""
+    from tests.support.volunteers_fixtures import COMMUNITY, need, volunteer_input
+
+    home = volunteers.register_volunteer(staff, volunteer_input(station_id=STATION))
+    request = volunteers.request_matching(staff, {**need("need-cli"), "household_id": "hh-cli",
+                                                  "station_id": STATION, "community_code": COMMUNITY})
+    proposal = next(p for p in request["proposals"] if p["candidate_id"] == home["id"])
+    accepted = volunteers.accept_proposal(staff, "need-cli", proposal["proposal_id"],
+                                          {"expected_version": request["version"]})
+    volunteers.complete_task(staff, "need-cli", accepted["tasks"][0]["task_id"], {
+        "expected_version": accepted["version"], "started_at": "2026-05-04T09:00:00+08:00",
+        "ended_at": "2026-05-04T11:30:00+08:00", "notes": "陪同就医"})
+    entries = [e["entry_id"] for e in volunteers.hours_for_volunteers(staff, [home["id"]])[home["id"]]]
+    version = volunteers.get_volunteers(staff, [home["id"]])[0]["version"]
+    return volunteers.approve_hours(staff, home["id"], {"expected_version": version, "entry_ids": entries})
+
+
+def test_volunteer_hours_are_checked_against_the_volunteers_service(platform, capsys):
+    client, workers = platform
+    volunteer = approved_hours(client.volunteers, workers[STATION])
+    assert volunteer["approved_hours"] == 2.5
+    wait_until_caught_up()
+    report = client.supervision.check_read_model(ADMIN, "volunteer_hours")
+    assert report["records"] == {"read_model": 1, "source": 1} and report["differences"] == []
+
+    edit_state("volunteer_hours", lambda state: next(iter(state["hours"].values())).update(hours=9))
+    assert main(["projections", "check", "volunteer_hours"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"volunteer_hours {volunteer['id']}.approved_hours: read model 9.0 != source 2.5"]
+    assert main(["projections", "rebuild", "volunteer_hours"]) == 0
+    assert main(["projections", "check", "volunteer_hours"]) == 0

@@ -27,3 +27,6 @@ def test_volunteers_demo_seed_delivers_nothing_to_households_it_invented(isolate
     assert deliveries == [], [e["payload"]["household_id"] for e in deliveries]
     # the seed still matches needs (tasks were created), it just does not claim they were delivered
     assert any(e["type"] == "needs.assessed" or "task" in e["type"] or "match" in e["type"] for e in events)
+    # and volunteers' first visits are logged and approved (the year's service hours are not empty)
+    approved = [e for e in events if e["type"] == "hours.approved"]
+    assert approved and all(e["payload"]["hours"] > 0 for e in approved)

@@ -20,9 +20,9 @@ RABBIT_HOST = os.environ.get("SHEGONG_TEST_RABBIT_HOST", "127.0.0.1")
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the ephemeral range (see free_port_block); several containers of one fixture take
+    a block instead, so that two of them can never be handed the same port."""
+    return free_port_block(1)
 
 
 def _ephemeral_port_range() -> tuple[int, int]:

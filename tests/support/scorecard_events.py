@@ -115,7 +115,7 @@ def fold_into(models: ReadModels | None, events: list) -> ReadModels:
     for envelope in events:
         for name, handlers in projections.FOLDS.items():
             for contract, apply in handlers:
-                if contract.name == envelope.type:
+                if contract.name == envelope.type and name in states:  # contract money: outcome_events.py
                     states[name] = apply(states[name], envelope)
     return _models(states)
 

@@ -81,7 +81,7 @@ def test_follow_ups_and_open_alerts_wait_for_the_supervisor_the_station_and_the_
 def test_a_supervisors_reminder_and_comment_show_on_the_item_for_its_owner(context, supervisor):
     with FrozenClock(clock.utcnow()) as frozen:
         reminded = inbox.remind_inbox_item(context, supervisor, {"item": CASE_ITEM})
-        at = clock.iso(clock.utcnow())
+        at = clock.timestamp(clock.utcnow())
         frozen.advance(minutes=5)
         inbox.comment_inbox_item(context, supervisor, {"item": CASE_ITEM, "note": "请本周内完成探访"})
         inbox.affirm_inbox_item(context, COUNTY, {"item": CASE_ITEM})

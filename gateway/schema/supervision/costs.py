@@ -25,6 +25,7 @@ LIST_SIZES = {
     "Query.scorecardSchemes": 2,
     "ScorecardScheme.versions": 3,
     "ScorecardSchemeVersion.indicators": 10,
+    "ContractOutcome.bySource": 4,  # a contract is funded from a few sources
 }
 
 # Lists of leaves and JSON values: the facts behind one alert, a supervisor's stations, a session's
@@ -37,4 +38,6 @@ LEAF_COSTS = {
     "SupervisionTrendMonth.suppressed": 6,
     "ScorecardSubject.stationIds": 5,
     "ScorecardEvidence.detail": 2,
+    "ContractOutcome.stationIds": 5,
+    "OutcomeRecord.detail": 2,
 }

@@ -18,3 +18,5 @@ PlanIndicator = vocabulary_enum("PlanIndicator", vocabulary.PLAN_INDICATORS,
                                 description="What a county's yearly plan sets a target for.")
 ScorecardFormula = vocabulary_enum("ScorecardFormula", vocabulary.SCORECARD_FORMULAS,
                                    description="The computations a scorecard indicator may name.")
+OutcomeRecordKind = vocabulary_enum("OutcomeRecordKind", vocabulary.OUTCOME_RECORD_KINDS,
+                                    description="The records behind a contract's or disbursement's outcome.")

@@ -21,59 +21,20 @@ class CreateWebhookSubscription(graphene.Mutation):
         return info.context.service("webhooks").create_subscription(service_data(input))
 
 
-class PauseWebhookSubscription(graphene.Mutation):
-    class Arguments:
-        id = graphene.ID(required=True)
-
-    Output = WebhookSubscription
-
-    @staticmethod
+def _acting_on_one(name: str, output: type, method: str) -> type[graphene.Mutation]:
+    """A mutation that hands one id to the webhooks service's `method` and answers `output`."""
     def mutate(root, info, id):
-        return info.context.service("webhooks").pause_subscription(id)
+        return getattr(info.context.service("webhooks"), method)(id)
+
+    arguments = type("Arguments", (), {"id": graphene.ID(required=True)})
+    return type(name, (graphene.Mutation,), {"Arguments": arguments, "Output": output, "mutate": staticmethod(mutate)})
 
 
-class ResumeWebhookSubscription(graphene.Mutation):
-    class Arguments:
-        id = graphene.ID(required=True)
-
-    Output = WebhookSubscription
-
-    @staticmethod
-    def mutate(root, info, id):
-        return info.context.service("webhooks").resume_subscription(id)
-
-
-class RotateWebhookSecret(graphene.Mutation):
-    class Arguments:
-        id = graphene.ID(required=True)
-
-    Output = WebhookSigningSecret
-
-    @staticmethod
-    def mutate(root, info, id):
-        return info.context.service("webhooks").rotate_secret(id)
-
-
-class ReplayWebhookDelivery(graphene.Mutation):
-    class Arguments:
-        id = graphene.ID(required=True)
-
-    Output = WebhookDelivery
-
-    @staticmethod
-    def mutate(root, info, id):
-        return info.context.service("webhooks").replay_delivery(id)
-
-
-class DeleteWebhookSubscription(graphene.Mutation):
-    class Arguments:
-        id = graphene.ID(required=True)
-
-    Output = WebhookSubscription
-
-    @staticmethod
-    def mutate(root, info, id):
-        return info.context.service("webhooks").delete_subscription(id)
+PauseWebhookSubscription = _acting_on_one("PauseWebhookSubscription", WebhookSubscription, "pause_subscription")
+ResumeWebhookSubscription = _acting_on_one("ResumeWebhookSubscription", WebhookSubscription, "resume_subscription")
+RotateWebhookSecret = _acting_on_one("RotateWebhookSecret", WebhookSigningSecret, "rotate_secret")
+ReplayWebhookDelivery = _acting_on_one("ReplayWebhookDelivery", WebhookDelivery, "replay_delivery")
+DeleteWebhookSubscription = _acting_on_one("DeleteWebhookSubscription", WebhookSubscription, "delete_subscription")
 
 
 class ReplayWebhookDeliveries(graphene.Mutation):

@@ -100,3 +100,14 @@ export function lines(canvas, categories, series) {
     series: series.map((s, i) => ({ type: i ? "line" : "bar", yAxisIndex: i, ...s })),
   });
 }
+
+// A figure's months at a glance under its number: one line, no axes or legend (the tooltip gives values).
+export function sparkline(canvas, months, name, values) {
+  return chart(canvas, {
+    grid: { left: 4, right: 4, top: 6, bottom: 4 },
+    xAxis: { type: "category", data: months, show: false, boundaryGap: false },
+    yAxis: { type: "value", show: false },
+    series: [{ type: "line", name, data: values, symbol: "none", smooth: true, lineStyle: { width: 2 },
+               areaStyle: { opacity: 0.12 }, connectNulls: false }],
+  });
+}

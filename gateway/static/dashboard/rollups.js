@@ -22,7 +22,7 @@ function headline(key, value, reason, trend) {
     h("div", { class: "figure-detail" }, missing && reason ? t(`suppressed.${reason}`) : ""), canvas);
   return { element, draw: () => {
     if (data.isProblem(trend) || trend.length < 2) { charts.noTrend(canvas); return; }
-    charts.lines(canvas, trend.map((m) => m.month), [{ name: t(`rollup.${key}`), data: trend.map((m) => m.values[key] ?? null) }]);
+    charts.sparkline(canvas, trend.map((m) => m.month), t(`rollup.${key}`), trend.map((m) => m.values[key] ?? null));
   } };
 }
 

@@ -34,7 +34,7 @@ def disclosure_feed(context: Funding, viewer: Viewer, filters: dict | None = Non
     f = load(schemas.DisclosureFilterSchema, filters or {})
     page = _disclosed_page(context, f)
     return {"items": _latest_releases(context, page.docs), "next_cursor": page.next_cursor, "total": page.total,
-            "package": disclosure.package(clock.iso(clock.utcnow()))}
+            "package": disclosure.package(clock.timestamp(clock.utcnow()))}
 
 
 def disclosure_releases(context: Funding, viewer: Viewer, ocids: list[str]) -> list[dict | None]:
@@ -49,7 +49,7 @@ def ocds_release_package(context: Funding, viewer: Viewer, filters: dict) -> dic
     f = load(schemas.OcdsPageSchema, filters or {})
     page = _disclosed_page(context, f)
     releases = [r for history in _histories(context, page.docs) for r in history]
-    return {"package": disclosure.release_package(releases, f["uri"], clock.iso(clock.utcnow()), f["base_url"]),
+    return {"package": disclosure.release_package(releases, f["uri"], clock.timestamp(clock.utcnow()), f["base_url"]),
             "next_cursor": page.next_cursor, "total": page.total}
 
 
@@ -58,7 +58,7 @@ def ocds_record_package(context: Funding, viewer: Viewer, filters: dict) -> dict
     f = load(schemas.OcdsPageSchema, filters or {})
     page = _disclosed_page(context, f)
     records = [disclosure.record(history) for history in _histories(context, page.docs)]
-    return {"package": disclosure.record_package(records, f["uri"], clock.iso(clock.utcnow()), f["base_url"]),
+    return {"package": disclosure.record_package(records, f["uri"], clock.timestamp(clock.utcnow()), f["base_url"]),
             "next_cursor": page.next_cursor, "total": page.total}
 
 

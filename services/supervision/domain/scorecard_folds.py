@@ -25,6 +25,15 @@ def contract_awarded(state: dict, event) -> dict:
     return state
 
 
+def contract_amended(state: dict, event) -> dict:
+    """An amendment may move the period's end and change the stations an evaluation of the contract covers."""
+    p = event.payload
+    contract = state.setdefault("contracts", {}).get(p["contract_id"])
+    if contract is not None:
+        contract.update({"station_ids": sorted(p["station_ids"]), "period_end": p["period_end"]})
+    return state
+
+
 def evaluation_commissioned(state: dict, event) -> dict:
     p = event.payload
     known = state.setdefault("evaluations", {}).get(p["evaluation_id"], {})

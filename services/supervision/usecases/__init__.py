@@ -22,6 +22,7 @@ class Supervision:
     registry: Any = None  # the registry's RPC proxy: stations and staff for read-model checks
     casework: Any = None  # casework's RPC proxy: households, cases and visits for read-model checks
     funding: Any = None  # funding's RPC proxy: money by source and evaluations for reports
+    volunteers: Any = None  # the volunteers' RPC proxy: approved hours for read-model checks
 
     @property
     def reports(self) -> ReportRepository:

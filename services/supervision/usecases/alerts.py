@@ -36,7 +36,7 @@ def evaluate_alerts(supervision: Supervision, viewer: Viewer) -> dict:
     now, today = clock.utcnow(), clock.today()
     found = {**rules.conditions(repo.read_models(), repo.alert_policies(), now, today),
              **rules.follow_up_conditions(repo.sessions.with_open_follow_ups(), today)}
-    at = clock.iso(now)
+    at = clock.timestamp(now)
     known = repo.alerts.known(list(found))
     raised = 0
     for condition in found.values():
@@ -102,7 +102,7 @@ def resolve_alert(supervision: Supervision, viewer: Viewer, alert_id: str, data:
 
 def _record_action(supervision: Supervision, viewer: Viewer, alert: dict, data: dict, status: str,
                    contract) -> dict:
-    at = clock.iso(clock.utcnow())
+    at = clock.timestamp(clock.utcnow())
     action = {"by": viewer.user_id, "role": viewer.role, "at": at, "note": data["note"]}
     supervision.repo.alerts.change(
         alert["_id"], data["expected_version"], {status: action, "status": status, "last_changed": at},

@@ -6,7 +6,8 @@ from services.common.auth import SYSTEM, Viewer
 from services.common.errors import NotFound
 
 from .. import projections
-from ..domain import checks
+from ..domain import checks, outcome_checks
+from ..outcome_storage import contract_money
 from . import Supervision
 from .access import require_administrator
 
@@ -14,9 +15,9 @@ PAGE = 200
 BATCH = 100
 # The needs read model has no source to compare with yet: casework's archive holds needs that its
 # needs.assessed events leave out (no volunteer-matching consent), and deliveries live in volunteers.
-# Nor have volunteer hours and funding's evaluations yet (their sources list no approvals and no commissions).
-CHECKABLE = tuple(name for name in projections.NAMES
-                  if name not in (projections.NEEDS, projections.HOURS, projections.EVALUATIONS))
+CHECKABLE = tuple(name for name in projections.NAMES if name != projections.NEEDS)
+# Read models of funding's and volunteers' events, compared with views of their own (domain/outcome_checks.py).
+FED_BY_FUNDING_OR_VOLUNTEERS = (projections.HOURS, projections.EVALUATIONS, projections.MONEY)
 
 
 def check_read_model(supervision: Supervision, viewer: Viewer, name: str) -> dict:
@@ -26,10 +27,14 @@ def check_read_model(supervision: Supervision, viewer: Viewer, name: str) -> dic
     today = clock.today()
     # Source first: an event that lands between the two reads then shows up as a difference of the
     # read model being behind, which a second check clears; the other order would hide nothing either.
-    source = _source_view(supervision, name)
-    models = supervision.repo.read_models()
-    source = checks.pseudonymised(name, source, models.withdrawn_households)
-    read_model = checks.read_model_view(name, models, today)
+    if name in FED_BY_FUNDING_OR_VOLUNTEERS:
+        source = _funding_or_volunteers_view(supervision, name)
+        read_model = _funding_or_volunteers_read_model(supervision, name)
+    else:
+        source = _source_view(supervision, name)
+        models = supervision.repo.read_models()
+        source = checks.pseudonymised(name, source, models.withdrawn_households)
+        read_model = checks.read_model_view(name, models, today)
     found = checks.differences(read_model, source)
     return {"name": name, "records": {"read_model": len(read_model), "source": len(source)},
             "positions": supervision.repo.positions().get(name, {}), "differences": found}
@@ -61,6 +66,33 @@ def _source_view(supervision: Supervision, name: str) -> dict[str, dict]:
             for visit in visits:
                 view[visit["id"]] = checks.visit_record(visit, household_id)
     return view
+
+
+def _funding_or_volunteers_read_model(supervision: Supervision, name: str) -> dict[str, dict]:
+    if name == projections.MONEY:
+        return outcome_checks.money_read_model_view(contract_money(supervision.repo.db))
+    models = supervision.repo.read_models()
+    if name == projections.HOURS:
+        return outcome_checks.hours_read_model_view(models.hours)
+    return outcome_checks.evaluations_read_model_view(models.contracts, models.evaluations)
+
+
+def _funding_or_volunteers_view(supervision: Supervision, name: str) -> dict[str, dict]:
+    system = SYSTEM.to_dict()
+    if name == projections.HOURS:
+        ids = [v["id"] for v in _pages(supervision.volunteers.list_volunteers)]
+        hours: dict[str, list[dict]] = {}
+        for start in range(0, len(ids), BATCH):
+            hours.update(supervision.volunteers.hours_for_volunteers(system, ids[start:start + BATCH]))
+        return outcome_checks.hours_source_view(hours)
+    contracts = _pages(supervision.funding.list_contracts)
+    if name == projections.EVALUATIONS:
+        return outcome_checks.evaluations_source_view(contracts, _pages(supervision.funding.list_evaluations))
+    ids = [c["id"] for c in contracts]
+    payments: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), BATCH):
+        payments.update(supervision.funding.disbursements_for_contracts(system, ids[start:start + BATCH]))
+    return outcome_checks.money_source_view(contracts, payments)
 
 
 def _pages(method) -> list[dict]:

@@ -26,7 +26,7 @@ def escalate_alerts(supervision: Supervision, viewer: Viewer) -> dict:
         due = escalations_due(alert, hours, now)
         if not due:
             continue
-        at = clock.iso(now)
+        at = clock.timestamp(now)
         steps = [{**step, "at": at} for step in due]
         history = [*(alert.get("escalations") or []), *steps]
         try:

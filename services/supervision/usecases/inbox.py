@@ -120,7 +120,7 @@ def _act(supervision: Supervision, viewer: Viewer, action: str, data: dict) -> d
     key = vocabulary.item_key(item["source"], item["kind"], item["item_id"])
     supervisor = supervision.repo.supervisors.get(viewer.user_id) if viewer.role == SUPERVISOR else None
     done = {"action_id": new_id("act"), "action": action, "by": viewer.user_id, "by_role": viewer.role,
-            "by_name": supervisor["name"] if supervisor else None, "at": clock.iso(clock.utcnow()),
+            "by_name": supervisor["name"] if supervisor else None, "at": clock.timestamp(clock.utcnow()),
             "note": data["note"]}
     event = event_by(viewer, ACTIONS[action], {
         "item_key": key, "kind": item["kind"], "item_id": item["item_id"], "source": item["source"],

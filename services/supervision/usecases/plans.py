@@ -46,7 +46,7 @@ def record_plan(supervision: Supervision, viewer: Viewer, data: dict) -> dict:
     rules.check_revision(versions, data["effective_from"], year)
     version = {"version": len(versions) + 1, "effective_from": data["effective_from"].isoformat(),
                "targets": targets, "note": data["note"], "recorded_by": viewer.user_id,
-               "recorded_at": clock.iso(clock.utcnow())}
+               "recorded_at": clock.timestamp(clock.utcnow())}
     recorded = [event_by(viewer, events.PLAN_RECORDED, {
         "plan_id": plan_id(county, year), "region_code": county, "year": year, "version": version["version"],
         "effective_from": version["effective_from"], "targets": len(targets)})]

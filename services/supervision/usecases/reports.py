@@ -178,7 +178,7 @@ def _gather(supervision: Supervision, code: str, kind: str, period: Period) -> R
                        if f["status"] in ("open", "overdue")]
     return RegionalInputs(
         kind=kind, region_code=code, region_name=figures["region"].get("name") or code,
-        period_label=_period_label(kind, period), generated_at=clock.iso(clock.utcnow()), rollup=figures,
+        period_label=_period_label(kind, period), generated_at=clock.timestamp(clock.utcnow()), rollup=figures,
         stations=stations, alerts=period_alerts,
         sessions=[s for s in all_sessions if period.contains(s["date"])], open_follow_ups=open_follow_ups,
         money=_money(supervision, code, period.start.year))
@@ -220,7 +220,7 @@ def evaluation_pack(supervision: Supervision, viewer: Viewer, station_id: str) -
     evaluator = viewer.role == EVALUATOR
     card = scorecards.station_card(supervision, station_id, [e["id"] for e in shown] if evaluator else None,
                                    evaluator)
-    content = render_pdf(evaluation_document(station_id, township, compliance, shown, clock.iso(clock.utcnow()),
+    content = render_pdf(evaluation_document(station_id, township, compliance, shown, clock.timestamp(clock.utcnow()),
                                              card))
     supervision.reports.log_download(viewer, {"_id": f"evaluation-pack-{station_id}", "kind": "evaluation_pack",
                                               "period": clock.today().isoformat(), "station_id": station_id,

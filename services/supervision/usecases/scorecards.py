@@ -83,7 +83,7 @@ def record_scorecard_score(supervision: Supervision, viewer: Viewer, data: dict)
     row = next((r for r in card["indicators"] if r["code"] == data["indicator"]), None)
     if row is None:
         raise ValidationFailed.field("indicator", f"not an indicator of scheme {card['scheme']['id']}")
-    now = clock.iso(clock.utcnow())
+    now = clock.timestamp(clock.utcnow())
     entry = {"score": data["score"], "note": data["note"], "computed_score": row["score"], "as_of": card["as_of"],
              "scheme_id": card["scheme"]["id"], "by": viewer.user_id, "at": now}
     event = event_by(viewer, events.SCORECARD_SCORE_RECORDED, {
