@@ -15,12 +15,25 @@ from __future__ import annotations
 import graphene
 
 from ..guards import CostModel
-from . import accesslog, casework, funding, history, identity, registry, reports, supervision, volunteers, webhooks
+from . import (
+    accesslog,
+    casework,
+    funding,
+    history,
+    identity,
+    inbox,
+    registry,
+    reports,
+    supervision,
+    volunteers,
+    webhooks,
+)
 from .accesslog import AccessLogQuery
 from .casework import AgencyReferralMutation, AgencyReferralQuery, CaseworkMutation, CaseworkQuery
 from .funding import FundingMutation, FundingQuery
 from .history import HistoryQuery
 from .identity import AgencyMutation, AgencyQuery, IdentityMutation, IdentityQuery
+from .inbox import InboxMutation, InboxQuery
 from .registry import RegistryMutation, RegistryQuery
 from .reports import ReportsMutation, ReportsQuery
 from .supervision import (
@@ -40,20 +53,21 @@ from .supervision import (
 from .volunteers import VolunteersMutation, VolunteersQuery
 from .webhooks import WebhooksMutation, WebhooksQuery
 
-DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports, webhooks)
+DOMAINS = (registry, funding, casework, volunteers, history, supervision, accesslog, identity, reports, webhooks,
+           inbox)
 
 
 # graphene lists the fields of the last mixin first: new services go to the front, so the SDL keeps
 # the registry's fields on top and each service's together.
-class Query(WebhooksQuery, AgencyReferralQuery, AgencyQuery, OutcomeQuery, ScorecardQuery, ReportsQuery,
+class Query(InboxQuery, WebhooksQuery, AgencyReferralQuery, AgencyQuery, OutcomeQuery, ScorecardQuery, ReportsQuery,
             IdentityQuery, AccessLogQuery, SupervisionTrendQuery, SupervisionPrivacyQuery, SupervisionPlanQuery,
             SupervisionWorkQuery, AlertsQuery, SupervisionQuery, HistoryQuery, VolunteersQuery, CaseworkQuery,
             FundingQuery, RegistryQuery, graphene.ObjectType):
     pass
 
 
-class Mutation(WebhooksMutation, AgencyReferralMutation, AgencyMutation, ScorecardMutation, ReportsMutation,
-               IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
+class Mutation(InboxMutation, WebhooksMutation, AgencyReferralMutation, AgencyMutation, ScorecardMutation,
+               ReportsMutation, IdentityMutation, SupervisionPlanMutation, SupervisionWorkMutation, AlertsMutation,
                VolunteersMutation, CaseworkMutation, FundingMutation, RegistryMutation, graphene.ObjectType):
     pass
 

@@ -76,6 +76,8 @@ Cases
 - request_closure(viewer, case_id, data{expected_version, reason, outcome, note?}) → Case
 - reopen_case(viewer, case_id, data{expected_version, reason, assigned_staff_id?}) → Case
 - reassign_case(viewer, case_id, data{expected_version, staff_id, reason}) → Case
+- inbox_items(viewer) → {items: [InboxItem], truncated}: follow-ups due within a week or overdue, crises waiting for
+  their first contact, plans and closures waiting for the viewer's approval (usecases/inbox.py)
 - log_case_visit(viewer, case_id, data{expected_version, visit_type, visited_on, visited_at?, duration_minutes,
   staff_ids[], other_participants[], notes?, next_visit_on?}) → Visit
 - log_household_visit(viewer, household_id, data{... as above, campaign_id?}) → Visit
@@ -159,6 +161,7 @@ from .usecases import (
     duplicates,
     households,
     inbound,
+    inbox,
     members,
     referrals,
     roster_imports,
@@ -217,6 +220,7 @@ class CaseworkService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     decide_closure = use_case_rpc(cases.decide_closure)
     reopen_case = use_case_rpc(cases.reopen_case)
     reassign_case = use_case_rpc(cases.reassign_case)
+    inbox_items = use_case_rpc(inbox.inbox_items)
     log_case_visit = use_case_rpc(visits.log_case_visit)
     log_household_visit = use_case_rpc(visits.log_household_visit)
     record_service = use_case_rpc(visits.record_service)

@@ -131,6 +131,29 @@ SCORECARD_SCORE_RECORDED = contract("scorecard.score_recorded", 1, PRODUCER, Sco
                                     "an evaluator scored an indicator of a station's or contract's scorecard")
 
 
+
+class InboxItemActedV1(Schema):
+    """A supervisor's (or the county's) action on an item of someone's worker inbox. The note or comment stays
+    in the supervision service, shown to those who see the item (it may name people)."""
+    item_key = fields.String(required=True)
+    kind = fields.String(required=True)
+    item_id = fields.String(required=True)
+    source = fields.String(required=True)
+    station_id = fields.String(required=True)
+    region_code = fields.String(required=True)
+    owner_id = fields.String(required=True, allow_none=True)
+    action_id = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+INBOX_ITEM_REMINDED = contract("inbox_item.reminded", 1, PRODUCER, InboxItemActedV1,
+                               "a supervisor reminded the owner of an inbox item of the work waiting for them")
+INBOX_ITEM_AFFIRMED = contract("inbox_item.affirmed", 1, PRODUCER, InboxItemActedV1,
+                               "a supervisor acknowledged and endorsed the work behind an inbox item")
+INBOX_ITEM_COMMENTED = contract("inbox_item.commented", 1, PRODUCER, InboxItemActedV1,
+                                "a supervisor added a comment to an inbox item")
+
 # --- supervision's vocabularies (its schemas, payloads and the gateway's enums use them) -------------------------
 ALERT_RULES = ("crisis_no_first_contact", "station_not_compliant", "need_unmet", "archive_not_reviewed",
                "follow_up_overdue")

@@ -16,7 +16,7 @@ from services.common.retention import IdempotencyRetention
 from services.contracts.funding import CONTRACT_AWARDED
 
 from .storage import INDEXES, STATIONS, RegistryRepository
-from .usecases import Registry, audit, compliance, policies, staff, stations
+from .usecases import Registry, audit, compliance, inbox, policies, staff, stations
 from .usecases import regions as division_tree  # an RPC method is named `regions`
 
 SERVICE = "registry"
@@ -50,6 +50,7 @@ class RegistryService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoint
     record_staff_left = use_case_rpc(staff.record_staff_left)
     record_qualification = use_case_rpc(staff.record_qualification)
     record_training = use_case_rpc(staff.record_training)
+    inbox_items = use_case_rpc(inbox.inbox_items)
     reveal_staff_identity = use_case_rpc(staff.reveal_staff_identity, sensitive_arguments=("reason",))
     import_regions = use_case_rpc(division_tree.import_regions)
     import_average_wages = use_case_rpc(division_tree.import_average_wages)

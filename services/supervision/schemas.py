@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.contracts import supervision as vocabulary
+from services.contracts.inbox import INBOX_KINDS
 
 from .domain.plans import INDICATORS as PLAN_INDICATORS
 
@@ -150,3 +151,25 @@ class PlanRequestSchema(Schema):
     region = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
     month = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 12))
+
+
+class InboxItemRefSchema(Schema):
+    """Which inbox item an action is on, as the source service listed it."""
+    source = fields.String(required=True, validate=validate.OneOf(("casework", "volunteers", "registry",
+                                                                   "supervision")))
+    kind = fields.String(required=True, validate=validate.OneOf(INBOX_KINDS))
+    item_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    station_id = fields.String(required=True, validate=validate.Regexp(r"^ST\d{9}$"))
+    owner_id = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class InboxActionSchema(Schema):
+    item = fields.Nested(InboxItemRefSchema, required=True)
+    note = fields.String(load_default=None, validate=validate.Length(min=2, max=2000))
+
+
+class InboxItemsRequestSchema(Schema):
+    """The items other services listed for the viewer, whose actions the inbox shows beside them."""
+    items = fields.List(fields.Nested(Schema.from_dict({"key": fields.String(required=True),
+                                                        "station_id": fields.String(required=True)})),
+                        load_default=list, validate=validate.Length(max=2000))

@@ -27,6 +27,10 @@ assignments, whatever their token names: viewer_in_force):
   follow_ups[{description, owner, due_on}]}) → Session (the assigned supervisor, or the county)
 - list_sessions(viewer, filters{region?, station_id?, supervisor_id?, open_follow_ups?, after?, limit?})
 - complete_follow_up(viewer, session_id, follow_up_id, data{expected_version, done_on, evidence}) → Session
+- inbox_items(viewer, request{items?: [{key, station_id}]}) → {items: [InboxItem], truncated, actions: {key:
+  [action]}}: the viewer's follow-ups and open alerts, and the actions on every listed item they see;
+  remind_inbox_item / affirm_inbox_item / comment_inbox_item(viewer, data{item{source, kind, item_id, station_id,
+  owner_id?}, note?}) → {key, station_id, actions}: supervisors' work on an item (usecases/inbox.py)
 - record_plan(viewer, data{region_code (county), year, effective_from, expected_version? (revisions), note?,
   targets[{station_id?, indicator, domain?, value}]}) → Plan; supervision_plan(viewer, region, year) → Plan;
   plan_versus_actual(viewer, request{region, year, month?}) → {versions, rows[{station_id, indicator, domain,
@@ -55,7 +59,8 @@ assignments, whatever their token names: viewer_in_force):
 Events: every contract of the registry, casework and volunteers, folded into the read models of
 projections.py; consent.withdrawn also purges the alerts about the household (usecases/consent.py);
 publishes alert.raised, alert.acknowledged, alert.resolved, alert.escalated, supervision_plan.recorded,
-scorecard.score_recorded (services/contracts/supervision.py).
+scorecard.score_recorded, inbox_item.reminded, inbox_item.affirmed, inbox_item.commented
+(services/contracts/supervision.py).
 """
 from __future__ import annotations
 
@@ -81,6 +86,7 @@ from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
+from .inbox_storage import INBOX_INDEXES, INBOX_NOTES
 from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .scorecard_storage import REVIEWS
@@ -92,6 +98,7 @@ from .usecases import (
     checks,
     consent,
     escalation,
+    inbox,
     outcomes,
     plans,
     privacy,
@@ -143,8 +150,8 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     name = SERVICE
 
     observability = Observability()
-    db = storage.ServiceDatabase(SERVICE, INDEXES)
-    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS, REVIEWS])
+    db = storage.ServiceDatabase(SERVICE, [*INDEXES, *INBOX_INDEXES])
+    relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS, REVIEWS, INBOX_NOTES])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")
     funding = TimedServiceRpc("funding")
@@ -195,6 +202,11 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     record_session = use_case_rpc(sessions.record_session)
     list_sessions = use_case_rpc(sessions.list_sessions)
     complete_follow_up = use_case_rpc(sessions.complete_follow_up)
+
+    inbox_items = use_case_rpc(inbox.inbox_items)
+    remind_inbox_item = use_case_rpc(inbox.remind_inbox_item)
+    affirm_inbox_item = use_case_rpc(inbox.affirm_inbox_item)
+    comment_inbox_item = use_case_rpc(inbox.comment_inbox_item)
 
     record_plan = use_case_rpc(plans.record_plan)
     supervision_plan = use_case_rpc(plans.supervision_plan)

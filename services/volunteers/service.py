@@ -35,6 +35,7 @@ Hours and the 志愿服务记录证明
   approve_hours(viewer, volunteer_id, data{expected_version, entry_ids[]}) → Volunteer
   reject_hours(viewer, volunteer_id, data{expected_version, entry_ids[], reason}) → Volunteer
   hours_for_volunteers(viewer, volunteer_ids) → {volunteer_id: [HoursEntry]}
+  inbox_items(viewer) → {items: [InboxItem], truncated}: hours waiting for the viewer's station (usecases/inbox.py)
   HoursEntry = {volunteer_id, station_id, entry_id, task_id, need_id, start, end, hours, activity,
       status pending|approved|rejected, logged_by, logged_at, decided_by, decided_at, reason}
   issue_certificate(viewer, volunteer_id, data{from, to}) → {certificate_id, content, verification_code, text}
@@ -149,6 +150,7 @@ from .usecases import (
     certificates,
     charity,
     hours,
+    inbox,
     needs,
     reference,
     resources,
@@ -205,6 +207,7 @@ class VolunteersService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoi
     approve_hours = use_case_rpc(hours.approve_hours)
     reject_hours = use_case_rpc(hours.reject_hours)
     hours_for_volunteers = use_case_rpc(hours.hours_for_volunteers)
+    inbox_items = use_case_rpc(inbox.inbox_items)
     issue_certificate = use_case_rpc(certificates.issue_certificate)
     revoke_certificate = use_case_rpc(certificates.revoke_certificate)
     verify_certificate = use_case_rpc(certificates.verify_certificate)

@@ -102,6 +102,13 @@ class Volunteers(Aggregates):
         return self._page(conditions, after, limit)
 
 
+    def with_pending_hours(self, scope: Scope, limit: int) -> list[dict]:
+        """Volunteers in `scope` with hours entries waiting for the station's decision, in id order (`$elemMatch`:
+        nx-27017 matches nothing for `$in` on a field inside an array of subdocuments)."""
+        return self.find(all_of(scope_filter(scope), {"hours": {"$elemMatch": {"status": "pending"}}}),
+                         sort=[("_id", 1)], limit=limit)
+
+
 class Teams(Aggregates):
     def listing(self, scope: Scope, station_id: str | None, after: str | None, limit: int) -> dict:
         return self._page([scope_filter(scope), _equal(station_id=station_id)], after, limit)

@@ -466,6 +466,9 @@ def cases(ids: dict) -> dict[str, dict]:
                                                "form": "REMOTE", "durationMinutes": 60, "topics": ["MANAGEMENT"]}},
         "completeFollowUp": {"sessionId": ids["session"], "followUpId": ids["follow_up"], "input": {
             "expectedVersion": ids["session_v"], "doneOn": day, "evidence": "台账已补齐并上传"}},
+        **{action: {"input": {"item": {"source": "CASEWORK", "kind": "CASE_FOLLOW_UP", "itemId": ids["case"],
+                                       "stationId": station}, "note": "请本周内完成"}}
+           for action in ("remindInboxItem", "affirmInboxItem", "commentInboxItem")},
         "setAlertPolicy": {"input": {"regionCode": county, "effectiveFrom": day, "crisisFirstContactHours": 12,
                                      "needUnmetDays": 7, "archiveReviewMonths": 6, "source": "京民〔2026〕2号"}},
         "recordSupervisionPlan": {"input": {"regionCode": county, "year": int(day[:4]), "effectiveFrom": day,

@@ -44,6 +44,7 @@ RPC_SURFACE = {
     "decide_closure": "viewer case_id data",
     "reopen_case": "viewer case_id data",
     "reassign_case": "viewer case_id data",
+    "inbox_items": "viewer",
     "log_case_visit": "viewer case_id data",
     "log_household_visit": "viewer household_id data",
     "record_service": "viewer case_id data",

@@ -29,6 +29,7 @@ SURFACE = {
     'approve_hours' : 'viewer, volunteer_id, data',
     'reject_hours' : 'viewer, volunteer_id, data',
     'hours_for_volunteers' : 'viewer, volunteer_ids',
+    'inbox_items' : 'viewer',
     'issue_certificate' : 'viewer, volunteer_id, data',
     'revoke_certificate' : 'viewer, certificate_id, data',
     'verify_certificate' : 'viewer, data',

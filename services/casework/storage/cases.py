@@ -145,6 +145,25 @@ class Cases(AggregateStore):
         crises = self._count_by({**stations, "crisis_state": {"$in": list(ACTIVE_CRISIS)}}, "assigned_staff_id")
         return open_cases, crises
 
+    def inbox_due(self, scope: Scope, assigned_staff_id: str | None, due_by: str, now: datetime,
+                  limit: int) -> list[dict]:
+        """Open cases in `scope` (of one worker when given) with a follow-up due by `due_by` (ISO day) or a
+        crisis waiting for its first contact, earliest first."""
+        due = {"$or": [{"follow_up_due_on": {"$gt": "", "$lte": due_by}},
+                       {"crisis_state": {"$in": ["awaiting_contact", "overdue"]}}]}
+        return self.find(all_of(scope_filter(scope), {"stage": {"$in": list(OPEN_STAGES)}}, due,
+                                {"assigned_staff_id": assigned_staff_id} if assigned_staff_id else None),
+                         sort=[("follow_up_due_on", 1), ("_id", 1)], limit=limit)
+
+    def awaiting_approval(self, station_ids: list[str], limit: int) -> list[dict]:
+        """Open cases of these stations holding a submitted plan or a pending closure request. `$elemMatch` with
+        equality: nx-27017 matches nothing for `$in` on a field inside an array of subdocuments
+        (tests/integration/test_inbox_queries.py)."""
+        return self.find(all_of({"station_id": {"$in": list(station_ids)}, "stage": {"$in": list(OPEN_STAGES)}},
+                                {"$or": [{"plans": {"$elemMatch": {"status": "submitted"}}},
+                                         {"closure_requests": {"$elemMatch": {"status": "pending"}}}]}),
+                         sort=[("_id", 1)], limit=limit)
+
     def every(self) -> list[dict]:
         return self.find({})
 

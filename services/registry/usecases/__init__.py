@@ -6,9 +6,9 @@ and average wages), policies, audit (exports and the personal-data access log). 
 """
 from __future__ import annotations
 
-from . import audit, compliance, policies, regions, staff, stations
+from . import audit, compliance, inbox, policies, regions, staff, stations
 from .context import Registry
 
-USE_CASE_MODULES = (stations, staff, compliance, regions, policies, audit)
+USE_CASE_MODULES = (stations, staff, compliance, regions, policies, audit, inbox)
 
-__all__ = ["Registry", "USE_CASE_MODULES", "audit", "compliance", "policies", "regions", "staff", "stations"]
+__all__ = ["Registry", "USE_CASE_MODULES", "audit", "compliance", "inbox", "policies", "regions", "staff", "stations"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..inbox_storage import InboxNoteRepository
 from ..regiontree import RegionTree
 from ..report_storage import ReportRepository
 from ..storage import SupervisionRepository
@@ -26,3 +27,7 @@ class Supervision:
     @property
     def reports(self) -> ReportRepository:
         return ReportRepository(self.repo.db)
+
+    @property
+    def inbox_notes(self) -> InboxNoteRepository:
+        return InboxNoteRepository(self.repo.db)
