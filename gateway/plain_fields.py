@@ -49,10 +49,11 @@ class PlainLeaves:
 
     def value(self, parent_type: GraphQLObjectType, source: dict, field_node: FieldNode) -> Any:
         """The field's completed value, or ORDINARY when graphql-core must execute it."""
-        name = field_node.name.value
-        leaf = self._leaves.get((parent_type.name, name), ORDINARY)
-        if leaf is ORDINARY:
-            leaf = self._leaves[(parent_type.name, name)] = self._qualify(parent_type, field_node)
+        key = (parent_type.name, field_node.name.value)
+        if key in self._leaves:
+            leaf = self._leaves[key]
+        else:
+            leaf = self._leaves[key] = self._qualify(parent_type, field_node)
         if leaf is None:
             return ORDINARY
         raw = source.get(leaf.key, leaf.default)
