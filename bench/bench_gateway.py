@@ -19,8 +19,8 @@ import random  # noqa: E402
 import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 
+import kombu.serialization  # noqa: E402
 import requests  # noqa: E402
-from kombu.utils import json as kombu_json  # noqa: E402
 
 from bench.common import percentile, private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
@@ -131,7 +131,8 @@ class _CountingCursor:
 def reply_sizes(city: str, page: int) -> None:
     """In process, on the bench's data: the registry's replies for FULL's page, as the loaders asked for them
     (the page, then a staff batch and a compliance batch re-reading the stations) and as the page now
-    answers with `include` (one read). Bytes of the JSON nameko sends; documents the store handed back."""
+    answers with `include` (one read). Bytes of the JSON sent (kombu's "json" serializer,
+    services/common/json_codec.py); documents the store handed back."""
     context = Registry(RegistryRepository(storage.database("registry")))
     counting = _CountingFind(context.repo.stations.collection)
     context.repo.stations.collection = counting  # type: ignore[assignment]
@@ -145,7 +146,7 @@ def reply_sizes(city: str, page: int) -> None:
     before_read, counting.read = counting.read, 0
     carried = stations.list_stations(context, viewer, query, include=FULL_INCLUDE)
     now_read, counting.read = counting.read, 0
-    kb = {name: len(kombu_json.dumps(reply).encode()) / 1024 for name, reply in (
+    kb = {name: len(kombu.serialization.dumps(reply, "json")[2].encode()) / 1024 for name, reply in (
         ("page", listed), ("staff", staff_reply), ("compliance", compliance_reply), ("page+include", carried))}
     print(f"  replies, loaders: page {kb['page']:.0f} KB + staff {kb['staff']:.0f} KB + compliance "
           f"{kb['compliance']:.0f} KB = {kb['page'] + kb['staff'] + kb['compliance']:.0f} KB, "
