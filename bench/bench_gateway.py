@@ -19,10 +19,10 @@ import random  # noqa: E402
 import time  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 
+import kombu.serialization  # noqa: E402
 import requests  # noqa: E402
-from kombu.utils import json as kombu_json  # noqa: E402
 
-from bench.common import private_platform, summary_ms  # noqa: E402
+from bench.common import percentile, private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
 from services.common import clock, config, storage  # noqa: E402
 from services.common.auth import Viewer, mint_token  # noqa: E402
@@ -131,7 +131,8 @@ class _CountingCursor:
 def reply_sizes(city: str, page: int) -> None:
     """In process, on the bench's data: the registry's replies for FULL's page, as the loaders asked for them
     (the page, then a staff batch and a compliance batch re-reading the stations) and as the page now
-    answers with `include` (one read). Bytes of the JSON nameko sends; documents the store handed back."""
+    answers with `include` (one read). Bytes of the JSON sent (kombu's "json" serializer,
+    services/common/json_codec.py); documents the store handed back."""
     context = Registry(RegistryRepository(storage.database("registry")))
     counting = _CountingFind(context.repo.stations.collection)
     context.repo.stations.collection = counting  # type: ignore[assignment]
@@ -145,7 +146,7 @@ def reply_sizes(city: str, page: int) -> None:
     before_read, counting.read = counting.read, 0
     carried = stations.list_stations(context, viewer, query, include=FULL_INCLUDE)
     now_read, counting.read = counting.read, 0
-    kb = {name: len(kombu_json.dumps(reply).encode()) / 1024 for name, reply in (
+    kb = {name: len(kombu.serialization.dumps(reply, "json")[2].encode()) / 1024 for name, reply in (
         ("page", listed), ("staff", staff_reply), ("compliance", compliance_reply), ("page+include", carried))}
     print(f"  replies, loaders: page {kb['page']:.0f} KB + staff {kb['staff']:.0f} KB + compliance "
           f"{kb['compliance']:.0f} KB = {kb['page'] + kb['staff'] + kb['compliance']:.0f} KB, "
@@ -153,18 +154,23 @@ def reply_sizes(city: str, page: int) -> None:
     print(f"  replies, page with include: {kb['page+include']:.0f} KB, {now_read} station documents read")
 
 
-def measure(url: str, token: str, query: str, region: str, page: int, count: int) -> tuple[list[float], dict]:
+def measure(url: str, token: str, query: str, region: str, page: int, count: int
+            ) -> tuple[list[float], list[float], dict]:
+    """Wall time per request, and the CPU time this process spent on it (the gateway, the registry and
+    the HTTP client all run here; the store is another process): on a loaded machine the wall time
+    mostly waits for a core, the CPU time much less."""
     session = requests.Session()
     headers = {"Authorization": f"Bearer {token}"}
     body = {"query": query, "variables": {"region": region, "first": page}}
     last = session.post(url, json=body, headers=headers, timeout=60).json()  # warm caches
-    samples = []
+    samples, cpu = [], []
     for _ in range(count):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         last = session.post(url, json=body, headers=headers, timeout=60).json()
         samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
     assert "errors" not in last, last
-    return samples, last
+    return samples, cpu, last
 
 
 def main() -> None:
@@ -184,14 +190,17 @@ def main() -> None:
         token = mint_token(settings.token_secret, role="province", user_id="bench", region="320000")
         with running(RegistryService, settings=registry_settings), running(GatewayService, settings=web):
             for city in ("320100", "321100"):
-                full, body = measure(url, token, FULL, city, args.page, args.requests)
-                names, _ = measure(url, token, NAMES_ONLY, city, args.page, args.requests)
+                full, full_cpu, body = measure(url, token, FULL, city, args.page, args.requests)
+                names, names_cpu, _ = measure(url, token, NAMES_ONLY, city, args.page, args.requests)
                 stations = body["data"]["stations"]
                 print(f"city {city}: {stations['totalCount']} stations, page of {len(stations['items'])}, "
                       f"{body['extensions']['rpcCalls']} RPC calls per request")
                 print(f"  stations + staff + compliance: {summary_ms(full)}")
                 print(f"  baseline, names only:          {summary_ms(names)}")
-                print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.1f}x")
+                print(f"  ratio (p50): {sorted(full)[len(full) // 2] / sorted(names)[len(names) // 2]:.2f}x")
+                print(f"  CPU of this process, full: {summary_ms(full_cpu)}")
+                print(f"  CPU of this process, names: {summary_ms(names_cpu)}")
+                print(f"  CPU ratio (p50): {percentile(full_cpu, 0.5) / percentile(names_cpu, 0.5):.2f}x")
                 reply_sizes(city, args.page)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 from graphql import ExecutionContext, located_error
 from graphql.pyutils import Path, Undefined, is_iterable
 
+from .plain_fields import ORDINARY, PlainLeaves
+
 
 class Pending:
     """A value that is not known yet: a loader's answer for one key, or something derived from one.
@@ -230,6 +232,7 @@ class BatchingExecutionContext(ExecutionContext):
     def execute_operation(self, operation, root_value):
         self._runnable: deque[tuple[Any, Pending]] = deque()
         self._batches: BatchQueue = getattr(self.context_value, "batches", None) or BatchQueue()
+        self._plain_leaves = PlainLeaves(self.schema) if self.middleware_manager is None else None
         result = super().execute_operation(operation, root_value)
         return self._wait_for(result) if self.is_awaitable(result) else result
 
@@ -255,7 +258,13 @@ class BatchingExecutionContext(ExecutionContext):
     def execute_fields(self, parent_type, source_value, path, fields):
         results: dict[str, Any] = {}
         waiting = []
+        plain = self._plain_leaves if type(source_value) is dict else None
         for response_name, field_nodes in fields.items():
+            if plain is not None:  # a scalar read from the dict needs none of execute_field's work
+                value = plain.value(parent_type, source_value, field_nodes[0])
+                if value is not ORDINARY:
+                    results[response_name] = value
+                    continue
             result = self.execute_field(parent_type, source_value, field_nodes,
                                         Path(path, response_name, parent_type.name))
             if result is Undefined:

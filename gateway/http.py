@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import orjson
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
@@ -186,8 +187,22 @@ def _params_from(raw: dict) -> GraphQLParams:
 # --- responses ----------------------------------------------------------------------------
 def json_response(status: int, payload: dict, media_type: str = APPLICATION_JSON,
                   headers: Mapping[str, str] | None = None) -> HttpResponse:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    return HttpResponse(status, {"Content-Type": f"{media_type}; charset=utf-8", **(headers or {})}, body)
+    return HttpResponse(status, {"Content-Type": f"{media_type}; charset=utf-8", **(headers or {})},
+                        _json_text(payload))
+
+
+# Values orjson would write differently from the stdlib below (dates, dataclasses, str and int
+# subclasses) make it raise instead, and go to the stdlib.
+_ORJSON_PLAIN = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _json_text(payload: dict) -> str:
+    """Compact UTF-8 JSON. A response is plain data; orjson writes a page of 50 stations with staff and
+    compliance several times faster than the stdlib, the same text but for how an exponent is spelt."""
+    try:
+        return orjson.dumps(payload, option=_ORJSON_PLAIN).decode()
+    except TypeError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def rejection_response(rejection: RequestRejected, media_type: str) -> HttpResponse:
