@@ -66,10 +66,12 @@ class AgencyClients:
     def __init__(self, db):
         self.collection = db[CLIENTS]
 
-    def created(self, client_id: str, agency_id: str, region_code: str, event_types: list[str]) -> None:
+    def created(self, client_id: str, agency_id: str, region_code: str, event_types: list[str],
+                regions: list[str]) -> None:
         # $setOnInsert: a revocation read before the creation (events of two queues) is not undone by it.
         self.collection.update_one({"_id": client_id}, {
-            "$set": {"agency_id": agency_id, "region_code": region_code, "event_types": sorted(event_types)},
+            "$set": {"agency_id": agency_id, "region_code": region_code, "event_types": sorted(event_types),
+                     "regions": sorted(regions)},
             "$setOnInsert": {"status": "active"}}, upsert=True)
 
     def revoked(self, client_id: str, agency_id: str, region_code: str) -> None:

@@ -51,6 +51,29 @@ def test_a_subscription_names_a_known_active_client_with_a_scope_for_each_event_
         subscribe(webhooks)
 
 
+def test_a_subscription_stays_within_the_clients_regions(webhooks):
+    clients.record_client_created(webhooks, client_created("agc-1"))  # region scope 321181
+    inside = subscriptions.create_subscription(webhooks, SYSTEM, {
+        "agency_client_id": "agc-1", "url": "https://agency.example/hook", "event_types": ["case.opened"],
+        "regions": ["321181", "321181100"]})["subscription"]
+    assert inside["regions"] == ["321181", "321181100"]
+    with pytest.raises(ValidationFailed) as wider:
+        subscriptions.create_subscription(webhooks, SYSTEM, {
+            "agency_client_id": "agc-1", "url": "https://agency.example/hook", "event_types": ["case.opened"],
+            "regions": ["3211", "321181"]})
+    assert wider.value.details == {"regions": ["region:3211 not granted"]}
+
+
+def test_a_client_without_region_scopes_hears_of_its_agencys_region_only(webhooks):
+    created = client_created("agc-1")
+    created["scopes"]["regions"] = []
+    clients.record_client_created(webhooks, created)  # agency of 321181
+    with pytest.raises(ValidationFailed, match="regions"):
+        subscriptions.create_subscription(webhooks, SYSTEM, {
+            "agency_client_id": "agc-1", "url": "https://agency.example/hook", "event_types": ["case.opened"],
+            "regions": ["321182"]})
+
+
 def test_a_revoked_clients_subscriptions_stop_delivering_and_cannot_be_resumed(webhooks):
     clients.record_client_created(webhooks, client_created("agc-1"))
     clients.record_client_created(webhooks, client_created("agc-2"))

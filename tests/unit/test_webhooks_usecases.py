@@ -34,14 +34,14 @@ POLICY = WebhookSettings(max_attempts=3, retry_base_seconds=10, retry_cap_second
 @pytest.fixture
 def webhooks():
     made = Webhooks.over(memory_database("webhooks", INDEXES), POLICY, FieldCipher())
-    for client in ("agency-1", "agency-2"):  # as identity's agency.client_created told the service
-        clients.record_client_created(made, client_created(client))
+    for client, region in (("agency-1", "321181"), ("agency-2", "320100")):  # as identity's events told it
+        clients.record_client_created(made, client_created(client, region=region))
     return made
 
 
-def client_created(client_id: str, event_types=("case.opened", "consent.withdrawn")) -> dict:
-    return {"client_id": client_id, "agency_id": "ag-1", "region_code": "321181", "scopes": {
-        "event_types": list(event_types), "regions": ["321181"], "domains": [], "fields_allowed": [], "mutations": [],
+def client_created(client_id: str, event_types=("case.opened", "consent.withdrawn"), region="321181") -> dict:
+    return {"client_id": client_id, "agency_id": "ag-1", "region_code": region, "scopes": {
+        "event_types": list(event_types), "regions": [region], "domains": [], "fields_allowed": [], "mutations": [],
         "roster_sources": []}}
 
 

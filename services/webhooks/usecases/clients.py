@@ -1,7 +1,8 @@
 """The agency clients a subscription delivers to, as identity's events describe them.
 
 A subscription names an agency client of the identity service: it must exist, be active and have a scope for
-every event type subscribed (`event:<type>`), checked when the subscription is created. The service learns the
+every event type subscribed (`event:<type>`) and each region it names within the client's region scopes (or, with
+none, its agency's region), checked when the subscription is created. The service learns the
 clients from identity's `agency.client_created` and `agency.client_revoked` (no read of identity's store, no
 RPC on the way of a subscription), so a client created a moment ago may not be known yet: the refusal says so.
 A revoked client's subscriptions are revoked with it: nothing new is queued for them, what is queued is
@@ -18,7 +19,7 @@ REVOKED = "revoked"
 
 def record_client_created(webhooks: Webhooks, payload: dict) -> None:
     webhooks.clients.created(payload["client_id"], payload["agency_id"], payload["region_code"],
-                             list(payload["scopes"]["event_types"]))
+                             list(payload["scopes"]["event_types"]), list(payload["scopes"].get("regions") or ()))
 
 
 def record_client_revoked(webhooks: Webhooks, payload: dict) -> int:
@@ -42,8 +43,13 @@ def record_client_revoked(webhooks: Webhooks, payload: dict) -> int:
     return revoked
 
 
-def require_client_for(webhooks: Webhooks, client_id: str, event_types: list[str]) -> dict:
-    """The active client a new subscription names, with a scope for each of its event types."""
+def client_regions(client: dict) -> list[str]:
+    """The regions a client may hear of: its region scopes, else its agency's own region."""
+    return client.get("regions") or [client["region_code"]]
+
+
+def require_client_for(webhooks: Webhooks, client_id: str, event_types: list[str], regions: list[str]) -> dict:
+    """The active client a new subscription names, with a scope for each of its event types and regions."""
     client = webhooks.clients.get(client_id)
     if client is None:
         raise ValidationFailed.field("agency_client_id", "no agency client of the identity service has this id (a "
@@ -54,4 +60,9 @@ def require_client_for(webhooks: Webhooks, client_id: str, event_types: list[str
     if missing:
         raise ValidationFailed("the agency client's scopes do not name these event types",
                                {"event_types": [f"event:{name} not granted" for name in missing]})
+    granted = client_regions(client)
+    outside = sorted(r for r in regions if not any(r.startswith(prefix) for prefix in granted))
+    if outside:
+        raise ValidationFailed("the agency client's scopes do not cover these regions",
+                               {"regions": [f"region:{code} not granted" for code in outside]})
     return client
