@@ -87,7 +87,8 @@ def main() -> None:
     with private_platform(webhooks=policy) as settings, Receiver() as receiver:
         webhooks = Webhooks.over(storage.database("webhooks"), policy)
         storage.ensure_indexes(storage.database("webhooks"), INDEXES)
-        webhooks.clients.created("bench", "ag-bench", "321181", ["case.opened"], ["321181"])  # as identity's event tells
+        # as identity's agency.client_created event tells it
+        webhooks.clients.created("bench", "ag-bench", "321181", ["case.opened"], ["321181"])
         created = subscriptions.create_subscription(webhooks, SYSTEM, {
             "agency_client_id": "bench", "url": receiver.url, "event_types": ["case.opened"],
             "regions": ["321181"], "personal_fields": ["person_id"]})
