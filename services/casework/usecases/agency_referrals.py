@@ -41,8 +41,8 @@ def agency_referrals(casework: Casework, viewer: Viewer, filters: dict | None = 
     shown: list[tuple[dict, dict]] = [(case, referral) for case in page.docs for referral in case["referrals"]
                                       if rules.agency_sees(case, referral, viewer.agency_id or "", scopes)
                                       and (filters["status"] is None or referral["status"] == filters["status"])]
-    households = {h["_id"]: h for h in casework.repo.households.find(
-        {"_id": {"$in": sorted({case["household_id"] for case, _ in shown})}})} if shown else {}
+    households = {h["_id"]: h for h in casework.repo.households.by_ids(
+        sorted({case["household_id"] for case, _ in shown}))} if shown else {}
     items = []
     for case, referral in shown:
         household = households.get(case["household_id"], {"consents": [], "members": []})
