@@ -69,7 +69,7 @@ class ShardedProjection(Projection):
         with contextlib.suppress(DuplicateKeyError):
             self.db[PROJECTIONS].insert_one({"_id": self.name, "positions": {p: 0 for p in self.producers},
                                              "sharded": True, "instance": uuid.uuid4().hex, "generation": 0,
-                                             "routes": {}, "shards": {}})
+                                             "routes": {}, "shards": {}, "mixed": {}})
 
     # --- folding ---------------------------------------------------------------------------------------
     def _apply(self, producer: str, items: list[tuple[int, object]]) -> bool:
@@ -91,20 +91,22 @@ class ShardedProjection(Projection):
                 targets.append((sequence, envelope, shard))
             applied = batch[-1][0]
             try:
-                touched = self._write_shards(head, producer, targets)
+                touched, mixed = self._write_shards(head, producer, targets)
             except (DuplicateKeyError, _ShardMoved):
                 continue  # another worker wrote a shard meanwhile: read again
             token = f"{producer}:{applied}"
             changes = {f"positions.{producer}": applied, **{f"routes.{s}": k for s, k in new_routes.items()},
-                       **{f"shards.{key}": token for key in touched}}
+                       **{f"shards.{key}": token for key in touched},
+                       **{f"mixed.{key}.{township}": True for key, township in mixed}}
             done = heads.update_one({"_id": self.name, f"positions.{producer}": position,
                                      "generation": head["generation"]}, {"$set": changes})
             if done.matched_count:
                 return True
         raise EventLogBusy(f"projection {self.name} kept changing under this worker")
 
-    def _write_shards(self, head: dict, producer: str, targets: list) -> set[str]:
-        """Fold each event into its shard (every known shard when it has none); the shards changed."""
+    def _write_shards(self, head: dict, producer: str, targets: list) -> tuple[set[str], set[tuple[str, str]]]:
+        """Fold each event into its shard (every known shard when it has none); the shards changed, and the
+        (shard, township) pairs of events whose own township is not their shard's (a station that moved)."""
         everywhere = any(shard is None for _, _, shard in targets)
         wanted = set(head.get("shards", {})) if everywhere else set()
         wanted |= {shard for _, _, shard in targets if shard is not None}
@@ -113,11 +115,15 @@ class ShardedProjection(Projection):
         states = {key: found[key]["state"] if key in found else {} for key in wanted}
         marks = {key: found[key]["positions"].get(producer, 0) if key in found else 0 for key in wanted}
         changed: dict[str, int] = {}
+        mixed: set[tuple[str, str]] = set()
         for sequence, envelope, shard in targets:
             for key in (wanted if shard is None else (shard,)):
                 if marks[key] < sequence:  # the shard guard: what it holds already is not applied again
                     states[key] = self._fold(states[key], envelope)
                     marks[key] = changed[key] = sequence
+                    township = _township_named(envelope)
+                    if township and township != key and township not in head.get("mixed", {}).get(key, {}):
+                        mixed.add((key, township))
         for key, applied in changed.items():
             if key in found:
                 done = self.db[SHARDS].update_one(
@@ -130,7 +136,7 @@ class ShardedProjection(Projection):
                                                                                               head["generation"]),
                                             "shard": key, "positions": {producer: applied}, "writes": 1,
                                             "state": states[key]})
-        return set(changed)
+        return set(changed), mixed
 
     # --- reading -----------------------------------------------------------------------------------------
     def shard_states(self, keys: Iterable[str] | None = None) -> dict[str, dict]:
@@ -151,7 +157,8 @@ class ShardedProjection(Projection):
         self.db[SHARDS].delete_many({"generation_key": next_generation})  # a rebuild that died half way
         with contextlib.suppress(DuplicateKeyError):
             heads.insert_one({"_id": shadow.name, "positions": {p: 0 for p in self.producers}, "sharded": True,
-                              "instance": live["instance"], "generation": generation, "routes": {}, "shards": {}})
+                              "instance": live["instance"], "generation": generation, "routes": {}, "shards": {},
+                              "mixed": {}})
         try:
             for producer in shadow.producers:
                 shadow.catch_up(producer)
@@ -159,6 +166,7 @@ class ShardedProjection(Projection):
             with self._lock:
                 heads.update_one({"_id": self.name}, {"$set": {
                     "positions": built["positions"], "generation": generation, "routes": built["routes"],
+                    "mixed": built.get("mixed", {}),
                     "shards": {key: f"rebuilt:{generation}:{token}" for key, token in built["shards"].items()}}})
         except BaseException:
             self.db[SHARDS].delete_many({"generation_key": next_generation})
@@ -207,8 +215,20 @@ def _contiguous(items: list[tuple[int, object]], position: int) -> list[tuple[in
     return batch
 
 
+def _township_named(envelope) -> str | None:
+    payload = _body(envelope)["payload"]
+    return payload.get("township_code") or payload.get("region_code") or None
+
+
+def shards_under(head: dict, prefix: str) -> set[str]:
+    """The shards that may hold records of townships under `prefix`: their own, and those holding records
+    of a township under it (a station that moved keeps its shard)."""
+    return ({key for key in head.get("shards", {}) if key.startswith(prefix)}
+            | {key for key, townships in head.get("mixed", {}).items() if any(t.startswith(prefix) for t in townships)})
+
+
 def _body(envelope) -> dict:
     return envelope if isinstance(envelope, dict) else envelope.to_dict()
 
 
-__all__ = ["INDEXES", "SHARDS", "Handler", "ShardedProjection", "read_shards", "shard_of_payload"]
+__all__ = ["INDEXES", "SHARDS", "Handler", "ShardedProjection", "read_shards", "shard_of_payload", "shards_under"]
