@@ -24,7 +24,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .eventlog import EventLogBusy
 from .projections import PROJECTIONS, SHADOW_SUFFIX, Handler, Projection
@@ -92,7 +93,7 @@ class ShardedProjection(Projection):
             applied = batch[-1][0]
             try:
                 touched, mixed = self._write_shards(head, producer, targets)
-            except (DuplicateKeyError, _ShardMoved):
+            except _ShardMoved:
                 continue  # another worker wrote a shard meanwhile: read again
             token = f"{producer}:{applied}"
             changes = {f"positions.{producer}": applied, **{f"routes.{s}": k for s, k in new_routes.items()},
@@ -124,18 +125,23 @@ class ShardedProjection(Projection):
                     township = _township_named(envelope)
                     if township and township != key and township not in head.get("mixed", {}).get(key, {}):
                         mixed.add((key, township))
+        writes: list = []
         for key, applied in changed.items():
             if key in found:
-                done = self.db[SHARDS].update_one(
-                    {"_id": ids[key], "writes": found[key]["writes"]},
-                    {"$set": {"state": states[key], f"positions.{producer}": applied}, "$inc": {"writes": 1}})
-                if not done.matched_count:
-                    raise _ShardMoved(ids[key])
+                writes.append(UpdateOne({"_id": ids[key], "writes": found[key]["writes"]},
+                                        {"$set": {"state": states[key], f"positions.{producer}": applied},
+                                         "$inc": {"writes": 1}}))
             else:
-                self.db[SHARDS].insert_one({"_id": ids[key], "generation_key": generation_key(self.shard_name,
-                                                                                              head["generation"]),
-                                            "shard": key, "positions": {producer: applied}, "writes": 1,
-                                            "state": states[key]})
+                writes.append(InsertOne({"_id": ids[key], "shard": key, "positions": {producer: applied},
+                                         "generation_key": generation_key(self.shard_name, head["generation"]),
+                                         "writes": 1, "state": states[key]}))
+        if writes:  # one round trip for the batch; each shard still guarded on its own
+            try:
+                done = self.db[SHARDS].bulk_write(writes, ordered=False)
+            except BulkWriteError as failed:
+                raise _ShardMoved(self.name) from failed
+            if done.matched_count + done.inserted_count < len(writes):
+                raise _ShardMoved(self.name)
         return set(changed), mixed
 
     # --- reading -----------------------------------------------------------------------------------------
