@@ -85,7 +85,10 @@ class ShardedProjection(Projection):
             routes, new_routes = dict(head.get("routes", {})), {}
             targets = []
             for sequence, envelope in batch:
-                payload = _body(envelope)["payload"]
+                body = _body(envelope)
+                if body["type"] not in self.handlers:
+                    continue  # nothing of this read model's: only the position moves
+                payload = body["payload"]
                 shard = self.shard_of(payload, routes)
                 if shard is not None and payload.get("station_id") and payload["station_id"] not in routes:
                     routes[payload["station_id"]] = new_routes[payload["station_id"]] = shard
@@ -99,8 +102,10 @@ class ShardedProjection(Projection):
             changes = {f"positions.{producer}": applied, **{f"routes.{s}": k for s, k in new_routes.items()},
                        **{f"shards.{key}": token for key in touched},
                        **{f"mixed.{key}.{township}": True for key, township in mixed}}
+            # `writes` tells a reader whether any shard changed since it last looked (usecases/tallies.py).
             done = heads.update_one({"_id": self.name, f"positions.{producer}": position,
-                                     "generation": head["generation"]}, {"$set": changes})
+                                     "generation": head["generation"]},
+                                    {"$set": changes, **({"$inc": {"writes": 1}} if touched else {})})
             if done.matched_count:
                 return True
         raise EventLogBusy(f"projection {self.name} kept changing under this worker")

@@ -28,7 +28,8 @@ ROLLED_UP = (projections.STATIONS, projections.STAFF, projections.HOUSEHOLDS, pr
 NEXT_LEVEL = {2: 4, 4: 6, 6: 9}
 TOWNSHIP_CODE_LENGTH = 9
 KEPT_PERIODS = 6
-HEAD_FIELDS = {"sharded": 1, "instance": 1, "generation": 1, "shards": 1, "mixed": 1}
+HEAD_FIELDS = {"sharded": 1, "instance": 1, "generation": 1, "writes": 1}
+TOKEN_FIELDS = {"shards": 1, "mixed": 1}
 
 
 def _models_of(name: str, state: dict) -> ReadModels:
@@ -47,6 +48,7 @@ class TallyCache:
         self._groups: OrderedDict[tuple, dict] = OrderedDict()
         self._kept = kept_periods
         self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[tuple, dict]] = {}  # read model → (its head's write mark, shards and mixed)
 
     def _group(self, period: Period, today: date) -> dict:
         with self._lock:
@@ -63,7 +65,19 @@ class TallyCache:
         heads = {d["_id"]: d for d in db[PROJECTIONS].find({"_id": {"$in": list(ROLLED_UP)}}, HEAD_FIELDS)}
         if any(not head.get("sharded") for head in heads.values()):
             return None
+        # The shard tokens are most of a head's size: read again only when a shard was written since.
+        for name, head in heads.items():
+            mark = (id(db), head["instance"], head["generation"], head.get("writes", 0))
+            known = self._tokens.get(name)
+            if known is None or known[0] != mark:
+                known = self._tokens[name] = (mark, db[PROJECTIONS].find_one({"_id": name}, TOKEN_FIELDS) or {})
+            head.update(known[1])
         group = self._group(period, today)
+        marks = tuple(sorted((name, head["instance"], head["generation"], head.get("writes", 0))
+                             for name, head in heads.items()))
+        remembered = group.get(("answer", prefix))
+        if remembered is not None and remembered[0] == marks:
+            return remembered[1]  # no shard written since: the same tallies
         leaves: dict[str, list[tuple[tuple, Tally]]] = {}
         for name, head in heads.items():
             wanted = shards_under(head, prefix)
@@ -82,27 +96,34 @@ class TallyCache:
                         leaves.setdefault(township, []).append(((name, key, token), tally))
         if any(len(code) != TOWNSHIP_CODE_LENGTH for code in leaves):
             return None  # a record naming no township code: only the record-by-record count places it
+        children: dict[str, set[str]] = {}
+        for code in leaves:
+            for length, child_length in NEXT_LEVEL.items():
+                children.setdefault(code[:length], set()).add(code[:child_length])
+        answers: dict[str, Tally] = {}
 
         def tally_of(region_prefix: str) -> Tally:
-            return self._merged(group, region_prefix, leaves)[1]
+            if region_prefix not in answers:
+                answers[region_prefix] = self._merged(group, region_prefix, leaves, children)[1]
+            return answers[region_prefix]
 
+        group[("answer", prefix)] = (marks, tally_of)
         return tally_of
 
-    def _merged(self, group: dict, prefix: str, leaves: dict) -> tuple[tuple, Tally]:
+    def _merged(self, group: dict, prefix: str, leaves: dict, children: dict) -> tuple[tuple, Tally]:
+        key: tuple
         if len(prefix) >= TOWNSHIP_CODE_LENGTH:
             parts = leaves.get(prefix, [])
-            key: tuple = tuple(part_key for part_key, _ in parts)
-            cached = group.get(("region", prefix))
-            if cached is None or cached[0] != key:
-                cached = group[("region", prefix)] = (key, merged(t for _, t in parts))
-            return cached
-        length = NEXT_LEVEL[len(prefix)]
-        children = sorted({code[:length] for code in leaves if code.startswith(prefix)})
-        found = [self._merged(group, child, leaves) for child in children]
-        key = tuple((child, child_key) for child, (child_key, _) in zip(children, found, strict=True))
+            key = tuple(part_key for part_key, _ in parts)
+            tallies = [t for _, t in parts]
+        else:
+            below = sorted(children.get(prefix, ()))
+            found = [self._merged(group, child, leaves, children) for child in below]
+            key = tuple((child, child_key) for child, (child_key, _) in zip(below, found, strict=True))
+            tallies = [t for _, t in found]
         cached = group.get(("region", prefix))
         if cached is None or cached[0] != key:
-            cached = group[("region", prefix)] = (key, merged(t for _, t in found))
+            cached = group[("region", prefix)] = (key, merged(tallies))
         return cached
 
 
