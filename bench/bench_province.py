@@ -138,7 +138,7 @@ def history(codes: list[str], households: int, rng: random.Random) -> None:
                                                        "opened_on": opened, "closed_on": "2026-06-01",
                                                        "outcome": "resolved"})
             for v in range(2):
-                logged("casework", "visit.logged", {**base, "visit_id": f"v{made}.{v}", "case_id": None,
+                logged("casework", "visit.logged", {**base, "visit_id": f"v{made}-{v}", "case_id": None,
                                                     "visited_on": f"2026-0{4 + v}-0{1 + made % 9}"})
             made += 1
 

@@ -34,6 +34,32 @@ from .storage import Index
 SHARDS = "projection_shards"
 INDEXES = [Index(SHARDS, (("generation_key", 1),))]
 ATTEMPTS = 20
+KEPT_SHARDS = 20_000  # every township of a province, for each sharded read model of a service
+
+
+def _changes(before: dict, after: dict, position_field: str, position: int) -> dict:
+    """The update writing `after` over `before`: only the records that changed (`state.<section>.<id>`),
+    a whole section where an id cannot be a field name."""
+    sets: dict = {position_field: position}
+    unsets: dict = {}
+    for section in before.keys() - after.keys():
+        unsets[f"state.{section}"] = ""
+    for section, records in after.items():
+        old = before.get(section)
+        if records == old:
+            continue
+        if not isinstance(records, dict) or not isinstance(old, dict) or \
+                not all(_plain(k) for k in (*records, *old)):
+            sets[f"state.{section}"] = records
+            continue
+        sets.update({f"state.{section}.{key}": record for key, record in records.items()
+                     if key not in old or old[key] != record})
+        unsets.update({f"state.{section}.{key}": "" for key in old if key not in records})
+    return {"$set": sets, **({"$unset": unsets} if unsets else {})}
+
+
+def _plain(key) -> bool:
+    return isinstance(key, str) and bool(key) and "." not in key and not key.startswith("$")
 
 
 def shard_of_payload(payload: dict, routes: dict) -> str | None:
@@ -53,6 +79,7 @@ class ShardedProjection(Projection):
         self.shard_of = shard_of
         self.shard_name = name  # a rebuild's shadow head writes the live name's next generation
         self._db = None
+        self._kept: dict[str, dict] = {}  # shard id → the shard as this worker last wrote or read it
 
     @property
     def db(self):
@@ -117,8 +144,15 @@ class ShardedProjection(Projection):
         wanted = set(head.get("shards", {})) if everywhere else set()
         wanted |= {shard for _, _, shard in targets if shard is not None}
         ids = {key: shard_id(self.shard_name, head["generation"], key) for key in wanted}
-        found = {d["shard"]: d for d in self.db[SHARDS].find({"_id": {"$in": list(ids.values())}})}
-        states = {key: found[key]["state"] if key in found else {} for key in wanted}
+        # The shards this worker wrote last are kept in memory: a write is guarded by their `writes`
+        # counter, so a copy another worker has changed since fails its write and is read again.
+        missing = [ids[key] for key in wanted if ids[key] not in self._kept]
+        if missing:
+            for doc in self.db[SHARDS].find({"_id": {"$in": missing}}):
+                self._keep(doc)
+        found = {key: self._kept[ids[key]] for key in wanted if ids[key] in self._kept}
+        before = {key: doc["state"] for key, doc in found.items()}  # folds change the copies below only
+        states = {key: copy.deepcopy(found[key]["state"]) if key in found else {} for key in wanted}
         marks = {key: found[key]["positions"].get(producer, 0) if key in found else 0 for key in wanted}
         changed: dict[str, int] = {}
         mixed: set[tuple[str, str]] = set()
@@ -134,7 +168,7 @@ class ShardedProjection(Projection):
         for key, applied in changed.items():
             if key in found:
                 writes.append(UpdateOne({"_id": ids[key], "writes": found[key]["writes"]},
-                                        {"$set": {"state": states[key], f"positions.{producer}": applied},
+                                        {**_changes(before[key], states[key], f"positions.{producer}", applied),
                                          "$inc": {"writes": 1}}))
             else:
                 writes.append(InsertOne({"_id": ids[key], "shard": key, "positions": {producer: applied},
@@ -144,10 +178,26 @@ class ShardedProjection(Projection):
             try:
                 done = self.db[SHARDS].bulk_write(writes, ordered=False)
             except BulkWriteError as failed:
+                self._forget(ids.values())
                 raise _ShardMoved(self.name) from failed
             if done.matched_count + done.inserted_count < len(writes):
+                self._forget(ids.values())
                 raise _ShardMoved(self.name)
+        for key, applied in changed.items():
+            kept = found.get(key, {"_id": ids[key], "shard": key, "positions": {}, "writes": 0})
+            self._keep({**kept, "state": states[key], "writes": kept["writes"] + 1,
+                        "positions": {**kept["positions"], producer: applied}})
         return set(changed), mixed
+
+    def _keep(self, doc: dict) -> None:
+        self._kept.pop(doc["_id"], None)
+        self._kept[doc["_id"]] = doc
+        while len(self._kept) > KEPT_SHARDS:
+            self._kept.pop(next(iter(self._kept)))
+
+    def _forget(self, ids: Iterable[str]) -> None:
+        for shard in ids:
+            self._kept.pop(shard, None)
 
     # --- reading -----------------------------------------------------------------------------------------
     def shard_states(self, keys: Iterable[str] | None = None) -> dict[str, dict]:
@@ -160,6 +210,8 @@ class ShardedProjection(Projection):
         live = self.document()
         shadow = copy.copy(self)  # the same folds, routing and log access, under a shadow head
         shadow.name = self.name + SHADOW_SUFFIX
+        shadow._kept = {}
+        self._kept.clear()
         shadow.setup()
         shadow._running = True
         heads.delete_one({"_id": shadow.name})

@@ -131,3 +131,17 @@ def test_read_models_merge_the_shards_of_every_sharded_read_model(logs, whole):
     assert any(key.startswith("withdrawn-") for key in models.households)  # the stream withdraws a consent
     station = next(iter(models.stations))
     assert SupervisionRepository(db).station(station) == models.stations[station]
+
+
+@pytest.mark.parametrize("name", [projections.HOUSEHOLDS, projections.VISITS, projections.NEEDS])
+def test_two_workers_writing_the_same_shards_in_turn_lose_nothing(name, logs, whole):
+    """Each worker keeps the shards it wrote in memory; the other's writes make its copies stale, and the
+    guarded write fails, reads them again and folds once more."""
+    db = memory_database("supervision", INDEXES)
+    first, second = sharded(db, name, logs), sharded(db, name, logs)
+    for producer in sorted(first.producers):
+        log = logs[producer]
+        for n, at in enumerate(range(0, len(log), 6)):
+            (first if n % 2 else second)._apply(producer, log[at:at + 6])
+    assert state_of(first) == whole[name]
+    assert first.document()["positions"] == {p: len(logs[p]) for p in first.producers}
