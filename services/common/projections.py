@@ -188,6 +188,9 @@ SHADOW_SUFFIX = ".rebuild"
 
 def rebuild(projection: Projection) -> dict:
     """Replay `projection`'s producers from sequence 0 into a shadow, then swap it in; returns positions."""
+    own_rebuild = getattr(projection, "rebuild_shards", None)
+    if own_rebuild is not None:  # a sharded read model swaps a generation of shards (sharded_projections.py)
+        return own_rebuild()
     started = time.monotonic()
     collection = projection.db[PROJECTIONS]
     shadow = Projection(projection.name + SHADOW_SUFFIX, (), initial=projection.initial, page=projection.page)

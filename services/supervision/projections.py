@@ -1,9 +1,12 @@
 """The read models, each a kernel Projection: caught up from its producers' event history at start,
-then fed live events; state and position are one document (`projections` collection, `_id` = name).
+then fed live events. The large ones (stations, staff, households, cases, visits, needs) are sharded by
+township (services/common/sharded_projections.py: one document per township, each with its positions);
+the small ones keep state and position in one document (`projections` collection, `_id` = name).
 Every read model that links records to a household also folds `consent.withdrawn` (folds.consent_withdrawn)."""
 from __future__ import annotations
 
 from services.common.projections import Projection
+from services.common.sharded_projections import ShardedProjection
 from services.contracts import casework as casework
 from services.contracts import funding as funding
 from services.contracts import registry as registry
@@ -45,10 +48,11 @@ FOLDS = {
             (funding.DISBURSEMENT_FLAG_RESOLVED, outcome_folds.disbursement_flag_resolved)],
 }
 NAMES = tuple(FOLDS)
+SHARDED = (STATIONS, STAFF, HOUSEHOLDS, CASES, VISITS, NEEDS)
 
 
 def projection(name: str) -> Projection:
-    return Projection(name, FOLDS[name])
+    return ShardedProjection(name, FOLDS[name]) if name in SHARDED else Projection(name, FOLDS[name])
 
 
 def producers_of(name: str) -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.common import eventlog
+from services.common import eventlog, sharded_projections
 from services.common.consumers import Inbox
 from services.common.projections import PROJECTIONS
 from services.common.scope import Scope
@@ -35,7 +35,7 @@ ALERTS, ALERT_POLICIES, SUPERVISORS, SESSIONS = "alerts", "alert_policies", "sup
 ACTIVE = ("open", "acknowledged")
 
 INDEXES = [
-    *Inbox.indexes, *eventlog.INDEXES,
+    *Inbox.indexes, *eventlog.INDEXES, *sharded_projections.INDEXES,
     Index(ALERTS, (("region_code", 1),)),
     Index(ALERTS, (("station_id", 1),)),
     Index(ALERTS, (("status", 1),)),
@@ -63,11 +63,20 @@ class SupervisionRepository:
         self.plans = PlanRepository(db)
         self.reviews = ReviewRepository(db)
 
+    def heads(self) -> dict[str, dict]:
+        """Read model → its projection document (a sharded one's head: positions, generation, shard tokens)."""
+        return {d["_id"]: d for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}})}
+
+    def shard_states(self, head: dict, keys=None) -> dict[str, dict]:
+        return sharded_projections.read_shards(self.db, head, keys)
+
     def read_models(self) -> ReadModels:
-        """The current state of every read model (empty ones before their first event)."""
-        states = {d["_id"]: d.get("state") or {}
-                  for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}},
-                                                              {"state": 1})}
+        """The current state of every read model (empty ones before their first event); a sharded read
+        model's shards merged (each record lives in one shard)."""
+        states = {}
+        for name, head in self.heads().items():
+            states[name] = merged_state(self.shard_states(head).values()) if head.get("sharded") else \
+                head.get("state") or {}
         cases = states.get(projections.CASES, {})
         withdrawn = {digest: alias for state in states.values()
                      for digest, alias in state.get(folds.WITHDRAWN, {}).items()}
@@ -90,8 +99,12 @@ class SupervisionRepository:
 
     def station(self, station_id: str) -> dict | None:
         """One station of the stations read model (its township, status, compliance)."""
-        doc = self.db[PROJECTIONS].find_one({"_id": projections.STATIONS}, {"state": 1}) or {}
-        return (doc.get("state") or {}).get("stations", {}).get(station_id)
+        doc = self.db[PROJECTIONS].find_one({"_id": projections.STATIONS}) or {}
+        if not doc.get("sharded"):
+            return (doc.get("state") or {}).get("stations", {}).get(station_id)
+        shard = doc.get("routes", {}).get(station_id)
+        states = self.shard_states(doc, [shard]) if shard else {}
+        return next((s.get("stations", {}).get(station_id) for s in states.values()), None)
 
     # alert policies ------------------------------------------------------------------------
     def alert_policies(self) -> list[AlertPolicy]:
@@ -107,6 +120,15 @@ class SupervisionRepository:
     def save_alert_policy(self, policy: dict) -> None:
         key = f"{policy['region_code']}:{policy['effective_from']}"
         self.db[ALERT_POLICIES].replace_one({"_id": key}, {"_id": key, **policy}, upsert=True)
+
+
+def merged_state(states) -> dict:
+    """One read model's state from its shards' states: each section's records side by side."""
+    merged: dict[str, dict] = {}
+    for state in states:
+        for section, records in state.items():
+            merged.setdefault(section, {}).update(records)
+    return merged
 
 
 class AlertRepository:

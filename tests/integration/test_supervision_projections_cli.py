@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from services.common import storage
-from services.common.projections import PROJECTIONS
 from services.funding.service import FundingService
 from services.supervision.service import SupervisionService
 from services.volunteers.service import VolunteersService
@@ -20,6 +18,8 @@ from tests.support.supervision_fixtures import (
     household_input,
     own_port,
     producers_running,
+    read_model_states,
+    replace_read_model_state,
     wait_until_caught_up,
 )
 from tests.support.waiting import wait_for
@@ -38,10 +38,9 @@ def platform(isolated_settings):
 
 
 def edit_state(name, change):
-    collection = storage.database("supervision")[PROJECTIONS]
-    state = collection.find_one({"_id": name})["state"]
+    state = read_model_states()[name]
     change(state)
-    collection.update_one({"_id": name}, {"$set": {"state": state}})
+    replace_read_model_state(name, state)
 
 
 def test_check_finds_every_difference_and_a_rebuild_clears_them(platform, capsys):
@@ -51,7 +50,7 @@ def test_check_finds_every_difference_and_a_rebuild_clears_them(platform, capsys
     assert out == "" and err.count('"differences": 0') == 8
     figures = client.supervision.rollup(ADMIN, {"region": COUNTY})
 
-    households = storage.database("supervision")[PROJECTIONS].find_one({"_id": "households"})["state"]["households"]
+    households = read_model_states()["households"]["households"]
     moved, dropped = sorted(households)[:2]
 
     def damage(state):

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from gateway.service import GatewayService
-from services.common import clock, storage
+from services.common import clock
 from services.common.auth import Viewer, mint_token
 from services.common.errors import NotFound, PermissionDenied, ValidationFailed
 from services.common.outbox import EventPublisher
-from services.common.projections import PROJECTIONS
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
 from tests.support.infrastructure import wait_for_port
@@ -25,6 +24,7 @@ from tests.support.supervision_fixtures import (
     own_port,
     producers_running,
     wait_until_caught_up,
+    wipe_read_models,
 )
 from tests.support.waiting import wait_for
 
@@ -116,7 +116,7 @@ def test_a_rebuilt_read_model_equals_the_live_one_and_duplicates_change_nothing(
 
     # Rebuild from scratch: the read models are dropped and replayed from the producers' histories, while
     # every event also waits in the service's queues in reverse order (out of order, and during the replay).
-    storage.database("supervision")[PROJECTIONS].delete_many({})
+    wipe_read_models()
     publisher = EventPublisher(isolated_settings.amqp_uri)
     try:
         for item in reversed(history):

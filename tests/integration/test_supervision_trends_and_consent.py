@@ -10,9 +10,8 @@ from datetime import timedelta
 import pytest
 
 from gateway.service import GatewayService
-from services.common import clock, storage
+from services.common import clock
 from services.common.clock import FrozenClock
-from services.common.projections import PROJECTIONS
 from services.supervision import projections
 from services.supervision.service import SupervisionService
 from tests.support.containers import running
@@ -27,6 +26,8 @@ from tests.support.supervision_fixtures import (
     household_input,
     own_port,
     producers_running,
+    read_model_states,
+    replace_read_model_state,
     wait_until_caught_up,
 )
 from tests.support.waiting import wait_for
@@ -115,8 +116,7 @@ def test_the_trend_through_the_gateway_equals_each_month_s_rollup_in_one_call(pl
 
 
 def read_models_text() -> str:
-    return json.dumps([d.get("state") for d in storage.database("supervision")[PROJECTIONS].find({})],
-                      ensure_ascii=False)
+    return json.dumps(read_model_states(), ensure_ascii=False)
 
 
 def test_a_withdrawn_consent_leaves_the_read_models_and_the_alert_feed_and_a_rebuild_agrees(platform):
@@ -151,11 +151,11 @@ def test_a_withdrawn_consent_leaves_the_read_models_and_the_alert_feed_and_a_reb
     # replay is the unit tests'), the replayed withdrawal purges again, to the same state.
     casework_only = [name for name in projections.NAMES if projections.producers_of(name) == {"casework"}]
     assert set(casework_only) == {projections.HOUSEHOLDS, projections.CASES, projections.VISITS}
-    live = {d["_id"]: d["state"] for d in storage.database("supervision")[PROJECTIONS].find({})}
+    live = read_model_states()
     for name in casework_only:
-        storage.database("supervision")[PROJECTIONS].update_one({"_id": name}, {"$set": {"state": {}}})
+        replace_read_model_state(name, {})
         client.supervision.projection_rebuild(ADMIN, name)
-    rebuilt = {d["_id"]: d["state"] for d in storage.database("supervision")[PROJECTIONS].find({})}
+    rebuilt = read_model_states()
     assert all(rebuilt[name] == live[name] for name in casework_only)
     assert household["id"] not in read_models_text()
     client.supervision.evaluate_alerts(ADMIN)

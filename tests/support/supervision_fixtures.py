@@ -9,6 +9,7 @@ from services.common import storage
 from services.common.auth import SYSTEM, Viewer
 from services.common.eventlog import EventLog
 from services.common.projections import PROJECTIONS
+from services.common.sharded_projections import SHARDS, generation_key
 from services.supervision import projections
 from tests.support.infrastructure import free_port
 from tests.support.registry_fixtures import OTHER_TOWNSHIP, TOWNSHIP, staff_input, station_input
@@ -93,3 +94,32 @@ def producers_running(settings):
         workers = set_up_stations(client.registry)
         wait_for(lambda: storage.database("casework").station_staff.count_documents({}) == 2)
         yield client, workers
+
+
+# --- the read models as stored: a sharded one's shards merged (services/common/sharded_projections.py) --
+def read_model_states() -> dict[str, dict]:
+    """Read model → its whole state, as the repository reads it."""
+    from services.supervision.storage import SupervisionRepository, merged_state
+    repo = SupervisionRepository(storage.database("supervision"))
+    return {name: merged_state(repo.shard_states(head).values()) if head.get("sharded") else head.get("state") or {}
+            for name, head in repo.heads().items()}
+
+
+def replace_read_model_state(name: str, state: dict) -> None:
+    """Put `state` in the read model as it stands (a sharded one: in its first shard, the others emptied)."""
+    db = storage.database("supervision")
+    head = db[PROJECTIONS].find_one({"_id": name})
+    if not head.get("sharded"):
+        db[PROJECTIONS].update_one({"_id": name}, {"$set": {"state": state}})
+        return
+    shards = sorted(d["_id"] for d in db[SHARDS].find({"generation_key": generation_key(name, head["generation"])},
+                                                      {"_id": 1}))
+    for n, shard in enumerate(shards):
+        db[SHARDS].update_one({"_id": shard}, {"$set": {"state": state if n == 0 else {}}})
+
+
+def wipe_read_models() -> None:
+    """Every read model's documents gone: heads and shards."""
+    db = storage.database("supervision")
+    db[PROJECTIONS].delete_many({})
+    db[SHARDS].delete_many({})

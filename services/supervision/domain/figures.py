@@ -14,9 +14,10 @@ A figure with no denominator is None ("not computable"), never 0.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from fractions import Fraction
 
 from services.common.clock import CHINA_STANDARD_TIME
 from services.contracts.registry import COMPLIANCE_RULES
@@ -51,7 +52,7 @@ class ReadModels:
 
 
 @dataclass
-class _Tally:
+class Tally:
     stations: int = 0
     operating: int = 0
     covered_townships: set = field(default_factory=set)
@@ -59,7 +60,8 @@ class _Tally:
     rules: dict = field(default_factory=lambda: {rule: dict.fromkeys(RULE_STATUSES, 0) for rule in RULES})
     staff: int = 0
     professional: int = 0
-    training_hours: float = 0.0
+    # Exact, so that a sum taken township by township and merged (partials.py) is the same number.
+    training_hours: Fraction = field(default_factory=Fraction)
     training_on_track: int = 0
     households: int = 0
     current_archive: int = 0
@@ -86,9 +88,9 @@ class _Tallies:
     def __init__(self, region: RegionKey, child_prefixes: Iterable[str], scope: FigureScope):
         self.region = region
         self.scope = scope
-        self.by_prefix = {region.prefix: _Tally(), **{prefix: _Tally() for prefix in child_prefixes}}
+        self.by_prefix = {region.prefix: Tally(), **{prefix: Tally() for prefix in child_prefixes}}
 
-    def of(self, record: dict) -> list[_Tally]:
+    def of(self, record: dict) -> list[Tally]:
         township = record.get("township")
         if not self.region.covers(township) or not self.scope.covers(record.get("station"), township):
             return []
@@ -115,6 +117,72 @@ def rollup(models: ReadModels, region: RegionKey, townships: list[str], child_pr
     in_region = [t for t in townships if region.covers(t)]
     figures = {prefix: _figures(prefix, tally, [t for t in in_region if t.startswith(prefix)], period, as_of)
                for prefix, tally in tallies.by_prefix.items()}
+    return {"region": figures[region.prefix], "children": [figures[p] for p in child_prefixes]}
+
+
+# --- the same figures from partial tallies, township by township (usecases/rollups.py caches them) -------
+class _ByTownship(_Tallies):
+    """One tally per township the records name: a township's part of any region's figures."""
+
+    def __init__(self):
+        self.by_township: dict[str, Tally] = {}
+
+    def of(self, record: dict) -> list[Tally]:
+        township = record.get("township")
+        if township is None:
+            return []
+        if township not in self.by_township:
+            self.by_township[township] = Tally()
+        return [self.by_township[township]]
+
+
+def township_tallies(models: ReadModels, period: Period, today: date) -> dict[str, Tally]:
+    """Township → its tally of `models`' records for `period` (as `rollup` counts them, before merging).
+    Only for viewers whose scope covers every record under the region (not station-scoped ones)."""
+    as_of = period.as_of(today)
+    tallies = _ByTownship()
+    _count_stations(tallies, models.stations, as_of)
+    _count_staff(tallies, models.staff, as_of)
+    _count_households(tallies, models.households, as_of)
+    _count_cases(tallies, models.cases, period, as_of)
+    _count_visits(tallies, models.visits, period)
+    _count_crisis(tallies, models.crisis, period, _end_of(as_of))
+    return tallies.by_township
+
+
+def merged(tallies: Iterable[Tally]) -> Tally:
+    """One tally of several: counts added, sets joined, the days to close side by side."""
+    total = Tally()
+    for t in tallies:
+        for name in ("stations", "operating", "staff", "professional", "training_hours", "training_on_track",
+                     "households", "current_archive", "never_assessed", "open_cases", "open_at_start", "opened",
+                     "closed", "visits", "crisis_flagged", "crisis_in_time", "crisis_late", "crisis_missed",
+                     "crisis_awaiting"):
+            setattr(total, name, getattr(total, name) + getattr(t, name))
+        total.covered_townships |= t.covered_townships
+        total.visited_households |= t.visited_households
+        total.days_to_close.extend(t.days_to_close)
+        for status, n in t.compliance.items():
+            total.compliance[status] = total.compliance.get(status, 0) + n
+        for rule, counts in t.rules.items():
+            for status, n in counts.items():
+                total.rules[rule][status] += n
+        for domain, counts in t.by_domain.items():
+            for key, n in counts.items():
+                total.by_domain[domain][key] += n
+        for stage, n in t.by_stage.items():
+            total.by_stage[stage] = total.by_stage.get(stage, 0) + n
+    return total
+
+
+def rollup_of_tallies(tally_of: Callable[[str], Tally], region: RegionKey, townships: list[str],
+                      child_prefixes: list[str], period: Period, today: date) -> dict:
+    """`rollup`'s result from merged tallies: `tally_of(prefix)` is the tally of every record under it."""
+    as_of = period.as_of(today)
+    in_region = [t for t in townships if region.covers(t)]
+    figures = {prefix: _figures(prefix, tally_of(prefix), [t for t in in_region if t.startswith(prefix)], period,
+                                as_of)
+               for prefix in (region.prefix, *child_prefixes)}
     return {"region": figures[region.prefix], "children": [figures[p] for p in child_prefixes]}
 
 
@@ -148,7 +216,7 @@ def _count_staff(tallies: _Tallies, staff: dict, as_of: date) -> None:
         for tally in tallies.of(member):
             tally.staff += 1
             tally.professional += bool(member.get("professional"))
-            tally.training_hours += hours
+            tally.training_hours += Fraction(hours)
             tally.training_on_track += hours >= expected
 
 
@@ -226,7 +294,7 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _figures(prefix: str, t: _Tally, townships: list[str], period: Period, as_of: date) -> dict:
+def _figures(prefix: str, t: Tally, townships: list[str], period: Period, as_of: date) -> dict:
     expected = TRAINING_HOURS_PER_YEAR * year_fraction(as_of)
     return {
         "region_code": full_code(prefix),
@@ -238,7 +306,7 @@ def _figures(prefix: str, t: _Tally, townships: list[str], period: Period, as_of
         "compliance": {**t.compliance, "by_rule": [{"rule": rule, **counts} for rule, counts in t.rules.items()]},
         "staff": {"count": t.staff, "professional": t.professional,
                   "professional_ratio": _ratio(t.professional, t.staff),
-                  "training_hours_average": round(t.training_hours / t.staff, 2) if t.staff else None,
+                  "training_hours_average": round(float(t.training_hours / t.staff), 2) if t.staff else None,
                   "training_hours_expected": round(expected, 2), "training_on_track": t.training_on_track},
         "households": {"registered": t.households, "current_archive": t.current_archive,
                        "archive_freshness": _ratio(t.current_archive, t.households),

@@ -7,11 +7,13 @@ from services.common.errors import NotFound
 from services.common.rpc import load
 
 from ..domain.figures import rollup as figures_of
+from ..domain.figures import rollup_of_tallies
 from ..domain.periods import period_of
 from ..domain.regions import region_key
 from ..schemas import RollupRequestSchema
 from . import Supervision
 from .access import figure_scope
+from .tallies import TALLIES
 
 
 def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
@@ -22,16 +24,29 @@ def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
     names = {r.code: r for r in tree}
     if region.code not in names:
         raise NotFound(f"unknown region {data['region']}", {"region": ["no such division in the region tree"]})
-    period = period_of(clock.today(), **(data["period"] or {}))
-    models = supervision.repo.read_models()
+    today = clock.today()
+    period = period_of(today, **(data["period"] or {}))
     children = [r for r in tree if r.parent_code == region.code] if data["children"] else []
-    if scope.station_ids is not None:
-        # Station staff and supervisors see the child regions their stations lie in, no others.
-        townships = {s["township"] for sid, s in models.stations.items() if sid in scope.station_ids}
-        children = [r for r in children if any(t.startswith(region_key(r.code).prefix) for t in townships)]
-    result = figures_of(models, region, [r.code for r in tree if r.level == "township"],
-                        [region_key(r.code).prefix for r in children], period, clock.today(), scope)
+    townships = [r.code for r in tree if r.level == "township"]
+    # Region-wide scopes count every record under the region: township tallies, cached (tallies.py).
+    tally_of = TALLIES.tally_function(supervision.repo.db, region.prefix, period, today) \
+        if scope.station_ids is None else None
+    if tally_of is not None:
+        result = rollup_of_tallies(tally_of, region, townships, [region_key(r.code).prefix for r in children],
+                                   period, today)
+    else:
+        result = _counted_record_by_record(supervision, region, scope, townships, children, period, today)
     for figures in (result["region"], *result["children"]):
         info = names.get(figures["region_code"])
         figures.update({"name": info.name if info else None, "level": info.level if info else None})
     return result
+
+
+def _counted_record_by_record(supervision: Supervision, region, scope, townships, children, period, today) -> dict:
+    models = supervision.repo.read_models()
+    if scope.station_ids is not None:
+        # Station staff and supervisors see the child regions their stations lie in, no others.
+        theirs = {s["township"] for sid, s in models.stations.items() if sid in scope.station_ids}
+        children = [r for r in children if any(t.startswith(region_key(r.code).prefix) for t in theirs)]
+    return figures_of(models, region, townships, [region_key(r.code).prefix for r in children], period,
+                      today, scope)

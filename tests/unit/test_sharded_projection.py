@@ -1,0 +1,147 @@
+"""Sharded read models (services/common/sharded_projections.py) on the in-memory store: the same state as one
+document folding the same history, whatever the batching, redelivery, replay, crash or rebuild."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from services.common.sharded_projections import SHARDS, ShardedProjection
+from services.supervision import projections
+from services.supervision.storage import INDEXES, SupervisionRepository, merged_state
+from tests.support.memory_store import memory_database
+from tests.support.supervision_streams import TOWNSHIPS, folded_whole, history
+
+
+class LoggedProjection(ShardedProjection):
+    """A sharded projection whose producers' logs are lists in memory (catch_up without RPC)."""
+
+    logs: dict = {}
+
+    def catch_up(self, producer: str, until: int | None = None) -> int:
+        with self._lock:
+            while True:
+                position = self.document()["positions"][producer]
+                page = [item for item in self.logs[producer] if item[0] > position][:self.page]
+                if page:
+                    self._apply(producer, page)
+                if len(page) < self.page:
+                    return self.document()["positions"][producer]
+
+
+def sharded(db, name: str, logs: dict, page: int = 200) -> LoggedProjection:
+    projection = LoggedProjection(name, projections.FOLDS[name], page=page)
+    projection.logs = logs
+    return projection.on_database(db)
+
+
+def state_of(projection: ShardedProjection) -> dict:
+    return merged_state(projection.shard_states().values())
+
+
+@pytest.fixture(scope="module")
+def logs():
+    return history(seed=11, households=80)
+
+
+@pytest.fixture(scope="module")
+def whole(logs):
+    return folded_whole(logs)
+
+
+def fold_in_batches(projection: ShardedProjection, logs: dict, rng: random.Random) -> None:
+    for producer in sorted(projection.producers):
+        log, at = logs[producer], 0
+        while at < len(log):
+            size = rng.randrange(1, 9)
+            projection._apply(producer, log[at:at + size])
+            at += size
+
+
+@pytest.mark.parametrize("name", projections.SHARDED)
+def test_shards_in_random_batches_hold_what_one_document_holds(name, logs, whole):
+    projection = sharded(memory_database("supervision", INDEXES), name, logs)
+    fold_in_batches(projection, logs, random.Random(3))
+    assert state_of(projection) == whole[name]
+    assert projection.document()["positions"] == {p: len(logs[p]) for p in projection.producers}
+    assert set(projection.shard_states()) <= set(TOWNSHIPS)  # one document per township, no more
+
+
+@pytest.mark.parametrize("name", [projections.CASES, projections.NEEDS, projections.STAFF])
+def test_redelivered_duplicated_and_out_of_order_events_change_nothing(name, logs, whole):
+    projection = sharded(memory_database("supervision", INDEXES), name, logs)
+    rng = random.Random(5)
+    for producer in sorted(projection.producers):
+        log = logs[producer]
+        for at in range(0, len(log), 5):
+            projection._apply(producer, log[at:at + 5])
+            projection._apply(producer, log[max(0, at - 7):at + 5])  # redelivered, overlapping the last batch
+            ahead = log[at + 7:at + 9]
+            assert projection._apply(producer, ahead) is False or not ahead  # a gap: nothing applied
+            for sequence, envelope in rng.sample(log[:at + 5], min(3, at + 5)):  # old events, shuffled
+                assert projection._apply(producer, [(sequence, envelope)]) is False
+    assert state_of(projection) == whole[name]
+
+
+@pytest.mark.parametrize("name", [projections.HOUSEHOLDS, projections.CASES])
+def test_a_worker_killed_between_the_shard_writes_and_the_head_catches_up_exactly(name, logs, whole):
+    db = memory_database("supervision", INDEXES)
+    projection = sharded(db, name, logs, page=17)
+    producer = "casework"
+    half = len(logs[producer]) // 2
+    projection._apply(producer, logs[producer][:half])
+    head = projection.document()
+    # The killed worker wrote the shards of the next page, but never advanced the head.
+    next_page = [(s, e, projection.shard_of(e.payload, head["routes"])) for s, e in logs[producer][half:half + 17]]
+    projection._write_shards(head, producer, next_page)
+    assert projection.document()["positions"][producer] == half
+    for other in projection.producers:
+        if other != producer:
+            projection.catch_up(other)
+    projection.catch_up(producer)  # the restarted worker: from the head's position, the shards guard the rest
+    assert state_of(projection) == whole[name]
+
+
+def test_rebuild_from_scratch_equals_incremental_and_removes_the_old_generation(logs, whole):
+    db = memory_database("supervision", INDEXES)
+    projection = sharded(db, projections.NEEDS, logs)
+    fold_in_batches(projection, logs, random.Random(9))
+    incremental = state_of(projection)
+    old_generation = projection.document()["generation"]
+    result = projection.rebuild_shards()
+    assert result["positions"] == {p: len(logs[p]) for p in projection.producers}
+    assert state_of(projection) == incremental == whole[projections.NEEDS]
+    assert projection.document()["generation"] == old_generation + 1
+    assert db[SHARDS].count_documents({"generation_key": f"needs/{old_generation}"}) == 0
+    assert db["projections"].count_documents({"_id": "needs.rebuild"}) == 0
+
+
+def test_read_models_merge_the_shards_of_every_sharded_read_model(logs, whole):
+    db = memory_database("supervision", INDEXES)
+    for name in projections.SHARDED:
+        fold_in_batches(sharded(db, name, logs), logs, random.Random(1))
+    models = SupervisionRepository(db).read_models()
+    assert models.households == whole[projections.HOUSEHOLDS]["households"]
+    assert models.cases == whole[projections.CASES]["cases"]
+    assert models.crisis == whole[projections.CASES]["crisis"]
+    assert models.visits == whole[projections.VISITS]["visits"]
+    assert models.needs == whole[projections.NEEDS]["needs"]
+    assert models.staff == whole[projections.STAFF]["staff"]
+    assert models.stations == whole[projections.STATIONS]["stations"]
+    assert any(key.startswith("withdrawn-") for key in models.households)  # the stream withdraws a consent
+    station = next(iter(models.stations))
+    assert SupervisionRepository(db).station(station) == models.stations[station]
+
+
+@pytest.mark.parametrize("name", [projections.HOUSEHOLDS, projections.VISITS, projections.NEEDS])
+def test_two_workers_writing_the_same_shards_in_turn_lose_nothing(name, logs, whole):
+    """Each worker keeps the shards it wrote in memory; the other's writes make its copies stale, and the
+    guarded write fails, reads them again and folds once more."""
+    db = memory_database("supervision", INDEXES)
+    first, second = sharded(db, name, logs), sharded(db, name, logs)
+    for producer in sorted(first.producers):
+        log = logs[producer]
+        for n, at in enumerate(range(0, len(log), 6)):
+            (first if n % 2 else second)._apply(producer, log[at:at + 6])
+    assert state_of(first) == whole[name]
+    assert first.document()["positions"] == {p: len(logs[p]) for p in first.producers}
