@@ -86,7 +86,7 @@ from services.contracts import registry as registry_events
 from services.contracts import volunteers as volunteers_events
 
 from . import projections
-from .inbox_storage import INBOX_INDEXES, INBOX_NOTES
+from .inbox_storage import INBOX_NOTES
 from .plan_storage import PLANS
 from .regiontree import RegionTree
 from .scorecard_storage import REVIEWS
@@ -150,7 +150,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     name = SERVICE
 
     observability = Observability()
-    db = storage.ServiceDatabase(SERVICE, [*INDEXES, *INBOX_INDEXES])
+    db = storage.ServiceDatabase(SERVICE, INDEXES)
     relay = OutboxRelay(SERVICE, [ALERTS, SUPERVISORS, SESSIONS, PLANS, REVIEWS, INBOX_NOTES])
     registry = TimedServiceRpc("registry")
     casework = TimedServiceRpc("casework")

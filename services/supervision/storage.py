@@ -27,6 +27,7 @@ from . import projections
 from .domain import folds
 from .domain.alerts import DEFAULT_POLICY, AlertPolicy
 from .domain.figures import ReadModels
+from .inbox_storage import INBOX_INDEXES
 from .plan_storage import PLAN_INDEXES, PlanRepository
 from .report_storage import REPORT_INDEXES
 from .scorecard_storage import REVIEW_INDEXES, ReviewRepository
@@ -51,6 +52,7 @@ INDEXES = [
     *REPORT_INDEXES,
     *PLAN_INDEXES,
     *REVIEW_INDEXES,
+    *INBOX_INDEXES,
 ]
 
 

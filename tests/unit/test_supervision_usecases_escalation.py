@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from services.common import clock
 from services.common.auth import Viewer
 from services.common.clock import UTC, FrozenClock
 from services.common.errors import PermissionDenied
-from services.supervision.domain.folds import UTC_TEXT
 from services.supervision.storage import ALERTS
 from services.supervision.usecases import alerts, escalation
 from tests.support.supervision_usecases import (
@@ -41,7 +41,7 @@ def context(frozen):
     seed_stations(context)
     seed_read_model(context, "cases", {"cases": {}, "crisis": {"case-1": [{
         "township": TOWNSHIP, "station": STATION, "domain": "marriage_family",
-        "flagged_at": FLAGGED.strftime(UTC_TEXT), "due_at": "2026-05-02T01:00:00.000000Z",
+        "flagged_at": clock.timestamp(FLAGGED), "due_at": "2026-05-02T01:00:00.000000Z",
         "first_contact_at": None}]}})
     assert alerts.evaluate_alerts(context, ADMIN)["raised"] == 1
     return context

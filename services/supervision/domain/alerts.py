@@ -21,12 +21,12 @@ from __future__ import annotations
 import calendar
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from services.common import clock
 from services.contracts import supervision as vocabulary
 
 from .figures import ReadModels
-from .folds import UTC_TEXT
 
 RULES = vocabulary.ALERT_RULES
 CRISIS, COMPLIANCE, NEED, ARCHIVE, FOLLOW_UP = RULES
@@ -86,7 +86,7 @@ def months_before(day: date, months: int) -> date:
 
 def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, today: date) -> dict[str, Condition]:
     found: dict[str, Condition] = {}
-    now_text = now.astimezone(UTC).strftime(UTC_TEXT)
+    now_text = clock.timestamp(now)
 
     def policy(township: str) -> AlertPolicy:
         return policy_in_force(policies, township, today)
@@ -94,8 +94,8 @@ def conditions(models: ReadModels, policies: list[AlertPolicy], now: datetime, t
     for case_id, episodes in models.crisis.items():
         for episode in episodes:
             hours = policy(episode["township"]).crisis_first_contact_hours
-            flagged = datetime.strptime(episode["flagged_at"], UTC_TEXT).replace(tzinfo=UTC)
-            due = (flagged + timedelta(hours=hours)).strftime(UTC_TEXT)
+            flagged = clock.parse_timestamp(episode["flagged_at"])
+            due = clock.timestamp(flagged + timedelta(hours=hours))
             if episode.get("first_contact_at") or due >= now_text:
                 continue
             _add(found, Condition(f"{CRISIS}:{case_id}:{episode['flagged_at']}", CRISIS, CRITICAL, episode["station"],

@@ -16,16 +16,17 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from fractions import Fraction
 
+from services.common import clock
 from services.common.clock import CHINA_STANDARD_TIME
 from services.contracts.registry import COMPLIANCE_RULES
 from services.contracts.vocabulary import DOMAINS as DOMAINS
 from services.contracts.vocabulary import STAGES as STAGES
 
 from .access import FigureScope
-from .folds import UTC_TEXT, china_date
+from .folds import china_date
 from .periods import Period, one_year_before, year_fraction
 from .regions import RegionKey, full_code
 
@@ -188,7 +189,7 @@ def rollup_of_tallies(tally_of: Callable[[str], Tally], region: RegionKey, towns
 
 def _end_of(day: date) -> str:
     """The last moment of `day` in Beijing, as the read models' UTC text."""
-    return datetime.combine(day, time.max, CHINA_STANDARD_TIME).astimezone(UTC).strftime(UTC_TEXT)
+    return clock.timestamp(datetime.combine(day, time.max, CHINA_STANDARD_TIME))
 
 
 def _count_stations(tallies: _Tallies, stations: dict, as_of: date) -> None:

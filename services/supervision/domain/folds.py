@@ -9,11 +9,10 @@ avoids copying a large map once per event.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from services.common import clock
 from services.common.clock import CHINA_STANDARD_TIME
-
-UTC_TEXT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def china_date(moment: str) -> str:
@@ -23,7 +22,7 @@ def china_date(moment: str) -> str:
 
 def utc_text(moment: str) -> str:
     """ISO timestamps of any offset as fixed-width UTC text, so comparing the texts compares the moments."""
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC).strftime(UTC_TEXT)
+    return clock.timestamp(clock.parse_timestamp(moment))
 
 
 # --- stations (registry) ----------------------------------------------------------------------------
@@ -185,7 +184,7 @@ def first_contact(state: dict, event) -> dict:
 def _end_of_china_day(day: str) -> str:
     # A v1 visit says only its date: counting it at the day's last moment never calls a late contact timely.
     end = datetime.combine(date.fromisoformat(day), datetime.max.time(), CHINA_STANDARD_TIME)
-    return end.astimezone(UTC).strftime(UTC_TEXT)
+    return clock.timestamp(end)
 
 
 # --- visits (casework) --------------------------------------------------------------------------------

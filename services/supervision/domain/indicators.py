@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
+from services.common import clock
 from services.common.clock import CHINA_STANDARD_TIME
 from services.contracts.supervision import SCORECARD_FORMULAS
 
 from .figures import TRAINING_HOURS_PER_YEAR, ReadModels
-from .folds import UTC_TEXT, china_date
+from .folds import china_date
 from .periods import Period, one_year_before, year_fraction
 
 
@@ -178,7 +179,7 @@ def case_closure_rate(facts: Facts) -> Measure:
 
 
 def _end_of(day: date) -> str:
-    return datetime.combine(day, time.max, CHINA_STANDARD_TIME).astimezone(UTC).strftime(UTC_TEXT)
+    return clock.timestamp(datetime.combine(day, time.max, CHINA_STANDARD_TIME))
 
 
 def crisis_first_contact_24h(facts: Facts) -> Measure:
