@@ -208,9 +208,14 @@ def _claim_batch(db, collection, batch: int, holding: _Batch | None) -> _Batch |
         collection.update_many({"_id": {"$in": ids}, OUTBOX_CLAIM: dead_token}, claim)
     # read back through the ids (the claim token is not indexed: nx-27017 would read every document)
     candidates = free + [doc_id for ids in orphaned.values() for doc_id in ids]
-    docs = list(collection.find({"_id": {"$in": candidates}, OUTBOX_CLAIM: token},
-                                {OUTBOX: 1, **eventlog.SCOPE_PROJECTION}))
-    sequences = eventlog.record_batch(db, collection.name, docs)  # the history first, then the broker
+    try:
+        docs = list(collection.find({"_id": {"$in": candidates}, OUTBOX_CLAIM: token},
+                                    {OUTBOX: 1, **eventlog.SCOPE_PROJECTION}))
+        sequences = eventlog.record_batch(db, collection.name, docs)  # the history first, then the broker
+    except Exception:
+        with contextlib.suppress(Exception):  # the store may be what failed; the lease then ends by time
+            _release_claim(collection, candidates, token)
+        raise
     clears: list[_Clear] = []
     envelopes: list[tuple[dict, int | None]] = []
     for doc in docs:
@@ -243,8 +248,11 @@ def _give_back(collection, publisher, in_flight: _Batch | None, claimed: _Batch 
                           [clear for clear in in_flight.clears if clear.published_upto <= confirmed])
     for held in (in_flight, claimed):
         if held is not None:
-            collection.update_many({"_id": {"$in": held.candidates}, OUTBOX_CLAIM: held.token},
-                                   {"$set": {OUTBOX_LEASE: 0}})
+            _release_claim(collection, held.candidates, held.token)
+
+
+def _release_claim(collection, candidates: list, token: str) -> None:
+    collection.update_many({"_id": {"$in": candidates}, OUTBOX_CLAIM: token}, {"$set": {OUTBOX_LEASE: 0}})
 
 
 def _remove_published(collection, token: str, clears: list[_Clear]) -> None:
