@@ -7,8 +7,11 @@
     The paths take turns in rounds, so load from other work on the machine falls on all of them.
 (b) Events per second through outbox relay → broker → idempotent consumer, the event log written, in one
     run: unbatched (a confirm wait per message, three store round trips per event) against batched (one
-    confirm wait per relay batch; consumer batches with one bulk inbox claim, one bulk effect, one done
-    mark and one multiple-ack).
+    confirm wait per relay batch, the next batch claimed and logged while the broker confirms; consumer
+    batches with one bulk inbox claim, one bulk effect, one done mark and one multiple-ack). Both windows
+    open when the events become pending, with both containers already running, and close when the
+    consumer has applied the last one (counted in this process, not by counting in the store); the CPU
+    each process used in the window is printed per event, since the window's length depends on the load.
 
     python -m bench.bench_kernel [--calls 500] [--rounds 5] [--events 2000] [--events-only]
 """
@@ -90,7 +93,7 @@ PINGED_BATCHED = contract("bench.pinged_batched", 1, "bench_batched_producer", P
 class Producer_:
     """The relay as it was: a confirm wait after every message."""
     name = "bench_producer"
-    relay = OutboxRelay("bench_producer", ["pings"], confirm_each=True)
+    relay = OutboxRelay("bench_producer", ["pings"], confirm_each=True, batches=1)
 
 
 class Consumer_:
