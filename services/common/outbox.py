@@ -106,11 +106,13 @@ class EventPublisher:
 
         Each publish is one small write; on loopback every write pays the whole TCP path and the broker's
         wake-up (the relay's largest CPU cost per event in bench_kernel). Uncorking sends the rest at once.
+        A publisher that waits for each message's confirm stays uncorked: its message would sit in the
+        kernel for the cork's 200 ms ceiling while it waits.
         """
         self._ensure()
         sock = getattr(getattr(getattr(self._connection, "connection", None), "transport", None), "sock", None)
         cork = getattr(socket, "TCP_CORK", None)
-        if sock is None or cork is None:
+        if sock is None or cork is None or self.confirm_each:
             yield
             return
         sock.setsockopt(socket.IPPROTO_TCP, cork, 1)

@@ -1,6 +1,8 @@
 """The relay waits for the broker's confirms once per batch, and every event still goes out exactly once."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 from kombu import Queue
 
@@ -149,3 +151,17 @@ def test_an_event_written_while_its_batch_is_in_flight_stays_pending(isolated_se
     received = wait_for(lambda: (lambda got: got if len(got) >= 13 else None)(
         drain(isolated_settings.amqp_uri, WATCH)), timeout=30)
     assert late.id in received and len(set(received)) == 13
+
+
+def test_a_batch_is_corked_but_a_publisher_waiting_for_each_confirm_is_not(isolated_settings):
+    """Corking holds small writes back for up to 200 ms: fine for a batch confirmed at its end, a stall
+    for each message of a publisher that waits for every confirm."""
+    for confirm_each, corked_inside in ((False, 1), (True, 0)):
+        publisher = EventPublisher(isolated_settings.amqp_uri, confirm_each=confirm_each)
+        try:
+            with publisher.corked():
+                sock = publisher._connection.connection.transport.sock
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == corked_inside
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 0
+        finally:
+            publisher.close()
