@@ -7,8 +7,11 @@
     The paths take turns in rounds, so load from other work on the machine falls on all of them.
 (b) Events per second through outbox relay → broker → idempotent consumer, the event log written, in one
     run: unbatched (a confirm wait per message, three store round trips per event) against batched (one
-    confirm wait per relay batch; consumer batches with one bulk inbox claim, one bulk effect, one done
-    mark and one multiple-ack).
+    confirm wait per relay batch, the next batch claimed and logged while the broker confirms; consumer
+    batches with one bulk inbox claim, one bulk effect, one done mark and one multiple-ack). Both windows
+    open when the events become pending, with both containers already running, and close when the
+    consumer has applied the last one (counted in this process, not by counting in the store); the CPU
+    each process used in the window is printed per event, since the window's length depends on the load.
 
     python -m bench.bench_kernel [--calls 500] [--rounds 5] [--events 2000] [--events-only]
 """
@@ -19,8 +22,10 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from kombu import Connection, Exchange, Producer, Queue  # noqa: E402
 from marshmallow import Schema, fields  # noqa: E402
@@ -88,7 +93,7 @@ PINGED_BATCHED = contract("bench.pinged_batched", 1, "bench_batched_producer", P
 class Producer_:
     """The relay as it was: a confirm wait after every message."""
     name = "bench_producer"
-    relay = OutboxRelay("bench_producer", ["pings"], confirm_each=True)
+    relay = OutboxRelay("bench_producer", ["pings"], confirm_each=True, batches=1)
 
 
 class Consumer_:
@@ -98,19 +103,21 @@ class Consumer_:
 
     @event_handler(PINGED)
     def on_ping(self, event):
-        Inbox(self.db, "bench_consumer.on_ping").process_once(
-            event.id, lambda: self.db.effects.insert_one({"_id": event.id, "n": event.payload["n"]}))
+        if Inbox(self.db, "bench_consumer.on_ping").process_once(
+                event.id, lambda: self.db.effects.insert_one({"_id": event.id, "n": event.payload["n"]})):
+            APPLIED.add(1)
 
 
 # Larger batches win on nx-27017, whose cost is mostly per round trip (200/100: 1.6x, 500/250: 2.3x,
 # 1000/500: 2.5x over the unbatched path, measured here under load).
 RELAY_BATCH = 1000
+RELAY_BATCHES = 20  # overlapping: the next batch is claimed and logged while the broker confirms this one
 CONSUMER_BATCH = 500
 
 
 class BatchedProducer:
     name = "bench_batched_producer"
-    relay = OutboxRelay("bench_batched_producer", ["pings"], batch=RELAY_BATCH)
+    relay = OutboxRelay("bench_batched_producer", ["pings"], batch=RELAY_BATCH, batches=RELAY_BATCHES)
 
 
 class BatchedConsumer:
@@ -121,6 +128,22 @@ class BatchedConsumer:
     def on_pings(self, events):
         self.db.effects.bulk_write([UpdateOne({"_id": event.id}, {"$set": {"n": event.payload["n"]}}, upsert=True)
                                     for event in events], ordered=False)
+        APPLIED.add(len(events))
+
+
+class AppliedCounter:
+    """Effects applied by the bench's consumers, counted in this process: the timed loop asks it, not the
+    store, whose count scans the collection on nx-27017 (0.4 s a call at 5,000 effects, competing with
+    the pipeline it measures). The store is counted once, after the window, to check the result."""
+
+    def __init__(self):
+        self.count = 0
+
+    def add(self, applied: int) -> None:
+        self.count += applied
+
+
+APPLIED = AppliedCounter()
 
 
 def raw_kombu_round_trips(amqp_uri: str, calls: int) -> list[float]:
@@ -221,18 +244,48 @@ def events_through_outbox(settings, count: int, pipeline: str) -> dict:
     store = storage.AggregateStore(db, "pings", "ping")
     for index in range(count):
         store.insert({"_id": f"p{index}"}, [new_event(pinged, {"n": index}, correlation_id=f"c{index}")])
+    # Held back until both containers run, so neither pipeline's window includes their start-up
+    # (queue declarations, indexes, the first connections): it opens when the events become pending
+    # and closes when the consumer has applied the last one.
+    db.pings.update_many({storage.OUTBOX_PENDING: True}, {"$set": {storage.OUTBOX_PENDING: False}})
     effects = storage.database(consumer.name).effects
-    with running(consumer, settings=settings):
-        started = time.perf_counter()
-        with running(producer, settings=settings):
-            while effects.count_documents({}) < count:  # counting scans on nx-27017: not too often
-                eventlet.sleep(0.2)
-            elapsed = time.perf_counter() - started
+    APPLIED.count = 0
+    with running(consumer, settings=settings), running(producer, settings=settings):
+        eventlet.sleep(0.5)
+        # one command, which the relay cannot see half done: the window starts when it returns
+        db.pings.update_many({"_id": {"$in": [f"p{index}" for index in range(count)]}},
+                             {"$set": {storage.OUTBOX_PENDING: True}})
+        started, cpu_before = time.perf_counter(), cpu_seconds()
+        while APPLIED.count < count:
+            eventlet.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        cpu_used = {part: used - cpu_before[part] for part, used in cpu_seconds().items()}
     with connection(settings.amqp_uri) as conn:  # the other pipeline's events must not pile up here
         conn.default_channel.queue_delete(f"evt-{producer.name}-{pinged.name}--{consumer.name}.{_handler(consumer)}")
-    return {"events": count, "seconds": elapsed, "per_second": count / elapsed,
+    return {"events": count, "seconds": elapsed, "per_second": count / elapsed, "cpu": cpu_used,
             "distinct_effects": len(set(d["n"] for d in effects.find({}, {"n": 1}))),
             "logged": storage.database(producer.name)[eventlog.LOG].count_documents({})}
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by this process (relay, consumer, driver) and by the store's (nx-27017).
+
+    On a shared machine the window's length says more about the others' load than about the pipeline;
+    CPU per event does not, and it bounds what a quiet machine can do."""
+    def used(pid: int) -> float:
+        fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+    store = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+             if _parent(stat) == os.getpid() and b"nx-27017" in (stat.parent / "cmdline").read_bytes()]
+    return {"bench": used(os.getpid()), "store": sum(used(pid) for pid in store)}
+
+
+def _parent(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):  # a process that ended while the list was read
+        return -1
 
 
 def _handler(consumer) -> str:
@@ -256,7 +309,9 @@ def main() -> None:
         for pipeline, result in results.items():
             print(f"(b) outbox → broker → idempotent consumer, {pipeline:<9}: {result['events']} events in "
                   f"{result['seconds']:.2f} s = {result['per_second']:.0f} events/s "
-                  f"({result['distinct_effects']} distinct effects, {result['logged']} in the event log)")
+                  f"({result['distinct_effects']} distinct effects, {result['logged']} in the event log); "
+                  f"CPU per event: bench process {result['cpu']['bench'] / result['events'] * 1000:.2f} ms, "
+                  f"nx-27017 {result['cpu']['store'] / result['events'] * 1000:.2f} ms")
         ratio = results["batched"]["per_second"] / results["unbatched"]["per_second"]
         print(f"(b) batched / unbatched: {ratio:.1f}x")
 

@@ -163,6 +163,9 @@ def _outbox_fields(events: Iterable[Envelope], version: int) -> dict:
     if fields:
         fields[OUTBOX_PENDING] = True
         fields[OUTBOX_LEASE] = 0
+        # a relay holding this document's claim must not clear the outbox wholesale: the claim it
+        # clears by is gone, so it removes only the events it published (outbox._remove_published)
+        fields[OUTBOX_CLAIM] = None
     return fields
 
 
