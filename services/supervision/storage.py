@@ -65,9 +65,10 @@ class SupervisionRepository:
         self.plans = PlanRepository(db)
         self.reviews = ReviewRepository(db)
 
-    def heads(self) -> dict[str, dict]:
-        """Read model → its projection document (a sharded one's head: positions, generation, shard tokens)."""
-        return {d["_id"]: d for d in self.db[PROJECTIONS].find({"_id": {"$in": list(projections.NAMES)}})}
+    def heads(self, names=projections.NAMES, fields=None) -> dict[str, dict]:
+        """Read model → its projection document (a sharded one's head: positions, generation, shard tokens),
+        only `fields` of it when given."""
+        return {d["_id"]: d for d in self.db[PROJECTIONS].find({"_id": {"$in": list(names)}}, fields)}
 
     def shard_states(self, head: dict, keys=None) -> dict[str, dict]:
         return sharded_projections.read_shards(self.db, head, keys)

@@ -80,7 +80,7 @@ def logs():
 def test_the_tallies_give_exactly_the_record_by_record_figures(logs):
     expected = every_figure(reference(logs))
     context, _ = sharded_context(logs)
-    assert TALLIES.tally_function(context.repo.db, "32", rollups.period_of(datetime(2026, 3, 20).date()),
+    assert TALLIES.tally_function(context.repo, "32", rollups.period_of(datetime(2026, 3, 20).date()),
                                   datetime(2026, 3, 20).date()) is not None  # the cached path is taken
     assert every_figure(context) == expected
     assert every_figure(context) == expected  # warm: from the cache

@@ -29,7 +29,7 @@ def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
     children = [r for r in tree if r.parent_code == region.code] if data["children"] else []
     townships = [r.code for r in tree if r.level == "township"]
     # Region-wide scopes count every record under the region: township tallies, cached (tallies.py).
-    tally_of = TALLIES.tally_function(supervision.repo.db, region.prefix, period, today) \
+    tally_of = TALLIES.tally_function(supervision.repo, region.prefix, period, today) \
         if scope.station_ids is None else None
     if tally_of is not None:
         result = rollup_of_tallies(tally_of, region, townships, [region_key(r.code).prefix for r in children],

@@ -16,8 +16,7 @@ import threading
 from collections import OrderedDict
 from datetime import date
 
-from services.common.projections import PROJECTIONS
-from services.common.sharded_projections import read_shards, shards_under
+from services.common.sharded_projections import shards_under
 
 from .. import projections
 from ..domain.figures import ReadModels, Tally, merged, township_tallies
@@ -59,18 +58,18 @@ class TallyCache:
                 self._groups.popitem(last=False)
             return group
 
-    def tally_function(self, db, prefix: str, period: Period, today: date):
+    def tally_function(self, repo, prefix: str, period: Period, today: date):
         """`prefix → Tally` for every prefix under `prefix`, or None when a read model is not sharded
         (then the caller counts the records themselves)."""
-        heads = {d["_id"]: d for d in db[PROJECTIONS].find({"_id": {"$in": list(ROLLED_UP)}}, HEAD_FIELDS)}
+        heads = repo.heads(ROLLED_UP, HEAD_FIELDS)
         if any(not head.get("sharded") for head in heads.values()):
             return None
         # The shard tokens are most of a head's size: read again only when a shard was written since.
         for name, head in heads.items():
-            mark = (id(db), head["instance"], head["generation"], head.get("writes", 0))
+            mark = (id(repo.db), head["instance"], head["generation"], head.get("writes", 0))
             known = self._tokens.get(name)
             if known is None or known[0] != mark:
-                known = self._tokens[name] = (mark, db[PROJECTIONS].find_one({"_id": name}, TOKEN_FIELDS) or {})
+                known = self._tokens[name] = (mark, repo.heads((name,), TOKEN_FIELDS).get(name) or {})
             head.update(known[1])
         group = self._group(period, today)
         marks = tuple(sorted((name, head["instance"], head["generation"], head.get("writes", 0))
@@ -85,7 +84,7 @@ class TallyCache:
             cache_key = {key: (head["instance"], head["generation"], name, key) for key in wanted}
             stale = [key for key in wanted if group.get(cache_key[key], (None,))[0] != tokens[key]]
             if stale:
-                states = read_shards(db, head, stale)
+                states = repo.shard_states(head, stale)
                 for key in stale:
                     group[cache_key[key]] = (tokens[key], township_tallies(_models_of(name, states.get(key, {})),
                                                                            period, today))
