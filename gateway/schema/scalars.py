@@ -12,6 +12,8 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphql import GraphQLError, StringValueNode, print_ast
 
+from services.common import clock
+
 
 class Date(graphene.Scalar):
     """A calendar date in ISO 8601 form: 2024-06-30."""
@@ -49,7 +51,7 @@ class DateTime(graphene.Scalar):
     @staticmethod
     def serialize(value):
         if isinstance(value, datetime.datetime):
-            return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+            return clock.timestamp(value)
         if isinstance(value, str):
             return value
         raise GraphQLError(f"DateTime cannot represent {value!r}")

@@ -114,7 +114,7 @@ def test_create_tender_passes_snake_case_data_with_enum_values():
         "title": "2026年丹阳市社工站运营服务项目", "region_code": "321181", "buyer": {"name": "丹阳市民政局"},
         "project": {"name": "社工站运营", "year": 2026}, "station_ids": ["ST321181001"],
         "service_domains": ["elderly", "children"], "method": "open", "budget_fen": 120_000_000,
-        "deadline": "2026-02-10T01:00:00Z", "contract_period": {"start": "2026-03-01", "end": "2026-12-31"},
+        "deadline": "2026-02-10T01:00:00.000000Z", "contract_period": {"start": "2026-03-01", "end": "2026-12-31"},
         "award_criteria": "lowest_price", "documents": [{"title": "招标文件", "url": "https://example.org/t.pdf"}]}
     assert [c[1][0]["role"] for c in funding.calls] == ["county"]
 
