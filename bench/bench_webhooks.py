@@ -88,7 +88,7 @@ def main() -> None:
         webhooks = Webhooks.over(storage.database("webhooks"), policy)
         storage.ensure_indexes(storage.database("webhooks"), INDEXES)
         # as identity's agency.client_created event tells it
-        webhooks.clients.created("bench", "ag-bench", "321181", ["case.opened"], ["321181"])
+        webhooks.clients.created("bench", "ag-bench", "321181", ["case.opened"], ["321181"], ["name"])
         created = subscriptions.create_subscription(webhooks, SYSTEM, {
             "agency_client_id": "bench", "url": receiver.url, "event_types": ["case.opened"],
             "regions": ["321181"], "personal_fields": ["person_id"]})

@@ -67,11 +67,11 @@ class AgencyClients:
         self.collection = db[CLIENTS]
 
     def created(self, client_id: str, agency_id: str, region_code: str, event_types: list[str],
-                regions: list[str]) -> None:
+                regions: list[str], fields_allowed: list[str]) -> None:
         # $setOnInsert: a revocation read before the creation (events of two queues) is not undone by it.
         self.collection.update_one({"_id": client_id}, {
             "$set": {"agency_id": agency_id, "region_code": region_code, "event_types": sorted(event_types),
-                     "regions": sorted(regions)},
+                     "regions": sorted(regions), "fields_allowed": sorted(fields_allowed)},
             "$setOnInsert": {"status": "active"}}, upsert=True)
 
     def revoked(self, client_id: str, agency_id: str, region_code: str) -> None:

@@ -46,7 +46,7 @@ def known_client(settings, client_id: str, event_types=("case.opened",)) -> None
     """identity's agency.client_created, consumed by the webhooks service."""
     publish(settings, new_event(AGENCY_CLIENT_CREATED, {
         "client_id": client_id, "agency_id": "ag-1", "region_code": "321181", "scopes": {
-            "event_types": list(event_types), "regions": ["321181"], "domains": [], "fields_allowed": [],
+            "event_types": list(event_types), "regions": ["321181"], "domains": [], "fields_allowed": ["name"],
             "mutations": [], "roster_sources": []}}, correlation_id="webhooks-test").to_dict())
     clients = storage.database("webhooks").agency_clients
     wait_for(lambda: clients.find_one({"_id": client_id, "status": "active"}), timeout=15)

@@ -74,6 +74,22 @@ def test_a_client_without_region_scopes_hears_of_its_agencys_region_only(webhook
             "regions": ["321182"]})
 
 
+def test_personal_fields_only_for_a_client_allowed_to_identify_people(webhooks):
+    anonymous = client_created("agc-1")
+    anonymous["scopes"]["fields_allowed"] = ["age", "sex"]
+    clients.record_client_created(webhooks, anonymous)
+    clients.record_client_created(webhooks, client_created("agc-2"))  # field:name
+    request = {"url": "https://agency.example/hook", "event_types": ["case.opened"], "regions": ["321181"],
+               "personal_fields": ["person_id", "notes"]}
+    with pytest.raises(ValidationFailed) as refused:
+        subscriptions.create_subscription(webhooks, SYSTEM, {"agency_client_id": "agc-1", **request})
+    assert refused.value.details == {"personal_fields": ["notes needs field:name", "person_id needs field:name"]}
+    assert subscriptions.create_subscription(webhooks, SYSTEM, {**request, "agency_client_id": "agc-1",
+                                                                "personal_fields": []})["subscription"]
+    allowed = subscriptions.create_subscription(webhooks, SYSTEM, {"agency_client_id": "agc-2", **request})
+    assert allowed["subscription"]["personal_fields"] == ["notes", "person_id"]
+
+
 def test_a_revoked_clients_subscriptions_stop_delivering_and_cannot_be_resumed(webhooks):
     clients.record_client_created(webhooks, client_created("agc-1"))
     clients.record_client_created(webhooks, client_created("agc-2"))

@@ -41,7 +41,8 @@ def webhooks():
 
 def client_created(client_id: str, event_types=("case.opened", "consent.withdrawn"), region="321181") -> dict:
     return {"client_id": client_id, "agency_id": "ag-1", "region_code": region, "scopes": {
-        "event_types": list(event_types), "regions": [region], "domains": [], "fields_allowed": [], "mutations": [],
+        "event_types": list(event_types), "regions": [region], "domains": [], "fields_allowed": ["name"],
+        "mutations": [],
         "roster_sources": []}}
 
 

@@ -27,3 +27,7 @@ PERSONAL_FIELDS: tuple[str, ...] = (
     "name", "evaluator_name", "target_name",
     "description", "notes", "reason", "reasons", "needs", "follow_ups",
 )
+# The agency field scope (services/contracts/identity.AGENCY_FIELDS) a subscription's client must hold for each
+# personal key: every key above identifies or describes a person, so each needs the scope that lets a client
+# identify one (`field:name`).
+FIELD_SCOPE_NEEDED: dict[str, str] = dict.fromkeys(PERSONAL_FIELDS, "name")

@@ -34,7 +34,8 @@ def view(doc: dict) -> dict:
 def create_subscription(webhooks: Webhooks, viewer: Viewer, data: dict) -> dict:
     require_administrator(viewer, "setting up webhooks")
     data = load(SubscriptionInput, data)
-    require_client_for(webhooks, data["agency_client_id"], data["event_types"], data["regions"])
+    require_client_for(webhooks, data["agency_client_id"], data["event_types"], data["regions"],
+                       data["personal_fields"])
     secret = signing.new_secret()
     now = clock.timestamp(clock.utcnow())
     doc = webhooks.subscriptions.insert({
