@@ -25,7 +25,9 @@ def platform(mongo_server, rabbit_vhost):
         station_id = register_station(platform, county, county["children"][0], 1, admin)
         stations(platform)[JINGKOU] = [station_id]
         add_staff(platform, station_id, JINGKOU, 1, admin)
-        wait_for(lambda: platform.ok(HEAD)["eventLogHead"]["sequence"] >= 2)
+        # the history is the event log, which the relay writes as it publishes: wait for the staff event
+        wait_for(lambda: "staff.joined" in [i["eventType"] for i in platform.ok(
+            HISTORY, {"id": station_id}, admin)["history"]["items"]], timeout=20)
         yield platform
 
 
