@@ -163,12 +163,12 @@ def handle(request, hub: AlertHub, secret: str, jwks=None):
     """A werkzeug Response: the event stream, or a JSON error like GraphQL's."""
     from werkzeug.wrappers import Response
 
-    from .auth import viewer_from_authorization
+    from .auth import viewer_of_request
     from .errors import client_error, log_unexpected
 
     try:
         authorization = request.headers.get("Authorization")
-        viewer = viewer_from_authorization(authorization, secret, jwks=jwks)
+        viewer = viewer_of_request(request.headers.get, secret, jwks=jwks)
         scope = stream_scope(viewer, request.args.get("region") or None)
         stream = hub.open(scope, token_expiry(authorization))
     except TooManyStreams:

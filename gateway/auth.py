@@ -47,6 +47,15 @@ def presented_certificate(header_value: Callable[[str], str | None], config: Set
     return (header_value(name) or None) if name else None
 
 
+def viewer_of_request(header_value: Callable[[str], str | None], secret: str, *,
+                      jwks: Callable[[], dict] | None = None, config: Settings | None = None) -> Viewer:
+    """The viewer of a request's bearer token, with its forwarded client certificate held against a
+    certificate-bound token: the one way every endpoint reads who is asking."""
+    config = config or settings()
+    return viewer_from_authorization(header_value("Authorization"), secret, jwks=jwks, config=config,
+                                     certificate=presented_certificate(header_value, config))
+
+
 def _presented_thumbprint(certificate: str | None) -> str | None:
     if not certificate:
         return None

@@ -19,7 +19,7 @@ from services.common.errors import Unauthenticated, UpstreamUnavailable
 from .agency import calls_of as agency_calls_of
 from .agency import record_calls as agency_record_calls
 from .agency import refusal as agency_refusal
-from .auth import presented_certificate, viewer_from_authorization, viewer_in_force
+from .auth import viewer_in_force, viewer_of_request
 from .context import RequestContext
 from .dataloader import BatchingExecutionContext
 from .errors import (
@@ -103,9 +103,8 @@ class GraphQLEndpoint:
             return rejection_response(rejection, media_type)
 
         try:
-            viewer = viewer_from_authorization(request.header("authorization"), settings.token_secret,
-                                               jwks=platform_keys(clients), config=settings,
-                                               certificate=presented_certificate(request.header, settings))
+            viewer = viewer_of_request(request.header, settings.token_secret, jwks=platform_keys(clients),
+                                       config=settings)
         except Unauthenticated as exc:
             described = client_error(exc)
             return json_response(401, {"errors": [request_error(described.message, described.code)]}, media_type,

@@ -219,11 +219,11 @@ def handle(request, registry, secret: str, max_bytes: int, jwks=None):
 
     from services.common.errors import PermissionDenied
 
-    from .auth import viewer_from_authorization
+    from .auth import viewer_of_request
     from .errors import client_error, log_unexpected
 
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks)
+        viewer = viewer_of_request(request.headers.get, secret, jwks=jwks)
         if viewer.is_public:
             raise PermissionDenied("sign in to export a table")
         if request.content_length is not None and request.content_length > max_bytes:

@@ -30,15 +30,12 @@ def _file(request, secret: str, jwks, fetch, on_outcome=None):
     `on_outcome(viewer, error or None)`: told how the request of a known viewer went (an agency's call log)."""
     from werkzeug.wrappers import Response
 
-    from services.common.config import settings
-
-    from .auth import presented_certificate, viewer_from_authorization
+    from .auth import viewer_of_request
     from .errors import client_error, log_unexpected
 
     viewer = None
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks,
-                                           certificate=presented_certificate(request.headers.get, settings()))
+        viewer = viewer_of_request(request.headers.get, secret, jwks=jwks)
         if viewer.is_public:
             raise Unauthenticated("sign in to download a report")
         file = fetch(viewer.to_dict())

@@ -27,15 +27,12 @@ MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 def upload(request, casework, source: str, secret: str, jwks=None):
     from werkzeug.wrappers import Response
 
-    from services.common.config import settings
-
-    from .auth import presented_certificate, viewer_from_authorization
+    from .auth import viewer_of_request
     from .errors import client_error, log_unexpected
 
     viewer = None
     try:
-        viewer = viewer_from_authorization(request.headers.get("Authorization"), secret, jwks=jwks,
-                                           certificate=presented_certificate(request.headers.get, settings()))
+        viewer = viewer_of_request(request.headers.get, secret, jwks=jwks)
         if viewer.is_public:
             raise Unauthenticated("sign in to import a roster")
         if (request.content_length or 0) > MAX_UPLOAD_BYTES:

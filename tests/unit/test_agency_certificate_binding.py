@@ -96,3 +96,33 @@ def test_a_gateway_without_the_certificate_header_refuses_bound_tokens(ctx, agen
 
 def test_an_unbound_token_needs_no_certificate(ctx, agency):
     assert at_gateway(ctx, secret_token(ctx, agency), None).role == "agency"
+
+
+@pytest.mark.parametrize("endpoint", ["export", "alert stream", "report"])
+def test_every_endpoint_takes_a_bound_token_with_its_certificate_and_only_with_it(ctx, agency, endpoint):
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from gateway import alert_stream, exports, reports_http
+    from services.common import config as platform_config
+
+    pem = self_signed_pem()
+    bound = certificate_token(ctx, agency, pem)
+    settings = Settings(identity=IdentitySettings(issuer=ISSUER), client_certificate_header=HEADER)
+    jwks = lambda: keys.jwks(ctx, PUBLIC)  # noqa: E731
+
+    def status(forwarded: dict) -> int:
+        request = Request(EnvironBuilder(method="POST", data=b"{}", headers={
+            "Authorization": f"Bearer {bound}", **forwarded}).get_environ())
+        answer = {"export": lambda: exports.handle(request, None, settings.token_secret, 1024, jwks=jwks),
+                  "alert stream": lambda: alert_stream.handle(request, None, settings.token_secret, jwks=jwks),
+                  "report": lambda: reports_http.report(request, None, "rep-1", "pdf", settings.token_secret,
+                                                        jwks=jwks)}[endpoint]
+        platform_config.override(settings)
+        try:
+            return answer().status_code
+        finally:
+            platform_config.override(None)
+
+    assert status({}) == 401
+    assert status({HEADER: urllib.parse.quote(pem)}) != 401  # past sign-in: what follows is the endpoint's own
