@@ -29,16 +29,46 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   fi
 fi
 
-echo "broker: starting the local rabbitmq-server"
-if [[ "$(id -u)" == "0" ]]; then
-  rabbitmq-server -detached >/dev/null 2>&1 || true
-else
+# A node that was killed (a machine's session ending, say) can leave a half-started node behind, or
+# recover its message store slowly after an unclean stop: ask the node first, start it only when none
+# runs, and wait long enough for recovery. On failure, show why.
+# Debian's wrapper switches to the rabbitmq user through su, which resets the open-files limit to 1,024:
+# too few for the test suite's parallel connections and queues. Start it with the hard limit instead.
+start_node() {
+  local server=/usr/lib/rabbitmq/bin/rabbitmq-server
+  if [[ -x "$server" ]] && id rabbitmq >/dev/null 2>&1; then
+    (cd /var/lib/rabbitmq && su rabbitmq -s /bin/sh -c "ulimit -n \$(ulimit -Hn) 2>/dev/null; $server -detached" >/dev/null 2>&1) || true
+  else
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+  fi
+}
+node_answers() { timeout 20 rabbitmqctl -q ping >/dev/null 2>&1; }
+if [[ "$(id -u)" != "0" ]]; then
   echo "broker: starting RabbitMQ needs root here. Run:  sudo rabbitmq-server -detached" >&2
   exit 1
 fi
-for _ in $(seq 1 60); do
-  if listening; then echo "broker: RabbitMQ answers on $host:$port"; exit 0; fi
-  sleep 1
-done
-echo "broker: RabbitMQ did not start within 60 s; see /var/log/rabbitmq/" >&2
+if node_answers; then
+  echo "broker: a RabbitMQ node runs but does not listen on $port; starting its application"
+  timeout 60 rabbitmqctl start_app >/dev/null 2>&1 || true
+else
+  echo "broker: starting the local rabbitmq-server"
+  start_node
+fi
+wait_for_broker() {
+  local seconds=$1
+  for _ in $(seq 1 "$seconds"); do
+    if listening; then echo "broker: RabbitMQ answers on $host:$port"; return 0; fi
+    sleep 1
+  done
+  return 1
+}
+wait_for_broker 180 && exit 0
+echo "broker: no answer after 180 s; stopping whatever node is left and starting afresh" >&2
+timeout 30 rabbitmqctl stop >/dev/null 2>&1 || pkill -u rabbitmq beam.smp || true
+sleep 3
+start_node
+wait_for_broker 180 && exit 0
+echo "broker: RabbitMQ did not start; the end of its log:" >&2
+tail -n 30 /var/log/rabbitmq/rabbit@*.log /var/log/rabbitmq/startup_err 2>/dev/null >&2 || true
+df -h /var/lib/rabbitmq >&2 || true
 exit 1
