@@ -23,10 +23,10 @@ STATION = "ST321181001"
 def _context() -> SimpleNamespace:
     log = AccessLog(memory_database()[COLLECTION])
     # Just after midnight in China on 1 June is still 31 May in UTC: the day filters are China's.
-    for at, subject_type, subject_id in ((datetime(2026, 6, 1, 0, 30, tzinfo=CHINA_STANDARD_TIME), "bid", "b-1"),
-                                         (datetime(2026, 5, 31, 23, 30, tzinfo=CHINA_STANDARD_TIME), "volunteer", "v-1"),
-                                         (datetime(2026, 6, 2, 9, 0, tzinfo=CHINA_STANDARD_TIME), "person", "p-1")):
-        with FrozenClock(at):
+    for at, subject_type, subject_id in (((2026, 6, 1, 0, 30), "bid", "b-1"),
+                                         ((2026, 5, 31, 23, 30), "volunteer", "v-1"),
+                                         ((2026, 6, 2, 9, 0), "person", "p-1")):
+        with FrozenClock(datetime(*at, tzinfo=CHINA_STANDARD_TIME)):
             log.record(COUNTY, subject_type=subject_type, subject_id=subject_id, fields=["phone"], reason="核实身份",
                        station_id=STATION, region_code="321181")
     return SimpleNamespace(repo=SimpleNamespace(access_log=log))
