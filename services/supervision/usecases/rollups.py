@@ -6,6 +6,7 @@ from services.common.auth import Viewer
 from services.common.errors import NotFound
 from services.common.rpc import load
 
+from ..domain import activity
 from ..domain.figures import rollup as figures_of
 from ..domain.figures import rollup_of_tallies
 from ..domain.periods import period_of
@@ -36,9 +37,13 @@ def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
                                    period, today)
     else:
         result = _counted_record_by_record(supervision, region, scope, townships, children, period, today)
+    hours = supervision.repo.volunteer_hours()
     for figures in (result["region"], *result["children"]):
         info = names.get(figures["region_code"])
-        figures.update({"name": info.name if info else None, "level": info.level if info else None})
+        figures.update({"name": info.name if info else None, "level": info.level if info else None,
+                        # not tallied by township (the hours read model is one small document): read here
+                        "volunteers": {"hours_approved": activity.volunteer_hours(
+                            hours, region_key(figures["region_code"]), scope, period)}})
     return result
 
 
