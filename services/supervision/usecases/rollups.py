@@ -6,7 +6,6 @@ from services.common.auth import Viewer
 from services.common.errors import NotFound
 from services.common.rpc import load
 
-from ..domain import activity
 from ..domain.figures import rollup as figures_of
 from ..domain.figures import rollup_of_tallies
 from ..domain.periods import period_of
@@ -14,6 +13,7 @@ from ..domain.regions import region_key
 from ..schemas import RollupRequestSchema
 from . import Supervision
 from .access import figure_scope
+from .hours import APPROVED_HOURS
 from .tallies import TALLIES
 
 
@@ -37,14 +37,19 @@ def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
                                    period, today)
     else:
         result = _counted_record_by_record(supervision, region, scope, townships, children, period, today)
-    hours = supervision.repo.volunteer_hours()
     for figures in (result["region"], *result["children"]):
         info = names.get(figures["region_code"])
-        figures.update({"name": info.name if info else None, "level": info.level if info else None,
-                        # not tallied by township (the hours read model is one small document): read here
-                        "volunteers": {"hours_approved": activity.volunteer_hours(
-                            hours, region_key(figures["region_code"]), scope, period)}})
+        figures.update({"name": info.name if info else None, "level": info.level if info else None})
+    if data["volunteers"]:
+        _add_hours_approved(supervision, result, scope, period)
     return result
+
+
+def _add_hours_approved(supervision: Supervision, result: dict, scope, period) -> None:
+    regions = [region_key(f["region_code"]) for f in (result["region"], *result["children"])]
+    hours = APPROVED_HOURS.by_region(supervision.repo, regions, scope, period)
+    for figures, key in zip((result["region"], *result["children"]), regions, strict=True):
+        figures["volunteers"] = {"hours_approved": hours[key.prefix]}
 
 
 def _counted_record_by_record(supervision: Supervision, region, scope, townships, children, period, today) -> dict:
