@@ -4,6 +4,7 @@ alert feed and policies, supervisors and their sessions.
 from __future__ import annotations
 
 import graphene
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from gateway.schema.supervision.enums import AlertRule, AlertSeverity, AlertStatusFilter
@@ -21,11 +22,28 @@ class SupervisionQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_supervision_rollup(root, info, region, period=None):
-        request = {"region": region}
+        # The hours are asked for only when selected: they cost a read of a whole read-model document.
+        request = {"region": region, "volunteers": _selects(info, info.field_nodes, "volunteers")}
         if period is not None:
             request["period"] = {("from" if key == "from_" else key): value for key, value in period.items()}
         answer = info.context.service("supervision").rollup(request)
         return {**answer["region"], "children": answer["children"]}
+
+
+def _selects(info, nodes, name: str) -> bool:
+    """Whether `name` is selected anywhere below `nodes` (through fragments too)."""
+    for node in nodes:
+        if isinstance(node, FragmentSpreadNode):
+            fragment = info.fragments.get(node.name.value)
+            if fragment and _selects(info, fragment.selection_set.selections, name):
+                return True
+            continue
+        if isinstance(node, FieldNode) and node.name.value == name:
+            return True
+        selections = node.selection_set.selections if getattr(node, "selection_set", None) else ()
+        if isinstance(node, FieldNode | InlineFragmentNode) and _selects(info, selections, name):
+            return True
+    return False
 
 
 class AlertsQuery(graphene.ObjectType):

@@ -13,6 +13,7 @@ from ..domain.regions import region_key
 from ..schemas import RollupRequestSchema
 from . import Supervision
 from .access import figure_scope
+from .hours import APPROVED_HOURS
 from .tallies import TALLIES
 
 
@@ -39,7 +40,16 @@ def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
     for figures in (result["region"], *result["children"]):
         info = names.get(figures["region_code"])
         figures.update({"name": info.name if info else None, "level": info.level if info else None})
+    if data["volunteers"]:
+        _add_hours_approved(supervision, result, scope, period)
     return result
+
+
+def _add_hours_approved(supervision: Supervision, result: dict, scope, period) -> None:
+    regions = [region_key(f["region_code"]) for f in (result["region"], *result["children"])]
+    hours = APPROVED_HOURS.by_region(supervision.repo, regions, scope, period)
+    for figures, key in zip((result["region"], *result["children"]), regions, strict=True):
+        figures["volunteers"] = {"hours_approved": hours[key.prefix]}
 
 
 def _counted_record_by_record(supervision: Supervision, region, scope, townships, children, period, today) -> dict:
