@@ -7,8 +7,9 @@
     The paths take turns in rounds, so load from other work on the machine falls on all of them.
 (b) Events per second through outbox relay → broker → idempotent consumer, the event log written, in one
     run: unbatched (a confirm wait per message, three store round trips per event) against batched (one
-    confirm wait per relay batch, the next batch claimed and logged while the broker confirms; consumer
-    batches with one bulk inbox claim, one bulk effect, one done mark and one multiple-ack). Both windows
+    confirm wait per relay batch, pending documents read whole and claimed on their version, the next
+    batch claimed and logged while this one is published and confirmed; consumer batches whose records are
+    their own inbox records: one insert per batch, then one multiple-ack). Both windows
     open when the events become pending, with both containers already running, and close when the
     consumer has applied the last one (counted in this process, not by counting in the store); the CPU
     each process used in the window is printed per event, since the window's length depends on the load.

@@ -242,9 +242,10 @@ def _claim_batch(db, collection, batch: int, holding: _Batch | None) -> _Batch |
         return None
     token = f"{instances.current()}/{uuid.uuid4().hex}"
     claim = {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}}
-    groups = [({OUTBOX_LEASE: {"$lt": now}}, free)] if free else []
-    groups += [({OUTBOX_CLAIM: dead_token}, docs) for dead_token, docs in orphaned.items()]
-    candidates = [doc["_id"] for _, docs in groups for doc in docs]
+    # each group: who may hold a document now (nobody, or a relay that is gone) and the documents read
+    groups: list[tuple[dict, list[dict]]] = [({OUTBOX_LEASE: {"$lt": now}}, free)] if free else []
+    groups += [({OUTBOX_CLAIM: dead_token}, held) for dead_token, held in orphaned.items()]
+    candidates = [doc["_id"] for _, held in groups for doc in held]
     docs: list[dict] = []
     unsure: list = []
     try:

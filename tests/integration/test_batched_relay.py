@@ -215,7 +215,7 @@ def test_an_event_written_between_the_read_and_the_claim_goes_out_with_the_batch
 
     def then_a_writer(collection, now, batch, held=None):
         found = read(collection, now, batch, held)
-        if not things.get("v0")["label"] == "late":
+        if things.get("v0")["label"] != "late":
             things.update("v0", 1, {"label": "late"}, [late])
         return found
 
