@@ -208,6 +208,10 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200, bat
                     claimed = claiming.wait()
             _give_back(collection, publisher, in_flight, claimed)
             raise
+        except BaseException:  # the relay's thread is killed: the claim under way stops with it (its lease ends)
+            if claiming is not None:
+                claiming.kill()
+            raise
     return sent
 
 
