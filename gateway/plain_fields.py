@@ -26,9 +26,12 @@ from typing import Any
 from graphene.types.resolver import dict_or_attr_resolver, dict_resolver
 from graphql import (
     FieldNode,
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
@@ -49,20 +52,26 @@ _PLAIN = frozenset((str, int, float, bool, dict, list))
 CollectSubfields = Callable[[GraphQLObjectType, list[FieldNode]], dict[str, list[FieldNode]]]
 
 
-# An object's selected fields in order: response name and field nodes (None: `__typename`).
-_Plan = list[tuple[str, list[FieldNode] | None]]
+# An object's selected fields in order: response name, field nodes and how to read it (None: `__typename`).
+_Plan = list[tuple[str, list[FieldNode], "_Leaf | None"]]
 
 
 def _not_a_leaf(value: Any) -> Any:
     raise TypeError("an object type has no serialize")
 
 
+# The Python type whose values these scalars serialise as themselves (graphql-core's serialize_string,
+# serialize_id and serialize_boolean return such a value unchanged): no call needed.
+_SAME = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+
+
 class _Leaf:
     """A field read from a dict by the default resolver: a scalar or enum, or an object (`object_type`)."""
-    __slots__ = ("key", "default", "serialize", "non_null", "memo", "object_type")
+    __slots__ = ("key", "default", "serialize", "non_null", "memo", "object_type", "same")
 
     def __init__(self, key: str, default: Any, named_type, non_null: bool):
         self.key, self.default, self.non_null = key, default, non_null
+        self.same: type | None = _SAME.get(named_type)
         self.object_type: GraphQLObjectType | None = named_type if is_object_type(named_type) else None
         self.serialize: Callable[[Any], Any] = _not_a_leaf if self.object_type is not None \
             else named_type.serialize
@@ -89,12 +98,18 @@ class PlainLeaves:
             leaf = self._leaves[key] = self._qualify(parent_type, field_nodes[0])
         if leaf is None:
             return ORDINARY
+        return self._read(leaf, source, field_nodes)
+
+    def _read(self, leaf: _Leaf, source: dict, field_nodes: list[FieldNode]) -> Any:
         raw = source.get(leaf.key, leaf.default)
         if raw is None:
             return ORDINARY if leaf.non_null else None
+        kind = type(raw)
+        if kind is leaf.same:
+            return raw
         if leaf.object_type is not None:
-            return self.object_value(leaf.object_type, field_nodes, raw) if type(raw) is dict else ORDINARY
-        if type(raw) not in _PLAIN:  # dates, Pending, errors, other objects: the ordinary way
+            return self.object_value(leaf.object_type, field_nodes, raw) if kind is dict else ORDINARY
+        if kind not in _PLAIN:  # dates, Pending, errors, other objects: the ordinary way
             return ORDINARY
         return self._serialized(leaf, raw)
 
@@ -109,18 +124,19 @@ class PlainLeaves:
         if plan is None:
             return ORDINARY
         completed: dict[str, Any] = {}
-        for response_name, nodes in plan:
-            if nodes is None:
+        read = self._read
+        for response_name, nodes, leaf in plan:
+            if leaf is None:
                 completed[response_name] = object_type.name
                 continue
-            value = self.value(object_type, source, nodes)
+            value = read(leaf, source, nodes)
             if value is ORDINARY:
                 return ORDINARY
             completed[response_name] = value
         return completed
 
     def _plan(self, object_type: GraphQLObjectType, field_nodes: list[FieldNode]) -> _Plan | None:
-        """The object's selected fields (None for `__typename`), or None when one of them can never be
+        """The object's selected fields (no leaf for `__typename`), or None when one of them can never be
         read here (a resolver, arguments, a list): then every such object goes graphql-core's way at once."""
         if object_type.is_type_of is not None:  # its check may refuse the value: graphql-core's to make
             return None
@@ -128,13 +144,14 @@ class PlainLeaves:
         for response_name, nodes in self._collect_subfields(object_type, field_nodes).items():
             name = nodes[0].name.value
             if name == "__typename":
-                plan.append((response_name, None))
+                plan.append((response_name, nodes, None))
                 continue
             if (object_type.name, name) not in self._leaves:
                 self._leaves[(object_type.name, name)] = self._qualify(object_type, nodes[0])
-            if self._leaves[(object_type.name, name)] is None:
+            leaf = self._leaves[(object_type.name, name)]
+            if leaf is None:
                 return None
-            plan.append((response_name, nodes))
+            plan.append((response_name, nodes, leaf))
         return plan
 
     @staticmethod
