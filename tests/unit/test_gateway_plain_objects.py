@@ -63,7 +63,8 @@ class Query(graphene.ObjectType):
 
 SCHEMA = graphene.Schema(query=Query).graphql_schema
 GOOD = {"name": "a", "kind": "cat", "hours": 6, "since": "2026-01-10", "evidence": {"staff": [{"hours": 18}]},
-        "address": {"city": "镇江", "street": None}, "home": {"city": "南京", "street": "中山路"}, "checked": {"ok": True}}
+        "address": {"city": "镇江", "street": None}, "home": {"city": "南京", "street": "中山路"},
+        "checked": {"ok": True}}
 PLAIN = """{ members { name kind hours since evidence __typename alias: name address { city street __typename }
                        home { city } }
              maybeMembers { name home { city street } } }"""
