@@ -183,7 +183,8 @@ def training_status(member: dict, policy: Policy, on: date) -> dict:
     days_in_year = (year_end - year_start).days + 1
     employed_days = max(0, (end - start).days + 1)
     target = policy.min_training_hours * employed_days / days_in_year
-    hours = sum(t["hours"] for t in member.get("training", []) if _in_year_by(t["date"], on))
+    today = on.isoformat()
+    hours = sum(t["hours"] for t in member.get("training", []) if _in_year_by(t["date"], on, today))
     if _tenths(hours) >= _tenths(target):
         status = MET
     elif on >= end:
@@ -197,11 +198,11 @@ def training_status(member: dict, policy: Policy, on: date) -> dict:
     return {"staff_id": member["staff_id"], "hours": hours, "target": round(target, 1), "status": status}
 
 
-def _in_year_by(day: date | str, on: date) -> bool:
-    """`day` falls in `on`'s calendar year, on or before `on`. Stored dates are ISO strings, compared as
-    such (the same order as the dates; parsing every training record of a page was most of its cost)."""
+def _in_year_by(day: date | str, on: date, today: str) -> bool:
+    """`day` falls in `on`'s calendar year, on or before `on` (`today` is `on` in ISO form). Stored dates are
+    ISO strings, compared as such (the same order as the dates; parsing every training record of a page was
+    most of its cost)."""
     if type(day) is str and len(day) >= 10 and day[4] == day[7] == "-":
-        today = on.isoformat()
         return day[:4] == today[:4] and day[:10] <= today
     as_date = _as_date(day)
     return as_date.year == on.year and as_date <= on
