@@ -4,10 +4,12 @@ A use case that needs a page and, beside it, some reference data (the stations p
 wages its compliance is evaluated with) would otherwise wait for each store round trip in turn; on a busy
 machine each round trip is mostly waiting for the store to be scheduled. Under eventlet (every service
 runs monkey-patched) each further read runs in its own green thread on its own pooled connection; the
-first runs in the caller's. Without eventlet the reads run one after the other, with the same results.
+first runs in the caller's, and each of the others in a copy of the caller's context variables (the
+correlation id its log lines carry). Without eventlet the reads run one after the other, with the same results.
 """
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +24,7 @@ def together(first: Callable[[], Any], *others: Callable[[], Any]) -> list[Any]:
         return [first()]
     if not patcher.is_monkey_patched("socket"):
         return [first(), *(read() for read in others)]
-    started = [eventlet.spawn(read) for read in others]
+    started = [eventlet.spawn(contextvars.copy_context().run, read) for read in others]
     outcomes: list[tuple[bool, Any]] = [_outcome(first)]
     outcomes += [_outcome(thread.wait) for thread in started]
     for ok, value in outcomes:

@@ -3,6 +3,7 @@ overlapping (so a request waits for the slowest, not the sum), and a failure rai
 read has finished."""
 from __future__ import annotations
 
+import contextvars
 import threading
 
 import pytest
@@ -44,3 +45,10 @@ def test_a_failure_is_raised_after_every_read_has_finished():
     with pytest.raises(LookupError, match="the store said no"):
         together(failing, slow)
     assert finished == ["slow"]
+
+
+def test_the_other_reads_see_the_callers_context():
+    # the correlation id lives in a context variable: a read's log lines must carry the request's
+    request = contextvars.ContextVar("request", default=None)
+    request.set("req-1")
+    assert together(request.get, request.get, request.get) == ["req-1", "req-1", "req-1"]
