@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from types import CoroutineType
 from typing import Any
 
-from graphql import ExecutionContext, located_error
+from graphql import ExecutionContext, GraphQLObjectType, is_non_null_type, is_object_type, located_error
 from graphql.pyutils import Path, Undefined, is_iterable
 
 from .plain_fields import ORDINARY, PlainLeaves
@@ -213,6 +213,12 @@ class DataLoader:
                 pending.resolve(value)
 
 
+def _plain_object_type(item_type) -> GraphQLObjectType | None:
+    """The object type of a list's items (nullable or not) when they may be built as plain objects."""
+    named = item_type.of_type if is_non_null_type(item_type) else item_type
+    return named if is_object_type(named) else None
+
+
 def _is_awaitable(value: Any) -> bool:
     # asked for every field value: an exact type test is the cheapest (nothing subclasses either)
     kind = type(value)
@@ -232,7 +238,8 @@ class BatchingExecutionContext(ExecutionContext):
     def execute_operation(self, operation, root_value):
         self._runnable: deque[tuple[Any, Pending]] = deque()
         self._batches: BatchQueue = getattr(self.context_value, "batches", None) or BatchQueue()
-        self._plain_leaves = PlainLeaves(self.schema) if self.middleware_manager is None else None
+        self._plain_leaves = PlainLeaves(self.schema, self.collect_subfields) \
+            if self.middleware_manager is None else None
         result = super().execute_operation(operation, root_value)
         return self._wait_for(result) if self.is_awaitable(result) else result
 
@@ -261,7 +268,7 @@ class BatchingExecutionContext(ExecutionContext):
         plain = self._plain_leaves if type(source_value) is dict else None
         for response_name, field_nodes in fields.items():
             if plain is not None:  # a scalar read from the dict needs none of execute_field's work
-                value = plain.value(parent_type, source_value, field_nodes[0])
+                value = plain.value(parent_type, source_value, field_nodes)
                 if value is not ORDINARY:
                     results[response_name] = value
                     continue
@@ -286,11 +293,18 @@ class BatchingExecutionContext(ExecutionContext):
         if not is_iterable(result):  # graphql-core's error (or its async iterables)
             return super().complete_list_value(return_type, field_nodes, info, path, result)
         item_type = return_type.of_type
+        # Items that are plain objects read from dicts (staff members, rules) are built in one pass.
+        plain_type = _plain_object_type(item_type) if self._plain_leaves is not None else None
         completed: list[Any] = []
         waiting = []
         for index, item in enumerate(result):
-            item_path = path.add_key(index, None)
             value: Any
+            if plain_type is not None and type(item) is dict:
+                value = self._plain_leaves.object_value(plain_type, field_nodes, item)  # type: ignore[union-attr]
+                if value is not ORDINARY:
+                    completed.append(value)
+                    continue
+            item_path = path.add_key(index, None)
             if self.is_awaitable(item):
                 value = self._complete_item_later(item_type, field_nodes, info, item_path, item)
             else:

@@ -146,11 +146,12 @@ def required_professional_staff(policy: Policy, population: int | None) -> int |
     return large_town if population >= policy.population_threshold else policy.min_professional_staff
 
 
-def check_professional_staff(station: dict, policy: Policy, on: date) -> RuleResult:
+def check_professional_staff(station: dict, policy: Policy, on: date,
+                             staff: list[dict] | None = None) -> RuleResult:
     """The base minimum binds every station; a township at or above the population threshold owes
     the policy's larger-town minimum (the notice never exempts a large town)."""
     population = (station.get("population") or {}).get("residents")
-    staff = current_staff(station, on)
+    staff = current_staff(station, on) if staff is None else staff
     professionals = [m["staff_id"] for m in staff if is_professional(m, on)]
     required = required_professional_staff(policy, population)
     evidence = {"resident_population": population, "population_threshold": policy.population_threshold,
@@ -182,8 +183,8 @@ def training_status(member: dict, policy: Policy, on: date) -> dict:
     days_in_year = (year_end - year_start).days + 1
     employed_days = max(0, (end - start).days + 1)
     target = policy.min_training_hours * employed_days / days_in_year
-    hours = sum(t["hours"] for t in member.get("training", []) if _as_date(t["date"]).year == on.year
-                and _as_date(t["date"]) <= on)
+    today = on.isoformat()
+    hours = sum(t["hours"] for t in member.get("training", []) if _in_year_by(t["date"], on, today))
     if _tenths(hours) >= _tenths(target):
         status = MET
     elif on >= end:
@@ -197,8 +198,18 @@ def training_status(member: dict, policy: Policy, on: date) -> dict:
     return {"staff_id": member["staff_id"], "hours": hours, "target": round(target, 1), "status": status}
 
 
-def check_training(station: dict, policy: Policy, on: date) -> RuleResult:
-    staff = current_staff(station, on)
+def _in_year_by(day: date | str, on: date, today: str) -> bool:
+    """`day` falls in `on`'s calendar year, on or before `on` (`today` is `on` in ISO form). Stored dates are
+    ISO strings, compared as such (the same order as the dates; parsing every training record of a page was
+    most of its cost)."""
+    if type(day) is str and len(day) >= 10 and day[4] == day[7] == "-":
+        return day[:4] == today[:4] and day[:10] <= today
+    as_date = _as_date(day)
+    return as_date.year == on.year and as_date <= on
+
+
+def check_training(station: dict, policy: Policy, on: date, staff: list[dict] | None = None) -> RuleResult:
+    staff = current_staff(station, on) if staff is None else staff
     per_member = [training_status(m, policy, on) for m in staff]
     evidence = {"year": on.year, "minimum_hours": policy.min_training_hours, "staff": per_member}
     if not per_member:
@@ -210,8 +221,9 @@ def check_training(station: dict, policy: Policy, on: date) -> RuleResult:
     return RuleResult(TRAINING, MET, evidence)
 
 
-def check_salary(station: dict, policy: Policy, on: date, average_wage: dict | None) -> RuleResult:
-    staff = current_staff(station, on)
+def check_salary(station: dict, policy: Policy, on: date, average_wage: dict | None,
+                 staff: list[dict] | None = None) -> RuleResult:
+    staff = current_staff(station, on) if staff is None else staff
     evidence: dict[str, Any] = {"average_monthly_wage_fen": average_wage and average_wage["monthly_wage_fen"],
                 "wage_region": average_wage and average_wage["region_code"],
                 "wage_year": average_wage and average_wage["year"],
@@ -233,8 +245,9 @@ def check_salary(station: dict, policy: Policy, on: date, average_wage: dict | N
     return RuleResult(SALARY, MET, evidence)
 
 
-def check_social_insurance(station: dict, policy: Policy, on: date) -> RuleResult:
-    staff = current_staff(station, on)
+def check_social_insurance(station: dict, policy: Policy, on: date,
+                           staff: list[dict] | None = None) -> RuleResult:
+    staff = current_staff(station, on) if staff is None else staff
     without = [m["staff_id"] for m in staff if m.get("social_insurance") is False]
     missing = [m["staff_id"] for m in staff if m.get("social_insurance") is None]
     evidence = {"staff": len(staff), "without": without, "missing": missing}
@@ -249,13 +262,14 @@ def evaluate(station: dict, policy: Policy, on: date, average_wage: dict | None,
              previous: dict | None = None) -> dict:
     """All rules plus the overall status; `previous` (the last stored snapshot) supplies `since`."""
     station = state_on(station, on)
+    staff = current_staff(station, on)  # once for the four rules about staff
     results = [
         check_venue(station, policy, on),
         check_signboard(station, policy, on),
-        check_professional_staff(station, policy, on),
-        check_training(station, policy, on),
-        check_salary(station, policy, on, average_wage),
-        check_social_insurance(station, policy, on),
+        check_professional_staff(station, policy, on, staff),
+        check_training(station, policy, on, staff),
+        check_salary(station, policy, on, average_wage, staff),
+        check_social_insurance(station, policy, on, staff),
     ]
     previous_rules = (previous or {}).get("rules", {})
     for result in results:

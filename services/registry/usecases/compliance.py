@@ -71,10 +71,11 @@ def compliance_for_stations(context: Registry, viewer: Viewer, station_ids: list
     return {station_id: evaluated.get(station_id) for station_id in station_ids}
 
 
-def evaluations(context: Registry, stations: list[dict], on: date) -> dict[str, dict]:
+def evaluations(context: Registry, stations: list[dict], on: date,
+                reference: tuple[list[rules.Policy], dict] | None = None) -> dict[str, dict]:
     """Each station's compliance on `on` with its evidence, from stations already read (policies and
-    wages are read once for all of them)."""
-    policies, wages = context.repo.policies(), context.repo.wages()
+    wages are read once for all of them, or given as `reference`: read alongside the stations)."""
+    policies, wages = reference if reference is not None else (context.repo.policies(), context.repo.wages())
     result: dict[str, dict] = {}
     for station in stations:
         policy = rules.policy_in_force(policies, station["region_code"], on)

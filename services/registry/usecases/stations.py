@@ -8,6 +8,7 @@ from services.common.errors import ValidationFailed
 from services.common.events import event_by
 from services.common.rpc import load
 from services.common.scope import Scope
+from services.common.together import together
 from services.contracts import registry as events
 from services.registry import compliance as rules
 from services.registry import domain, schemas
@@ -80,9 +81,16 @@ def list_stations(context: Registry, viewer: Viewer, filters: dict | None,
     wanted = schemas.load_station_include(include)
     if f["failing_rule"] and f["failing_rule"] not in rules.RULES:
         raise ValidationFailed.field("failing_rule", f"one of {', '.join(rules.RULES)}")
-    page = context.repo.station_page(Scope.of(viewer, within=f["region"]), status=f["status"],
-                                     compliance=f["compliance"], failing_rule=f["failing_rule"],
-                                     name_contains=f["text"], after=f["after"], limit=f["limit"])
+    def read_page():
+        return context.repo.station_page(Scope.of(viewer, within=f["region"]), status=f["status"],
+                                         compliance=f["compliance"], failing_rule=f["failing_rule"],
+                                         name_contains=f["text"], after=f["after"], limit=f["limit"])
+    reference = None
+    if "compliance" in wanted:  # the policies and wages it is evaluated with, read while the page is
+        page, policies, wages = together(read_page, context.repo.policies, context.repo.wages)
+        reference = (policies, wages)
+    else:
+        page = read_page()
     items = [domain.station_view(d, viewer) for d in page.docs]
     if "staff" in wanted:
         today = clock.today()
@@ -90,7 +98,7 @@ def list_stations(context: Registry, viewer: Viewer, filters: dict | None,
         for item, doc in zip(items, page.docs, strict=True):
             item["staff"] = [domain.staff_view(m, doc["_id"], today, member_fields) for m in doc.get("staff", [])]
     if "compliance" in wanted:
-        evaluated = evaluations(context, page.docs, clock.today())
+        evaluated = evaluations(context, page.docs, clock.today(), reference)
         for item in items:
             item["compliance"] = evaluated[item["id"]] if "compliance.evidence" in wanted else \
                 rules.without_evidence(evaluated[item["id"]])
