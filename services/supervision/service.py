@@ -8,6 +8,8 @@ assignments, whatever their token names: viewer_in_force):
   {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
+- rollups(viewer, questions[{kind: rollup|protected_rollup, request}]) → [{result} | {error}]: several of the
+  two in one call, a refused question failing alone (the gateway's loader asks one request's together)
 - trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
   as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
   cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed_fen, suppressed}]}:
@@ -183,6 +185,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     supervisor_scope = use_case_rpc(access.supervisor_scope)
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
+    rollups = use_case_rpc(rollups.rollups)  # several of the two above in one call (the gateway's loader)
     trend = use_case_rpc(trends.trend)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
