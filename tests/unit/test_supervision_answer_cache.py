@@ -14,9 +14,9 @@ from services.common.clock import CHINA_STANDARD_TIME, FrozenClock
 from services.common.errors import PermissionDenied
 from services.supervision.usecases import privacy, rollups
 from services.supervision.usecases.answers import ANSWERS
+from tests.support.supervision_streams import history
 from tests.support.supervision_usecases import ADMIN
 from tests.unit.test_supervision_tally_rollups import CITY, PROVINCE, fold_in_batches_until, reference, sharded_context
-from tests.support.supervision_streams import history
 
 COUNTY = Viewer("danyang-official", "county", "321181")
 QUESTIONS = [(rollups.rollup, {"region": "32"}), (privacy.protected_rollup, {"region": "32"}),
