@@ -74,6 +74,7 @@ from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import SYSTEM
 from services.common.entrypoints import event_handler, use_case_rpc
+from services.common.errors import UpstreamUnavailable
 from services.common.eventlog import EventLogEndpoints
 from services.common.events import EventContract
 from services.common.health import OperationalEndpoints
@@ -110,10 +111,12 @@ from .usecases import (
     sessions,
     supervisors,
     trends,
+    warming,
 )
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
+WARM_SECONDS = 10  # how soon a new day's (or a start's) tallies are counted, and writes since recounted
 REPORT_SWEEP_SECONDS = 3600
 
 
@@ -240,6 +243,17 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     def sweep_alerts(self):
         alerts.evaluate_alerts(self.use_cases, SYSTEM)
         escalation.escalate_alerts(self.use_cases, SYSTEM)
+
+    # Not eager: an RPC made while the container starts (the region tree, from the registry) finds no reply
+    # queue yet, and nameko's reply listener then stops the container.
+    @timer(interval=WARM_SECONDS)
+    def warm_tallies(self):
+        """This year's tallies counted before a dashboard asks (usecases/warming.py); without the registry
+        (the region tree) the next tick tries again."""
+        try:
+            warming.warm_current_tallies(self.use_cases)
+        except UpstreamUnavailable:
+            return
 
     @timer(interval=REPORT_SWEEP_SECONDS)
     def generate_monthly_reports(self):
