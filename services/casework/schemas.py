@@ -401,14 +401,6 @@ class RegionSummaryFilterSchema(Strict):
     station_id = fields.String(load_default=None, allow_none=True)
 
 
-class AccessLogFilterSchema(Page):
-    subject_id = fields.String(load_default=None, allow_none=True)
-    user_id = fields.String(load_default=None, allow_none=True)
-    station_id = fields.String(load_default=None, allow_none=True)
-    since = fields.Date(load_default=None, allow_none=True)
-    until = fields.Date(load_default=None, allow_none=True)
-
-
 class CampaignFilterSchema(Page):
     region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,12}$"))
 

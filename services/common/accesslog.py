@@ -12,7 +12,7 @@ entries of every service the same way, so one cursor pages through the merged lo
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -28,13 +28,34 @@ MAX_PAGE = 100
 COLLECTION = "access_log"
 
 
+class _DayOrInstant(fields.Field):
+    """An instant with its offset, or a whole day (YYYY-MM-DD) in China: some callers filter by days."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value) == 10:
+            return fields.Date()._deserialize(value, attr, data, **kwargs)
+        return fields.AwareDateTime()._deserialize(value, attr, data, **kwargs)
+
+
+def _start_of_china_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, clock.CHINA_STANDARD_TIME)
+
+
+def _instant(value: date | datetime | None, *, end: bool) -> datetime | None:
+    """A day as an instant: `since` a day from its start, `until` a day up to its end (the next day's start)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return _start_of_china_day(value + timedelta(days=1) if end else value)
+
+
 class AccessLogFilterSchema(Schema):
+    """The one filter of the access log, for every service's `access_log` and `access_log_page`."""
     subject_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     subject_type = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     station_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    since = fields.AwareDateTime(load_default=None, allow_none=True)
-    until = fields.AwareDateTime(load_default=None, allow_none=True)
+    since = _DayOrInstant(load_default=None, allow_none=True)  # from this instant, or from the day's start
+    until = _DayOrInstant(load_default=None, allow_none=True)  # before this instant, or to the day's end
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=MAX_PAGE, validate=validate.Range(1, MAX_PAGE))
 
@@ -74,10 +95,11 @@ class AccessLog:
             raise ValidationFailed.from_marshmallow(exc.messages) from None
         conditions = [storage.scope_filter(Scope.of(viewer))]
         conditions += [{name: f[name]} for name in ("subject_id", "user_id", "subject_type", "station_id") if f[name]]
-        if f["since"]:
-            conditions.append({"at": {"$gte": f["since"]}})
-        if f["until"]:
-            conditions.append({"at": {"$lt": f["until"]}})
+        since, until = _instant(f["since"], end=False), _instant(f["until"], end=True)
+        if since:
+            conditions.append({"at": {"$gte": since}})
+        if until:
+            conditions.append({"at": {"$lt": until}})
         cursor = _parse_cursor(f["after"]) if f["after"] else None
         if cursor:  # one range on `at`; the tie on `at` is broken below (the test store mishandles `$or` here)
             conditions.append({"at": {"$lte": cursor[0]}})

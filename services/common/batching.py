@@ -8,6 +8,13 @@ up to N (or what came within a short linger), and hands them to one worker, whic
 the entrypoint then acknowledges the batch with one multiple-ack. Batches of one entrypoint run one
 after another, so a multiple-ack never covers a message of a batch still being applied.
 
+A handler whose effect is one new document per event, made from the event alone (an activity row, a
+read-model entry), says `records="collection"` and returns those documents instead of writing them: the
+kernel inserts them with `_id` = the event id in one unordered insert, so the effect's own write is the
+inbox record. The primary key refuses a second document for an event, whatever redelivers it, so there
+is no claim, no done mark and no lease: one write per event instead of three (docs/benchmarks.md (b′)).
+A worker killed mid-insert leaves some documents written; the redelivery writes the others.
+
 Per message, everything is as with ReliableEventHandler: an event already done is skipped, one held by
 another live worker waits (ProcessingInProgress), and if the batch effect fails, each event is applied
 alone, so only the one that fails is retried or dead-lettered. Effects must be idempotent upserts: a
@@ -108,14 +115,18 @@ class BatchedEventHandler(ReliableEventHandler):
 
 
 def batched_event_handler(contract: EventContract, *, batch_size: int = 100, linger_seconds: float = 0.02,
-                          **options) -> Callable:
+                          records: str | None = None, **options) -> Callable:
     """Declare `method(self, events)` as the consumer of `contract` applying a list of fresh events at once.
 
-    The method must be idempotent per event (bulk upserts keyed by the event or its aggregate).
+    The method must be idempotent per event (bulk upserts keyed by the event or its aggregate). With
+    `records`, it returns one document per event instead ({event id: document}) and the kernel inserts
+    them into that collection of the service's database, keyed by the event id (EventRecords).
     """
     def declare(method: Callable) -> Callable:
         @functools.wraps(method)
         def handle(service, events):
+            if records is not None:
+                return EventRecords(service.db[records]).apply(events, lambda batch: method(service, batch))
             inbox = BatchInbox(service.db, f"{service.name}.{method.__name__}")
             return inbox.process_batch(events, lambda fresh: method(service, fresh))
 
@@ -177,3 +188,55 @@ class BatchInbox(Inbox):
                 failures[event.id] = exc
         return failures
 
+
+
+class EventRecords:
+    """A consumer's effects that are one document per event, keyed by the event id: the record is the inbox.
+
+    Applying a batch is one unordered insert. A document whose key exists already is an event applied
+    before (a redelivery, a copy in the same batch, a batch half written before a crash): the store
+    refuses it and nothing changes. Any other write error fails that event alone; if the documents
+    cannot be made for the whole batch, each event is made and written alone, so only the one that
+    fails is retried.
+    """
+
+    def __init__(self, collection):
+        self.collection = collection
+
+    def apply(self, events: Sequence, make: Callable[[list], dict]) -> dict[str, BaseException]:
+        """Write `make(events)` ({event id: document}); event id → failure for the events not written."""
+        distinct = list({event.id: event for event in events}.values())
+        try:
+            documents = make(distinct)
+        except Exception:
+            return self._one_by_one(distinct, make)
+        return self._insert(distinct, documents)
+
+    def _insert(self, events: list, documents: dict) -> dict[str, BaseException]:
+        wanted = {event.id for event in events}
+        if set(documents) - wanted:  # a document for an event not in hand could never be retried
+            raise TypeError(f"records for events not in the batch: {sorted(set(documents) - wanted)[:3]}")
+        rows = [{**document, "_id": event_id} for event_id, document in documents.items()]
+        if not rows:
+            return {}
+        try:
+            self.collection.insert_many(rows, ordered=False)
+        except BulkWriteError as exc:
+            return {rows[error["index"]]["_id"]: RecordNotWritten(error.get("errmsg", "write error"))
+                    for error in exc.details.get("writeErrors", []) if error.get("code") != DUPLICATE_KEY}
+        except Exception as exc:  # which documents were written is unknown: a retry writes the rest
+            return {row["_id"]: exc for row in rows}
+        return {}
+
+    def _one_by_one(self, events: list, make: Callable[[list], dict]) -> dict[str, BaseException]:
+        failures: dict[str, BaseException] = {}
+        for event in events:
+            try:
+                failures.update(self._insert([event], make([event])))
+            except Exception as exc:
+                failures[event.id] = exc
+        return failures
+
+
+class RecordNotWritten(Exception):
+    """The store refused an event's record for another reason than its existence; the event is retried."""

@@ -14,7 +14,10 @@ needs no tracking record; any other effect goes through the `Inbox`. A handler t
 models says `folded_by_position=True`: a projection skips any event at or below the history position it
 has folded (projections.Projection), so a redelivery changes nothing and no inbox record is written.
 A handler whose effect is one upsert per event can say `batch_size=N`: `method(self, events)` then
-receives up to N fresh events at once and writes them in bulk (services/common/batching.py).
+receives up to N fresh events at once and writes them in bulk (services/common/batching.py). One whose
+effect is one new document per event, made from the event alone, adds `records="collection"` and returns
+{event id: document}: the kernel writes them in one insert keyed by the event, so the record is the inbox
+record (batching.EventRecords: one write per event instead of three).
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from . import eventlog, instances, storage
 from .broker import events_exchange
 from .config import settings
 from .observability import EVENTS_PUBLISHED
-from .storage import OUTBOX, OUTBOX_CLAIM, OUTBOX_LEASE, OUTBOX_PENDING
+from .storage import OUTBOX, OUTBOX_CLAIM, OUTBOX_LEASE, OUTBOX_PENDING, VERSION
 
 log = logging.getLogger(__name__)
 
@@ -176,28 +176,41 @@ def relay_once(db, collections, publisher: EventPublisher, batch: int = 200, bat
     Round trips are per batch, not per aggregate: claim a batch with one lease token, append it to the
     history, publish its events in order, wait once for the broker to confirm them all, then clear them
     in one write. With `batches` > 1 the batches overlap: the next one is claimed and appended to the
-    history while the broker confirms the one before (at most one published batch is ever unconfirmed).
+    history (store work) while this one is published (the relay's own work) and confirmed, and it is
+    published only once the broker confirmed this one (at most one published batch is ever unconfirmed).
     """
     sent = 0
     for name in collections:
         collection = db[name]
         in_flight: _Batch | None = None
         claimed: _Batch | None = None
+        claiming = None
         try:
-            for _ in range(batches):
-                claimed = _claim_batch(db, collection, batch, holding=in_flight)
+            claimed = _claim_batch(db, collection, batch, holding=None)
+            for round_ in range(batches):
+                if claimed is None:
+                    break
                 if in_flight is not None:
                     sent += _settle(collection, publisher, in_flight)
                     in_flight = None
-                if claimed is None:
-                    break
                 in_flight, claimed = claimed, None
+                if round_ + 1 < batches:
+                    claiming = eventlet.spawn(_claim_batch, db, collection, batch, in_flight)
                 _publish(publisher, in_flight)
+                if claiming is not None:
+                    claimed, claiming = claiming.wait(), None
             if in_flight is not None:
                 sent += _settle(collection, publisher, in_flight)
                 in_flight = None
         except Exception:
+            if claiming is not None:  # a batch being claimed meanwhile is given back with the rest
+                with contextlib.suppress(Exception):
+                    claimed = claiming.wait()
             _give_back(collection, publisher, in_flight, claimed)
+            raise
+        except BaseException:  # the relay's thread is killed: the claim under way stops with it (its lease ends)
+            if claiming is not None:
+                claiming.kill()
             raise
     return sent
 
@@ -218,22 +231,46 @@ class _Batch:
 
 
 def _claim_batch(db, collection, batch: int, holding: _Batch | None) -> _Batch | None:
-    """Claim up to `batch` pending documents, read them back and append their events to the history."""
+    """Claim up to `batch` pending documents and append their events to the history.
+
+    The pending documents are read whole (outbox, version, scope) and claimed on the version read:
+    every writer that adds events moves the version, so a document claimed at that version holds no
+    event the relay has not seen, and the read needs no read-back (docs/benchmarks.md (b′)). Documents
+    of a group whose claim did not match in full (a writer or another relay got in between), or with
+    too many versions in the batch to claim each version in one write, are claimed as before and read
+    back by their claim token.
+    """
     now = time.time()
     free, orphaned = _claimable(collection, now, batch, held=set(holding.candidates) if holding else set())
     if not free and not orphaned:
         return None
     token = f"{instances.current()}/{uuid.uuid4().hex}"
     claim = {"$set": {OUTBOX_LEASE: now + LEASE_SECONDS, OUTBOX_CLAIM: token}}
-    if free:
-        collection.update_many({"_id": {"$in": free}, OUTBOX_LEASE: {"$lt": now}}, claim)
-    for dead_token, ids in orphaned.items():
-        collection.update_many({"_id": {"$in": ids}, OUTBOX_CLAIM: dead_token}, claim)
-    # read back through the ids (the claim token is not indexed: nx-27017 would read every document)
-    candidates = free + [doc_id for ids in orphaned.values() for doc_id in ids]
+    # each group: who may hold a document now (nobody, or a relay that is gone) and the documents read
+    groups: list[tuple[dict, list[dict]]] = [({OUTBOX_LEASE: {"$lt": now}}, free)] if free else []
+    groups += [({OUTBOX_CLAIM: dead_token}, held) for dead_token, held in orphaned.items()]
+    candidates = [doc["_id"] for _, held in groups for doc in held]
+    docs: list[dict] = []
+    unsure: list = []
     try:
-        docs = list(collection.find({"_id": {"$in": candidates}, OUTBOX_CLAIM: token},
-                                    {OUTBOX: 1, **eventlog.SCOPE_PROJECTION}))
+        for holder, held in groups:
+            by_version, unversioned = _by_version(held)
+            for version, same in by_version.items():
+                ids = [doc["_id"] for doc in same]
+                unchanged = {"_id": {"$in": ids}, VERSION: version, OUTBOX_PENDING: True, **holder}
+                claimed = collection.update_many(unchanged, claim)
+                if claimed.matched_count == len(ids):
+                    docs.extend(same)
+                else:
+                    unsure.extend(ids)
+            if unversioned:
+                ids = [doc["_id"] for doc in unversioned]
+                collection.update_many({"_id": {"$in": ids}, **holder}, claim)
+                unsure.extend(ids)
+        if unsure:
+            # read back through the ids (the claim token is not indexed: nx-27017 would read every document)
+            docs.extend(collection.find({"_id": {"$in": unsure}, OUTBOX_CLAIM: token}, _CONTENT)
+                        .batch_size(len(unsure)))
         sequences = eventlog.record_batch(db, collection.name, docs)  # the history first, then the broker
     except Exception:
         with contextlib.suppress(Exception):  # the store may be what failed; the lease then ends by time
@@ -248,12 +285,35 @@ def _claim_batch(db, collection, batch: int, holding: _Batch | None) -> _Batch |
     return _Batch(token, candidates, clears, envelopes)
 
 
+# What the relay reads of a pending document: its outbox, its version (to claim it on), its scope (history).
+_CONTENT = {OUTBOX: 1, VERSION: 1, OUTBOX_LEASE: 1, OUTBOX_CLAIM: 1, **eventlog.SCOPE_PROJECTION}
+# Versions claimed one write each per batch; the documents beyond are claimed together and read back.
+VERSION_GROUPS = 8
+
+
+def _by_version(docs: list[dict]) -> tuple[dict[int, list[dict]], list[dict]]:
+    """The documents by version (the most common versions, at most VERSION_GROUPS), and the rest."""
+    by_version: dict[int, list[dict]] = {}
+    for doc in docs:
+        if isinstance(doc.get(VERSION), int):
+            by_version.setdefault(doc[VERSION], []).append(doc)
+    kept = dict(sorted(by_version.items(), key=lambda item: -len(item[1]))[:VERSION_GROUPS])
+    return kept, [doc for doc in docs if doc.get(VERSION) not in kept]
+
+
+# Publishing never blocks on a corked socket; every so many messages it lets the next batch's claim (and
+# any consumer in the same process) take its turn, so the store works while the relay publishes.
+YIELD_EVERY = 100
+
+
 def _publish(publisher, claimed: _Batch) -> None:
     corked = getattr(publisher, "corked", contextlib.nullcontext)  # a recording test double has no socket
     with corked():
         for envelope, sequence in claimed.envelopes:
             publisher.publish(envelope, sequence)
             claimed.published += 1
+            if claimed.published % YIELD_EVERY == 0:
+                eventlet.sleep(0)
 
 
 def _settle(collection, publisher, published: _Batch) -> int:
@@ -307,41 +367,42 @@ def _wait_for_confirms(publisher) -> None:
         wait()
 
 
-def _claimable(collection, now: float, batch: int, held: set | None = None) -> tuple[list, dict[str, list]]:
-    """Up to `batch` pending documents nobody holds: unleased ones, and ones leased by a relay that is gone.
+def _claimable(collection, now: float, batch: int, held: set | None = None) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Up to `batch` pending documents nobody holds, read whole: unleased ones, and ones leased by a relay
+    that is gone.
 
     Leased documents are skipped rather than counted, so a relay that died holding the first pending
     documents does not stall the others. Only the pending flag goes to the store: nx-27017 serves it
-    from the index (2 ms at 100,000 documents) but scans for the lease range too (290 ms). The first
-    read is limited to the batch plus the documents this relay holds itself (`held`, its batch in flight):
-    nx-27017 reads every matching document for an unlimited cursor, whatever its batch size. Only when
-    other holders' documents fill that read does the relay look further.
+    from the index (2 ms at 100,000 documents) but scans for the lease range too (290 ms). The documents
+    this relay holds itself (`held`, its batch in flight, still pending until its confirms arrive) are
+    left out by the store (`_id $nin`), so the read, limited to the batch, returns no document it would
+    skip: nx-27017 reads every matching document for an unlimited cursor, whatever its batch size. Only
+    when other holders' documents fill that read does the relay look further.
     """
     held = held or set()
-    limit = batch + len(held)
+    query = {OUTBOX_PENDING: True, **({"_id": {"$nin": list(held)}} if held else {})}
     free, orphaned, seen = _sort_pending(
-        collection.find({OUTBOX_PENDING: True}, {"_id": 1, OUTBOX_LEASE: 1, OUTBOX_CLAIM: 1}).limit(limit),
-        now, batch, held)
-    if seen < limit or len(free) + sum(map(len, orphaned.values())) >= batch:
+        collection.find(query, _CONTENT).limit(batch).batch_size(batch), now, batch, held)
+    if seen < batch or len(free) + sum(map(len, orphaned.values())) >= batch:
         return free, orphaned
-    pending = collection.find({OUTBOX_PENDING: True}, {"_id": 1, OUTBOX_LEASE: 1, OUTBOX_CLAIM: 1}).batch_size(batch)
+    pending = collection.find(query, _CONTENT).batch_size(batch)
     free, orphaned, _ = _sort_pending(pending, now, batch, held)
     pending.close()
     return free, orphaned
 
 
-def _sort_pending(pending, now: float, batch: int, held: set) -> tuple[list, dict[str, list], int]:
-    free: list = []
-    orphaned: dict[str, list] = {}
+def _sort_pending(pending, now: float, batch: int, held: set) -> tuple[list[dict], dict[str, list[dict]], int]:
+    free: list[dict] = []
+    orphaned: dict[str, list[dict]] = {}
     found = seen = 0
     for doc in pending:
         seen += 1
         if doc["_id"] in held:
             continue
         if (doc.get(OUTBOX_LEASE) or 0) < now:
-            free.append(doc["_id"])
+            free.append(doc)
         elif instances.is_gone(_claim_holder(doc.get(OUTBOX_CLAIM))):
-            orphaned.setdefault(doc[OUTBOX_CLAIM], []).append(doc["_id"])
+            orphaned.setdefault(doc[OUTBOX_CLAIM], []).append(doc)
         else:
             continue
         found += 1

@@ -420,9 +420,3 @@ class OcdsPageSchema(DisclosureFilterSchema):
 class LotteryFilterSchema(Strict):
     region = fields.String(load_default=None, allow_none=True, validate=COUNTY_OR_ABOVE)
     year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)
-
-
-class AccessLogFilterSchema(Strict):
-    subject_id = fields.String(load_default=None, allow_none=True)
-    user_id = fields.String(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))

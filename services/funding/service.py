@@ -144,7 +144,7 @@ from services.contracts.funding import (
 from services.contracts.registry import COMPLIANCE_CHANGED, QUALIFICATION_RECORDED, STAFF_JOINED, STAFF_LEFT
 from services.contracts.volunteers import SERVICE_DELIVERED
 
-from .storage import INDEXES, OUTBOX_COLLECTIONS, FundingRepository
+from .storage import ACTIVITY, INDEXES, OUTBOX_COLLECTIONS, FundingRepository
 from .usecases import (
     Funding,
     bids,
@@ -257,23 +257,24 @@ class FundingService(OperationalEndpoints, EventLogEndpoints, AccessLogEndpoints
     def on_compliance_changed(self, event):
         projections.project_compliance(self.use_cases, event)
 
-    # events from volunteers and casework: platform figures for evidence and cost/outcome, one upsert per
-    # event, so they are consumed in batches (services/common/batching.py)
-    @event_handler(SERVICE_DELIVERED, batch_size=ACTIVITY_BATCH)
+    # events from volunteers and casework: platform figures for evidence and cost/outcome, one row per event
+    # made from the event alone, so they are consumed in batches and each row is its own inbox record
+    # (services/common/batching.py)
+    @event_handler(SERVICE_DELIVERED, batch_size=ACTIVITY_BATCH, records=ACTIVITY)
     def on_service_delivered(self, events):
-        projections.project_activities(self.use_cases, "service_delivered", events)
+        return projections.activity_records("service_delivered", events)
 
-    @event_handler(NEEDS_ASSESSED, batch_size=ACTIVITY_BATCH)
+    @event_handler(NEEDS_ASSESSED, batch_size=ACTIVITY_BATCH, records=ACTIVITY)
     def on_needs_assessed(self, events):
-        projections.project_activities(self.use_cases, "needs_assessed", events)
+        return projections.activity_records("needs_assessed", events)
 
-    @event_handler(VISIT_LOGGED, batch_size=ACTIVITY_BATCH)
+    @event_handler(VISIT_LOGGED, batch_size=ACTIVITY_BATCH, records=ACTIVITY)
     def on_visit_logged(self, events):
-        projections.project_activities(self.use_cases, "visit_logged", events)
+        return projections.activity_records("visit_logged", events)
 
-    @event_handler(CASE_CLOSED, batch_size=ACTIVITY_BATCH)
+    @event_handler(CASE_CLOSED, batch_size=ACTIVITY_BATCH, records=ACTIVITY)
     def on_case_closed(self, events):
-        projections.project_activities(self.use_cases, "case_closed", events)
+        return projections.activity_records("case_closed", events)
 
     # its own events: the funding positions the supervision view sums (repaired after a crash)
     @event_handler(FUNDING_COMMITTED)

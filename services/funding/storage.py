@@ -9,7 +9,6 @@ import io
 import json
 from importlib import resources
 
-from pymongo import ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common import storage
@@ -296,12 +295,6 @@ class FundingRepository:
     def record_activity(self, row: dict) -> None:
         """Keyed by the event id: recording the same event again changes nothing."""
         self.db[ACTIVITY].replace_one({"_id": row["_id"]}, row, upsert=True)
-
-    def record_activities(self, rows: list[dict]) -> None:
-        """Many activity rows in one bulk write; each keyed by its event id as in `record_activity`."""
-        if rows:
-            self.db[ACTIVITY].bulk_write([ReplaceOne({"_id": row["_id"]}, row, upsert=True) for row in rows],
-                                         ordered=False)
 
     def activity_at(self, station_ids: list[str], start: str, end: str) -> list[dict]:
         rows = self.db[ACTIVITY].find({"station_id": {"$in": list(station_ids)}, "date": {"$gte": start, "$lte": end}})

@@ -134,3 +134,19 @@ def load_reference_data(db) -> dict:
         repository.save_wage({"region_code": wage["region_code"], "year": wage["year"],
                               "monthly_wage_fen": wage["monthly_wage_fen"], "source": wage["source"]})
     return {"regions": len(regions), "average_wages": len(wages)}
+
+
+def rotate_protected_fields(db, cipher) -> dict:
+    """Re-encrypt the staff's protected fields with the first key and recompute their blind indexes (for
+    `shegong rotate-keys`). A station changed meanwhile fails with ConcurrentModification; running it again
+    finishes the job (a rotated field rotates again harmlessly)."""
+    stations = AggregateStore(db, STATIONS, "station")
+    rotated = 0
+    for station in stations.find({}):
+        staff = [{**m, "id_number_encrypted": cipher.rotate(m["id_number_encrypted"]),
+                  "phone_encrypted": cipher.rotate(m["phone_encrypted"]),
+                  "id_index": cipher.blind_index(cipher.decrypt(m["id_number_encrypted"]))}
+                 for m in station.get("staff", [])]
+        stations.update(station["_id"], station["_version"], {"staff": staff})
+        rotated += len(staff)
+    return {"staff": rotated}

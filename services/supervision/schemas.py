@@ -21,6 +21,8 @@ class RollupRequestSchema(Schema):
     region = fields.String(required=True, validate=validate.Length(min=2, max=9))
     period = fields.Nested(PeriodSchema, load_default=None, allow_none=True)
     children = fields.Boolean(load_default=True)
+    # also the volunteer hours approved: they read the volunteer_hours read model (usecases/hours.py)
+    volunteers = fields.Boolean(load_default=False)
 
 
 class TrendRequestSchema(Schema):

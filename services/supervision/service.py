@@ -4,8 +4,9 @@ RPC (every method takes `viewer`, a Viewer as a dict, first; a supervisor's stat
 assignments, whatever their token names: viewer_in_force):
 - supervisor_scope(viewer) → {registered, station_ids}: a supervisor's current stations, which the gateway
   puts in their viewer for every service (usecases/access.py)
-- rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?}) →
-  {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them.
+- rollup(viewer, request{region, period?: {year?, quarter?, month?, from?, to?}, children?, volunteers?}) →
+  {region: Figures, children: [Figures]}; Figures as domain/figures.py documents them, with
+  volunteers{hours_approved} when `volunteers` is true (usecases/hours.py).
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
 - rollups(viewer, questions[{kind: rollup|protected_rollup, request}]) → [{result} | {error}]: several of the

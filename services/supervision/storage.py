@@ -94,6 +94,16 @@ class SupervisionRepository:
                           evaluations=states.get(projections.EVALUATIONS, {}).get("evaluations", {}),
                           withdrawn_households=withdrawn)
 
+    def volunteer_hours(self) -> dict:
+        """The volunteer-hours read model's approvals by event id, alone (one document: it is not sharded)."""
+        doc = self.db[PROJECTIONS].find_one({"_id": projections.HOURS}, {"state": 1}) or {}
+        return (doc.get("state") or {}).get("hours", {})
+
+    def volunteer_hours_positions(self) -> dict[str, int]:
+        """Where the volunteer-hours read model stands in its producer's log (a few bytes; {} before any)."""
+        doc = self.db[PROJECTIONS].find_one({"_id": projections.HOURS}, {"positions": 1}) or {}
+        return doc.get("positions") or {}
+
     def positions(self) -> dict[str, dict[str, int]]:
         """Read model → producer → the last event sequence folded in."""
         return {d["_id"]: d.get("positions", {})

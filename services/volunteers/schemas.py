@@ -418,9 +418,3 @@ class NeedFilterSchema(Strict):
 class RollupSchema(Strict):
     region = fields.String(required=True, validate=REGION_CODE)
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
-
-
-class AccessLogFilterSchema(Strict):
-    subject_id = fields.String(load_default=None, allow_none=True)
-    user_id = fields.String(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

@@ -8,6 +8,7 @@ compared with what the GraphQL API answers for the same token.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,7 +99,7 @@ def platform(tmp_path_factory, rabbit_vhost):
 FIGURES_QUERY = """query($code: String!, $year: Int!) {
   regionRollup(code: $code) { stations operating byStatus { met notMet atRisk unknown } }
   supervisionRollup(region: $code) { households { registered currentArchive neverAssessed } cases { open }
-    crisis { breaches } }
+    crisis { breaches } volunteers { hoursApproved } }
   volunteers(region: $code, first: 1) { totalCount }
   unmetNeeds(region: $code) { total }
   fundSupervision(region: $code) { total { disbursedFen } }
@@ -127,7 +128,7 @@ def _api_figures(platform: Platform, token: str, code: str) -> dict:
         "money": d["fundSupervision"]["total"]["disbursedFen"], "visits": d["costOutcome"]["outcomes"]["visits"],
         "staff": sum(1 for s in stations for m in s["staff"] if not m["employmentEnd"]),
         "coverage": len({s["townshipCode"] for s in stations if s["status"] == "OPERATING"}),
-    }, "stations": stations}
+    }, "hours_approved": rollup["volunteers"]["hoursApproved"], "stations": stations}
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +170,10 @@ def test_a_county_official_sees_the_figures_the_api_gives_and_filters_sorts_and_
     assert report["region"] == COUNTY
     shown = {key: figure["value"] for key, figure in report["figures"].items()}
     assert shown == api["figures"]
+    # 本年服务时长: the volunteer hours approved this year (the seed approves some), shown to one decimal
+    hours = re.fullmatch(r"本年服务时长 ([\d,.]+) 小时", report["figures"]["volunteers"]["detail"])
+    assert hours and api["hours_approved"] > 0, report["figures"]["volunteers"]
+    assert float(hours.group(1).replace(",", "")) == round(api["hours_approved"], 1)
     assert all(figure["state"] == "ok" for figure in report["figures"].values()), report["figures"]
 
     assert sorted(row["name"] for row in report["all"]["rows"]) == sorted(s["name"] for s in api["stations"])

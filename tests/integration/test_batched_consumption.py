@@ -94,3 +94,43 @@ def test_an_event_that_fails_is_retried_alone(isolated_settings):
     assert list_dead_letters(isolated_settings.amqp_uri) == []
 
 
+
+
+class RecordingConsumerService:
+    """A read model of one record per event: the kernel writes the records, which are their own inbox records.
+    An event labelled `flaky` cannot be made twice (in its batch, then alone) and goes through a retry queue."""
+
+    name = "recording_consumer"
+    db = storage.ServiceDatabase("recording_consumer")
+
+    @batched_event_handler(THING_CREATED, batch_size=10, linger_seconds=0.05, records="things")
+    def on_things_created(self, events):
+        self.db.batches.insert_one({"size": len(events)})
+        for event in events:
+            if event.payload["label"] == "flaky":
+                failed = self.db.failed.find_one_and_update({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True,
+                                                            return_document=True)
+                if failed["times"] <= 2:
+                    raise ConnectionError("the store blinked")
+        return {event.id: {"thing_id": event.payload["thing_id"]} for event in events}
+
+
+def recorded() -> dict[str, str]:
+    return {doc["_id"]: doc["thing_id"] for doc in storage.database("recording_consumer").things.find({})}
+
+
+def test_records_keyed_by_the_event_apply_each_event_once_without_inbox_records(isolated_settings):
+    events, flaky = things(20, start=200), things(1, label="flaky", start=300)
+    with running(RecordingConsumerService, settings=isolated_settings):
+        publish(isolated_settings, events[:10] + flaky + events[10:] + events[:6])  # copies, as after a relay crash
+        wait_for(lambda: len(recorded()) == 21, timeout=30)
+        publish(isolated_settings, events)  # the whole set again
+        marker = things(1, start=400)
+        publish(isolated_settings, marker)
+        wait_for(lambda: marker[0].id in recorded(), timeout=30)
+    db = storage.database("recording_consumer")
+    assert recorded() == {event.id: event.payload["thing_id"] for event in events + flaky + marker}
+    assert db.failed.find_one({"_id": flaky[0].id})["times"] == 3
+    assert db[Inbox.COLLECTION].count_documents({}) == 0
+    assert max(doc["size"] for doc in db.batches.find({})) > 1, "the events were not consumed in batches"
+    assert list_dead_letters(isolated_settings.amqp_uri) == []

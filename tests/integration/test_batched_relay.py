@@ -153,6 +153,90 @@ def test_an_event_written_while_its_batch_is_in_flight_stays_pending(isolated_se
     assert late.id in received and len(set(received)) == 13
 
 
+class CountingReads:
+    """The relay's database, counting the `find` commands sent to one collection."""
+
+    def __init__(self, db, collection: str):
+        self.db, self.collection, self.finds = db, collection, 0
+
+    def __getitem__(self, name):
+        real = self.db[name]
+        if name != self.collection:
+            return real
+        counter = self
+
+        class Counted:
+            def __getattr__(self, attribute):
+                return getattr(real, attribute)
+
+            def find(self, *args, **kwargs):
+                counter.finds += 1
+                return real.find(*args, **kwargs)
+
+        return Counted()
+
+    def __getattr__(self, attribute):
+        return getattr(self.db, attribute)
+
+
+def test_a_batch_read_whole_is_claimed_on_its_versions_without_reading_it_back(isolated_settings):
+    db = storage.database("kernel_producer")
+    storage.ensure_indexes(db, storage.outbox_indexes("things"))
+    watched(isolated_settings)
+    drain(isolated_settings.amqp_uri, WATCH)  # what the tests before left there
+    events = store_pending(db, 8, "n")
+    storage.AggregateStore(db, "things", "thing").update(  # versions 1 and 2 in one batch
+        "n3", 1, {"label": "y"}, [new_event(THING_CREATED, {"thing_id": "n3", "label": "y"}, correlation_id="c")])
+    reads = CountingReads(db, "things")
+    publisher = CountingPublisher(isolated_settings.amqp_uri)
+    try:
+        assert relay_once(reads, ["things"], publisher, batch=20) == 9
+    finally:
+        publisher.close()
+    assert reads.finds == 1, "the claimed batch was read again"
+    received = wait_for(lambda: (lambda got: got if len(got) >= 9 else None)(
+        drain(isolated_settings.amqp_uri, WATCH)), timeout=30)
+    assert set(events) <= set(received) and len(set(received)) == 9
+    assert db.things.count_documents({OUTBOX_PENDING: True}) == 0
+
+
+def test_an_event_written_between_the_read_and_the_claim_goes_out_with_the_batch(isolated_settings, monkeypatch):
+    """The writer moves the version the relay read, so the claim of that version does not match in full: the
+    relay reads back what its claim holds and publishes that; the written document was not claimed and goes
+    out whole, both events, in the next pass. Nothing is lost, cleared unpublished or sent twice."""
+    db = storage.database("kernel_producer")
+    storage.ensure_indexes(db, storage.outbox_indexes("things"))
+    watched(isolated_settings)
+    drain(isolated_settings.amqp_uri, WATCH)  # what the tests before left there
+    events = store_pending(db, 6, "v")
+    things = storage.AggregateStore(db, "things", "thing")
+    late = new_event(THING_CREATED, {"thing_id": "v0", "label": "late"}, correlation_id="c")
+    read = outbox._claimable
+
+    def then_a_writer(collection, now, batch, held=None):
+        found = read(collection, now, batch, held)
+        if things.get("v0")["label"] != "late":
+            things.update("v0", 1, {"label": "late"}, [late])
+        return found
+
+    monkeypatch.setattr(outbox, "_claimable", then_a_writer)
+    publisher = CountingPublisher(isolated_settings.amqp_uri)
+    try:
+        assert relay_once(db, ["things"], publisher, batch=10) == 5
+        assert sorted(db.things.find_one({"_id": "v0"})[storage.OUTBOX]) == sorted([events[0], late.id])
+        monkeypatch.setattr(outbox, "_claimable", read)
+        assert relay_once(db, ["things"], publisher, batch=10) == 2
+    finally:
+        publisher.close()
+    stored = db.things.find_one({"_id": "v0"})
+    assert stored[storage.OUTBOX] == {} and not stored[OUTBOX_PENDING]
+    received = wait_for(lambda: (lambda got: got if len(got) >= 7 else None)(
+        drain(isolated_settings.amqp_uri, WATCH)), timeout=30)
+    assert sorted(received) == sorted([*events, late.id])
+    logged = [entry["event_id"] for entry in db[eventlog.LOG].find({"event_id": {"$in": [*events, late.id]}})]
+    assert sorted(logged) == sorted([*events, late.id]) and EventLog(db).verify()["ok"]
+
+
 def test_a_batch_is_corked_but_a_publisher_waiting_for_each_confirm_is_not(isolated_settings):
     """Corking holds small writes back for up to 200 ms: fine for a batch confirmed at its end, a stall
     for each message of a publisher that waits for every confirm."""

@@ -47,7 +47,7 @@ def test_check_finds_every_difference_and_a_rebuild_clears_them(platform, capsys
     client, workers = platform
     assert main(["projections", "check", "all"]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err.count('"differences": 0') == 8
+    assert out == "" and err.count('"differences": 0') == 9  # every read model, needs too
     figures = client.supervision.rollup(ADMIN, {"region": COUNTY})
 
     households = read_model_states()["households"]["households"]
@@ -124,3 +124,18 @@ def test_volunteer_hours_are_checked_against_the_volunteers_service(platform, ca
         f"volunteer_hours {volunteer['id']}.approved_hours: read model 9.0 != source 2.5"]
     assert main(["projections", "rebuild", "volunteer_hours"]) == 0
     assert main(["projections", "check", "volunteer_hours"]) == 0
+
+
+def test_needs_are_checked_against_casework_archives_and_volunteers_deliveries(platform, capsys):
+    client, workers = platform
+    approved_hours(client.volunteers, workers[STATION])  # need-cli: asked for in volunteers, delivered on 4 May
+    wait_until_caught_up()
+    report = client.supervision.check_read_model(ADMIN, "needs")
+    assert report["records"] == {"read_model": 1, "source": 1} and report["differences"] == []
+
+    edit_state("needs", lambda state: state["needs"]["need-cli"].update(delivered_on="2020-01-01"))
+    assert main(["projections", "check", "needs"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        'needs need-cli.delivered_on: read model "2020-01-01" != source "2026-05-04"']
+    assert main(["projections", "rebuild", "needs"]) == 0
+    assert main(["projections", "check", "needs"]) == 0

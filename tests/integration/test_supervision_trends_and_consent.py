@@ -71,7 +71,7 @@ TREND = """query ($region: String!, $year: Int!) { supervisionTrend(region: $reg
 ROLLUP = """query ($region: String!, $year: Int!, $month: Int!) {
   supervisionRollup(region: $region, period: {year: $year, month: $month}) {
     stations { operating townshipCoverage } households { registered currentArchive archiveFreshness }
-    cases { opened closed closureRate } visits { count } crisis { breaches } } }"""
+    cases { opened closed closureRate } visits { count } crisis { breaches } volunteers { hoursApproved } } }"""
 
 
 def test_the_trend_through_the_gateway_equals_each_month_s_rollup_in_one_call(platform):
@@ -101,7 +101,9 @@ def test_the_trend_through_the_gateway_equals_each_month_s_rollup_in_one_call(pl
         assert point["closureRate"] == figures["cases"]["closureRate"]
         assert point["visits"] == figures["visits"]["count"]
         assert point["crisisBreaches"] == figures["crisis"]["breaches"]
-        assert point["volunteerHours"] is None and point["moneyDisbursedFen"] is None
+        # computed from their read models now: equal to the roll-up's, and 0 (not null) where nothing happened
+        assert point["volunteerHours"] == figures["volunteers"]["hoursApproved"]
+        assert point["moneyDisbursedFen"] == 0  # no contract paid anything here
     assert trend["months"][-1]["casesOpened"] == 1 and trend["months"][-1]["householdsRegistered"] == 1
 
     # Beyond the county, the township's one household and one case are hidden, never shown as 0.

@@ -79,7 +79,8 @@ class Session:
             [...document.querySelectorAll('.figure[data-figure]')].map(f => [f.dataset.figure, {
                                      value: f.dataset.value === undefined ? null : Number(f.dataset.value),
                                      state: f.dataset.state || 'loading',
-                                     text: f.querySelector('[data-role=value]').textContent}]))""")
+                                     text: f.querySelector('[data-role=value]').textContent,
+                                     detail: f.querySelector('[data-role=detail]')?.textContent ?? ''}]))""")
 
     def table(self, table_id: str) -> dict:
         return self.page.evaluate("""id => {

@@ -48,8 +48,9 @@ class RegistryFake:
 
 class CaseworkFake:
     def __init__(self, households: list[dict] | None = None, cases: list[dict] | None = None,
-                 visits: dict[str, list[dict]] | None = None):
+                 visits: dict[str, list[dict]] | None = None, archives: dict[str, list[dict]] | None = None):
         self.households, self.cases, self.visits = households or [], cases or [], visits or {}
+        self.archives = archives or {}
 
     def list_households(self, viewer: dict, filters: dict) -> dict:
         return _paged(self.households, filters)
@@ -59,6 +60,9 @@ class CaseworkFake:
 
     def visits_for_households(self, viewer: dict, household_ids: list[str]) -> dict:
         return {hid: self.visits.get(hid, []) for hid in household_ids}
+
+    def archive_history(self, viewer: dict, household_ids: list[str]) -> dict:
+        return {hid: self.archives.get(hid, []) for hid in household_ids}
 
 
 def _paged(items: list[dict], filters: dict) -> dict:

@@ -143,3 +143,14 @@ def test_rollups_answers_several_questions_in_one_call_and_a_refusal_fails_alone
     assert found[1] == {"result": privacy.protected_rollup(context, COUNTY, {"region": "321181"})}
     refused = deserialize(found[2]["error"])
     assert isinstance(refused, PermissionDenied) and "outside" in refused.message
+
+
+def test_the_volunteer_hours_are_added_to_each_callers_copy_and_never_kept(logs):
+    context, _ = sharded_context(logs)
+    plain = rollups.rollup(context, ADMIN, {"region": "32"})
+    with_hours = [rollups.rollup(context, ADMIN, {"region": "32", "volunteers": True}) for _ in range(2)]
+    assert all("volunteers" in answer["region"] and all("volunteers" in c for c in answer["children"])
+               for answer in with_hours)
+    assert with_hours[0] == with_hours[1]
+    assert "volunteers" not in rollups.rollup(context, ADMIN, {"region": "32"})["region"]
+    assert {k: v for k, v in with_hours[0]["region"].items() if k != "volunteers"} == plain["region"]

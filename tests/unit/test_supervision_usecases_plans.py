@@ -26,6 +26,7 @@ from tests.support.supervision_usecases import (
 )
 
 CITY = Viewer("zhenjiang-official", "city", "321100")
+NEAR_STATION = "ST321181002"  # another township of the same county
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
 
 
@@ -133,12 +134,49 @@ def test_invalid_plans_are_refused(context):
         plans.supervision_plan(context, COUNTY, "321181", 2025)
 
 
-def test_indicators_without_a_read_model_are_not_computable_rather_than_zero(context):
-    plans.record_plan(context, COUNTY, _plan(targets=[{"indicator": "volunteer_hours", "value": 100},
-                                                      {"indicator": "supervision_sessions", "value": 4}]))
+def _hours(day: str, hours: float, station: str = STATION) -> dict:
+    return {"station": station, "township": station[2:], "volunteer": "vol-1", "hours": hours, "approved_on": day}
 
-    report = plans.plan_versus_actual(context, COUNTY, {"region": "321181", "year": 2026, "month": 1})
-    by_indicator = {r["indicator"]: r["months"][0] for r in report["rows"]}
-    assert by_indicator["volunteer_hours"]["actual"] is None
-    assert by_indicator["volunteer_hours"]["share_of_target"] is None
-    assert by_indicator["supervision_sessions"]["actual"] == 0
+
+def _evaluation(completed_on: str | None, *stations: str) -> dict:
+    done = {"status": "completed", "completed_on": completed_on} if completed_on else {"status": "commissioned"}
+    return {"subject_kind": "contract", "station_ids": list(stations), "region_code": "321181", **done}
+
+
+def test_volunteer_hours_and_evaluation_are_read_from_their_read_models(context):
+    seed_read_model(context, "volunteer_hours", {"hours": {
+        "h1": _hours("2026-01-05", 2.5), "h2": _hours("2026-02-10", 4.0), "h3": _hours("2026-02-11", 1.5),
+        "h4": _hours("2026-02-12", 9.0, OTHER_STATION),  # another county's station: not counted
+        "h5": _hours("2025-12-31", 7.0)}})  # last year
+    seed_read_model(context, "evaluations", {"contracts": {}, "evaluations": {
+        "ev-1": _evaluation("2026-02-20", STATION, NEAR_STATION, OTHER_STATION),
+        "ev-2": _evaluation("2026-03-02", STATION),  # the same station again: counts once to date
+        "ev-3": _evaluation(None, NEAR_STATION)}})  # commissioned, not completed
+    plans.record_plan(context, COUNTY, _plan(targets=[
+        {"indicator": "volunteer_hours", "value": 100}, {"indicator": "evaluation", "value": 4},
+        {"station_id": STATION, "indicator": "evaluation", "value": 1},
+        {"station_id": STATION, "indicator": "volunteer_hours", "value": 10}]))
+
+    report = plans.plan_versus_actual(context, COUNTY, {"region": "321181", "year": 2026})
+    rows = {(r["station_id"], r["indicator"]): r["months"] for r in report["rows"]}
+    county_hours = [(m["actual"], m["cumulative"]) for m in rows[(None, "volunteer_hours")][:3]]
+    assert county_hours == [(2.5, 2.5), (5.5, 8.0), (0, 8.0)]
+    assert rows[(None, "volunteer_hours")][1]["share_of_target"] == 0.08
+    assert rows[(STATION, "volunteer_hours")][1]["cumulative"] == 8.0
+    county_evaluated = [(m["actual"], m["cumulative"]) for m in rows[(None, "evaluation")][:3]]
+    assert county_evaluated == [(0, 0), (2, 2), (1, 2)]  # the county's two stations, not the other county's
+    assert rows[(None, "evaluation")][2]["share_of_target"] == 0.5
+    assert [m["cumulative"] for m in rows[(STATION, "evaluation")][:3]] == [0, 1, 1]
+
+
+def test_a_station_target_counts_that_stations_hours_only(context):
+    seed_read_model(context, "volunteer_hours", {"hours": {
+        "h1": _hours("2026-01-05", 2.5), "h2": _hours("2026-01-06", 3.0, NEAR_STATION)}})
+    plans.record_plan(context, COUNTY, _plan(targets=[{"indicator": "volunteer_hours", "value": 100},
+                                                      {"station_id": STATION, "indicator": "volunteer_hours",
+                                                       "value": 10}]))
+
+    county = plans.plan_versus_actual(context, COUNTY, {"region": "321181", "year": 2026, "month": 1})
+    assert {r["station_id"]: r["months"][0]["actual"] for r in county["rows"]} == {None: 5.5, STATION: 2.5}
+    station = plans.plan_versus_actual(context, WORKER, {"region": "321181", "year": 2026, "month": 1})
+    assert [(r["station_id"], r["months"][0]["actual"]) for r in station["rows"]] == [(STATION, 2.5)]

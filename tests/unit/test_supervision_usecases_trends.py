@@ -14,8 +14,10 @@ from services.supervision.usecases import privacy, rollups, trends
 from tests.support.supervision_usecases import (
     COUNTY,
     OTHER_COUNTY,
+    OTHER_STATION,
     STATION,
     TOWNSHIP,
+    WORKER,
     seed_read_model,
     seed_stations,
     supervision,
@@ -69,7 +71,6 @@ def test_each_month_equals_the_period_rollup_of_that_month(context):
             assert point["closure_rate"] == expected["cases"]["closure_rate"]
             assert point["visits"] == expected["visits"]["count"]
             assert point["crisis_breaches"] == expected["crisis"]["breaches"]
-            assert point["volunteer_hours"] is None and point["money_disbursed_fen"] is None  # no read model: not 0
             assert point["suppressed"] == []  # county level: shown
         february = answer["months"][1]
         assert february["cases_closed"] == 1 and february["visits"] == 4
@@ -98,6 +99,35 @@ def test_small_township_counts_are_hidden_for_the_city_as_in_the_protected_rollu
         assert all(p["closure_rate"] is None for p in answer["months"] if "cases.opened" in p["suppressed"])
         county = trends.trend(context, COUNTY, {"region": TOWNSHIP, "year": 2026})
         assert county["months"][4]["cases_opened"] == 1  # the township's own county sees it
+
+
+def _payment(paid_on: str, amount_fen: int, *stations: str, status: str = "paid") -> dict:
+    return {"contract_id": "ct-1", "station_ids": list(stations), "region_code": "321181", "amount_fen": amount_fen,
+            "paid_on": paid_on, "status": status}
+
+
+def test_volunteer_hours_and_money_disbursed_per_month_from_their_read_models(context):
+    near = "ST321181002"  # another township of the same county
+    seed_read_model(context, "volunteer_hours", {"hours": {
+        "h1": {**_record(), "volunteer": "vol-1", "hours": 2.5, "approved_on": "2026-01-05"},
+        "h2": {**_record(), "volunteer": "vol-2", "hours": 1.5, "approved_on": "2026-03-09"},
+        "h3": {"station": near, "township": near[2:], "volunteer": "vol-3", "hours": 4.0, "approved_on": "2026-03-10"},
+        "h4": {"station": OTHER_STATION, "township": OTHER_STATION[2:], "volunteer": "vol-4", "hours": 8.0,
+               "approved_on": "2026-03-10"}}})
+    seed_read_model(context, "contract_money", {"contracts": {}, "disbursements": {
+        "d1": _payment("2026-02-01", 500_00, STATION), "d2": _payment("2026-03-01", 300_00, STATION, near),
+        "d3": _payment("2026-03-02", 700_00, STATION, status="held"),  # not paid
+        "d4": _payment("2026-03-03", 900_00, OTHER_STATION)}})
+
+    with FrozenClock(TODAY):
+        county = trends.trend(context, COUNTY, {"region": "321181", "year": 2026})["months"]
+        assert [p["volunteer_hours"] for p in county] == [2.5, 0, 5.5, 0, 0, 0]
+        assert [p["money_disbursed_fen"] for p in county] == [0, 500_00, 300_00, 0, 0, 0]
+        township = trends.trend(context, CITY, {"region": TOWNSHIP, "year": 2026})["months"]
+        assert [p["volunteer_hours"] for p in township[:3]] == [2.5, 0, 1.5]  # small, yet not a count of people
+        assert [p["money_disbursed_fen"] for p in township[:3]] == [0, 500_00, 0]  # d2 spans two townships
+        worker = trends.trend(context, WORKER, {"region": "321181", "year": 2026})["months"]
+        assert [p["volunteer_hours"] for p in worker[:3]] == [2.5, 0, 1.5]  # the worker's station only
 
 
 def test_the_trend_is_scoped_and_its_arguments_checked(context):

@@ -13,14 +13,19 @@ def supervisors(supervision, ids: list[str]) -> list[dict | None]:
     return supervision.get_supervisors(ids)
 
 
-def rollup_key(kind: str, region: str, period: dict | None) -> tuple:
-    """A roll-up question as a loader key (hashable): the kind, the region and the period's items."""
-    return kind, region, tuple(sorted(period.items())) if period else None
+def rollup_key(kind: str, region: str, period: dict | None, volunteers: bool = False) -> tuple:
+    """A roll-up question as a loader key (hashable): the kind, the region, the period's items and whether
+    the volunteer hours approved are asked for."""
+    return kind, region, tuple(sorted(period.items())) if period else None, volunteers
+
+
+def _request(region: str, period: tuple | None, volunteers: bool) -> dict:
+    return {"region": region, "volunteers": volunteers, **({"period": dict(period)} if period else {})}
 
 
 @batch_loader("supervision", "rollups")
 def rollups(supervision, keys: list[tuple]) -> list:
-    questions = [{"kind": kind, "request": {"region": region, **({"period": dict(period)} if period else {})}}
-                 for kind, region, period in keys]
+    questions = [{"kind": kind, "request": _request(region, period, volunteers)}
+                 for kind, region, period, volunteers in keys]
     return [deserialize(answer["error"]) if "error" in answer else answer["result"]
             for answer in supervision.rollups(questions)]

@@ -4,6 +4,7 @@ alert feed and policies, supervisors and their sessions.
 from __future__ import annotations
 
 import graphene
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from gateway.loaders import loader, then
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
@@ -30,8 +31,26 @@ class SupervisionQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_supervision_rollup(root, info, region, period=None):
-        return then(loader(info, "supervision.rollups").load(rollup_key("rollup", region, period_request(period))),
+        # The hours are asked for only when selected: they cost a read of a whole read-model document.
+        key = rollup_key("rollup", region, period_request(period), _selects(info, info.field_nodes, "volunteers"))
+        return then(loader(info, "supervision.rollups").load(key),
                     lambda answer: {**answer["region"], "children": answer["children"]})
+
+
+def _selects(info, nodes, name: str) -> bool:
+    """Whether `name` is selected anywhere below `nodes` (through fragments too)."""
+    for node in nodes:
+        if isinstance(node, FragmentSpreadNode):
+            fragment = info.fragments.get(node.name.value)
+            if fragment and _selects(info, fragment.selection_set.selections, name):
+                return True
+            continue
+        if isinstance(node, FieldNode) and node.name.value == name:
+            return True
+        selections = node.selection_set.selections if getattr(node, "selection_set", None) else ()
+        if isinstance(node, FieldNode | InlineFragmentNode) and _selects(info, selections, name):
+            return True
+    return False
 
 
 class AlertsQuery(graphene.ObjectType):

@@ -31,8 +31,11 @@ class SupervisionTrendMonth(graphene.ObjectType):
                                               "or not computable.")
     visits = graphene.Int(description="null when suppressed.")
     crisis_breaches = graphene.Int(description="Late or missed crisis first contacts; null when suppressed.")
-    volunteer_hours = graphene.Float(description="Not computable yet (no read model): always null, never 0.")
-    money_disbursed_fen = Fen(description="Not computable yet (no read model): always null, never 0.")
+    volunteer_hours = graphene.Float(description="Volunteer hours approved in the month at the region's stations in "
+                                                 "the viewer's scope (not a count of people: never suppressed).")
+    money_disbursed_fen = Fen(description="Fen paid in the month by disbursements whose stations all lie in the "
+                                          "region and the viewer's scope (a payment spanning several townships "
+                                          "counts in the region holding all of them); not suppressed.")
     suppressed = graphene.List(graphene.NonNull(graphene.String), required=True,
                                description="The keys of the protected roll-up hidden this month "
                                            "(cases.opened, visits.count …).")

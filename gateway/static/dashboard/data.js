@@ -365,13 +365,14 @@ export async function sessions(code, { openFollowUps = false } = {}) {
 }
 
 // --- the supervision roll-ups (issue 11): headline figures from supervision's read models ---------
-// The roll-up of a region this year: households and their archives, cases, visits, crisis contacts.
+// The roll-up of a region this year: households and their archives, cases, visits, crisis contacts, and the
+// volunteer hours approved (the "本年服务时长" of the volunteers card).
 export async function rollup(code) {
   const result = await request(`query DashboardRollup($code: String!) {
     supervisionRollup(region: $code) { asOf period { from to }
       households { registered currentArchive archiveFreshness neverAssessed }
       cases { open opened closed closureRate } visits { count householdsVisited }
-      crisis { flagged breaches awaitingContact } } }`, { code });
+      crisis { flagged breaches awaitingContact } volunteers { hoursApproved } } }`, { code });
   return pick(result, "supervisionRollup");
 }
 

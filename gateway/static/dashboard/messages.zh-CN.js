@@ -85,7 +85,7 @@ export default {
   "series.met": "达标", "series.notMet": "未达标", "series.atRisk": "有风险", "series.unknown": "未知",
   "series.notApplicable": "不适用", "series.onTrack": "进度正常",
   "series.allocated": "预算", "series.disbursed": "已拨付", "series.flagged": "暂扣",
-  "series.visits": "走访次数", "series.volunteerHours": "志愿服务时长",
+  "series.visits": "走访次数", "series.volunteerHours": "送达服务时长",
 
   "rule.VENUE_AREA": "场地面积", "rule.SIGNBOARD": "挂牌", "rule.PROFESSIONAL_STAFF": "专业人员",
   "rule.TRAINING_HOURS": "继续教育学时", "rule.SALARY": "薪酬待遇", "rule.SOCIAL_INSURANCE": "社会保险",

@@ -137,11 +137,16 @@ export async function renderRegion(root, code, viewer) {
     charts.bars(canvases.stages, stages.map((stage) => t(`stage.${stage}`)), [{ name: t("fig.cases"), data: totals }]);
   });
 
-  Promise.all([requests.volunteers, requests.outcomes]).then(([count, years]) => {
-    const thisYear = data.isProblem(years) ? years : years[years.length - 1];
-    const hours = data.isProblem(thisYear) ? null : thisYear.outcomes.volunteerHours;
+  // This year's hours are the hours approved in the region (the roll-up), not costOutcome's hours of services
+  // delivered to casework households, which leaves out every approved hour spent on anything else.
+  Promise.all([requests.volunteers, requests.rollup]).then(([count, r]) => {
+    const hours = data.isProblem(r) || !r ? null : r.volunteers?.hoursApproved;
     cards.volunteers.set(count, data.isProblem(count) ? "" : formatInt(count),
       isNumber(hours) ? t("fig.volunteers.detail", { hours: formatDecimal(hours) }) : "");
+  });
+
+  requests.outcomes.then((years) => {
+    const thisYear = data.isProblem(years) ? years : years[years.length - 1];
     if (data.isProblem(thisYear)) { cards.visits.set(thisYear); charts.noTrend(canvases.visits); return; }
     const o = thisYear.outcomes;
     cards.visits.set(o.visits, formatInt(o.visits), t("fig.visits.detail", { households: o.householdsServed, closed: o.casesClosed }));

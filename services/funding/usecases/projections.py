@@ -43,9 +43,11 @@ ACTIVITY_DATES = {"service_delivered": "delivered_on", "needs_assessed": "assess
                   "case_closed": "closed_on"}
 
 
-def project_activities(context: Funding, kind: str, events: list[Envelope]) -> None:
-    """A batch of activity events of one kind, one row each, in one bulk write (the batched consumer's form)."""
-    context.repo.record_activities([_activity_event_row(kind, event) for event in events])
+def activity_records(kind: str, events: list[Envelope]) -> dict[str, dict]:
+    """A batch of activity events of one kind, one row each, made from the event alone: the batched consumer
+    returns them and the kernel writes them keyed by the event id, so each row is its event's inbox record
+    (services/common/batching.EventRecords)."""
+    return {event.id: _activity_event_row(kind, event) for event in events}
 
 
 def _activity_event_row(kind: str, event: Envelope) -> dict:

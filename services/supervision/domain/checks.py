@@ -83,9 +83,9 @@ def pseudonymised(name: str, source: dict[str, dict], withdrawn: dict) -> dict[s
     state = {WITHDRAWN: withdrawn}
     if name == "households":
         return {str(household_key(state, hid)): record for hid, record in source.items()}
-    if name == "visits":
-        return {vid: {**record, "household": household_key(state, record["household"])}
-                for vid, record in source.items()}
+    if name in ("visits", "needs"):  # a need known only from a delivery names no household
+        return {rid: {**record, "household": household_key(state, record["household"])} if "household" in record
+                else record for rid, record in source.items()}
     return source
 
 

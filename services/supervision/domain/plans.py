@@ -9,7 +9,10 @@ so plan versus actual always agrees with `supervisionRollup`:
 - counts of what happens (visits, cases opened by domain, supervision sessions) are the period's own;
 - state figures (households with a current archive, training hours of the year so far) are read at the
   period's end, so the month's and the cumulative value are the same reading;
-- volunteer hours and evaluation have no read model yet: their actual is None ("not computable").
+- volunteer hours (approved in the period) and evaluation (stations evaluated by a third party in the
+  period) come from their own read models, as domain/activity.py defines them: a county's `evaluation` target
+  is the number of its stations to be evaluated in the year, a station's is 1. Over the year to date a
+  station evaluated twice counts once.
 Pure: figures, targets and days go in.
 """
 from __future__ import annotations
@@ -66,7 +69,8 @@ def version_in_force(versions: list[dict], on: date) -> dict | None:
 
 
 def actual(figures: dict, indicator: str, domain: str | None, sessions: int) -> float | None:
-    """The roll-up's figure for one indicator (`sessions`: supervision sessions of the same scope and period)."""
+    """The roll-up's figure for one indicator (`sessions`: supervision sessions of the same scope and period;
+    `figures` carry `volunteer_hours` and `stations_evaluated` of domain/activity.py beside the roll-up's)."""
     if indicator == HOUSEHOLDS_ARCHIVED:
         return figures["households"]["current_archive"]
     if indicator == VISITS:
@@ -78,6 +82,10 @@ def actual(figures: dict, indicator: str, domain: str | None, sessions: int) -> 
         return round((staff["training_hours_average"] or 0.0) * staff["count"], 2)
     if indicator == SUPERVISION_SESSIONS:
         return sessions
+    if indicator == VOLUNTEER_HOURS:
+        return figures["volunteer_hours"]
+    if indicator == EVALUATION:
+        return figures["stations_evaluated"]
     return None
 
 

@@ -7,15 +7,17 @@ hidden count. Across the months, the flow counts (cases opened and closed, visit
 year's, which the protected roll-up of the year may show: when exactly one month of such a key is hidden
 beside a shown year, the smallest non-zero other month is hidden too (`complementary`), so that no month
 is the year minus the others. Months that have not begun are left out.
-Volunteer hours and money disbursed have no read model in this service yet: they are null ("not
-computable"), never 0.
-Pure: the read models, the region, the year, the threshold and who is inside which area go in.
+Volunteer hours approved and money disbursed come from their own read models (domain/activity.py defines
+them), per month, in the same scope. They are not counts of people, so no suppression hides them.
+Pure: the read models, the disbursements, the region, the year, the threshold and who is inside which area
+go in.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
+from . import activity
 from .access import FigureScope
 from .figures import ReadModels, rollup
 from .periods import period_of
@@ -37,15 +39,18 @@ def months_begun(year: int, today: date) -> list[int]:
     return [month for month in range(1, 13) if date(year, month, 1) <= today]
 
 
-def trend(models: ReadModels, region: RegionKey, townships: list[str], year: int, today: date,
+def trend(models: ReadModels, disbursements: dict, region: RegionKey, townships: list[str], year: int, today: date,
           scope: FigureScope, threshold: int, inside: Callable[[str], bool]) -> dict:
-    """{"threshold", "months": [point …]}: one point per month of `year` begun by `today`."""
+    """{"threshold", "months": [point …]}: one point per month of `year` begun by `today`;
+    `disbursements` are the contract-money read model's (outcome_storage.contract_money)."""
     year_view = _protected(models, region, townships, period_of(today, year=year), today, scope, threshold, inside)
     months = []
     for month in months_begun(year, today):
         period = period_of(today, year=year, month=month)
         figures = rollup(models, region, townships, [], period, today, scope)["region"]
         cells = _protected(models, region, townships, period, today, scope, threshold, inside, figures)
+        figures = {**figures, "volunteer_hours": activity.volunteer_hours(models.hours, region, scope, period),
+                   "money_disbursed_fen": activity.money_disbursed_fen(disbursements, region, scope, period)}
         months.append((month, figures, cells))
     _complete_across_months(year_view, [cells for _, _, cells in months])
     return {"threshold": threshold, "months": [_point(year, month, figures, cells) for month, figures, cells in months]}
@@ -78,7 +83,8 @@ def _point(year: int, month: int, figures: dict, cells: dict) -> dict:
              "township_coverage": figures["stations"]["township_coverage"],
              "archive_freshness": figures["households"]["archive_freshness"],
              "closure_rate": figures["cases"]["closure_rate"],
-             "volunteer_hours": None, "money_disbursed_fen": None, "suppressed": hidden}
+             "volunteer_hours": figures["volunteer_hours"], "money_disbursed_fen": figures["money_disbursed_fen"],
+             "suppressed": hidden}
     for name, key in COUNTS.items():
         point[name] = None if key in hidden else cells[key][0]
     for name, parts in RATIOS.items():

@@ -6,16 +6,14 @@ from services.common.auth import SYSTEM, Viewer
 from services.common.errors import NotFound
 
 from .. import projections
-from ..domain import checks, outcome_checks
+from ..domain import checks, need_checks, outcome_checks
 from ..outcome_storage import contract_money
 from . import Supervision
 from .access import require_administrator
 
 PAGE = 200
 BATCH = 100
-# The needs read model has no source to compare with yet: casework's archive holds needs that its
-# needs.assessed events leave out (no volunteer-matching consent), and deliveries live in volunteers.
-CHECKABLE = tuple(name for name in projections.NAMES if name != projections.NEEDS)
+CHECKABLE = projections.NAMES
 # Read models of funding's and volunteers' events, compared with views of their own (domain/outcome_checks.py).
 FED_BY_FUNDING_OR_VOLUNTEERS = (projections.HOURS, projections.EVALUATIONS, projections.MONEY)
 
@@ -34,7 +32,8 @@ def check_read_model(supervision: Supervision, viewer: Viewer, name: str) -> dic
         source = _source_view(supervision, name)
         models = supervision.repo.read_models()
         source = checks.pseudonymised(name, source, models.withdrawn_households)
-        read_model = checks.read_model_view(name, models, today)
+        read_model = need_checks.read_model_view(models.needs) if name == projections.NEEDS else \
+            checks.read_model_view(name, models, today)
     found = checks.differences(read_model, source)
     return {"name": name, "records": {"read_model": len(read_model), "source": len(source)},
             "positions": supervision.repo.positions().get(name, {}), "differences": found}
@@ -59,6 +58,8 @@ def _source_view(supervision: Supervision, name: str) -> dict[str, dict]:
         return {h["id"]: checks.household_record(h) for h in _pages(casework.list_households)}
     if name == "cases":
         return {c["id"]: checks.case_record(c) for c in _pages(casework.list_cases)}
+    if name == projections.NEEDS:
+        return _needs_view(supervision)
     view = {}
     ids = [h["id"] for h in _pages(casework.list_households)]
     for start in range(0, len(ids), BATCH):
@@ -66,6 +67,17 @@ def _source_view(supervision: Supervision, name: str) -> dict[str, dict]:
             for visit in visits:
                 view[visit["id"]] = checks.visit_record(visit, household_id)
     return view
+
+
+def _needs_view(supervision: Supervision) -> dict[str, dict]:
+    """Needs from both of their owners: casework's archive histories, volunteers' deliveries (need_checks.py)."""
+    system = SYSTEM.to_dict()
+    households = _pages(supervision.casework.list_households)
+    ids = [h["id"] for h in households]
+    histories: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), BATCH):
+        histories.update(supervision.casework.archive_history(system, ids[start:start + BATCH]))
+    return need_checks.source_view(households, histories, _pages(supervision.volunteers.list_needs))
 
 
 def _funding_or_volunteers_read_model(supervision: Supervision, name: str) -> dict[str, dict]:

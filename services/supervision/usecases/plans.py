@@ -12,6 +12,7 @@ from services.common.rpc import load
 from services.common.scope import Scope
 from services.contracts import supervision as events
 
+from ..domain import activity
 from ..domain import plans as rules
 from ..domain.access import FigureScope
 from ..domain.figures import rollup as figures_of
@@ -105,7 +106,9 @@ def _month_figures(supervision: Supervision, models, region, townships: list[str
     sessions = Scope(region_prefix=region.prefix, station_ids=(station_id,) if station_id else None)
 
     def figures(period: Period) -> dict:
-        return figures_of(models, region, townships, [], period, today, scope)["region"]
+        return {**figures_of(models, region, townships, [], period, today, scope)["region"],
+                "volunteer_hours": activity.volunteer_hours(models.hours, region, scope, period),
+                "stations_evaluated": activity.stations_evaluated(models.evaluations, region, scope, period)}
 
     def held(period: Period) -> int:
         return supervision.repo.sessions.held(sessions, period.start.isoformat(), period.end.isoformat())

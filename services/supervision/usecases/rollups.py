@@ -29,6 +29,7 @@ from ..schemas import RollupRequestSchema
 from . import Supervision
 from .access import figure_scope
 from .answers import ANSWERS
+from .hours import APPROVED_HOURS
 from .tallies import TALLIES
 
 ROLLUP, PROTECTED = "rollup", "protected_rollup"
@@ -42,6 +43,7 @@ class Question:
     period: Period
     today: date
     children: bool
+    volunteers: bool  # the hours approved too: added to the answer, kept by hours.py against its read model
     scope: FigureScope
     tree: list[RegionInfo]
     tally_of: Callable | None  # None: counted record by record (station-scoped viewers, unsharded models)
@@ -70,11 +72,15 @@ def question_of(supervision: Supervision, viewer: Viewer, request: dict) -> Ques
     # Region-wide scopes count every record under the region: township tallies, cached (tallies.py).
     tally_of = TALLIES.tally_function(supervision.repo, region.prefix, period, today) \
         if scope.station_ids is None else None
-    return Question(region, period, today, data["children"], scope, tree, tally_of)
+    return Question(region, period, today, data["children"], data["volunteers"], scope, tree, tally_of)
 
 
 def rollup(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
-    return answer_of(supervision, question_of(supervision, viewer, request))
+    question = question_of(supervision, viewer, request)
+    answer = answer_of(supervision, question)
+    if question.volunteers:  # on the caller's own copy (answers.py hands out fresh dicts)
+        _add_hours_approved(supervision, answer, question.scope, question.period)
+    return answer
 
 
 def answer_of(supervision: Supervision, question: Question) -> dict:
@@ -120,6 +126,13 @@ def _computed(supervision: Supervision, question: Question) -> dict:
         info = names.get(figures["region_code"])
         figures.update({"name": info.name if info else None, "level": info.level if info else None})
     return result
+
+
+def _add_hours_approved(supervision: Supervision, result: dict, scope, period) -> None:
+    regions = [region_key(f["region_code"]) for f in (result["region"], *result["children"])]
+    hours = APPROVED_HOURS.by_region(supervision.repo, regions, scope, period)
+    for figures, key in zip((result["region"], *result["children"]), regions, strict=True):
+        figures["volunteers"] = {"hours_approved": hours[key.prefix]}
 
 
 def _counted_record_by_record(supervision: Supervision, region, scope, townships, children, period, today) -> dict:

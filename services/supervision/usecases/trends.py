@@ -9,6 +9,7 @@ from services.common.rpc import load
 from ..domain.alerts import policy_in_force
 from ..domain.regions import region_key
 from ..domain.trends import trend as trend_of
+from ..outcome_storage import contract_money
 from ..schemas import TrendRequestSchema
 from . import Supervision
 from .access import figure_scope
@@ -26,6 +27,8 @@ def trend(supervision: Supervision, viewer: Viewer, request: dict) -> dict:
         raise NotFound(f"unknown region {data['region']}", {"region": ["no such division in the region tree"]})
     today = clock.today()
     threshold = policy_in_force(supervision.repo.alert_policies(), region.code, today).small_count_threshold
-    result = trend_of(supervision.repo.read_models(), region, [r.code for r in tree if r.level == "township"],
-                      data["year"], today, scope, threshold, lambda township: works_in_county_of(viewer, township))
+    disbursements = contract_money(supervision.repo.db)["disbursements"]
+    townships = [r.code for r in tree if r.level == "township"]
+    result = trend_of(supervision.repo.read_models(), disbursements, region, townships, data["year"], today, scope,
+                      threshold, lambda township: works_in_county_of(viewer, township))
     return {"region_code": region.code, "name": info.name, "level": info.level, "year": data["year"], **result}

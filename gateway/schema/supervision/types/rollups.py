@@ -109,6 +109,11 @@ class SupervisionCrisis(graphene.ObjectType):
     awaiting_contact = graphene.Int(required=True, description="Not contacted yet, still within 24 hours.")
 
 
+class SupervisionVolunteers(graphene.ObjectType):
+    hours_approved = graphene.Float(required=True, description="Volunteer hours approved in the period at the "
+                                                              "region's stations in the viewer's scope.")
+
+
 class SupervisionRegionFigures(graphene.ObjectType):
     """The figures of one region (a child region's own children: ask supervisionRollup for it)."""
     region_code = graphene.String(required=True, description="6 digits, or 9 for a township.")
@@ -124,6 +129,8 @@ class SupervisionRegionFigures(graphene.ObjectType):
     cases = graphene.Field(SupervisionCases, required=True)
     visits = graphene.Field(SupervisionVisits, required=True)
     crisis = graphene.Field(SupervisionCrisis, required=True)
+    volunteers = graphene.Field(SupervisionVolunteers, description="Volunteer hours approved (not a count of "
+                                                                   "people: never suppressed).")
 
     @staticmethod
     def resolve_region(figures, info):
