@@ -2,12 +2,13 @@
 
 bench_province's data (the registry's province, supervision's sharded read models folded from generated
 logs) on a private nx-27017; no broker. Each stage is timed over the same number of warm rounds:
-  rollup     the `rollup` use case as its RPC method runs it (heads read, cached tallies, figures);
+  rollup     the `rollup` use case as its RPC method runs it (heads read, kept answer or tallies, figures);
   protected  the `protected_rollup` use case (the same, then suppression);
-  encode     both replies serialised as the supervision service's reply sender does (kombu's serializer);
-  decode     both deserialised as the gateway's reply listener does;
+  rollups    the `rollups` use case answering both, as the gateway asks them (one call);
+  encode     its reply serialised as the supervision service's reply sender does (kombu's serializer);
+  decode     deserialised as the gateway's reply listener does;
   gateway    the dashboard request through GraphQLEndpoint.handle with a supervision client answering
-             the decoded replies (parse/validate from its cache, execute, complete, the response's JSON);
+             the decoded reply (parse/validate from its cache, execute, complete, the response's JSON);
 and prints the replies' sizes. `--pyinstrument` prints a profile of each stage (pyinstrument is not a
 dependency of the platform: install it into .venv for this only).
 
@@ -60,16 +61,10 @@ class _ReplyingSupervision:
         self.replies = replies
         self.calls: list[str] = []
 
-    def _answer(self, method: str):
-        self.calls.append(method)
-        content_type, encoding, body = self.replies[method]
+    def rollups(self, viewer, questions):  # the gateway's supervision.rollups loader: one call
+        self.calls.append("rollups")
+        content_type, encoding, body = self.replies["rollups"]
         return kombu.serialization.loads(body, content_type, encoding)["result"]
-
-    def rollup(self, viewer, request):
-        return self._answer("rollup")
-
-    def protected_rollup(self, viewer, request):
-        return self._answer("protected_rollup")
 
 
 def _p50_ms(run: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -88,8 +83,8 @@ def profile(region: str, rounds: int, show_profile: bool) -> None:
     settings = config.Settings(graphql_max_cost=100_000)
     token = token_for("province", user_id="bench", region="320000")
     started = time.perf_counter()
-    replies = {"rollup": rollups.rollup(context, VIEWER, dict(request)),
-               "protected_rollup": privacy.protected_rollup(context, VIEWER, dict(request))}
+    questions = [{"kind": rollups.ROLLUP, "request": request}, {"kind": rollups.PROTECTED, "request": request}]
+    replies = {"rollups": rollups.rollups(context, VIEWER, questions)}
     print(f"region {region}: first (cold) use cases {1000 * (time.perf_counter() - started):.0f} ms")
     encoded = {m: kombu.serialization.dumps({"result": r, "error": None}, "json") for m, r in replies.items()}
     client = _ReplyingSupervision(encoded)
@@ -102,6 +97,7 @@ def profile(region: str, rounds: int, show_profile: bool) -> None:
     stages: dict[str, Callable[[], object]] = {
         "rollup": lambda: rollups.rollup(context, VIEWER, dict(request)),
         "protected": lambda: privacy.protected_rollup(context, VIEWER, dict(request)),
+        "rollups": lambda: rollups.rollups(context, VIEWER, questions),
         "encode": lambda: [kombu.serialization.dumps({"result": r, "error": None}, "json") for r in replies.values()],
         "decode": lambda: [kombu.serialization.loads(b, t, e) for t, e, b in encoded.values()],
         "gateway": through_gateway,
