@@ -26,6 +26,8 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
+import gc  # noqa: E402
+import os  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -50,6 +52,7 @@ from services.supervision.domain.periods import period_of  # noqa: E402
 from services.supervision.domain.regions import region_key  # noqa: E402
 from services.supervision.service import SupervisionService  # noqa: E402
 from services.supervision.storage import INDEXES, SupervisionRepository  # noqa: E402
+from services.supervision.usecases import warming  # noqa: E402
 from services.supervision.usecases.access import figure_scope  # noqa: E402
 from tests.support.containers import running  # noqa: E402
 from tests.support.infrastructure import free_port, wait_for_port  # noqa: E402
@@ -166,6 +169,45 @@ def query(session, url: str, token: str, region: str) -> tuple[float, dict]:
     return elapsed, body
 
 
+def wait_for_warm_tallies(limit_seconds: float = 900.0) -> str:
+    """Until the service's background pass has counted this year's tallies (usecases/warming.py; the
+    service runs in this process), so that "first" below is the first query of a warmed day."""
+    started = time.perf_counter()
+    while not warming.WARMTH.full_passes and time.perf_counter() - started < limit_seconds:
+        eventlet.sleep(0.5)
+    if not warming.WARMTH.full_passes:
+        return f"not within {limit_seconds:.0f} s"
+    return f"{warming.WARMTH.full_passes[0]:.1f} s pass, done {time.perf_counter() - started:.1f} s after the start"
+
+
+class GcPauses:
+    """The collector's pauses while timing (every service runs in this process): count and worst."""
+
+    def __enter__(self):
+        self.pauses: list[tuple[int, float]] = []
+        gc.callbacks.append(self._callback)
+        return self
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._callback)
+
+    def __str__(self) -> str:
+        full = [p for g, p in self.pauses if g == 2]
+        worst = max((p for _, p in self.pauses), default=0.0)
+        return (f"{len(self.pauses)} ({len(full)} full), {sum(p for _, p in self.pauses) * 1000:.0f} ms in all, "
+                f"longest {worst * 1000:.1f} ms")
+
+
+def load_average() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def baseline(db, region: str, repeat: int, today: date) -> list[float]:
     """The same figures counted record by record (every record read from the shards and visited)."""
     repo, key = SupervisionRepository(db), region_key(region)
@@ -259,15 +301,19 @@ def main() -> None:
                 running(SupervisionService, settings=dataclasses.replace(settings, http_port=free_port())), \
                 running(GatewayService, settings=web):
             wait_for_port(web.http_port)
+            warmed = wait_for_warm_tallies()
+            print(f"this year's tallies warmed in the background after the start: {warmed}")
             session = requests.Session()
             for region, label in (("32", "province + 13 cities"), (county, f"county {county} + 14 townships")):
                 cold, body = query(session, url, token, region)
-                samples = [query(session, url, token, region)[0] for _ in range(args.repeat)]
+                with GcPauses() as pauses:
+                    samples = [query(session, url, token, region)[0] for _ in range(args.repeat)]
                 figures = body["data"]["supervisionRollup"]
                 print(f"{label}: {len(figures['children'])} children, {figures['households']['registered']} "
                       f"households, {body['extensions'].get('rpcCalls')} RPC calls per query")
                 print(f"  dashboard query (gateway, RPC, cached tallies): first {cold * 1000:.0f} ms; "
-                      f"{summary_ms(samples)}")
+                      f"{summary_ms(samples)}; load average {load_average()}")
+                print(f"  garbage collections while timed: {pauses}")
                 base = baseline(db, region, 2, clock.today())
                 print(f"  baseline, record by record (in-process):        {summary_ms(base)}")
                 print(f"  ratio (p50): {sorted(base)[len(base) // 2] / sorted(samples)[len(samples) // 2]:.0f}x")

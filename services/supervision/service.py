@@ -9,6 +9,8 @@ assignments, whatever their token names: viewer_in_force):
   volunteers{hours_approved} when `volunteers` is true (usecases/hours.py).
 - protected_rollup(viewer, request as rollup) → {threshold, region, children: [{region_code, name, level,
   figures: [{key, value, suppressed, reason}]}]}: small counts suppressed (usecases/privacy.py)
+- rollups(viewer, questions[{kind: rollup|protected_rollup, request}]) → [{result} | {error}]: several of the
+  two in one call, a refused question failing alone (the gateway's loader asks one request's together)
 - trend(viewer, request{region, year}) → {region_code, name, level, year, threshold, months: [{month, period,
   as_of, stations_operating, township_coverage, households_current_archive, archive_freshness, cases_opened,
   cases_closed, closure_rate, visits, crisis_breaches, volunteer_hours, money_disbursed_fen, suppressed}]}:
@@ -73,6 +75,7 @@ from services.common import storage
 from services.common.accesslog import AccessLogEndpoints
 from services.common.auth import SYSTEM
 from services.common.entrypoints import event_handler, use_case_rpc
+from services.common.errors import UpstreamUnavailable
 from services.common.eventlog import EventLogEndpoints
 from services.common.events import EventContract
 from services.common.health import OperationalEndpoints
@@ -109,10 +112,12 @@ from .usecases import (
     sessions,
     supervisors,
     trends,
+    warming,
 )
 
 SERVICE = "supervision"
 ALERT_SWEEP_SECONDS = 60
+WARM_SECONDS = 10  # how soon a new day's (or a start's) tallies are counted, and writes since recounted
 REPORT_SWEEP_SECONDS = 3600
 
 
@@ -184,6 +189,7 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     supervisor_scope = use_case_rpc(access.supervisor_scope)
     rollup = use_case_rpc(rollups.rollup)
     protected_rollup = use_case_rpc(privacy.protected_rollup)
+    rollups = use_case_rpc(rollups.rollups)  # several of the two above in one call (the gateway's loader)
     trend = use_case_rpc(trends.trend)
 
     list_alerts = use_case_rpc(alerts.list_alerts)
@@ -238,6 +244,17 @@ class SupervisionService(OperationalEndpoints, EventLogEndpoints, ProjectionEndp
     def sweep_alerts(self):
         alerts.evaluate_alerts(self.use_cases, SYSTEM)
         escalation.escalate_alerts(self.use_cases, SYSTEM)
+
+    # Not eager: an RPC made while the container starts (the region tree, from the registry) finds no reply
+    # queue yet, and nameko's reply listener then stops the container.
+    @timer(interval=WARM_SECONDS)
+    def warm_tallies(self):
+        """This year's tallies counted before a dashboard asks (usecases/warming.py); without the registry
+        (the region tree) the next tick tries again."""
+        try:
+            warming.warm_current_tallies(self.use_cases)
+        except UpstreamUnavailable:
+            return
 
     @timer(interval=REPORT_SWEEP_SECONDS)
     def generate_monthly_reports(self):

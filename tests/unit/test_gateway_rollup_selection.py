@@ -7,16 +7,18 @@ from types import SimpleNamespace
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from gateway.context import RequestContext
 from gateway.schema.supervision.queries import SupervisionQuery
+from services.common.auth import Viewer
 
 
 class SupervisionFake:
     def __init__(self):
         self.requests: list[dict] = []
 
-    def rollup(self, request: dict) -> dict:
-        self.requests.append(request)
-        return {"region": {"region_code": "321181"}, "children": []}
+    def rollups(self, viewer: dict, questions: list[dict]) -> list[dict]:  # the supervision.rollups loader's call
+        self.requests += [question["request"] for question in questions]
+        return [{"result": {"region": {"region_code": "321181"}, "children": []}} for _ in questions]
 
 
 def _resolve(query: str) -> dict:
@@ -24,9 +26,10 @@ def _resolve(query: str) -> dict:
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     supervision = SupervisionFake()
-    info = SimpleNamespace(field_nodes=[operation.selection_set.selections[0]], fragments=fragments,
-                           context=SimpleNamespace(service=lambda name: supervision))
+    context = RequestContext(Viewer("ops", "admin"), {"supervision": supervision})
+    info = SimpleNamespace(field_nodes=[operation.selection_set.selections[0]], fragments=fragments, context=context)
     SupervisionQuery.resolve_supervision_rollup(None, info, "321181")
+    context.batches.dispatch_next()
     [request] = supervision.requests
     return request
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import graphene
 
+from gateway.loaders import loader
+from gateway.schema.supervision.loaders import rollup_key
+from gateway.schema.supervision.queries import period_request
 from gateway.schema.supervision.types.rollups import PeriodInput
 
 
@@ -40,7 +43,5 @@ class SupervisionPrivacyQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_supervision_protected_rollup(root, info, region, period=None):
-        request = {"region": region}
-        if period is not None:
-            request["period"] = {("from" if key == "from_" else key): value for key, value in period.items()}
-        return info.context.service("supervision").protected_rollup(request)
+        # The same loader as supervisionRollup: both fields of one request are one call.
+        return loader(info, "supervision.rollups").load(rollup_key("protected_rollup", region, period_request(period)))

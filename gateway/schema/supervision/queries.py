@@ -6,11 +6,20 @@ from __future__ import annotations
 import graphene
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
+from gateway.loaders import loader, then
 from gateway.schema.base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, given, page_size
 from gateway.schema.supervision.enums import AlertRule, AlertSeverity, AlertStatusFilter
+from gateway.schema.supervision.loaders import rollup_key
 from gateway.schema.supervision.types.alerts import AlertPage, AlertPolicy
 from gateway.schema.supervision.types.rollups import PeriodInput, SupervisionRollup
 from gateway.schema.supervision.types.work import SupervisionSessionPage, SupervisorPage
+
+
+def period_request(period) -> dict | None:
+    """The period input as the service reads it (`from` is a Python keyword: graphene names it from_)."""
+    if period is None:
+        return None
+    return {("from" if key == "from_" else key): value for key, value in period.items() if value is not None}
 
 
 class SupervisionQuery(graphene.ObjectType):
@@ -23,11 +32,9 @@ class SupervisionQuery(graphene.ObjectType):
     @staticmethod
     def resolve_supervision_rollup(root, info, region, period=None):
         # The hours are asked for only when selected: they cost a read of a whole read-model document.
-        request = {"region": region, "volunteers": _selects(info, info.field_nodes, "volunteers")}
-        if period is not None:
-            request["period"] = {("from" if key == "from_" else key): value for key, value in period.items()}
-        answer = info.context.service("supervision").rollup(request)
-        return {**answer["region"], "children": answer["children"]}
+        key = rollup_key("rollup", region, period_request(period), _selects(info, info.field_nodes, "volunteers"))
+        return then(loader(info, "supervision.rollups").load(key),
+                    lambda answer: {**answer["region"], "children": answer["children"]})
 
 
 def _selects(info, nodes, name: str) -> bool:
