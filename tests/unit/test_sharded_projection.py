@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.common.sharded_projections import SHARDS, ShardedProjection
+from services.common.sharded_projections import SHARDS, ShardedProjection, kept_states
 from services.supervision import projections
 from services.supervision.storage import INDEXES, SupervisionRepository, merged_state
 from tests.support.memory_store import memory_database
@@ -145,3 +145,60 @@ def test_two_workers_writing_the_same_shards_in_turn_lose_nothing(name, logs, wh
             (first if n % 2 else second)._apply(producer, log[at:at + 6])
     assert state_of(first) == whole[name]
     assert first.document()["positions"] == {p: len(logs[p]) for p in first.producers}
+
+
+@pytest.mark.parametrize("name", [projections.HOUSEHOLDS, projections.CASES, projections.VISITS])
+def test_a_fresh_worker_warms_every_shard_then_folds_the_rest_without_reading_one(name, logs, whole):
+    db = memory_database("supervision", INDEXES)
+    first = sharded(db, name, logs)
+    for producer in sorted(first.producers):
+        first._apply(producer, logs[producer][: len(logs[producer]) // 2])
+    fresh = sharded(db, name, logs, page=7)  # a restarted service: nothing in memory
+    shards = set(fresh.document()["shards"])
+    assert fresh.warm() == len(shards) > 1
+    assert fresh.warm() == 0  # already held
+    reads = []
+    real_find = db[SHARDS].find
+    db[SHARDS].find = lambda *a, **k: reads.append(a) or real_find(*a, **k)
+    try:
+        for producer in sorted(fresh.producers):
+            fresh.catch_up(producer)
+    finally:
+        db[SHARDS].find = real_find
+    assert not [r for r in reads if set(r[0]["_id"]["$in"]) & {f"{name}/0/{key}" for key in shards}]
+    assert state_of(fresh) == whole[name]
+
+
+def test_a_warmed_copy_another_worker_has_written_since_is_read_again(logs, whole):
+    name = projections.HOUSEHOLDS
+    db = memory_database("supervision", INDEXES)
+    first, second = sharded(db, name, logs), sharded(db, name, logs)
+    log = logs["casework"]
+    first._apply("casework", log[:40])
+    second.warm()  # copies of every shard at sequence 40
+    first._apply("casework", log[40:80])  # those copies are stale now
+    second._apply("casework", log[80:])  # its guarded writes fail, it reads again and folds once more
+    assert state_of(second) == whole[name]
+
+
+def test_kept_states_give_a_workers_copy_only_at_the_version_the_head_names(logs):
+    name = projections.VISITS
+    db, other_db = memory_database("supervision", INDEXES), memory_database("supervision", INDEXES)
+    writer, elsewhere = sharded(db, name, logs), sharded(other_db, name, logs)
+    log = logs["casework"]
+    writer._apply("casework", log[:60])
+    elsewhere._apply("casework", log[:30])
+    head = writer.document()
+    kept = kept_states(head, head["shards"])
+    assert kept == writer.shard_states() and set(kept) == set(head["shards"])
+    # Another store's head (its own instance) naming the very same tokens gets none of this writer's copies.
+    assert kept_states({**elsewhere.document(), "shards": head["shards"]}, head["shards"]) == {}
+    # Another process's worker writes: this process holds no copy at the version the head now names.
+    another = sharded(db, name, logs)
+    another._apply("casework", log[60:])
+    another._kept.clear()
+    moved = another.document()
+    changed = {key for key, token in moved["shards"].items() if head["shards"].get(key) != token}
+    assert changed and not set(kept_states(moved, changed))
+    assert kept_states(moved, moved["shards"]) == {
+        key: state for key, state in another.shard_states().items() if key not in changed}
