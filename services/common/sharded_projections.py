@@ -35,7 +35,7 @@ import eventlet
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from .eventlog import EventLogBusy
+from .eventlog import MAX_PAGE, EventLogBusy
 from .projections import PROJECTIONS, SHADOW_SUFFIX, Handler, Projection
 from .storage import Index
 
@@ -85,8 +85,10 @@ def shard_of_payload(payload: dict, routes: dict) -> str | None:
 class ShardedProjection(Projection):
     """A `Projection` (same constructor, `live`, `catch_up`, rebuild and positions RPCs) kept in shards."""
 
-    def __init__(self, name: str, handlers: Iterable[tuple], page: int = 200,
+    def __init__(self, name: str, handlers: Iterable[tuple], page: int = MAX_PAGE,
                  shard_of: Callable[[dict, dict], str | None] = shard_of_payload):
+        # Catch-up pages as large as a log serves: a page costs one head read and write whatever its size,
+        # and a larger page of events spread over the province touches fewer shards per event.
         super().__init__(name, handlers, initial=dict, page=page)
         self.shard_of = shard_of
         self.shard_name = name  # a rebuild's shadow head writes the live name's next generation
@@ -167,7 +169,8 @@ class ShardedProjection(Projection):
         """Fold `items` (contiguous, in order) into their shards, then advance the head."""
         heads = self.db[PROJECTIONS]
         for _ in range(ATTEMPTS):
-            head = heads.find_one({"_id": self.name})
+            # The shard tokens are most of the head and only an event for every shard needs them (below).
+            head = heads.find_one({"_id": self.name}, {"shards": 0})
             self._adopt(head)
             position = head["positions"][producer]
             batch = _contiguous(items, position)
@@ -186,6 +189,8 @@ class ShardedProjection(Projection):
                 targets.append((sequence, envelope, shard))
             applied = batch[-1][0]
             token = f"{producer}:{applied}"
+            if any(shard is None for _, _, shard in targets):
+                head["shards"] = (heads.find_one({"_id": self.name}, {"shards": 1}) or {}).get("shards", {})
             try:
                 touched, mixed = self._write_shards(head, producer, targets, token)
             except _ShardMoved:
@@ -230,6 +235,11 @@ class ShardedProjection(Projection):
                     township = _township_named(envelope)
                     if township and township != key and township not in head.get("mixed", {}).get(key, {}):
                         mixed.add((key, township))
+        # A shard the batch left as it was is not written (its position need not move: folding the same
+        # events on the same state again changes nothing either), nor given a new token (its tallies stand).
+        for key in [key for key in changed if states[key] == (before[key] if key in found else {})]:
+            del changed[key]
+        mixed = {(key, township) for key, township in mixed if key in changed}
         writes: list = []
         for key, applied in changed.items():
             if key in found:

@@ -202,3 +202,25 @@ def test_kept_states_give_a_workers_copy_only_at_the_version_the_head_names(logs
     assert changed and not set(kept_states(moved, changed))
     assert kept_states(moved, moved["shards"]) == {
         key: state for key, state in another.shard_states().items() if key not in changed}
+
+
+def test_a_batch_that_leaves_a_shard_as_it_was_neither_writes_it_nor_gives_it_a_new_token(logs, whole):
+    name = projections.CASES  # a visit outside any case changes no case: only the head's position moves
+    db = memory_database("supervision", INDEXES)
+    projection = sharded(db, name, logs)
+    log = logs["casework"]
+    no_case = [n for n, (_, e) in enumerate(log) if e.type == "visit.logged" and not e.payload["case_id"]]
+    assert no_case
+    at = no_case[-1]
+    projection._apply("casework", log[:at])
+    before = {d["_id"]: d["writes"] for d in db[SHARDS].find()}
+    tokens = projection.document()["shards"]
+    assert projection._apply("casework", [log[at]]) is True
+    assert projection.document()["positions"]["casework"] == log[at][0]
+    assert {d["_id"]: d["writes"] for d in db[SHARDS].find()} == before
+    assert projection.document()["shards"] == tokens
+    projection._apply("casework", log)  # then the rest, and a replay of everything: nothing lost, nothing twice
+    projection._apply("casework", log[:at + 1])
+    for other in projection.producers:
+        projection.catch_up(other)
+    assert state_of(projection) == whole[name]
