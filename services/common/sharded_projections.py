@@ -226,6 +226,7 @@ class ShardedProjection(Projection):
         states = {key: copy.deepcopy(found[key]["state"]) if key in found else {} for key in wanted}
         marks = {key: found[key]["positions"].get(producer, 0) if key in found else 0 for key in wanted}
         changed: dict[str, int] = {}
+        held: set[str] = set()  # shards that hold events of the batch already (a worker died or lost a race)
         mixed: set[tuple[str, str]] = set()
         for sequence, envelope, shard in targets:
             for key in (wanted if shard is None else (shard,)):
@@ -235,6 +236,8 @@ class ShardedProjection(Projection):
                     township = _township_named(envelope)
                     if township and township != key and township not in head.get("mixed", {}).get(key, {}):
                         mixed.add((key, township))
+                elif shard is not None:
+                    held.add(key)
         # A shard the batch left as it was is not written (its position need not move: folding the same
         # events on the same state again changes nothing either), nor given a new token (its tallies stand).
         for key in [key for key in changed if states[key] == (before[key] if key in found else {})]:
@@ -264,7 +267,9 @@ class ShardedProjection(Projection):
             kept = found.get(key, {"_id": ids[key], "shard": key, "positions": {}, "writes": 0})
             self._keep({**kept, "state": states[key], "writes": kept["writes"] + 1, "token": token,
                         "positions": {**kept["positions"], producer: applied}})
-        return set(changed), mixed
+        # A shard another write brought up to date is named with a new token too: the head's old one would
+        # let readers keep tallies of the shard as it was before those events.
+        return set(changed) | held, mixed
 
     def _keep(self, doc: dict) -> None:
         self._kept.pop(doc["_id"], None)
