@@ -94,20 +94,23 @@ class Projection(DependencyProvider):
     def document(self) -> dict:
         return self.db[PROJECTIONS].find_one({"_id": self.name}) or {}
 
+    def position(self, producer: str) -> int:
+        """The position reached in `producer`'s log; only the positions are read (the document may be large)."""
+        return (self.db[PROJECTIONS].find_one({"_id": self.name}, {"positions": 1}) or {})["positions"][producer]
+
     def catch_up(self, producer: str, until: int | None = None) -> int:
         """Apply the producer's logged events after the stored position; return the new position."""
         with self._lock, KernelRpcClient(uri=settings().amqp_uri, timeout=settings().rpc_timeout_seconds) as client:
             fetch = getattr(client, producer).events_since
             while self._running:
-                doc = self.document()
-                position = doc["positions"][producer]
+                position = self.position(producer)
                 page = fetch(SYSTEM.to_dict(), position, self.page)
                 items = page["items"]
                 if items:
                     self._apply(producer, [(i["sequence"], i["envelope"]) for i in items])
                 if len(items) < self.page or (until is not None and items[-1]["sequence"] >= until):
-                    return self.document()["positions"][producer]
-        return self.document()["positions"][producer]
+                    return self.position(producer)
+        return self.position(producer)
 
     def live(self, envelope, sequence) -> bool:
         """Apply one live event (its `shegong.sequence` header); True if it changed the projection."""
@@ -118,7 +121,7 @@ class Projection(DependencyProvider):
             return False
         sequence = int(sequence)
         with self._lock:
-            position = self.document()["positions"][producer]
+            position = self.position(producer)
             if sequence <= position:
                 return False
             if sequence == position + 1:

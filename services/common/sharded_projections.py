@@ -15,19 +15,27 @@ An event goes to the shard its station was first seen in (a station that moves k
 they are), else to its own township code; an event naming neither (a withdrawn consent) goes to every
 shard. A rebuild fills the next generation's shards behind a shadow head, then puts the shadow's positions
 and generation into the head in one write, and removes the old generation.
+
+A worker keeps the shards it wrote (or read) in memory, and warms them in pages after its start-up
+catch-up, so that a live event does not wait for its shard's read. Each shard document carries the
+version token the head gives it; `kept_states` hands readers of the same process (the township tallies,
+services/supervision/usecases/tallies.py) a worker's copy whose token is the head's, instead of a store read.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 
+import eventlet
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from .eventlog import EventLogBusy
+from .eventlog import MAX_PAGE, EventLogBusy
 from .projections import PROJECTIONS, SHADOW_SUFFIX, Handler, Projection
 from .storage import Index
 
@@ -35,6 +43,10 @@ SHARDS = "projection_shards"
 INDEXES = [Index(SHARDS, (("generation_key", 1),))]
 ATTEMPTS = 20
 KEPT_SHARDS = 20_000  # every township of a province, for each sharded read model of a service
+WARM_PAGE = 25  # shards read per round trip when warming: small, so live folds are not queued behind a page
+log = logging.getLogger(__name__)
+# Every sharded projection of this process, so a reader can take a worker's copy of a shard (kept_states).
+_WRITERS: weakref.WeakSet = weakref.WeakSet()
 
 
 def _changes(before: dict, after: dict, position_field: str, position: int) -> dict:
@@ -73,13 +85,20 @@ def shard_of_payload(payload: dict, routes: dict) -> str | None:
 class ShardedProjection(Projection):
     """A `Projection` (same constructor, `live`, `catch_up`, rebuild and positions RPCs) kept in shards."""
 
-    def __init__(self, name: str, handlers: Iterable[tuple], page: int = 200,
+    def __init__(self, name: str, handlers: Iterable[tuple], page: int = MAX_PAGE,
                  shard_of: Callable[[dict, dict], str | None] = shard_of_payload):
+        # Catch-up pages as large as a log serves: a page costs one head read and write whatever its size,
+        # and a larger page of events spread over the province touches fewer shards per event.
         super().__init__(name, handlers, initial=dict, page=page)
         self.shard_of = shard_of
         self.shard_name = name  # a rebuild's shadow head writes the live name's next generation
         self._db = None
         self._kept: dict[str, dict] = {}  # shard id → the shard as this worker last wrote or read it
+        self._instance = None  # the head's instance the kept shards belong to (a wiped head has a new one)
+
+    def setup(self):
+        super().setup()
+        _WRITERS.add(self)
 
     @property
     def db(self):
@@ -99,12 +118,60 @@ class ShardedProjection(Projection):
                                              "sharded": True, "instance": uuid.uuid4().hex, "generation": 0,
                                              "routes": {}, "shards": {}, "mixed": {}})
 
+    def _catch_up_all(self):
+        super()._catch_up_all()
+        try:
+            self.warm()
+        except Exception:  # only a cost: folds read the shards they need themselves
+            log.warning("projection %s could not warm its shards", self.name, exc_info=True)
+
+    # --- keeping shards in memory ---------------------------------------------------------------------
+    def warm(self) -> int:
+        """Read the shards this worker does not hold yet, a page at a time, and keep them; returns how many.
+        Folding is not blocked: no lock is held, and a copy read here that a fold has replaced meanwhile is
+        not kept (a stale copy would only cost a failed guarded write and a read again)."""
+        head = self.db[PROJECTIONS].find_one({"_id": self.name}, {"instance": 1, "generation": 1, "shards": 1})
+        if not head:
+            return 0
+        self._adopt(head)
+        ids = [shard_id(self.shard_name, head["generation"], key) for key in head.get("shards", {})]
+        wanted = [i for i in ids if i not in self._kept][:max(0, KEPT_SHARDS - len(self._kept))]
+        warmed = 0
+        for start in range(0, len(wanted), WARM_PAGE):
+            if not self._running or self._instance != head["instance"]:
+                break
+            page = [i for i in wanted[start:start + WARM_PAGE] if i not in self._kept]
+            for doc in self.db[SHARDS].find({"_id": {"$in": page}}):
+                if doc["_id"] not in self._kept:  # a fold kept a newer copy while this page was read
+                    self._kept[doc["_id"]] = doc
+                    warmed += 1
+            eventlet.sleep(0)  # let live folds run between pages
+        log.info("projection %s warmed %d shards", self.name, warmed)
+        return warmed
+
+    def _adopt(self, head: dict) -> None:
+        """Forget the kept shards when the head is another one than they were kept for (a wiped store)."""
+        if head.get("instance") != self._instance:
+            self._kept.clear()
+            self._instance = head.get("instance")
+
+    def kept_state(self, instance: str, generation: int, key: str, token: str) -> dict | None:
+        """This worker's copy of a shard when it is the version `token` names, else None."""
+        if instance != self._instance:
+            return None
+        kept = self._kept.get(shard_id(self.shard_name, generation, key))
+        if kept is None or not kept.get("token"):
+            return None
+        return kept["state"] if token in (kept["token"], f"rebuilt:{generation}:{kept['token']}") else None
+
     # --- folding ---------------------------------------------------------------------------------------
     def _apply(self, producer: str, items: list[tuple[int, object]]) -> bool:
         """Fold `items` (contiguous, in order) into their shards, then advance the head."""
         heads = self.db[PROJECTIONS]
         for _ in range(ATTEMPTS):
-            head = heads.find_one({"_id": self.name})
+            # The shard tokens are most of the head and only an event for every shard needs them (below).
+            head = heads.find_one({"_id": self.name}, {"shards": 0})
+            self._adopt(head)
             position = head["positions"][producer]
             batch = _contiguous(items, position)
             if not batch:
@@ -121,11 +188,13 @@ class ShardedProjection(Projection):
                     routes[payload["station_id"]] = new_routes[payload["station_id"]] = shard
                 targets.append((sequence, envelope, shard))
             applied = batch[-1][0]
+            token = f"{producer}:{applied}"
+            if any(shard is None for _, _, shard in targets):
+                head["shards"] = (heads.find_one({"_id": self.name}, {"shards": 1}) or {}).get("shards", {})
             try:
-                touched, mixed = self._write_shards(head, producer, targets)
+                touched, mixed = self._write_shards(head, producer, targets, token)
             except _ShardMoved:
                 continue  # another worker wrote a shard meanwhile: read again
-            token = f"{producer}:{applied}"
             changes = {f"positions.{producer}": applied, **{f"routes.{s}": k for s, k in new_routes.items()},
                        **{f"shards.{key}": token for key in touched},
                        **{f"mixed.{key}.{township}": True for key, township in mixed}}
@@ -137,9 +206,11 @@ class ShardedProjection(Projection):
                 return True
         raise EventLogBusy(f"projection {self.name} kept changing under this worker")
 
-    def _write_shards(self, head: dict, producer: str, targets: list) -> tuple[set[str], set[tuple[str, str]]]:
+    def _write_shards(self, head: dict, producer: str, targets: list,
+                      token: str | None = None) -> tuple[set[str], set[tuple[str, str]]]:
         """Fold each event into its shard (every known shard when it has none); the shards changed, and the
-        (shard, township) pairs of events whose own township is not their shard's (a station that moved)."""
+        (shard, township) pairs of events whose own township is not their shard's (a station that moved).
+        Each changed shard is marked with `token`, the version the head will name for it."""
         everywhere = any(shard is None for _, _, shard in targets)
         wanted = set(head.get("shards", {})) if everywhere else set()
         wanted |= {shard for _, _, shard in targets if shard is not None}
@@ -155,6 +226,7 @@ class ShardedProjection(Projection):
         states = {key: copy.deepcopy(found[key]["state"]) if key in found else {} for key in wanted}
         marks = {key: found[key]["positions"].get(producer, 0) if key in found else 0 for key in wanted}
         changed: dict[str, int] = {}
+        held: set[str] = set()  # shards that hold events of the batch already (a worker died or lost a race)
         mixed: set[tuple[str, str]] = set()
         for sequence, envelope, shard in targets:
             for key in (wanted if shard is None else (shard,)):
@@ -164,16 +236,24 @@ class ShardedProjection(Projection):
                     township = _township_named(envelope)
                     if township and township != key and township not in head.get("mixed", {}).get(key, {}):
                         mixed.add((key, township))
+                elif shard is not None:
+                    held.add(key)
+        # A shard the batch left as it was is not written (its position need not move: folding the same
+        # events on the same state again changes nothing either), nor given a new token (its tallies stand).
+        for key in [key for key in changed if states[key] == (before[key] if key in found else {})]:
+            del changed[key]
+        mixed = {(key, township) for key, township in mixed if key in changed}
         writes: list = []
         for key, applied in changed.items():
             if key in found:
+                update = _changes(before[key], states[key], f"positions.{producer}", applied)
+                update["$set"]["token"] = token
                 writes.append(UpdateOne({"_id": ids[key], "writes": found[key]["writes"]},
-                                        {**_changes(before[key], states[key], f"positions.{producer}", applied),
-                                         "$inc": {"writes": 1}}))
+                                        {**update, "$inc": {"writes": 1}}))
             else:
                 writes.append(InsertOne({"_id": ids[key], "shard": key, "positions": {producer: applied},
                                          "generation_key": generation_key(self.shard_name, head["generation"]),
-                                         "writes": 1, "state": states[key]}))
+                                         "writes": 1, "token": token, "state": states[key]}))
         if writes:  # one round trip for the batch; each shard still guarded on its own
             try:
                 done = self.db[SHARDS].bulk_write(writes, ordered=False)
@@ -185,9 +265,11 @@ class ShardedProjection(Projection):
                 raise _ShardMoved(self.name)
         for key, applied in changed.items():
             kept = found.get(key, {"_id": ids[key], "shard": key, "positions": {}, "writes": 0})
-            self._keep({**kept, "state": states[key], "writes": kept["writes"] + 1,
+            self._keep({**kept, "state": states[key], "writes": kept["writes"] + 1, "token": token,
                         "positions": {**kept["positions"], producer: applied}})
-        return set(changed), mixed
+        # A shard another write brought up to date is named with a new token too: the head's old one would
+        # let readers keep tallies of the shard as it was before those events.
+        return set(changed) | held, mixed
 
     def _keep(self, doc: dict) -> None:
         self._kept.pop(doc["_id"], None)
@@ -253,6 +335,20 @@ def generation_key(name: str, generation: int) -> str:
     return f"{name}/{generation}"
 
 
+def kept_states(head: dict, keys: Iterable[str]) -> dict[str, dict]:
+    """Shard key → state, for the shards of `head` of which a worker of this process holds the version the
+    head names (the others: read_shards). The states are the workers' own: read them, never change them."""
+    tokens, found = head.get("shards", {}), {}
+    writers = [w for w in list(_WRITERS) if w.shard_name == head["_id"] and w._instance == head.get("instance")]
+    for key in keys:
+        for writer in writers:
+            state = writer.kept_state(head["instance"], head["generation"], key, tokens.get(key, ""))
+            if state is not None:
+                found[key] = state
+                break
+    return found
+
+
 def read_shards(db, head: dict, keys: Iterable[str] | None = None) -> dict[str, dict]:
     """Shard key → state of a sharded read model's head (`keys`: only those shards)."""
     if not head:
@@ -294,4 +390,5 @@ def _body(envelope) -> dict:
     return envelope if isinstance(envelope, dict) else envelope.to_dict()
 
 
-__all__ = ["INDEXES", "SHARDS", "Handler", "ShardedProjection", "read_shards", "shard_of_payload", "shards_under"]
+__all__ = ["INDEXES", "SHARDS", "Handler", "ShardedProjection", "kept_states", "read_shards", "shard_of_payload",
+           "shards_under"]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.common.sharded_projections import SHARDS, ShardedProjection
+from services.common.sharded_projections import SHARDS, ShardedProjection, kept_states
 from services.supervision import projections
 from services.supervision.storage import INDEXES, SupervisionRepository, merged_state
 from tests.support.memory_store import memory_database
@@ -93,12 +93,17 @@ def test_a_worker_killed_between_the_shard_writes_and_the_head_catches_up_exactl
     head = projection.document()
     # The killed worker wrote the shards of the next page, but never advanced the head.
     next_page = [(s, e, projection.shard_of(e.payload, head["routes"])) for s, e in logs[producer][half:half + 17]]
-    projection._write_shards(head, producer, next_page)
+    written, _ = projection._write_shards(head, producer, next_page)
     assert projection.document()["positions"][producer] == half
+    projection._kept.clear()  # the restarted worker holds nothing
+    projection._apply(producer, logs[producer][half:half + 17])  # its first page: the one the shards hold
+    # The shards the killed worker wrote get new tokens, so no reader keeps their tallies from before.
+    assert written or name == projections.CASES  # that page of casework events may change no case
+    assert all(projection.document()["shards"][key] != head["shards"].get(key) for key in written)
     for other in projection.producers:
         if other != producer:
             projection.catch_up(other)
-    projection.catch_up(producer)  # the restarted worker: from the head's position, the shards guard the rest
+    projection.catch_up(producer)  # from the head's position, the shards guard the rest
     assert state_of(projection) == whole[name]
 
 
@@ -145,3 +150,82 @@ def test_two_workers_writing_the_same_shards_in_turn_lose_nothing(name, logs, wh
             (first if n % 2 else second)._apply(producer, log[at:at + 6])
     assert state_of(first) == whole[name]
     assert first.document()["positions"] == {p: len(logs[p]) for p in first.producers}
+
+
+@pytest.mark.parametrize("name", [projections.HOUSEHOLDS, projections.CASES, projections.VISITS])
+def test_a_fresh_worker_warms_every_shard_then_folds_the_rest_without_reading_one(name, logs, whole):
+    db = memory_database("supervision", INDEXES)
+    first = sharded(db, name, logs)
+    for producer in sorted(first.producers):
+        first._apply(producer, logs[producer][: len(logs[producer]) // 2])
+    fresh = sharded(db, name, logs, page=7)  # a restarted service: nothing in memory
+    shards = set(fresh.document()["shards"])
+    assert fresh.warm() == len(shards) > 1
+    assert fresh.warm() == 0  # already held
+    reads = []
+    real_find = db[SHARDS].find
+    db[SHARDS].find = lambda *a, **k: reads.append(a) or real_find(*a, **k)
+    try:
+        for producer in sorted(fresh.producers):
+            fresh.catch_up(producer)
+    finally:
+        db[SHARDS].find = real_find
+    assert not [r for r in reads if set(r[0]["_id"]["$in"]) & {f"{name}/0/{key}" for key in shards}]
+    assert state_of(fresh) == whole[name]
+
+
+def test_a_warmed_copy_another_worker_has_written_since_is_read_again(logs, whole):
+    name = projections.HOUSEHOLDS
+    db = memory_database("supervision", INDEXES)
+    first, second = sharded(db, name, logs), sharded(db, name, logs)
+    log = logs["casework"]
+    first._apply("casework", log[:40])
+    second.warm()  # copies of every shard at sequence 40
+    first._apply("casework", log[40:80])  # those copies are stale now
+    second._apply("casework", log[80:])  # its guarded writes fail, it reads again and folds once more
+    assert state_of(second) == whole[name]
+
+
+def test_kept_states_give_a_workers_copy_only_at_the_version_the_head_names(logs):
+    name = projections.VISITS
+    db, other_db = memory_database("supervision", INDEXES), memory_database("supervision", INDEXES)
+    writer, elsewhere = sharded(db, name, logs), sharded(other_db, name, logs)
+    log = logs["casework"]
+    writer._apply("casework", log[:60])
+    elsewhere._apply("casework", log[:30])
+    head = writer.document()
+    kept = kept_states(head, head["shards"])
+    assert kept == writer.shard_states() and set(kept) == set(head["shards"])
+    # Another store's head (its own instance) naming the very same tokens gets none of this writer's copies.
+    assert kept_states({**elsewhere.document(), "shards": head["shards"]}, head["shards"]) == {}
+    # Another process's worker writes: this process holds no copy at the version the head now names.
+    another = sharded(db, name, logs)
+    another._apply("casework", log[60:])
+    another._kept.clear()
+    moved = another.document()
+    changed = {key for key, token in moved["shards"].items() if head["shards"].get(key) != token}
+    assert changed and not set(kept_states(moved, changed))
+    assert kept_states(moved, moved["shards"]) == {
+        key: state for key, state in another.shard_states().items() if key not in changed}
+
+
+def test_a_batch_that_leaves_a_shard_as_it_was_neither_writes_it_nor_gives_it_a_new_token(logs, whole):
+    name = projections.CASES  # a visit outside any case changes no case: only the head's position moves
+    db = memory_database("supervision", INDEXES)
+    projection = sharded(db, name, logs)
+    log = logs["casework"]
+    no_case = [n for n, (_, e) in enumerate(log) if e.type == "visit.logged" and not e.payload["case_id"]]
+    assert no_case
+    at = no_case[-1]
+    projection._apply("casework", log[:at])
+    before = {d["_id"]: d["writes"] for d in db[SHARDS].find()}
+    tokens = projection.document()["shards"]
+    assert projection._apply("casework", [log[at]]) is True
+    assert projection.document()["positions"]["casework"] == log[at][0]
+    assert {d["_id"]: d["writes"] for d in db[SHARDS].find()} == before
+    assert projection.document()["shards"] == tokens
+    projection._apply("casework", log)  # then the rest, and a replay of everything: nothing lost, nothing twice
+    projection._apply("casework", log[:at + 1])
+    for other in projection.producers:
+        projection.catch_up(other)
+    assert state_of(projection) == whole[name]

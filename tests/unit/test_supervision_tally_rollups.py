@@ -110,3 +110,48 @@ def test_station_staff_are_counted_record_by_record_with_the_same_result(logs):
     worker = Viewer("worker", "station_staff", station_ids=(station,))
     context, _ = sharded_context(logs)
     assert every_figure(context, worker) == every_figure(reference(logs), worker)
+
+
+def store_reads(context, monkeypatch) -> list:
+    """The shard keys the roll-ups read from the store from now on."""
+    read: list = []
+    store_read = context.repo.shard_states
+    monkeypatch.setattr(context.repo, "shard_states",
+                        lambda head, keys=None: read.append(keys) or store_read(head, keys))
+    return read
+
+
+def prefix_of(logs, until: dict) -> dict:
+    return {p: log[:until[p]] for p, log in logs.items()}
+
+
+def test_a_shard_written_a_moment_ago_is_counted_from_the_writers_copy_and_never_stale(logs, monkeypatch):
+    until = {producer: len(log) * 2 // 3 for producer, log in logs.items()}
+    context, models = sharded_context(logs, until=until)
+    regions = ["32", "321181", "321181001", "321202"]
+    assert every_figure(context, regions=regions) == every_figure(reference(prefix_of(logs, until)), regions=regions)
+    read = store_reads(context, monkeypatch)
+    for step in range(6):  # a few events at a time, each step asked again at once
+        for producer in sorted(logs):
+            log = logs[producer]
+            for projection in models.values():
+                if producer in projection.producers:
+                    projection._apply(producer, log[until[producer]:until[producer] + 3 + step])
+            until[producer] = min(len(log), until[producer] + 3 + step)
+        assert every_figure(context, regions=regions) == \
+            every_figure(reference(prefix_of(logs, until)), regions=regions)
+    assert read == []  # every shard written since was counted from its writer's copy
+
+
+def test_a_shard_another_process_wrote_is_read_from_the_store(logs, monkeypatch):
+    half = {producer: len(log) // 2 for producer, log in logs.items()}
+    context, models = sharded_context(logs, until=half)
+    regions = ["32", "321102"]
+    every_figure(context, regions=regions)
+    read = store_reads(context, monkeypatch)
+    for name in projections.SHARDED:  # another service instance folds the rest: this process holds no copy of it
+        elsewhere = sharded(context.repo.db, name, logs)
+        fold_in_batches_until({name: elsewhere}, logs, None)
+        elsewhere._kept.clear()
+    assert every_figure(context, regions=regions) == every_figure(reference(logs), regions=regions)
+    assert read  # the changed shards came from the store

@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from datetime import date
 
-from services.common.sharded_projections import shards_under
+from services.common.sharded_projections import kept_states, shards_under
 
 from .. import projections
 from ..domain.figures import ReadModels, Tally, merged, township_tallies
@@ -29,6 +29,16 @@ TOWNSHIP_CODE_LENGTH = 9
 KEPT_PERIODS = 6
 HEAD_FIELDS = {"sharded": 1, "instance": 1, "generation": 1, "writes": 1}
 TOKEN_FIELDS = {"shards": 1, "mixed": 1}
+
+
+def shard_states(repo, head: dict, keys: list[str]) -> dict[str, dict]:
+    """The states of a read model's shards: the copies the writer of this process holds at the version its
+    head names (a shard written a moment ago is then not read back from the store), the others read."""
+    states = kept_states(head, keys)
+    rest = [key for key in keys if key not in states]
+    if rest:
+        states.update(repo.shard_states(head, rest))
+    return states
 
 
 def _models_of(name: str, state: dict) -> ReadModels:
@@ -84,7 +94,7 @@ class TallyCache:
             cache_key = {key: (head["instance"], head["generation"], name, key) for key in wanted}
             stale = [key for key in wanted if group.get(cache_key[key], (None,))[0] != tokens[key]]
             if stale:
-                states = repo.shard_states(head, stale)
+                states = shard_states(repo, head, stale)
                 for key in stale:
                     group[cache_key[key]] = (tokens[key], township_tallies(_models_of(name, states.get(key, {})),
                                                                            period, today))
