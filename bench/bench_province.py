@@ -13,10 +13,13 @@ over a private RabbitMQ vhost and nx-27017:
 (b) read-model lag: casework events published at R/s for S seconds (each logged first, as the relay does),
     per event the time until all four casework read models' heads have passed its sequence; the dashboard
     query is repeated meanwhile.
-Casework, volunteers and funding are stand-ins that serve their event log (events_since) from memory; the
-alert sweep timer is switched off (it reads every record: not part of what is measured here).
+Volunteers and funding are stand-ins that serve their event log (events_since) from memory, casework too with
+--no-fanout; the alert sweep timer is switched off (it reads every record: not part of what is measured here).
+(c) with --fanout (the default): the fan-out baseline, the same figures from the registry and the real casework
+    service over RPC, their stores holding the same records (bench/province_fanout.py), timed and checked.
 
     python -m bench.bench_province [--households 100000] [--repeat 30] [--rate 200] [--seconds 60]
+                                   [--no-fanout] [--fanout-repeat 3]
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from datetime import date  # noqa: E402
 import requests  # noqa: E402
 from nameko.rpc import rpc  # noqa: E402
 
+from bench import province_fanout  # noqa: E402
 from bench.bench_gateway import TOWNSHIPS_PER_COUNTY, build_province  # noqa: E402
 from bench.common import private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
@@ -106,21 +110,11 @@ def history(codes: list[str], households: int, rng: random.Random) -> None:
     """The producers' logs, township by township (a page of the catch-up then touches few shards)."""
     per_township = households // len(codes) + 1
     made = 0
-    for t, code in enumerate(codes):
+    # The registry's part is what its stored stations and staff say (the fan-out baseline reads those).
+    for type_, payload in province_fanout.registry_events(storage.database("registry"), clock.today()):
+        logged("registry", type_, payload)
+    for code in codes:
         station = f"ST{code}"
-        logged("registry", "station.registered", {"station_id": station, "township_code": code,
-                                                  "status": "operating" if t % 9 else "suspended"})
-        logged("registry", "station.compliance_changed", {
-            "station_id": station, "region_code": code, "status": ("met", "not_met", "at_risk")[t % 3],
-            "as_of": "2026-02-01", "rules": {"venue_area": {"status": "met", "since": "x"}}})
-        for s in range(2):
-            staff = f"sf{code}{s}"
-            logged("registry", "staff.joined", {"staff_id": staff, "station_id": station, "region_code": code,
-                                                "role": "social_worker", "professional": s == 0,
-                                                "employment_start": "2023-03-01"})
-            logged("registry", "staff.training_recorded", {"staff_id": staff, "station_id": station,
-                                                           "date": "2026-04-10", "hours": 6.0,
-                                                           "year_total_hours": 2.0 * rng.randrange(12)})
         for _ in range(per_township):
             if made == households:
                 break
@@ -231,6 +225,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--fanout", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the fan-out baseline: the same figures from the source services over RPC")
+    parser.add_argument("--fanout-repeat", type=int, default=3)
     args = parser.parse_args()
     rng = random.Random(1300)
     SupervisionService.sweep_alerts = lambda self: None  # reads every record each minute: measured elsewhere
@@ -247,13 +244,17 @@ def main() -> None:
         print(f"dataset: {stations} registry stations, {len(codes)} townships, {args.households} households, "
               f"{sum(len(log) for log in LOGS.values())} events folded into the shards in "
               f"{time.perf_counter() - fold_started:.0f} s (all set up in {time.perf_counter() - started:.0f} s)")
+        if args.fanout:
+            print("casework sources written (households, cases):", province_fanout.write_casework_sources(
+                LOGS["casework"]))
         web = dataclasses.replace(settings, http_port=free_port())
         config.override(web)
         url = f"http://127.0.0.1:{web.http_port}/graphql"
         token = mint_token(settings.token_secret, role="province", user_id="bench", region="320000")
         county = codes[0][:6]
         with running(RegistryService, settings=dataclasses.replace(settings, http_port=free_port())), \
-                running(log_service("casework"), settings=settings), \
+                running(province_fanout.casework_service(LOGS["casework"]) if args.fanout else log_service("casework"),
+                        settings=dataclasses.replace(settings, http_port=free_port())), \
                 running(log_service("volunteers"), settings=settings), \
                 running(log_service("funding"), settings=settings), \
                 running(SupervisionService, settings=dataclasses.replace(settings, http_port=free_port())), \
@@ -271,6 +272,8 @@ def main() -> None:
                 base = baseline(db, region, 2, clock.today())
                 print(f"  baseline, record by record (in-process):        {summary_ms(base)}")
                 print(f"  ratio (p50): {sorted(base)[len(base) // 2] / sorted(samples)[len(samples) // 2]:.0f}x")
+                if args.fanout:
+                    province_fanout.report(settings, region, body, samples, args.fanout_repeat)
 
             def dashboard_meanwhile() -> list[float]:
                 during = []
