@@ -18,8 +18,12 @@ over a private RabbitMQ vhost and nx-27017:
 Casework (the publisher process during (b)), volunteers and funding are stand-ins that serve their event log
 (events_since) from memory; the alert sweep timer is switched off (it reads every record: not part of what is
 measured here).
+(c) with --fanout (the default): the fan-out baseline, the same figures from the registry and the real casework
+    service over RPC, their stores holding the same records (bench/province_fanout.py), timed and checked; the
+    real casework service then runs in the publisher's process, serving the casework log as the stand-in does.
 
     python -m bench.bench_province [--households 100000] [--repeat 30] [--rate 200] [--seconds 60]
+                                   [--no-fanout] [--fanout-repeat 3]
 """
 from __future__ import annotations
 
@@ -46,6 +50,7 @@ from datetime import date  # noqa: E402
 import requests  # noqa: E402
 from nameko.rpc import rpc  # noqa: E402
 
+from bench import province_fanout  # noqa: E402
 from bench.bench_gateway import TOWNSHIPS_PER_COUNTY, build_province  # noqa: E402
 from bench.common import private_platform, summary_ms  # noqa: E402
 from gateway.service import GatewayService  # noqa: E402
@@ -119,21 +124,11 @@ def history(codes: list[str], households: int, rng: random.Random) -> None:
     """The producers' logs, township by township (a page of the catch-up then touches few shards)."""
     per_township = households // len(codes) + 1
     made = 0
-    for t, code in enumerate(codes):
+    # The registry's part is what its stored stations and staff say (the fan-out baseline reads those).
+    for type_, payload in province_fanout.registry_events(storage.database("registry"), clock.today()):
+        logged("registry", type_, payload)
+    for code in codes:
         station = f"ST{code}"
-        logged("registry", "station.registered", {"station_id": station, "township_code": code,
-                                                  "status": "operating" if t % 9 else "suspended"})
-        logged("registry", "station.compliance_changed", {
-            "station_id": station, "region_code": code, "status": ("met", "not_met", "at_risk")[t % 3],
-            "as_of": "2026-02-01", "rules": {"venue_area": {"status": "met", "since": "x"}}})
-        for s in range(2):
-            staff = f"sf{code}{s}"
-            logged("registry", "staff.joined", {"staff_id": staff, "station_id": station, "region_code": code,
-                                                "role": "social_worker", "professional": s == 0,
-                                                "employment_start": "2023-03-01"})
-            logged("registry", "staff.training_recorded", {"staff_id": staff, "station_id": station,
-                                                           "date": "2026-04-10", "hours": 6.0,
-                                                           "year_total_hours": 2.0 * rng.randrange(12)})
         for _ in range(per_township):
             if made == households:
                 break
@@ -243,13 +238,14 @@ LAG_GIVE_UP_SECONDS = 300.0
 
 
 @contextlib.contextmanager
-def publisher_process(settings, rate: float, seconds: float, codes: list[str]):
+def publisher_process(settings, rate: float, seconds: float, codes: list[str], real_casework: bool):
     """The casework stand-in (its log as generated so far, then the live events) in a child process."""
     with tempfile.TemporaryDirectory(prefix="bench-lag-") as workdir:
         folder = pathlib.Path(workdir)
+        setup = {"settings": settings, "rate": rate, "seconds": seconds, "codes": codes, "log": LOGS["casework"],
+                 "real_casework": real_casework}
         with open(folder / "setup.pickle", "wb") as out:
-            pickle.dump({"settings": settings, "rate": rate, "seconds": seconds, "codes": codes,
-                         "log": LOGS["casework"]}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(setup, out, protocol=pickle.HIGHEST_PROTOCOL)
         child = subprocess.Popen([sys.executable, "-m", "bench.bench_province", "--publish", workdir])
         try:
             while not (folder / "ready").exists():
@@ -275,7 +271,10 @@ def publish_in_this_process(workdir: str) -> None:
     settings, rate, seconds, codes = setup["settings"], setup["rate"], setup["seconds"], setup["codes"]
     config.override(settings)
     rng = random.Random(LIVE_SEED)
-    with running(log_service("casework"), settings=settings):
+    # The fan-out baseline asks the real casework service (its store written by the parent); else a stand-in.
+    casework = province_fanout.casework_service(LOGS["casework"]) if setup["real_casework"] \
+        else log_service("casework")
+    with running(casework, settings=dataclasses.replace(settings, http_port=free_port())):
         (folder / "ready").touch()
         while not (folder / "go").exists():
             eventlet.sleep(0.02)
@@ -346,6 +345,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--publish", metavar="DIR", help=argparse.SUPPRESS)  # the publisher process (measure_lag)
+    parser.add_argument("--fanout", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the fan-out baseline: the same figures from the source services over RPC")
+    parser.add_argument("--fanout-repeat", type=int, default=3)
     args = parser.parse_args()
     if args.publish:
         publish_in_this_process(args.publish)
@@ -365,12 +367,15 @@ def main() -> None:
         print(f"dataset: {stations} registry stations, {len(codes)} townships, {args.households} households, "
               f"{sum(len(log) for log in LOGS.values())} events folded into the shards in "
               f"{time.perf_counter() - fold_started:.0f} s (all set up in {time.perf_counter() - started:.0f} s)")
+        if args.fanout:
+            print("casework sources written (households, cases):", province_fanout.write_casework_sources(
+                LOGS["casework"]))
         web = dataclasses.replace(settings, http_port=free_port())
         config.override(web)
         url = f"http://127.0.0.1:{web.http_port}/graphql"
         token = mint_token(settings.token_secret, role="province", user_id="bench", region="320000")
         county = codes[0][:6]
-        with publisher_process(settings, args.rate, args.seconds, codes) as workdir, \
+        with publisher_process(settings, args.rate, args.seconds, codes, args.fanout) as workdir, \
                 running(RegistryService, settings=dataclasses.replace(settings, http_port=free_port())), \
                 running(log_service("volunteers"), settings=settings), \
                 running(log_service("funding"), settings=settings), \
@@ -393,6 +398,8 @@ def main() -> None:
                 base = baseline(db, region, 2, clock.today())
                 print(f"  baseline, record by record (in-process):        {summary_ms(base)}")
                 print(f"  ratio (p50): {sorted(base)[len(base) // 2] / sorted(samples)[len(samples) // 2]:.0f}x")
+                if args.fanout:
+                    province_fanout.report(settings, region, body, samples, args.fanout_repeat)
 
             def dashboard_meanwhile() -> list[float]:
                 during = []
