@@ -24,11 +24,13 @@ from services.common.consumers import Inbox  # noqa: E402
 from services.common.deadletters import list_dead_letters  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
+from tests.support.infrastructure import queue_consumers  # noqa: E402
 from tests.support.kernel_services import THING_CREATED  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
 
 EVENTS = 40
 BATCH = 10
+QUEUE = f"evt-kernel_producer-{THING_CREATED.name}--slow_batched_consumer.on_things_created"
 EFFECT_SECONDS = 1.5  # long enough that the kill lands between a batch's two writes
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -59,7 +61,7 @@ def test_a_consumer_killed_mid_batch_applies_every_event_once(isolated_settings)
     first = start_consumer(isolated_settings)
     restarted = None
     try:
-        wait_for(lambda: _consumers(isolated_settings.amqp_uri), timeout=60, interval=0.2)
+        wait_for(lambda: queue_consumers(isolated_settings.amqp_uri, QUEUE), timeout=60, interval=0.2)
         publisher = EventPublisher(isolated_settings.amqp_uri)
         event_ids = []
         for number in range(EVENTS):
@@ -89,19 +91,6 @@ def test_a_consumer_killed_mid_batch_applies_every_event_once(isolated_settings)
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait(10)
-
-
-def _consumers(amqp_uri: str) -> int:
-    from amqp.exceptions import ChannelError
-
-    from services.common.broker import connection
-
-    queue = f"evt-kernel_producer-{THING_CREATED.name}--slow_batched_consumer.on_things_created"
-    with connection(amqp_uri) as conn:
-        try:
-            return conn.default_channel.queue_declare(queue, passive=True).consumer_count
-        except ChannelError:
-            return 0
 
 
 def main():

@@ -9,14 +9,12 @@ import subprocess
 import sys
 import time
 
-from amqp.exceptions import ChannelError
-
 from services.common import storage
-from services.common.broker import connection
 from services.common.consumers import Inbox
 from services.common.deadletters import list_dead_letters
 from services.common.events import new_event
 from services.common.outbox import EventPublisher
+from tests.support.infrastructure import queue_consumers
 from tests.support.kernel_services import THING_CREATED
 from tests.support.waiting import wait_for
 
@@ -35,20 +33,12 @@ def start_consumer(settings) -> subprocess.Popen:
 QUEUE = "evt-kernel_producer-kernel_test.thing_created--slow_consumer.on_thing_created"
 
 
-def queue_consumers(amqp_uri: str) -> int:
-    with connection(amqp_uri) as conn:
-        try:
-            return conn.default_channel.queue_declare(QUEUE, passive=True).consumer_count
-        except ChannelError:
-            return 0
-
-
 def test_killed_consumer_loses_nothing_applies_once_and_dead_letters_nothing(isolated_settings):
     db = storage.database("slow_consumer")
     first = start_consumer(isolated_settings)
     restarted = None
     try:
-        wait_for(lambda: queue_consumers(isolated_settings.amqp_uri), timeout=60, interval=0.2)
+        wait_for(lambda: queue_consumers(isolated_settings.amqp_uri, QUEUE), timeout=60, interval=0.2)
         publisher = EventPublisher(isolated_settings.amqp_uri)
         event_ids = []
         for number in range(EVENTS):

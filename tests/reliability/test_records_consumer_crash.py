@@ -25,11 +25,13 @@ from services.common.deadletters import list_dead_letters  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from services.common.outbox import EventPublisher  # noqa: E402
 from tests.reliability.test_batched_consumer_crash import ROOT  # noqa: E402
+from tests.support.infrastructure import queue_consumers  # noqa: E402
 from tests.support.kernel_services import THING_CREATED  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
 
 EVENTS = 40
 BATCH = 10
+QUEUE = f"evt-kernel_producer-{THING_CREATED.name}--recording_crash_consumer.on_things_created"
 AFTER_WRITE_SECONDS = 1.5  # the window between a batch's records and its acknowledgement, where the kill lands
 
 
@@ -57,7 +59,7 @@ def test_a_consumer_killed_between_records_and_ack_leaves_one_record_per_event(i
     first = start_consumer(isolated_settings, slow=True)
     restarted = None
     try:
-        wait_for(lambda: _consumers(isolated_settings.amqp_uri), timeout=60, interval=0.2)
+        wait_for(lambda: queue_consumers(isolated_settings.amqp_uri, QUEUE), timeout=60, interval=0.2)
         publisher = EventPublisher(isolated_settings.amqp_uri)
         event_ids = []
         for number in range(EVENTS):
@@ -88,19 +90,6 @@ def test_a_consumer_killed_between_records_and_ack_leaves_one_record_per_event(i
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait(10)
-
-
-def _consumers(amqp_uri: str) -> int:
-    from amqp.exceptions import ChannelError
-
-    from services.common.broker import connection
-
-    queue = f"evt-kernel_producer-{THING_CREATED.name}--recording_crash_consumer.on_things_created"
-    with connection(amqp_uri) as conn:
-        try:
-            return conn.default_channel.queue_declare(queue, passive=True).consumer_count
-        except ChannelError:
-            return 0
 
 
 def main():

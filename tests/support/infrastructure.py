@@ -67,6 +67,19 @@ def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> 
     raise RuntimeError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def queue_consumers(amqp_uri: str, queue: str) -> int:
+    """How many consumers the broker has on a queue (0 while it does not exist yet)."""
+    from amqp.exceptions import ChannelError
+
+    from services.common.broker import connection
+
+    with connection(amqp_uri) as conn:
+        try:
+            return conn.default_channel.queue_declare(queue, passive=True).consumer_count
+        except ChannelError:
+            return 0
+
+
 def nx_command() -> list[str]:
     exe = Path(sys.executable).with_name("nx-27017")
     return [str(exe)] if exe.exists() else [shutil.which("nx-27017") or "nx-27017"]
