@@ -14,6 +14,16 @@ from tests.support.kernel_services import THING_CREATED
 from tests.support.waiting import wait_for
 
 
+def _note_batch_and_blink_twice_on_flaky(db, events) -> None:
+    """Record the batch's size; an event labelled `flaky` fails its first two attempts (a store that blinks)."""
+    db.batches.insert_one({"size": len(events)})
+    for event in events:
+        if event.payload["label"] == "flaky":
+            failed = db.failed.find_one_and_update({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True,
+                                                   return_document=True)
+            if failed["times"] <= 2:
+                raise ConnectionError("the store blinked")
+
 class BatchedConsumerService:
     """A read model fed in batches; an event labelled `flaky` fails its first two applications (in its batch,
     then alone), so it goes through a retry queue while the rest of its batch is applied once."""
@@ -23,13 +33,7 @@ class BatchedConsumerService:
 
     @batched_event_handler(THING_CREATED, batch_size=10, linger_seconds=0.05)
     def on_things_created(self, events):
-        self.db.batches.insert_one({"size": len(events)})
-        for event in events:
-            if event.payload["label"] == "flaky":
-                failed = self.db.failed.find_one_and_update({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True,
-                                                            return_document=True)
-                if failed["times"] <= 2:
-                    raise ConnectionError("the store blinked")
+        _note_batch_and_blink_twice_on_flaky(self.db, events)
         self.db.applied.bulk_write([UpdateOne({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True)
                                     for event in events], ordered=False)
 
@@ -105,13 +109,7 @@ class RecordingConsumerService:
 
     @batched_event_handler(THING_CREATED, batch_size=10, linger_seconds=0.05, records="things")
     def on_things_created(self, events):
-        self.db.batches.insert_one({"size": len(events)})
-        for event in events:
-            if event.payload["label"] == "flaky":
-                failed = self.db.failed.find_one_and_update({"_id": event.id}, {"$inc": {"times": 1}}, upsert=True,
-                                                            return_document=True)
-                if failed["times"] <= 2:
-                    raise ConnectionError("the store blinked")
+        _note_batch_and_blink_twice_on_flaky(self.db, events)
         return {event.id: {"thing_id": event.payload["thing_id"]} for event in events}
 
 
