@@ -48,18 +48,23 @@ def staffed_contract(client, frozen):
     return contract, line
 
 
-def lower_pay(registry, staff_id: str, monthly_salary_fen: int) -> None:
+def written_as_a_client(registry, write) -> None:
     """As a client does: read the station's version and write; if the registry's own consumers changed the
     station in between (they follow funding's contract events), read it again and retry."""
     for _ in range(5):
         station = registry.get_stations(ADMIN, [fx.STATION])[0]
         try:
-            registry.update_staff(ADMIN, fx.STATION, staff_id, {"expected_version": station["version"],
-                                                                "monthly_salary_fen": monthly_salary_fen})
+            write(station)
             return
         except ConcurrentModification:
             continue
     raise AssertionError("the station kept changing under the update")
+
+
+def lower_pay(registry, staff_id: str, monthly_salary_fen: int) -> None:
+    written_as_a_client(registry, lambda station: registry.update_staff(
+        ADMIN, fx.STATION, staff_id,
+        {"expected_version": station["version"], "monthly_salary_fen": monthly_salary_fen}))
 
 
 def test_a_payment_is_checked_against_the_staffing_on_its_date(platform):
@@ -145,15 +150,13 @@ def test_a_pay_cut_recorded_late_but_effective_earlier_flags_payments_from_its_e
         cut_on = clock.today() + timedelta(days=8)  # after the signing (2026-02-20)
         frozen.advance(days=10)
         # the registry evaluates the station again after the (not yet recorded) pay cut: signboard taken down
-        station = registry.get_stations(ADMIN, [fx.STATION])[0]
-        registry.update_station(ADMIN, fx.STATION, {"expected_version": station["version"],
-                                                    "venue": {**station["venue"], "signboard_hung": False}})
+        written_as_a_client(registry, lambda station: registry.update_station(ADMIN, fx.STATION, {
+            "expected_version": station["version"], "venue": {**station["venue"], "signboard_hung": False}}))
         signboard_day = clock.today()
         frozen.advance(days=20)
-        station = registry.get_stations(ADMIN, [fx.STATION])[0]
         member = registry.staff_for_stations(ADMIN, [fx.STATION])[fx.STATION][0]
-        registry.update_staff(ADMIN, fx.STATION, member["id"], {
-            "expected_version": station["version"], "monthly_salary_fen": 100_000, "effective_on": cut_on.isoformat()})
+        written_as_a_client(registry, lambda station: registry.update_staff(ADMIN, fx.STATION, member["id"], {
+            "expected_version": station["version"], "monthly_salary_fen": 100_000, "effective_on": cut_on.isoformat()}))
         after_signboard = (signboard_day + timedelta(days=2)).isoformat()
         wait_for(lambda: not funding.contract_staffing(COUNTY, [contract["id"]], after_signboard)[0]["kept"])
         report = {"milestone_id": "M4", "budget_line_id": line["id"], "amount_fen": 1_000_000,
